@@ -1,0 +1,276 @@
+//! Symphonia 0.6 behind a small pull API: open a file, pull blocks of interleaved `f32`.
+//!
+//! Bad packets inside a stream are skipped (as every player does) but counted; a stream
+//! that keeps failing, or a decoder that panics, ends with an error instead of taking the
+//! caller down.
+
+use std::fs::File;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+
+/// Consecutive undecodable packets after which a stream is declared broken.
+const MAX_CONSECUTIVE_BAD_PACKETS: u32 = 32;
+
+/// What a file is, as far as its container and first decoded packet tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioInfo {
+    /// Container short name, e.g. `mp3`, `wave`, `ogg`, `flac`, `isomp4`.
+    pub container: String,
+    /// Codec short name, e.g. `mp3`, `pcm_s16le`, `vorbis`, `flac`, `aac`.
+    pub codec: String,
+    pub sample_rate: u32,
+    pub channels: u16,
+}
+
+/// Why a file cannot be (further) decoded. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("cannot open {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not a recognised audio file ({detail})")]
+    NotAudio { path: PathBuf, detail: String },
+    #[error("{path} has no audio track")]
+    NoAudioTrack { path: PathBuf },
+    #[error("{path}: audio format not supported ({detail})")]
+    Unsupported { path: PathBuf, detail: String },
+    #[error("{path} is corrupt: {detail}")]
+    Corrupt { path: PathBuf, detail: String },
+}
+
+/// Pull decoder over one file. The output format (rate, channels) is fixed by the first
+/// decoded packet; a stream that changes format midway is reported as unsupported.
+pub struct FileDecoder {
+    path: PathBuf,
+    reader: Box<dyn FormatReader>,
+    decoder: Box<dyn AudioDecoder>,
+    track_id: u32,
+    info: AudioInfo,
+    block: Vec<f32>,
+    /// The first block, decoded by `open` to learn the format, not yet handed out.
+    pending_first: bool,
+    spec_known: bool,
+    bad_packets: u64,
+    finished: bool,
+}
+
+impl std::fmt::Debug for FileDecoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileDecoder")
+            .field("path", &self.path)
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FileDecoder {
+    /// Opens `path`, probes its container and decodes the first packet to learn the real
+    /// sample rate and channel count.
+    pub fn open(path: &Path) -> Result<FileDecoder, DecodeError> {
+        let file = File::open(path).map_err(|source| DecodeError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        guarded(path, || Self::open_file(path, file))?
+    }
+
+    fn open_file(path: &Path, file: File) -> Result<FileDecoder, DecodeError> {
+        let mss = MediaSourceStream::new(Box::new(file), Default::default());
+        let mut hint = Hint::new();
+        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+            hint.with_extension(&ext.to_ascii_lowercase());
+        }
+        let reader = symphonia::default::get_probe()
+            .probe(
+                &hint,
+                mss,
+                FormatOptions::default(),
+                MetadataOptions::default(),
+            )
+            .map_err(|e| DecodeError::NotAudio {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            })?;
+        let container = reader.format_info().short_name.to_string();
+        let track =
+            reader
+                .default_track(TrackType::Audio)
+                .ok_or_else(|| DecodeError::NoAudioTrack {
+                    path: path.to_path_buf(),
+                })?;
+        let track_id = track.id;
+        let params = track
+            .codec_params
+            .as_ref()
+            .and_then(|p| p.audio())
+            .ok_or_else(|| DecodeError::NoAudioTrack {
+                path: path.to_path_buf(),
+            })?
+            .clone();
+        let decoder = symphonia::default::get_codecs()
+            .make_audio_decoder(&params, &AudioDecoderOptions::default())
+            .map_err(|e| DecodeError::Unsupported {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            })?;
+        let codec = decoder.codec_info().short_name.to_string();
+        let mut this = FileDecoder {
+            path: path.to_path_buf(),
+            reader,
+            decoder,
+            track_id,
+            info: AudioInfo {
+                container,
+                codec,
+                sample_rate: params.sample_rate.unwrap_or(0),
+                channels: params
+                    .channels
+                    .as_ref()
+                    .map_or(0, |c| u16::try_from(c.count()).unwrap_or(0)),
+            },
+            block: Vec::new(),
+            pending_first: false,
+            spec_known: false,
+            bad_packets: 0,
+            finished: false,
+        };
+        // Learn the real format from the first packet (ADTS AAC, for one, only says it there).
+        if this.decode_next()? {
+            this.pending_first = true;
+        } else {
+            return Err(DecodeError::Corrupt {
+                path: path.to_path_buf(),
+                detail: "no audio could be decoded".into(),
+            });
+        }
+        Ok(this)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn info(&self) -> &AudioInfo {
+        &self.info
+    }
+
+    /// Packets that failed to decode and were skipped so far.
+    pub fn bad_packets(&self) -> u64 {
+        self.bad_packets
+    }
+
+    /// The next block of interleaved samples, or `None` at the real end of the audio.
+    pub fn next_block(&mut self) -> Result<Option<&[f32]>, DecodeError> {
+        if self.pending_first {
+            self.pending_first = false;
+            return Ok(Some(&self.block));
+        }
+        if self.finished {
+            return Ok(None);
+        }
+        let path = self.path.clone();
+        let more = guarded(&path, || self.decode_next())?;
+        match more {
+            Ok(true) => Ok(Some(&self.block)),
+            Ok(false) => Ok(None),
+            Err(e) => {
+                self.finished = true;
+                Err(e)
+            }
+        }
+    }
+
+    /// Decodes packets until one yields audio (`true`) or the stream ends (`false`).
+    fn decode_next(&mut self) -> Result<bool, DecodeError> {
+        let mut consecutive_bad = 0u32;
+        loop {
+            let packet = match self.reader.next_packet() {
+                Ok(Some(packet)) => packet,
+                Ok(None) => {
+                    self.finished = true;
+                    return Ok(false);
+                }
+                // A truncated file ends where its data ends: play what is there.
+                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    self.finished = true;
+                    return Ok(false);
+                }
+                Err(e) => return Err(self.corrupt(e)),
+            };
+            if packet.track_id != self.track_id {
+                continue;
+            }
+            match self.decoder.decode(&packet) {
+                Ok(buf) => {
+                    if buf.frames() == 0 {
+                        continue;
+                    }
+                    let rate = buf.spec().rate();
+                    let channels = u16::try_from(buf.spec().channels().count()).unwrap_or(0);
+                    // The first decoded packet fixes the format: the container's declared
+                    // rate may differ (HE-AAC, for one) and the decoder is the truth.
+                    if !self.spec_known {
+                        self.info.sample_rate = rate;
+                        self.info.channels = channels;
+                        self.spec_known = true;
+                    }
+                    if rate == 0 || channels == 0 {
+                        return Err(self.corrupt(SymError::DecodeError("zero rate or channels")));
+                    }
+                    if (rate, channels) != (self.info.sample_rate, self.info.channels) {
+                        return Err(DecodeError::Unsupported {
+                            path: self.path.clone(),
+                            detail: format!(
+                                "the stream changes format midway (to {rate} Hz, {channels} channels)"
+                            ),
+                        });
+                    }
+                    buf.copy_to_vec_interleaved(&mut self.block);
+                    return Ok(true);
+                }
+                Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) => {
+                    self.bad_packets += 1;
+                    consecutive_bad += 1;
+                    if consecutive_bad >= MAX_CONSECUTIVE_BAD_PACKETS {
+                        return Err(DecodeError::Corrupt {
+                            path: self.path.clone(),
+                            detail: format!("{consecutive_bad} packets in a row failed to decode"),
+                        });
+                    }
+                }
+                Err(e) => return Err(self.corrupt(e)),
+            }
+        }
+    }
+
+    fn corrupt(&self, e: SymError) -> DecodeError {
+        match e {
+            SymError::Unsupported(what) => DecodeError::Unsupported {
+                path: self.path.clone(),
+                detail: what.to_string(),
+            },
+            other => DecodeError::Corrupt {
+                path: self.path.clone(),
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
+/// Runs decoder code so that a panic inside a codec becomes an error about this file.
+fn guarded<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T, DecodeError> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|_| DecodeError::Corrupt {
+        path: path.to_path_buf(),
+        detail: "the decoder crashed on this file".into(),
+    })
+}

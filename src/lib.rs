@@ -1,0 +1,11 @@
+//! loaxa — the daemon and operator tools of a commune loudspeaker station.
+//!
+//! Data flow: `config` (validated station config) and `playlist` files describe what may air;
+//! `schedule` turns cron rules into fire times; the `daemon` sleeps until the next fire, builds
+//! the program (intro, queued items, playlist items, outro) and hands it to the `player`,
+//! whose events the `asrun` recorder turns into durable records in the `store`. Every operator
+//! action goes through `service`, which the CLI (and later the HTTP API) calls.
+
+pub mod audio;
+pub mod clock;
+pub mod model;

@@ -1,0 +1,260 @@
+//! The station's vocabulary as types: segments, topics, outcomes, as-run records.
+//!
+//! These are the shapes kept in the store (serde) and shown to the operator. Runtime-only
+//! state (what the player is doing now) lives with the player, not here.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A segment's id in the library: a small number the operator can type (`loaxa queue add 12`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SegmentId(pub u64);
+
+impl fmt::Display for SegmentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl FromStr for SegmentId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let digits = s.trim().trim_start_matches('#');
+        digits.parse::<u64>().map(SegmentId).map_err(|_| {
+            format!("`{s}` is not a segment id (ids are numbers, see `loaxa segment list`)")
+        })
+    }
+}
+
+/// A news item / bản tin in the library.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    pub id: SegmentId,
+    /// Title in NFC.
+    pub title: String,
+    /// Topic slug from `[topics]` (or `station` for signature tunes).
+    pub topic: String,
+    /// Responsible unit (đơn vị thực hiện).
+    pub unit: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+    /// Lower-case hex sha256 of the file's bytes.
+    pub sha256: String,
+    /// File name inside the media store.
+    pub media_file: String,
+    /// The name the file had when it was imported (NFC).
+    pub original_name: String,
+    pub container: String,
+    pub codec: String,
+    pub sample_rate: u32,
+    pub channels: u16,
+    /// True duration, measured by a full decode at import.
+    pub duration_ms: u64,
+    pub added_at: DateTime<Utc>,
+}
+
+impl Segment {
+    /// Why the segment may not air on `day` (station-local date), if it may not.
+    pub fn not_airable_on(&self, day: NaiveDate) -> Option<String> {
+        if let Some(from) = self.valid_from
+            && day < from
+        {
+            return Some(format!("not valid before {from}"));
+        }
+        if let Some(until) = self.valid_until
+            && day > until
+        {
+            return Some(format!("expired on {until}"));
+        }
+        None
+    }
+}
+
+/// What started a play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    Schedule,
+    Manual,
+}
+
+/// The part an item plays in its program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Intro,
+    Item,
+    Outro,
+}
+
+/// How a play attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Played to its end.
+    Completed,
+    /// Started but cut (max duration, stop, shutdown, crash).
+    Interrupted,
+    /// Could not play (file missing or broken, device error).
+    Failed,
+    /// Due but deliberately not played (expired, not yet valid, not approved).
+    Skipped,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Outcome::Completed => "completed",
+            Outcome::Interrupted => "interrupted",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+        })
+    }
+}
+
+/// One play attempt in the as-run log (nhật ký phát sóng).
+///
+/// Written when the play starts (with `ended_at: None` and outcome `interrupted`, so a crash
+/// leaves an honest record) and rewritten once when it ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AsRunRecord {
+    /// Monotonic, never reused.
+    pub id: u64,
+    pub program: String,
+    pub trigger: Trigger,
+    pub role: Role,
+    pub scheduled_at: DateTime<FixedOffset>,
+    pub started_at: Option<DateTime<FixedOffset>>,
+    pub ended_at: Option<DateTime<FixedOffset>>,
+    pub played_ms: u64,
+    pub segment_id: Option<SegmentId>,
+    pub title: String,
+    pub topic: String,
+    pub unit: Option<String>,
+    pub sha256: String,
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+    /// The output it went to, e.g. `alsa:default`, `wav:/tmp/air.wav`.
+    pub output: String,
+}
+
+/// Where the program audio goes (`[output] device`, `loaxa run --output SPEC`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputSpec {
+    /// The system's default sound device.
+    Default,
+    /// A named sound device: a cpal device id such as `alsa:hw:CARD=PCH,DEV=0`, or an ALSA
+    /// PCM name such as `plughw:1,0` (written `alsa:plughw:1,0` or just `plughw:1,0`).
+    Device(String),
+    /// 32-bit float WAV file with exactly the samples sent out.
+    Wav(std::path::PathBuf),
+    /// Headerless little-endian f32 interleaved samples.
+    Raw(std::path::PathBuf),
+    /// Discard the audio (timing is kept: programs take their real time).
+    Null,
+}
+
+impl FromStr for OutputSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let file = |rest: &str, make: fn(std::path::PathBuf) -> OutputSpec| {
+            if rest.is_empty() {
+                Err(format!(
+                    "`{s}` needs a file path after the colon, e.g. `wav:/tmp/air.wav`"
+                ))
+            } else {
+                Ok(make(rest.into()))
+            }
+        };
+        match s {
+            "" => Err("the output is empty: use `default`, a device name, `wav:PATH`, `raw:PATH` or `null`".into()),
+            "default" => Ok(OutputSpec::Default),
+            "null" => Ok(OutputSpec::Null),
+            _ => {
+                if let Some(rest) = s.strip_prefix("wav:") {
+                    file(rest, OutputSpec::Wav)
+                } else if let Some(rest) = s.strip_prefix("raw:") {
+                    file(rest, OutputSpec::Raw)
+                } else {
+                    Ok(OutputSpec::Device(s.to_string()))
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for OutputSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OutputSpec::Default => f.write_str("default"),
+            OutputSpec::Device(name) => f.write_str(name),
+            OutputSpec::Wav(p) => write!(f, "wav:{}", p.display()),
+            OutputSpec::Raw(p) => write!(f, "raw:{}", p.display()),
+            OutputSpec::Null => f.write_str("null"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_ids_parse_with_or_without_hash() {
+        assert_eq!("12".parse::<SegmentId>(), Ok(SegmentId(12)));
+        assert_eq!("#7".parse::<SegmentId>(), Ok(SegmentId(7)));
+        let err = "abc".parse::<SegmentId>().expect_err("not a number");
+        assert!(err.contains("segment list"), "{err}");
+    }
+
+    #[test]
+    fn output_specs_round_trip() {
+        for text in [
+            "default",
+            "null",
+            "wav:/tmp/a.wav",
+            "raw:x.raw",
+            "alsa:plughw:1,0",
+        ] {
+            let spec: OutputSpec = text.parse().expect("valid spec");
+            assert_eq!(spec.to_string(), text);
+        }
+        assert!("wav:".parse::<OutputSpec>().is_err());
+        assert!("".parse::<OutputSpec>().is_err());
+    }
+
+    #[test]
+    fn validity_window_is_inclusive() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 5, d).expect("valid day");
+        let seg = Segment {
+            id: SegmentId(1),
+            title: "t".into(),
+            topic: "nq57".into(),
+            unit: None,
+            valid_from: Some(day(10)),
+            valid_until: Some(day(20)),
+            sha256: String::new(),
+            media_file: String::new(),
+            original_name: String::new(),
+            container: String::new(),
+            codec: String::new(),
+            sample_rate: 0,
+            channels: 0,
+            duration_ms: 0,
+            added_at: Utc::now(),
+        };
+        assert!(seg.not_airable_on(day(9)).is_some());
+        assert_eq!(seg.not_airable_on(day(10)), None);
+        assert_eq!(seg.not_airable_on(day(20)), None);
+        assert!(
+            seg.not_airable_on(day(21))
+                .expect("expired")
+                .contains("expired")
+        );
+    }
+}
