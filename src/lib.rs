@@ -9,3 +9,9 @@
 pub mod audio;
 pub mod clock;
 pub mod model;
+pub mod store;
+pub mod asrun;
+pub mod cli;
+pub mod daemon;
+pub mod program;
+pub mod service;

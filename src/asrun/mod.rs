@@ -1,0 +1,132 @@
+//! Turns what happens on air into as-run records: one per play attempt, written when the play
+//! starts (so a crash leaves an honest `interrupted` record) and rewritten when it ends.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::clock::SharedClock;
+use crate::model::{AsRunRecord, Outcome, Role, Segment, Trigger};
+use crate::program::{NotAired, PlannedItem};
+use crate::store::{Result, Store};
+
+/// The reason a record carries while its play is on air. If the daemon dies, it stays, and
+/// the next start rewrites it to [`STOPPED_UNEXPECTEDLY`].
+pub const ON_AIR: &str = "on air";
+pub const STOPPED_UNEXPECTEDLY: &str = "the daemon stopped before the play ended";
+
+/// The program a record belongs to.
+#[derive(Debug, Clone)]
+pub struct ProgramContext {
+    pub program: String,
+    pub trigger: Trigger,
+    pub scheduled_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    store: Arc<Store>,
+    clock: SharedClock,
+    tz: chrono_tz::Tz,
+    output: String,
+}
+
+impl Recorder {
+    pub fn new(store: Arc<Store>, clock: SharedClock, tz: chrono_tz::Tz, output: String) -> Self {
+        Recorder {
+            store,
+            clock,
+            tz,
+            output,
+        }
+    }
+
+    fn record(
+        &self,
+        ctx: &ProgramContext,
+        role: Role,
+        segment: Option<&Segment>,
+        title: &str,
+    ) -> AsRunRecord {
+        AsRunRecord {
+            id: 0,
+            program: ctx.program.clone(),
+            trigger: ctx.trigger,
+            role,
+            scheduled_at: ctx.scheduled_at.with_timezone(&self.tz).fixed_offset(),
+            started_at: None,
+            ended_at: None,
+            played_ms: 0,
+            segment_id: segment.map(|s| s.id),
+            title: segment.map_or_else(|| title.to_string(), |s| s.title.clone()),
+            topic: segment.map(|s| s.topic.clone()).unwrap_or_default(),
+            unit: segment.and_then(|s| s.unit.clone()),
+            sha256: segment.map(|s| s.sha256.clone()).unwrap_or_default(),
+            outcome: Outcome::Skipped,
+            reason: None,
+            output: self.output.clone(),
+        }
+    }
+
+    fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        self.clock.now().with_timezone(&self.tz).fixed_offset()
+    }
+
+    /// A due item that will not air (expired, missing, broken).
+    pub fn not_aired(&self, ctx: &ProgramContext, item: &NotAired) -> Result<AsRunRecord> {
+        let mut rec = self.record(ctx, item.origin.role(), item.segment.as_ref(), &item.title);
+        rec.outcome = item.outcome;
+        rec.reason = Some(item.reason.clone());
+        self.store.append_record(&mut rec)?;
+        Ok(rec)
+    }
+
+    /// A program that fired but aired nothing (empty, or still on air from before).
+    pub fn program_skipped(&self, ctx: &ProgramContext, reason: &str) -> Result<AsRunRecord> {
+        let title = format!("(chương trình {})", ctx.program);
+        let mut rec = self.record(ctx, Role::Item, None, &title);
+        rec.reason = Some(reason.to_string());
+        self.store.append_record(&mut rec)?;
+        Ok(rec)
+    }
+
+    /// A play begins: the record is durable before the first second has aired.
+    pub fn started(&self, ctx: &ProgramContext, item: &PlannedItem) -> Result<AsRunRecord> {
+        let mut rec = self.record(ctx, item.origin.role(), Some(&item.segment), "");
+        rec.started_at = Some(self.now());
+        rec.outcome = Outcome::Interrupted;
+        rec.reason = Some(ON_AIR.to_string());
+        self.store.append_record(&mut rec)?;
+        Ok(rec)
+    }
+
+    /// The play ended; the record is rewritten once with its outcome.
+    pub fn ended(
+        &self,
+        rec: &mut AsRunRecord,
+        played: Duration,
+        outcome: Outcome,
+        reason: Option<String>,
+    ) -> Result<()> {
+        rec.ended_at = Some(self.now());
+        rec.played_ms = played.as_millis() as u64;
+        rec.outcome = outcome;
+        rec.reason = reason;
+        self.store.update_record(rec)
+    }
+
+    /// At start: plays left "on air" by a daemon that died are closed as interrupted.
+    pub fn close_unfinished(&self) -> Result<usize> {
+        let mut n = 0;
+        for mut rec in self.store.unfinished_records()? {
+            if rec.reason.as_deref() == Some(ON_AIR) {
+                rec.outcome = Outcome::Interrupted;
+                rec.reason = Some(STOPPED_UNEXPECTEDLY.to_string());
+                self.store.update_record(&rec)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}

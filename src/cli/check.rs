@@ -1,0 +1,97 @@
+//! `loaxa check`: validate everything a broadcast depends on, before it is due.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use super::fmt;
+use crate::clock::{Clock, SharedClock, SystemClock};
+use crate::config;
+use crate::playlist::Entry;
+use crate::service::{Catalog, Station, catalog::Import};
+use crate::store::{Store, StoreError};
+
+pub fn check(path: &Path) -> Result<i32> {
+    let config = match config::load(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(1);
+        }
+    };
+    let mut problems = 0;
+    for d in config::check_files(&config) {
+        eprintln!("{d}");
+        problems += 1;
+    }
+    let clock: SharedClock = Arc::new(SystemClock);
+    // While the daemon runs it holds the database: check against an empty one instead.
+    let station = match Station::open(config.clone(), clock.clone()) {
+        Ok(s) => s,
+        Err(e) if matches!(e.downcast_ref::<StoreError>(), Some(StoreError::Locked { .. })) => {
+            println!("note: the daemon is running; library segment ids are not checked");
+            let media = crate::library::MediaStore::open(&config.station.data_dir.join("media"))?;
+            Station {
+                config,
+                store: Arc::new(Store::temporary()?),
+                media,
+                clock: clock.clone(),
+            }
+        }
+        Err(e) => return Err(e),
+    };
+    let catalog = Catalog::load(&station, Import::No);
+    for d in &catalog.diagnostics {
+        eprintln!("{d}");
+        problems += 1;
+    }
+    for (file, reason) in catalog.file_problems() {
+        eprintln!("{}: error: cannot air: {reason}", file.display());
+        problems += 1;
+    }
+    for pl in catalog.playlists.values() {
+        for entry in &pl.entries {
+            if let Entry::Segment { id, line } = entry
+                && station.store.segment(*id)?.is_none()
+                && !station.store.path().starts_with("(temporary)")
+            {
+                eprintln!(
+                    "{}:{line}: error: segment {id} is not in the library\n  hint: `loaxa segment list` shows the ids",
+                    pl.path.display()
+                );
+                problems += 1;
+            }
+        }
+    }
+    println!(
+        "{}: {} program(s), {} playlist(s), timezone {}",
+        path.display(),
+        station.config.programs.len(),
+        catalog.playlists.len(),
+        station.tz()
+    );
+    let now = clock.now();
+    for p in &station.config.programs {
+        let mut t = now;
+        let mut next = Vec::new();
+        for _ in 0..3 {
+            match p.cron.next_after(t, station.tz()) {
+                Some(at) => {
+                    next.push(fmt::time(&station.local(at)));
+                    t = at;
+                }
+                None => break,
+            }
+        }
+        let state = if p.enabled { "" } else { " (disabled)" };
+        println!("  {}{state}  `{}`  next: {}", p.name, p.cron, next.join(", "));
+    }
+    if problems > 0 {
+        eprintln!("{problems} problem(s) found");
+        Ok(1)
+    } else {
+        println!("ok");
+        Ok(0)
+    }
+}

@@ -1,0 +1,56 @@
+//! Small formatting helpers shared by the command handlers.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
+/// `1:05` / `1:02:03` from milliseconds.
+pub fn duration(ms: u64) -> String {
+    let s = (ms + 500) / 1000;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+pub fn time(t: &DateTime<FixedOffset>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+pub fn date_opt(d: Option<NaiveDate>) -> String {
+    d.map_or_else(|| "-".into(), |d| d.to_string())
+}
+
+/// Prints one JSON object per line.
+pub fn json_lines<T: serde::Serialize>(items: &[T]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for item in items {
+        serde_json::to_writer(&mut out, item)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Parses `YYYY-MM-DD` with a message that says what is expected.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date: write it as YYYY-MM-DD, e.g. 2026-06-14"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_a_clock() {
+        assert_eq!(duration(0), "0:00");
+        assert_eq!(duration(65_400), "1:05");
+        assert_eq!(duration(3_723_000), "1:02:03");
+    }
+
+    #[test]
+    fn bad_dates_say_the_format() {
+        assert!(parse_date("14/06/2026").expect_err("not ISO").contains("YYYY-MM-DD"));
+        assert_eq!(parse_date("2026-06-14").ok(), NaiveDate::from_ymd_opt(2026, 6, 14));
+    }
+}

@@ -1,0 +1,67 @@
+//! `loaxa queue add|list|rm`.
+
+use anyhow::Result;
+use clap::Subcommand;
+
+use super::fmt;
+use crate::model::SegmentId;
+use crate::service::Station;
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCmd {
+    /// Queue segments: they air once, ahead of the playlists, in the next program
+    Add {
+        #[arg(required = true)]
+        ids: Vec<SegmentId>,
+        /// Only in this program (default: the next program that takes the queue)
+        #[arg(long)]
+        program: Option<String>,
+    },
+    /// Show the queue
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an entry by its queue number (see `queue list`)
+    Rm { number: u64 },
+}
+
+pub fn queue(station: &Station, cmd: QueueCmd) -> Result<i32> {
+    match cmd {
+        QueueCmd::Add { ids, program } => {
+            for e in station.queue_add(&ids, program.as_deref())? {
+                let title = station.segment(e.segment).map(|s| s.title).unwrap_or_default();
+                let target = e.program.as_deref().unwrap_or("the next program");
+                println!("queued #{}: segment {} «{title}» for {target}", e.qid, e.segment);
+            }
+            Ok(0)
+        }
+        QueueCmd::List { json } => {
+            let entries = station.queue()?;
+            if json {
+                return fmt::json_lines(&entries).map(|()| 0);
+            }
+            if entries.is_empty() {
+                println!("the queue is empty");
+            }
+            for e in entries {
+                let (title, dur) = station
+                    .segment(e.segment)
+                    .map(|s| (s.title, fmt::duration(s.duration_ms)))
+                    .unwrap_or_else(|_| ("(removed from the library)".into(), "-".into()));
+                println!(
+                    "#{}\tsegment {}\t{dur}\t{}\t«{title}»",
+                    e.qid,
+                    e.segment,
+                    e.program.as_deref().unwrap_or("next program")
+                );
+            }
+            Ok(0)
+        }
+        QueueCmd::Rm { number } => {
+            station.queue_remove(number)?;
+            println!("removed queue entry #{number}");
+            Ok(0)
+        }
+    }
+}

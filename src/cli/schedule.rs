@@ -1,0 +1,38 @@
+//! `loaxa schedule`: the coming programs with their content and warnings.
+
+use anyhow::Result;
+
+use super::fmt;
+use crate::service::Station;
+
+#[derive(Debug, clap::Args)]
+pub struct ScheduleArgs {
+    /// How many days ahead
+    #[arg(long, default_value_t = 1)]
+    days: u32,
+    /// One JSON object per program
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn schedule(station: &Station, args: ScheduleArgs) -> Result<i32> {
+    let programs = station.timetable(args.days)?;
+    if args.json {
+        return fmt::json_lines(&programs).map(|()| 0);
+    }
+    if programs.is_empty() {
+        println!("nothing is scheduled in the next {} day(s)", args.days);
+    }
+    for p in &programs {
+        let title = p.title.as_deref().map(|t| format!(" — {t}")).unwrap_or_default();
+        println!("{}  {}{title}  ({})", fmt::time(&p.at), p.program, fmt::duration(p.duration_ms));
+        for item in &p.items {
+            let id = item.segment_id.map(|i| format!("[{i}] ")).unwrap_or_default();
+            println!("    {:>7}  {id}{}", fmt::duration(item.duration_ms), item.title);
+        }
+        for w in &p.warnings {
+            println!("    ! {w}");
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,215 @@
+//! What a program will play when it fires: intro, queued segments, playlist items, outro —
+//! fitted to `max_duration`, with everything that cannot air set aside with its reason.
+//!
+//! Pure: the store is read by the caller and passed in, so the daemon and the schedule
+//! preview build plans the same way.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+
+use crate::config::Program;
+use crate::model::{Outcome, Role, Segment, SegmentId};
+use crate::playlist::{self, Entry, Order};
+use crate::service::Catalog;
+use crate::store::QueueEntry;
+
+/// Where a planned item came from (what to update when it has aired).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Intro,
+    Outro,
+    Queue { qid: u64 },
+    Playlist { name: String, index: usize, rotate: bool },
+}
+
+impl Origin {
+    pub fn role(&self) -> Role {
+        match self {
+            Origin::Intro => Role::Intro,
+            Origin::Outro => Role::Outro,
+            Origin::Queue { .. } | Origin::Playlist { .. } => Role::Item,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedItem {
+    pub segment: Segment,
+    pub origin: Origin,
+}
+
+/// A due item that will not air, and why (logged as skipped or failed).
+#[derive(Debug, Clone)]
+pub struct NotAired {
+    pub origin: Origin,
+    pub segment: Option<Segment>,
+    pub title: String,
+    pub outcome: Outcome,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub items: Vec<PlannedItem>,
+    pub not_aired: Vec<NotAired>,
+    /// Items left for a later program because they did not fit in `max_duration`.
+    pub deferred: Vec<String>,
+}
+
+impl Plan {
+    pub fn duration(&self) -> Duration {
+        Duration::from_millis(self.items.iter().map(|i| i.segment.duration_ms).sum())
+    }
+}
+
+/// What the plan reads from the station.
+pub struct PlanInputs<'a> {
+    pub catalog: &'a Catalog,
+    pub queue: &'a [QueueEntry],
+    pub day: NaiveDate,
+    pub segment: &'a dyn Fn(SegmentId) -> Option<Segment>,
+    pub cursor: &'a dyn Fn(&str) -> usize,
+}
+
+pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng) -> Plan {
+    let mut plan = Plan::default();
+    let intro = program.intro.as_ref().map(|p| (p, Origin::Intro));
+    let outro = program.outro.as_ref().map(|p| (p, Origin::Outro));
+    let mut frame = Vec::new();
+    for (path, origin) in intro.into_iter().chain(outro) {
+        match inputs.catalog.file(path) {
+            Ok(seg) => frame.push(PlannedItem {
+                segment: seg.clone(),
+                origin,
+            }),
+            Err(reason) => plan.not_aired.push(NotAired {
+                title: crate::library::display_name(path),
+                origin,
+                segment: None,
+                outcome: Outcome::Failed,
+                reason,
+            }),
+        }
+    }
+    let frame_ms: u64 = frame.iter().map(|i| i.segment.duration_ms).sum();
+    let mut budget_ms = program
+        .max_duration
+        .map(|d| (d.as_millis() as u64).saturating_sub(frame_ms));
+
+    let mut body = Vec::new();
+    if program.queue {
+        for entry in inputs.queue {
+            if entry.program.as_deref().is_some_and(|p| p != program.name) {
+                continue;
+            }
+            let origin = Origin::Queue { qid: entry.qid };
+            let Some(seg) = (inputs.segment)(entry.segment) else {
+                plan.not_aired.push(missing(entry.segment, origin));
+                continue;
+            };
+            if let Some(reason) = seg.not_airable_on(inputs.day) {
+                plan.not_aired.push(skipped(seg, origin, reason));
+                continue;
+            }
+            if !fits(&mut budget_ms, &seg) {
+                plan.deferred.push(seg.title.clone());
+                continue;
+            }
+            body.push(PlannedItem { segment: seg, origin });
+        }
+    }
+    'playlists: for name in &program.playlists {
+        let Some(pl) = inputs.catalog.playlists.get(name) else {
+            plan.not_aired.push(NotAired {
+                origin: Origin::Playlist {
+                    name: name.clone(),
+                    index: 0,
+                    rotate: false,
+                },
+                segment: None,
+                title: format!("playlist {name}"),
+                outcome: Outcome::Failed,
+                reason: format!("playlist `{name}` not found"),
+            });
+            continue;
+        };
+        let rotate = pl.order == Order::Rotate;
+        let cursor = if rotate { (inputs.cursor)(name) } else { 0 };
+        for index in playlist::play_order(pl.order, pl.entries.len(), cursor, rng) {
+            let origin = Origin::Playlist {
+                name: name.clone(),
+                index,
+                rotate,
+            };
+            let seg = match &pl.entries[index] {
+                Entry::Segment { id, .. } => match (inputs.segment)(*id) {
+                    Some(seg) => seg,
+                    None => {
+                        plan.not_aired.push(missing(*id, origin));
+                        continue;
+                    }
+                },
+                Entry::File { path, title, .. } => match inputs.catalog.file(path) {
+                    Ok(seg) => seg.clone(),
+                    Err(reason) => {
+                        plan.not_aired.push(NotAired {
+                            origin,
+                            segment: None,
+                            title: title.clone(),
+                            outcome: Outcome::Failed,
+                            reason,
+                        });
+                        continue;
+                    }
+                },
+            };
+            if let Some(reason) = seg.not_airable_on(inputs.day) {
+                plan.not_aired.push(skipped(seg, origin, reason));
+                continue;
+            }
+            if !fits(&mut budget_ms, &seg) {
+                // Keep playlist order: what does not fit waits for the next program.
+                plan.deferred.push(seg.title.clone());
+                break 'playlists;
+            }
+            body.push(PlannedItem { segment: seg, origin });
+        }
+    }
+    let (intro, outro): (Vec<_>, Vec<_>) = frame
+        .into_iter()
+        .partition(|i| i.origin == Origin::Intro);
+    plan.items = intro.into_iter().chain(body).chain(outro).collect();
+    plan
+}
+
+fn fits(budget_ms: &mut Option<u64>, seg: &Segment) -> bool {
+    match budget_ms {
+        None => true,
+        Some(left) if *left >= seg.duration_ms => {
+            *left -= seg.duration_ms;
+            true
+        }
+        Some(_) => false,
+    }
+}
+
+fn skipped(seg: Segment, origin: Origin, reason: String) -> NotAired {
+    NotAired {
+        title: seg.title.clone(),
+        segment: Some(seg),
+        origin,
+        outcome: Outcome::Skipped,
+        reason,
+    }
+}
+
+fn missing(id: SegmentId, origin: Origin) -> NotAired {
+    NotAired {
+        origin,
+        segment: None,
+        title: format!("segment {id}"),
+        outcome: Outcome::Failed,
+        reason: format!("segment {id} is not in the library"),
+    }
+}

@@ -1,0 +1,78 @@
+//! The operator's operations, in one place: the CLI calls these today, the HTTP API and the
+//! web page will call the same functions tomorrow. Nothing here prints; results are values.
+
+pub mod catalog;
+mod queue;
+mod segments;
+mod timetable;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::library::MediaStore;
+use crate::store::Store;
+
+pub use catalog::Catalog;
+pub use segments::{AddOutcome, SegmentMeta};
+pub use timetable::{ScheduledProgram, Warning};
+
+/// An open station: its config, database and media folder.
+#[derive(Debug)]
+pub struct Station {
+    pub config: Config,
+    pub store: Arc<Store>,
+    pub media: MediaStore,
+    pub clock: SharedClock,
+}
+
+impl Station {
+    /// Opens the database and media store under the config's `data_dir`.
+    pub fn open(config: Config, clock: SharedClock) -> Result<Station> {
+        let data = &config.station.data_dir;
+        std::fs::create_dir_all(data)
+            .with_context(|| format!("creating the data folder {}", data.display()))?;
+        let store = Store::open(&data.join("db"))?;
+        let media = MediaStore::open(&data.join("media"))
+            .with_context(|| format!("opening the media folder in {}", data.display()))?;
+        Ok(Station {
+            config,
+            store: Arc::new(store),
+            media,
+            clock,
+        })
+    }
+
+    /// The station's time zone.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.config.station.timezone
+    }
+
+    /// `t` as the station's local time with its offset (how the log shows times).
+    pub fn local(&self, t: DateTime<Utc>) -> DateTime<FixedOffset> {
+        t.with_timezone(&self.tz()).fixed_offset()
+    }
+
+    /// Today's date at the station.
+    pub fn today(&self) -> NaiveDate {
+        self.clock.now().with_timezone(&self.tz()).date_naive()
+    }
+
+    /// Where a segment's audio lives.
+    pub fn media_path(&self, media_file: &str) -> PathBuf {
+        self.media.path_of(media_file)
+    }
+
+    /// Midnight at the start of `day`, station time.
+    pub fn start_of_day(&self, day: NaiveDate) -> DateTime<FixedOffset> {
+        let naive = day.and_time(chrono::NaiveTime::MIN);
+        naive
+            .and_local_timezone(self.tz())
+            .earliest()
+            .map_or_else(|| naive.and_utc().fixed_offset(), |t| t.fixed_offset())
+    }
+}

@@ -1,0 +1,55 @@
+//! The operator queue: segments that air once, at the front of the next matching program.
+
+use anyhow::{Result, bail};
+
+use super::Station;
+use crate::model::SegmentId;
+use crate::store::QueueEntry;
+
+impl Station {
+    /// Queues segments for the next program (or the next run of `program`).
+    pub fn queue_add(&self, ids: &[SegmentId], program: Option<&str>) -> Result<Vec<QueueEntry>> {
+        if let Some(name) = program {
+            let Some(p) = self.config.programs.iter().find(|p| p.name == name) else {
+                let names: Vec<&str> = self.config.programs.iter().map(|p| p.name.as_str()).collect();
+                bail!("there is no program `{name}`\n  hint: programs are {}", names.join(", "));
+            };
+            if !p.queue {
+                bail!(
+                    "program `{name}` does not take queued segments (queue = false in {})\n  hint: choose another program or set queue = true",
+                    self.config.path.display()
+                );
+            }
+        } else if !self.config.programs.iter().any(|p| p.queue && p.enabled) {
+            bail!(
+                "no enabled program takes queued segments\n  hint: set queue = true on a [[program]] in {}",
+                self.config.path.display()
+            );
+        }
+        // Check every id before queuing any, so a typo queues nothing.
+        let today = self.today();
+        for &id in ids {
+            let seg = self.segment(id)?;
+            if let Some(reason) = seg.not_airable_on(today)
+                && seg.valid_until.is_some_and(|u| u < today)
+            {
+                bail!("segment {id} «{}» {reason}: it would never air\n  hint: add a newer version", seg.title);
+            }
+        }
+        let now = self.clock.now();
+        ids.iter()
+            .map(|&id| Ok(self.store.queue_push(id, program.map(str::to_string), now)?))
+            .collect()
+    }
+
+    pub fn queue(&self) -> Result<Vec<QueueEntry>> {
+        Ok(self.store.queue()?)
+    }
+
+    pub fn queue_remove(&self, qid: u64) -> Result<()> {
+        if !self.store.queue_remove(qid)? {
+            bail!("there is no queue entry {qid}\n  hint: `loaxa queue list` shows the numbers");
+        }
+        Ok(())
+    }
+}

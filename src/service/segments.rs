@@ -1,0 +1,183 @@
+//! Library operations: add, list, show, remove segments.
+
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Catalog, Station};
+use crate::library::{self, Measured};
+use crate::model::{Segment, SegmentId};
+
+/// What the operator says about a new segment.
+#[derive(Debug, Clone, Default)]
+pub struct SegmentMeta {
+    /// Defaults to the file name without its extension.
+    pub title: Option<String>,
+    pub topic: String,
+    pub unit: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+}
+
+/// The result of adding one file.
+#[derive(Debug, Clone)]
+pub enum AddOutcome {
+    Added(Segment),
+    /// The same bytes are already in the library (recognised by sha256).
+    AlreadyPresent(Segment),
+}
+
+impl Station {
+    /// Checks the metadata once for a batch of files.
+    fn check_meta(&self, meta: &SegmentMeta) -> Result<()> {
+        if !self.config.topics.contains_key(&meta.topic) {
+            let known: Vec<&str> = self.config.topics.keys().map(String::as_str).collect();
+            bail!(
+                "unknown topic `{}`\n  hint: use one of {} (topics are listed under [topics] in {})",
+                meta.topic,
+                known.join(", "),
+                self.config.path.display()
+            );
+        }
+        if let (Some(from), Some(until)) = (meta.valid_from, meta.valid_until)
+            && from > until
+        {
+            bail!("--valid-from {from} is after --valid-until {until}\n  hint: swap the two dates");
+        }
+        if meta.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            bail!("the title is empty\n  hint: give a title with --title \"...\" or leave it out to use the file name");
+        }
+        Ok(())
+    }
+
+    /// Probes, fully decodes, hashes and stores each file. A file that fails is reported
+    /// with its reason and leaves nothing behind; the others still go in.
+    pub fn add_segments(
+        &self,
+        files: &[impl AsRef<Path>],
+        meta: &SegmentMeta,
+    ) -> Result<Vec<Result<AddOutcome>>> {
+        self.check_meta(meta)?;
+        Ok(files
+            .iter()
+            .map(|f| self.add_segment(f.as_ref(), meta))
+            .collect())
+    }
+
+    fn add_segment(&self, file: &Path, meta: &SegmentMeta) -> Result<AddOutcome> {
+        let measured = library::measure(file)?;
+        if let Some(existing) = self.store.segment_by_hash(&measured.sha256)? {
+            return Ok(AddOutcome::AlreadyPresent(existing));
+        }
+        store_measured(self, file, &measured, meta).map(AddOutcome::Added)
+    }
+
+    pub fn segments(&self, topic: Option<&str>) -> Result<Vec<Segment>> {
+        let mut all = self.store.segments()?;
+        if let Some(topic) = topic {
+            all.retain(|s| s.topic == topic);
+        }
+        Ok(all)
+    }
+
+    pub fn segment(&self, id: SegmentId) -> Result<Segment> {
+        match self.store.segment(id)? {
+            Some(seg) => Ok(seg),
+            None => bail!("there is no segment {id}\n  hint: `loaxa segment list` shows the ids"),
+        }
+    }
+
+    /// Removes a segment. Refuses when it is queued or named by a playlist unless `force`.
+    pub fn remove_segment(&self, id: SegmentId, force: bool) -> Result<Segment> {
+        let seg = self.segment(id)?;
+        let queued = self
+            .store
+            .queue()?
+            .into_iter()
+            .filter(|e| e.segment == id)
+            .count();
+        let catalog = Catalog::load(self, super::catalog::Import::No);
+        let playlists = catalog.playlists_naming(id);
+        if !force && (queued > 0 || !playlists.is_empty()) {
+            let mut uses = Vec::new();
+            if queued > 0 {
+                uses.push(format!("queued {queued} time(s)"));
+            }
+            if !playlists.is_empty() {
+                uses.push(format!("named in playlist(s) {}", playlists.join(", ")));
+            }
+            bail!(
+                "segment {id} «{}» is {}\n  hint: remove it from there first, or pass --force",
+                seg.title,
+                uses.join(" and ")
+            );
+        }
+        for entry in self.store.queue()? {
+            if entry.segment == id {
+                self.store.queue_remove(entry.qid)?;
+            }
+        }
+        self.store.remove_segment(id)?;
+        if let Err(e) = self.media.remove(&seg.media_file) {
+            tracing::warn!(file = %seg.media_file, error = %e, "could not delete media file");
+        }
+        Ok(seg)
+    }
+}
+
+/// A segment record for a measured file (not stored).
+pub(super) fn segment_from(
+    id: SegmentId,
+    file: &Path,
+    m: &Measured,
+    meta: &SegmentMeta,
+    media_file: String,
+    now: DateTime<Utc>,
+) -> Segment {
+    let original_name = library::display_name(file);
+    let title = meta.title.as_deref().map_or_else(
+        || {
+            let stem = Path::new(&original_name)
+                .file_stem()
+                .map_or_else(|| original_name.clone(), |s| s.to_string_lossy().into_owned());
+            library::clean_text(&stem)
+        },
+        library::clean_text,
+    );
+    Segment {
+        id,
+        title,
+        topic: meta.topic.clone(),
+        unit: meta.unit.as_deref().map(library::clean_text),
+        valid_from: meta.valid_from,
+        valid_until: meta.valid_until,
+        sha256: m.sha256.clone(),
+        media_file,
+        original_name,
+        container: m.info.container.clone(),
+        codec: m.info.codec.clone(),
+        sample_rate: m.info.sample_rate,
+        channels: m.info.channels,
+        duration_ms: m.duration_ms,
+        added_at: now,
+    }
+}
+
+/// Copies a measured file into the media store and records it. On a database failure the
+/// copied file is removed again, so nothing partial is kept.
+pub(super) fn store_measured(
+    station: &Station,
+    file: &Path,
+    measured: &Measured,
+    meta: &SegmentMeta,
+) -> Result<Segment> {
+    let media_file = station.media.put(file, &measured.sha256)?;
+    let id = station.store.next_segment_id()?;
+    let seg = segment_from(id, file, measured, meta, media_file, station.clock.now());
+    if let Err(e) = station.store.insert_segment(&seg) {
+        let _ = station.media.remove(&seg.media_file);
+        return Err(e.into());
+    }
+    Ok(seg)
+}

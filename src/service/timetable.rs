@@ -1,0 +1,119 @@
+//! The schedule preview (lịch phát): what will air when, with warnings, for the next days.
+//!
+//! Built with the daemon's own planner; queue consumption and playlist rotation are carried
+//! from one program to the next as if each aired in full.
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+
+use super::{Catalog, Station, catalog::Import};
+use crate::model::{Outcome, Role};
+use crate::program::{self, Origin, PlanInputs};
+use crate::schedule;
+
+/// Something the operator should look at before the program airs.
+pub type Warning = String;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedEntry {
+    pub title: String,
+    pub role: Role,
+    pub segment_id: Option<u64>,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScheduledProgram {
+    pub at: DateTime<FixedOffset>,
+    pub program: String,
+    pub title: Option<String>,
+    pub items: Vec<PlannedEntry>,
+    pub duration_ms: u64,
+    pub warnings: Vec<Warning>,
+}
+
+impl Station {
+    /// Programs firing in the next `days` days, each with its planned content.
+    pub fn timetable(&self, days: u32) -> Result<Vec<ScheduledProgram>> {
+        let catalog = Catalog::load(self, Import::No);
+        let now = self.clock.now();
+        let until = now + chrono::Duration::days(i64::from(days));
+        let rules: Vec<_> = self.config.programs.iter().filter(|p| p.enabled).collect();
+        let crons: Vec<_> = rules.iter().map(|p| &p.cron).collect();
+        let mut queue = self.store.queue()?;
+        let mut cursors: HashMap<String, usize> = HashMap::new();
+        let mut rng = fastrand::Rng::with_seed(0);
+        let mut out = Vec::new();
+        for fire in schedule::fires_between(&crons, self.tz(), now, until) {
+            let program = rules[fire.program];
+            let at = self.local(fire.at);
+            let store = self.store.clone();
+            let segment = move |id| store.segment(id).ok().flatten();
+            let snapshot = cursors.clone();
+            let store = self.store.clone();
+            let cursor = move |name: &str| {
+                snapshot
+                    .get(name)
+                    .copied()
+                    .unwrap_or_else(|| store.rotation_cursor(name).unwrap_or(0))
+            };
+            let inputs = PlanInputs {
+                catalog: &catalog,
+                queue: &queue,
+                day: at.date_naive(),
+                segment: &segment,
+                cursor: &cursor,
+            };
+            let plan = program::plan(program, &inputs, &mut rng);
+            let mut warnings: Vec<Warning> = plan
+                .not_aired
+                .iter()
+                .map(|n| {
+                    let what = if n.outcome == Outcome::Skipped { "skipped" } else { "cannot air" };
+                    format!("{what}: «{}» — {}", n.title, n.reason)
+                })
+                .collect();
+            if !plan.deferred.is_empty() {
+                warnings.push(format!(
+                    "{} item(s) do not fit in max_duration and wait for a later program: {}",
+                    plan.deferred.len(),
+                    plan.deferred.join(", ")
+                ));
+            }
+            if !plan.items.iter().any(|i| i.origin.role() == Role::Item) {
+                warnings.push("empty program: nothing but the signature tune would air".into());
+            }
+            for item in &plan.items {
+                match &item.origin {
+                    Origin::Queue { qid } => queue.retain(|e| e.qid != *qid),
+                    Origin::Playlist { name, index, rotate: true } => {
+                        cursors.insert(name.clone(), index + 1);
+                    }
+                    _ => {}
+                }
+            }
+            let items: Vec<PlannedEntry> = plan
+                .items
+                .iter()
+                .map(|i| PlannedEntry {
+                    title: i.segment.title.clone(),
+                    role: i.origin.role(),
+                    segment_id: (i.segment.id.0 != 0).then_some(i.segment.id.0),
+                    duration_ms: i.segment.duration_ms,
+                })
+                .collect();
+            out.push(ScheduledProgram {
+                at,
+                program: program.name.clone(),
+                title: program.title.clone(),
+                duration_ms: plan.duration().as_millis() as u64,
+                items,
+                warnings,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,320 @@
+//! The station's durable state in sled: the segment library, the operator queue, playlist
+//! rotation cursors, the import cache and the as-run log.
+//!
+//! Keys are big-endian `u64`s (so trees iterate in id order) or UTF-8 strings; values are
+//! JSON, readable with any sled tool. Every write that an operator or the log depends on is
+//! flushed before the call returns: a kill -9 right after never loses it.
+
+mod asrun;
+mod keys;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use crate::model::{Segment, SegmentId};
+use keys::{be, from_be};
+
+/// A store operation failed. Operator-facing messages say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the database at {path} is in use by another loaxa process (is the daemon running?)\n  \
+         hint: stop the daemon (`systemctl stop loaxa` or Ctrl-C) before running this command"
+    )]
+    Locked { path: PathBuf },
+    #[error("cannot open the database at {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: sled::Error,
+    },
+    #[error("database error while {action}: {source}")]
+    Db {
+        action: &'static str,
+        #[source]
+        source: sled::Error,
+    },
+    #[error("damaged entry in the database ({what}): {source}")]
+    Corrupt {
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A segment waiting in the operator queue (hàng chờ).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueEntry {
+    /// Position key; also the number `queue rm` takes.
+    pub qid: u64,
+    pub segment: SegmentId,
+    /// Only this program may air it; `None` = the next program that takes the queue.
+    pub program: Option<String>,
+    pub added_at: DateTime<Utc>,
+}
+
+/// What the import cache remembers about a playlist file, to avoid re-decoding it at every
+/// start: if size and modification time are unchanged, the segment is the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    pub size: u64,
+    pub modified_ns: i128,
+    pub segment: SegmentId,
+}
+
+pub struct Store {
+    db: sled::Db,
+    path: PathBuf,
+    segments: sled::Tree,
+    by_hash: sled::Tree,
+    queue: sled::Tree,
+    asrun: sled::Tree,
+    state: sled::Tree,
+    files: sled::Tree,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+const SEGMENT_SEQ: &[u8] = b"segment_seq";
+const QUEUE_SEQ: &[u8] = b"queue_seq";
+
+impl Store {
+    /// Opens (creating if needed) the database in `dir`.
+    pub fn open(dir: &Path) -> Result<Store> {
+        let db = sled::Config::new().path(dir).open().map_err(|source| {
+            let locked = matches!(&source, sled::Error::Io(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.to_string().contains("could not acquire lock"));
+            if locked {
+                StoreError::Locked {
+                    path: dir.to_path_buf(),
+                }
+            } else {
+                StoreError::Open {
+                    path: dir.to_path_buf(),
+                    source,
+                }
+            }
+        })?;
+        Self::from_db(db, dir.to_path_buf())
+    }
+
+    /// A throw-away database for tests.
+    pub fn temporary() -> Result<Store> {
+        let db = sled::Config::new()
+            .temporary(true)
+            .open()
+            .map_err(|source| StoreError::Open {
+                path: PathBuf::from("(temporary)"),
+                source,
+            })?;
+        Self::from_db(db, PathBuf::from("(temporary)"))
+    }
+
+    fn from_db(db: sled::Db, path: PathBuf) -> Result<Store> {
+        let tree = |name: &str| {
+            db.open_tree(name).map_err(|source| StoreError::Db {
+                action: "opening a table",
+                source,
+            })
+        };
+        Ok(Store {
+            segments: tree("segments")?,
+            by_hash: tree("segments_by_sha256")?,
+            queue: tree("queue")?,
+            asrun: tree("asrun")?,
+            state: tree("state")?,
+            files: tree("import_cache")?,
+            db,
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Makes every write so far durable.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush().map(drop).map_err(db_err("flushing to disk"))
+    }
+
+    // ---- segments -------------------------------------------------------------------------
+
+    /// Reserves the next segment id (never reused, even after `remove_segment`).
+    pub fn next_segment_id(&self) -> Result<SegmentId> {
+        self.next_seq(SEGMENT_SEQ).map(SegmentId)
+    }
+
+    pub fn insert_segment(&self, seg: &Segment) -> Result<()> {
+        let value = to_json(seg);
+        self.segments
+            .insert(be(seg.id.0), value)
+            .map_err(db_err("saving a segment"))?;
+        self.by_hash
+            .insert(seg.sha256.as_bytes(), &be(seg.id.0))
+            .map_err(db_err("indexing a segment"))?;
+        self.flush()
+    }
+
+    pub fn segment(&self, id: SegmentId) -> Result<Option<Segment>> {
+        self.segments
+            .get(be(id.0))
+            .map_err(db_err("reading a segment"))?
+            .map(|v| from_json(&v, || format!("segment {id}")))
+            .transpose()
+    }
+
+    pub fn segment_by_hash(&self, sha256: &str) -> Result<Option<Segment>> {
+        match self
+            .by_hash
+            .get(sha256.as_bytes())
+            .map_err(db_err("looking up a file hash"))?
+        {
+            Some(id) => self.segment(SegmentId(from_be(&id))),
+            None => Ok(None),
+        }
+    }
+
+    /// All segments, in id order.
+    pub fn segments(&self) -> Result<Vec<Segment>> {
+        self.segments
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv.map_err(db_err("listing segments"))?;
+                from_json(&v, || format!("segment {}", from_be(&k)))
+            })
+            .collect()
+    }
+
+    pub fn remove_segment(&self, id: SegmentId) -> Result<Option<Segment>> {
+        let Some(seg) = self.segment(id)? else {
+            return Ok(None);
+        };
+        self.segments
+            .remove(be(id.0))
+            .map_err(db_err("removing a segment"))?;
+        self.by_hash
+            .remove(seg.sha256.as_bytes())
+            .map_err(db_err("removing a segment"))?;
+        self.flush()?;
+        Ok(Some(seg))
+    }
+
+    // ---- queue ----------------------------------------------------------------------------
+
+    pub fn queue_push(
+        &self,
+        segment: SegmentId,
+        program: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<QueueEntry> {
+        let entry = QueueEntry {
+            qid: self.next_seq(QUEUE_SEQ)?,
+            segment,
+            program,
+            added_at: now,
+        };
+        self.queue
+            .insert(be(entry.qid), to_json(&entry))
+            .map_err(db_err("adding to the queue"))?;
+        self.flush()?;
+        Ok(entry)
+    }
+
+    /// The queue, oldest first.
+    pub fn queue(&self) -> Result<Vec<QueueEntry>> {
+        self.queue
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv.map_err(db_err("reading the queue"))?;
+                from_json(&v, || format!("queue entry {}", from_be(&k)))
+            })
+            .collect()
+    }
+
+    /// Removes a queue entry; `false` if there was none.
+    pub fn queue_remove(&self, qid: u64) -> Result<bool> {
+        let old = self
+            .queue
+            .remove(be(qid))
+            .map_err(db_err("removing from the queue"))?;
+        self.flush()?;
+        Ok(old.is_some())
+    }
+
+    // ---- playlist rotation and import cache -----------------------------------------------
+
+    /// Index after the last aired entry of a `rotate` playlist (0 if never aired).
+    pub fn rotation_cursor(&self, playlist: &str) -> Result<usize> {
+        let key = format!("rotation/{playlist}");
+        Ok(self
+            .state
+            .get(key.as_bytes())
+            .map_err(db_err("reading a playlist position"))?
+            .map_or(0, |v| usize::try_from(from_be(&v)).unwrap_or(0)))
+    }
+
+    pub fn set_rotation_cursor(&self, playlist: &str, cursor: usize) -> Result<()> {
+        let key = format!("rotation/{playlist}");
+        self.state
+            .insert(key.as_bytes(), &be(cursor as u64))
+            .map_err(db_err("saving a playlist position"))?;
+        self.flush()
+    }
+
+    pub fn file_stamp(&self, path: &Path) -> Result<Option<FileStamp>> {
+        let key = path.to_string_lossy();
+        self.files
+            .get(key.as_bytes())
+            .map_err(db_err("reading the import cache"))?
+            .map(|v| from_json(&v, || format!("import cache for {key}")))
+            .transpose()
+    }
+
+    pub fn set_file_stamp(&self, path: &Path, stamp: &FileStamp) -> Result<()> {
+        let key = path.to_string_lossy();
+        self.files
+            .insert(key.as_bytes(), to_json(stamp))
+            .map_err(db_err("saving the import cache"))?;
+        Ok(())
+    }
+
+    fn next_seq(&self, key: &[u8]) -> Result<u64> {
+        let next = self
+            .state
+            .update_and_fetch(key, |old| {
+                let n = old.map_or(0, from_be) + 1;
+                Some(be(n).to_vec())
+            })
+            .map_err(db_err("allocating an id"))?;
+        Ok(next.map_or(1, |v| from_be(&v)))
+    }
+}
+
+fn db_err(action: &'static str) -> impl Fn(sled::Error) -> StoreError {
+    move |source| StoreError::Db { action, source }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serialising plain structs of strings, numbers and dates cannot fail.
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+fn from_json<T: DeserializeOwned>(bytes: &[u8], what: impl FnOnce() -> String) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt {
+        what: what(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,124 @@
+use chrono::{TimeZone, Utc};
+
+use super::*;
+use crate::model::{AsRunRecord, Outcome, Role, Trigger};
+
+fn segment(id: SegmentId, sha: &str) -> Segment {
+    Segment {
+        id,
+        title: "Chuyển đổi số".into(),
+        topic: "cds".into(),
+        unit: None,
+        valid_from: None,
+        valid_until: None,
+        sha256: sha.into(),
+        media_file: format!("{sha}.mp3"),
+        original_name: "a.mp3".into(),
+        container: "mp3".into(),
+        codec: "mp3".into(),
+        sample_rate: 44100,
+        channels: 2,
+        duration_ms: 1000,
+        added_at: Utc::now(),
+    }
+}
+
+fn record(program: &str) -> AsRunRecord {
+    let at = Utc
+        .with_ymd_and_hms(2026, 3, 1, 5, 30, 0)
+        .single()
+        .expect("valid")
+        .fixed_offset();
+    AsRunRecord {
+        id: 0,
+        program: program.into(),
+        trigger: Trigger::Schedule,
+        role: Role::Item,
+        scheduled_at: at,
+        started_at: Some(at),
+        ended_at: None,
+        played_ms: 0,
+        segment_id: Some(SegmentId(1)),
+        title: "t".into(),
+        topic: "cds".into(),
+        unit: None,
+        sha256: "ab".into(),
+        outcome: Outcome::Interrupted,
+        reason: None,
+        output: "null".into(),
+    }
+}
+
+#[test]
+fn segment_ids_are_never_reused() {
+    let store = Store::temporary().expect("store");
+    let a = store.next_segment_id().expect("id");
+    store.insert_segment(&segment(a, "aa")).expect("insert");
+    store.remove_segment(a).expect("remove");
+    let b = store.next_segment_id().expect("id");
+    assert!(b > a, "{b} after {a}");
+    assert!(store.segment_by_hash("aa").expect("lookup").is_none());
+}
+
+#[test]
+fn segments_are_found_by_hash() {
+    let store = Store::temporary().expect("store");
+    let id = store.next_segment_id().expect("id");
+    store.insert_segment(&segment(id, "cafe")).expect("insert");
+    let found = store.segment_by_hash("cafe").expect("lookup").expect("present");
+    assert_eq!(found.id, id);
+    assert_eq!(store.segments().expect("list").len(), 1);
+}
+
+#[test]
+fn queue_keeps_order_and_removes_by_number() {
+    let store = Store::temporary().expect("store");
+    let now = Utc::now();
+    let first = store.queue_push(SegmentId(5), None, now).expect("push");
+    let second = store
+        .queue_push(SegmentId(3), Some("sang".into()), now)
+        .expect("push");
+    let ids: Vec<_> = store.queue().expect("queue").iter().map(|e| e.segment).collect();
+    assert_eq!(ids, [SegmentId(5), SegmentId(3)]);
+    assert!(store.queue_remove(first.qid).expect("rm"));
+    assert!(!store.queue_remove(first.qid).expect("rm twice"));
+    assert_eq!(store.queue().expect("queue"), [second]);
+}
+
+#[test]
+fn records_get_monotonic_ids_and_unfinished_ones_are_found() {
+    let store = Store::temporary().expect("store");
+    let mut a = record("sang");
+    let mut b = record("sang");
+    store.append_record(&mut a).expect("append");
+    store.append_record(&mut b).expect("append");
+    assert_eq!((a.id, b.id), (1, 2));
+    b.ended_at = b.started_at;
+    b.outcome = Outcome::Completed;
+    store.update_record(&b).expect("update");
+    let open = store.unfinished_records().expect("open");
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].id, 1);
+}
+
+#[test]
+fn a_second_open_of_the_same_database_says_it_is_locked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let _first = Store::open(dir.path()).expect("first open");
+    let err = Store::open(dir.path()).expect_err("second open must fail");
+    assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+    assert!(err.to_string().contains("daemon"), "{err}");
+}
+
+#[test]
+fn records_survive_reopening() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = Store::open(dir.path()).expect("open");
+        store.append_record(&mut record("chieu")).expect("append");
+    }
+    let store = Store::open(dir.path()).expect("reopen");
+    let all = store.records(None, None).expect("records");
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].program, "chieu");
+}
