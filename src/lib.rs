@@ -8,5 +8,7 @@
 
 pub mod audio;
 pub mod clock;
+pub mod config;
 pub mod model;
+pub mod playlist;
 pub mod schedule;
