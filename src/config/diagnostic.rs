@@ -170,7 +170,10 @@ mod tests {
     #[test]
     fn suggestions() {
         assert_eq!(closest("timezon", &["name", "timezone"]), Some("timezone"));
-        assert_eq!(closest("playlist", &["playlists", "queue"]), Some("playlists"));
+        assert_eq!(
+            closest("playlist", &["playlists", "queue"]),
+            Some("playlists")
+        );
         assert_eq!(closest("zzzzzz", &["name", "cron"]), None);
     }
 

@@ -6,7 +6,9 @@ use std::time::Duration;
 /// most once and in that order.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let bad = || {
-        format!("`{text}` is not a duration: write hours, minutes and seconds like `90s`, `30m`, `1h30m` or `45m30s`")
+        format!(
+            "`{text}` is not a duration: write hours, minutes and seconds like `90s`, `30m`, `1h30m` or `45m30s`"
+        )
     };
     let s = text.trim();
     if s.is_empty() {
@@ -46,14 +48,27 @@ mod tests {
 
     #[test]
     fn accepted_forms() {
-        for (text, secs) in [("90s", 90), ("30m", 1800), ("1h30m", 5400), ("45m30s", 2730), ("2h", 7200), ("1h0m5s", 3605)] {
-            assert_eq!(parse_duration(text), Ok(Duration::from_secs(secs)), "{text}");
+        for (text, secs) in [
+            ("90s", 90),
+            ("30m", 1800),
+            ("1h30m", 5400),
+            ("45m30s", 2730),
+            ("2h", 7200),
+            ("1h0m5s", 3605),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs(secs)),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn refused_forms() {
-        for text in ["", "30", "m30", "30x", "30m1h", "1h1h", "1.5h", "-5m", "30 m"] {
+        for text in [
+            "", "30", "m30", "30x", "30m1h", "1h1h", "1.5h", "-5m", "30 m",
+        ] {
             assert!(parse_duration(text).is_err(), "{text}");
         }
     }

@@ -28,7 +28,9 @@ pub fn check_files(config: &Config) -> Vec<Diagnostic> {
                 out.push(at(
                     pos,
                     format!("playlist \"{name}\" not found in {}", dir.display()),
-                    Some(format!("create {name}.toml or {name}.m3u8 there, or fix the name in `playlists`")),
+                    Some(format!(
+                        "create {name}.toml or {name}.m3u8 there, or fix the name in `playlists`"
+                    )),
                 ));
                 continue;
             };
@@ -84,7 +86,10 @@ fn check_entries(config: &Config, list: &playlist::Playlist) -> Vec<Diagnostic> 
             && !config.topics.contains_key(topic)
         {
             out.push(diag(
-                format!("topic \"{topic}\" is not in [topics] of {}", config.path.display()),
+                format!(
+                    "topic \"{topic}\" is not in [topics] of {}",
+                    config.path.display()
+                ),
                 "add it to [topics] in the config, or fix the slug",
             ));
         }

@@ -12,10 +12,10 @@
 mod diagnostic;
 mod duration;
 mod files;
-mod validate;
-pub(crate) mod walk;
 #[cfg(test)]
 mod tests;
+mod validate;
+pub(crate) mod walk;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

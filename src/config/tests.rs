@@ -57,15 +57,27 @@ fn good_config_is_typed_and_paths_are_absolute() {
     let c = parse(GOOD, Path::new("/st/config/loaxa.toml")).expect("valid");
     assert_eq!(c.station.timezone, chrono_tz::Asia::Ho_Chi_Minh);
     assert_eq!(c.station.data_dir, Path::new("/st/config/../data"));
-    assert_eq!(c.station.playlists_dir, Path::new("/st/config/../playlists"));
-    assert_eq!(c.output.device, OutputSpec::Wav("/st/config/air.wav".into()));
+    assert_eq!(
+        c.station.playlists_dir,
+        Path::new("/st/config/../playlists")
+    );
+    assert_eq!(
+        c.output.device,
+        OutputSpec::Wav("/st/config/air.wav".into())
+    );
     assert_eq!(c.output.channels, Some(1));
     assert_eq!(c.output.fade, DEFAULT_FADE);
-    assert_eq!(c.topics.get(STATION_TOPIC).map(String::as_str), Some(STATION_TOPIC_TITLE));
+    assert_eq!(
+        c.topics.get(STATION_TOPIC).map(String::as_str),
+        Some(STATION_TOPIC_TITLE)
+    );
     let p = &c.programs[0];
     assert_eq!(p.cron.to_string(), "30 5 * * *");
     assert_eq!(p.max_duration, Some(Duration::from_secs(5400)));
-    assert_eq!(p.intro.as_deref(), Some(Path::new("/st/config/nhac-hieu.ogg")));
+    assert_eq!(
+        p.intro.as_deref(),
+        Some(Path::new("/st/config/nhac-hieu.ogg"))
+    );
     assert!(p.queue && p.enabled);
     assert_eq!(p.spans.playlists, vec![(17, 14)]);
 }
@@ -126,7 +138,10 @@ fn shipped_station_checks_clean() {
             .any(|d| d.line == line && d.column == 14 && d.message.contains("ban-tin-chieu")),
         "{problems:#?}"
     );
-    assert!(problems.iter().any(|d| d.message.contains("intro file")), "{problems:#?}");
+    assert!(
+        problems.iter().any(|d| d.message.contains("intro file")),
+        "{problems:#?}"
+    );
 }
 
 #[test]
@@ -138,7 +153,8 @@ fn toml_syntax_error_has_position() {
 
 #[test]
 fn unknown_keys_suggest_the_closest() {
-    let text = "[station]\nname = \"x\"\ntimezon = \"Asia/Ho_Chi_Minh\"\n\n[[programs]]\nname = \"a\"\n";
+    let text =
+        "[station]\nname = \"x\"\ntimezon = \"Asia/Ho_Chi_Minh\"\n\n[[programs]]\nname = \"a\"\n";
     let all = errors(text);
     assert_eq!(all.len(), 2, "{all:#?}");
     assert_eq!((all[0].line, all[0].column), (3, 1));
@@ -211,7 +227,11 @@ max_duration = "30 minutes"
 "#;
     let got = positions(text);
     let at: Vec<(usize, usize)> = got.iter().map(|g| (g.0, g.1)).collect();
-    assert_eq!(at, vec![(4, 10), (5, 12), (6, 11), (8, 8), (11, 16)], "{got:#?}");
+    assert_eq!(
+        at,
+        vec![(4, 10), (5, 12), (6, 11), (8, 8), (11, 16)],
+        "{got:#?}"
+    );
     assert!(got[0].2.contains("output device"), "{}", got[0].2);
     assert!(got[1].2.contains("1 (mono) or 2"), "{}", got[1].2);
     assert!(got[3].2.contains("nothing to play"), "{}", got[3].2);
@@ -240,7 +260,10 @@ max_duration = "1x"
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n");
-    assert!(shown.contains("/st/config/loaxa.toml:3:12: error: unknown timezone"), "{shown}");
+    assert!(
+        shown.contains("/st/config/loaxa.toml:3:12: error: unknown timezone"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -255,5 +278,8 @@ fn missing_station_name_and_cron() {
 fn unreadable_file_is_one_diagnostic() {
     let err = load(Path::new("/nonexistent/loaxa.toml")).expect_err("missing");
     assert_eq!(err.diagnostics.len(), 1);
-    assert!(err.to_string().starts_with("/nonexistent/loaxa.toml: error: cannot read"));
+    assert!(
+        err.to_string()
+            .starts_with("/nonexistent/loaxa.toml: error: cannot read")
+    );
 }

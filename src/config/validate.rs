@@ -11,9 +11,9 @@ use toml::Spanned;
 
 use super::walk::{Table, parse_document};
 use super::{
-    Config, DEFAULT_DATA_DIR, DEFAULT_FADE, DEFAULT_PLAYLISTS_DIR, DEFAULT_TIMEZONE,
-    OutputConfig, Program, ProgramSpans, STATION_TOPIC, STATION_TOPIC_TITLE, Source, Station,
-    closest, parse_duration,
+    Config, DEFAULT_DATA_DIR, DEFAULT_FADE, DEFAULT_PLAYLISTS_DIR, DEFAULT_TIMEZONE, OutputConfig,
+    Program, ProgramSpans, STATION_TOPIC, STATION_TOPIC_TITLE, Source, Station, closest,
+    parse_duration,
 };
 use crate::model::OutputSpec;
 use crate::schedule::CronRule;
@@ -161,9 +161,9 @@ fn timezone(src: &mut Source<'_>, s: &Spanned<String>) -> Option<Tz> {
         Err(_) => {
             let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
             let hint = match closest(s.get_ref(), &names) {
-                Some(near) if near != "Asia/Ho_Chi_Minh" => format!(
-                    "did you mean \"{near}\"? Vietnam is \"Asia/Ho_Chi_Minh\" (IANA names)"
-                ),
+                Some(near) if near != "Asia/Ho_Chi_Minh" => {
+                    format!("did you mean \"{near}\"? Vietnam is \"Asia/Ho_Chi_Minh\" (IANA names)")
+                }
                 _ => "use an IANA name such as \"Asia/Ho_Chi_Minh\"".to_string(),
             };
             src.error(
@@ -180,23 +180,27 @@ fn output(src: &mut Source<'_>, t: &Table<'_, '_>, base: &Path) -> Option<Output
     t.check_keys(src, OUTPUT_KEYS);
     let device = match t.string(src, "device") {
         None => Some(OutputSpec::Default),
-        Some(s) => match OutputSpec::from_str(s.get_ref()) {
-            Ok(OutputSpec::Wav(p)) => Some(OutputSpec::Wav(base.join(p))),
-            Ok(OutputSpec::Raw(p)) => Some(OutputSpec::Raw(base.join(p))),
-            Ok(spec) => Some(spec),
-            Err(message) => {
-                src.error(
+        Some(s) => {
+            match OutputSpec::from_str(s.get_ref()) {
+                Ok(OutputSpec::Wav(p)) => Some(OutputSpec::Wav(base.join(p))),
+                Ok(OutputSpec::Raw(p)) => Some(OutputSpec::Raw(base.join(p))),
+                Ok(spec) => Some(spec),
+                Err(message) => {
+                    src.error(
                     s.span(),
                     format!("output device: {message}"),
                     Some("device = \"default\" plays on the sound card; \"null\" discards the audio".into()),
                 );
-                None
+                    None
+                }
             }
-        },
+        }
     };
     let mut ok = true;
     let sample_rate = t.integer(src, "sample_rate").and_then(|n| {
-        let rate = u32::try_from(*n.get_ref()).ok().filter(|r| (8_000..=384_000).contains(r));
+        let rate = u32::try_from(*n.get_ref())
+            .ok()
+            .filter(|r| (8_000..=384_000).contains(r));
         if rate.is_none() {
             ok = false;
             src.error(
@@ -254,7 +258,10 @@ fn programs(src: &mut Source<'_>, top: &Table<'_, '_>, base: &Path) -> Option<Ve
             if let Some((line, _)) = seen.get(name.get_ref()) {
                 src.error(
                     name.span(),
-                    format!("program name \"{}\" is already used on line {line}", name.get_ref()),
+                    format!(
+                        "program name \"{}\" is already used on line {line}",
+                        name.get_ref()
+                    ),
                     Some("every [[program]] needs its own name".into()),
                 );
                 ok = false;
@@ -291,7 +298,10 @@ fn program(
             ok = false;
             src.error(
                 n.span(),
-                format!("program name \"{}\" must be one word (no spaces)", n.get_ref()),
+                format!(
+                    "program name \"{}\" must be one word (no spaces)",
+                    n.get_ref()
+                ),
                 Some("use a short name such as \"sang\" and put the long one in `title`".into()),
             );
         }
@@ -304,7 +314,12 @@ fn program(
             Err(e) => {
                 // Column inside the text, +1 for the opening quote.
                 let shift = e.column.unwrap_or(0);
-                src.error_at(s.span(), shift, format!("cron: {}", e.message), Some(e.hint));
+                src.error_at(
+                    s.span(),
+                    shift,
+                    format!("cron: {}", e.message),
+                    Some(e.hint),
+                );
                 None
             }
         },
@@ -327,7 +342,10 @@ fn program(
             ok = false;
             src.error(
                 p.span(),
-                format!("playlist name \"{}\" must be a file name without folder or extension", p.get_ref()),
+                format!(
+                    "playlist name \"{}\" must be a file name without folder or extension",
+                    p.get_ref()
+                ),
                 Some("\"ban-tin-sang\" reads playlists/ban-tin-sang.toml (or .m3u / .m3u8)".into()),
             );
         }
@@ -354,7 +372,11 @@ fn program(
         let d = parse_duration(s.get_ref());
         if let Err(message) = &d {
             ok = false;
-            src.error(s.span(), message.clone(), Some("max_duration = \"30m\"".into()));
+            src.error(
+                s.span(),
+                message.clone(),
+                Some("max_duration = \"30m\"".into()),
+            );
         }
         d.ok()
     });

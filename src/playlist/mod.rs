@@ -8,9 +8,9 @@
 
 mod m3u;
 mod order;
-mod toml_form;
 #[cfg(test)]
 mod tests;
+mod toml_form;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -203,7 +203,9 @@ pub fn load_dir(dir: &Path) -> (BTreeMap<String, Playlist>, Vec<Diagnostic>) {
         })
         .collect();
     let rank = |p: &PathBuf| {
-        let ext = p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+        let ext = p
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
         EXTENSIONS.iter().position(|x| Some(*x) == ext.as_deref())
     };
     paths.sort_by_key(|p| (p.file_stem().map(|s| nfc(&s.to_string_lossy())), rank(p)));

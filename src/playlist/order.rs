@@ -34,7 +34,10 @@ mod tests {
     #[test]
     fn examples() {
         let mut rng = fastrand::Rng::with_seed(7);
-        assert_eq!(play_order(Order::Sequential, 4, 2, &mut rng), vec![0, 1, 2, 3]);
+        assert_eq!(
+            play_order(Order::Sequential, 4, 2, &mut rng),
+            vec![0, 1, 2, 3]
+        );
         assert_eq!(play_order(Order::Rotate, 4, 2, &mut rng), vec![2, 3, 0, 1]);
         assert_eq!(play_order(Order::Rotate, 4, 6, &mut rng), vec![2, 3, 0, 1]);
         assert_eq!(play_order(Order::Rotate, 4, 4, &mut rng), vec![0, 1, 2, 3]);

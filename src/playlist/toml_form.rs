@@ -46,7 +46,10 @@ pub(super) fn parse(
         let segment = item.integer(&mut src, "segment");
         let file = item.string(&mut src, "file");
         let item_title = item.string(&mut src, "title");
-        let item_topic = item.string(&mut src, "topic").map(text_of).or(topic.clone());
+        let item_topic = item
+            .string(&mut src, "topic")
+            .map(text_of)
+            .or(topic.clone());
         let item_unit = item.string(&mut src, "unit").map(text_of).or(unit.clone());
         match (segment, file) {
             (Some(id), None) => match u64::try_from(*id.get_ref()) {
