@@ -12,6 +12,7 @@
 mod diagnostic;
 mod duration;
 mod files;
+mod program;
 #[cfg(test)]
 mod tests;
 mod validate;

@@ -1,7 +1,8 @@
-//! Section by section: the spanned TOML document -> typed [`Config`] values, every problem
-//! recorded in the [`Source`] and reading carried on so all of them are reported at once.
+//! The file and its `[station]`, `[output]` and `[topics]` sections -> typed values (the
+//! `[[program]]`s are read in `program`). Every problem is recorded in the [`Source`] and
+//! reading carries on, so all of them are reported at once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -12,11 +13,9 @@ use toml::Spanned;
 use super::walk::{Table, parse_document};
 use super::{
     Config, DEFAULT_DATA_DIR, DEFAULT_FADE, DEFAULT_PLAYLISTS_DIR, DEFAULT_TIMEZONE, OutputConfig,
-    Program, ProgramSpans, STATION_TOPIC, STATION_TOPIC_TITLE, Source, Station, closest,
-    parse_duration,
+    STATION_TOPIC, STATION_TOPIC_TITLE, Source, Station, closest,
 };
 use crate::model::OutputSpec;
-use crate::schedule::CronRule;
 
 const TOP_KEYS: &[&str] = &["station", "output", "topics", "program"];
 const STATION_KEYS: &[&str] = &[
@@ -28,17 +27,6 @@ const STATION_KEYS: &[&str] = &[
     "require_approval",
 ];
 const OUTPUT_KEYS: &[&str] = &["device", "sample_rate", "channels", "fade_ms"];
-const PROGRAM_KEYS: &[&str] = &[
-    "name",
-    "title",
-    "cron",
-    "playlists",
-    "queue",
-    "intro",
-    "outro",
-    "max_duration",
-    "enabled",
-];
 
 /// The whole file. `None` when a part could not be built (the diagnostics say why).
 pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
@@ -69,7 +57,7 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
             fade: DEFAULT_FADE,
         }),
     };
-    let programs = programs(src, &top, &base);
+    let programs = super::program::programs(src, &top, &base);
     Some(Config {
         path,
         station: station?,
@@ -98,7 +86,7 @@ fn topics(src: &mut Source<'_>, top: &Table<'_, '_>) -> BTreeMap<String, String>
     out
 }
 
-fn resolve(base: &Path, p: &str) -> PathBuf {
+pub(super) fn resolve(base: &Path, p: &str) -> PathBuf {
     base.join(p)
 }
 
@@ -244,156 +232,5 @@ fn output(src: &mut Source<'_>, t: &Table<'_, '_>, base: &Path) -> Option<Output
         sample_rate,
         channels,
         fade,
-    })
-}
-
-fn programs(src: &mut Source<'_>, top: &Table<'_, '_>, base: &Path) -> Option<Vec<Program>> {
-    let mut out = Vec::new();
-    let mut ok = true;
-    let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
-    for t in top.tables(src, "program", "[[program]]") {
-        let name = t.string(src, "name");
-        if let Some(name) = &name {
-            let here = src.position(name.span().start);
-            if let Some((line, _)) = seen.get(name.get_ref()) {
-                src.error(
-                    name.span(),
-                    format!(
-                        "program name \"{}\" is already used on line {line}",
-                        name.get_ref()
-                    ),
-                    Some("every [[program]] needs its own name".into()),
-                );
-                ok = false;
-            } else {
-                seen.insert(name.get_ref().clone(), here);
-            }
-        }
-        match program(src, &t, base, name) {
-            Some(p) => out.push(p),
-            None => ok = false,
-        }
-    }
-    ok.then_some(out)
-}
-
-fn program(
-    src: &mut Source<'_>,
-    t: &Table<'_, '_>,
-    base: &Path,
-    name: Option<Spanned<String>>,
-) -> Option<Program> {
-    t.check_keys(src, PROGRAM_KEYS);
-    let mut ok = true;
-    match &name {
-        None if !t.has("name") => {
-            ok = false;
-            src.error(
-                t.span.clone(),
-                "a [[program]] needs a `name`",
-                Some("name = \"sang\"".into()),
-            );
-        }
-        Some(n) if n.get_ref().is_empty() || n.get_ref().chars().any(char::is_whitespace) => {
-            ok = false;
-            src.error(
-                n.span(),
-                format!(
-                    "program name \"{}\" must be one word (no spaces)",
-                    n.get_ref()
-                ),
-                Some("use a short name such as \"sang\" and put the long one in `title`".into()),
-            );
-        }
-        _ => {}
-    }
-    let title = t.string(src, "title").map(Spanned::into_inner);
-    let cron = match t.string(src, "cron") {
-        Some(s) => match CronRule::from_str(s.get_ref()) {
-            Ok(rule) => Some(rule),
-            Err(e) => {
-                // Column inside the text, +1 for the opening quote.
-                let shift = e.column.unwrap_or(0);
-                src.error_at(
-                    s.span(),
-                    shift,
-                    format!("cron: {}", e.message),
-                    Some(e.hint),
-                );
-                None
-            }
-        },
-        None => {
-            if !t.has("cron") {
-                src.error(
-                    t.span.clone(),
-                    "a [[program]] needs a `cron` schedule",
-                    Some("cron = \"30 5 * * *\" airs at 05:30 every day".into()),
-                );
-            }
-            None
-        }
-    };
-    let mut spans = ProgramSpans::default();
-    let playlists = t.strings(src, "playlists").unwrap_or_default();
-    for p in &playlists {
-        spans.playlists.push(src.position(p.span().start));
-        if p.get_ref().is_empty() || p.get_ref().contains(['/', '\\']) {
-            ok = false;
-            src.error(
-                p.span(),
-                format!(
-                    "playlist name \"{}\" must be a file name without folder or extension",
-                    p.get_ref()
-                ),
-                Some("\"ban-tin-sang\" reads playlists/ban-tin-sang.toml (or .m3u / .m3u8)".into()),
-            );
-        }
-    }
-    let queue = t.boolean(src, "queue").is_none_or(|b| *b.get_ref());
-    if playlists.is_empty() && !queue {
-        ok = false;
-        let at = name.as_ref().map_or(t.span.clone(), Spanned::span);
-        src.error(
-            at,
-            "this program has nothing to play: no playlists and queue = false",
-            Some("add playlists = [\"ban-tin-sang\"] or set queue = true".into()),
-        );
-    }
-    let mut file = |key: &str, pos: &mut (usize, usize)| {
-        t.string(src, key).map(|s| {
-            *pos = src.position(s.span().start);
-            resolve(base, s.get_ref())
-        })
-    };
-    let intro = file("intro", &mut spans.intro);
-    let outro = file("outro", &mut spans.outro);
-    let max_duration = t.string(src, "max_duration").and_then(|s| {
-        let d = parse_duration(s.get_ref());
-        if let Err(message) = &d {
-            ok = false;
-            src.error(
-                s.span(),
-                message.clone(),
-                Some("max_duration = \"30m\"".into()),
-            );
-        }
-        d.ok()
-    });
-    let enabled = t.boolean(src, "enabled").is_none_or(|b| *b.get_ref());
-    if !ok {
-        return None;
-    }
-    Some(Program {
-        name: name?.into_inner(),
-        title,
-        cron: cron?,
-        playlists: playlists.into_iter().map(Spanned::into_inner).collect(),
-        queue,
-        intro,
-        outro,
-        max_duration,
-        enabled,
-        spans,
     })
 }

@@ -151,7 +151,7 @@ fn tokens_of_macro((col, word): (usize, &str)) -> Result<Vec<(usize, &'static st
 /// Builds the cron-crate schedules for a 5-field Unix line.
 fn unix(tokens: &[(usize, &str)]) -> Result<Vec<cron::Schedule>, CronError> {
     let specs: [&FieldSpec; 5] = [&MINUTE, &HOUR, &DAY_OF_MONTH, &MONTH, &DAY_OF_WEEK];
-    let mut fields = Vec::with_capacity(5);
+    let mut fields: Vec<String> = Vec::with_capacity(5);
     for (spec, (col, text)) in specs.iter().zip(tokens) {
         let set = spec.parse(text, *col)?;
         fields.push(if spec.is_full(&set) {
@@ -162,9 +162,7 @@ fn unix(tokens: &[(usize, &str)]) -> Result<Vec<cron::Schedule>, CronError> {
             join(&set, |v| v.to_string())
         });
     }
-    let [min, hour, dom, mon, dow] = &fields[..] else {
-        unreachable!("five specs zipped with five tokens")
-    };
+    let [min, hour, dom, mon, dow] = [0, 1, 2, 3, 4].map(|i| fields[i].as_str());
     let restricted = |i: usize| !tokens[i].1.starts_with('*');
     let lines = if restricted(2) && restricted(4) {
         vec![
