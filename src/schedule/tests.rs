@@ -271,3 +271,37 @@ fn window_bounds_exclude_from_and_include_to() {
         }]
     );
 }
+
+/// Documented DST behaviour (not used in Vietnam, but rules work for any zone): a local time
+/// that does not exist is skipped that day; one that occurs twice fires once, the earlier.
+#[test]
+fn daylight_saving_gap_is_skipped_and_overlap_fires_once() {
+    let berlin = chrono_tz::Europe::Berlin;
+    let r = rule("30 2 * * *");
+    let utc = |m, d, h, min| {
+        Utc.with_ymd_and_hms(2026, m, d, h, min, 0)
+            .single()
+            .expect("utc")
+    };
+    // 2026-03-29: clocks jump 02:00 -> 03:00, so no 02:30 that day.
+    let got = fires_between(&[&r], berlin, utc(3, 28, 0, 0), utc(3, 31, 0, 0));
+    let days: Vec<u32> = got
+        .iter()
+        .map(|f| f.at.with_timezone(&berlin).day())
+        .collect();
+    assert_eq!(days, vec![28, 30]);
+    // 2026-10-25: 02:30 happens at 00:30 UTC (CEST) and 01:30 UTC (CET); fires at 00:30.
+    let got = fires_between(&[&r], berlin, utc(10, 24, 12, 0), utc(10, 25, 12, 0));
+    assert_eq!(
+        got.iter().map(|f| f.at).collect::<Vec<_>>(),
+        vec![utc(10, 25, 0, 30)]
+    );
+}
+
+#[test]
+fn a_day_that_never_comes_gives_no_fire() {
+    let r = rule("0 6 31 2 *");
+    let after = local(2026, 1, 1, 0, 0);
+    assert_eq!(r.next_after(after, VN), None);
+    assert!(fires_between(&[&r], VN, after, after + chrono::Duration::days(400)).is_empty());
+}
