@@ -156,7 +156,7 @@ fn cron(src: &mut Source<'_>, t: &Table<'_, '_>) -> Option<CronRule> {
         }
         return None;
     };
-    CronRule::from_str(s.get_ref())
+    let rule = CronRule::from_str(s.get_ref())
         .map_err(|e| {
             // The error's 1-based column inside the text, shifted by the opening quote.
             let shift = e.column.unwrap_or(0);
@@ -167,7 +167,18 @@ fn cron(src: &mut Source<'_>, t: &Table<'_, '_>) -> Option<CronRule> {
                 Some(e.hint),
             );
         })
-        .ok()
+        .ok()?;
+    // A fixed instant keeps parsing pure; this catches days that never come (31 February).
+    let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    if rule.next_after(epoch, chrono_tz::UTC).is_none() {
+        src.error(
+            s.span(),
+            format!("cron: `{}` never fires (no such date)", s.get_ref()),
+            Some("check the day-of-month and month fields: `0 6 28 2 *` is 28 February".into()),
+        );
+        return None;
+    }
+    Some(rule)
 }
 
 /// Playlist names, with where each is written.

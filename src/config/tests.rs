@@ -195,6 +195,14 @@ fn bad_cron_points_inside_the_string() {
 }
 
 #[test]
+fn cron_that_never_fires() {
+    let text = "[station]\nname = \"x\"\n[[program]]\nname = \"a\"\ncron = \"0 6 30 2 *\"\n";
+    let (line, col, message, _) = one(text);
+    assert_eq!((line, col), (5, 8));
+    assert!(message.contains("never fires"), "{message}");
+}
+
+#[test]
 fn duplicate_program_names() {
     let text = "[station]\nname = \"x\"\n[[program]]\nname = \"a\"\ncron = \"@daily\"\n[[program]]\nname = \"a\"\ncron = \"@hourly\"\n";
     let (line, col, message, _) = one(text);
