@@ -156,7 +156,7 @@ fn unix(tokens: &[(usize, &str)]) -> Result<Vec<cron::Schedule>, CronError> {
         let set = spec.parse(text, *col)?;
         fields.push(if spec.is_full(&set) {
             "*".to_string()
-        } else if std::ptr::eq(*spec, &DAY_OF_WEEK) {
+        } else if spec.is_day_of_week() {
             join(&set, |v| DAY_NAMES[v as usize].to_string())
         } else {
             join(&set, |v| v.to_string())

@@ -65,7 +65,7 @@ pub(super) const DAY_OF_WEEK: FieldSpec = FieldSpec {
 pub(super) const DAY_NAMES: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 impl FieldSpec {
-    fn is_day_of_week(&self) -> bool {
+    pub(super) fn is_day_of_week(&self) -> bool {
         self.max == 7
     }
 
