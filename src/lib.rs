@@ -6,12 +6,15 @@
 //! whose events the `asrun` recorder turns into durable records in the `store`. Every operator
 //! action goes through `service`, which the CLI (and later the HTTP API) calls.
 
-pub mod audio;
-pub mod clock;
-pub mod model;
-pub mod store;
 pub mod asrun;
+pub mod audio;
 pub mod cli;
+pub mod clock;
+pub mod config;
 pub mod daemon;
+pub mod model;
+pub mod playlist;
 pub mod program;
+pub mod schedule;
 pub mod service;
+pub mod store;

@@ -1,0 +1,146 @@
+//! The station config file (`config/loaxa.toml`): read, checked and turned into [`Config`].
+//!
+//! Two stages: the TOML text is parsed into toml's spanned document, then each section is
+//! read and validated into typed values (`Tz`, `CronRule`, `OutputSpec`, `Duration`,
+//! absolute paths). Every problem becomes a [`Diagnostic`] with file:line:column and a hint,
+//! and all of them are reported together in a [`ConfigError`]. [`parse`] touches no files;
+//! [`check_files`] is the separate filesystem pass of `loaxa check`.
+//!
+//! Relative paths are resolved against the config file's folder. The defaults assume the
+//! station folder layout `STATION/config/loaxa.toml`, `STATION/playlists/`, `STATION/data/`.
+
+mod diagnostic;
+mod duration;
+mod files;
+mod program;
+#[cfg(test)]
+mod tests;
+mod validate;
+pub(crate) mod walk;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+
+use crate::model::OutputSpec;
+use crate::schedule::CronRule;
+
+pub use diagnostic::{ConfigError, Diagnostic};
+pub(crate) use diagnostic::{Source, closest};
+pub use duration::parse_duration;
+pub use files::check_files;
+
+/// Topic slug that signature tunes (intro/outro) are logged under.
+pub const STATION_TOPIC: &str = "station";
+/// Its display name, added to `[topics]` when the file does not define it.
+pub const STATION_TOPIC_TITLE: &str = "Nhạc hiệu / giới thiệu đài";
+/// Default `[station] timezone`.
+pub const DEFAULT_TIMEZONE: Tz = chrono_tz::Asia::Ho_Chi_Minh;
+/// Default `[station] data_dir`, relative to the config file's folder.
+pub const DEFAULT_DATA_DIR: &str = "../data";
+/// Default `[station] playlists_dir`, relative to the config file's folder.
+pub const DEFAULT_PLAYLISTS_DIR: &str = "../playlists";
+/// Default `[output] fade_ms`: the fade applied when a program is cut.
+pub const DEFAULT_FADE: Duration = Duration::from_millis(200);
+
+/// A validated station config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The config file (absolute).
+    pub path: PathBuf,
+    pub station: Station,
+    pub output: OutputConfig,
+    /// Topic slug -> display name; always contains [`STATION_TOPIC`].
+    pub topics: BTreeMap<String, String>,
+    pub programs: Vec<Program>,
+}
+
+/// `[station]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Station {
+    pub name: String,
+    pub timezone: Tz,
+    pub data_dir: PathBuf,
+    pub playlists_dir: PathBuf,
+    /// Topic for playlist file entries that name none.
+    pub default_topic: Option<String>,
+    /// Reserved: only approved segments air.
+    pub require_approval: bool,
+}
+
+/// `[output]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputConfig {
+    /// File paths (`wav:`, `raw:`) are absolute.
+    pub device: OutputSpec,
+    pub sample_rate: Option<u32>,
+    pub channels: Option<u16>,
+    /// Fade-out when a program is cut.
+    pub fade: Duration,
+}
+
+/// One `[[program]]`: an air slot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Program {
+    /// Unique, no whitespace; used in logs and on the command line.
+    pub name: String,
+    pub title: Option<String>,
+    pub cron: CronRule,
+    /// Playlist names (files `NAME.toml` / `NAME.m3u` / `NAME.m3u8` in `playlists_dir`).
+    pub playlists: Vec<String>,
+    /// Whether queued segments air in this program.
+    pub queue: bool,
+    pub intro: Option<PathBuf>,
+    pub outro: Option<PathBuf>,
+    pub max_duration: Option<Duration>,
+    pub enabled: bool,
+    /// Where things were written, for diagnostics of the later file checks.
+    pub(crate) spans: ProgramSpans,
+}
+
+/// 1-based (line, column) positions of a program's file references.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ProgramSpans {
+    pub playlists: Vec<(usize, usize)>,
+    pub intro: (usize, usize),
+    pub outro: (usize, usize),
+}
+
+impl Config {
+    /// The folder relative paths in the file are resolved against.
+    pub fn base_dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// The program called `name`.
+    pub fn program(&self, name: &str) -> Option<&Program> {
+        self.programs.iter().find(|p| p.name == name)
+    }
+}
+
+/// Reads and validates the config file at `path`.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        diagnostics: vec![Diagnostic::whole_file(
+            path,
+            format!("cannot read the config file: {e}"),
+            Some("pass the right file with --config, or copy config/loaxa.toml from the loaxa sources".into()),
+        )],
+    })?;
+    parse(&text, path)
+}
+
+/// Validates config `text` as if read from `path` (used for messages and to resolve
+/// relative paths; the file itself is not read).
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut src = Source::new(text, path);
+    let config = validate::config(&mut src, path);
+    let diagnostics = src.finish();
+    match config {
+        Some(config) if diagnostics.is_empty() => Ok(config),
+        _ => Err(ConfigError { diagnostics }),
+    }
+}

@@ -1,0 +1,293 @@
+//! Config scenarios: the shipped file, and each kind of mistake an operator makes, found at
+//! the right line:column and reported all together.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::*;
+
+const GOOD: &str = r#"
+[station]
+name = "Đài truyền thanh xã Bình Chương"
+timezone = "Asia/Ho_Chi_Minh"
+default_topic = "nq57"
+
+[output]
+device = "wav:air.wav"
+channels = 1
+
+[topics]
+nq57 = "Nghị quyết 57-NQ/TW"
+
+[[program]]
+name = "sang"
+cron = "30 5 * * *"
+playlists = ["ban-tin-sang"]
+max_duration = "1h30m"
+intro = "nhac-hieu.ogg"
+"#;
+
+fn shipped_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("config/loaxa.toml")
+}
+
+fn errors(text: &str) -> Vec<Diagnostic> {
+    parse(text, Path::new("/st/config/loaxa.toml"))
+        .expect_err("config has errors")
+        .diagnostics
+}
+
+/// (line, column, message) of each diagnostic.
+fn positions(text: &str) -> Vec<(usize, usize, String)> {
+    errors(text)
+        .into_iter()
+        .map(|d| (d.line, d.column, d.message))
+        .collect()
+}
+
+fn one(text: &str) -> (usize, usize, String, Option<String>) {
+    let all = errors(text);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    let d = &all[0];
+    (d.line, d.column, d.message.clone(), d.hint.clone())
+}
+
+#[test]
+fn good_config_is_typed_and_paths_are_absolute() {
+    let c = parse(GOOD, Path::new("/st/config/loaxa.toml")).expect("valid");
+    assert_eq!(c.station.timezone, chrono_tz::Asia::Ho_Chi_Minh);
+    assert_eq!(c.station.data_dir, Path::new("/st/config/../data"));
+    assert_eq!(
+        c.station.playlists_dir,
+        Path::new("/st/config/../playlists")
+    );
+    assert_eq!(
+        c.output.device,
+        OutputSpec::Wav("/st/config/air.wav".into())
+    );
+    assert_eq!(c.output.channels, Some(1));
+    assert_eq!(c.output.fade, DEFAULT_FADE);
+    assert_eq!(
+        c.topics.get(STATION_TOPIC).map(String::as_str),
+        Some(STATION_TOPIC_TITLE)
+    );
+    let p = &c.programs[0];
+    assert_eq!(p.cron.to_string(), "30 5 * * *");
+    assert_eq!(p.max_duration, Some(Duration::from_secs(5400)));
+    assert_eq!(
+        p.intro.as_deref(),
+        Some(Path::new("/st/config/nhac-hieu.ogg"))
+    );
+    assert!(p.queue && p.enabled);
+    assert_eq!(p.spans.playlists, vec![(17, 14)]);
+}
+
+#[test]
+fn shipped_config_parses() {
+    let c = load(&shipped_path()).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = c.programs.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["sang", "chieu", "demo"]);
+    assert_eq!(c.station.timezone, chrono_tz::Asia::Ho_Chi_Minh);
+    assert_eq!(c.output.device, OutputSpec::Default);
+    for slug in ["nq57", "bdhvs", "cds", "khcn", STATION_TOPIC] {
+        assert!(c.topics.contains_key(slug), "{slug}");
+    }
+    // Its playlists exist and read cleanly (the audio may still be being produced).
+    let problems: Vec<String> = check_files(&c)
+        .iter()
+        .map(ToString::to_string)
+        .filter(|m| !m.contains(".ogg does not exist"))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// The shipped config, playlists and (placeholder) audio in a temp station: all clean.
+#[test]
+fn shipped_station_checks_clean() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let copy = |rel: &str| {
+        let to = tmp.path().join(rel);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(root.join(rel), to).expect("copy");
+    };
+    copy("config/loaxa.toml");
+    for list in ["demo.toml", "ban-tin-sang.toml", "ban-tin-chieu.m3u8"] {
+        copy(&format!("playlists/{list}"));
+    }
+    for audio in ["nhac-hieu", "ban-tin-1", "ban-tin-2"] {
+        let p = tmp.path().join(format!("playlists/demo/{audio}.ogg"));
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, b"placeholder").expect("write");
+    }
+    let c = load(&tmp.path().join("config/loaxa.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let problems = check_files(&c);
+    assert!(problems.is_empty(), "{problems:#?}");
+    // A missing playlist is reported where the config names it.
+    std::fs::remove_file(tmp.path().join("playlists/ban-tin-chieu.m3u8")).expect("rm");
+    std::fs::remove_file(tmp.path().join("playlists/demo/nhac-hieu.ogg")).expect("rm");
+    let problems = check_files(&c);
+    let text = std::fs::read_to_string(&c.path).expect("read");
+    let line = 1 + text
+        .lines()
+        .position(|l| l.contains("[\"ban-tin-chieu\"]"))
+        .expect("line");
+    assert!(
+        problems
+            .iter()
+            .any(|d| d.line == line && d.column == 14 && d.message.contains("ban-tin-chieu")),
+        "{problems:#?}"
+    );
+    assert!(
+        problems.iter().any(|d| d.message.contains("intro file")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn toml_syntax_error_has_position() {
+    let (line, col, message, _) = one("[station]\nname = \"x\ntimezone = 1\n");
+    assert_eq!((line, col), (2, 10), "{message}"); // where the string should have closed
+    assert!(message.starts_with("TOML syntax"), "{message}");
+}
+
+#[test]
+fn unknown_keys_suggest_the_closest() {
+    let text =
+        "[station]\nname = \"x\"\ntimezon = \"Asia/Ho_Chi_Minh\"\n\n[[programs]]\nname = \"a\"\n";
+    let all = errors(text);
+    assert_eq!(all.len(), 2, "{all:#?}");
+    assert_eq!((all[0].line, all[0].column), (3, 1));
+    assert_eq!(all[0].hint.as_deref(), Some("did you mean `timezone`?"));
+    assert_eq!((all[1].line, all[1].column), (5, 3));
+    assert_eq!(all[1].hint.as_deref(), Some("did you mean `program`?"));
+}
+
+#[test]
+fn wrong_types() {
+    let text = "[station]\nname = 5\nrequire_approval = \"yes\"\n";
+    let got = positions(text);
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert_eq!((got[0].0, got[0].1), (2, 8));
+    assert!(got[0].2.contains("must be text"), "{}", got[0].2);
+    assert_eq!((got[1].0, got[1].1), (3, 20));
+    assert!(got[1].2.contains("true or false"), "{}", got[1].2);
+}
+
+#[test]
+fn bad_timezone() {
+    let (line, col, message, hint) = one("[station]\nname = \"x\"\ntimezone = \"Asia/Hanoi\"\n");
+    assert_eq!((line, col), (3, 12));
+    assert_eq!(message, "unknown timezone \"Asia/Hanoi\"");
+    assert!(hint.expect("hint").contains("Asia/Ho_Chi_Minh"));
+}
+
+#[test]
+fn bad_cron_points_inside_the_string() {
+    let text = "[station]\nname = \"x\"\n[[program]]\nname = \"a\"\ncron = \"0 6 * * 8\"\n";
+    let (line, col, message, hint) = one(text);
+    // `cron = "` is 8 characters; the `8` is the 9th character of the cron text.
+    assert_eq!((line, col), (5, 17), "{message}");
+    assert!(message.contains("day-of-week field `8`"), "{message}");
+    assert!(hint.is_some());
+    let (_, col, message, _) = one(&text.replace("0 6 * * 8", "0 6 * *"));
+    assert_eq!(col, 9, "{message}");
+}
+
+#[test]
+fn cron_that_never_fires() {
+    let text = "[station]\nname = \"x\"\n[[program]]\nname = \"a\"\ncron = \"0 6 30 2 *\"\n";
+    let (line, col, message, _) = one(text);
+    assert_eq!((line, col), (5, 8));
+    assert!(message.contains("never fires"), "{message}");
+}
+
+#[test]
+fn duplicate_program_names() {
+    let text = "[station]\nname = \"x\"\n[[program]]\nname = \"a\"\ncron = \"@daily\"\n[[program]]\nname = \"a\"\ncron = \"@hourly\"\n";
+    let (line, col, message, _) = one(text);
+    assert_eq!((line, col), (7, 8));
+    assert!(message.contains("already used on line 4"), "{message}");
+}
+
+#[test]
+fn unknown_default_topic() {
+    let text = "[station]\nname = \"x\"\ndefault_topic = \"nq75\"\n[topics]\nnq57 = \"NQ 57\"\n";
+    let (line, col, message, hint) = one(text);
+    assert_eq!((line, col), (3, 17));
+    assert!(message.contains("nq75"), "{message}");
+    assert!(hint.expect("hint").contains("nq57"));
+}
+
+#[test]
+fn bad_duration_channels_output_and_empty_program() {
+    let text = r#"[station]
+name = "x"
+[output]
+device = "wav:"
+channels = 3
+fade_ms = -1
+[[program]]
+name = "a"
+cron = "@daily"
+queue = false
+max_duration = "30 minutes"
+"#;
+    let got = positions(text);
+    let at: Vec<(usize, usize)> = got.iter().map(|g| (g.0, g.1)).collect();
+    assert_eq!(
+        at,
+        vec![(4, 10), (5, 12), (6, 11), (8, 8), (11, 16)],
+        "{got:#?}"
+    );
+    assert!(got[0].2.contains("output device"), "{}", got[0].2);
+    assert!(got[1].2.contains("1 (mono) or 2"), "{}", got[1].2);
+    assert!(got[3].2.contains("nothing to play"), "{}", got[3].2);
+    assert!(got[4].2.contains("not a duration"), "{}", got[4].2);
+}
+
+#[test]
+fn several_errors_at_once_in_file_order() {
+    let text = r#"[station]
+name = "x"
+timezone = "Asia/Hanoi"
+colour = "red"
+[[program]]
+name = "sang"
+cron = "60 * * * *"
+[[program]]
+name = "two words"
+cron = "0 25 * * *"
+max_duration = "1x"
+"#;
+    let got = positions(text);
+    let lines: Vec<usize> = got.iter().map(|g| g.0).collect();
+    assert_eq!(lines, vec![3, 4, 7, 9, 10, 11], "{got:#?}");
+    let shown = errors(text)
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        shown.contains("/st/config/loaxa.toml:3:12: error: unknown timezone"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn missing_station_name_and_cron() {
+    let got = positions("[station]\n[[program]]\nname = \"a\"\n");
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert!(got[0].2.contains("needs a `name`"));
+    assert!(got[1].2.contains("needs a `cron`"));
+}
+
+#[test]
+fn unreadable_file_is_one_diagnostic() {
+    let err = load(Path::new("/nonexistent/loaxa.toml")).expect_err("missing");
+    assert_eq!(err.diagnostics.len(), 1);
+    assert!(
+        err.to_string()
+            .starts_with("/nonexistent/loaxa.toml: error: cannot read")
+    );
+}

@@ -1,0 +1,236 @@
+//! The file and its `[station]`, `[output]` and `[topics]` sections -> typed values (the
+//! `[[program]]`s are read in `program`). Every problem is recorded in the [`Source`] and
+//! reading carries on, so all of them are reported at once.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use toml::Spanned;
+
+use super::walk::{Table, parse_document};
+use super::{
+    Config, DEFAULT_DATA_DIR, DEFAULT_FADE, DEFAULT_PLAYLISTS_DIR, DEFAULT_TIMEZONE, OutputConfig,
+    STATION_TOPIC, STATION_TOPIC_TITLE, Source, Station, closest,
+};
+use crate::model::OutputSpec;
+
+const TOP_KEYS: &[&str] = &["station", "output", "topics", "program"];
+const STATION_KEYS: &[&str] = &[
+    "name",
+    "timezone",
+    "data_dir",
+    "playlists_dir",
+    "default_topic",
+    "require_approval",
+];
+const OUTPUT_KEYS: &[&str] = &["device", "sample_rate", "channels", "fade_ms"];
+
+/// The whole file. `None` when a part could not be built (the diagnostics say why).
+pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
+    let doc = parse_document(src)?;
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let top = Table::new(doc.get_ref(), doc.span(), "the config file");
+    top.check_keys(src, TOP_KEYS);
+
+    let topics = topics(src, &top);
+    let station = match top.table(src, "station", "[station]") {
+        Some(t) => station(src, &t, &base, &topics),
+        None => {
+            src.error(
+                0..0,
+                "the [station] section is missing",
+                Some("start the file with [station] and name = \"Đài truyền thanh xã ...\"".into()),
+            );
+            None
+        }
+    };
+    let output = match top.table(src, "output", "[output]") {
+        Some(t) => output(src, &t, &base),
+        None => Some(OutputConfig {
+            device: OutputSpec::Default,
+            sample_rate: None,
+            channels: None,
+            fade: DEFAULT_FADE,
+        }),
+    };
+    let programs = super::program::programs(src, &top, &base);
+    Some(Config {
+        path,
+        station: station?,
+        output: output?,
+        topics,
+        programs: programs?,
+    })
+}
+
+fn topics(src: &mut Source<'_>, top: &Table<'_, '_>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if let Some(t) = top.table(src, "topics", "[topics]") {
+        for (slug, title) in t.string_pairs(src) {
+            if slug.get_ref().chars().any(char::is_whitespace) || slug.get_ref().is_empty() {
+                src.error(
+                    slug.span(),
+                    format!("topic slug `{}` must be one word", slug.get_ref()),
+                    Some("use short slugs such as nq57 = \"Nghị quyết 57-NQ/TW\"".into()),
+                );
+            }
+            out.insert(slug.into_inner(), title.into_inner());
+        }
+    }
+    out.entry(STATION_TOPIC.to_string())
+        .or_insert_with(|| STATION_TOPIC_TITLE.to_string());
+    out
+}
+
+pub(super) fn resolve(base: &Path, p: &str) -> PathBuf {
+    base.join(p)
+}
+
+fn station(
+    src: &mut Source<'_>,
+    t: &Table<'_, '_>,
+    base: &Path,
+    topics: &BTreeMap<String, String>,
+) -> Option<Station> {
+    t.check_keys(src, STATION_KEYS);
+    let name = t.string(src, "name");
+    if name.is_none() && !t.has("name") {
+        src.error(
+            t.span.clone(),
+            "[station] needs a `name`",
+            Some("name = \"Đài truyền thanh xã Bình Chương\"".into()),
+        );
+    }
+    let timezone = match t.string(src, "timezone") {
+        None => Some(DEFAULT_TIMEZONE),
+        Some(s) => timezone(src, &s),
+    };
+    let dir = |src: &mut Source<'_>, key, default: &str| {
+        t.string(src, key)
+            .map_or_else(|| resolve(base, default), |s| resolve(base, s.get_ref()))
+    };
+    let data_dir = dir(src, "data_dir", DEFAULT_DATA_DIR);
+    let playlists_dir = dir(src, "playlists_dir", DEFAULT_PLAYLISTS_DIR);
+    let default_topic = t.string(src, "default_topic");
+    if let Some(topic) = &default_topic
+        && !topics.contains_key(topic.get_ref())
+    {
+        let known: Vec<&str> = topics.keys().map(String::as_str).collect();
+        let hint = match closest(topic.get_ref(), &known) {
+            Some(near) => format!("did you mean \"{near}\"? topics are defined in [topics]"),
+            None => format!("add it to [topics] or use one of: {}", known.join(", ")),
+        };
+        src.error(
+            topic.span(),
+            format!("default_topic \"{}\" is not in [topics]", topic.get_ref()),
+            Some(hint),
+        );
+    }
+    let require_approval = t
+        .boolean(src, "require_approval")
+        .is_some_and(|b| *b.get_ref());
+    Some(Station {
+        name: name?.into_inner(),
+        timezone: timezone?,
+        data_dir,
+        playlists_dir,
+        default_topic: default_topic.map(Spanned::into_inner),
+        require_approval,
+    })
+}
+
+fn timezone(src: &mut Source<'_>, s: &Spanned<String>) -> Option<Tz> {
+    match Tz::from_str(s.get_ref()) {
+        Ok(tz) => Some(tz),
+        Err(_) => {
+            let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+            let hint = match closest(s.get_ref(), &names) {
+                Some(near) if near != "Asia/Ho_Chi_Minh" => {
+                    format!("did you mean \"{near}\"? Vietnam is \"Asia/Ho_Chi_Minh\" (IANA names)")
+                }
+                _ => "use an IANA name such as \"Asia/Ho_Chi_Minh\"".to_string(),
+            };
+            src.error(
+                s.span(),
+                format!("unknown timezone \"{}\"", s.get_ref()),
+                Some(hint),
+            );
+            None
+        }
+    }
+}
+
+fn output(src: &mut Source<'_>, t: &Table<'_, '_>, base: &Path) -> Option<OutputConfig> {
+    t.check_keys(src, OUTPUT_KEYS);
+    let device = match t.string(src, "device") {
+        None => Some(OutputSpec::Default),
+        Some(s) => {
+            match OutputSpec::from_str(s.get_ref()) {
+                Ok(OutputSpec::Wav(p)) => Some(OutputSpec::Wav(base.join(p))),
+                Ok(OutputSpec::Raw(p)) => Some(OutputSpec::Raw(base.join(p))),
+                Ok(spec) => Some(spec),
+                Err(message) => {
+                    src.error(
+                    s.span(),
+                    format!("output device: {message}"),
+                    Some("device = \"default\" plays on the sound card; \"null\" discards the audio".into()),
+                );
+                    None
+                }
+            }
+        }
+    };
+    let mut ok = true;
+    let sample_rate = t.integer(src, "sample_rate").and_then(|n| {
+        let rate = u32::try_from(*n.get_ref())
+            .ok()
+            .filter(|r| (8_000..=384_000).contains(r));
+        if rate.is_none() {
+            ok = false;
+            src.error(
+                n.span(),
+                format!("sample_rate {} is not a sound card rate", n.get_ref()),
+                Some("use 44100 or 48000, or leave it out to use the device's own rate".into()),
+            );
+        }
+        rate
+    });
+    let channels = t.integer(src, "channels").and_then(|n| match *n.get_ref() {
+        1 => Some(1),
+        2 => Some(2),
+        other => {
+            ok = false;
+            src.error(
+                n.span(),
+                format!("channels must be 1 (mono) or 2 (stereo), not {other}"),
+                Some("channels = 2".into()),
+            );
+            None
+        }
+    });
+    let fade = match t.integer(src, "fade_ms") {
+        None => DEFAULT_FADE,
+        Some(n) => match u64::try_from(*n.get_ref()).ok().filter(|ms| *ms <= 10_000) {
+            Some(ms) => Duration::from_millis(ms),
+            None => {
+                ok = false;
+                src.error(
+                    n.span(),
+                    format!("fade_ms {} must be between 0 and 10000", n.get_ref()),
+                    Some("fade_ms = 200".into()),
+                );
+                DEFAULT_FADE
+            }
+        },
+    };
+    ok.then_some(OutputConfig {
+        device: device?,
+        sample_rate,
+        channels,
+        fade,
+    })
+}

@@ -1,0 +1,197 @@
+//! Typed, position-aware reading of a parsed TOML document.
+//!
+//! serde's derive stops at the first problem; an operator fixing a config by hand wants
+//! every problem at once. So the config and playlist readers walk toml's spanned document
+//! (`toml::de::DeTable`) through [`Table`], which records a diagnostic for each unknown key
+//! and each wrongly typed value and carries on.
+
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::diagnostic::{Source, closest};
+
+pub(crate) type Span = Range<usize>;
+
+/// One TOML table and the words that name it in messages (`[station]`, `program "sang"`).
+#[derive(Debug, Clone)]
+pub(crate) struct Table<'a, 'i> {
+    entries: &'a DeTable<'i>,
+    pub span: Span,
+    pub name: String,
+}
+
+/// Parses `text`; syntax errors become diagnostics and `None`.
+pub(crate) fn parse_document<'i>(src: &mut Source<'i>) -> Option<Spanned<DeTable<'i>>> {
+    let (doc, errors) = DeTable::parse_recoverable(src.text);
+    for e in &errors {
+        let span = e.span().unwrap_or(0..0);
+        src.error(
+            span,
+            format!("TOML syntax: {}", e.message().trim()),
+            Some("check quotes around text, `=` between key and value, and [brackets] of section names".into()),
+        );
+    }
+    errors.is_empty().then_some(doc)
+}
+
+fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "text",
+        DeValue::Integer(_) => "a whole number",
+        DeValue::Float(_) => "a decimal number",
+        DeValue::Boolean(_) => "true/false",
+        DeValue::Datetime(_) => "a date/time",
+        DeValue::Array(_) => "a list",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+impl<'a, 'i> Table<'a, 'i> {
+    pub fn new(entries: &'a DeTable<'i>, span: Span, name: impl Into<String>) -> Self {
+        Table {
+            entries,
+            span,
+            name: name.into(),
+        }
+    }
+
+    /// Reports every key not in `allowed`, suggesting the closest allowed one.
+    pub fn check_keys(&self, src: &mut Source<'_>, allowed: &[&str]) {
+        for key in self.entries.keys() {
+            if allowed.contains(&key.get_ref().as_ref()) {
+                continue;
+            }
+            let hint = match closest(key.get_ref(), allowed) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => format!("keys allowed in {}: {}", self.name, allowed.join(", ")),
+            };
+            src.error(
+                key.span(),
+                format!("unknown key `{}` in {}", key.get_ref(), self.name),
+                Some(hint),
+            );
+        }
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.get_ref() == key)
+            .map(|(_, v)| v)
+    }
+
+    fn wrong_type(&self, src: &mut Source<'_>, key: &str, v: &Spanned<DeValue<'_>>, want: &str) {
+        src.error(
+            v.span(),
+            format!(
+                "`{key}` in {} must be {want}, not {}",
+                self.name,
+                type_name(v.get_ref())
+            ),
+            None,
+        );
+    }
+
+    pub fn string(&self, src: &mut Source<'_>, key: &str) -> Option<Spanned<String>> {
+        let v = self.get(key)?;
+        match v.get_ref() {
+            DeValue::String(s) => Some(Spanned::new(v.span(), s.to_string())),
+            _ => {
+                self.wrong_type(src, key, v, "text in quotes");
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&self, src: &mut Source<'_>, key: &str) -> Option<Spanned<bool>> {
+        let v = self.get(key)?;
+        match v.get_ref() {
+            DeValue::Boolean(b) => Some(Spanned::new(v.span(), *b)),
+            _ => {
+                self.wrong_type(src, key, v, "true or false");
+                None
+            }
+        }
+    }
+
+    pub fn integer(&self, src: &mut Source<'_>, key: &str) -> Option<Spanned<i64>> {
+        let v = self.get(key)?;
+        let n = match v.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok(),
+            _ => None,
+        };
+        if n.is_none() {
+            self.wrong_type(src, key, v, "a whole number");
+        }
+        n.map(|n| Spanned::new(v.span(), n))
+    }
+
+    /// A list of texts; each wrong item is reported and left out.
+    pub fn strings(&self, src: &mut Source<'_>, key: &str) -> Option<Vec<Spanned<String>>> {
+        let v = self.get(key)?;
+        let DeValue::Array(items) = v.get_ref() else {
+            self.wrong_type(src, key, v, "a list of texts, e.g. [\"a\", \"b\"]");
+            return None;
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(s) => out.push(Spanned::new(item.span(), s.to_string())),
+                _ => self.wrong_type(src, key, item, "a list of texts"),
+            }
+        }
+        Some(out)
+    }
+
+    /// A sub-table (`[output]`).
+    pub fn table(&self, src: &mut Source<'_>, key: &str, name: &str) -> Option<Table<'a, 'i>> {
+        let v = self.get(key)?;
+        match v.get_ref() {
+            DeValue::Table(t) => Some(Table::new(t, v.span(), name)),
+            _ => {
+                self.wrong_type(src, key, v, "a table");
+                None
+            }
+        }
+    }
+
+    /// The tables of an array of tables (`[[program]]`).
+    pub fn tables(&self, src: &mut Source<'_>, key: &str, name: &str) -> Vec<Table<'a, 'i>> {
+        let Some(v) = self.get(key) else {
+            return Vec::new();
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            self.wrong_type(src, key, v, &format!("a list of tables, written [[{key}]]"));
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::Table(t) => out.push(Table::new(t, item.span(), name)),
+                _ => self.wrong_type(src, key, item, "a table"),
+            }
+        }
+        out
+    }
+
+    /// Every `key = "text"` pair of the table; other values are reported.
+    pub fn string_pairs(&self, src: &mut Source<'_>) -> Vec<(Spanned<String>, Spanned<String>)> {
+        let mut out = Vec::new();
+        for (k, v) in self.entries.iter() {
+            match v.get_ref() {
+                DeValue::String(s) => out.push((
+                    Spanned::new(k.span(), k.get_ref().to_string()),
+                    Spanned::new(v.span(), s.to_string()),
+                )),
+                _ => self.wrong_type(src, k.get_ref(), v, "text in quotes"),
+            }
+        }
+        out
+    }
+}

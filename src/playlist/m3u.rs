@@ -1,0 +1,98 @@
+//! `NAME.m3u` / `NAME.m3u8` playlists, as media players and operators write them.
+//!
+//! One path a line, relative to the playlist file; `#EXTINF:secs,Title` titles the next
+//! path; `#PLAYLIST:Title` titles the playlist. loaxa's own directives:
+//! `#LOAXA-TOPIC:slug` and `#LOAXA-UNIT:text` apply to the entries after them,
+//! `#LOAXA-ORDER:rotate` sets the order, `#LOAXA-SEGMENT:12` adds a library segment.
+//! Other `#` lines are comments. A UTF-8 BOM and CRLF line ends are accepted.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use super::{Entry, Order, Playlist, file_entry, nfc};
+use crate::config::Diagnostic;
+use crate::model::SegmentId;
+
+pub(super) fn parse(
+    text: &str,
+    abs: &Path,
+    shown: &Path,
+    name: String,
+) -> Result<Playlist, Vec<Diagnostic>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let base = abs.parent().unwrap_or(Path::new("."));
+    let mut list = Playlist {
+        name,
+        path: abs.to_path_buf(),
+        title: None,
+        order: Order::default(),
+        entries: Vec::new(),
+    };
+    let mut diagnostics = Vec::new();
+    let mut problem = |line: usize, message: String, hint: &str| {
+        diagnostics.push(Diagnostic {
+            file: shown.to_path_buf(),
+            line,
+            column: 1,
+            message,
+            hint: Some(hint.to_string()),
+        });
+    };
+    let (mut topic, mut unit, mut title) = (None::<String>, None::<String>, None::<String>);
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let l = raw.trim();
+        if l.is_empty() {
+            continue;
+        }
+        if let Some(directive) = l.strip_prefix('#') {
+            let (key, value) = directive.split_once(':').unwrap_or((directive, ""));
+            let value = value.trim();
+            match key.trim().to_ascii_uppercase().as_str() {
+                "EXTINF" => title = value.split_once(',').map(|(_, t)| t.trim().to_string()),
+                "PLAYLIST" => list.title = Some(nfc(value)).filter(|t| !t.is_empty()),
+                "LOAXA-TOPIC" => topic = Some(nfc(value)).filter(|t| !t.is_empty()),
+                "LOAXA-UNIT" => unit = Some(nfc(value)).filter(|t| !t.is_empty()),
+                "LOAXA-ORDER" => match Order::from_str(value) {
+                    Ok(order) => list.order = order,
+                    Err(message) => problem(line, message, "#LOAXA-ORDER:rotate"),
+                },
+                "LOAXA-SEGMENT" => match SegmentId::from_str(value) {
+                    Ok(id) => list.entries.push(Entry::Segment { id, line }),
+                    Err(message) => problem(line, message, "#LOAXA-SEGMENT:12"),
+                },
+                key if key.starts_with("LOAXA") => problem(
+                    line,
+                    format!("unknown directive `#{}`", directive.trim()),
+                    "loaxa reads #LOAXA-TOPIC:, #LOAXA-UNIT:, #LOAXA-ORDER: and #LOAXA-SEGMENT:",
+                ),
+                _ => {}
+            }
+            continue;
+        }
+        if l.contains("://") {
+            problem(
+                line,
+                format!("`{l}` is a URL; loaxa plays files only"),
+                "download the file and write its path here",
+            );
+            title = None;
+            continue;
+        }
+        // Playlists made on Windows use backslashes.
+        let written = l.replace('\\', "/");
+        list.entries.push(file_entry(
+            base,
+            &written,
+            title.take().as_deref(),
+            topic.clone(),
+            unit.clone(),
+            line,
+        ));
+    }
+    if diagnostics.is_empty() {
+        Ok(list)
+    } else {
+        Err(diagnostics)
+    }
+}

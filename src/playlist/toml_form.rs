@@ -1,0 +1,99 @@
+//! `NAME.toml` playlists: `title`, `order`, default `topic`/`unit`, and `[[item]]`s that
+//! name a library `segment` (by id) or a `file` (relative to the playlist).
+
+use std::path::Path;
+use std::str::FromStr;
+
+use toml::Spanned;
+
+use super::{Entry, Order, Playlist, file_entry, nfc};
+use crate::config::walk::{Table, parse_document};
+use crate::config::{Diagnostic, Source};
+use crate::model::SegmentId;
+
+const KEYS: &[&str] = &["title", "order", "topic", "unit", "item"];
+const ITEM_KEYS: &[&str] = &["segment", "file", "title", "topic", "unit"];
+
+pub(super) fn parse(
+    text: &str,
+    abs: &Path,
+    shown: &Path,
+    name: String,
+) -> Result<Playlist, Vec<Diagnostic>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut src = Source::new(text, shown);
+    let Some(doc) = parse_document(&mut src) else {
+        return Err(src.finish());
+    };
+    let top = Table::new(doc.get_ref(), doc.span(), "the playlist");
+    top.check_keys(&mut src, KEYS);
+    let title = top.string(&mut src, "title").map(|t| nfc(t.get_ref()));
+    let order = match top.string(&mut src, "order") {
+        None => Order::default(),
+        Some(o) => Order::from_str(o.get_ref()).unwrap_or_else(|message| {
+            src.error(o.span(), message, Some("order = \"rotate\"".into()));
+            Order::default()
+        }),
+    };
+    let text_of = |s: Spanned<String>| nfc(s.get_ref().trim());
+    let topic = top.string(&mut src, "topic").map(text_of);
+    let unit = top.string(&mut src, "unit").map(text_of);
+    let base = abs.parent().unwrap_or(Path::new("."));
+    let mut entries = Vec::new();
+    for item in top.tables(&mut src, "item", "[[item]]") {
+        item.check_keys(&mut src, ITEM_KEYS);
+        let (line, _) = src.position(item.span.start);
+        let segment = item.integer(&mut src, "segment");
+        let file = item.string(&mut src, "file");
+        let item_title = item.string(&mut src, "title");
+        let item_topic = item
+            .string(&mut src, "topic")
+            .map(text_of)
+            .or(topic.clone());
+        let item_unit = item.string(&mut src, "unit").map(text_of).or(unit.clone());
+        match (segment, file) {
+            (Some(id), None) => match u64::try_from(*id.get_ref()) {
+                Ok(n) => entries.push(Entry::Segment {
+                    id: SegmentId(n),
+                    line: src.position(id.span().start).0,
+                }),
+                Err(_) => src.error(
+                    id.span(),
+                    format!("segment id {} cannot be negative", id.get_ref()),
+                    Some("ids are shown by `loaxa segment list`".into()),
+                ),
+            },
+            (None, Some(f)) if !f.get_ref().trim().is_empty() => entries.push(file_entry(
+                base,
+                f.get_ref().trim(),
+                item_title.as_ref().map(|t| t.get_ref().as_str()),
+                item_topic,
+                item_unit,
+                src.position(f.span().start).0,
+            )),
+            (Some(_), Some(f)) => src.error(
+                f.span(),
+                "an [[item]] names either a `segment` or a `file`, not both",
+                Some("split it into two [[item]]s".into()),
+            ),
+            (None, Some(f)) => src.error(f.span(), "`file` is empty", None),
+            (None, None) if !item.has("segment") && !item.has("file") => src.error(
+                item.span.clone(),
+                format!("this [[item]] (line {line}) names no `segment` or `file`"),
+                Some("segment = 12, or file = \"demo/ban-tin-1.ogg\"".into()),
+            ),
+            (None, None) => {}
+        }
+    }
+    let diagnostics = src.finish();
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    Ok(Playlist {
+        name,
+        path: abs.to_path_buf(),
+        title,
+        order,
+        entries,
+    })
+}
