@@ -8,4 +8,5 @@
 
 pub mod audio;
 pub mod clock;
+pub mod library;
 pub mod model;
