@@ -414,3 +414,29 @@ fn media_store_refuses_a_source_that_does_not_match_its_hash() -> TestResult {
     assert_eq!(std::fs::read_dir(store.root())?.count(), 0);
     Ok(())
 }
+
+/// The demo audio shipped with the example config must pass the import check, with the
+/// formats and lengths `playlists/demo/README.md` promises.
+#[test]
+fn shipped_demo_audio_passes_the_import_check() -> TestResult {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("playlists/demo");
+    for (file, rate, channels, min_ms, max_ms) in [
+        ("nhac-hieu.ogg", 44100, 2, 4000, 6000),
+        ("ban-tin-1.ogg", 22050, 1, 5000, 10000),
+        ("ban-tin-2.ogg", 22050, 1, 5000, 10000),
+    ] {
+        let m = measure(&demo.join(file)).map_err(|e| format!("{file}: {e}"))?;
+        assert_eq!(
+            (m.info.codec.as_str(), m.info.sample_rate, m.info.channels),
+            ("vorbis", rate, channels),
+            "{file}"
+        );
+        assert!(
+            (min_ms..=max_ms).contains(&m.duration_ms),
+            "{file}: {} ms",
+            m.duration_ms
+        );
+        assert!(m.bytes < 100_000, "{file}: {} bytes", m.bytes);
+    }
+    Ok(())
+}
