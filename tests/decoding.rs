@@ -281,6 +281,11 @@ fn bad_files_are_refused_with_the_reason_and_a_fix() {
             hint: "ffmpeg",
         },
         Refused {
+            file: "cut-no-moov.m4a",
+            kind: |e| matches!(e, ImportError::Corrupt { detail, .. } if detail.contains("moov")),
+            hint: "again",
+        },
+        Refused {
             file: "garbage-middle.ogg",
             kind: |e| matches!(e, ImportError::Corrupt { .. }),
             hint: "again",

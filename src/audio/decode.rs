@@ -284,6 +284,12 @@ impl FileDecoder {
 fn probe_error(path: &Path, e: SymError) -> DecodeError {
     let path = path.to_path_buf();
     match e {
+        // An MP4/M4A whose index never got written: a recording that was interrupted, or a
+        // download cut off (the index comes last unless the file was made "faststart").
+        SymError::Unsupported(what) if what.contains("moov") => DecodeError::Corrupt {
+            path,
+            detail: "its MP4 index (moov atom) is missing: the file was cut off or its recording never finished".into(),
+        },
         SymError::Unsupported(_) => DecodeError::NotAudio {
             path,
             detail: e.to_string(),
@@ -291,7 +297,7 @@ fn probe_error(path: &Path, e: SymError) -> DecodeError {
         SymError::IoError(ref io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             DecodeError::Corrupt {
                 path,
-                detail: "the file ends before its audio starts (cut off?)".into(),
+                detail: "the file ends unexpectedly (cut off?)".into(),
             }
         }
         SymError::IoError(source) => DecodeError::Open { path, source },

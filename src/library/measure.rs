@@ -99,6 +99,11 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     })
 }
 
+/// The refusal rule of [`MAX_BAD_PACKETS`]: more than 2 bad packets and more than 1 % of all.
+fn too_many_bad_packets(bad: u64, packets: u64) -> bool {
+    bad > MAX_BAD_PACKETS && bad.saturating_mul(100) > packets.saturating_mul(MAX_BAD_PERCENT)
+}
+
 struct Decoded {
     info: AudioInfo,
     frames: u64,
@@ -117,7 +122,7 @@ fn decode_all(path: &Path) -> Result<Decoded, ImportError> {
     }
     let bad = decoder.bad_packets();
     let packets = good_packets + bad;
-    if bad > MAX_BAD_PACKETS && bad * 100 > packets * MAX_BAD_PERCENT {
+    if too_many_bad_packets(bad, packets) {
         return Err(ImportError::TooManyBadPackets {
             path: path.to_path_buf(),
             bad,
@@ -197,6 +202,36 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(n, 3);
+        Ok(())
+    }
+
+    #[test]
+    fn bad_packet_rule_tolerates_a_few_glitches_but_not_one_percent() {
+        assert!(!too_many_bad_packets(0, 0));
+        assert!(
+            !too_many_bad_packets(2, 2),
+            "two bad packets are always tolerated"
+        );
+        assert!(too_many_bad_packets(3, 100), "3 % of packets");
+        assert!(!too_many_bad_packets(3, 300), "exactly 1 %");
+        assert!(too_many_bad_packets(4, 301));
+        assert!(!too_many_bad_packets(30, 36_000), "a few in an hour of MP3");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unreadable_files_are_refused_with_a_permission_hint() -> io::Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir()?;
+        let p = dir.path().join("locked.mp3");
+        std::fs::write(&p, b"ID3")?;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000))?;
+        if File::open(&p).is_ok() {
+            return Ok(()); // running as root: permissions do not apply
+        }
+        let err = measure(&p).expect_err("unreadable");
+        assert!(matches!(err, ImportError::Unreadable { .. }), "{err}");
+        assert!(err.to_string().contains("readable by the user"), "{err}");
         Ok(())
     }
 

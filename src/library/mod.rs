@@ -22,9 +22,13 @@ pub use error::ImportError;
 pub use measure::{MAX_BAD_PACKETS, MAX_BAD_PERCENT, Measured, measure, sha256_file};
 pub use store::MediaStore;
 
-/// Operator-supplied text (a title, a unit name) in NFC, without surrounding whitespace.
+/// Operator-supplied text (a title, a unit name) in NFC, without surrounding whitespace
+/// or the byte-order mark Windows Notepad and Excel CSV exports put in front.
 pub fn clean_text(s: &str) -> String {
-    s.nfc().collect::<String>().trim().to_string()
+    s.nfc()
+        .collect::<String>()
+        .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+        .to_string()
 }
 
 /// A file's name (without folders) as NFC text; bytes that are not UTF-8 become U+FFFD.
@@ -53,6 +57,7 @@ mod tests {
         assert_eq!(clean_text(&decomposed), NFC);
         assert_eq!(clean_text(NFC), NFC);
         assert_eq!(clean_text("   "), "");
+        assert_eq!(clean_text("\u{feff}Bản tin 1\u{3000}"), "Bản tin 1");
     }
 
     #[test]
