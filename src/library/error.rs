@@ -59,8 +59,8 @@ pub enum ImportError {
     },
 
     #[error(
-        "{} contains no playable audio (nothing decodes: the file is empty, cut off or damaged); get the file again from its source",
-        path.display()
+        "{} contains no playable audio (nothing decodes: the file is empty, cut off or damaged); get the file again from its source, or if it plays in other software, convert it: {}",
+        path.display(), convert_hint(path)
     )]
     NoAudio { path: PathBuf },
 
