@@ -52,6 +52,13 @@ pub fn measure(path: &Path) -> Result<Measured, ImportError> {
             path: path.to_path_buf(),
         });
     }
+    if !meta.is_file() {
+        // A device or pipe (`/dev/zero`) would be hashed forever.
+        return Err(ImportError::Unreadable {
+            path: path.to_path_buf(),
+            source: io::Error::other("not a regular file (a device or a pipe)"),
+        });
+    }
     if meta.len() == 0 {
         return Err(ImportError::EmptyFile {
             path: path.to_path_buf(),
@@ -241,6 +248,11 @@ mod tests {
         assert!(matches!(
             measure(dir.path()),
             Err(ImportError::IsDirectory { .. })
+        ));
+        #[cfg(unix)]
+        assert!(matches!(
+            measure(Path::new("/dev/zero")),
+            Err(ImportError::Unreadable { .. })
         ));
         let missing = dir.path().join("không-có.mp3");
         let err = measure(&missing).expect_err("missing");
