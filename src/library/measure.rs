@@ -44,7 +44,14 @@ pub struct Measured {
 /// Refuses (with an [`ImportError`] naming the file and a fix) missing files, folders,
 /// unreadable and empty files, non-audio, files without an audio track, codecs loaxa cannot
 /// decode (Opus, for one), damaged streams, streams with too many bad packets (see
-/// [`MAX_BAD_PACKETS`]) and files that decode to zero samples.
+/// [`MAX_BAD_PACKETS`]), files that decode to zero samples, and FLAC/WAV/Ogg/MP4 files that
+/// decode to clearly less than their header's exact length (cut off).
+///
+/// Known gap: an MP3 cut off or with garbage in the middle is accepted with the length
+/// that still decodes (MP3 headers are too often estimates to compare against).
+///
+/// Reads the file twice (hash, then decode) and takes about 3 s of CPU per hour of MP3
+/// with optimised dependencies: call it off the async runtime (`spawn_blocking`).
 pub fn measure(path: &Path) -> Result<Measured, ImportError> {
     let meta = std::fs::metadata(path).map_err(|e| ImportError::reading(path, e))?;
     if meta.is_dir() {
