@@ -12,6 +12,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod daemon;
+pub mod library;
 pub mod model;
 pub mod playlist;
 pub mod program;

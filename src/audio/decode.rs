@@ -15,6 +15,10 @@ use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
+/// `DecodeError::Corrupt` detail when a stream ends before one packet decodes (an empty
+/// or cut-off file); import reports it as "no audio".
+pub const NO_AUDIO_DECODED: &str = "no audio could be decoded";
+
 /// Consecutive undecodable packets after which a stream is declared broken.
 const MAX_CONSECUTIVE_BAD_PACKETS: u32 = 32;
 
@@ -55,6 +59,9 @@ pub struct FileDecoder {
     reader: Box<dyn FormatReader>,
     decoder: Box<dyn AudioDecoder>,
     track_id: u32,
+    /// Frame count the container states (exact for FLAC, WAV, Ogg, MP4; an estimate for
+    /// MP3 or ADTS without a length header).
+    declared_frames: Option<u64>,
     info: AudioInfo,
     block: Vec<f32>,
     /// The first block, decoded by `open` to learn the format, not yet handed out.
@@ -97,10 +104,7 @@ impl FileDecoder {
                 FormatOptions::default(),
                 MetadataOptions::default(),
             )
-            .map_err(|e| DecodeError::NotAudio {
-                path: path.to_path_buf(),
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| probe_error(path, e))?;
         let container = reader.format_info().short_name.to_string();
         let track =
             reader
@@ -109,6 +113,7 @@ impl FileDecoder {
                     path: path.to_path_buf(),
                 })?;
         let track_id = track.id;
+        let declared_frames = track.num_frames;
         let params = track
             .codec_params
             .as_ref()
@@ -129,6 +134,7 @@ impl FileDecoder {
             reader,
             decoder,
             track_id,
+            declared_frames,
             info: AudioInfo {
                 container,
                 codec,
@@ -150,7 +156,7 @@ impl FileDecoder {
         } else {
             return Err(DecodeError::Corrupt {
                 path: path.to_path_buf(),
-                detail: "no audio could be decoded".into(),
+                detail: NO_AUDIO_DECODED.into(),
             });
         }
         Ok(this)
@@ -162,6 +168,12 @@ impl FileDecoder {
 
     pub fn info(&self) -> &AudioInfo {
         &self.info
+    }
+
+    /// The length in frames the container's header states, if it states one. Not the
+    /// truth (see the module doc of `library`): use it only to notice missing audio.
+    pub fn declared_frames(&self) -> Option<u64> {
+        self.declared_frames
     }
 
     /// Packets that failed to decode and were skipped so far.
@@ -264,6 +276,35 @@ impl FileDecoder {
                 detail: other.to_string(),
             },
         }
+    }
+}
+
+/// Classifies a probe failure: only "no reader recognises this" means not audio; a
+/// recognised file that ends too early or whose container is malformed is corrupt.
+fn probe_error(path: &Path, e: SymError) -> DecodeError {
+    let path = path.to_path_buf();
+    match e {
+        // An MP4/M4A whose index never got written: a recording that was interrupted, or a
+        // download cut off (the index comes last unless the file was made "faststart").
+        SymError::Unsupported(what) if what.contains("moov") => DecodeError::Corrupt {
+            path,
+            detail: "its MP4 index (moov atom) is missing: the file was cut off or its recording never finished".into(),
+        },
+        SymError::Unsupported(_) => DecodeError::NotAudio {
+            path,
+            detail: e.to_string(),
+        },
+        SymError::IoError(ref io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            DecodeError::Corrupt {
+                path,
+                detail: "the file ends unexpectedly (cut off?)".into(),
+            }
+        }
+        SymError::IoError(source) => DecodeError::Open { path, source },
+        other => DecodeError::Corrupt {
+            path,
+            detail: other.to_string(),
+        },
     }
 }
 

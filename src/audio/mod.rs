@@ -6,4 +6,4 @@
 
 mod decode;
 
-pub use decode::{AudioInfo, DecodeError, FileDecoder};
+pub use decode::{AudioInfo, DecodeError, FileDecoder, NO_AUDIO_DECODED};
