@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use super::fmt;
-use crate::clock::{Clock, SharedClock, SystemClock};
+use crate::clock::{SharedClock, SystemClock};
 use crate::config;
 use crate::playlist::Entry;
 use crate::service::{Catalog, Station, catalog::Import};

@@ -1,0 +1,118 @@
+//! A throw-away station for integration tests: config, playlists and generated audio in a
+//! temp folder, a simulated clock, null output, and the real daemon.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use loaxa::clock::SimClock;
+use loaxa::daemon::{self, Shutdown};
+use loaxa::model::SegmentId;
+use loaxa::service::{AddOutcome, SegmentMeta, Station};
+
+use super::wav;
+
+/// Station time (UTC+7) as a fixed-offset instant.
+pub fn local(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<FixedOffset> {
+    FixedOffset::east_opt(7 * 3600)
+        .expect("valid offset")
+        .with_ymd_and_hms(y, mo, d, h, mi, s)
+        .single()
+        .expect("valid local time")
+}
+
+pub struct TestStation {
+    pub dir: tempfile::TempDir,
+    start: DateTime<Utc>,
+}
+
+impl TestStation {
+    /// `programs`: `[[program]]` tables; `playlists`: (file name, contents).
+    pub fn new(programs: &str, playlists: &[(&str, &str)], start: DateTime<FixedOffset>) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for sub in ["config", "playlists", "media"] {
+            std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
+        }
+        let config = format!(
+            r#"[station]
+name = "Đài thử nghiệm"
+timezone = "Asia/Ho_Chi_Minh"
+data_dir = "../data"
+playlists_dir = "../playlists"
+
+[output]
+device = "null"
+
+[topics]
+cds = "Chuyển đổi số"
+nq57 = "Nghị quyết 57-NQ/TW"
+{programs}"#
+        );
+        std::fs::write(dir.path().join("config/loaxa.toml"), config).expect("write config");
+        for (name, text) in playlists {
+            std::fs::write(dir.path().join("playlists").join(name), text).expect("write playlist");
+        }
+        TestStation {
+            dir,
+            start: start.with_timezone(&Utc),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.path("config/loaxa.toml")
+    }
+
+    /// Writes `secs` of 8 kHz mono noise (exact length) at `rel`.
+    pub fn noise_file(&self, rel: &str, secs: f64) {
+        let frames = (secs * 8000.0).round() as usize;
+        let seed = rel.bytes().map(u64::from).sum::<u64>();
+        let samples = wav::noise(frames, 1, seed, 0.5);
+        wav::write_wav(&self.path(rel), 8000, 1, wav::Bits::S16, &samples);
+    }
+
+    /// Opens the station on a simulated clock starting at the test's start time.
+    /// Must be called inside the (paused) tokio runtime.
+    pub fn station(&self) -> Station {
+        let config = loaxa::config::load(&self.config_path()).expect("test config is valid");
+        Station::open(config, Arc::new(SimClock::starting_at(self.start))).expect("open station")
+    }
+
+    pub fn meta(&self, title: &str) -> SegmentMeta {
+        SegmentMeta {
+            title: Some(title.into()),
+            topic: "cds".into(),
+            ..SegmentMeta::default()
+        }
+    }
+
+    /// Imports one file and returns its id.
+    pub fn add(&self, station: &Station, rel: &str, meta: SegmentMeta) -> SegmentId {
+        let mut results = station.add_segments(&[self.path(rel)], &meta).expect("valid meta");
+        match results.pop().expect("one result").expect("import succeeds") {
+            AddOutcome::Added(seg) => seg.id,
+            AddOutcome::AlreadyPresent(seg) => panic!("{rel} was already present as {}", seg.id),
+        }
+    }
+
+    /// Runs the real daemon for `span` of simulated time, then shuts it down cleanly.
+    pub async fn run_for(&self, station: Station, span: chrono::Duration) {
+        let (tx, shutdown) = Shutdown::new();
+        let daemon = tokio::spawn(daemon::run(station, None, shutdown));
+        tokio::time::sleep(span.to_std().expect("positive span")).await;
+        tx.send(true).expect("daemon listening");
+        daemon
+            .await
+            .expect("daemon task did not panic")
+            .expect("daemon ended cleanly");
+    }
+
+    pub fn dir_path(&self) -> &Path {
+        self.dir.path()
+    }
+}
