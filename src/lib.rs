@@ -9,3 +9,4 @@
 pub mod audio;
 pub mod clock;
 pub mod model;
+pub mod player;

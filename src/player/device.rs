@@ -1,0 +1,269 @@
+//! Sound-device output through rodio and cpal.
+//!
+//! A stream is opened per program on a dedicated thread (the sink need not be `Send`), the
+//! program source is added to its mixer, and once the program has finished and the device
+//! buffer has played out, the stream is closed: an idle daemon keeps no stream spinning.
+//! Device errors are logged; fatal ones end the playing item as failed with the device's
+//! message.
+
+use std::num::NonZero;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use rodio::DeviceSinkBuilder;
+use rodio::cpal::{self, ErrorKind, traits::DeviceTrait, traits::HostTrait};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::program::{Control, ProgramSource};
+use super::{OutputError, OutputFormat, PlayerEvent};
+
+/// Kept after the program's last sample entered the device buffer, on top of the buffer's
+/// own length, before the stream is closed (cpal's ALSA stream does not drain on drop).
+const DRAIN_MARGIN: Duration = Duration::from_millis(150);
+
+pub(crate) struct DeviceOutput {
+    /// `default` or the device id, e.g. `alsa:cap_raw`.
+    name: String,
+    /// `None`: the host's default output device.
+    id: Option<cpal::DeviceId>,
+}
+
+enum DeviceMsg {
+    Finished,
+    Error(cpal::Error),
+}
+
+const NO_CARD_HINT: &str = "No sound card is visible: to air into a file instead, use \
+     `--output wav:PATH` (or `raw:PATH`, or `null` to only keep time)";
+const NAMES_HINT: &str = "Use one of the names above (`aplay -L` lists the same PCM names)";
+
+fn not_found(name: &str, detail: String) -> OutputError {
+    let host = cpal::default_host();
+    let mut names = Vec::new();
+    if let Ok(devices) = host.output_devices() {
+        for dev in devices {
+            let Ok(id) = dev.id() else { continue };
+            let desc = dev
+                .description()
+                .map(|d| d.name().lines().next().unwrap_or_default().to_string())
+                .unwrap_or_default();
+            names.push(if desc.is_empty() {
+                format!("`{id}`")
+            } else {
+                format!("`{id}` ({desc})")
+            });
+        }
+    }
+    let has_card = names.iter().any(|n| n.contains("hw:"));
+    let available = if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    };
+    OutputError::DeviceNotFound {
+        name: name.to_string(),
+        detail,
+        available,
+        hint: if has_card { NAMES_HINT } else { NO_CARD_HINT },
+    }
+}
+
+/// Finds a device by cpal id (`alsa:NAME`) or by bare ALSA PCM name (`plughw:1,0`).
+fn find(host: &cpal::Host, name: &str) -> Option<(cpal::DeviceId, cpal::Device)> {
+    let candidates = [name.parse::<cpal::DeviceId>(), format!("alsa:{name}").parse()];
+    candidates.into_iter().flatten().find_map(|id| {
+        host.device_by_id(&id)
+            .map(|dev| (dev.id().unwrap_or(id), dev))
+    })
+}
+
+impl DeviceOutput {
+    pub(crate) fn default_device() -> Result<DeviceOutput, OutputError> {
+        let host = cpal::default_host();
+        let dev = host
+            .default_output_device()
+            .ok_or_else(|| not_found("default", String::new()))?;
+        // Opening the default PCM fails here when there is no sound card at all.
+        dev.default_output_config()
+            .map_err(|e| not_found("default", format!(" ({e})")))?;
+        Ok(DeviceOutput {
+            name: "default".into(),
+            id: None,
+        })
+    }
+
+    pub(crate) fn named(name: &str) -> Result<DeviceOutput, OutputError> {
+        let host = cpal::default_host();
+        let (id, _) = find(&host, name).ok_or_else(|| not_found(name, String::new()))?;
+        Ok(DeviceOutput {
+            name: id.to_string(),
+            id: Some(id),
+        })
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        self.name.clone()
+    }
+
+    pub(crate) fn start(
+        &self,
+        items: Vec<PathBuf>,
+        format: &OutputFormat,
+        control: Arc<Control>,
+        events: UnboundedSender<PlayerEvent>,
+    ) -> Result<(), OutputError> {
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let job = DeviceJob {
+            name: self.name.clone(),
+            id: self.id.clone(),
+            format: format.clone(),
+            items,
+            control,
+            events,
+        };
+        std::thread::Builder::new()
+            .name("loaxa-output".into())
+            .spawn(move || job.run(ready_tx))
+            .map_err(|e| OutputError::DeviceOpen {
+                name: self.name.clone(),
+                detail: format!("cannot start the output thread: {e}"),
+            })?;
+        match ready_rx.recv() {
+            Ok(result) => result,
+            Err(_) => Err(OutputError::DeviceOpen {
+                name: self.name.clone(),
+                detail: "the output thread stopped while opening the device".into(),
+            }),
+        }
+    }
+}
+
+struct DeviceJob {
+    name: String,
+    id: Option<cpal::DeviceId>,
+    format: OutputFormat,
+    items: Vec<PathBuf>,
+    control: Arc<Control>,
+    events: UnboundedSender<PlayerEvent>,
+}
+
+impl DeviceJob {
+    fn open_error(&self, detail: impl std::fmt::Display) -> OutputError {
+        OutputError::DeviceOpen {
+            name: self.name.clone(),
+            detail: detail.to_string(),
+        }
+    }
+
+    fn run(self, ready: mpsc::Sender<Result<(), OutputError>>) {
+        let host = cpal::default_host();
+        let device = match &self.id {
+            None => host.default_output_device(),
+            Some(id) => host.device_by_id(id),
+        };
+        let Some(device) = device else {
+            let _ = ready.send(Err(not_found(&self.name, " (any more)".into())));
+            return;
+        };
+        let (msg_tx, msg_rx) = mpsc::channel();
+        let err_tx = msg_tx.clone();
+        let builder = match DeviceSinkBuilder::from_device(device) {
+            Ok(b) => b,
+            Err(e) => {
+                let _ = ready.send(Err(self.open_error(chain(&e))));
+                return;
+            }
+        };
+        let mut builder = builder.with_error_callback(move |e: cpal::Error| {
+            let _ = err_tx.send(DeviceMsg::Error(e));
+        });
+        if let Some(rate) = self.format.sample_rate.and_then(NonZero::new) {
+            builder = builder.with_sample_rate(rate);
+        }
+        if let Some(channels) = self.format.channels.and_then(NonZero::new) {
+            builder = builder.with_channels(channels);
+        }
+        let mut sink = match builder.open_stream() {
+            Ok(sink) => sink,
+            Err(e) => {
+                let _ = ready.send(Err(self.open_error(chain(&e))));
+                return;
+            }
+        };
+        sink.log_on_drop(false);
+        let config = *sink.config();
+        let buffer_frames = match config.buffer_size() {
+            cpal::BufferSize::Fixed(n) => u64::from(*n),
+            _ => u64::from(config.sample_rate().get() / 10),
+        };
+        // ALSA keeps a few periods queued; wait for all of them, then a margin.
+        let drain = super::program::frames_to_duration(
+            buffer_frames.saturating_mul(4),
+            config.sample_rate().get(),
+        ) + DRAIN_MARGIN;
+        tracing::info!(
+            device = %self.name,
+            rate = config.sample_rate().get(),
+            channels = config.channel_count().get(),
+            sample_format = %config.sample_format(),
+            buffer_frames,
+            "output stream opened"
+        );
+        let mut source = ProgramSource::new(
+            self.items,
+            config.channel_count(),
+            config.sample_rate(),
+            self.format.fade,
+            self.control.clone(),
+            self.events,
+        );
+        source.on_finish(move || {
+            let _ = msg_tx.send(DeviceMsg::Finished);
+        });
+        sink.mixer().add(source);
+        let _ = ready.send(Ok(()));
+        loop {
+            match msg_rx.recv() {
+                Ok(DeviceMsg::Finished) => {
+                    std::thread::sleep(drain);
+                    break;
+                }
+                Ok(DeviceMsg::Error(e)) if is_fatal(&e) => {
+                    tracing::error!(device = %self.name, error = %e, "sound device failed");
+                    self.control.fail(format!("sound device {}: {e}", self.name));
+                    break;
+                }
+                Ok(DeviceMsg::Error(e)) => {
+                    tracing::warn!(device = %self.name, error = %e, "sound device problem");
+                }
+                Err(_) => break,
+            }
+        }
+        drop(sink);
+        tracing::debug!(device = %self.name, "output stream closed");
+    }
+}
+
+fn is_fatal(e: &cpal::Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::DeviceNotAvailable
+            | ErrorKind::HostUnavailable
+            | ErrorKind::StreamInvalidated
+            | ErrorKind::PermissionDenied
+    )
+}
+
+/// An error with its sources, `: `-separated (rodio's own messages are generic).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
