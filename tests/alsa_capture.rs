@@ -45,7 +45,13 @@ fn run_child(test: &str) {
     let dir = capture_dir();
     let exe = std::env::current_exe().expect("test binary path");
     let out = Command::new(exe)
-        .args([test, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            test,
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("ALSA_CONFIG_PATH", dir.path().join("asound.conf"))
         .env(CHILD_ENV, dir.path())
         .output()
@@ -158,7 +164,8 @@ fn cpu_time() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
     let after = &stat[stat.rfind(')').expect("comm field") + 2..];
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: u64 = fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
     Duration::from_millis(ticks * 10) // USER_HZ is 100 on Linux
 }
 
@@ -203,13 +210,17 @@ fn child_capture_bit_exact() {
     );
     assert_eq!(first % 2, 0, "frame aligned");
     let got = &captured[first..];
-    assert!(got.len() >= expect.len(), "capture shorter than the program");
+    assert!(
+        got.len() >= expect.len(),
+        "capture shorter than the program"
+    );
     let mismatch = got
         .iter()
         .zip(&expect)
         .position(|(g, e)| (g - e).abs() >= 1e-6);
     assert_eq!(
-        mismatch, None,
+        mismatch,
+        None,
         "captured audio differs from the decoded files (join at {} and {})",
         44_100 * 2,
         (44_100 + 30_870) * 2
@@ -260,7 +271,8 @@ fn child_paced_timing() {
     // Events come when samples enter the device buffer; here the buffer is ALSA's plus the
     // pacer's pipe (64 KiB = 0.37 s), so `Finished` may come that much before the audio ends.
     assert!(
-        finished >= program - Duration::from_millis(600) && finished <= program + Duration::from_secs(1),
+        finished >= program - Duration::from_millis(600)
+            && finished <= program + Duration::from_secs(1),
         "real-time playback: {finished:?} for {program:?}"
     );
 

@@ -72,7 +72,10 @@ fn not_found(name: &str, detail: String) -> OutputError {
 
 /// Finds a device by cpal id (`alsa:NAME`) or by bare ALSA PCM name (`plughw:1,0`).
 fn find(host: &cpal::Host, name: &str) -> Option<(cpal::DeviceId, cpal::Device)> {
-    let candidates = [name.parse::<cpal::DeviceId>(), format!("alsa:{name}").parse()];
+    let candidates = [
+        name.parse::<cpal::DeviceId>(),
+        format!("alsa:{name}").parse(),
+    ];
     candidates.into_iter().flatten().find_map(|id| {
         host.device_by_id(&id)
             .map(|dev| (dev.id().unwrap_or(id), dev))
@@ -232,7 +235,8 @@ impl DeviceJob {
                 }
                 Ok(DeviceMsg::Error(e)) if is_fatal(&e) => {
                     tracing::error!(device = %self.name, error = %e, "sound device failed");
-                    self.control.fail(format!("sound device {}: {e}", self.name));
+                    self.control
+                        .fail(format!("sound device {}: {e}", self.name));
                     break;
                 }
                 Ok(DeviceMsg::Error(e)) => {

@@ -31,7 +31,9 @@ enum Sink {
         rate: u32,
         channels: u16,
     },
-    Raw { file: File },
+    Raw {
+        file: File,
+    },
     Null,
 }
 

@@ -100,7 +100,11 @@ fn items_join_gaplessly_in_order() {
     write_wav(&c, 48_000, 2, Bits::S24, &noise(777, 2, 3, 0.8));
     let mut p = program(&[&a, &b, &c], 2, 48_000, DEFAULT_FADE);
     let out: Vec<f32> = p.source.by_ref().collect();
-    assert_eq!(out, expected(&[&a, &b, &c], 2), "output = exact concatenation");
+    assert_eq!(
+        out,
+        expected(&[&a, &b, &c], 2),
+        "output = exact concatenation"
+    );
     assert_eq!(
         drain(&mut p.events),
         vec![
@@ -142,12 +146,19 @@ fn failed_items_do_not_stop_the_program() {
     write_wav(&b, 48_000, 1, Bits::S16, &noise(900, 1, 5, 0.5));
     let mut p = program(&[&a, &missing, &garbage, &b], 2, 48_000, DEFAULT_FADE);
     let out: Vec<f32> = p.source.by_ref().collect();
-    assert_eq!(out, expected(&[&a, &b], 2), "no gap beyond the missing audio");
+    assert_eq!(
+        out,
+        expected(&[&a, &b], 2),
+        "no gap beyond the missing audio"
+    );
     let events = drain(&mut p.events);
-    assert_eq!(events[..2], [
-        PlayerEvent::Started { index: 0 },
-        ended(0, secs(600, 48_000))
-    ]);
+    assert_eq!(
+        events[..2],
+        [
+            PlayerEvent::Started { index: 0 },
+            ended(0, secs(600, 48_000))
+        ]
+    );
     for (event, (index, path)) in events[2..4].iter().zip([(1, &missing), (2, &garbage)]) {
         match event {
             PlayerEvent::Ended {
@@ -161,11 +172,14 @@ fn failed_items_do_not_stop_the_program() {
             other => panic!("item {index}: expected a failure, got {other:?}"),
         }
     }
-    assert_eq!(events[4..], [
-        PlayerEvent::Started { index: 3 },
-        ended(3, secs(900, 48_000)),
-        PlayerEvent::Finished
-    ]);
+    assert_eq!(
+        events[4..],
+        [
+            PlayerEvent::Started { index: 3 },
+            ended(3, secs(900, 48_000)),
+            PlayerEvent::Finished
+        ]
+    );
 }
 
 #[test]
@@ -182,10 +196,17 @@ fn cut_fades_out_linearly_over_the_configured_time() {
     assert!(before.iter().all(|&s| s == 0.5));
     Cutter(p.control.clone()).cut();
     let tail: Vec<f32> = p.source.by_ref().collect();
-    assert_eq!(tail.len(), 2400 * 2, "fade of 50 ms at 48 kHz, then the end");
+    assert_eq!(
+        tail.len(),
+        2400 * 2,
+        "fade of 50 ms at 48 kHz, then the end"
+    );
     let mut prev = 0.5f32;
     for &s in &tail {
-        assert!((prev - s).abs() <= 0.5 / 2400.0 + 1e-6, "step {prev} -> {s}");
+        assert!(
+            (prev - s).abs() <= 0.5 / 2400.0 + 1e-6,
+            "step {prev} -> {s}"
+        );
         prev = s;
     }
     assert!(prev <= 0.5 / 2400.0 + 1e-6, "ends at silence, last {prev}");
@@ -285,8 +306,12 @@ async fn wav_output_takes_exactly_the_program_time_and_holds_the_samples() {
     let (items, expect) = three_second_program(dir.path());
     let out = dir.path().join("air.wav");
     let clock = sim_clock();
-    let mut player = Player::new(OutputSpec::Wav(out.clone()), format_48k_stereo(), clock.clone())
-        .expect("wav output");
+    let mut player = Player::new(
+        OutputSpec::Wav(out.clone()),
+        format_48k_stereo(),
+        clock.clone(),
+    )
+    .expect("wav output");
     assert_eq!(player.describe(), format!("wav:{}", out.display()));
     let events = run_timed(&mut player, &clock, items.clone()).await;
     let ms = Duration::from_millis;
@@ -318,8 +343,12 @@ async fn raw_output_holds_the_exact_samples() {
     let (items, expect) = three_second_program(dir.path());
     let out = dir.path().join("air.raw");
     let clock = sim_clock();
-    let mut player = Player::new(OutputSpec::Raw(out.clone()), format_48k_stereo(), clock.clone())
-        .expect("raw output");
+    let mut player = Player::new(
+        OutputSpec::Raw(out.clone()),
+        format_48k_stereo(),
+        clock.clone(),
+    )
+    .expect("raw output");
     let events = run_timed(&mut player, &clock, items).await;
     assert_eq!(
         events.last(),
@@ -343,7 +372,10 @@ async fn null_output_keeps_time_and_cut_fades_in_time() {
     assert_eq!(player.describe(), "null");
     let t0 = clock.now();
     let mut run = player.start(items).expect("start");
-    assert_eq!(run.next_event().await, Some(PlayerEvent::Started { index: 0 }));
+    assert_eq!(
+        run.next_event().await,
+        Some(PlayerEvent::Started { index: 0 })
+    );
     crate::clock::sleep_until(clock.as_ref(), t0 + chrono::Duration::milliseconds(500)).await;
     run.cutter().cut();
     let mut last = None;
