@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use rodio::DeviceSinkBuilder;
 use rodio::cpal::{self, ErrorKind, traits::DeviceTrait, traits::HostTrait};
+use rodio::{DeviceSinkBuilder, MixerDeviceSink};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::program::{Control, ProgramSource};
@@ -160,55 +160,55 @@ impl DeviceJob {
         }
     }
 
-    fn run(self, ready: mpsc::Sender<Result<(), OutputError>>) {
+    /// Opens the stream with an error callback feeding `msgs`.
+    fn open_sink(&self, msgs: mpsc::Sender<DeviceMsg>) -> Result<MixerDeviceSink, OutputError> {
         let host = cpal::default_host();
         let device = match &self.id {
             None => host.default_output_device(),
             Some(id) => host.device_by_id(id),
-        };
-        let Some(device) = device else {
-            let _ = ready.send(Err(not_found(&self.name, " (any more)".into())));
-            return;
-        };
-        let (msg_tx, msg_rx) = mpsc::channel();
-        let err_tx = msg_tx.clone();
-        let builder = match DeviceSinkBuilder::from_device(device) {
-            Ok(b) => b,
-            Err(e) => {
-                let _ = ready.send(Err(self.open_error(chain(&e))));
-                return;
-            }
-        };
-        let mut builder = builder.with_error_callback(move |e: cpal::Error| {
-            let _ = err_tx.send(DeviceMsg::Error(e));
-        });
+        }
+        .ok_or_else(|| not_found(&self.name, " (any more)".into()))?;
+        let mut builder = DeviceSinkBuilder::from_device(device)
+            .map_err(|e| self.open_error(chain(&e)))?
+            .with_error_callback(move |e: cpal::Error| {
+                let _ = msgs.send(DeviceMsg::Error(e));
+            });
         if let Some(rate) = self.format.sample_rate.and_then(NonZero::new) {
             builder = builder.with_sample_rate(rate);
         }
         if let Some(channels) = self.format.channels.and_then(NonZero::new) {
             builder = builder.with_channels(channels);
         }
-        let mut sink = match builder.open_stream() {
+        let mut sink = builder
+            .open_stream()
+            .map_err(|e| self.open_error(chain(&e)))?;
+        sink.log_on_drop(false);
+        Ok(sink)
+    }
+
+    /// The output thread: open, play the program, wait for its end (or a fatal device
+    /// error), let the buffer play out, close.
+    fn run(self, ready: mpsc::Sender<Result<(), OutputError>>) {
+        let (msg_tx, msg_rx) = mpsc::channel();
+        let sink = match self.open_sink(msg_tx.clone()) {
             Ok(sink) => sink,
             Err(e) => {
-                let _ = ready.send(Err(self.open_error(chain(&e))));
+                let _ = ready.send(Err(e));
                 return;
             }
         };
-        sink.log_on_drop(false);
         let config = *sink.config();
+        let rate = config.sample_rate();
         let buffer_frames = match config.buffer_size() {
             cpal::BufferSize::Fixed(n) => u64::from(*n),
-            _ => u64::from(config.sample_rate().get() / 10),
+            _ => u64::from(rate.get() / 10),
         };
         // ALSA keeps a few periods queued; wait for all of them, then a margin.
-        let drain = super::program::frames_to_duration(
-            buffer_frames.saturating_mul(4),
-            config.sample_rate().get(),
-        ) + DRAIN_MARGIN;
+        let drain = super::program::frames_to_duration(buffer_frames.saturating_mul(4), rate.get())
+            + DRAIN_MARGIN;
         tracing::info!(
             device = %self.name,
-            rate = config.sample_rate().get(),
+            rate = rate.get(),
             channels = config.channel_count().get(),
             sample_format = %config.sample_format(),
             buffer_frames,
@@ -217,7 +217,7 @@ impl DeviceJob {
         let mut source = ProgramSource::new(
             self.items,
             config.channel_count(),
-            config.sample_rate(),
+            rate,
             self.format.fade,
             self.control.clone(),
             self.events,
@@ -245,6 +245,8 @@ impl DeviceJob {
                 Err(_) => break,
             }
         }
+        // Closing the stream drops the program source; if it had not finished, its playing
+        // item ends as failed with the reason recorded above.
         drop(sink);
         tracing::debug!(device = %self.name, "output stream closed");
     }
