@@ -108,8 +108,13 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-/// Plays `items` on `device` and returns the events with their times since `start()`.
-fn play(device: &str, items: Vec<PathBuf>) -> Vec<(Duration, PlayerEvent)> {
+/// Plays `items` on `device` (cut after `cut_after` if given) and returns the events with
+/// their times since `start()`.
+fn play(
+    device: &str,
+    items: Vec<PathBuf>,
+    cut_after: Option<Duration>,
+) -> Vec<(Duration, PlayerEvent)> {
     let clock: SharedClock = Arc::new(SystemClock);
     let format = OutputFormat {
         sample_rate: Some(RATE),
@@ -122,6 +127,13 @@ fn play(device: &str, items: Vec<PathBuf>) -> Vec<(Duration, PlayerEvent)> {
     runtime().block_on(async {
         let t0 = Instant::now();
         let mut run = player.start(items).expect("device opens");
+        if let Some(after) = cut_after {
+            let cutter = run.cutter();
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                cutter.cut();
+            });
+        }
         let mut events = Vec::new();
         while let Some(e) = run.next_event().await {
             events.push((t0.elapsed(), e));
@@ -194,7 +206,7 @@ fn child_capture_bit_exact() {
     }
 
     let (items, expect) = program_files(&dir);
-    let events = play("cap_raw", items);
+    let events = play("cap_raw", items, None);
     println!("events: {events:?}");
     assert_completed_in_order(&events, 3);
     // The stream closes after the drain time; the capture is complete well before we read.
@@ -260,7 +272,7 @@ fn child_paced_timing() {
             None
         })
     };
-    let events = play("cap_paced", items);
+    let events = play("cap_paced", items, None);
     assert_completed_in_order(&events, 3);
     let first_audio = watch.join().expect("watcher");
     let finished = events.last().map(|(t, _)| *t).expect("events");
@@ -299,4 +311,87 @@ fn child_paced_timing() {
         .fold(0.0f32, f32::max);
     println!("paced capture: max |diff| {worst}");
     assert!(worst <= 1.5 / 32768.0, "max diff {worst}");
+}
+
+#[test]
+fn real_output_path_fades_out_on_cut() {
+    run_child("child_paced_cut");
+}
+
+#[test]
+#[ignore = "helper: run by real_output_path_fades_out_on_cut in a child process"]
+fn child_paced_cut() {
+    let Some(dir) = child_dir() else { return };
+    let steady = dir.join("steady.wav");
+    let next = dir.join("next.wav");
+    // A constant level: every step in the capture is then the fade's own step.
+    write_wav(
+        &steady,
+        RATE,
+        2,
+        Bits::F32,
+        &vec![0.5; 2 * 2 * RATE as usize],
+    );
+    write_wav(&next, RATE, 2, Bits::F32, &noise(22_050, 2, 24, 0.5));
+    let events = play(
+        "cap_paced",
+        vec![steady, next],
+        Some(Duration::from_millis(600)),
+    );
+    println!("events: {events:?}");
+    let kinds: Vec<&PlayerEvent> = events.iter().map(|(_, e)| e).collect();
+    assert_eq!(kinds.len(), 3, "{events:?}");
+    assert_eq!(kinds[0], &PlayerEvent::Started { index: 0 });
+    let PlayerEvent::Ended {
+        index: 0,
+        played,
+        end: ItemEnd::Cut,
+    } = kinds[1]
+    else {
+        panic!("first item should end cut: {events:?}");
+    };
+    assert!(*played < Duration::from_secs(2), "played {played:?}");
+    assert_eq!(
+        kinds[2],
+        &PlayerEvent::Finished,
+        "the next item never starts"
+    );
+
+    std::thread::sleep(Duration::from_millis(1500)); // pacer writes the pipe's tail
+    let captured = read_s16(&dir.join("paced.raw"));
+    let left: Vec<f32> = captured.iter().step_by(2).copied().collect();
+    let first = left.iter().position(|&s| s != 0.0).expect("audio captured");
+    let level = left[first];
+    let fade_start = left[first..]
+        .iter()
+        .position(|&s| s != level)
+        .map(|i| first + i)
+        .expect("a fade");
+    let silent = left[fade_start..]
+        .iter()
+        .position(|&s| s == 0.0)
+        .map(|i| fade_start + i)
+        .expect("silence after the fade");
+    let fade_frames = silent - fade_start;
+    let max_step = left[first..]
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0f32, f32::max);
+    println!(
+        "level {level}, steady {} frames, fade {fade_frames} frames, max step {max_step}",
+        fade_start - first
+    );
+    let expected_fade = (RATE / 5) as usize; // 200 ms
+    assert!(
+        fade_frames.abs_diff(expected_fade) <= 2,
+        "fade of {fade_frames} frames, expected {expected_fade}"
+    );
+    assert!(
+        max_step <= 0.5 / expected_fade as f32 + 2.0 / 32768.0,
+        "step {max_step}"
+    );
+    assert!(
+        left[silent..].iter().all(|&s| s == 0.0),
+        "nothing after the fade"
+    );
 }
