@@ -28,13 +28,15 @@ fn capture_dir() -> tempfile::TempDir {
     let abs = dir.path().to_str().expect("utf-8 temp path").to_string();
     let conf = include_str!("support/alsa/asound.conf.in").replace("@DIR@", &abs);
     std::fs::write(dir.path().join("asound.conf"), conf).expect("write asound.conf");
-    let pacer = dir.path().join("pace.py");
-    std::fs::write(&pacer, include_str!("support/alsa/pace.py")).expect("write pace.py");
-    #[cfg(unix)]
-    {
+    for (name, text) in [
+        ("pace.py", include_str!("support/alsa/pace.py")),
+        ("stall.py", include_str!("support/alsa/stall.py")),
+    ] {
+        let script = dir.path().join(name);
+        std::fs::write(&script, text).expect("write helper script");
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&pacer, std::fs::Permissions::from_mode(0o755))
-            .expect("chmod pace.py");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod helper script");
     }
     dir
 }
@@ -393,5 +395,39 @@ fn child_paced_cut() {
     assert!(
         left[silent..].iter().all(|&s| s == 0.0),
         "nothing after the fade"
+    );
+}
+
+#[test]
+fn a_device_that_stops_taking_audio_fails_the_item_and_ends_the_run() {
+    run_child("child_stalled_device");
+}
+
+#[test]
+#[ignore = "helper: run by a_device_that_stops_taking_audio_fails_the_item_and_ends_the_run"]
+fn child_stalled_device() {
+    let Some(dir) = child_dir() else { return };
+    let long = dir.join("long.wav");
+    write_wav(
+        &long,
+        RATE,
+        2,
+        Bits::S16,
+        &noise(5 * RATE as usize, 2, 25, 0.5),
+    );
+    let events = play("cap_stall", vec![long.clone(), long], None);
+    println!("events: {events:?}");
+    let kinds: Vec<&PlayerEvent> = events.iter().map(|(_, e)| e).collect();
+    assert_eq!(kinds.len(), 3, "{events:?}");
+    assert_eq!(kinds[0], &PlayerEvent::Started { index: 0 });
+    assert!(
+        matches!(kinds[1], PlayerEvent::Ended { index: 0, end: ItemEnd::Failed(r), .. } if r.contains("stopped taking audio")),
+        "{events:?}"
+    );
+    assert_eq!(kinds[2], &PlayerEvent::Finished);
+    let (at, _) = events[2];
+    assert!(
+        at < Duration::from_secs(5),
+        "ended by the watchdog at {at:?}"
     );
 }

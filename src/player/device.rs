@@ -10,18 +10,20 @@ use std::num::NonZero;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rodio::cpal::{self, ErrorKind, traits::DeviceTrait, traits::HostTrait};
 use rodio::{DeviceSinkBuilder, MixerDeviceSink};
-use tokio::sync::mpsc::UnboundedSender;
 
 use super::program::{Control, ProgramSource};
-use super::{OutputError, OutputFormat, PlayerEvent};
+use super::{OutputError, OutputFormat};
 
 /// Kept after the program's last sample entered the device buffer, on top of the buffer's
 /// own length, before the stream is closed (cpal's ALSA stream does not drain on drop).
 const DRAIN_MARGIN: Duration = Duration::from_millis(150);
+/// A device that takes no audio for this long during a program is declared dead.
+const STALL_TIMEOUT: Duration = Duration::from_secs(3);
+const WATCH_INTERVAL: Duration = Duration::from_millis(500);
 
 pub(crate) struct DeviceOutput {
     /// `default` or the device id, e.g. `alsa:cap_raw`.
@@ -115,7 +117,6 @@ impl DeviceOutput {
         items: Vec<PathBuf>,
         format: &OutputFormat,
         control: Arc<Control>,
-        events: UnboundedSender<PlayerEvent>,
     ) -> Result<(), OutputError> {
         let (ready_tx, ready_rx) = mpsc::channel();
         let job = DeviceJob {
@@ -124,7 +125,6 @@ impl DeviceOutput {
             format: format.clone(),
             items,
             control,
-            events,
         };
         std::thread::Builder::new()
             .name("loaxa-output".into())
@@ -149,7 +149,6 @@ struct DeviceJob {
     format: OutputFormat,
     items: Vec<PathBuf>,
     control: Arc<Control>,
-    events: UnboundedSender<PlayerEvent>,
 }
 
 impl DeviceJob {
@@ -188,7 +187,7 @@ impl DeviceJob {
 
     /// The output thread: open, play the program, wait for its end (or a fatal device
     /// error), let the buffer play out, close.
-    fn run(self, ready: mpsc::Sender<Result<(), OutputError>>) {
+    fn run(mut self, ready: mpsc::Sender<Result<(), OutputError>>) {
         let (msg_tx, msg_rx) = mpsc::channel();
         let sink = match self.open_sink(msg_tx.clone()) {
             Ok(sink) => sink,
@@ -215,40 +214,64 @@ impl DeviceJob {
             "output stream opened"
         );
         let mut source = ProgramSource::new(
-            self.items,
+            std::mem::take(&mut self.items),
             config.channel_count(),
             rate,
             self.format.fade,
             self.control.clone(),
-            self.events,
         );
         source.on_finish(move || {
             let _ = msg_tx.send(DeviceMsg::Finished);
         });
         sink.mixer().add(source);
         let _ = ready.send(Ok(()));
+        self.supervise(&msg_rx, drain, rate.get());
+        // Closing the stream drops the program source (if the device still returns it): had
+        // it not finished, its playing item ends as failed with the reason recorded above.
+        drop(sink);
+        tracing::debug!(device = %self.name, "output stream closed");
+    }
+}
+
+impl DeviceJob {
+    /// Waits for the program's end, a fatal device error, or a stall (no frame taken by the
+    /// device for [`STALL_TIMEOUT`]); in the last two cases the run is ended from here, as
+    /// the source may be stuck inside a dead device and never come back.
+    fn supervise(&self, msgs: &mpsc::Receiver<DeviceMsg>, drain: Duration, rate: u32) {
+        let mut last = (self.control.progress(), Instant::now());
         loop {
-            match msg_rx.recv() {
+            match msgs.recv_timeout(WATCH_INTERVAL) {
                 Ok(DeviceMsg::Finished) => {
                     std::thread::sleep(drain);
-                    break;
+                    return;
                 }
                 Ok(DeviceMsg::Error(e)) if is_fatal(&e) => {
                     tracing::error!(device = %self.name, error = %e, "sound device failed");
                     self.control
-                        .fail(format!("sound device {}: {e}", self.name));
-                    break;
+                        .abandon(format!("sound device {}: {e}", self.name), rate);
+                    return;
                 }
                 Ok(DeviceMsg::Error(e)) => {
                     tracing::warn!(device = %self.name, error = %e, "sound device problem");
                 }
-                Err(_) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let now = self.control.progress();
+                    if now != last.0 {
+                        last = (now, Instant::now());
+                    } else if last.1.elapsed() >= STALL_TIMEOUT {
+                        let reason = format!(
+                            "sound device {} stopped taking audio for {} s",
+                            self.name,
+                            STALL_TIMEOUT.as_secs()
+                        );
+                        tracing::error!(device = %self.name, "{reason}");
+                        self.control.abandon(reason, rate);
+                        return;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
             }
         }
-        // Closing the stream drops the program source; if it had not finished, its playing
-        // item ends as failed with the reason recorded above.
-        drop(sink);
-        tracing::debug!(device = %self.name, "output stream closed");
     }
 }
 

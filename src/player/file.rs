@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::mpsc::UnboundedSender;
 
 use super::program::{Control, ProgramSource};
 use super::{OutputError, OutputFormat, PlayerEvent};
@@ -120,21 +119,13 @@ impl FileOutput {
         fade: Duration,
         clock: SharedClock,
         control: Arc<Control>,
-        events: UnboundedSender<PlayerEvent>,
     ) -> Result<(), OutputError> {
         let runtime =
             tokio::runtime::Handle::try_current().map_err(|e| OutputError::DeviceOpen {
                 name: self.name.clone(),
                 detail: format!("file outputs are driven by a tokio runtime ({e})"),
             })?;
-        let mut source = ProgramSource::new(
-            items,
-            self.channels,
-            self.rate,
-            fade,
-            control.clone(),
-            events.clone(),
-        );
+        let mut source = ProgramSource::new(items, self.channels, self.rate, fade, control.clone());
         source.stamp_events();
         let sink = self.sink.clone();
         let pacing = Pacing {
@@ -145,7 +136,7 @@ impl FileOutput {
         };
         runtime.spawn(async move {
             let mut sink = sink.lock_owned().await;
-            pacing.run(&mut source, &mut sink, &control, &events).await;
+            pacing.run(&mut source, &mut sink, &control).await;
         });
         Ok(())
     }
@@ -164,13 +155,7 @@ impl Pacing {
         start + chrono::Duration::nanoseconds(i64::try_from(nanos).unwrap_or(i64::MAX))
     }
 
-    async fn run(
-        &self,
-        source: &mut ProgramSource,
-        sink: &mut Sink,
-        control: &Control,
-        events: &UnboundedSender<PlayerEvent>,
-    ) {
+    async fn run(&self, source: &mut ProgramSource, sink: &mut Sink, control: &Control) {
         let chunk_frames = (CHUNK.as_millis() as usize * self.rate as usize / 1000).max(1);
         let mut samples: Vec<f32> = Vec::with_capacity(chunk_frames * self.channels);
         let mut bytes: Vec<u8> = Vec::with_capacity(chunk_frames * self.channels * 4);
@@ -194,7 +179,7 @@ impl Pacing {
                     // The file is complete and valid before anyone hears the program ended.
                     self.end_program(sink);
                 }
-                let _ = events.send(event);
+                control.send(event);
             }
             frames += (samples.len() / self.channels) as u64;
             if source.is_finished() {

@@ -193,21 +193,14 @@ impl Player {
     /// Starts playing `items` back to back. File outputs need a tokio runtime; a program
     /// started while another still plays on the same file output waits for it to finish.
     pub fn start(&mut self, items: Vec<PathBuf>) -> Result<ProgramRun, OutputError> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let control = Arc::new(Control::default());
+        let (tx, events) = mpsc::unbounded_channel();
+        let control = Arc::new(Control::new(tx));
         match &self.output {
-            Output::Device(d) => d.start(items, &self.format, control.clone(), tx)?,
-            Output::File(f) => f.start(
-                items,
-                self.format.fade,
-                self.clock.clone(),
-                control.clone(),
-                tx,
-            )?,
+            Output::Device(d) => d.start(items, &self.format, control.clone())?,
+            Output::File(f) => {
+                f.start(items, self.format.fade, self.clock.clone(), control.clone())?
+            }
         }
-        Ok(ProgramRun {
-            events: rx,
-            control,
-        })
+        Ok(ProgramRun { events, control })
     }
 }

@@ -23,20 +23,63 @@ use super::{ItemEnd, PlayerEvent};
 use crate::audio::FileDecoder;
 
 /// Shared between the owner of a run ([`super::Cutter`], the output driver) and its source.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Control {
     cut: AtomicBool,
+    /// The output driver gave up on the source (stalled device) and ended the run itself.
+    abandoned: AtomicBool,
+    /// Output frames produced so far (the driver's stall watchdog reads it).
+    progress: AtomicU64,
     /// Why the output stopped under the program (device error, write error), if it did.
     failure: Mutex<Option<String>>,
+    emitter: Mutex<Emitter>,
+}
+
+/// Event channel and playing item, changed together so the source and a driver that
+/// abandons it never both end the same item.
+#[derive(Debug)]
+struct Emitter {
+    events: Option<UnboundedSender<PlayerEvent>>,
+    playing: Option<Playing>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Playing {
+    index: usize,
+    rate: u32,
+    first_frame: u64,
+}
+
+enum PlayingUpdate {
+    Keep,
+    Set(Playing),
+    Clear,
 }
 
 impl Control {
+    pub(crate) fn new(events: UnboundedSender<PlayerEvent>) -> Control {
+        Control {
+            cut: AtomicBool::new(false),
+            abandoned: AtomicBool::new(false),
+            progress: AtomicU64::new(0),
+            failure: Mutex::new(None),
+            emitter: Mutex::new(Emitter {
+                events: Some(events),
+                playing: None,
+            }),
+        }
+    }
+
     pub(crate) fn cut(&self) {
         self.cut.store(true, Ordering::Release);
     }
 
     fn cut_requested(&self) -> bool {
         self.cut.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn progress(&self) -> u64 {
+        self.progress.load(Ordering::Relaxed)
     }
 
     /// Records why the output failed; the first reason wins.
@@ -52,6 +95,52 @@ impl Control {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    fn emitter(&self) -> std::sync::MutexGuard<'_, Emitter> {
+        self.emitter.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn emit(&self, event: PlayerEvent, update: PlayingUpdate) {
+        let mut em = self.emitter();
+        let last = event == PlayerEvent::Finished;
+        if let Some(tx) = em.events.as_ref() {
+            let _ = tx.send(event);
+        }
+        if last {
+            em.events = None; // closes the run's channel: `next_event` returns `None`
+        }
+        match update {
+            PlayingUpdate::Keep => {}
+            PlayingUpdate::Set(p) => em.playing = Some(p),
+            PlayingUpdate::Clear => em.playing = None,
+        }
+    }
+
+    /// Sends an event of a file output's paced driver.
+    pub(crate) fn send(&self, event: PlayerEvent) {
+        self.emit(event, PlayingUpdate::Keep);
+    }
+
+    /// Ends the run from outside the source (which may be stuck in a dead device): the
+    /// playing item fails with `reason`, `Finished` is sent, and the source, should it ever
+    /// run again, stops silently.
+    pub(crate) fn abandon(&self, reason: String, out_rate: u32) {
+        self.fail(reason.clone());
+        self.abandoned.store(true, Ordering::Release);
+        let mut em = self.emitter();
+        let Some(tx) = em.events.take() else { return };
+        if let Some(p) = em.playing.take() {
+            let frames = self.progress().saturating_sub(p.first_frame);
+            let at_item_rate =
+                u128::from(frames) * u128::from(p.rate) / u128::from(out_rate.max(1));
+            let _ = tx.send(PlayerEvent::Ended {
+                index: p.index,
+                played: frames_to_duration(u64::try_from(at_item_rate).unwrap_or(u64::MAX), p.rate),
+                end: ItemEnd::Failed(reason),
+            });
+        }
+        let _ = tx.send(PlayerEvent::Finished);
     }
 }
 
@@ -172,7 +261,6 @@ pub(crate) struct ProgramSource {
     channels: NonZero<u16>,
     rate: NonZero<u32>,
     control: Arc<Control>,
-    events: UnboundedSender<PlayerEvent>,
     /// File outputs collect events with their output frame to send them when they air.
     stamped: Option<Vec<(u64, PlayerEvent)>>,
     on_finish: Option<Box<dyn FnOnce() + Send>>,
@@ -192,7 +280,6 @@ impl ProgramSource {
         rate: NonZero<u32>,
         fade: Duration,
         control: Arc<Control>,
-        events: UnboundedSender<PlayerEvent>,
     ) -> ProgramSource {
         let fade_frames = u64::try_from(fade.as_nanos() * u128::from(rate.get()) / 1_000_000_000)
             .unwrap_or(u64::MAX);
@@ -203,7 +290,6 @@ impl ProgramSource {
             channels,
             rate,
             control,
-            events,
             stamped: None,
             on_finish: None,
             frames: 0,
@@ -236,11 +322,13 @@ impl ProgramSource {
     }
 
     fn emit(&mut self, event: PlayerEvent) {
+        self.emit_with(event, PlayingUpdate::Keep);
+    }
+
+    fn emit_with(&mut self, event: PlayerEvent, update: PlayingUpdate) {
         match self.stamped.as_mut() {
             Some(held) => held.push((self.frames, event)),
-            None => {
-                let _ = self.events.send(event);
-            }
+            None => self.control.emit(event, update),
         }
     }
 
@@ -252,11 +340,14 @@ impl ProgramSource {
                 (ItemEnd::Completed, Ok(Some(reason))) => ItemEnd::Failed(reason),
                 (end, _) => end,
             };
-            self.emit(PlayerEvent::Ended {
-                index: cur.index,
-                played,
-                end,
-            });
+            self.emit_with(
+                PlayerEvent::Ended {
+                    index: cur.index,
+                    played,
+                    end,
+                },
+                PlayingUpdate::Clear,
+            );
         }
     }
 
@@ -328,8 +419,17 @@ impl ProgramSource {
         let s = cur.src.next()?;
         if !cur.started {
             cur.started = true;
-            let index = cur.index;
-            self.emit(PlayerEvent::Started { index });
+            let playing = Playing {
+                index: cur.index,
+                rate: cur.rate,
+                first_frame: self.frames,
+            };
+            self.emit_with(
+                PlayerEvent::Started {
+                    index: playing.index,
+                },
+                PlayingUpdate::Set(playing),
+            );
         }
         Some(s)
     }
@@ -344,6 +444,10 @@ impl Iterator for ProgramSource {
         }
         if self.in_frame == 0 {
             // Frame boundary: the only place the program may start a fade or switch item.
+            if self.control.abandoned.load(Ordering::Relaxed) {
+                self.finished = true;
+                return None;
+            }
             if self.fade_left.is_none() && self.control.cut_requested() {
                 if self.current.is_none() || self.fade_frames == 0 {
                     self.end_current(ItemEnd::Cut);
@@ -381,6 +485,7 @@ impl Iterator for ProgramSource {
         if self.in_frame == self.channels.get() {
             self.in_frame = 0;
             self.frames += 1;
+            self.control.progress.store(self.frames, Ordering::Relaxed);
             if let Some(cur) = self.current.as_mut() {
                 cur.out_frames += 1;
             }
@@ -413,7 +518,7 @@ impl Drop for ProgramSource {
     fn drop(&mut self) {
         if let Some(held) = self.stamped.take() {
             for (_, event) in held {
-                let _ = self.events.send(event);
+                self.control.emit(event, PlayingUpdate::Keep);
             }
         }
         if !self.finished {
