@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use rodio::cpal::{self, ErrorKind, traits::DeviceTrait, traits::HostTrait};
 use rodio::{DeviceSinkBuilder, MixerDeviceSink};
 
-use super::program::{Control, ProgramSource};
+use super::control::Control;
+use super::program::ProgramSource;
 use super::{OutputError, OutputFormat};
 
 /// Kept after the program's last sample entered the device buffer, on top of the buffer's

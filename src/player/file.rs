@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::program::{Control, ProgramSource};
+use super::control::Control;
+use super::program::ProgramSource;
 use super::{OutputError, OutputFormat, PlayerEvent};
 use crate::clock::{self, SharedClock};
 

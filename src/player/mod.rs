@@ -7,6 +7,7 @@
 //! [`Clock`](crate::clock::Clock), so tests need no sound card and run in simulated time.
 //! Both kinds play the same [`program::ProgramSource`]: identical samples on every output.
 
+mod control;
 mod device;
 mod file;
 mod program;
@@ -22,7 +23,7 @@ use tokio::sync::mpsc;
 
 use crate::clock::SharedClock;
 use crate::model::OutputSpec;
-use program::Control;
+use control::Control;
 
 /// Default fade-out applied when a program is cut.
 pub const DEFAULT_FADE: Duration = Duration::from_millis(200);

@@ -12,7 +12,8 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use tokio::sync::mpsc;
 
-use super::program::{Control, ProgramSource};
+use super::control::Control;
+use super::program::ProgramSource;
 use super::*;
 use crate::audio::FileDecoder;
 use crate::clock::SimClock;
@@ -271,14 +272,12 @@ async fn run_timed(
     let t0 = clock.now();
     let mut run = player.start(items).expect("start");
     let mut out = Vec::new();
+    // The channel closes right after `Finished`.
     while let Some(e) = run.next_event().await {
         let at = (clock.now() - t0).to_std().expect("clock moves forward");
-        let done = e == PlayerEvent::Finished;
         out.push((at, e));
-        if done {
-            break;
-        }
     }
+    assert_eq!(out.last().map(|(_, e)| e), Some(&PlayerEvent::Finished));
     out
 }
 
