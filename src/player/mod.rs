@@ -10,6 +10,7 @@
 mod control;
 mod device;
 mod file;
+mod opener;
 mod program;
 
 #[cfg(test)]

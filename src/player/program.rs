@@ -7,7 +7,8 @@
 //! avoids rodio 0.23's glitch with sources appended to an idle `Player`).
 //!
 //! The hot path (`next`) does no allocation and takes no lock: per sample it copies from the
-//! current block and reads one atomic per frame; files are opened and events sent per item.
+//! current block and touches two atomics per frame; events are sent per item, and files are
+//! opened ahead on a helper thread ([`super::opener`]), not in the audio callback.
 
 use std::num::NonZero;
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ use rodio::Source;
 use rodio::source::UniformSourceIterator;
 
 use super::control::{Control, Playing, PlayingUpdate};
+use super::opener::Opener;
 use super::{ItemEnd, PlayerEvent};
 use crate::audio::FileDecoder;
 
@@ -133,8 +135,7 @@ pub(crate) fn frames_to_duration(frames: u64, rate: u32) -> Duration {
 
 /// A program's items as one source at a fixed output format.
 pub(crate) struct ProgramSource {
-    items: Vec<PathBuf>,
-    next_item: usize,
+    items: Opener,
     current: Option<Current>,
     channels: NonZero<u16>,
     rate: NonZero<u32>,
@@ -162,8 +163,7 @@ impl ProgramSource {
         let fade_frames = u64::try_from(fade.as_nanos() * u128::from(rate.get()) / 1_000_000_000)
             .unwrap_or(u64::MAX);
         ProgramSource {
-            items,
-            next_item: 0,
+            items: Opener::new(items),
             current: None,
             channels,
             rate,
@@ -242,19 +242,7 @@ impl ProgramSource {
 
     /// Opens items until one can play; failed ones end at once with the reason.
     fn open_next(&mut self) -> bool {
-        while self.next_item < self.items.len() {
-            let index = self.next_item;
-            self.next_item += 1;
-            let opened = FileDecoder::open(&self.items[index]).and_then(|decoder| {
-                let info = decoder.info();
-                match (NonZero::new(info.channels), NonZero::new(info.sample_rate)) {
-                    (Some(channels), Some(rate)) => Ok((decoder, channels, rate)),
-                    _ => Err(crate::audio::DecodeError::Unsupported {
-                        path: self.items[index].clone(),
-                        detail: "zero sample rate or channel count".into(),
-                    }),
-                }
-            });
+        while let Some((index, opened)) = self.items.next() {
             match opened {
                 Ok((decoder, channels, rate)) => {
                     let shared = Arc::new(ItemShared::default());
@@ -282,7 +270,7 @@ impl ProgramSource {
                     self.emit(PlayerEvent::Ended {
                         index,
                         played: Duration::ZERO,
-                        end: ItemEnd::Failed(e.to_string()),
+                        end: ItemEnd::Failed(e),
                     });
                 }
             }
