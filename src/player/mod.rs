@@ -65,7 +65,9 @@ pub enum ItemEnd {
 /// `index` is the item's position in the list given to [`Player::start`]. Every item that is
 /// reached gets exactly one `Ended`; `Started` precedes it only if the item produced audio (an
 /// item that cannot be opened gets just `Ended` with [`ItemEnd::Failed`]). Items after a cut
-/// get no event. `Finished` is always the last event of a run. On device outputs events are
+/// get no event. `Finished` is always the last event of a run, also when the output fails
+/// (a sound device that reports a fatal error or takes no audio for 3 s ends the playing item
+/// as [`ItemEnd::Failed`] with the reason). On device outputs events are
 /// sent when samples enter the device buffer (up to the buffer length, ~50–100 ms, before they
 /// are heard); on file outputs when the paced clock reaches them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,7 +128,7 @@ pub struct ProgramRun {
 }
 
 impl ProgramRun {
-    /// The next event; `None` after `Finished` once the output has let go of the program.
+    /// The next event; `None` once `Finished` has been delivered.
     pub async fn next_event(&mut self) -> Option<PlayerEvent> {
         self.events.recv().await
     }

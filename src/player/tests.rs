@@ -415,3 +415,12 @@ fn unknown_device_error_lists_devices_and_suggests_a_file_output() {
     assert!(text.contains("Available output devices"), "{text}");
     println!("{text}");
 }
+
+#[test]
+fn handles_can_move_between_tasks_and_threads() {
+    fn send<T: Send>() {}
+    fn shared<T: Send + Sync + Clone>() {}
+    send::<Player>();
+    send::<ProgramRun>();
+    shared::<Cutter>();
+}
