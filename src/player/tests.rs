@@ -424,3 +424,21 @@ fn handles_can_move_between_tasks_and_threads() {
     send::<ProgramRun>();
     shared::<Cutter>();
 }
+
+#[test]
+fn item_at_another_rate_is_resampled_and_reports_its_own_duration() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = dir.path().join("a48k.wav");
+    let b = dir.path().join("b44k.wav");
+    write_wav(&a, 48_000, 2, Bits::S16, &noise(48_000, 2, 13, 0.5));
+    write_wav(&b, 44_100, 2, Bits::S16, &noise(4410, 2, 14, 0.5));
+    let mut p = program(&[&a, &b], 2, 44_100, DEFAULT_FADE);
+    let frames = p.source.by_ref().count() / 2;
+    assert!(
+        frames.abs_diff(44_100 + 4410) <= 2,
+        "{frames} frames for 1.1 s at 44.1 kHz"
+    );
+    let events = drain(&mut p.events);
+    assert_eq!(events[1], ended(0, Duration::from_secs(1)));
+    assert_eq!(events[3], ended(1, Duration::from_millis(100)));
+}
