@@ -14,6 +14,7 @@ pub mod config;
 pub mod daemon;
 pub mod library;
 pub mod model;
+pub mod player;
 pub mod playlist;
 pub mod program;
 pub mod schedule;

@@ -1,0 +1,266 @@
+//! File and null outputs: the program source pulled by a tokio task in ~100 ms chunks, written
+//! out, and paced by the injected clock (real time with the system clock, instant under a
+//! paused tokio runtime with `SimClock`). Events are sent when the clock reaches the frame at
+//! which they happened, so a 3 s item's `Ended` comes exactly 3 s after its `Started`.
+
+use std::fs::File;
+use std::io::{Seek, SeekFrom, Write};
+use std::num::NonZero;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::control::Control;
+use super::program::ProgramSource;
+use super::{OutputError, OutputFormat, PlayerEvent};
+use crate::clock::{self, SharedClock};
+
+const DEFAULT_RATE: u32 = 48_000;
+const DEFAULT_CHANNELS: u16 = 2;
+/// Audio pulled per step of the pacing loop (also the cut latency on file outputs).
+const CHUNK: Duration = Duration::from_millis(100);
+/// Size of the float WAV header written by [`wav_header`].
+const WAV_HEADER_LEN: u64 = 58;
+
+enum Sink {
+    Wav {
+        file: File,
+        data_bytes: u64,
+        rate: u32,
+        channels: u16,
+    },
+    Raw {
+        file: File,
+    },
+    Null,
+}
+
+pub(crate) struct FileOutput {
+    name: String,
+    path: Option<PathBuf>,
+    rate: NonZero<u32>,
+    channels: NonZero<u16>,
+    sink: Arc<tokio::sync::Mutex<Sink>>,
+}
+
+fn format_of(format: &OutputFormat) -> Result<(NonZero<u32>, NonZero<u16>), OutputError> {
+    let bad = || OutputError::Format("sample rate and channel count must be above zero".into());
+    let rate = NonZero::new(format.sample_rate.unwrap_or(DEFAULT_RATE)).ok_or_else(bad)?;
+    let channels = NonZero::new(format.channels.unwrap_or(DEFAULT_CHANNELS)).ok_or_else(bad)?;
+    Ok((rate, channels))
+}
+
+fn create(path: &PathBuf) -> Result<File, OutputError> {
+    File::create(path).map_err(|source| OutputError::File {
+        action: "create",
+        path: path.clone(),
+        source,
+    })
+}
+
+impl FileOutput {
+    pub(crate) fn wav(path: PathBuf, format: &OutputFormat) -> Result<FileOutput, OutputError> {
+        let (rate, channels) = format_of(format)?;
+        let mut file = create(&path)?;
+        file.write_all(&wav_header(rate.get(), channels.get(), 0))
+            .map_err(|source| OutputError::File {
+                action: "write the header of",
+                path: path.clone(),
+                source,
+            })?;
+        Ok(FileOutput {
+            name: format!("wav:{}", path.display()),
+            path: Some(path),
+            rate,
+            channels,
+            sink: Arc::new(tokio::sync::Mutex::new(Sink::Wav {
+                file,
+                data_bytes: 0,
+                rate: rate.get(),
+                channels: channels.get(),
+            })),
+        })
+    }
+
+    pub(crate) fn raw(path: PathBuf, format: &OutputFormat) -> Result<FileOutput, OutputError> {
+        let (rate, channels) = format_of(format)?;
+        let file = create(&path)?;
+        Ok(FileOutput {
+            name: format!("raw:{}", path.display()),
+            path: Some(path),
+            rate,
+            channels,
+            sink: Arc::new(tokio::sync::Mutex::new(Sink::Raw { file })),
+        })
+    }
+
+    pub(crate) fn null(format: &OutputFormat) -> FileOutput {
+        let (rate, channels) = format_of(format).unwrap_or((
+            NonZero::<u32>::MIN.saturating_add(DEFAULT_RATE - 1),
+            NonZero::<u16>::MIN.saturating_add(DEFAULT_CHANNELS - 1),
+        ));
+        FileOutput {
+            name: "null".into(),
+            path: None,
+            rate,
+            channels,
+            sink: Arc::new(tokio::sync::Mutex::new(Sink::Null)),
+        }
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        self.name.clone()
+    }
+
+    pub(crate) fn start(
+        &self,
+        items: Vec<PathBuf>,
+        fade: Duration,
+        clock: SharedClock,
+        control: Arc<Control>,
+    ) -> Result<(), OutputError> {
+        let runtime =
+            tokio::runtime::Handle::try_current().map_err(|e| OutputError::DeviceOpen {
+                name: self.name.clone(),
+                detail: format!("file outputs are driven by a tokio runtime ({e})"),
+            })?;
+        let mut source = ProgramSource::new(items, self.channels, self.rate, fade, control.clone());
+        source.stamp_events();
+        let sink = self.sink.clone();
+        let pacing = Pacing {
+            clock,
+            rate: self.rate.get(),
+            channels: usize::from(self.channels.get()),
+            path: self.path.clone(),
+        };
+        runtime.spawn(async move {
+            let mut sink = sink.lock_owned().await;
+            pacing.run(&mut source, &mut sink, &control).await;
+        });
+        Ok(())
+    }
+}
+
+struct Pacing {
+    clock: SharedClock,
+    rate: u32,
+    channels: usize,
+    path: Option<PathBuf>,
+}
+
+impl Pacing {
+    fn at(&self, start: DateTime<Utc>, frames: u64) -> DateTime<Utc> {
+        let nanos = u128::from(frames) * 1_000_000_000 / u128::from(self.rate);
+        start + chrono::Duration::nanoseconds(i64::try_from(nanos).unwrap_or(i64::MAX))
+    }
+
+    async fn run(&self, source: &mut ProgramSource, sink: &mut Sink, control: &Control) {
+        let chunk_frames = (CHUNK.as_millis() as usize * self.rate as usize / 1000).max(1);
+        let mut samples: Vec<f32> = Vec::with_capacity(chunk_frames * self.channels);
+        let mut bytes: Vec<u8> = Vec::with_capacity(chunk_frames * self.channels * 4);
+        let mut due: Vec<(u64, PlayerEvent)> = Vec::new();
+        let start = self.clock.now();
+        let mut frames: u64 = 0;
+        loop {
+            samples.clear();
+            samples.extend(source.by_ref().take(chunk_frames * self.channels));
+            if let Err(e) = sink.write(&samples, &mut bytes) {
+                let reason = format!("writing {}: {e}", self.describe_path());
+                tracing::error!(error = %reason, "file output failed");
+                control.fail(reason);
+                self.end_program(sink);
+                return; // dropping the source ends the playing item as failed
+            }
+            source.take_stamped(&mut due);
+            for (frame, event) in due.drain(..) {
+                clock::sleep_until(self.clock.as_ref(), self.at(start, frame)).await;
+                if event == PlayerEvent::Finished {
+                    // The file is complete and valid before anyone hears the program ended.
+                    self.end_program(sink);
+                }
+                control.send(event);
+            }
+            frames += (samples.len() / self.channels) as u64;
+            if source.is_finished() {
+                return;
+            }
+            clock::sleep_until(self.clock.as_ref(), self.at(start, frames)).await;
+        }
+    }
+
+    fn describe_path(&self) -> String {
+        self.path
+            .as_ref()
+            .map_or_else(|| "null".into(), |p| p.display().to_string())
+    }
+
+    fn end_program(&self, sink: &mut Sink) {
+        if let Err(e) = sink.end_program() {
+            tracing::error!(path = %self.describe_path(), error = %e, "cannot finalize output file");
+        }
+    }
+}
+
+impl Sink {
+    fn write(&mut self, samples: &[f32], bytes: &mut Vec<u8>) -> std::io::Result<()> {
+        let file = match self {
+            Sink::Null => return Ok(()),
+            Sink::Wav { file, .. } | Sink::Raw { file } => file,
+        };
+        bytes.clear();
+        for s in samples {
+            bytes.extend_from_slice(&s.to_le_bytes());
+        }
+        file.write_all(bytes)?;
+        if let Sink::Wav { data_bytes, .. } = self {
+            *data_bytes += bytes.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// Makes the file valid as it stands: a crash later loses at most the next program.
+    fn end_program(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::Null => Ok(()),
+            Sink::Raw { file } => file.sync_data(),
+            Sink::Wav {
+                file,
+                data_bytes,
+                rate,
+                channels,
+            } => {
+                let data = u32::try_from(*data_bytes).unwrap_or(u32::MAX);
+                file.seek(SeekFrom::Start(0))?;
+                file.write_all(&wav_header(*rate, *channels, data))?;
+                file.seek(SeekFrom::End(0))?;
+                file.sync_data()
+            }
+        }
+    }
+}
+
+/// RIFF/WAVE header for 32-bit IEEE float samples (`fmt ` of 18 bytes, `fact`, `data`).
+fn wav_header(rate: u32, channels: u16, data_bytes: u32) -> Vec<u8> {
+    let block_align = u32::from(channels) * 4;
+    let frames = data_bytes / block_align.max(1);
+    let mut h = Vec::with_capacity(WAV_HEADER_LEN as usize);
+    h.extend_from_slice(b"RIFF");
+    h.extend_from_slice(&(data_bytes.saturating_add(WAV_HEADER_LEN as u32 - 8)).to_le_bytes());
+    h.extend_from_slice(b"WAVEfmt ");
+    h.extend_from_slice(&18u32.to_le_bytes());
+    h.extend_from_slice(&3u16.to_le_bytes()); // WAVE_FORMAT_IEEE_FLOAT
+    h.extend_from_slice(&channels.to_le_bytes());
+    h.extend_from_slice(&rate.to_le_bytes());
+    h.extend_from_slice(&(rate.saturating_mul(block_align)).to_le_bytes());
+    h.extend_from_slice(&(block_align as u16).to_le_bytes());
+    h.extend_from_slice(&32u16.to_le_bytes());
+    h.extend_from_slice(&0u16.to_le_bytes()); // cbSize
+    h.extend_from_slice(b"fact");
+    h.extend_from_slice(&4u32.to_le_bytes());
+    h.extend_from_slice(&frames.to_le_bytes());
+    h.extend_from_slice(b"data");
+    h.extend_from_slice(&data_bytes.to_le_bytes());
+    h
+}

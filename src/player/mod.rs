@@ -1,0 +1,210 @@
+//! The player: plays a program (a list of audio files) gaplessly on one output and reports
+//! what aired as [`PlayerEvent`]s.
+//!
+//! [`Player`] owns the output chosen by an [`OutputSpec`]: a sound device through rodio/cpal
+//! (opened per program, closed when the program has played out, so an idle daemon keeps no
+//! stream spinning), or a file/null output pulled by a tokio task and paced by the injected
+//! [`Clock`](crate::clock::Clock), so tests need no sound card and run in simulated time.
+//! Both kinds play the same [`program::ProgramSource`]: identical samples on every output.
+
+mod control;
+mod device;
+mod file;
+mod opener;
+mod program;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::clock::SharedClock;
+use crate::model::OutputSpec;
+use control::Control;
+
+/// Default fade-out applied when a program is cut.
+pub const DEFAULT_FADE: Duration = Duration::from_millis(200);
+
+/// Output format wanted by the operator; `None` means the device's default (files: 48 kHz
+/// stereo).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFormat {
+    pub sample_rate: Option<u32>,
+    pub channels: Option<u16>,
+    /// Length of the linear fade-out when a program is cut.
+    pub fade: Duration,
+}
+
+impl Default for OutputFormat {
+    fn default() -> Self {
+        OutputFormat {
+            sample_rate: None,
+            channels: None,
+            fade: DEFAULT_FADE,
+        }
+    }
+}
+
+/// How an item's play ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemEnd {
+    /// Played to the real end of its audio.
+    Completed,
+    /// Cut by [`Cutter::cut`] (after the fade-out).
+    Cut,
+    /// Could not be opened, failed mid-play, or the output failed under it.
+    Failed(String),
+}
+
+/// What happened to a program, in airing order.
+///
+/// `index` is the item's position in the list given to [`Player::start`]. Every item that is
+/// reached gets exactly one `Ended`; `Started` precedes it only if the item produced audio (an
+/// item that cannot be opened gets just `Ended` with [`ItemEnd::Failed`]). Items after a cut
+/// get no event. `Finished` is always the last event of a run, also when the output fails
+/// (a sound device that reports a fatal error or takes no audio for 3 s ends the playing item
+/// as [`ItemEnd::Failed`] with the reason). On device outputs events are
+/// sent when samples enter the device buffer (up to the buffer length, ~50–100 ms, before they
+/// are heard); on file outputs when the paced clock reaches them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlayerEvent {
+    Started {
+        index: usize,
+    },
+    Ended {
+        index: usize,
+        /// Audio played, measured at the item's own sample rate.
+        played: Duration,
+        end: ItemEnd,
+    },
+    Finished,
+}
+
+/// Why an output cannot be used. Every variant names the output.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("cannot {action} output file {path}: {source}")]
+    File {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "sound device `{name}` not found{detail}. Available output devices: {available}. {hint}"
+    )]
+    DeviceNotFound {
+        name: String,
+        detail: String,
+        available: String,
+        hint: &'static str,
+    },
+    #[error("cannot open sound device `{name}`: {detail}")]
+    DeviceOpen { name: String, detail: String },
+    #[error("invalid output format: {0}")]
+    Format(String),
+}
+
+/// Cuts a running program: fade out over the configured time, end the playing item as
+/// [`ItemEnd::Cut`], start nothing more. Cheap to clone, usable from any thread.
+#[derive(Debug, Clone)]
+pub struct Cutter(Arc<Control>);
+
+impl Cutter {
+    pub fn cut(&self) {
+        self.0.cut();
+    }
+}
+
+/// One program being played.
+#[derive(Debug)]
+pub struct ProgramRun {
+    events: mpsc::UnboundedReceiver<PlayerEvent>,
+    control: Arc<Control>,
+}
+
+impl ProgramRun {
+    /// The next event; `None` once `Finished` has been delivered.
+    pub async fn next_event(&mut self) -> Option<PlayerEvent> {
+        self.events.recv().await
+    }
+
+    pub fn cutter(&self) -> Cutter {
+        Cutter(self.control.clone())
+    }
+}
+
+enum Output {
+    Device(device::DeviceOutput),
+    File(file::FileOutput),
+}
+
+/// The station's audio output and what plays on it.
+pub struct Player {
+    output: Output,
+    format: OutputFormat,
+    clock: SharedClock,
+}
+
+impl std::fmt::Debug for Player {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Player")
+            .field("output", &self.describe())
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Player {
+    /// Prepares the output: a file output is created (truncated) now; a device is looked up
+    /// now (and opened per program by [`Player::start`]).
+    pub fn new(
+        spec: OutputSpec,
+        format: OutputFormat,
+        clock: SharedClock,
+    ) -> Result<Player, OutputError> {
+        if format.sample_rate == Some(0) || format.channels == Some(0) {
+            return Err(OutputError::Format(
+                "sample rate and channel count must be above zero".into(),
+            ));
+        }
+        let output = match spec {
+            OutputSpec::Default => Output::Device(device::DeviceOutput::default_device()?),
+            OutputSpec::Device(name) => Output::Device(device::DeviceOutput::named(&name)?),
+            OutputSpec::Wav(path) => Output::File(file::FileOutput::wav(path, &format)?),
+            OutputSpec::Raw(path) => Output::File(file::FileOutput::raw(path, &format)?),
+            OutputSpec::Null => Output::File(file::FileOutput::null(&format)),
+        };
+        Ok(Player {
+            output,
+            format,
+            clock,
+        })
+    }
+
+    /// The output as the as-run log names it: `default`, `alsa:cap_raw`, `wav:/tmp/air.wav`.
+    pub fn describe(&self) -> String {
+        match &self.output {
+            Output::Device(d) => d.describe(),
+            Output::File(f) => f.describe(),
+        }
+    }
+
+    /// Starts playing `items` back to back. File outputs need a tokio runtime; a program
+    /// started while another still plays on the same file output waits for it to finish.
+    pub fn start(&mut self, items: Vec<PathBuf>) -> Result<ProgramRun, OutputError> {
+        let (tx, events) = mpsc::unbounded_channel();
+        let control = Arc::new(Control::new(tx));
+        match &self.output {
+            Output::Device(d) => d.start(items, &self.format, control.clone())?,
+            Output::File(f) => {
+                f.start(items, self.format.fade, self.clock.clone(), control.clone())?
+            }
+        }
+        Ok(ProgramRun { events, control })
+    }
+}

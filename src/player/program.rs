@@ -1,0 +1,404 @@
+//! The program as one gapless `rodio::Source`: items back to back at the output's format.
+//!
+//! Each item is a [`FileDecoder`] behind a small `Source` adapter at the file's own rate and
+//! channel count, converted by `UniformSourceIterator` to the output format. The program moves
+//! to the next item on the sample after the previous one ends, so joins are gapless even when
+//! formats differ, and the mixer only ever sees one source of one fixed format (which also
+//! avoids rodio 0.23's glitch with sources appended to an idle `Player`).
+//!
+//! The hot path (`next`) does no allocation and takes no lock: per sample it copies from the
+//! current block and touches two atomics per frame; events are sent per item, and files are
+//! opened ahead on a helper thread ([`super::opener`]), not in the audio callback.
+
+use std::num::NonZero;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rodio::Source;
+use rodio::source::UniformSourceIterator;
+
+use super::control::{Control, Playing, PlayingUpdate};
+use super::opener::Opener;
+use super::{ItemEnd, PlayerEvent};
+use crate::audio::FileDecoder;
+
+/// What an item's decoder adapter tells the program (per block, never per sample).
+#[derive(Debug, Default)]
+struct ItemShared {
+    /// Frames handed out by the decoder so far (whole blocks).
+    frames: AtomicU64,
+    error: Mutex<Option<String>>,
+}
+
+/// One file as a `rodio::Source` at its own rate and channel count.
+struct ItemSource {
+    decoder: FileDecoder,
+    channels: NonZero<u16>,
+    rate: NonZero<u32>,
+    block: Vec<f32>,
+    pos: usize,
+    done: bool,
+    shared: Arc<ItemShared>,
+}
+
+impl ItemSource {
+    fn refill(&mut self) -> bool {
+        loop {
+            match self.decoder.next_block() {
+                Ok(Some(block)) => {
+                    if block.is_empty() {
+                        continue;
+                    }
+                    self.block.clear();
+                    self.block.extend_from_slice(block);
+                    self.pos = 0;
+                    let frames = (block.len() / usize::from(self.channels.get())) as u64;
+                    self.shared.frames.fetch_add(frames, Ordering::Relaxed);
+                    return true;
+                }
+                Ok(None) => return false,
+                Err(e) => {
+                    *self.shared.error.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some(e.to_string());
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+impl Iterator for ItemSource {
+    type Item = f32;
+
+    #[inline]
+    fn next(&mut self) -> Option<f32> {
+        if let Some(&s) = self.block.get(self.pos) {
+            self.pos += 1;
+            return Some(s);
+        }
+        if self.done || !self.refill() {
+            self.done = true;
+            return None;
+        }
+        let s = self.block.get(self.pos).copied();
+        self.pos += 1;
+        s
+    }
+}
+
+impl Source for ItemSource {
+    fn current_span_len(&self) -> Option<usize> {
+        None
+    }
+    fn channels(&self) -> NonZero<u16> {
+        self.channels
+    }
+    fn sample_rate(&self) -> NonZero<u32> {
+        self.rate
+    }
+    fn total_duration(&self) -> Option<Duration> {
+        None
+    }
+}
+
+struct Current {
+    index: usize,
+    rate: u32,
+    src: UniformSourceIterator<ItemSource>,
+    shared: Arc<ItemShared>,
+    started: bool,
+    /// Output frames of this item so far.
+    out_frames: u64,
+}
+
+impl Current {
+    fn played(&self, out_rate: u32, cut: bool) -> Duration {
+        let decoded = self.shared.frames.load(Ordering::Relaxed);
+        // Whole decoded blocks are exact at the item's rate; after a cut the output position
+        // (converted to the item's rate) is the truth, as part of the last block never aired.
+        let frames = if cut {
+            let aired = u128::from(self.out_frames) * u128::from(self.rate) / u128::from(out_rate);
+            decoded.min(u64::try_from(aired).unwrap_or(u64::MAX))
+        } else {
+            decoded
+        };
+        frames_to_duration(frames, self.rate)
+    }
+}
+
+pub(crate) fn frames_to_duration(frames: u64, rate: u32) -> Duration {
+    let nanos = u128::from(frames) * 1_000_000_000 / u128::from(rate.max(1));
+    Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+}
+
+/// A program's items as one source at a fixed output format.
+pub(crate) struct ProgramSource {
+    items: Opener,
+    current: Option<Current>,
+    channels: NonZero<u16>,
+    rate: NonZero<u32>,
+    control: Arc<Control>,
+    /// File outputs collect events with their output frame to send them when they air.
+    stamped: Option<Vec<(u64, PlayerEvent)>>,
+    on_finish: Option<Box<dyn FnOnce() + Send>>,
+    /// Output frames so far and the position inside the current frame.
+    frames: u64,
+    in_frame: u16,
+    fade_frames: u64,
+    /// Frames left in a running fade-out.
+    fade_left: Option<u64>,
+    finished: bool,
+}
+
+impl ProgramSource {
+    pub(crate) fn new(
+        items: Vec<PathBuf>,
+        channels: NonZero<u16>,
+        rate: NonZero<u32>,
+        fade: Duration,
+        control: Arc<Control>,
+    ) -> ProgramSource {
+        let fade_frames = u64::try_from(fade.as_nanos() * u128::from(rate.get()) / 1_000_000_000)
+            .unwrap_or(u64::MAX);
+        ProgramSource {
+            items: Opener::new(items),
+            current: None,
+            channels,
+            rate,
+            control,
+            stamped: None,
+            on_finish: None,
+            frames: 0,
+            in_frame: 0,
+            fade_frames,
+            fade_left: None,
+            finished: false,
+        }
+    }
+
+    /// Hold events with their output frame instead of sending them (see [`Self::take_stamped`]).
+    pub(crate) fn stamp_events(&mut self) {
+        self.stamped = Some(Vec::new());
+    }
+
+    /// Called once, right after `Finished` is emitted (or when the source is dropped).
+    pub(crate) fn on_finish(&mut self, f: impl FnOnce() + Send + 'static) {
+        self.on_finish = Some(Box::new(f));
+    }
+
+    /// Events emitted since the last call, each with the output frame at which it happened.
+    pub(crate) fn take_stamped(&mut self, into: &mut Vec<(u64, PlayerEvent)>) {
+        if let Some(held) = self.stamped.as_mut() {
+            into.append(held);
+        }
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    fn emit(&mut self, event: PlayerEvent) {
+        self.emit_with(event, PlayingUpdate::Keep);
+    }
+
+    fn emit_with(&mut self, event: PlayerEvent, update: PlayingUpdate) {
+        match self.stamped.as_mut() {
+            Some(held) => held.push((self.frames, event)),
+            None => self.control.emit(event, update),
+        }
+    }
+
+    fn end_current(&mut self, end: ItemEnd) {
+        if let Some(cur) = self.current.take() {
+            let cut = matches!(end, ItemEnd::Cut);
+            let played = cur.played(self.rate.get(), cut);
+            let end = match (end, cur.shared.error.lock().map(|e| e.clone())) {
+                (ItemEnd::Completed, Ok(Some(reason))) => ItemEnd::Failed(reason),
+                (end, _) => end,
+            };
+            self.emit_with(
+                PlayerEvent::Ended {
+                    index: cur.index,
+                    played,
+                    end,
+                },
+                PlayingUpdate::Clear,
+            );
+        }
+    }
+
+    fn finish(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        self.emit(PlayerEvent::Finished);
+        if let Some(f) = self.on_finish.take() {
+            f();
+        }
+    }
+
+    /// Opens items until one can play; failed ones end at once with the reason.
+    fn open_next(&mut self) -> bool {
+        while let Some((index, opened)) = self.items.next() {
+            match opened {
+                Ok((decoder, channels, rate)) => {
+                    let shared = Arc::new(ItemShared::default());
+                    let item = ItemSource {
+                        decoder,
+                        channels,
+                        rate,
+                        block: Vec::new(),
+                        pos: 0,
+                        done: false,
+                        shared: shared.clone(),
+                    };
+                    self.current = Some(Current {
+                        index,
+                        rate: rate.get(),
+                        src: UniformSourceIterator::new(item, self.channels, self.rate),
+                        shared,
+                        started: false,
+                        out_frames: 0,
+                    });
+                    return true;
+                }
+                Err(e) => {
+                    tracing::warn!(index, error = %e, "item cannot be played");
+                    self.emit(PlayerEvent::Ended {
+                        index,
+                        played: Duration::ZERO,
+                        end: ItemEnd::Failed(e),
+                    });
+                }
+            }
+        }
+        false
+    }
+
+    /// The next sample of the current item, or `None` when it has ended.
+    #[inline]
+    fn pull(&mut self) -> Option<f32> {
+        let cur = self.current.as_mut()?;
+        let s = cur.src.next()?;
+        if !cur.started {
+            cur.started = true;
+            let playing = Playing {
+                index: cur.index,
+                rate: cur.rate,
+                first_frame: self.frames,
+            };
+            self.emit_with(
+                PlayerEvent::Started {
+                    index: playing.index,
+                },
+                PlayingUpdate::Set(playing),
+            );
+        }
+        Some(s)
+    }
+}
+
+impl Iterator for ProgramSource {
+    type Item = f32;
+
+    fn next(&mut self) -> Option<f32> {
+        if self.finished {
+            return None;
+        }
+        if self.in_frame == 0 {
+            // Frame boundary: the only place the program may start a fade or switch item.
+            if self.control.is_abandoned() {
+                self.finished = true;
+                return None;
+            }
+            if self.fade_left.is_none() && self.control.cut_requested() {
+                if self.current.is_none() || self.fade_frames == 0 {
+                    self.end_current(ItemEnd::Cut);
+                    self.finish();
+                    return None;
+                }
+                self.fade_left = Some(self.fade_frames);
+            }
+            if self.fade_left == Some(0) {
+                self.end_current(ItemEnd::Cut);
+                self.finish();
+                return None;
+            }
+        }
+        let sample = match self.pull() {
+            Some(s) => s,
+            None if self.in_frame != 0 => 0.0, // an item that ends mid-frame: pad the frame
+            None => loop {
+                self.end_current(ItemEnd::Completed);
+                if self.fade_left.is_some() || !self.open_next() {
+                    self.finish();
+                    return None;
+                }
+                if let Some(s) = self.pull() {
+                    break s;
+                }
+            },
+        };
+        let sample = match self.fade_left {
+            // Linear ramp from 1 towards 0: the last faded frame is 1/fade_frames.
+            Some(left) => sample * (left as f32 / self.fade_frames as f32),
+            None => sample,
+        };
+        self.in_frame += 1;
+        if self.in_frame == self.channels.get() {
+            self.in_frame = 0;
+            self.frames += 1;
+            self.control.set_progress(self.frames);
+            if let Some(cur) = self.current.as_mut() {
+                cur.out_frames += 1;
+            }
+            if let Some(left) = self.fade_left.as_mut() {
+                *left = left.saturating_sub(1);
+            }
+        }
+        Some(if sample.is_finite() { sample } else { 0.0 })
+    }
+}
+
+impl Source for ProgramSource {
+    fn current_span_len(&self) -> Option<usize> {
+        None
+    }
+    fn channels(&self) -> NonZero<u16> {
+        self.channels
+    }
+    fn sample_rate(&self) -> NonZero<u32> {
+        self.rate
+    }
+    fn total_duration(&self) -> Option<Duration> {
+        None
+    }
+}
+
+impl Drop for ProgramSource {
+    /// The output went away under the program (device lost, sink dropped, write error): the
+    /// playing item fails with the recorded reason, and the run still gets `Finished`.
+    fn drop(&mut self) {
+        if let Some(held) = self.stamped.take() {
+            for (_, event) in held {
+                self.control.emit(event, PlayingUpdate::Keep);
+            }
+        }
+        if !self.finished {
+            let reason = self
+                .control
+                .failure()
+                .unwrap_or_else(|| "the output closed before the program ended".into());
+            let cut = self.control.cut_requested();
+            self.end_current(if cut {
+                ItemEnd::Cut
+            } else {
+                ItemEnd::Failed(reason)
+            });
+            self.finish();
+        }
+    }
+}
