@@ -5,7 +5,7 @@
 //! (opened per program, closed when the program has played out, so an idle daemon keeps no
 //! stream spinning), or a file/null output pulled by a tokio task and paced by the injected
 //! [`Clock`](crate::clock::Clock), so tests need no sound card and run in simulated time.
-//! Both kinds play the same [`program::ProgramSource`]: identical samples on every output.
+//! Both kinds play the same program source (`program.rs`): identical samples on every output.
 
 mod control;
 mod device;
