@@ -19,8 +19,14 @@ use crate::store::QueueEntry;
 pub enum Origin {
     Intro,
     Outro,
-    Queue { qid: u64 },
-    Playlist { name: String, index: usize, rotate: bool },
+    Queue {
+        qid: u64,
+    },
+    Playlist {
+        name: String,
+        index: usize,
+        rotate: bool,
+    },
 }
 
 impl Origin {
@@ -68,8 +74,8 @@ pub struct PlanInputs<'a> {
     pub catalog: &'a Catalog,
     pub queue: &'a [QueueEntry],
     pub day: NaiveDate,
-    pub segment: &'a dyn Fn(SegmentId) -> Option<Segment>,
-    pub cursor: &'a dyn Fn(&str) -> usize,
+    pub segment: &'a (dyn Fn(SegmentId) -> Option<Segment> + Sync),
+    pub cursor: &'a (dyn Fn(&str) -> usize + Sync),
 }
 
 pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng) -> Plan {
@@ -116,7 +122,10 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                 plan.deferred.push(seg.title.clone());
                 continue;
             }
-            body.push(PlannedItem { segment: seg, origin });
+            body.push(PlannedItem {
+                segment: seg,
+                origin,
+            });
         }
     }
     'playlists: for name in &program.playlists {
@@ -173,12 +182,14 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                 plan.deferred.push(seg.title.clone());
                 break 'playlists;
             }
-            body.push(PlannedItem { segment: seg, origin });
+            body.push(PlannedItem {
+                segment: seg,
+                origin,
+            });
         }
     }
-    let (intro, outro): (Vec<_>, Vec<_>) = frame
-        .into_iter()
-        .partition(|i| i.origin == Origin::Intro);
+    let (intro, outro): (Vec<_>, Vec<_>) =
+        frame.into_iter().partition(|i| i.origin == Origin::Intro);
     plan.items = intro.into_iter().chain(body).chain(outro).collect();
     plan
 }

@@ -69,17 +69,25 @@ async fn a_week_of_programs_airs_exactly_as_scheduled() {
     }
     let station = t.station();
     // Segment 1: expired before the week starts, named by the `chieu` playlist.
-    let old = t.add(&station, "media/old.wav", SegmentMeta {
-        title: Some("Hết hạn".into()),
-        topic: "nq57".into(),
-        valid_until: NaiveDate::from_ymd_opt(2026, 2, 28),
-        ..SegmentMeta::default()
-    });
+    let old = t.add(
+        &station,
+        "media/old.wav",
+        SegmentMeta {
+            title: Some("Hết hạn".into()),
+            topic: "nq57".into(),
+            valid_until: NaiveDate::from_ymd_opt(2026, 2, 28),
+            ..SegmentMeta::default()
+        },
+    );
     assert_eq!(old, SegmentId(1));
     let q1 = t.add(&station, "media/q1.wav", t.meta("Q1"));
     let q2 = t.add(&station, "media/q2.wav", t.meta("Q2"));
-    station.queue_add(&[q1], Some("sang")).expect("queue q1 for sang");
-    station.queue_add(&[q2], None).expect("queue q2 for any program");
+    station
+        .queue_add(&[q1], Some("sang"))
+        .expect("queue q1 for sang");
+    station
+        .queue_add(&[q2], None)
+        .expect("queue q2 for any program");
     let store = station.store.clone();
 
     t.run_for(station, Duration::days(7)).await;
@@ -101,14 +109,21 @@ async fn a_week_of_programs_airs_exactly_as_scheduled() {
     let fired: Vec<_> = by_fire.keys().map(|(at, p)| (p.clone(), *at)).collect();
     let mut fired_sorted = fired.clone();
     fired_sorted.sort_by_key(|(_, at)| *at);
-    assert_eq!(fired_sorted, expected, "each program fires exactly once at each of its times");
+    assert_eq!(
+        fired_sorted, expected,
+        "each program fires exactly once at each of its times"
+    );
 
     // Every aired item started exactly at its program's time plus what aired before it.
     for ((at, program), recs) in &by_fire {
         let mut t_expected = *at;
         for r in recs.iter().filter(|r| r.started_at.is_some()) {
             assert_eq!(r.outcome, Outcome::Completed, "{program} {r:?}");
-            assert_eq!(r.started_at, Some(t_expected), "{program} at {at}: no lateness in simulation");
+            assert_eq!(
+                r.started_at,
+                Some(t_expected),
+                "{program} at {at}: no lateness in simulation"
+            );
             assert_eq!(r.played_ms, 2000);
             t_expected += Duration::seconds(2);
             assert_eq!(r.ended_at, Some(t_expected));
@@ -124,9 +139,18 @@ async fn a_week_of_programs_airs_exactly_as_scheduled() {
             .map(|r| (r.program.clone(), r.scheduled_at))
             .collect()
     };
-    assert_eq!(aired("Q2"), [("chieu".to_string(), station::local(2026, 3, 1, 17, 0, 0))]);
-    assert_eq!(aired("Q1"), [("sang".to_string(), station::local(2026, 3, 2, 6, 0, 0))]);
-    assert!(store.queue().expect("queue").is_empty(), "the queue is drained");
+    assert_eq!(
+        aired("Q2"),
+        [("chieu".to_string(), station::local(2026, 3, 1, 17, 0, 0))]
+    );
+    assert_eq!(
+        aired("Q1"),
+        [("sang".to_string(), station::local(2026, 3, 2, 6, 0, 0))]
+    );
+    assert!(
+        store.queue().expect("queue").is_empty(),
+        "the queue is drained"
+    );
 
     // Rotation: 5 s fit two 2 s items; Monday's queued Q1 takes one slot. The rotation
     // resumes after the last aired item, day after day.
@@ -151,10 +175,20 @@ async fn a_week_of_programs_airs_exactly_as_scheduled() {
 
     // The expired segment is logged as skipped, with the reason, in every chieu run.
     for ((_, program), recs) in by_fire.iter().filter(|((_, p), _)| p == "chieu") {
-        let skipped: Vec<_> = recs.iter().filter(|r| r.outcome == Outcome::Skipped).collect();
+        let skipped: Vec<_> = recs
+            .iter()
+            .filter(|r| r.outcome == Outcome::Skipped)
+            .collect();
         assert_eq!(skipped.len(), 1, "{program}: {recs:#?}");
         assert_eq!(skipped[0].segment_id, Some(old));
-        assert!(skipped[0].reason.as_deref().unwrap_or("").contains("expired"), "{skipped:?}");
+        assert!(
+            skipped[0]
+                .reason
+                .as_deref()
+                .unwrap_or("")
+                .contains("expired"),
+            "{skipped:?}"
+        );
         assert_eq!(skipped[0].started_at, None);
         assert_eq!(skipped[0].role, Role::Item);
     }
@@ -166,7 +200,9 @@ fn group_by_fire(
 ) -> BTreeMap<(chrono::DateTime<chrono::FixedOffset>, String), Vec<AsRunRecord>> {
     let mut map: BTreeMap<_, Vec<AsRunRecord>> = BTreeMap::new();
     for r in records {
-        map.entry((r.scheduled_at, r.program.clone())).or_default().push(r.clone());
+        map.entry((r.scheduled_at, r.program.clone()))
+            .or_default()
+            .push(r.clone());
     }
     map
 }
@@ -189,8 +225,14 @@ playlists = ["dai"]
 "#;
 
 const OVERRUN_PLAYLISTS: &[(&str, &str)] = &[
-    ("dai.toml", "topic = \"cds\"\n[[item]]\nfile = \"../media/long.wav\"\n"),
-    ("ngan.toml", "topic = \"cds\"\n[[item]]\nfile = \"../media/short.wav\"\n"),
+    (
+        "dai.toml",
+        "topic = \"cds\"\n[[item]]\nfile = \"../media/long.wav\"\n",
+    ),
+    (
+        "ngan.toml",
+        "topic = \"cds\"\n[[item]]\nfile = \"../media/short.wav\"\n",
+    ),
 ];
 
 #[tokio::test(start_paused = true)]
@@ -231,5 +273,11 @@ async fn a_program_that_overruns_delays_the_next_and_never_doubles_itself() {
             ("07:03".to_string(), Outcome::Skipped),
         ]
     );
-    assert!(runs[1].reason.as_deref().unwrap_or("").contains("still on air"));
+    assert!(
+        runs[1]
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("still on air")
+    );
 }

@@ -29,9 +29,14 @@ pub fn check(path: &Path) -> Result<i32> {
     // While the daemon runs it holds the database: check against an empty one instead.
     let station = match Station::open(config.clone(), clock.clone()) {
         Ok(s) => s,
-        Err(e) if matches!(e.downcast_ref::<StoreError>(), Some(StoreError::Locked { .. })) => {
+        Err(e)
+            if matches!(
+                e.downcast_ref::<StoreError>(),
+                Some(StoreError::Locked { .. })
+            ) =>
+        {
             println!("note: the daemon is running; library segment ids are not checked");
-            let media = crate::library::MediaStore::open(&config.station.data_dir.join("media"))?;
+            let media = crate::library::MediaStore::open(config.station.data_dir.join("media"))?;
             Station {
                 config,
                 store: Arc::new(Store::temporary()?),
@@ -85,7 +90,12 @@ pub fn check(path: &Path) -> Result<i32> {
             }
         }
         let state = if p.enabled { "" } else { " (disabled)" };
-        println!("  {}{state}  `{}`  next: {}", p.name, p.cron, next.join(", "));
+        println!(
+            "  {}{state}  `{}`  next: {}",
+            p.name,
+            p.cron,
+            next.join(", ")
+        );
     }
     if problems > 0 {
         eprintln!("{problems} problem(s) found");

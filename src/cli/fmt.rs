@@ -50,7 +50,14 @@ mod tests {
 
     #[test]
     fn bad_dates_say_the_format() {
-        assert!(parse_date("14/06/2026").expect_err("not ISO").contains("YYYY-MM-DD"));
-        assert_eq!(parse_date("2026-06-14").ok(), NaiveDate::from_ymd_opt(2026, 6, 14));
+        assert!(
+            parse_date("14/06/2026")
+                .expect_err("not ISO")
+                .contains("YYYY-MM-DD")
+        );
+        assert_eq!(
+            parse_date("2026-06-14").ok(),
+            NaiveDate::from_ymd_opt(2026, 6, 14)
+        );
     }
 }

@@ -21,7 +21,10 @@ pub struct LogArgs {
 
 pub fn log(station: &Station, args: LogArgs) -> Result<i32> {
     let from = args.from.map(|d| station.start_of_day(d));
-    let to = args.to.and_then(|d| d.succ_opt()).map(|d| station.start_of_day(d));
+    let to = args
+        .to
+        .and_then(|d| d.succ_opt())
+        .map(|d| station.start_of_day(d));
     let records = station.store.records(from, to)?;
     if args.json {
         return fmt::json_lines(&records).map(|()| 0);

@@ -30,9 +30,15 @@ pub fn queue(station: &Station, cmd: QueueCmd) -> Result<i32> {
     match cmd {
         QueueCmd::Add { ids, program } => {
             for e in station.queue_add(&ids, program.as_deref())? {
-                let title = station.segment(e.segment).map(|s| s.title).unwrap_or_default();
+                let title = station
+                    .segment(e.segment)
+                    .map(|s| s.title)
+                    .unwrap_or_default();
                 let target = e.program.as_deref().unwrap_or("the next program");
-                println!("queued #{}: segment {} «{title}» for {target}", e.qid, e.segment);
+                println!(
+                    "queued #{}: segment {} «{title}» for {target}",
+                    e.qid, e.segment
+                );
             }
             Ok(0)
         }

@@ -24,11 +24,27 @@ pub fn schedule(station: &Station, args: ScheduleArgs) -> Result<i32> {
         println!("nothing is scheduled in the next {} day(s)", args.days);
     }
     for p in &programs {
-        let title = p.title.as_deref().map(|t| format!(" — {t}")).unwrap_or_default();
-        println!("{}  {}{title}  ({})", fmt::time(&p.at), p.program, fmt::duration(p.duration_ms));
+        let title = p
+            .title
+            .as_deref()
+            .map(|t| format!(" — {t}"))
+            .unwrap_or_default();
+        println!(
+            "{}  {}{title}  ({})",
+            fmt::time(&p.at),
+            p.program,
+            fmt::duration(p.duration_ms)
+        );
         for item in &p.items {
-            let id = item.segment_id.map(|i| format!("[{i}] ")).unwrap_or_default();
-            println!("    {:>7}  {id}{}", fmt::duration(item.duration_ms), item.title);
+            let id = item
+                .segment_id
+                .map(|i| format!("[{i}] "))
+                .unwrap_or_default();
+            println!(
+                "    {:>7}  {id}{}",
+                fmt::duration(item.duration_ms),
+                item.title
+            );
         }
         for w in &p.warnings {
             println!("    ! {w}");

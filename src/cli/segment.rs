@@ -121,16 +121,35 @@ pub fn segment(station: &Station, cmd: SegmentCmd) -> Result<i32> {
                 fmt::json_lines(&[&s])?;
                 return Ok(0);
             }
-            let topic_label = station.config.topics.get(&s.topic).cloned().unwrap_or_default();
+            let topic_label = station
+                .config
+                .topics
+                .get(&s.topic)
+                .cloned()
+                .unwrap_or_default();
             println!("id:          {}", s.id);
             println!("title:       {}", s.title);
             println!("topic:       {} ({topic_label})", s.topic);
             println!("unit:        {}", s.unit.as_deref().unwrap_or("-"));
-            println!("valid:       {} .. {}", fmt::date_opt(s.valid_from), fmt::date_opt(s.valid_until));
-            println!("duration:    {} ({} ms, measured by full decode)", fmt::duration(s.duration_ms), s.duration_ms);
-            println!("format:      {} / {} {} Hz {} ch", s.container, s.codec, s.sample_rate, s.channels);
+            println!(
+                "valid:       {} .. {}",
+                fmt::date_opt(s.valid_from),
+                fmt::date_opt(s.valid_until)
+            );
+            println!(
+                "duration:    {} ({} ms, measured by full decode)",
+                fmt::duration(s.duration_ms),
+                s.duration_ms
+            );
+            println!(
+                "format:      {} / {} {} Hz {} ch",
+                s.container, s.codec, s.sample_rate, s.channels
+            );
             println!("sha256:      {}", s.sha256);
-            println!("file:        {}", station.media_path(&s.media_file).display());
+            println!(
+                "file:        {}",
+                station.media_path(&s.media_file).display()
+            );
             println!("imported as: {}", s.original_name);
             println!("added:       {}", fmt::time(&station.local(s.added_at)));
             Ok(0)

@@ -66,7 +66,10 @@ pub async fn run(station: Station, output: Option<OutputSpec>, shutdown: Shutdow
     );
     let closed = recorder.close_unfinished()?;
     if closed > 0 {
-        tracing::warn!(records = closed, "closed plays left on air by an unexpected stop");
+        tracing::warn!(
+            records = closed,
+            "closed plays left on air by an unexpected stop"
+        );
     }
     let catalog = Catalog::load(&station, Import::Yes);
     for d in &catalog.diagnostics {

@@ -99,7 +99,8 @@ impl Catalog {
                 topic: &topic,
                 unit: unit.as_deref(),
             };
-            let resolved = resolve_file(station, &path, &meta, import).map_err(|e| format!("{e:#}"));
+            let resolved =
+                resolve_file(station, &path, &meta, import).map_err(|e| format!("{e:#}"));
             if let Err(reason) = &resolved {
                 tracing::warn!(file = %path.display(), %reason, "playlist file cannot air");
             }

@@ -37,7 +37,7 @@ impl Station {
         std::fs::create_dir_all(data)
             .with_context(|| format!("creating the data folder {}", data.display()))?;
         let store = Store::open(&data.join("db"))?;
-        let media = MediaStore::open(&data.join("media"))
+        let media = MediaStore::open(data.join("media"))
             .with_context(|| format!("opening the media folder in {}", data.display()))?;
         Ok(Station {
             config,

@@ -11,8 +11,16 @@ impl Station {
     pub fn queue_add(&self, ids: &[SegmentId], program: Option<&str>) -> Result<Vec<QueueEntry>> {
         if let Some(name) = program {
             let Some(p) = self.config.programs.iter().find(|p| p.name == name) else {
-                let names: Vec<&str> = self.config.programs.iter().map(|p| p.name.as_str()).collect();
-                bail!("there is no program `{name}`\n  hint: programs are {}", names.join(", "));
+                let names: Vec<&str> = self
+                    .config
+                    .programs
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect();
+                bail!(
+                    "there is no program `{name}`\n  hint: programs are {}",
+                    names.join(", ")
+                );
             };
             if !p.queue {
                 bail!(
@@ -33,12 +41,19 @@ impl Station {
             if let Some(reason) = seg.not_airable_on(today)
                 && seg.valid_until.is_some_and(|u| u < today)
             {
-                bail!("segment {id} «{}» {reason}: it would never air\n  hint: add a newer version", seg.title);
+                bail!(
+                    "segment {id} «{}» {reason}: it would never air\n  hint: add a newer version",
+                    seg.title
+                );
             }
         }
         let now = self.clock.now();
         ids.iter()
-            .map(|&id| Ok(self.store.queue_push(id, program.map(str::to_string), now)?))
+            .map(|&id| {
+                Ok(self
+                    .store
+                    .queue_push(id, program.map(str::to_string), now)?)
+            })
             .collect()
     }
 

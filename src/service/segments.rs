@@ -46,7 +46,9 @@ impl Station {
             bail!("--valid-from {from} is after --valid-until {until}\n  hint: swap the two dates");
         }
         if meta.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
-            bail!("the title is empty\n  hint: give a title with --title \"...\" or leave it out to use the file name");
+            bail!(
+                "the title is empty\n  hint: give a title with --title \"...\" or leave it out to use the file name"
+            );
         }
         Ok(())
     }
@@ -138,9 +140,10 @@ pub(super) fn segment_from(
     let original_name = library::display_name(file);
     let title = meta.title.as_deref().map_or_else(
         || {
-            let stem = Path::new(&original_name)
-                .file_stem()
-                .map_or_else(|| original_name.clone(), |s| s.to_string_lossy().into_owned());
+            let stem = Path::new(&original_name).file_stem().map_or_else(
+                || original_name.clone(),
+                |s| s.to_string_lossy().into_owned(),
+            );
             library::clean_text(&stem)
         },
         library::clean_text,

@@ -72,7 +72,11 @@ impl Station {
                 .not_aired
                 .iter()
                 .map(|n| {
-                    let what = if n.outcome == Outcome::Skipped { "skipped" } else { "cannot air" };
+                    let what = if n.outcome == Outcome::Skipped {
+                        "skipped"
+                    } else {
+                        "cannot air"
+                    };
                     format!("{what}: «{}» — {}", n.title, n.reason)
                 })
                 .collect();
@@ -89,7 +93,11 @@ impl Station {
             for item in &plan.items {
                 match &item.origin {
                     Origin::Queue { qid } => queue.retain(|e| e.qid != *qid),
-                    Origin::Playlist { name, index, rotate: true } => {
+                    Origin::Playlist {
+                        name,
+                        index,
+                        rotate: true,
+                    } => {
                         cursors.insert(name.clone(), index + 1);
                     }
                     _ => {}

@@ -144,7 +144,10 @@ impl Store {
 
     /// Makes every write so far durable.
     pub fn flush(&self) -> Result<()> {
-        self.db.flush().map(drop).map_err(db_err("flushing to disk"))
+        self.db
+            .flush()
+            .map(drop)
+            .map_err(db_err("flushing to disk"))
     }
 
     // ---- segments -------------------------------------------------------------------------

@@ -65,7 +65,10 @@ fn segments_are_found_by_hash() {
     let store = Store::temporary().expect("store");
     let id = store.next_segment_id().expect("id");
     store.insert_segment(&segment(id, "cafe")).expect("insert");
-    let found = store.segment_by_hash("cafe").expect("lookup").expect("present");
+    let found = store
+        .segment_by_hash("cafe")
+        .expect("lookup")
+        .expect("present");
     assert_eq!(found.id, id);
     assert_eq!(store.segments().expect("list").len(), 1);
 }
@@ -78,7 +81,12 @@ fn queue_keeps_order_and_removes_by_number() {
     let second = store
         .queue_push(SegmentId(3), Some("sang".into()), now)
         .expect("push");
-    let ids: Vec<_> = store.queue().expect("queue").iter().map(|e| e.segment).collect();
+    let ids: Vec<_> = store
+        .queue()
+        .expect("queue")
+        .iter()
+        .map(|e| e.segment)
+        .collect();
     assert_eq!(ids, [SegmentId(5), SegmentId(3)]);
     assert!(store.queue_remove(first.qid).expect("rm"));
     assert!(!store.queue_remove(first.qid).expect("rm twice"));

@@ -93,7 +93,9 @@ nq57 = "Nghị quyết 57-NQ/TW"
 
     /// Imports one file and returns its id.
     pub fn add(&self, station: &Station, rel: &str, meta: SegmentMeta) -> SegmentId {
-        let mut results = station.add_segments(&[self.path(rel)], &meta).expect("valid meta");
+        let mut results = station
+            .add_segments(&[self.path(rel)], &meta)
+            .expect("valid meta");
         match results.pop().expect("one result").expect("import succeeds") {
             AddOutcome::Added(seg) => seg.id,
             AddOutcome::AlreadyPresent(seg) => panic!("{rel} was already present as {}", seg.id),
