@@ -8,16 +8,23 @@ use tracing_subscriber::EnvFilter;
 fn main() -> ExitCode {
     let cli = loaxa::cli::Cli::parse();
     let filter = EnvFilter::try_from_env("LOAXA_LOG")
-        .unwrap_or_else(|_| EnvFilter::new(cli.default_log_level()));
+        .unwrap_or_else(|_| EnvFilter::new(cli.default_log_filter()));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
     match loaxa::cli::dispatch(cli) {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The reader of our output went away (`loaxa log | head`): not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<std::io::Error>()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }

@@ -35,7 +35,7 @@ pub fn check(path: &Path) -> Result<i32> {
                 Some(StoreError::Locked { .. })
             ) =>
         {
-            println!("note: the daemon is running; library segment ids are not checked");
+            outln!("note: the daemon is running; library segment ids are not checked");
             let media = crate::library::MediaStore::open(config.station.data_dir.join("media"))?;
             Station {
                 config,
@@ -69,7 +69,7 @@ pub fn check(path: &Path) -> Result<i32> {
             }
         }
     }
-    println!(
+    outln!(
         "{}: {} program(s), {} playlist(s), timezone {}",
         path.display(),
         station.config.programs.len(),
@@ -90,7 +90,7 @@ pub fn check(path: &Path) -> Result<i32> {
             }
         }
         let state = if p.enabled { "" } else { " (disabled)" };
-        println!(
+        outln!(
             "  {}{state}  `{}`  next: {}",
             p.name,
             p.cron,
@@ -101,7 +101,7 @@ pub fn check(path: &Path) -> Result<i32> {
         eprintln!("{problems} problem(s) found");
         Ok(1)
     } else {
-        println!("ok");
+        outln!("ok");
         Ok(0)
     }
 }

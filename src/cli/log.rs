@@ -29,10 +29,10 @@ pub fn log(station: &Station, args: LogArgs) -> Result<i32> {
     if args.json {
         return fmt::json_lines(&records).map(|()| 0);
     }
-    println!("ID\tSTART\tPROGRAM\tOUTCOME\tPLAYED\tTITLE\tREASON");
+    outln!("ID\tSTART\tPROGRAM\tOUTCOME\tPLAYED\tTITLE\tREASON");
     for r in &records {
         let at = r.started_at.unwrap_or(r.scheduled_at);
-        println!(
+        outln!(
             "{}\t{}\t{}\t{}\t{}\t{}\t{}",
             r.id,
             fmt::time(&at),

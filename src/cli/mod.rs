@@ -1,6 +1,15 @@
 //! The operator's command line: clap definitions and one small handler per subcommand.
 //! Handlers call the service layer and print; they hold no station logic of their own.
 
+/// `println!` that returns an error instead of panicking when stdout is closed
+/// (`loaxa log | head`); `main` treats a broken pipe as a normal end.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)?
+    }};
+}
+
 mod check;
 mod fmt;
 mod log;
@@ -48,10 +57,11 @@ pub enum Command {
 }
 
 impl Cli {
-    /// The quiet level for tracing: the daemon narrates, other commands only warn.
-    pub fn default_log_level(&self) -> &'static str {
+    /// Log filter when `LOAXA_LOG` is unset: the daemon narrates what it does, other
+    /// commands only warn; libraries speak up only for warnings.
+    pub fn default_log_filter(&self) -> &'static str {
         match self.command {
-            Command::Run(_) => "info",
+            Command::Run(_) => "warn,loaxa=info",
             _ => "warn",
         }
     }

@@ -35,9 +35,10 @@ pub fn queue(station: &Station, cmd: QueueCmd) -> Result<i32> {
                     .map(|s| s.title)
                     .unwrap_or_default();
                 let target = e.program.as_deref().unwrap_or("the next program");
-                println!(
+                outln!(
                     "queued #{}: segment {} «{title}» for {target}",
-                    e.qid, e.segment
+                    e.qid,
+                    e.segment
                 );
             }
             Ok(0)
@@ -48,14 +49,14 @@ pub fn queue(station: &Station, cmd: QueueCmd) -> Result<i32> {
                 return fmt::json_lines(&entries).map(|()| 0);
             }
             if entries.is_empty() {
-                println!("the queue is empty");
+                outln!("the queue is empty");
             }
             for e in entries {
                 let (title, dur) = station
                     .segment(e.segment)
                     .map(|s| (s.title, fmt::duration(s.duration_ms)))
                     .unwrap_or_else(|_| ("(removed from the library)".into(), "-".into()));
-                println!(
+                outln!(
                     "#{}\tsegment {}\t{dur}\t{}\t«{title}»",
                     e.qid,
                     e.segment,
@@ -66,7 +67,7 @@ pub fn queue(station: &Station, cmd: QueueCmd) -> Result<i32> {
         }
         QueueCmd::Rm { number } => {
             station.queue_remove(number)?;
-            println!("removed queue entry #{number}");
+            outln!("removed queue entry #{number}");
             Ok(0)
         }
     }

@@ -21,7 +21,7 @@ pub fn schedule(station: &Station, args: ScheduleArgs) -> Result<i32> {
         return fmt::json_lines(&programs).map(|()| 0);
     }
     if programs.is_empty() {
-        println!("nothing is scheduled in the next {} day(s)", args.days);
+        outln!("nothing is scheduled in the next {} day(s)", args.days);
     }
     for p in &programs {
         let title = p
@@ -29,7 +29,7 @@ pub fn schedule(station: &Station, args: ScheduleArgs) -> Result<i32> {
             .as_deref()
             .map(|t| format!(" — {t}"))
             .unwrap_or_default();
-        println!(
+        outln!(
             "{}  {}{title}  ({})",
             fmt::time(&p.at),
             p.program,
@@ -40,14 +40,14 @@ pub fn schedule(station: &Station, args: ScheduleArgs) -> Result<i32> {
                 .segment_id
                 .map(|i| format!("[{i}] "))
                 .unwrap_or_default();
-            println!(
+            outln!(
                 "    {:>7}  {id}{}",
                 fmt::duration(item.duration_ms),
                 item.title
             );
         }
         for w in &p.warnings {
-            println!("    ! {w}");
+            outln!("    ! {w}");
         }
     }
     Ok(0)

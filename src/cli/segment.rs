@@ -74,7 +74,7 @@ pub fn segment(station: &Station, cmd: SegmentCmd) -> Result<i32> {
             let mut failed = 0;
             for (file, result) in files.iter().zip(station.add_segments(&files, &meta)?) {
                 match result {
-                    Ok(AddOutcome::Added(seg)) => println!(
+                    Ok(AddOutcome::Added(seg)) => outln!(
                         "{}\tadded «{}» ({}, {} Hz, {} ch, {})",
                         seg.id,
                         seg.title,
@@ -83,9 +83,10 @@ pub fn segment(station: &Station, cmd: SegmentCmd) -> Result<i32> {
                         seg.channels,
                         fmt::duration(seg.duration_ms)
                     ),
-                    Ok(AddOutcome::AlreadyPresent(seg)) => println!(
+                    Ok(AddOutcome::AlreadyPresent(seg)) => outln!(
                         "{}\talready in the library as «{}» (same file content): not added again",
-                        seg.id, seg.title
+                        seg.id,
+                        seg.title
                     ),
                     Err(e) => {
                         failed += 1;
@@ -100,9 +101,9 @@ pub fn segment(station: &Station, cmd: SegmentCmd) -> Result<i32> {
             if json {
                 fmt::json_lines(&segments)?;
             } else {
-                println!("ID\tDURATION\tTOPIC\tVALID\tTITLE");
+                outln!("ID\tDURATION\tTOPIC\tVALID\tTITLE");
                 for s in &segments {
-                    println!(
+                    outln!(
                         "{}\t{}\t{}\t{}..{}\t{}",
                         s.id,
                         fmt::duration(s.duration_ms),
@@ -127,36 +128,39 @@ pub fn segment(station: &Station, cmd: SegmentCmd) -> Result<i32> {
                 .get(&s.topic)
                 .cloned()
                 .unwrap_or_default();
-            println!("id:          {}", s.id);
-            println!("title:       {}", s.title);
-            println!("topic:       {} ({topic_label})", s.topic);
-            println!("unit:        {}", s.unit.as_deref().unwrap_or("-"));
-            println!(
+            outln!("id:          {}", s.id);
+            outln!("title:       {}", s.title);
+            outln!("topic:       {} ({topic_label})", s.topic);
+            outln!("unit:        {}", s.unit.as_deref().unwrap_or("-"));
+            outln!(
                 "valid:       {} .. {}",
                 fmt::date_opt(s.valid_from),
                 fmt::date_opt(s.valid_until)
             );
-            println!(
+            outln!(
                 "duration:    {} ({} ms, measured by full decode)",
                 fmt::duration(s.duration_ms),
                 s.duration_ms
             );
-            println!(
+            outln!(
                 "format:      {} / {} {} Hz {} ch",
-                s.container, s.codec, s.sample_rate, s.channels
+                s.container,
+                s.codec,
+                s.sample_rate,
+                s.channels
             );
-            println!("sha256:      {}", s.sha256);
-            println!(
+            outln!("sha256:      {}", s.sha256);
+            outln!(
                 "file:        {}",
                 station.media_path(&s.media_file).display()
             );
-            println!("imported as: {}", s.original_name);
-            println!("added:       {}", fmt::time(&station.local(s.added_at)));
+            outln!("imported as: {}", s.original_name);
+            outln!("added:       {}", fmt::time(&station.local(s.added_at)));
             Ok(0)
         }
         SegmentCmd::Rm { id, force } => {
             let seg = station.remove_segment(id, force)?;
-            println!("removed segment {} «{}»", seg.id, seg.title);
+            outln!("removed segment {} «{}»", seg.id, seg.title);
             Ok(0)
         }
     }

@@ -31,6 +31,7 @@ pub use diagnostic::{ConfigError, Diagnostic};
 pub(crate) use diagnostic::{Source, closest};
 pub use duration::parse_duration;
 pub use files::check_files;
+pub use validate::normalize;
 
 /// Topic slug that signature tunes (intro/outro) are logged under.
 pub const STATION_TOPIC: &str = "station";

@@ -87,7 +87,26 @@ fn topics(src: &mut Source<'_>, top: &Table<'_, '_>) -> BTreeMap<String, String>
 }
 
 pub(super) fn resolve(base: &Path, p: &str) -> PathBuf {
-    base.join(p)
+    normalize(&base.join(p))
+}
+
+/// Removes `.` and `name/..` pairs without touching the disk (the file may not exist yet),
+/// so paths read well in logs and records: `/srv/loa/data`, not `/srv/loa/config/../data`.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn station(
@@ -170,8 +189,8 @@ fn output(src: &mut Source<'_>, t: &Table<'_, '_>, base: &Path) -> Option<Output
         None => Some(OutputSpec::Default),
         Some(s) => {
             match OutputSpec::from_str(s.get_ref()) {
-                Ok(OutputSpec::Wav(p)) => Some(OutputSpec::Wav(base.join(p))),
-                Ok(OutputSpec::Raw(p)) => Some(OutputSpec::Raw(base.join(p))),
+                Ok(OutputSpec::Wav(p)) => Some(OutputSpec::Wav(normalize(&base.join(p)))),
+                Ok(OutputSpec::Raw(p)) => Some(OutputSpec::Raw(normalize(&base.join(p)))),
                 Ok(spec) => Some(spec),
                 Err(message) => {
                     src.error(

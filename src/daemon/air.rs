@@ -88,6 +88,7 @@ impl Daemon {
                 event = run.next_event() => match event {
                     Some(PlayerEvent::Started { index }) => {
                         if let Some(item) = plan.items.get(index) {
+                            tracing::info!(program = %ctx.program, segment = %item.segment.id, title = %item.segment.title, "on air");
                             match self.recorder.started(&ctx, item) {
                                 Ok(rec) => { on_air.insert(index, rec); }
                                 Err(e) => tracing::error!(error = %e, "could not write the broadcast log"),
@@ -105,6 +106,14 @@ impl Daemon {
                             ItemEnd::Cut => (Outcome::Interrupted, Some(cut_reason.unwrap_or("cut").to_string())),
                             ItemEnd::Failed(why) => (Outcome::Failed, Some(why)),
                         };
+                        tracing::info!(
+                            program = %ctx.program,
+                            title = %item.segment.title,
+                            %outcome,
+                            played_ms = played.as_millis() as u64,
+                            reason = reason.as_deref().unwrap_or(""),
+                            "ended"
+                        );
                         if let Some(mut rec) = rec {
                             self.log(self.recorder.ended(&mut rec, played, outcome, reason));
                         }

@@ -112,7 +112,7 @@ pub(crate) fn file_entry(
     unit: Option<String>,
     line: usize,
 ) -> Entry {
-    let path = base.join(nfc(written));
+    let path = crate::config::normalize(&base.join(nfc(written)));
     let title = match title.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => nfc(t),
         None => path

@@ -86,7 +86,10 @@ impl Catalog {
         }
         for program in &station.config.programs {
             for path in program.intro.iter().chain(program.outro.iter()) {
-                let title = library::display_name(path);
+                let name = library::display_name(path);
+                let title = Path::new(&name)
+                    .file_stem()
+                    .map_or(name.clone(), |s| s.to_string_lossy().into_owned());
                 wanted.push((path.clone(), title, STATION_TOPIC.to_string(), None));
             }
         }
