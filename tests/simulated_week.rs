@@ -281,3 +281,73 @@ async fn a_program_that_overruns_delays_the_next_and_never_doubles_itself() {
             .contains("still on air")
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_mid_program_cuts_the_item_and_records_why() {
+    let start = station::local(2026, 3, 2, 5, 59, 0);
+    let t = TestStation::new(OVERRUN_PROGRAMS, OVERRUN_PLAYLISTS, start);
+    t.noise_file("media/long.wav", 90.0);
+    t.noise_file("media/short.wav", 1.0);
+    let station = t.station();
+    let store = station.store.clone();
+
+    // 06:00 the 90 s program starts; stop the daemon 30 s into it.
+    t.run_for(station, Duration::seconds(90)).await;
+
+    let records = store.records(None, None).expect("records");
+    assert_eq!(records.len(), 1, "{records:#?}");
+    let r = &records[0];
+    assert_eq!(r.outcome, Outcome::Interrupted);
+    assert_eq!(r.reason.as_deref(), Some("daemon shut down"));
+    assert!(r.ended_at.is_some(), "a clean stop closes the record");
+    // The fade (200 ms) is part of what aired.
+    assert!(
+        (30_000..=30_400).contains(&r.played_ms),
+        "played {} ms",
+        r.played_ms
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_duration_cuts_a_program_that_cannot_fit_and_the_schedule_warns() {
+    let programs = r#"
+[[program]]
+name = "ngan"
+cron = "0 6 * * *"
+playlists = ["ngan"]
+intro = "../media/tune.wav"
+max_duration = "3s"
+"#;
+    let start = station::local(2026, 3, 2, 5, 0, 0);
+    let t = TestStation::new(programs, OVERRUN_PLAYLISTS, start);
+    t.noise_file("media/tune.wav", 5.0);
+    t.noise_file("media/short.wav", 1.0);
+    let station = t.station();
+    let preview = station.timetable(1).expect("timetable");
+    assert_eq!(preview.len(), 1);
+    assert!(
+        preview[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("max_duration")),
+        "{:?}",
+        preview[0].warnings
+    );
+    let store = station.store.clone();
+
+    t.run_for(station, Duration::hours(2)).await;
+
+    let records = store.records(None, None).expect("records");
+    let summary: Vec<_> = records
+        .iter()
+        .map(|r| (r.role, r.outcome, r.played_ms))
+        .collect();
+    // The 1 s item does not fit after a 5 s tune in 3 s, so only the tune starts, and it is
+    // cut at 3 s (plus the 200 ms fade).
+    assert_eq!(
+        summary,
+        [(Role::Intro, Outcome::Interrupted, 3200)],
+        "{records:#?}"
+    );
+    assert_eq!(records[0].reason.as_deref(), Some("max_duration reached"));
+}

@@ -88,11 +88,11 @@ impl Daemon {
                 event = run.next_event() => match event {
                     Some(PlayerEvent::Started { index }) => {
                         if let Some(item) = plan.items.get(index) {
-                            tracing::info!(program = %ctx.program, segment = %item.segment.id, title = %item.segment.title, "on air");
                             match self.recorder.started(&ctx, item) {
                                 Ok(rec) => { on_air.insert(index, rec); }
                                 Err(e) => tracing::error!(error = %e, "could not write the broadcast log"),
                             }
+                            tracing::info!(program = %ctx.program, segment = %item.segment.id, title = %item.segment.title, "on air");
                         }
                     }
                     Some(PlayerEvent::Ended { index, played, end }) => {

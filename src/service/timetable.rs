@@ -87,6 +87,15 @@ impl Station {
                     plan.deferred.join(", ")
                 ));
             }
+            if let Some(max) = program.max_duration
+                && plan.duration() > max
+            {
+                warnings.push(format!(
+                    "the signature tunes alone ({}s) are longer than max_duration ({}s): the program will be cut",
+                    plan.duration().as_secs(),
+                    max.as_secs()
+                ));
+            }
             if !plan.items.iter().any(|i| i.origin.role() == Role::Item) {
                 warnings.push("empty program: nothing but the signature tune would air".into());
             }

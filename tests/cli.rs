@@ -1,0 +1,240 @@
+//! The real `loaxa` binary, driven as an operator would: bad input gets a clear message and
+//! changes nothing; a daemon killed mid-play leaves an honest record.
+
+#[path = "support/station.rs"]
+mod station;
+#[path = "support/wav.rs"]
+mod wav;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use loaxa::asrun::{ON_AIR, STOPPED_UNEXPECTEDLY};
+use loaxa::model::Outcome;
+use loaxa::store::Store;
+use station::TestStation;
+
+fn loaxa(config: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_loaxa"))
+        .arg("-c")
+        .arg(config)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run loaxa")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn empty_station() -> TestStation {
+    TestStation::new(
+        "[[program]]\nname = \"sang\"\ncron = \"30 5 * * *\"\nplaylists = []\n",
+        &[],
+        station::local(2026, 3, 1, 0, 0, 0),
+    )
+}
+
+#[test]
+fn check_reports_config_mistakes_with_file_line_and_column() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("loaxa.toml");
+    std::fs::write(
+        &config,
+        "[station]\nname = \"x\"\ntimezone = \"Asia/Hanoi\"\n\n[[program]]\nname = \"sang\"\ncron = \"0 6 * * 8\"\nplaylists = []\n",
+    )
+    .expect("write");
+    let out = loaxa(&config, &["check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "check must fail on a bad config"
+    );
+    let err = text(&out.stderr);
+    let shown = config.display().to_string();
+    assert!(
+        err.contains(&format!("{shown}:3:12")),
+        "timezone position in:\n{err}"
+    );
+    assert!(
+        err.contains(&format!("{shown}:7:")),
+        "cron position in:\n{err}"
+    );
+    assert!(err.contains("hint"), "{err}");
+}
+
+#[test]
+fn check_passes_on_a_good_station_and_shows_next_fires() {
+    let t = empty_station();
+    let out = loaxa(&t.config_path(), &["check"]);
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("sang") && all.contains("05:30:00"), "{all}");
+}
+
+#[test]
+fn a_file_that_is_not_audio_is_refused_and_nothing_is_kept() {
+    let t = empty_station();
+    std::fs::write(t.path("media/bản tin.mp3"), "this is not audio").expect("write");
+    let out = loaxa(
+        &t.config_path(),
+        &[
+            "segment",
+            "add",
+            &t.path("media/bản tin.mp3").to_string_lossy(),
+            "--topic",
+            "cds",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("bản tin.mp3"), "names the file: {err}");
+    let list = loaxa(&t.config_path(), &["segment", "list", "--json"]);
+    assert_eq!(text(&list.stdout), "", "nothing was stored");
+    let media = std::fs::read_dir(t.path("data/media"))
+        .expect("media dir")
+        .count();
+    assert_eq!(media, 0, "no media file was kept");
+}
+
+#[test]
+fn the_same_file_added_twice_is_recognised() {
+    let t = empty_station();
+    t.noise_file("media/a.wav", 0.5);
+    let file = t.path("media/a.wav").to_string_lossy().into_owned();
+    let first = loaxa(
+        &t.config_path(),
+        &[
+            "segment",
+            "add",
+            &file,
+            "--topic",
+            "cds",
+            "--title",
+            "Chuyển đổi số",
+        ],
+    );
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stdout).starts_with("1\t"),
+        "prints the new id: {}",
+        text(&first.stdout)
+    );
+    let second = loaxa(
+        &t.config_path(),
+        &["segment", "add", &file, "--topic", "cds"],
+    );
+    assert!(second.status.success());
+    assert!(
+        text(&second.stdout).contains("already in the library"),
+        "{}",
+        text(&second.stdout)
+    );
+    let unknown_topic = loaxa(
+        &t.config_path(),
+        &["segment", "add", &file, "--topic", "xyz"],
+    );
+    assert_eq!(unknown_topic.status.code(), Some(1));
+    assert!(
+        text(&unknown_topic.stderr).contains("cds"),
+        "lists the known topics"
+    );
+}
+
+/// Starts `loaxa run` and returns it with a channel of its stderr lines.
+fn spawn_daemon(config: &Path) -> (Child, mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loaxa"))
+        .arg("-c")
+        .arg(config)
+        .arg("run")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start daemon");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+fn wait_for(lines: &mpsc::Receiver<String>, needle: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        match lines.recv_timeout(Duration::from_secs(20)) {
+            Ok(line) => {
+                let found = line.contains(needle);
+                seen.push(line);
+                if found {
+                    return seen;
+                }
+            }
+            Err(_) => panic!(
+                "no `{needle}` from the daemon; it said:\n{}",
+                seen.join("\n")
+            ),
+        }
+    }
+}
+
+#[test]
+fn a_daemon_killed_mid_play_leaves_an_interrupted_record_that_the_next_start_closes() {
+    let t = TestStation::new(
+        "[[program]]\nname = \"moi-giay\"\ncron = \"* * * * * *\"\nplaylists = [\"p\"]\n",
+        &[(
+            "p.toml",
+            "topic = \"cds\"\n[[item]]\nfile = \"../media/long.wav\"\n",
+        )],
+        station::local(2026, 3, 1, 0, 0, 0),
+    );
+    t.noise_file("media/long.wav", 30.0);
+    let (mut daemon, lines) = spawn_daemon(&t.config_path());
+    wait_for(&lines, "on air");
+    daemon.kill().expect("SIGKILL");
+    daemon.wait().expect("reap");
+
+    // While a daemon holds the database, CLI commands say so; after the kill they work.
+    let log = loaxa(&t.config_path(), &["log", "--json"]);
+    assert!(log.status.success(), "{}", text(&log.stderr));
+    let first: serde_json::Value =
+        serde_json::from_str(text(&log.stdout).lines().next().expect("one record")).expect("json");
+    assert_eq!(first["outcome"], "interrupted");
+    assert_eq!(first["reason"], ON_AIR);
+    assert!(first["ended_at"].is_null());
+
+    let (mut daemon, lines) = spawn_daemon(&t.config_path());
+    let said = wait_for(&lines, "next program");
+    assert!(
+        said.iter().any(|l| l.contains("closed plays left on air")),
+        "the restart reports the interrupted play:\n{}",
+        said.join("\n")
+    );
+    let busy = loaxa(&t.config_path(), &["segment", "list"]);
+    assert_eq!(busy.status.code(), Some(1));
+    assert!(
+        text(&busy.stderr).contains("daemon"),
+        "{}",
+        text(&busy.stderr)
+    );
+    daemon.kill().expect("SIGKILL");
+    daemon.wait().expect("reap");
+
+    let store = Store::open(&t.path("data/db")).expect("reopen store");
+    let first = store
+        .record(1)
+        .expect("read")
+        .expect("record 1 survived the kill");
+    assert_eq!(first.outcome, Outcome::Interrupted);
+    assert_eq!(first.reason.as_deref(), Some(STOPPED_UNEXPECTEDLY));
+    assert_eq!(first.program, "moi-giay");
+}
