@@ -56,11 +56,8 @@ fn one(text: &str) -> (usize, usize, String, Option<String>) {
 fn good_config_is_typed_and_paths_are_absolute() {
     let c = parse(GOOD, Path::new("/st/config/loaxa.toml")).expect("valid");
     assert_eq!(c.station.timezone, chrono_tz::Asia::Ho_Chi_Minh);
-    assert_eq!(c.station.data_dir, Path::new("/st/config/../data"));
-    assert_eq!(
-        c.station.playlists_dir,
-        Path::new("/st/config/../playlists")
-    );
+    assert_eq!(c.station.data_dir, Path::new("/st/data"));
+    assert_eq!(c.station.playlists_dir, Path::new("/st/playlists"));
     assert_eq!(
         c.output.device,
         OutputSpec::Wav("/st/config/air.wav".into())
@@ -290,4 +287,14 @@ fn unreadable_file_is_one_diagnostic() {
         err.to_string()
             .starts_with("/nonexistent/loaxa.toml: error: cannot read")
     );
+}
+
+#[test]
+fn normalize_removes_dot_dot_without_touching_the_disk() {
+    assert_eq!(
+        normalize(Path::new("/a/config/../data")),
+        Path::new("/a/data")
+    );
+    assert_eq!(normalize(Path::new("/a/./b/../../c")), Path::new("/c"));
+    assert_eq!(normalize(Path::new("../x")), Path::new("../x"));
 }

@@ -55,33 +55,57 @@ impl Catalog {
         };
         let default_topic = station.config.station.default_topic.clone();
         let mut wanted: Vec<(PathBuf, String, String, Option<String>)> = Vec::new();
+        // First mention of each file: (playlist, line, title, topic), to catch a file named
+        // twice with different metadata (one file is one segment in the library).
+        let mut first: HashMap<PathBuf, (PathBuf, usize, String, String)> = HashMap::new();
         for pl in catalog.playlists.values() {
             for entry in &pl.entries {
-                if let Entry::File {
+                let Entry::File {
                     path,
                     title,
                     topic,
                     unit,
-                    ..
+                    line,
                 } = entry
-                {
-                    let topic = topic.clone().or_else(|| default_topic.clone());
-                    match topic {
-                        Some(topic) => {
-                            wanted.push((path.clone(), title.clone(), topic, unit.clone()))
-                        }
-                        None => {
-                            catalog.files.insert(
-                                path.clone(),
-                                Err(format!(
-                                    "{} has no topic: add `topic = \"...\"` to the playlist {} or set [station] default_topic",
-                                    path.display(),
-                                    pl.path.display()
-                                )),
-                            );
-                        }
+                else {
+                    continue;
+                };
+                let Some(topic) = topic.clone().or_else(|| default_topic.clone()) else {
+                    catalog.files.insert(
+                        path.clone(),
+                        Err(format!(
+                            "{} has no topic: add `topic = \"...\"` to the playlist {} or set [station] default_topic",
+                            path.display(),
+                            pl.path.display()
+                        )),
+                    );
+                    continue;
+                };
+                if let Some((other, other_line, t, tp)) = first.get(path) {
+                    if (t, tp) != (title, &topic) {
+                        catalog.diagnostics.push(Diagnostic {
+                            file: pl.path.clone(),
+                            line: *line,
+                            column: 1,
+                            message: format!(
+                                "{} is also in {}:{other_line} as «{t}» (topic {tp}); here it is «{title}» (topic {topic})",
+                                path.display(),
+                                other.display()
+                            ),
+                            hint: Some(
+                                "one file is one segment in the library and keeps the first title and topic: \
+                                 use the same title and topic in both places"
+                                    .into(),
+                            ),
+                        });
                     }
+                    continue;
                 }
+                first.insert(
+                    path.clone(),
+                    (pl.path.clone(), *line, title.clone(), topic.clone()),
+                );
+                wanted.push((path.clone(), title.clone(), topic, unit.clone()));
             }
         }
         for program in &station.config.programs {
