@@ -114,18 +114,9 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                 plan.not_aired.push(missing(entry.segment, origin));
                 continue;
             };
-            if let Some(reason) = seg.not_airable_on(inputs.day) {
-                plan.not_aired.push(skipped(seg, origin, reason));
-                continue;
+            if let Admit::Taken(item) = admit(&mut plan, &mut budget_ms, inputs.day, seg, origin) {
+                body.push(item);
             }
-            if !fits(&mut budget_ms, &seg) {
-                plan.deferred.push(seg.title.clone());
-                continue;
-            }
-            body.push(PlannedItem {
-                segment: seg,
-                origin,
-            });
         }
     }
     'playlists: for name in &program.playlists {
@@ -173,25 +164,48 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                     }
                 },
             };
-            if let Some(reason) = seg.not_airable_on(inputs.day) {
-                plan.not_aired.push(skipped(seg, origin, reason));
-                continue;
-            }
-            if !fits(&mut budget_ms, &seg) {
+            match admit(&mut plan, &mut budget_ms, inputs.day, seg, origin) {
+                Admit::Taken(item) => body.push(item),
+                Admit::NotToday => {}
                 // Keep playlist order: what does not fit waits for the next program.
-                plan.deferred.push(seg.title.clone());
-                break 'playlists;
+                Admit::DoesNotFit => break 'playlists,
             }
-            body.push(PlannedItem {
-                segment: seg,
-                origin,
-            });
         }
     }
     let (intro, outro): (Vec<_>, Vec<_>) =
         frame.into_iter().partition(|i| i.origin == Origin::Intro);
     plan.items = intro.into_iter().chain(body).chain(outro).collect();
     plan
+}
+
+enum Admit {
+    Taken(PlannedItem),
+    /// Outside its validity dates: noted in `not_aired`.
+    NotToday,
+    /// Longer than the time left: noted in `deferred`.
+    DoesNotFit,
+}
+
+/// Takes `seg` into the program if it may air today and fits the time left.
+fn admit(
+    plan: &mut Plan,
+    budget_ms: &mut Option<u64>,
+    day: NaiveDate,
+    seg: Segment,
+    origin: Origin,
+) -> Admit {
+    if let Some(reason) = seg.not_airable_on(day) {
+        plan.not_aired.push(skipped(seg, origin, reason));
+        return Admit::NotToday;
+    }
+    if !fits(budget_ms, &seg) {
+        plan.deferred.push(seg.title);
+        return Admit::DoesNotFit;
+    }
+    Admit::Taken(PlannedItem {
+        segment: seg,
+        origin,
+    })
 }
 
 fn fits(budget_ms: &mut Option<u64>, seg: &Segment) -> bool {
