@@ -115,7 +115,7 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                 continue;
             };
             if let Admit::Taken(item) = admit(&mut plan, &mut budget_ms, inputs.day, seg, origin) {
-                body.push(item);
+                body.push(*item);
             }
         }
     }
@@ -165,7 +165,7 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                 },
             };
             match admit(&mut plan, &mut budget_ms, inputs.day, seg, origin) {
-                Admit::Taken(item) => body.push(item),
+                Admit::Taken(item) => body.push(*item),
                 Admit::NotToday => {}
                 // Keep playlist order: what does not fit waits for the next program.
                 Admit::DoesNotFit => break 'playlists,
@@ -179,7 +179,7 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
 }
 
 enum Admit {
-    Taken(PlannedItem),
+    Taken(Box<PlannedItem>),
     /// Outside its validity dates: noted in `not_aired`.
     NotToday,
     /// Longer than the time left: noted in `deferred`.
@@ -202,10 +202,10 @@ fn admit(
         plan.deferred.push(seg.title);
         return Admit::DoesNotFit;
     }
-    Admit::Taken(PlannedItem {
+    Admit::Taken(Box::new(PlannedItem {
         segment: seg,
         origin,
-    })
+    }))
 }
 
 fn fits(budget_ms: &mut Option<u64>, seg: &Segment) -> bool {
