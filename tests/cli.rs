@@ -238,3 +238,87 @@ fn a_daemon_killed_mid_play_leaves_an_interrupted_record_that_the_next_start_clo
     assert_eq!(first.reason.as_deref(), Some(STOPPED_UNEXPECTEDLY));
     assert_eq!(first.program, "moi-giay");
 }
+
+#[test]
+fn removing_a_queued_segment_is_refused_unless_forced() {
+    let t = empty_station();
+    t.noise_file("media/a.wav", 0.5);
+    let file = t.path("media/a.wav").to_string_lossy().into_owned();
+    assert!(
+        loaxa(
+            &t.config_path(),
+            &["segment", "add", &file, "--topic", "cds"]
+        )
+        .status
+        .success()
+    );
+    let queued = loaxa(&t.config_path(), &["queue", "add", "1"]);
+    assert!(queued.status.success(), "{}", text(&queued.stderr));
+    let refused = loaxa(&t.config_path(), &["segment", "rm", "1"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("queued"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(
+        loaxa(&t.config_path(), &["segment", "show", "1"])
+            .status
+            .success(),
+        "still there"
+    );
+    let forced = loaxa(&t.config_path(), &["segment", "rm", "1", "--force"]);
+    assert!(forced.status.success(), "{}", text(&forced.stderr));
+    let queue = loaxa(&t.config_path(), &["queue", "list", "--json"]);
+    assert_eq!(text(&queue.stdout), "", "the queue entry went with it");
+    let unknown = loaxa(&t.config_path(), &["queue", "add", "99"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        text(&unknown.stderr).contains("no segment 99"),
+        "{}",
+        text(&unknown.stderr)
+    );
+}
+
+#[test]
+fn schedule_shows_what_each_program_will_play_with_warnings() {
+    let t = TestStation::new(
+        "[[program]]\nname = \"sang\"\ncron = \"0 6 * * *\"\nplaylists = [\"p\"]\nmax_duration = \"2s\"\n",
+        &[(
+            "p.toml",
+            "topic = \"cds\"\n[[item]]\nfile = \"../media/a.wav\"\ntitle = \"Một\"\n[[item]]\nfile = \"../media/b.wav\"\ntitle = \"Hai\"\n",
+        )],
+        station::local(2026, 3, 1, 0, 0, 0),
+    );
+    t.noise_file("media/a.wav", 1.5);
+    t.noise_file("media/b.wav", 1.5);
+    let out = loaxa(&t.config_path(), &["schedule", "--days", "2", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let programs: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(programs.len(), 2, "one program a day for two days");
+    for p in &programs {
+        assert_eq!(p["program"], "sang");
+        assert!(
+            p["at"].as_str().expect("time").contains("T06:00:00+07:00"),
+            "{p}"
+        );
+        assert_eq!(
+            p["items"].as_array().expect("items").len(),
+            1,
+            "only one 1.5 s item fits in 2 s"
+        );
+        assert!(
+            p["warnings"][0]
+                .as_str()
+                .expect("warning")
+                .contains("do not fit"),
+            "{p}"
+        );
+    }
+    // The preview is sequential order: the same first item each day.
+    assert_eq!(programs[0]["items"][0]["title"], "Một");
+    assert_eq!(programs[1]["items"][0]["title"], "Một");
+}

@@ -27,6 +27,7 @@ pub fn check(path: &Path) -> Result<i32> {
     }
     let clock: SharedClock = Arc::new(SystemClock);
     // While the daemon runs it holds the database: check against an empty one instead.
+    let mut daemon_running = false;
     let station = match Station::open(config.clone(), clock.clone()) {
         Ok(s) => s,
         Err(e)
@@ -36,6 +37,7 @@ pub fn check(path: &Path) -> Result<i32> {
             ) =>
         {
             outln!("note: the daemon is running; library segment ids are not checked");
+            daemon_running = true;
             let media = crate::library::MediaStore::open(config.station.data_dir.join("media"))?;
             Station {
                 config,
@@ -58,8 +60,8 @@ pub fn check(path: &Path) -> Result<i32> {
     for pl in catalog.playlists.values() {
         for entry in &pl.entries {
             if let Entry::Segment { id, line } = entry
+                && !daemon_running
                 && station.store.segment(*id)?.is_none()
-                && !station.store.path().starts_with("(temporary)")
             {
                 eprintln!(
                     "{}:{line}: error: segment {id} is not in the library\n  hint: `loaxa segment list` shows the ids",
