@@ -73,7 +73,7 @@ late_pid=$!
 wait_line "$work/idle.log" "next program"
 sleep 5
 idle_cpu0=$(cpu_ticks $idle_pid)
-idle_sw0=$(awk '/ctxt_switches/ {s += $2} END {print s}' /proc/$idle_pid/status)
+idle_sw0=$(cat /proc/$idle_pid/task/*/status | awk '/ctxt_switches/ {s += $2} END {print s}')
 
 wait_line "$work/play.log" "program starts"
 play_cpu0=$(cpu_ticks $play_pid)
@@ -93,7 +93,8 @@ while [ "$elapsed_idle" -lt $((idle_minutes * 60 - 5)) ]; do
     sleep 5; elapsed_idle=$(( $(date +%s) - $(stat -c %Y "$work/idle.log") ))
 done
 idle_cpu1=$(cpu_ticks $idle_pid)
-idle_sw1=$(awk '/ctxt_switches/ {s += $2} END {print s}' /proc/$idle_pid/status)
+idle_sw1=$(cat /proc/$idle_pid/task/*/status | awk '/ctxt_switches/ {s += $2} END {print s}')
+idle_threads=$(ls /proc/$idle_pid/task | wc -l)
 idle_rss=$(awk '/VmRSS/ {print $2}' /proc/$idle_pid/status)
 idle_hwm=$(awk '/VmHWM/ {print $2}' /proc/$idle_pid/status)
 kill -INT $idle_pid; wait $idle_pid || true
@@ -123,5 +124,5 @@ print(f'ffmpeg -f null (decode only, as fast as possible): {ff:.2f} s CPU; ratio
 echo "== idle daemon over $idle_minutes min"
 python3 -c "
 cpu = ($idle_cpu1 - $idle_cpu0) / $tick * 1000
-print(f'CPU {cpu:.0f} ms, context switches {$idle_sw1 - $idle_sw0}, RSS {$idle_rss} kB (peak {$idle_hwm} kB)')
+print(f'CPU {cpu:.0f} ms, context switches (all $idle_threads threads) {$idle_sw1 - $idle_sw0}, RSS {$idle_rss} kB (peak {$idle_hwm} kB)')
 "

@@ -76,3 +76,16 @@ impl Station {
             .map_or_else(|| naive.and_utc().fixed_offset(), |t| t.fixed_offset())
     }
 }
+
+impl Station {
+    /// As-run records of the station days `from..=to` (either bound open), in id order.
+    pub fn log(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<crate::model::AsRunRecord>> {
+        let from = from.map(|d| self.start_of_day(d));
+        let to = to.and_then(|d| d.succ_opt()).map(|d| self.start_of_day(d));
+        Ok(self.store.records(from, to)?)
+    }
+}

@@ -89,21 +89,27 @@ const QUEUE_SEQ: &[u8] = b"queue_seq";
 impl Store {
     /// Opens (creating if needed) the database in `dir`.
     pub fn open(dir: &Path) -> Result<Store> {
-        let db = sled::Config::new().path(dir).open().map_err(|source| {
-            let locked = matches!(&source, sled::Error::Io(e)
+        // Every write that matters is flushed explicitly: no background flusher waking the
+        // idle daemon twice a second.
+        let db = sled::Config::new()
+            .path(dir)
+            .flush_every_ms(None)
+            .open()
+            .map_err(|source| {
+                let locked = matches!(&source, sled::Error::Io(e)
                 if e.kind() == std::io::ErrorKind::WouldBlock
                     || e.to_string().contains("could not acquire lock"));
-            if locked {
-                StoreError::Locked {
-                    path: dir.to_path_buf(),
+                if locked {
+                    StoreError::Locked {
+                        path: dir.to_path_buf(),
+                    }
+                } else {
+                    StoreError::Open {
+                        path: dir.to_path_buf(),
+                        source,
+                    }
                 }
-            } else {
-                StoreError::Open {
-                    path: dir.to_path_buf(),
-                    source,
-                }
-            }
-        })?;
+            })?;
         Self::from_db(db, dir.to_path_buf())
     }
 
