@@ -55,6 +55,66 @@ pub struct Segment {
     /// True duration, measured by a full decode at import.
     pub duration_ms: u64,
     pub added_at: DateTime<Utc>,
+    /// The level it airs at when queued or played (Circular 39/2020's three levels).
+    #[serde(default)]
+    pub priority: Priority,
+    /// Whether the commune leadership has approved it (when `require_approval` is on).
+    #[serde(default)]
+    pub approval: Approval,
+}
+
+/// Message levels of Circular 39/2020/TT-BTTTT: thông thường, ưu tiên, khẩn cấp.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// The commune decides whether and when it airs.
+    #[default]
+    Normal,
+    /// Goes to the front of the next program, ahead of everything queued.
+    Priority,
+    /// Airs immediately, interrupting whatever plays.
+    Emergency,
+}
+
+impl FromStr for Priority {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "normal" | "thong-thuong" | "thông thường" => Ok(Priority::Normal),
+            "priority" | "uu-tien" | "ưu tiên" => Ok(Priority::Priority),
+            "emergency" | "khan-cap" | "khẩn cấp" => Ok(Priority::Emergency),
+            _ => Err(format!(
+                "`{s}` is not a priority: use normal, priority or emergency"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Priority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Priority::Normal => "normal",
+            Priority::Priority => "priority",
+            Priority::Emergency => "emergency",
+        })
+    }
+}
+
+/// Approval by the commune leadership (đã duyệt / chưa duyệt).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Approval {
+    /// Imported while the station did not require approval.
+    #[default]
+    NotRequired,
+    /// Waiting for approval: never airs.
+    Pending,
+    Approved {
+        by: String,
+        at: DateTime<Utc>,
+    },
 }
 
 impl Segment {
@@ -69,6 +129,9 @@ impl Segment {
             && day > until
         {
             return Some(format!("expired on {until}"));
+        }
+        if self.approval == Approval::Pending {
+            return Some("not approved".into());
         }
         None
     }
@@ -140,6 +203,13 @@ pub struct AsRunRecord {
     pub reason: Option<String>,
     /// The output it went to, e.g. `alsa:default`, `wav:/tmp/air.wav`.
     pub output: String,
+    #[serde(default)]
+    pub priority: Priority,
+    /// Who approved the segment and when, copied from the library at air time.
+    #[serde(default)]
+    pub approved_by: Option<String>,
+    #[serde(default)]
+    pub approved_at: Option<DateTime<FixedOffset>>,
 }
 
 /// Where the program audio goes (`[output] device`, `loaxa run --output SPEC`).
@@ -247,6 +317,8 @@ mod tests {
             channels: 0,
             duration_ms: 0,
             added_at: Utc::now(),
+            priority: Priority::Normal,
+            approval: Approval::NotRequired,
         };
         assert!(seg.not_airable_on(day(9)).is_some());
         assert_eq!(seg.not_airable_on(day(10)), None);

@@ -27,6 +27,10 @@ pub enum Origin {
         index: usize,
         rotate: bool,
     },
+    /// Asked for by the operator (`loaxa play`).
+    Manual,
+    /// An emergency broadcast (`loaxa emergency`).
+    Emergency,
 }
 
 impl Origin {
@@ -34,7 +38,9 @@ impl Origin {
         match self {
             Origin::Intro => Role::Intro,
             Origin::Outro => Role::Outro,
-            Origin::Queue { .. } | Origin::Playlist { .. } => Role::Item,
+            Origin::Queue { .. } | Origin::Playlist { .. } | Origin::Manual | Origin::Emergency => {
+                Role::Item
+            }
         }
     }
 }
@@ -53,6 +59,17 @@ pub struct NotAired {
     pub title: String,
     pub outcome: Outcome,
     pub reason: String,
+}
+
+impl NotAired {
+    /// Whether it can never air (missing, or expired), as opposed to not yet (not approved,
+    /// not valid yet): a queued item of the first kind leaves the queue.
+    pub fn never(&self, day: NaiveDate) -> bool {
+        match &self.segment {
+            None => true,
+            Some(seg) => seg.valid_until.is_some_and(|until| until < day),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]

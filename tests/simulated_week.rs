@@ -83,10 +83,10 @@ async fn a_week_of_programs_airs_exactly_as_scheduled() {
     let q1 = t.add(&station, "media/q1.wav", t.meta("Q1"));
     let q2 = t.add(&station, "media/q2.wav", t.meta("Q2"));
     station
-        .queue_add(&[q1], Some("sang"))
+        .queue_add(&[q1], Some("sang"), None)
         .expect("queue q1 for sang");
     station
-        .queue_add(&[q2], None)
+        .queue_add(&[q2], None, None)
         .expect("queue q2 for any program");
     let store = station.store.clone();
 

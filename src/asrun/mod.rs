@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::clock::SharedClock;
-use crate::model::{AsRunRecord, Outcome, Role, Segment, Trigger};
+use crate::model::{Approval, AsRunRecord, Outcome, Priority, Role, Segment, Trigger};
 use crate::program::{NotAired, PlannedItem};
 use crate::store::{Result, Store};
 
@@ -22,6 +22,8 @@ pub struct ProgramContext {
     pub program: String,
     pub trigger: Trigger,
     pub scheduled_at: DateTime<Utc>,
+    /// At least this level is recorded (manual and emergency broadcasts).
+    pub priority: Priority,
 }
 
 #[derive(Debug, Clone)]
@@ -49,7 +51,7 @@ impl Recorder {
         segment: Option<&Segment>,
         title: &str,
     ) -> AsRunRecord {
-        AsRunRecord {
+        let mut rec = AsRunRecord {
             id: 0,
             program: ctx.program.clone(),
             trigger: ctx.trigger,
@@ -66,7 +68,15 @@ impl Recorder {
             outcome: Outcome::Skipped,
             reason: None,
             output: self.output.clone(),
+            priority: segment.map_or(ctx.priority, |s| s.priority.max(ctx.priority)),
+            approved_by: None,
+            approved_at: None,
+        };
+        if let Some(Approval::Approved { by, at }) = segment.map(|s| &s.approval) {
+            rec.approved_by = Some(by.clone());
+            rec.approved_at = Some(at.with_timezone(&self.tz).fixed_offset());
         }
+        rec
     }
 
     fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {

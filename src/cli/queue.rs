@@ -4,7 +4,7 @@ use anyhow::Result;
 use clap::Subcommand;
 
 use super::fmt;
-use crate::model::SegmentId;
+use crate::model::{Priority, SegmentId};
 use crate::service::Station;
 
 #[derive(Debug, Subcommand)]
@@ -16,6 +16,9 @@ pub enum QueueCmd {
         /// Only in this program (default: the next program that takes the queue)
         #[arg(long)]
         program: Option<String>,
+        /// normal | priority (ahead of everything queued); default: the segment's own level
+        #[arg(long)]
+        priority: Option<Priority>,
     },
     /// Show the queue
     List {
@@ -28,8 +31,12 @@ pub enum QueueCmd {
 
 pub fn queue(station: &Station, cmd: QueueCmd) -> Result<i32> {
     match cmd {
-        QueueCmd::Add { ids, program } => {
-            for e in station.queue_add(&ids, program.as_deref())? {
+        QueueCmd::Add {
+            ids,
+            program,
+            priority,
+        } => {
+            for e in station.queue_add(&ids, program.as_deref(), priority)? {
                 let title = station
                     .segment(e.segment)
                     .map(|s| s.title)

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 
 use super::fmt;
-use crate::model::SegmentId;
+use crate::model::{Priority, SegmentId};
 use crate::service::{AddOutcome, SegmentMeta, Station};
 
 #[derive(Debug, Subcommand)]
@@ -31,6 +31,9 @@ pub enum SegmentCmd {
         /// Last day it may air (YYYY-MM-DD)
         #[arg(long, value_parser = fmt::parse_date)]
         valid_until: Option<NaiveDate>,
+        /// normal | priority (front of the next program) | emergency
+        #[arg(long, default_value = "normal")]
+        priority: Priority,
     },
     /// List segments
     List {
@@ -63,6 +66,7 @@ pub fn segment(station: &Station, cmd: SegmentCmd) -> Result<i32> {
             unit,
             valid_from,
             valid_until,
+            priority,
         } => {
             let meta = SegmentMeta {
                 title,
@@ -70,6 +74,7 @@ pub fn segment(station: &Station, cmd: SegmentCmd) -> Result<i32> {
                 unit,
                 valid_from,
                 valid_until,
+                priority,
             };
             let mut failed = 0;
             for (file, result) in files.iter().zip(station.add_segments(&files, &meta)?) {

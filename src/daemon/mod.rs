@@ -1,25 +1,30 @@
 //! The daemon: sleep until the next program fires, air it, record everything, repeat.
 //!
-//! There is no polling: the loop sleeps until the next fire time (re-reading the wall clock
-//! at least every 15 minutes, see [`crate::clock`]), or until shutdown. Fires that come due
-//! while another program is on air play right after it (late, and the record shows by how
-//! much); a program due again while its previous run is still on air is logged as skipped.
+//! There is no polling: the loop sleeps until the next fire time, the next emergency repeat,
+//! a command from the operator, or shutdown (re-reading the wall clock at least every 15
+//! minutes, see [`crate::clock`]). Fires that come due while another program is on air play
+//! right after it (late, and the record shows by how much); a program due again while its
+//! previous run is still on air is logged as skipped.
 
 mod air;
+pub mod control;
+mod emergency;
+mod session;
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use crate::asrun::{ProgramContext, Recorder};
 use crate::clock::sleep_until;
-use crate::model::{OutputSpec, Trigger};
+use crate::model::{OutputSpec, Priority, SegmentId, Trigger};
 use crate::player::{OutputFormat, Player};
-use crate::schedule::{self, Fire};
+use crate::schedule;
 use crate::service::{Catalog, Station, catalog::Import};
+use control::{Command, ControlError, DaemonHandle, NextProgram, Status};
 
 /// Tells the daemon to stop: send `true`.
 pub type ShutdownSender = watch::Sender<bool>;
@@ -50,6 +55,19 @@ impl Shutdown {
 
 /// Runs the daemon until `shutdown`. Public so tests can run the real daemon in-process.
 pub async fn run(station: Station, output: Option<OutputSpec>, shutdown: Shutdown) -> Result<()> {
+    let (_handle, daemon) = start(station, output, shutdown)?;
+    daemon.await
+}
+
+/// Prepares the daemon and returns a handle to steer it with the future that runs it.
+pub fn start(
+    station: Station,
+    output: Option<OutputSpec>,
+    shutdown: Shutdown,
+) -> Result<(
+    DaemonHandle,
+    impl std::future::Future<Output = Result<()>> + Send,
+)> {
     let station = Arc::new(station);
     let spec = output.unwrap_or_else(|| station.config.output.device.clone());
     let format = OutputFormat {
@@ -75,113 +93,260 @@ pub async fn run(station: Station, output: Option<OutputSpec>, shutdown: Shutdow
     for d in &catalog.diagnostics {
         tracing::warn!("{d}");
     }
+    let (tx, commands) = mpsc::unbounded_channel();
+    let (status, status_rx) = watch::channel(Status::default());
+    let slot = Arc::new(RwLock::new(station.clone()));
+    let handle = DaemonHandle::new(tx, status_rx, slot.clone());
     let mut daemon = Daemon {
         station,
+        slot,
         catalog,
         player,
         recorder,
         rng: fastrand::Rng::new(),
         shutdown,
+        commands,
+        status,
+        manual: VecDeque::new(),
     };
-    daemon.main_loop().await
+    Ok((handle, async move { daemon.main_loop().await }))
+}
+
+/// A manual broadcast waiting for the current program to end.
+struct ManualRequest {
+    ids: Vec<SegmentId>,
+    priority: Priority,
 }
 
 struct Daemon {
     station: Arc<Station>,
+    /// Where the API reads the current station (replaced on reload).
+    slot: Arc<RwLock<Arc<Station>>>,
     catalog: Catalog,
     player: Player,
     recorder: Recorder,
     rng: fastrand::Rng,
     shutdown: Shutdown,
+    commands: mpsc::UnboundedReceiver<Command>,
+    status: watch::Sender<Status>,
+    manual: VecDeque<ManualRequest>,
+}
+
+/// A program due at `at` (by name: a reload may change the program list meanwhile).
+#[derive(Debug, Clone)]
+struct Due {
+    at: DateTime<Utc>,
+    program: String,
 }
 
 impl Daemon {
-    fn rules(&self) -> Vec<(usize, &schedule::CronRule)> {
+    fn crons(&self) -> Vec<(&str, &schedule::CronRule)> {
         self.station
             .config
             .programs
             .iter()
-            .enumerate()
-            .filter(|(_, p)| p.enabled)
-            .map(|(i, p)| (i, &p.cron))
+            .filter(|p| p.enabled)
+            .map(|p| (p.name.as_str(), &p.cron))
             .collect()
     }
 
-    /// Fires in `(from, to]`, mapped back to indices in `config.programs`.
-    fn fires_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Fire> {
-        let rules = self.rules();
+    /// Fires in `(from, to]`.
+    fn due_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Due> {
+        let rules = self.crons();
         let crons: Vec<_> = rules.iter().map(|(_, r)| *r).collect();
         schedule::fires_between(&crons, self.station.tz(), from, to)
             .into_iter()
-            .map(|f| Fire {
+            .map(|f| Due {
                 at: f.at,
-                program: rules[f.program].0,
+                program: rules[f.program].0.to_string(),
             })
             .collect()
     }
 
-    fn next_fire(&self, after: DateTime<Utc>) -> Option<Fire> {
-        let rules = self.rules();
+    fn next_due(&self, after: DateTime<Utc>) -> Option<Due> {
+        let rules = self.crons();
         let crons: Vec<_> = rules.iter().map(|(_, r)| *r).collect();
-        schedule::next_fire(&crons, self.station.tz(), after).map(|f| Fire {
+        schedule::next_fire(&crons, self.station.tz(), after).map(|f| Due {
             at: f.at,
-            program: rules[f.program].0,
+            program: rules[f.program].0.to_string(),
         })
+    }
+
+    fn publish_next(&self, next: Option<&Due>) {
+        let emergencies = self.station.store.emergencies().unwrap_or_default();
+        self.status.send_modify(|s| {
+            s.next = next.map(|d| NextProgram {
+                program: d.program.clone(),
+                at: d.at,
+            });
+            s.emergencies = emergencies;
+        });
     }
 
     async fn main_loop(&mut self) -> Result<()> {
         let clock = self.station.clock.clone();
         let mut last = clock.now();
         loop {
-            let Some(next) = self.next_fire(last) else {
-                tracing::warn!("no enabled program has a future fire time; waiting for shutdown");
-                self.shutdown.wait().await;
+            if self.shutdown.requested() {
                 return Ok(());
-            };
-            let name = &self.station.config.programs[next.program].name;
-            tracing::info!(
-                program = %name,
-                at = %self.station.local(next.at).format("%Y-%m-%d %H:%M:%S %:z"),
-                "next program"
-            );
-            tokio::select! {
-                () = sleep_until(clock.as_ref(), next.at) => {}
-                () = self.shutdown.wait() => return Ok(()),
             }
-            let now = clock.now();
-            let mut pending: VecDeque<Fire> = self.fires_between(last, now).into();
-            last = now;
-            // Each program's latest run in this batch: (fired at, ended at).
-            let mut runs: Vec<(usize, DateTime<Utc>)> = Vec::new();
-            while let Some(fire) = pending.pop_front() {
-                let ctx = ProgramContext {
-                    program: self.station.config.programs[fire.program].name.clone(),
-                    trigger: Trigger::Schedule,
-                    scheduled_at: fire.at,
-                };
-                let overlapping = runs
-                    .iter()
-                    .any(|&(p, ended)| p == fire.program && fire.at < ended);
-                if overlapping {
-                    tracing::warn!(program = %ctx.program, "due again while its previous run was on air; skipped");
-                    if let Err(e) = self
-                        .recorder
-                        .program_skipped(&ctx, "previous run of this program was still on air")
-                        .map(drop)
+            if let Some(req) = self.manual.pop_front() {
+                if self.air_manual(req).await {
+                    return Ok(());
+                }
+                continue;
+            }
+            if self.air_due_emergencies().await {
+                return Ok(());
+            }
+            let next = self.next_due(last);
+            let next_emergency = self.next_emergency_at();
+            self.publish_next(next.as_ref());
+            let wake = match (&next, next_emergency) {
+                (Some(d), Some(e)) => Some(d.at.min(e)),
+                (Some(d), None) => Some(d.at),
+                (None, e) => e,
+            };
+            if let Some(d) = &next
+                && Some(d.at) == wake
+            {
+                tracing::info!(
+                    program = %d.program,
+                    at = %self.station.local(d.at).format("%Y-%m-%d %H:%M:%S %:z"),
+                    "next program"
+                );
+            }
+            let mut shutdown = self.shutdown.clone();
+            tokio::select! {
+                () = sleep_until_opt(clock.as_ref(), wake) => {}
+                () = shutdown.wait() => return Ok(()),
+                command = self.commands.recv() => {
+                    if let Some(command) = command
+                        && self.idle_command(command).await
                     {
-                        tracing::error!(error = %e, "could not write the broadcast log");
+                        return Ok(());
                     }
                     continue;
                 }
-                let stop = self.air(fire.program, ctx).await;
-                runs.push((fire.program, clock.now()));
+            }
+            if next.as_ref().is_none_or(|d| d.at > clock.now()) {
+                continue; // woke for an emergency repeat (or a clock re-read)
+            }
+            let now = clock.now();
+            let mut pending: VecDeque<Due> = self.due_between(last, now).into();
+            last = now;
+            // Each program's latest run in this batch: (name, ended at).
+            let mut runs: Vec<(String, DateTime<Utc>)> = Vec::new();
+            while let Some(due) = pending.pop_front() {
+                let ctx = ProgramContext {
+                    program: due.program.clone(),
+                    trigger: Trigger::Schedule,
+                    scheduled_at: due.at,
+                    priority: Priority::Normal,
+                };
+                let overlapping = runs
+                    .iter()
+                    .any(|(p, ended)| *p == due.program && due.at < *ended);
+                if overlapping {
+                    tracing::warn!(program = %ctx.program, "due again while its previous run was on air; skipped");
+                    self.log(
+                        self.recorder
+                            .program_skipped(&ctx, "previous run of this program was still on air"),
+                    );
+                    continue;
+                }
+                let stop = self.air(ctx).await;
+                runs.push((due.program, clock.now()));
                 if stop {
                     return Ok(());
                 }
                 let now = clock.now();
-                pending.extend(self.fires_between(last, now));
+                pending.extend(self.due_between(last, now));
                 last = now;
             }
         }
+    }
+
+    /// A command while nothing is on air. Returns `true` when shutdown was asked meanwhile.
+    async fn idle_command(&mut self, command: Command) -> bool {
+        match command {
+            Command::Skip(reply) | Command::Stop(reply) => {
+                let _ = reply.send(Err(ControlError::Refused("nothing is on air".into())));
+                false
+            }
+            Command::Play {
+                ids,
+                now: _,
+                priority,
+                reply,
+            } => match self.manual_items(&ids) {
+                Ok(_) => {
+                    let _ = reply.send(Ok(()));
+                    self.air_manual(ManualRequest { ids, priority }).await
+                }
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                    false
+                }
+            },
+            Command::Emergency { id, repeat, reply } => match self.emergency_item(id) {
+                Ok(item) => {
+                    let result = self.save_repeat(id, repeat);
+                    let _ = reply.send(result);
+                    self.air_emergency_now(item).await
+                }
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                    false
+                }
+            },
+            Command::Reload(reply) => {
+                let _ = reply.send(self.reload());
+                false
+            }
+        }
+    }
+
+    /// Re-reads the config and playlists. A config with errors is refused, the running one
+    /// stays. Programs on air are not affected (they keep the station they started with).
+    fn reload(&mut self) -> Result<(), ControlError> {
+        let path = self.station.config.path.clone();
+        let config = crate::config::load(&path).map_err(|e| {
+            tracing::error!("reload refused, keeping the running config:\n{e}");
+            ControlError::Refused(format!(
+                "the new config has errors; the running one stays:\n{e}"
+            ))
+        })?;
+        let station = Station {
+            config,
+            store: self.station.store.clone(),
+            media: self.station.media.clone(),
+            clock: self.station.clock.clone(),
+        };
+        self.station = Arc::new(station);
+        match self.slot.write() {
+            Ok(mut slot) => *slot = self.station.clone(),
+            Err(poisoned) => *poisoned.into_inner() = self.station.clone(),
+        }
+        self.catalog = Catalog::load(&self.station, Import::Yes);
+        for d in &self.catalog.diagnostics {
+            tracing::warn!("{d}");
+        }
+        tracing::info!(config = %path.display(), "config and playlists reloaded");
+        Ok(())
+    }
+
+    /// Store errors must not stop the broadcast: log them loudly and go on.
+    fn log<T, E: std::fmt::Display>(&self, result: Result<T, E>) {
+        if let Err(e) = result {
+            tracing::error!(error = %e, "could not write to the station database");
+        }
+    }
+}
+
+async fn sleep_until_opt(clock: &dyn crate::clock::Clock, t: Option<DateTime<Utc>>) {
+    match t {
+        Some(t) => sleep_until(clock, t).await,
+        None => std::future::pending().await,
     }
 }

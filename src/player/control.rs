@@ -15,6 +15,9 @@ use super::{ItemEnd, PlayerEvent};
 #[derive(Debug)]
 pub(crate) struct Control {
     cut: AtomicBool,
+    /// A new continuation for the program is waiting in `splice`.
+    splice_pending: AtomicBool,
+    splice: Mutex<Option<Splice>>,
     /// The output driver gave up on the source (stalled device) and ended the run itself.
     abandoned: AtomicBool,
     /// Output frames produced so far (the driver's stall watchdog reads it).
@@ -30,6 +33,13 @@ pub(crate) struct Control {
 struct Emitter {
     events: Option<UnboundedSender<PlayerEvent>>,
     playing: Option<Playing>,
+}
+
+/// A new continuation for a running program (skip, interrupt, replace).
+#[derive(Debug, Clone)]
+pub(crate) struct Splice {
+    pub(crate) items: Vec<super::opener::Keyed>,
+    pub(crate) fade: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +59,8 @@ impl Control {
     pub(crate) fn new(events: UnboundedSender<PlayerEvent>) -> Control {
         Control {
             cut: AtomicBool::new(false),
+            splice_pending: AtomicBool::new(false),
+            splice: Mutex::new(None),
             abandoned: AtomicBool::new(false),
             progress: AtomicU64::new(0),
             failure: Mutex::new(None),
@@ -61,6 +73,22 @@ impl Control {
 
     pub(crate) fn cut(&self) {
         self.cut.store(true, Ordering::Release);
+    }
+
+    /// Asks the source to fade out the current item and go on with `splice.items` instead
+    /// of the rest of the program. A later request replaces one not yet taken.
+    pub(crate) fn request_splice(&self, splice: Splice) {
+        *self.splice.lock().unwrap_or_else(|e| e.into_inner()) = Some(splice);
+        self.splice_pending.store(true, Ordering::Release);
+    }
+
+    /// The waiting splice, if any (one atomic load when there is none).
+    #[inline]
+    pub(crate) fn take_splice(&self) -> Option<Splice> {
+        if !self.splice_pending.swap(false, Ordering::AcqRel) {
+            return None;
+        }
+        self.splice.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
     pub(crate) fn cut_requested(&self) -> bool {

@@ -7,7 +7,6 @@
 //! message.
 
 use std::num::NonZero;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -115,7 +114,7 @@ impl DeviceOutput {
 
     pub(crate) fn start(
         &self,
-        items: Vec<PathBuf>,
+        items: Vec<super::opener::Keyed>,
         format: &OutputFormat,
         control: Arc<Control>,
     ) -> Result<(), OutputError> {
@@ -148,7 +147,7 @@ struct DeviceJob {
     name: String,
     id: Option<cpal::DeviceId>,
     format: OutputFormat,
-    items: Vec<PathBuf>,
+    items: Vec<super::opener::Keyed>,
     control: Arc<Control>,
 }
 

@@ -116,7 +116,7 @@ impl FileOutput {
 
     pub(crate) fn start(
         &self,
-        items: Vec<PathBuf>,
+        items: Vec<super::opener::Keyed>,
         fade: Duration,
         clock: SharedClock,
         control: Arc<Control>,

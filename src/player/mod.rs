@@ -109,14 +109,23 @@ pub enum OutputError {
     Format(String),
 }
 
-/// Cuts a running program: fade out over the configured time, end the playing item as
-/// [`ItemEnd::Cut`], start nothing more. Cheap to clone, usable from any thread.
+/// Steers a running program from any thread. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Cutter(Arc<Control>);
 
 impl Cutter {
+    /// Fades out over the configured time, ends the playing item as [`ItemEnd::Cut`] and
+    /// starts nothing more.
     pub fn cut(&self) {
         self.0.cut();
+    }
+
+    /// Fades out the playing item over `fade` (it ends as [`ItemEnd::Cut`]), then goes on
+    /// with `items` instead of the rest of the program, in the same output stream. Each item
+    /// carries the key its events will report as `index`. Used to skip an item, or to put
+    /// an emergency broadcast in front of the rest.
+    pub fn splice(&self, items: Vec<(usize, PathBuf)>, fade: Duration) {
+        self.0.request_splice(control::Splice { items, fade });
     }
 }
 
@@ -197,6 +206,11 @@ impl Player {
     /// Starts playing `items` back to back. File outputs need a tokio runtime; a program
     /// started while another still plays on the same file output waits for it to finish.
     pub fn start(&mut self, items: Vec<PathBuf>) -> Result<ProgramRun, OutputError> {
+        self.start_keyed(items.into_iter().enumerate().collect())
+    }
+
+    /// Like [`Self::start`], with the key each item's events report as `index`.
+    pub fn start_keyed(&mut self, items: Vec<(usize, PathBuf)>) -> Result<ProgramRun, OutputError> {
         let (tx, events) = mpsc::unbounded_channel();
         let control = Arc::new(Control::new(tx));
         match &self.output {

@@ -11,17 +11,20 @@ use crate::audio::FileDecoder;
 /// An opened item with its format, or why it cannot be played.
 pub(crate) type Opened = Result<(FileDecoder, NonZero<u16>, NonZero<u32>), String>;
 
+/// A program item: the key its events carry, and its file.
+pub(crate) type Keyed = (usize, PathBuf);
+
 pub(crate) struct Opener {
-    paths: Vec<PathBuf>,
+    items: Vec<Keyed>,
     next: usize,
     /// `None` when no thread could be started: items are then opened inline.
     ahead: Option<Receiver<Opened>>,
 }
 
 impl Opener {
-    pub(crate) fn new(paths: Vec<PathBuf>) -> Opener {
+    pub(crate) fn new(items: Vec<Keyed>) -> Opener {
         let (tx, rx) = sync_channel(1);
-        let list = paths.clone();
+        let list: Vec<PathBuf> = items.iter().map(|(_, p)| p.clone()).collect();
         let spawned = std::thread::Builder::new()
             .name("loaxa-open".into())
             .spawn(move || {
@@ -36,22 +39,22 @@ impl Opener {
             tracing::warn!(error = %e, "cannot start the file opener thread; opening inline");
         }
         Opener {
-            paths,
+            items,
             next: 0,
             ahead: spawned.ok().map(|_| rx),
         }
     }
 
-    /// The next item in program order with its index; `None` after the last.
+    /// The next item in program order with its key; `None` after the last.
     pub(crate) fn next(&mut self) -> Option<(usize, Opened)> {
-        let index = self.next;
-        let path = self.paths.get(index)?;
+        let (index, path) = self.items.get(self.next)?;
+        let (index, path) = (*index, path.clone());
         self.next += 1;
         let opened = match &self.ahead {
             Some(rx) => rx
                 .recv()
                 .unwrap_or_else(|_| Err(format!("{}: the file opener stopped", path.display()))),
-            None => open(path),
+            None => open(&path),
         };
         Some((index, opened))
     }

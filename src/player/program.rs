@@ -11,7 +11,6 @@
 //! opened ahead on a helper thread ([`super::opener`]), not in the audio callback.
 
 use std::num::NonZero;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,7 +19,7 @@ use rodio::Source;
 use rodio::source::UniformSourceIterator;
 
 use super::control::{Control, Playing, PlayingUpdate};
-use super::opener::Opener;
+use super::opener::{Keyed, Opener};
 use super::{ItemEnd, PlayerEvent};
 use crate::audio::FileDecoder;
 
@@ -128,6 +127,10 @@ impl Current {
     }
 }
 
+fn duration_to_frames(d: Duration, rate: u32) -> u64 {
+    u64::try_from(d.as_nanos() * u128::from(rate) / 1_000_000_000).unwrap_or(u64::MAX)
+}
+
 pub(crate) fn frames_to_duration(frames: u64, rate: u32) -> Duration {
     let nanos = u128::from(frames) * 1_000_000_000 / u128::from(rate.max(1));
     Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
@@ -147,21 +150,24 @@ pub(crate) struct ProgramSource {
     frames: u64,
     in_frame: u16,
     fade_frames: u64,
-    /// Frames left in a running fade-out.
+    /// Frames left in a running fade-out, and its length.
     fade_left: Option<u64>,
+    fade_total: u64,
+    /// Where the program goes on when the running fade ends only the current item (a
+    /// splice); `None`: the fade ends the program.
+    after_fade: Option<Vec<Keyed>>,
     finished: bool,
 }
 
 impl ProgramSource {
     pub(crate) fn new(
-        items: Vec<PathBuf>,
+        items: Vec<Keyed>,
         channels: NonZero<u16>,
         rate: NonZero<u32>,
         fade: Duration,
         control: Arc<Control>,
     ) -> ProgramSource {
-        let fade_frames = u64::try_from(fade.as_nanos() * u128::from(rate.get()) / 1_000_000_000)
-            .unwrap_or(u64::MAX);
+        let fade_frames = duration_to_frames(fade, rate.get());
         ProgramSource {
             items: Opener::new(items),
             current: None,
@@ -174,6 +180,8 @@ impl ProgramSource {
             in_frame: 0,
             fade_frames,
             fade_left: None,
+            fade_total: fade_frames,
+            after_fade: None,
             finished: false,
         }
     }
@@ -238,6 +246,50 @@ impl ProgramSource {
         if let Some(f) = self.on_finish.take() {
             f();
         }
+    }
+
+    /// Frame boundary: the only place the program may start a fade, end an item early or
+    /// switch to a splice. `false` when the program has ended.
+    fn at_frame_boundary(&mut self) -> bool {
+        if self.control.is_abandoned() {
+            self.finished = true;
+            return false;
+        }
+        if self.fade_left.is_none() {
+            if self.control.cut_requested() {
+                if self.current.is_none() || self.fade_frames == 0 {
+                    self.end_current(ItemEnd::Cut);
+                    self.finish();
+                    return false;
+                }
+                self.fade_left = Some(self.fade_frames);
+                self.fade_total = self.fade_frames;
+            } else if let Some(splice) = self.control.take_splice() {
+                let frames = duration_to_frames(splice.fade, self.rate.get());
+                if self.current.is_none() || frames == 0 {
+                    self.end_current(ItemEnd::Cut);
+                    self.items = Opener::new(splice.items);
+                } else {
+                    self.fade_left = Some(frames);
+                    self.fade_total = frames;
+                    self.after_fade = Some(splice.items);
+                }
+            }
+        }
+        if self.fade_left == Some(0) {
+            self.end_current(ItemEnd::Cut);
+            self.fade_left = None;
+            match self.after_fade.take() {
+                Some(items) if !self.control.cut_requested() => {
+                    self.items = Opener::new(items);
+                }
+                _ => {
+                    self.finish();
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// Opens items until one can play; failed ones end at once with the reason.
@@ -308,32 +360,28 @@ impl Iterator for ProgramSource {
         if self.finished {
             return None;
         }
-        if self.in_frame == 0 {
-            // Frame boundary: the only place the program may start a fade or switch item.
-            if self.control.is_abandoned() {
-                self.finished = true;
-                return None;
-            }
-            if self.fade_left.is_none() && self.control.cut_requested() {
-                if self.current.is_none() || self.fade_frames == 0 {
-                    self.end_current(ItemEnd::Cut);
-                    self.finish();
-                    return None;
-                }
-                self.fade_left = Some(self.fade_frames);
-            }
-            if self.fade_left == Some(0) {
-                self.end_current(ItemEnd::Cut);
-                self.finish();
-                return None;
-            }
+        if self.in_frame == 0 && !self.at_frame_boundary() {
+            return None;
         }
         let sample = match self.pull() {
             Some(s) => s,
             None if self.in_frame != 0 => 0.0, // an item that ends mid-frame: pad the frame
             None => loop {
                 self.end_current(ItemEnd::Completed);
-                if self.fade_left.is_some() || !self.open_next() {
+                if self.fade_left.is_some() {
+                    // The item ended inside a fade: a splice goes on at once, a cut ends here.
+                    match self.after_fade.take() {
+                        Some(items) if !self.control.cut_requested() => {
+                            self.fade_left = None;
+                            self.items = Opener::new(items);
+                        }
+                        _ => {
+                            self.finish();
+                            return None;
+                        }
+                    }
+                }
+                if !self.open_next() {
                     self.finish();
                     return None;
                 }
@@ -343,8 +391,8 @@ impl Iterator for ProgramSource {
             },
         };
         let sample = match self.fade_left {
-            // Linear ramp from 1 towards 0: the last faded frame is 1/fade_frames.
-            Some(left) => sample * (left as f32 / self.fade_frames as f32),
+            // Linear ramp from 1 towards 0: the last faded frame is 1/fade_total.
+            Some(left) => sample * (left as f32 / self.fade_total as f32),
             None => sample,
         };
         self.in_frame += 1;

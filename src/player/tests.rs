@@ -56,7 +56,7 @@ fn program(items: &[&Path], channels: u16, rate: u32, fade: Duration) -> Pulled 
     let (tx, rx) = mpsc::unbounded_channel();
     let control = Arc::new(Control::new(tx));
     let source = ProgramSource::new(
-        items.iter().map(|p| p.to_path_buf()).collect(),
+        items.iter().map(|p| p.to_path_buf()).enumerate().collect(),
         nz16(channels),
         nz32(rate),
         fade,

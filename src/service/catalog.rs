@@ -13,7 +13,7 @@ use anyhow::Result;
 use super::Station;
 use crate::config::Diagnostic;
 use crate::library;
-use crate::model::{Segment, SegmentId};
+use crate::model::{Priority, Segment, SegmentId};
 use crate::playlist::{self, Entry, Playlist};
 use crate::store::FileStamp;
 
@@ -208,6 +208,7 @@ fn resolve_file(
         unit: meta.unit.map(str::to_string),
         valid_from: None,
         valid_until: None,
+        priority: Priority::Normal,
     };
     if import == Import::No {
         return Ok(super::segments::segment_from(
@@ -217,6 +218,7 @@ fn resolve_file(
             &segment_meta,
             String::new(),
             station.clock.now(),
+            false,
         ));
     }
     let seg = super::segments::store_measured(station, path, &measured, &segment_meta)?;

@@ -3,12 +3,19 @@
 use anyhow::{Result, bail};
 
 use super::Station;
-use crate::model::SegmentId;
+use crate::model::{Priority, SegmentId};
 use crate::store::QueueEntry;
 
 impl Station {
-    /// Queues segments for the next program (or the next run of `program`).
-    pub fn queue_add(&self, ids: &[SegmentId], program: Option<&str>) -> Result<Vec<QueueEntry>> {
+    /// Queues segments for the next program (or the next run of `program`). `priority`
+    /// (default: each segment's own level) puts them ahead of normal entries; an emergency
+    /// segment queued counts as priority (`emergency` airs it at once instead).
+    pub fn queue_add(
+        &self,
+        ids: &[SegmentId],
+        program: Option<&str>,
+        priority: Option<Priority>,
+    ) -> Result<Vec<QueueEntry>> {
         if let Some(name) = program {
             let Some(p) = self.config.programs.iter().find(|p| p.name == name) else {
                 let names: Vec<&str> = self
@@ -36,8 +43,10 @@ impl Station {
         }
         // Check every id before queuing any, so a typo queues nothing.
         let today = self.today();
+        let mut levels = Vec::with_capacity(ids.len());
         for &id in ids {
             let seg = self.segment(id)?;
+            levels.push(priority.unwrap_or(seg.priority).min(Priority::Priority));
             if let Some(reason) = seg.not_airable_on(today)
                 && seg.valid_until.is_some_and(|u| u < today)
             {
@@ -49,10 +58,11 @@ impl Station {
         }
         let now = self.clock.now();
         ids.iter()
-            .map(|&id| {
+            .zip(levels)
+            .map(|(&id, level)| {
                 Ok(self
                     .store
-                    .queue_push(id, program.map(str::to_string), now)?)
+                    .queue_push(id, program.map(str::to_string), level, now)?)
             })
             .collect()
     }

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Catalog, Station};
 use crate::library::{self, Measured};
-use crate::model::{Segment, SegmentId};
+use crate::model::{Approval, Priority, Segment, SegmentId};
 
 /// What the operator says about a new segment.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +18,7 @@ pub struct SegmentMeta {
     pub unit: Option<String>,
     pub valid_from: Option<NaiveDate>,
     pub valid_until: Option<NaiveDate>,
+    pub priority: Priority,
 }
 
 /// The result of adding one file.
@@ -136,6 +137,7 @@ pub(super) fn segment_from(
     meta: &SegmentMeta,
     media_file: String,
     now: DateTime<Utc>,
+    require_approval: bool,
 ) -> Segment {
     let original_name = library::display_name(file);
     let title = meta.title.as_deref().map_or_else(
@@ -164,6 +166,12 @@ pub(super) fn segment_from(
         channels: m.info.channels,
         duration_ms: m.duration_ms,
         added_at: now,
+        priority: meta.priority,
+        approval: if require_approval {
+            Approval::Pending
+        } else {
+            Approval::NotRequired
+        },
     }
 }
 
@@ -177,7 +185,15 @@ pub(super) fn store_measured(
 ) -> Result<Segment> {
     let media_file = station.media.put(file, &measured.sha256)?;
     let id = station.store.next_segment_id()?;
-    let seg = segment_from(id, file, measured, meta, media_file, station.clock.now());
+    let seg = segment_from(
+        id,
+        file,
+        measured,
+        meta,
+        media_file,
+        station.clock.now(),
+        station.config.station.require_approval,
+    );
     if let Err(e) = station.store.insert_segment(&seg) {
         let _ = station.media.remove(&seg.media_file);
         return Err(e.into());

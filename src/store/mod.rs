@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::model::{Segment, SegmentId};
+use crate::model::{Priority, Segment, SegmentId};
 use keys::{be, from_be};
 
 /// A store operation failed. Operator-facing messages say what to do.
@@ -55,6 +55,22 @@ pub struct QueueEntry {
     /// Only this program may air it; `None` = the next program that takes the queue.
     pub program: Option<String>,
     pub added_at: DateTime<Utc>,
+    /// `priority` entries go ahead of `normal` ones.
+    #[serde(default)]
+    pub priority: Priority,
+}
+
+/// An emergency broadcast that repeats until a given time; kept in the store so repeats
+/// survive a restart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmergencyRepeat {
+    pub id: u64,
+    pub segment: SegmentId,
+    pub every_s: u64,
+    /// The next time it airs.
+    pub next_at: DateTime<Utc>,
+    /// No repeat after this instant.
+    pub until: DateTime<Utc>,
 }
 
 /// What the import cache remembers about a playlist file, to avoid re-decoding it at every
@@ -85,6 +101,7 @@ impl std::fmt::Debug for Store {
 
 const SEGMENT_SEQ: &[u8] = b"segment_seq";
 const QUEUE_SEQ: &[u8] = b"queue_seq";
+const EMERGENCY_SEQ: &[u8] = b"emergency_seq";
 
 impl Store {
     /// Opens (creating if needed) the database in `dir`.
@@ -224,6 +241,7 @@ impl Store {
         &self,
         segment: SegmentId,
         program: Option<String>,
+        priority: Priority,
         now: DateTime<Utc>,
     ) -> Result<QueueEntry> {
         let entry = QueueEntry {
@@ -231,6 +249,7 @@ impl Store {
             segment,
             program,
             added_at: now,
+            priority,
         };
         self.queue
             .insert(be(entry.qid), to_json(&entry))
@@ -239,15 +258,18 @@ impl Store {
         Ok(entry)
     }
 
-    /// The queue, oldest first.
+    /// The queue in airing order: `priority` entries first, then oldest first.
     pub fn queue(&self) -> Result<Vec<QueueEntry>> {
-        self.queue
+        let mut entries = self
+            .queue
             .iter()
             .map(|kv| {
                 let (k, v) = kv.map_err(db_err("reading the queue"))?;
                 from_json(&v, || format!("queue entry {}", from_be(&k)))
             })
-            .collect()
+            .collect::<Result<Vec<QueueEntry>>>()?;
+        entries.sort_by_key(|e| (std::cmp::Reverse(e.priority), e.qid));
+        Ok(entries)
     }
 
     /// Removes a queue entry; `false` if there was none.
@@ -258,6 +280,39 @@ impl Store {
             .map_err(db_err("removing from the queue"))?;
         self.flush()?;
         Ok(old.is_some())
+    }
+
+    // ---- emergency repeats ----------------------------------------------------------------
+
+    /// Saves a new repeat (its `id` is assigned) or updates an existing one.
+    pub fn emergency_put(&self, rep: &mut EmergencyRepeat) -> Result<()> {
+        if rep.id == 0 {
+            rep.id = self.next_seq(EMERGENCY_SEQ)?;
+        }
+        let key = format!("emergency/{:020}", rep.id);
+        self.state
+            .insert(key.as_bytes(), to_json(rep))
+            .map_err(db_err("saving an emergency repeat"))?;
+        self.flush()
+    }
+
+    pub fn emergency_remove(&self, id: u64) -> Result<()> {
+        let key = format!("emergency/{id:020}");
+        self.state
+            .remove(key.as_bytes())
+            .map_err(db_err("removing an emergency repeat"))?;
+        self.flush()
+    }
+
+    /// Pending repeats, by id.
+    pub fn emergencies(&self) -> Result<Vec<EmergencyRepeat>> {
+        self.state
+            .scan_prefix(b"emergency/")
+            .map(|kv| {
+                let (k, v) = kv.map_err(db_err("reading emergency repeats"))?;
+                from_json(&v, || String::from_utf8_lossy(&k).into_owned())
+            })
+            .collect()
     }
 
     // ---- playlist rotation and import cache -----------------------------------------------

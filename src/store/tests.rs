@@ -1,7 +1,7 @@
 use chrono::{TimeZone, Utc};
 
 use super::*;
-use crate::model::{AsRunRecord, Outcome, Role, Trigger};
+use crate::model::{AsRunRecord, Outcome, Priority, Role, Trigger};
 
 fn segment(id: SegmentId, sha: &str) -> Segment {
     Segment {
@@ -20,6 +20,8 @@ fn segment(id: SegmentId, sha: &str) -> Segment {
         channels: 2,
         duration_ms: 1000,
         added_at: Utc::now(),
+        priority: Default::default(),
+        approval: Default::default(),
     }
 }
 
@@ -46,6 +48,9 @@ fn record(program: &str) -> AsRunRecord {
         outcome: Outcome::Interrupted,
         reason: None,
         output: "null".into(),
+        priority: Default::default(),
+        approved_by: None,
+        approved_at: None,
     }
 }
 
@@ -77,9 +82,11 @@ fn segments_are_found_by_hash() {
 fn queue_keeps_order_and_removes_by_number() {
     let store = Store::temporary().expect("store");
     let now = Utc::now();
-    let first = store.queue_push(SegmentId(5), None, now).expect("push");
+    let first = store
+        .queue_push(SegmentId(5), None, Priority::Normal, now)
+        .expect("push");
     let second = store
-        .queue_push(SegmentId(3), Some("sang".into()), now)
+        .queue_push(SegmentId(3), Some("sang".into()), Priority::Normal, now)
         .expect("push");
     let ids: Vec<_> = store
         .queue()
@@ -129,4 +136,47 @@ fn records_survive_reopening() {
     let all = store.records(None, None).expect("records");
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].program, "chieu");
+}
+
+#[test]
+fn priority_entries_go_ahead_of_the_queue() {
+    let store = Store::temporary().expect("store");
+    let now = Utc::now();
+    for (id, prio) in [
+        (1, Priority::Normal),
+        (2, Priority::Priority),
+        (3, Priority::Normal),
+        (4, Priority::Priority),
+    ] {
+        store
+            .queue_push(SegmentId(id), None, prio, now)
+            .expect("push");
+    }
+    let order: Vec<u64> = store
+        .queue()
+        .expect("queue")
+        .iter()
+        .map(|e| e.segment.0)
+        .collect();
+    assert_eq!(order, [2, 4, 1, 3]);
+}
+
+#[test]
+fn emergency_repeats_are_kept_until_removed() {
+    let store = Store::temporary().expect("store");
+    let now = Utc::now();
+    let mut rep = EmergencyRepeat {
+        id: 0,
+        segment: SegmentId(9),
+        every_s: 7200,
+        next_at: now,
+        until: now + chrono::Duration::days(1),
+    };
+    store.emergency_put(&mut rep).expect("put");
+    assert_ne!(rep.id, 0);
+    rep.next_at = now + chrono::Duration::hours(2);
+    store.emergency_put(&mut rep).expect("update");
+    assert_eq!(store.emergencies().expect("list"), [rep.clone()]);
+    store.emergency_remove(rep.id).expect("remove");
+    assert!(store.emergencies().expect("list").is_empty());
 }

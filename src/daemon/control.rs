@@ -1,0 +1,162 @@
+//! Live control of the running daemon: the handle the HTTP API (and through it the CLI)
+//! uses to see what is on air and to skip, stop, play now, air an emergency, or reload.
+//!
+//! Commands go to the daemon over a channel and are answered once they have taken effect;
+//! what is on air is published on a watch channel, so reading it never waits for the daemon.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::model::{Priority, SegmentId, Trigger};
+use crate::service::Station;
+
+/// What is on air right now, and what comes next.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Status {
+    pub on_air: Option<OnAir>,
+    pub next: Option<NextProgram>,
+    /// Emergency repeats still to come.
+    pub emergencies: Vec<crate::store::EmergencyRepeat>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OnAir {
+    pub program: String,
+    pub trigger: Trigger,
+    pub priority: Priority,
+    pub segment_id: SegmentId,
+    pub title: String,
+    pub topic: String,
+    pub started_at: DateTime<Utc>,
+    pub duration_ms: u64,
+    /// 0-based position of the item in its program, and the program's item count.
+    pub index: usize,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NextProgram {
+    pub program: String,
+    pub at: DateTime<Utc>,
+}
+
+/// An emergency broadcast to repeat (storm bulletins: every 2 h on the hour, day and night).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repeat {
+    pub every: Duration,
+    pub until: DateTime<Utc>,
+}
+
+/// Why a command was refused.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ControlError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("the daemon is shutting down")]
+    Gone,
+}
+
+pub(crate) type Reply = oneshot::Sender<Result<(), ControlError>>;
+
+pub(crate) enum Command {
+    Skip(Reply),
+    Stop(Reply),
+    Play {
+        ids: Vec<SegmentId>,
+        now: bool,
+        priority: Priority,
+        reply: Reply,
+    },
+    Emergency {
+        id: SegmentId,
+        repeat: Option<Repeat>,
+        reply: Reply,
+    },
+    Reload(Reply),
+}
+
+/// Cheap to clone; every clone talks to the same daemon.
+#[derive(Debug, Clone)]
+pub struct DaemonHandle {
+    tx: mpsc::UnboundedSender<Command>,
+    status: watch::Receiver<Status>,
+    station: Arc<RwLock<Arc<Station>>>,
+}
+
+impl DaemonHandle {
+    pub(crate) fn new(
+        tx: mpsc::UnboundedSender<Command>,
+        status: watch::Receiver<Status>,
+        station: Arc<RwLock<Arc<Station>>>,
+    ) -> Self {
+        DaemonHandle {
+            tx,
+            status,
+            station,
+        }
+    }
+
+    /// The station as the daemon runs it now (a reload replaces it).
+    pub fn station(&self) -> Arc<Station> {
+        match self.station.read() {
+            Ok(s) => s.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        self.status.borrow().clone()
+    }
+
+    async fn ask(&self, make: impl FnOnce(Reply) -> Command) -> Result<(), ControlError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(make(reply)).map_err(|_| ControlError::Gone)?;
+        answer.await.map_err(|_| ControlError::Gone)?
+    }
+
+    /// Ends the current item with a short fade; the program goes on with the next one.
+    pub async fn skip(&self) -> Result<(), ControlError> {
+        self.ask(Command::Skip).await
+    }
+
+    /// Ends the current program (recorded as interrupted by the operator).
+    pub async fn stop(&self) -> Result<(), ControlError> {
+        self.ask(Command::Stop).await
+    }
+
+    /// A manual broadcast outside the schedule: after the current program, or at once with
+    /// `now` (the current program is then cut).
+    pub async fn play(
+        &self,
+        ids: Vec<SegmentId>,
+        now: bool,
+        priority: Priority,
+    ) -> Result<(), ControlError> {
+        self.ask(|reply| Command::Play {
+            ids,
+            now,
+            priority,
+            reply,
+        })
+        .await
+    }
+
+    /// Airs `id` immediately, interrupting whatever plays, and optionally repeats it.
+    pub async fn emergency(
+        &self,
+        id: SegmentId,
+        repeat: Option<Repeat>,
+    ) -> Result<(), ControlError> {
+        self.ask(|reply| Command::Emergency { id, repeat, reply })
+            .await
+    }
+
+    /// Re-reads the config and playlists; a broken config is refused and the old one stays.
+    pub async fn reload(&self) -> Result<(), ControlError> {
+        self.ask(Command::Reload).await
+    }
+}

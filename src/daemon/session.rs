@@ -1,0 +1,346 @@
+//! One stretch of audio on air: a program (or a manual or emergency broadcast) from its
+//! first sample to its last, with everything the operator can do to it meanwhile.
+//!
+//! Items carry keys; skipping, interrupting for an emergency, or replacing the rest with a
+//! manual broadcast splice a new continuation into the same output stream, so none of them
+//! reopens the sound card or leaves a gap beyond the short fade.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::asrun::ProgramContext;
+use crate::model::{AsRunRecord, Outcome};
+use crate::player::{Cutter, ItemEnd, PlayerEvent};
+use crate::program::{Origin, PlannedItem};
+
+use super::control::{Command, ControlError, OnAir};
+use super::{Daemon, ManualRequest, sleep_until_opt};
+
+/// Fade before an emergency broadcast: short, so it is on air within ~100 ms.
+pub(super) const EMERGENCY_FADE: Duration = Duration::from_millis(50);
+
+/// An item with the program it airs in.
+#[derive(Debug, Clone)]
+pub(super) struct OnAirItem {
+    pub item: PlannedItem,
+    pub ctx: ProgramContext,
+}
+
+#[derive(Default)]
+struct Session {
+    entries: HashMap<usize, OnAirItem>,
+    /// Keys in airing order, aired ones included.
+    order: Vec<usize>,
+    playing: Option<usize>,
+    records: HashMap<usize, AsRunRecord>,
+    /// Why an item that will end `Cut` was cut (skip, interruption).
+    cut_reasons: HashMap<usize, String>,
+    /// Why the whole session was cut (max_duration, stop, shutdown).
+    session_cut: Option<String>,
+}
+
+impl Session {
+    fn add(&mut self, item: OnAirItem) -> usize {
+        let key = self.entries.len();
+        self.entries.insert(key, item);
+        key
+    }
+
+    /// Keys still to air after the playing one (or after the last started one).
+    fn rest(&self) -> Vec<usize> {
+        match self
+            .playing
+            .and_then(|p| self.order.iter().position(|&k| k == p))
+        {
+            Some(pos) => self.order[pos + 1..].to_vec(),
+            None => self
+                .order
+                .iter()
+                .copied()
+                .filter(|k| !self.records.contains_key(k))
+                .collect(),
+        }
+    }
+
+    /// Replaces everything after the playing item with `keys`.
+    fn continue_with(&mut self, keys: &[usize]) {
+        if let Some(pos) = self
+            .playing
+            .and_then(|p| self.order.iter().position(|&k| k == p))
+        {
+            self.order.truncate(pos + 1);
+        }
+        self.order.extend_from_slice(keys);
+    }
+}
+
+impl Daemon {
+    fn paths(&self, s: &Session, keys: &[usize]) -> Vec<(usize, PathBuf)> {
+        keys.iter()
+            .filter_map(|k| {
+                s.entries
+                    .get(k)
+                    .map(|e| (*k, self.station.media_path(&e.item.segment.media_file)))
+            })
+            .collect()
+    }
+
+    /// Plays `items` to the end (or until cut). Returns `true` when shutdown was asked.
+    pub(super) async fn run_session(
+        &mut self,
+        items: Vec<OnAirItem>,
+        mut deadline: Option<DateTime<Utc>>,
+    ) -> bool {
+        let mut s = Session::default();
+        for item in items {
+            let key = s.add(item);
+            s.order.push(key);
+        }
+        let start = self.paths(&s, &s.order.clone());
+        let mut run = match self.player.start_keyed(start) {
+            Ok(run) => run,
+            Err(e) => {
+                let reason = format!("output failed: {e}");
+                tracing::error!(%reason);
+                for entry in s.entries.values() {
+                    if let Ok(mut rec) = self.recorder.started(&entry.ctx, &entry.item) {
+                        self.log(self.recorder.ended(
+                            &mut rec,
+                            Duration::ZERO,
+                            Outcome::Failed,
+                            Some(reason.clone()),
+                        ));
+                    }
+                }
+                return self.shutdown.requested();
+            }
+        };
+        let cutter = run.cutter();
+        let clock = self.station.clock.clone();
+        let mut shutdown = self.shutdown.clone();
+        let mut stop = false;
+        loop {
+            let emergency_at = self.next_emergency_at();
+            tokio::select! {
+                event = run.next_event() => match event {
+                    Some(PlayerEvent::Started { index }) => self.started(&mut s, index),
+                    Some(PlayerEvent::Ended { index, played, end }) => self.ended(&mut s, index, played, end),
+                    Some(PlayerEvent::Finished) | None => break,
+                },
+                () = sleep_until_opt(clock.as_ref(), deadline), if s.session_cut.is_none() => {
+                    tracing::info!("max_duration reached: cutting");
+                    s.session_cut = Some("max_duration reached".into());
+                    cutter.cut();
+                }
+                () = shutdown.wait(), if !stop => {
+                    tracing::info!("shutting down: cutting what is on air");
+                    s.session_cut = Some("daemon shut down".into());
+                    stop = true;
+                    cutter.cut();
+                }
+                () = sleep_until_opt(clock.as_ref(), emergency_at), if s.session_cut.is_none() => {
+                    for item in self.take_due_emergencies() {
+                        self.interrupt(&mut s, &cutter, item, &mut deadline);
+                    }
+                }
+                command = self.commands.recv() => {
+                    if let Some(command) = command {
+                        self.session_command(&mut s, &cutter, command, &mut deadline);
+                    }
+                }
+            }
+        }
+        self.status.send_modify(|st| st.on_air = None);
+        stop || self.shutdown.requested()
+    }
+
+    fn started(&self, s: &mut Session, key: usize) {
+        let Some(entry) = s.entries.get(&key) else {
+            return;
+        };
+        s.playing = Some(key);
+        match self.recorder.started(&entry.ctx, &entry.item) {
+            Ok(rec) => {
+                s.records.insert(key, rec);
+            }
+            Err(e) => tracing::error!(error = %e, "could not write the broadcast log"),
+        }
+        let seg = &entry.item.segment;
+        tracing::info!(program = %entry.ctx.program, segment = %seg.id, title = %seg.title, "on air");
+        let position = s.order.iter().position(|&k| k == key).unwrap_or(0);
+        let on_air = OnAir {
+            program: entry.ctx.program.clone(),
+            trigger: entry.ctx.trigger,
+            priority: seg.priority.max(entry.ctx.priority),
+            segment_id: seg.id,
+            title: seg.title.clone(),
+            topic: seg.topic.clone(),
+            started_at: self.station.clock.now(),
+            duration_ms: seg.duration_ms,
+            index: position,
+            count: s.order.len(),
+        };
+        self.status.send_modify(|st| st.on_air = Some(on_air));
+    }
+
+    fn ended(&self, s: &mut Session, key: usize, played: Duration, end: ItemEnd) {
+        let Some(entry) = s.entries.get(&key) else {
+            return;
+        };
+        let (outcome, reason) = match end {
+            ItemEnd::Completed => (Outcome::Completed, None),
+            ItemEnd::Cut => {
+                let why = s
+                    .cut_reasons
+                    .remove(&key)
+                    .or_else(|| s.session_cut.clone())
+                    .unwrap_or_else(|| "cut".into());
+                (Outcome::Interrupted, Some(why))
+            }
+            ItemEnd::Failed(why) => (Outcome::Failed, Some(why)),
+        };
+        tracing::info!(
+            program = %entry.ctx.program,
+            title = %entry.item.segment.title,
+            %outcome,
+            played_ms = played.as_millis() as u64,
+            reason = reason.as_deref().unwrap_or(""),
+            "ended"
+        );
+        let rec = match s.records.remove(&key) {
+            Some(rec) => Some(rec),
+            None => self.recorder.started(&entry.ctx, &entry.item).ok(),
+        };
+        if let Some(mut rec) = rec {
+            self.log(self.recorder.ended(&mut rec, played, outcome, reason));
+            // Kept (closed) so `rest()` knows it has aired.
+            s.records.insert(key, rec);
+        }
+        self.after_play(&entry.item, outcome);
+        if s.playing == Some(key) {
+            s.playing = None;
+            self.status.send_modify(|st| st.on_air = None);
+        }
+    }
+
+    /// Consumes the queue entry / advances the rotation once an item has been dealt with.
+    fn after_play(&self, item: &PlannedItem, outcome: Outcome) {
+        if !matches!(outcome, Outcome::Completed | Outcome::Failed) {
+            return;
+        }
+        let store = &self.station.store;
+        match &item.origin {
+            Origin::Queue { qid } => self.log(store.queue_remove(*qid)),
+            Origin::Playlist {
+                name,
+                index,
+                rotate: true,
+            } => self.log(store.set_rotation_cursor(name, index + 1)),
+            _ => {}
+        }
+    }
+
+    fn session_command(
+        &mut self,
+        s: &mut Session,
+        cutter: &Cutter,
+        command: Command,
+        deadline: &mut Option<DateTime<Utc>>,
+    ) {
+        let fade = self.station.config.output.fade;
+        match command {
+            Command::Skip(reply) => {
+                let result = match s.playing {
+                    Some(key) => {
+                        s.cut_reasons.insert(key, "skipped by the operator".into());
+                        let rest = s.rest();
+                        cutter.splice(self.paths(s, &rest), fade);
+                        Ok(())
+                    }
+                    None => Err(ControlError::Refused("nothing is on air right now".into())),
+                };
+                let _ = reply.send(result);
+            }
+            Command::Stop(reply) => {
+                s.session_cut = Some("stopped by the operator".into());
+                cutter.cut();
+                let _ = reply.send(Ok(()));
+            }
+            Command::Play {
+                ids,
+                now,
+                priority,
+                reply,
+            } => {
+                let result = self.manual_items(&ids).map(|items| {
+                    if !now {
+                        self.manual.push_back(ManualRequest { ids, priority });
+                        return;
+                    }
+                    let ctx = self.manual_context(priority);
+                    let keys: Vec<usize> = items
+                        .into_iter()
+                        .map(|item| {
+                            s.add(OnAirItem {
+                                item,
+                                ctx: ctx.clone(),
+                            })
+                        })
+                        .collect();
+                    if let Some(key) = s.playing {
+                        s.cut_reasons
+                            .insert(key, "interrupted by a manual broadcast".into());
+                    }
+                    s.continue_with(&keys);
+                    *deadline = None;
+                    cutter.splice(self.paths(s, &keys), fade);
+                });
+                let _ = reply.send(result);
+            }
+            Command::Emergency { id, repeat, reply } => {
+                let result = self.emergency_item(id).and_then(|item| {
+                    self.save_repeat(id, repeat)?;
+                    self.interrupt(s, cutter, item, deadline);
+                    Ok(())
+                });
+                let _ = reply.send(result);
+            }
+            Command::Reload(reply) => {
+                let _ = reply.send(self.reload());
+            }
+        }
+    }
+
+    /// Puts an emergency broadcast on air at once: the playing item fades out (recorded as
+    /// interrupted), the emergency airs, then the interrupted item airs again from its
+    /// start, followed by the rest of the program.
+    fn interrupt(
+        &self,
+        s: &mut Session,
+        cutter: &Cutter,
+        item: OnAirItem,
+        deadline: &mut Option<DateTime<Utc>>,
+    ) {
+        let extra = chrono::Duration::milliseconds(
+            i64::try_from(item.item.segment.duration_ms).unwrap_or(i64::MAX),
+        );
+        let emergency = s.add(item);
+        let mut keys = vec![emergency];
+        if let Some(key) = s.playing {
+            s.cut_reasons
+                .insert(key, "interrupted by an emergency broadcast".into());
+            if let Some(again) = s.entries.get(&key).cloned() {
+                keys.push(s.add(again));
+            }
+        }
+        keys.extend(s.rest());
+        s.continue_with(&keys);
+        // The program keeps its own length: the emergency does not eat into it.
+        *deadline = deadline.map(|d| d + extra);
+        tracing::warn!("emergency broadcast: interrupting what is on air");
+        cutter.splice(self.paths(s, &keys), EMERGENCY_FADE);
+    }
+}
