@@ -20,7 +20,7 @@ use super::control::{Command, ControlError, OnAir};
 use super::{Daemon, ManualRequest, sleep_until_opt};
 
 /// Fade before an emergency broadcast: short, so it is on air within ~100 ms.
-pub(super) const EMERGENCY_FADE: Duration = Duration::from_millis(50);
+pub(super) const EMERGENCY_FADE: Duration = Duration::from_millis(30);
 
 /// An item with the program it airs in.
 #[derive(Debug, Clone)]

@@ -11,14 +11,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use super::Station;
-use crate::config::Diagnostic;
+use crate::config::{Diagnostic, STATION_TOPIC};
 use crate::library;
 use crate::model::{Priority, Segment, SegmentId};
 use crate::playlist::{self, Entry, Playlist};
 use crate::store::FileStamp;
-
-/// The topic signature tunes are filed under.
-pub const STATION_TOPIC: &str = "station";
 
 #[derive(Debug, Default)]
 pub struct Catalog {

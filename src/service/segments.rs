@@ -167,7 +167,8 @@ pub(super) fn segment_from(
         duration_ms: m.duration_ms,
         added_at: now,
         priority: meta.priority,
-        approval: if require_approval {
+        // Signature tunes are the station's own ident, not content to approve.
+        approval: if require_approval && meta.topic != crate::config::STATION_TOPIC {
             Approval::Pending
         } else {
             Approval::NotRequired

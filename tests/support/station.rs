@@ -31,6 +31,16 @@ pub struct TestStation {
 impl TestStation {
     /// `programs`: `[[program]]` tables; `playlists`: (file name, contents).
     pub fn new(programs: &str, playlists: &[(&str, &str)], start: DateTime<FixedOffset>) -> Self {
+        Self::with_station_keys(programs, playlists, start, "")
+    }
+
+    /// Like [`Self::new`], with extra `[station]` keys (e.g. `require_approval = true`).
+    pub fn with_station_keys(
+        programs: &str,
+        playlists: &[(&str, &str)],
+        start: DateTime<FixedOffset>,
+        station_keys: &str,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         for sub in ["config", "playlists", "media"] {
             std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
@@ -41,6 +51,7 @@ name = "Đài thử nghiệm"
 timezone = "Asia/Ho_Chi_Minh"
 data_dir = "../data"
 playlists_dir = "../playlists"
+{station_keys}
 
 [output]
 device = "null"
@@ -79,8 +90,13 @@ nq57 = "Nghị quyết 57-NQ/TW"
     /// Opens the station on a simulated clock starting at the test's start time.
     /// Must be called inside the (paused) tokio runtime.
     pub fn station(&self) -> Station {
+        self.station_at(self.start)
+    }
+
+    /// Opens the station on a simulated clock starting at `start` (e.g. after a restart).
+    pub fn station_at(&self, start: DateTime<Utc>) -> Station {
         let config = loaxa::config::load(&self.config_path()).expect("test config is valid");
-        Station::open(config, Arc::new(SimClock::starting_at(self.start))).expect("open station")
+        Station::open(config, Arc::new(SimClock::starting_at(start))).expect("open station")
     }
 
     pub fn meta(&self, title: &str) -> SegmentMeta {

@@ -1,0 +1,91 @@
+//! Editing a segment's metadata and approving it (đã duyệt) after import.
+
+use anyhow::{Result, bail};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::Station;
+use crate::library;
+use crate::model::{Approval, Priority, Segment, SegmentId};
+
+/// The fields an operator may change; `None` leaves a field as it is. For the dates and the
+/// unit, `Some(None)` clears them.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SegmentPatch {
+    pub title: Option<String>,
+    pub topic: Option<String>,
+    #[serde(default, deserialize_with = "some")]
+    pub unit: Option<Option<String>>,
+    #[serde(default, deserialize_with = "some")]
+    pub valid_from: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "some")]
+    pub valid_until: Option<Option<NaiveDate>>,
+    pub priority: Option<Priority>,
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn some<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+impl Station {
+    pub fn update_segment(&self, id: SegmentId, patch: &SegmentPatch) -> Result<Segment> {
+        let mut seg = self.segment(id)?;
+        if let Some(title) = &patch.title {
+            let title = library::clean_text(title);
+            if title.is_empty() {
+                bail!("the title is empty\n  hint: give the segment a title");
+            }
+            seg.title = title;
+        }
+        if let Some(topic) = &patch.topic {
+            if !self.config.topics.contains_key(topic) {
+                let known: Vec<&str> = self.config.topics.keys().map(String::as_str).collect();
+                bail!(
+                    "unknown topic `{topic}`\n  hint: use one of {}",
+                    known.join(", ")
+                );
+            }
+            seg.topic = topic.clone();
+        }
+        if let Some(unit) = &patch.unit {
+            seg.unit = unit
+                .as_deref()
+                .map(library::clean_text)
+                .filter(|u| !u.is_empty());
+        }
+        if let Some(from) = patch.valid_from {
+            seg.valid_from = from;
+        }
+        if let Some(until) = patch.valid_until {
+            seg.valid_until = until;
+        }
+        if let (Some(from), Some(until)) = (seg.valid_from, seg.valid_until)
+            && from > until
+        {
+            bail!("valid from {from} is after valid until {until}\n  hint: swap the two dates");
+        }
+        if let Some(priority) = patch.priority {
+            seg.priority = priority;
+        }
+        self.store.insert_segment(&seg)?;
+        Ok(seg)
+    }
+
+    /// Marks a segment approved by `by` (the commune leader's name), now.
+    pub fn approve_segment(&self, id: SegmentId, by: &str) -> Result<Segment> {
+        let by = library::clean_text(by);
+        if by.is_empty() {
+            bail!("say who approves it\n  hint: --by \"Nguyễn Văn A\"");
+        }
+        let mut seg = self.segment(id)?;
+        seg.approval = Approval::Approved {
+            by,
+            at: self.clock.now(),
+        };
+        self.store.insert_segment(&seg)?;
+        Ok(seg)
+    }
+}
