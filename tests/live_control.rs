@@ -34,13 +34,11 @@ struct Running {
     tx: ShutdownSender,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     store: std::sync::Arc<Store>,
-    clock_start: DateTime<Utc>,
 }
 
 impl Running {
     fn start(station: Station) -> Running {
         let store = station.store.clone();
-        let clock_start = station.clock.now();
         let (tx, shutdown) = Shutdown::new();
         let (handle, daemon) = daemon::start(station, None, shutdown).expect("daemon starts");
         let task = tokio::spawn(daemon);
@@ -49,7 +47,6 @@ impl Running {
             tx,
             task,
             store,
-            clock_start,
         }
     }
 
