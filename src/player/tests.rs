@@ -442,3 +442,48 @@ fn item_at_another_rate_is_resampled_and_reports_its_own_duration() {
     assert_eq!(events[1], ended(0, Duration::from_secs(1)));
     assert_eq!(events[3], ended(1, Duration::from_millis(100)));
 }
+
+#[test]
+fn splice_fades_the_current_item_and_continues_gaplessly_with_the_new_items() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let steady = dir.path().join("steady.wav");
+    let later = dir.path().join("later.wav");
+    let urgent = dir.path().join("urgent.wav");
+    write_wav(&steady, 48_000, 2, Bits::F32, &vec![0.5; 48_000 * 2]);
+    write_wav(&later, 48_000, 2, Bits::F32, &noise(4800, 2, 7, 0.5));
+    write_wav(&urgent, 48_000, 1, Bits::S16, &noise(960, 1, 8, 0.5));
+    let mut p = program(&[&steady, &later], 2, 48_000, DEFAULT_FADE);
+    let before: Vec<f32> = p.source.by_ref().take(4_800 * 2).collect();
+    assert!(before.iter().all(|&s| s == 0.5));
+    let fade = Duration::from_millis(30);
+    Cutter(p.control.clone()).splice(vec![(7, urgent.clone()), (1, later.clone())], fade);
+    let tail: Vec<f32> = p.source.by_ref().collect();
+    let fade_frames = 1440; // 30 ms at 48 kHz
+    let (faded, rest) = tail.split_at(fade_frames * 2);
+    let mut prev = 0.5f32;
+    for &s in faded {
+        assert!((prev - s).abs() <= 0.5 / 1440.0 + 1e-6, "step {prev} -> {s}");
+        prev = s;
+    }
+    assert_eq!(
+        rest,
+        expected(&[&urgent, &later], 2).as_slice(),
+        "the new items follow the fade at once, sample-exact"
+    );
+    assert_eq!(
+        drain(&mut p.events),
+        vec![
+            PlayerEvent::Started { index: 0 },
+            PlayerEvent::Ended {
+                index: 0,
+                played: secs(4_800 + 1440, 48_000),
+                end: ItemEnd::Cut
+            },
+            PlayerEvent::Started { index: 7 },
+            ended(7, secs(960, 48_000)),
+            PlayerEvent::Started { index: 1 },
+            ended(1, secs(4800, 48_000)),
+            PlayerEvent::Finished,
+        ]
+    );
+}
