@@ -347,3 +347,35 @@ async fn a_broken_config_on_reload_keeps_the_running_one() {
         [local(2026, 10, 1, 6, 0, 0), local(2026, 10, 1, 7, 0, 0)]
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn with_requeue_the_interrupted_item_waits_for_the_next_program() {
+    let t = TestStation::with_station_keys(
+        PROGRAM,
+        PLAYLIST,
+        local(2026, 10, 1, 5, 0, 0),
+        "after_emergency = \"requeue\"",
+    );
+    for (name, secs) in [("a", 10.0), ("b", 10.0), ("bao", 3.0)] {
+        t.noise_file(&format!("media/{name}.wav"), secs);
+    }
+    let station = t.station();
+    let storm = t.add(&station, "media/bao.wav", t.meta("Tin bão"));
+    let d = Running::start(station);
+    d.until(local(2026, 10, 1, 6, 0, 4)).await;
+    d.handle.emergency(storm, None).await.expect("emergency");
+    d.until(local(2026, 10, 2, 6, 1, 0)).await;
+    let records = d.stop().await;
+    assert_eq!(
+        summary(&records),
+        [
+            s("sang", "A", Outcome::Interrupted),
+            s("emergency", "Tin bão", Outcome::Completed),
+            s("sang", "B", Outcome::Completed),
+            // Next day: the requeued A first, then the playlist.
+            s("sang", "A", Outcome::Completed),
+            s("sang", "A", Outcome::Completed),
+            s("sang", "B", Outcome::Completed),
+        ]
+    );
+}

@@ -67,8 +67,20 @@ pub struct Station {
     pub playlists_dir: PathBuf,
     /// Topic for playlist file entries that name none.
     pub default_topic: Option<String>,
-    /// Reserved: only approved segments air.
+    /// New segments are pending until approved; pending segments never air.
     pub require_approval: bool,
+    /// What happens to the item an emergency broadcast interrupts.
+    pub after_emergency: AfterEmergency,
+}
+
+/// `[station] after_emergency`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AfterEmergency {
+    /// The interrupted item airs again from its start, then the rest of the program.
+    #[default]
+    Resume,
+    /// The interrupted item goes to the front of the queue; the program goes on after it.
+    Requeue,
 }
 
 /// `[output]`.

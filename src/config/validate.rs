@@ -12,8 +12,8 @@ use toml::Spanned;
 
 use super::walk::{Table, parse_document};
 use super::{
-    Config, DEFAULT_DATA_DIR, DEFAULT_FADE, DEFAULT_PLAYLISTS_DIR, DEFAULT_TIMEZONE, OutputConfig,
-    STATION_TOPIC, STATION_TOPIC_TITLE, Source, Station, closest,
+    AfterEmergency, Config, DEFAULT_DATA_DIR, DEFAULT_FADE, DEFAULT_PLAYLISTS_DIR,
+    DEFAULT_TIMEZONE, OutputConfig, STATION_TOPIC, STATION_TOPIC_TITLE, Source, Station, closest,
 };
 use crate::model::OutputSpec;
 
@@ -25,6 +25,7 @@ const STATION_KEYS: &[&str] = &[
     "playlists_dir",
     "default_topic",
     "require_approval",
+    "after_emergency",
 ];
 const OUTPUT_KEYS: &[&str] = &["device", "sample_rate", "channels", "fade_ms"];
 
@@ -152,6 +153,21 @@ fn station(
     let require_approval = t
         .boolean(src, "require_approval")
         .is_some_and(|b| *b.get_ref());
+    let after_emergency = match t.string(src, "after_emergency") {
+        None => AfterEmergency::Resume,
+        Some(s) => match s.get_ref().as_str() {
+            "resume" => AfterEmergency::Resume,
+            "requeue" => AfterEmergency::Requeue,
+            other => {
+                src.error(
+                    s.span(),
+                    format!("after_emergency \"{other}\" is not known"),
+                    Some("use \"resume\" (replay the interrupted item) or \"requeue\" (queue it for the next program)".into()),
+                );
+                AfterEmergency::Resume
+            }
+        },
+    };
     Some(Station {
         name: name?.into_inner(),
         timezone: timezone?,
@@ -159,6 +175,7 @@ fn station(
         playlists_dir,
         default_topic: default_topic.map(Spanned::into_inner),
         require_approval,
+        after_emergency,
     })
 }
 

@@ -12,6 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::asrun::ProgramContext;
+use crate::config::AfterEmergency;
 use crate::model::{AsRunRecord, Outcome};
 use crate::player::{Cutter, ItemEnd, PlayerEvent};
 use crate::program::{Origin, PlannedItem};
@@ -243,6 +244,24 @@ impl Daemon {
         }
     }
 
+    /// Queues an interrupted item ahead of everything (signature tunes and emergencies are
+    /// not re-queued: they are not content waiting for a slot).
+    fn requeue(&self, entry: &OnAirItem) {
+        if matches!(
+            entry.item.origin,
+            Origin::Intro | Origin::Outro | Origin::Emergency
+        ) {
+            return;
+        }
+        let seg = entry.item.segment.id;
+        let now = self.station.clock.now();
+        self.log(
+            self.station
+                .store
+                .queue_push(seg, None, crate::model::Priority::Priority, now),
+        );
+    }
+
     fn session_command(
         &mut self,
         s: &mut Session,
@@ -315,8 +334,10 @@ impl Daemon {
     }
 
     /// Puts an emergency broadcast on air at once: the playing item fades out (recorded as
-    /// interrupted), the emergency airs, then the interrupted item airs again from its
-    /// start, followed by the rest of the program.
+    /// interrupted), the emergency airs, then — `after_emergency = "resume"` — the
+    /// interrupted item airs again from its start, followed by the rest of the program, or —
+    /// `"requeue"` — the interrupted item goes to the front of the queue for the next
+    /// program and this one goes on with what came after it.
     fn interrupt(
         &self,
         s: &mut Session,
@@ -333,7 +354,10 @@ impl Daemon {
             s.cut_reasons
                 .insert(key, "interrupted by an emergency broadcast".into());
             if let Some(again) = s.entries.get(&key).cloned() {
-                keys.push(s.add(again));
+                match self.station.config.station.after_emergency {
+                    AfterEmergency::Resume => keys.push(s.add(again)),
+                    AfterEmergency::Requeue => self.requeue(&again),
+                }
             }
         }
         keys.extend(s.rest());

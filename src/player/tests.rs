@@ -462,7 +462,10 @@ fn splice_fades_the_current_item_and_continues_gaplessly_with_the_new_items() {
     let (faded, rest) = tail.split_at(fade_frames * 2);
     let mut prev = 0.5f32;
     for &s in faded {
-        assert!((prev - s).abs() <= 0.5 / 1440.0 + 1e-6, "step {prev} -> {s}");
+        assert!(
+            (prev - s).abs() <= 0.5 / 1440.0 + 1e-6,
+            "step {prev} -> {s}"
+        );
         prev = s;
     }
     assert_eq!(
