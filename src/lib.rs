@@ -6,6 +6,7 @@
 //! whose events the `asrun` recorder turns into durable records in the `store`. Every operator
 //! action goes through `service`, which the CLI (and later the HTTP API) calls.
 
+pub mod api;
 pub mod asrun;
 pub mod audio;
 pub mod cli;

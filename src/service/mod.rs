@@ -2,6 +2,7 @@
 //! web page will call the same functions tomorrow. Nothing here prints; results are values.
 
 pub mod catalog;
+mod edit;
 mod queue;
 mod segments;
 mod timetable;
@@ -18,6 +19,7 @@ use crate::library::MediaStore;
 use crate::store::Store;
 
 pub use catalog::Catalog;
+pub use edit::SegmentPatch;
 pub use segments::{AddOutcome, SegmentMeta};
 pub use timetable::{ScheduledProgram, Warning};
 
