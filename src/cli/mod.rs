@@ -90,6 +90,13 @@ impl Cli {
 pub fn dispatch(cli: Cli) -> Result<i32> {
     let path = config_path(cli.config.as_deref());
     let token = cli.token.or_else(|| std::env::var("LOAXA_TOKEN").ok());
+    if let Some(t) = &token
+        && !t.bytes().all(|b| b.is_ascii_graphic())
+    {
+        anyhow::bail!(
+            "the access token has spaces or non-ASCII letters, which HTTP cannot carry\n  hint: choose a token of plain letters, digits and -_. and update [api] token_sha256"
+        );
+    }
     match cli.command {
         Command::Run(args) => run::run(&path, args),
         Command::Check => check::check(&path),

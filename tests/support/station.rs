@@ -31,6 +31,16 @@ pub struct TestStation {
 impl TestStation {
     /// `programs`: `[[program]]` tables; `playlists`: (file name, contents).
     pub fn new(programs: &str, playlists: &[(&str, &str)], start: DateTime<FixedOffset>) -> Self {
+        Self::with_api(programs, playlists, start, "")
+    }
+
+    /// [`TestStation::new`] with more `[api]` lines (`token_sha256 = ...`, `max_upload_mb = 1`).
+    pub fn with_api(
+        programs: &str,
+        playlists: &[(&str, &str)],
+        start: DateTime<FixedOffset>,
+        api: &str,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         for sub in ["config", "playlists", "media"] {
             std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
@@ -44,6 +54,10 @@ playlists_dir = "../playlists"
 
 [output]
 device = "null"
+
+[api]
+listen = "127.0.0.1:0"            # a free port: tests run side by side
+{api}
 
 [topics]
 cds = "Chuyển đổi số"

@@ -1,0 +1,551 @@
+//! The control API over real HTTP on loopback: the real daemon runs in-process (null
+//! output, real clock, a temp station) with the API on a free port, and the tests talk to
+//! it as the CLI or any other tool would. Each bad request must get a clear JSON error and
+//! leave the daemon answering.
+
+#[path = "support/station.rs"]
+mod station;
+#[path = "support/wav.rs"]
+mod wav;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use loaxa::clock::{SharedClock, SystemClock};
+use loaxa::daemon::{self, Shutdown, ShutdownSender};
+use loaxa::model::OutputSpec;
+use loaxa::service::Station;
+use serde_json::{Value, json};
+use station::TestStation;
+
+const PROGRAMS: &str = "[[program]]\nname = \"sang\"\ncron = \"30 5 * * *\"\nplaylists = []\n";
+
+/// The daemon and its API, running on their own runtime thread until dropped.
+struct Live {
+    t: TestStation,
+    base: String,
+    agent: ureq::Agent,
+    token: Option<String>,
+    stop: Option<ShutdownSender>,
+    thread: Option<JoinHandle<()>>,
+}
+
+fn start(t: TestStation) -> Live {
+    let config = loaxa::config::load(&t.config_path()).expect("test config is valid");
+    let api = config.api.clone();
+    let clock: SharedClock = Arc::new(SystemClock);
+    let station = Station::open(config, clock).expect("open station");
+    let (stop, shutdown) = Shutdown::new();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let listener = loaxa::api::bind(&api).await.expect("bind");
+            tx.send(listener.local_addr().expect("address"))
+                .expect("test waiting");
+            let (handle, daemon) = daemon::start(station, Some(OutputSpec::Null), shutdown.clone())
+                .expect("daemon starts");
+            let server = tokio::spawn(loaxa::api::serve_on(listener, handle, api, shutdown));
+            daemon.await.expect("daemon ends cleanly");
+            server.await.expect("no panic").expect("API ends cleanly");
+        });
+    });
+    let addr = rx.recv().expect("API bound");
+    Live {
+        t,
+        base: format!("http://{addr}/api/v1"),
+        agent: ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into(),
+        token: None,
+        stop: Some(stop),
+        thread: Some(thread),
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
+        }
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+            && !std::thread::panicking()
+        {
+            panic!("the daemon thread panicked");
+        }
+    }
+}
+
+type Answer = (u16, Value);
+
+fn read(answer: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
+    let mut answer = answer.expect("the API answers");
+    let status = answer.status().as_u16();
+    let text = answer.body_mut().read_to_string().expect("body");
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
+    };
+    (status, value)
+}
+
+impl Live {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn auth<B>(&self, req: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        match &self.token {
+            Some(t) => req.header("Authorization", format!("Bearer {t}")),
+            None => req,
+        }
+    }
+
+    fn get(&self, path: &str) -> Answer {
+        read(self.auth(self.agent.get(self.url(path))).call())
+    }
+
+    fn delete(&self, path: &str) -> Answer {
+        read(self.auth(self.agent.delete(self.url(path))).call())
+    }
+
+    fn post(&self, path: &str, body: &Value) -> Answer {
+        read(self.auth(self.agent.post(self.url(path))).send_json(body))
+    }
+
+    fn post_raw(&self, path: &str, content_type: &str, body: &[u8]) -> Answer {
+        read(
+            self.auth(self.agent.post(self.url(path)))
+                .header("Content-Type", content_type)
+                .send(body),
+        )
+    }
+
+    /// `POST /segments` with `fields` and one file part.
+    fn upload(&self, fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> Answer {
+        let boundary = "loaxa-test-boundary-7f3a";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: audio/wav\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.post_raw(
+            "/segments",
+            &format!("multipart/form-data; boundary={boundary}"),
+            &body,
+        )
+    }
+
+    fn assert_alive(&self) {
+        let (status, health) = self.get("/health");
+        assert_eq!(status, 200, "{health}");
+        assert_eq!(health["ok"], true);
+        assert_eq!(health["station"], "Đài thử nghiệm");
+    }
+
+    fn uploads_left(&self) -> Vec<String> {
+        match std::fs::read_dir(self.t.path("data/uploads")) {
+            Ok(dir) => dir
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+fn station() -> TestStation {
+    TestStation::new(PROGRAMS, &[], station::local(2026, 3, 1, 0, 0, 0))
+}
+
+/// A WAV of `secs` seconds of noise, as bytes.
+fn wav_bytes(t: &TestStation, name: &str, secs: f64) -> Vec<u8> {
+    let rel = format!("in/{name}");
+    std::fs::create_dir_all(t.path("in")).expect("mkdir");
+    t.noise_file(&rel, secs);
+    std::fs::read(t.path(&rel)).expect("read wav")
+}
+
+fn assert_error(answer: &Answer, status: u16, needle: &str) {
+    assert_eq!(answer.0, status, "{}", answer.1);
+    let error = answer.1["error"].as_str().unwrap_or_default();
+    assert!(error.contains(needle), "`{needle}` not in: {}", answer.1);
+}
+
+#[test]
+fn an_uploaded_segment_can_be_listed_queued_and_removed_only_when_forced() {
+    let live = start(station());
+    let bytes = wav_bytes(&live.t, "a.wav", 1.0);
+    let title = "Bản tin Chuyển đổi số số 12";
+    let (status, added) = live.upload(
+        &[
+            ("title", title),
+            ("topic", "cds"),
+            ("unit", "Phòng Văn hóa – Xã hội"),
+        ],
+        "Bản tin số 12.wav",
+        &bytes,
+    );
+    assert_eq!(status, 201, "{added}");
+    let seg = &added[0]["segment"];
+    assert_eq!(added[0]["status"], "added");
+    assert_eq!(seg["title"], title);
+    assert_eq!(seg["original_name"], "Bản tin số 12.wav");
+    assert_eq!(seg["duration_ms"], 1000);
+    let id = seg["id"].as_u64().expect("id");
+
+    let (status, list) = live.get("/segments");
+    assert_eq!(status, 200);
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    let (status, shown) = live.get(&format!("/segments/{id}"));
+    assert_eq!((status, &shown["title"]), (200, &json!(title)));
+
+    let (status, queued) = live.post("/queue", &json!({ "ids": [id] }));
+    assert_eq!(status, 201, "{queued}");
+    let qid = queued[0]["qid"].as_u64().expect("qid");
+    let (_, queue) = live.get("/queue");
+    assert_eq!(queue[0]["segment"], id);
+
+    assert_error(&live.delete(&format!("/segments/{id}")), 409, "queued");
+    let (status, _) = live.delete(&format!("/segments/{id}?force=true"));
+    assert_eq!(status, 200);
+    assert_error(&live.get(&format!("/segments/{id}")), 404, "no segment");
+    assert_error(
+        &live.delete(&format!("/queue/{qid}")),
+        404,
+        "no queue entry",
+    );
+    assert!(live.uploads_left().is_empty(), "{:?}", live.uploads_left());
+    live.assert_alive();
+}
+
+#[test]
+fn bad_requests_get_a_clear_json_error_and_the_daemon_keeps_answering() {
+    let live = start(station());
+    assert_error(&live.get("/segments/999"), 404, "no segment 999");
+    assert_error(&live.delete("/queue/999"), 404, "no queue entry 999");
+    assert_error(&live.get("/segments/abc"), 400, "bad id");
+    assert_error(&live.get("/playlists/khong-co"), 404, "no playlist");
+    assert_error(&live.get("/no-such-route"), 404, "no API route");
+    let malformed = live.post_raw("/queue", "application/json", b"{\"ids\": [1,");
+    assert_error(&malformed, 400, "not what this route expects");
+    assert!(malformed.1["hint"].is_string());
+    assert_error(
+        &live.post("/queue", &json!({ "ids": [] })),
+        400,
+        "no segment",
+    );
+    assert_error(
+        &live.post("/queue", &json!({ "ids": [42] })),
+        404,
+        "no segment 42",
+    );
+    assert_error(&live.get("/log?from=yesterday"), 400, "query");
+    assert_error(
+        &live.post("/emergency", &json!({ "id": 1, "every": "2h" })),
+        404,
+        "no segment 1",
+    );
+    assert_error(&live.post("/skip", &Value::Null), 409, "");
+    let (_, skip) = live.post("/skip", &Value::Null);
+    assert!(
+        !skip["error"].as_str().unwrap_or_default().is_empty(),
+        "{skip}"
+    );
+    live.assert_alive();
+}
+
+#[test]
+fn a_file_that_is_not_audio_is_refused_and_nothing_is_kept() {
+    let live = start(station());
+    let answer = live.upload(
+        &[("topic", "cds")],
+        "bao-cao.mp3",
+        b"%PDF-1.4 not audio at all",
+    );
+    assert_error(&answer, 422, "bao-cao.mp3");
+    assert!(
+        !answer.1["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("uploads"),
+        "the message names the client's file, not the temp file: {}",
+        answer.1
+    );
+    assert_eq!(live.get("/segments").1, json!([]));
+    assert!(live.uploads_left().is_empty(), "{:?}", live.uploads_left());
+    let no_topic = live.upload(&[], "a.wav", &wav_bytes(&live.t, "a.wav", 0.2));
+    assert_error(&no_topic, 400, "topic");
+    live.assert_alive();
+}
+
+#[test]
+fn an_oversized_upload_is_cut_off_at_the_limit_and_nothing_is_kept() {
+    let t = TestStation::with_api(
+        PROGRAMS,
+        &[],
+        station::local(2026, 3, 1, 0, 0, 0),
+        "max_upload_mb = 1",
+    );
+    let live = start(t);
+    let bytes = wav_bytes(&live.t, "big.wav", 80.0); // 8 kHz 16-bit mono: 1.28 MB
+    assert!(bytes.len() > 1024 * 1024);
+    let answer = live.upload(&[("topic", "cds")], "big.wav", &bytes);
+    assert_error(&answer, 413, "larger than the limit");
+    assert_eq!(live.get("/segments").1, json!([]));
+    assert!(live.uploads_left().is_empty(), "{:?}", live.uploads_left());
+    let media: Vec<_> = std::fs::read_dir(live.t.path("data/media"))
+        .expect("media dir")
+        .collect();
+    assert!(media.is_empty(), "nothing in the media store");
+    live.assert_alive();
+}
+
+#[test]
+fn a_path_traversal_file_name_is_kept_as_text_only() {
+    let live = start(station());
+    let bytes = wav_bytes(&live.t, "x.wav", 0.5);
+    let (status, added) = live.upload(&[("topic", "cds")], "../../etc/passwd.mp3", &bytes);
+    assert_eq!(status, 201, "{added}");
+    let seg = &added[0]["segment"];
+    assert_eq!(seg["original_name"], "../../etc/passwd.mp3");
+    let media_file = seg["media_file"].as_str().expect("media file");
+    assert!(!media_file.contains(".."), "{media_file}");
+    // Nothing written beside or above the station's folders.
+    for dir in [
+        live.t.path("etc"),
+        live.t.path("data/etc"),
+        live.t.path("../etc"),
+    ] {
+        assert!(!dir.join("passwd.mp3").exists(), "{}", dir.display());
+    }
+    let media: Vec<String> = std::fs::read_dir(live.t.path("data/media"))
+        .expect("media dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(media.len(), 1, "{media:?}");
+    assert!(!media[0].contains("passwd"), "stored by content: {media:?}");
+    assert!(live.uploads_left().is_empty());
+    live.assert_alive();
+}
+
+#[test]
+fn with_a_token_configured_every_request_needs_it() {
+    // printf %s 'mat-khau-Loa-2026' | sha256sum
+    let hash = sha256_hex("mat-khau-Loa-2026");
+    let t = TestStation::with_api(
+        PROGRAMS,
+        &[],
+        station::local(2026, 3, 1, 0, 0, 0),
+        &format!("token_sha256 = \"{hash}\""),
+    );
+    let mut live = start(t);
+    assert_error(&live.get("/health"), 401, "needs an access token");
+    live.token = Some("sai".into());
+    assert_error(&live.get("/segments"), 401, "token is wrong");
+    assert_error(&live.post("/skip", &Value::Null), 401, "token is wrong");
+    live.token = Some("mat-khau-Loa-2026".into());
+    live.assert_alive();
+    assert_eq!(live.get("/segments").0, 200);
+}
+
+fn sha256_hex(s: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn loaxa(config: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_loaxa"))
+        .arg("-c")
+        .arg(config)
+        .args(args)
+        .env_remove("LOAXA_TOKEN")
+        .output()
+        .expect("run loaxa")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_network_address_without_a_token_refuses_to_start() {
+    let t = station();
+    let config = std::fs::read_to_string(t.config_path())
+        .expect("config")
+        .replace("127.0.0.1:0", "0.0.0.0:0");
+    std::fs::write(t.config_path(), config).expect("write");
+    let out = loaxa(&t.config_path(), &["run", "--output", "null"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("without a token"), "{err}");
+    assert!(err.contains("sha256sum"), "{err}");
+    assert!(!t.path("data/daemon.json").exists());
+}
+
+#[test]
+fn the_cli_works_through_the_api_while_the_daemon_runs() {
+    let t = station();
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_loaxa"))
+        .arg("-c")
+        .arg(t.config_path())
+        .args(["run", "--output", "null"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start daemon");
+    let announced = t.path("data/daemon.json");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !announced.exists() {
+        assert!(Instant::now() < deadline, "no daemon.json after 20 s");
+        assert!(
+            daemon.try_wait().expect("poll").is_none(),
+            "the daemon exited"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::create_dir_all(t.path("in")).expect("mkdir");
+    t.noise_file("in/Bản tin sáng.wav", 0.5);
+
+    let add = loaxa(
+        &t.config_path(),
+        &[
+            "segment",
+            "add",
+            &t.path("in/Bản tin sáng.wav").display().to_string(),
+            "--topic",
+            "cds",
+        ],
+    );
+    assert!(add.status.success(), "{}", text(&add.stderr));
+    assert!(
+        text(&add.stdout).contains("added «Bản tin sáng»"),
+        "{}",
+        text(&add.stdout)
+    );
+    let queued = loaxa(&t.config_path(), &["queue", "add", "1"]);
+    assert!(queued.status.success(), "{}", text(&queued.stderr));
+    let list = loaxa(&t.config_path(), &["segment", "list"]);
+    assert!(list.status.success(), "{}", text(&list.stderr));
+    assert!(
+        text(&list.stdout).contains("Bản tin sáng"),
+        "{}",
+        text(&list.stdout)
+    );
+    let missing = loaxa(&t.config_path(), &["segment", "show", "9"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        text(&missing.stderr).contains("no segment 9"),
+        "{}",
+        text(&missing.stderr)
+    );
+    for args in [&["queue", "list"][..], &["schedule"], &["log"]] {
+        let out = loaxa(&t.config_path(), args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    }
+    let now = loaxa(&t.config_path(), &["now"]);
+    assert!(now.status.success(), "{}", text(&now.stderr));
+    assert!(
+        text(&now.stdout).contains("on air:  nothing"),
+        "{}",
+        text(&now.stdout)
+    );
+    assert!(
+        text(&now.stdout).contains("next:    sang"),
+        "{}",
+        text(&now.stdout)
+    );
+    let skip = loaxa(&t.config_path(), &["skip"]);
+    assert_eq!(skip.status.code(), Some(1), "nothing on air to skip");
+
+    let pid = daemon.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = daemon.wait().expect("reap");
+    assert_eq!(status.code(), Some(0), "clean stop on SIGINT");
+    assert!(
+        !announced.exists(),
+        "daemon.json is removed on a clean exit"
+    );
+
+    // Without the daemon, the same commands work on the store, and live ones say what to do.
+    let list = loaxa(&t.config_path(), &["segment", "list"]);
+    assert!(
+        text(&list.stdout).contains("Bản tin sáng"),
+        "{}",
+        text(&list.stderr)
+    );
+    let now = loaxa(&t.config_path(), &["now"]);
+    assert_eq!(now.status.code(), Some(1));
+    assert!(
+        text(&now.stderr).contains("loaxa run"),
+        "{}",
+        text(&now.stderr)
+    );
+}
+
+/// `cargo test --test api -- --ignored --nocapture latency`: 50 clients × 20 `GET /now`.
+#[test]
+#[ignore = "a measurement, not a check; run it by name"]
+fn latency_of_now_under_50_concurrent_clients() {
+    let live = start(station());
+    let url = live.url("/now");
+    let started = Instant::now();
+    let workers: Vec<_> = (0..50)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+                (0..20)
+                    .map(|_| {
+                        let t = Instant::now();
+                        let mut answer = agent.get(&url).call().expect("answer");
+                        answer.body_mut().read_to_string().expect("body");
+                        t.elapsed()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut all: Vec<Duration> = workers
+        .into_iter()
+        .flat_map(|w| w.join().expect("worker"))
+        .collect();
+    let total = started.elapsed();
+    all.sort();
+    let pct = |p: usize| all[(all.len() * p / 100).min(all.len() - 1)];
+    println!(
+        "GET /now, 50 clients x 20 requests: {} requests in {total:?}; p50 {:?}, p99 {:?}, max {:?}",
+        all.len(),
+        pct(50),
+        pct(99),
+        all[all.len() - 1]
+    );
+}
