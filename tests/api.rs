@@ -549,3 +549,30 @@ fn latency_of_now_under_50_concurrent_clients() {
         all[all.len() - 1]
     );
 }
+
+/// The README's route table and the router's table name the same routes.
+#[test]
+fn the_readme_lists_exactly_the_routes_the_router_serves() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let mut documented: Vec<(String, String)> = readme
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let method = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            let path = cells.get(2)?.strip_prefix('`')?.strip_suffix('`')?;
+            let path = path.strip_prefix(loaxa::api::PREFIX)?;
+            Some((method.to_string(), path.to_string()))
+        })
+        .collect();
+    let mut served: Vec<(String, String)> = loaxa::api::ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_string(), (*p).to_string()))
+        .collect();
+    documented.sort();
+    served.sort();
+    assert_eq!(
+        documented, served,
+        "README.md's API table vs loaxa::api::ROUTES"
+    );
+}
