@@ -576,3 +576,114 @@ fn the_readme_lists_exactly_the_routes_the_router_serves() {
         "README.md's API table vs loaxa::api::ROUTES"
     );
 }
+
+/// Polls `GET /now` until `done` says so (bounded: the daemon plays in real time).
+fn wait_now(live: &Live, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, now) = live.get("/now");
+        assert_eq!(status, 200);
+        if done(&now) {
+            return now;
+        }
+        assert!(Instant::now() < deadline, "{what}: last status {now}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn play_now_airs_at_once_and_skip_ends_it() {
+    let live = start(station());
+    let bytes = wav_bytes(&live.t, "dai.wav", 30.0);
+    let (status, added) = live.upload(
+        &[("topic", "cds"), ("title", "Tin bão khẩn")],
+        "dai.wav",
+        &bytes,
+    );
+    assert_eq!(status, 201, "{added}");
+    let id = added[0]["segment"]["id"].as_u64().expect("id");
+    assert_error(
+        &live.post("/play", &json!({ "ids": [77], "now": true })),
+        404,
+        "no segment 77",
+    );
+    let (status, played) = live.post("/play", &json!({ "ids": [id], "now": true }));
+    assert_eq!(status, 202, "{played}");
+    let now = wait_now(&live, "on air", |s| !s["on_air"].is_null());
+    assert_eq!(now["on_air"]["title"], "Tin bão khẩn");
+    let (status, skipped) = live.post("/skip", &Value::Null);
+    assert_eq!(status, 200, "{skipped}");
+    wait_now(&live, "off air after skip", |s| s["on_air"].is_null());
+    let (status, log) = live.get("/log");
+    assert_eq!(status, 200);
+    let record = log
+        .as_array()
+        .and_then(|l| l.iter().find(|r| r["segment_id"] == id))
+        .unwrap_or_else(|| panic!("a record of the play: {log}"));
+    assert_eq!(record["outcome"], "interrupted");
+    assert_eq!(live.get("/log?outcome=completed").1, json!([]));
+    live.assert_alive();
+}
+
+#[test]
+fn a_segment_can_be_edited_and_approved() {
+    let live = start(station());
+    let bytes = wav_bytes(&live.t, "a.wav", 0.3);
+    let (_, added) = live.upload(&[("topic", "cds")], "a.wav", &bytes);
+    let id = added[0]["segment"]["id"].as_u64().expect("id");
+    let patch = |body: &Value| {
+        read(
+            live.agent
+                .patch(live.url(&format!("/segments/{id}")))
+                .send_json(body),
+        )
+    };
+    let (status, seg) = patch(&json!({ "title": "Ngày Chuyển đổi số 10/10", "topic": "nq57" }));
+    assert_eq!(status, 200, "{seg}");
+    assert_eq!(
+        (&seg["title"], &seg["topic"]),
+        (&json!("Ngày Chuyển đổi số 10/10"), &json!("nq57"))
+    );
+    assert_error(
+        &patch(&json!({ "topic": "khong-co" })),
+        400,
+        "unknown topic",
+    );
+    assert_error(
+        &patch(&json!({ "titel": "x" })),
+        400,
+        "not what this route expects",
+    );
+    let (status, seg) = live.post(
+        &format!("/segments/{id}/approve"),
+        &json!({ "by": "Nguyễn Văn A" }),
+    );
+    assert_eq!(status, 200, "{seg}");
+    assert_eq!(seg["approval"]["state"], "approved");
+    assert_eq!(seg["approval"]["by"], "Nguyễn Văn A");
+    assert_error(
+        &live.post("/segments/99/approve", &json!({ "by": "A" })),
+        404,
+        "no segment 99",
+    );
+}
+
+#[test]
+fn reload_refuses_a_broken_config_and_keeps_the_running_one() {
+    let live = start(station());
+    assert_eq!(live.post("/reload", &Value::Null).0, 200);
+    let (status, programs) = live.get("/programs");
+    assert_eq!(status, 200);
+    assert_eq!(programs[0]["name"], "sang");
+    assert_eq!(programs[0]["next"].as_array().map(Vec::len), Some(3));
+    let good = std::fs::read_to_string(live.t.config_path()).expect("config");
+    std::fs::write(
+        live.t.config_path(),
+        good.replace("30 5 * * *", "61 5 * * *"),
+    )
+    .expect("write");
+    let refused = live.post("/reload", &Value::Null);
+    assert_error(&refused, 409, "the running one stays");
+    assert_eq!(live.get("/programs").1[0]["cron"], "30 5 * * *");
+    live.assert_alive();
+}

@@ -1,8 +1,10 @@
 //! Live control: what is on air, skip, stop, play now, emergency broadcasts, reload.
 //! These talk to the running daemon through its handle; a refusal (nothing on air to skip)
-//! is a 409 with the daemon's reason.
+//! is a 409 with the daemon's reason. Commands without fields read (and ignore) any body,
+//! so the connection stays usable.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
@@ -30,17 +32,17 @@ fn done(what: &str) -> Json<Value> {
     Json(json!({ "ok": true, "done": what }))
 }
 
-pub(super) async fn skip(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+pub(super) async fn skip(State(state): State<AppState>, _body: Bytes) -> ApiResult<Json<Value>> {
     state.handle.skip().await?;
     Ok(done("skipped the item on air"))
 }
 
-pub(super) async fn stop(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+pub(super) async fn stop(State(state): State<AppState>, _body: Bytes) -> ApiResult<Json<Value>> {
     state.handle.stop().await?;
     Ok(done("stopped the program on air"))
 }
 
-pub(super) async fn reload(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+pub(super) async fn reload(State(state): State<AppState>, _body: Bytes) -> ApiResult<Json<Value>> {
     state.handle.reload().await?;
     Ok(done("reloaded the config and playlists"))
 }
@@ -79,7 +81,8 @@ pub(super) async fn emergency(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let Json(req) = body?;
     let id = req.id;
-    let tz = state.handle.station().tz();
+    let station = state.handle.station();
+    let (tz, now) = (station.tz(), station.clock.now());
     state.blocking(move |st| st.segment(id).map(|_| ())).await?;
     let repeat = match (req.every.as_deref(), req.until.as_deref()) {
         (None, None) => None,
@@ -101,7 +104,7 @@ pub(super) async fn emergency(
         }
     };
     if let Some(r) = &repeat
-        && r.until <= Utc::now()
+        && r.until <= now
     {
         return Err(ApiError::bad_request(
             "`until` is in the past",

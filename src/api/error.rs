@@ -85,6 +85,20 @@ fn service_status(e: &anyhow::Error, text: &str) -> StatusCode {
 impl From<ControlError> for ApiError {
     fn from(e: ControlError) -> Self {
         match e {
+            ControlError::Refused(msg) if msg.starts_with("there is no segment") => {
+                let mut e = ApiError::from_text(StatusCode::NOT_FOUND, &msg);
+                e.hint.get_or_insert_with(|| {
+                    "GET /api/v1/segments (`loaxa segment list`) shows the ids".into()
+                });
+                e
+            }
+            ControlError::Refused(msg) if msg.starts_with("nothing is on air") => {
+                let mut e = ApiError::from_text(StatusCode::CONFLICT, &msg);
+                e.hint.get_or_insert_with(|| {
+                    "`loaxa now` shows what is on air and when the next program starts".into()
+                });
+                e
+            }
             ControlError::Refused(msg) => ApiError::from_text(StatusCode::CONFLICT, &msg),
             ControlError::Gone => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -148,7 +162,19 @@ impl IntoResponse for ApiError {
             error: self.error,
             hint: self.hint,
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        // These answers may leave the request body unread: the connection is not reusable,
+        // say so, so a client does not send its next request into a closing socket.
+        if matches!(
+            self.status,
+            StatusCode::UNAUTHORIZED | StatusCode::PAYLOAD_TOO_LARGE
+        ) {
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        response
     }
 }
 

@@ -37,6 +37,7 @@ pub struct AddResult {
 
 /// `POST /queue`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct QueueRequest {
     pub ids: Vec<SegmentId>,
     #[serde(default)]
@@ -47,6 +48,7 @@ pub struct QueueRequest {
 
 /// `POST /play`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PlayRequest {
     pub ids: Vec<SegmentId>,
     #[serde(default)]
@@ -57,6 +59,7 @@ pub struct PlayRequest {
 
 /// `POST /emergency`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EmergencyRequest {
     pub id: SegmentId,
     /// A duration such as `2h`.
@@ -69,6 +72,7 @@ pub struct EmergencyRequest {
 
 /// `POST /segments/{id}/approve`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ApproveRequest {
     pub by: String,
 }

@@ -13,6 +13,7 @@ use crate::model::{Approval, Priority, Segment, SegmentId};
 
 /// Fields to change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SegmentPatch {
     pub title: Option<String>,
     pub topic: Option<String>,
