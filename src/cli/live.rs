@@ -95,9 +95,15 @@ pub fn now(client: &Client, config: &Config, args: &NowArgs) -> Result<i32> {
     if let Some(list) = status.get("emergencies").and_then(Value::as_array)
         && !list.is_empty()
     {
-        outln!("emergency repeats: {}", list.len());
+        outln!("emergency repeats:");
         for e in list {
-            outln!("    {e}");
+            outln!(
+                "    segment {} every {}, next {}, until {}",
+                e["segment"],
+                super::fmt::duration(e["every_s"].as_u64().unwrap_or(0) * 1000),
+                time(&e["next_at"]),
+                time(&e["until"])
+            );
         }
     }
     Ok(0)
