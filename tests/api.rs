@@ -17,19 +17,22 @@ use std::time::{Duration, Instant};
 use live::{PROGRAMS, assert_error, read, start, station, wait_now, wav_bytes};
 use serde_json::{Value, json};
 use station::TestStation;
+use unicode_normalization::UnicodeNormalization;
 
 #[test]
 fn an_uploaded_segment_can_be_listed_queued_and_removed_only_when_forced() {
     let live = start(station());
     let bytes = wav_bytes(&live.t, "a.wav", 1.0);
     let title = "Bản tin Chuyển đổi số số 12";
+    // File names often arrive in NFD (macOS, some phones); they are kept as NFC text.
+    let nfd: String = "Bản tin số 12.wav".nfd().collect();
     let (status, added) = live.upload(
         &[
             ("title", title),
             ("topic", "cds"),
             ("unit", "Phòng Văn hóa – Xã hội"),
         ],
-        "Bản tin số 12.wav",
+        &nfd,
         &bytes,
     );
     assert_eq!(status, 201, "{added}");
@@ -306,8 +309,35 @@ fn the_cli_works_through_the_api_while_the_daemon_runs() {
     );
     let skip = loaxa(&t.config_path(), &["skip"]);
     assert_eq!(skip.status.code(), Some(1), "nothing on air to skip");
+    assert!(
+        text(&skip.stderr).contains("nothing is on air"),
+        "{}",
+        text(&skip.stderr)
+    );
 
+    // SIGHUP with a broken config: refused, the daemon carries on with the old one.
     let pid = daemon.id().to_string();
+    let good = std::fs::read_to_string(t.config_path()).expect("config");
+    std::fs::write(t.config_path(), good.replace("30 5 * * *", "99 5 * * *")).expect("write");
+    let hup = Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .expect("kill");
+    assert!(hup.success());
+    let reload = loaxa(&t.config_path(), &["reload"]);
+    assert_eq!(
+        reload.status.code(),
+        Some(1),
+        "the CLI reads the broken config too"
+    );
+    std::fs::write(t.config_path(), &good).expect("restore");
+    let reload = loaxa(&t.config_path(), &["reload"]);
+    assert!(reload.status.success(), "{}", text(&reload.stderr));
+    assert!(
+        daemon.try_wait().expect("poll").is_none(),
+        "SIGHUP did not stop the daemon"
+    );
+
     let killed = Command::new("kill")
         .args(["-INT", &pid])
         .status()
