@@ -20,7 +20,7 @@ use tokio::io::AsyncWriteExt;
 use super::wire::{AddResult, ErrorBody};
 use super::{ApiError, ApiResult, AppState};
 use crate::library;
-use crate::service::{AddOutcome, SegmentMeta};
+use crate::service::{AddOutcome, SegmentMeta, Station};
 
 /// A file received, deleted when dropped.
 struct TempUpload {
@@ -69,7 +69,24 @@ pub(super) async fn upload(
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(|e| ApiError::internal(&format!("creating {}", dir.display()), e))?;
-    let limit = state.api.max_upload;
+    let (files, fields) = receive(&mut multipart, &dir, state.api.max_upload).await?;
+    if files.is_empty() {
+        return Err(ApiError::bad_request(
+            "the upload has no `file` part",
+            "attach the audio as a form part named `file`",
+        ));
+    }
+    let meta = meta(&fields)?;
+    let results = state.blocking(move |st| add_all(st, files, &meta)).await?;
+    answer(results)
+}
+
+/// Streams every `file` part to its temp file and collects the text fields.
+async fn receive(
+    multipart: &mut Multipart,
+    dir: &Path,
+    limit: u64,
+) -> ApiResult<(Vec<TempUpload>, Fields)> {
     let mut files = Vec::new();
     let mut fields = Fields::default();
     let mut received = 0u64;
@@ -79,7 +96,7 @@ pub(super) async fn upload(
             "file" => {
                 let client_name = library::clean_text(field.file_name().unwrap_or("upload"));
                 let temp = TempUpload {
-                    path: temp_path(&dir, &client_name),
+                    path: temp_path(dir, &client_name),
                     name: client_name,
                 };
                 // On failure `temp` is dropped here, which removes the partial file.
@@ -107,45 +124,36 @@ pub(super) async fn upload(
             }
         }
     }
-    if files.is_empty() {
-        return Err(ApiError::bad_request(
-            "the upload has no `file` part",
-            "attach the audio as a form part named `file`",
+    Ok((files, fields))
+}
+
+/// Checks and stores each file (blocking: probe, full decode, hash); the temp files go
+/// when `files` is dropped at the end.
+fn add_all(st: &Station, files: Vec<TempUpload>, meta: &SegmentMeta) -> anyhow::Result<Outcomes> {
+    let mut out = Vec::new();
+    for f in &files {
+        let mut meta = meta.clone();
+        if meta.title.is_none() {
+            let stem = Path::new(&f.name)
+                .file_stem()
+                .map_or_else(|| f.name.clone(), |s| s.to_string_lossy().into_owned());
+            meta.title = Some(stem);
+        }
+        let result = st
+            .add_segments(&[&f.path], &meta)?
+            .pop()
+            .unwrap_or_else(|| Err(anyhow::anyhow!("the upload of {} gave no result", f.name)));
+        out.push((
+            f.name.clone(),
+            f.path.clone(),
+            result.map(|o| keep_name(st, o, &f.name)),
         ));
     }
-    let meta = meta(&fields)?;
-    let results = state
-        .blocking(move |st| {
-            let mut out = Vec::new();
-            for f in &files {
-                let mut meta = meta.clone();
-                if meta.title.is_none() {
-                    let stem = Path::new(&f.name)
-                        .file_stem()
-                        .map_or_else(|| f.name.clone(), |s| s.to_string_lossy().into_owned());
-                    meta.title = Some(stem);
-                }
-                let result = st
-                    .add_segments(&[&f.path], &meta)?
-                    .pop()
-                    .unwrap_or_else(|| {
-                        Err(anyhow::anyhow!("the upload of {} gave no result", f.name))
-                    });
-                out.push((
-                    f.name.clone(),
-                    f.path.clone(),
-                    result.map(|o| keep_name(st, o, &f.name)),
-                ));
-            }
-            drop(files);
-            Ok(out)
-        })
-        .await?;
-    answer(results)
+    Ok(out)
 }
 
 /// Records the client's name as the segment's original name (the temp name means nothing).
-fn keep_name(st: &crate::service::Station, outcome: AddOutcome, name: &str) -> AddOutcome {
+fn keep_name(st: &Station, outcome: AddOutcome, name: &str) -> AddOutcome {
     match outcome {
         AddOutcome::Added(mut seg) => {
             seg.original_name = name.to_string();
