@@ -275,6 +275,16 @@ fn the_cli_works_through_the_api_while_the_daemon_runs() {
         "{}",
         text(&add.stdout)
     );
+    let missing = loaxa(
+        &t.config_path(),
+        &["segment", "add", "khong-co.mp3", "--topic", "cds"],
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        text(&missing.stderr).contains("does not exist"),
+        "{}",
+        text(&missing.stderr)
+    );
     let queued = loaxa(&t.config_path(), &["queue", "add", "1"]);
     assert!(queued.status.success(), "{}", text(&queued.stderr));
     let list = loaxa(&t.config_path(), &["segment", "list"]);

@@ -167,8 +167,16 @@ impl Client {
             "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{quoted}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
         ));
         let tail = format!("\r\n--{boundary}--\r\n");
+        // Same words as a local import for a missing or unreadable file.
         let audio = std::fs::File::open(file)
-            .with_context(|| format!("opening {} to upload it", file.display()))?;
+            .and_then(|f| {
+                if f.metadata()?.is_dir() {
+                    Err(std::io::Error::from(std::io::ErrorKind::IsADirectory))
+                } else {
+                    Ok(f)
+                }
+            })
+            .map_err(|e| crate::library::ImportError::reading(file, e))?;
         let size = audio.metadata().map(|m| m.len()).unwrap_or(0);
         let length = head.len() as u64 + size + tail.len() as u64;
         let mut body = std::io::Cursor::new(head.into_bytes())
