@@ -4,8 +4,10 @@
 //! `schedule` turns cron rules into fire times; the `daemon` sleeps until the next fire, builds
 //! the program (intro, queued items, playlist items, outro) and hands it to the `player`,
 //! whose events the `asrun` recorder turns into durable records in the `store`. Every operator
-//! action goes through `service`, which the CLI (and later the HTTP API) calls.
+//! action goes through `service`. While the daemon runs, `api` serves those actions and the
+//! daemon's live controls over HTTP, and the CLI (`cli`) becomes its client.
 
+pub mod api;
 pub mod asrun;
 pub mod audio;
 pub mod cli;

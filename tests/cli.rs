@@ -203,7 +203,7 @@ fn a_daemon_killed_mid_play_leaves_an_interrupted_record_that_the_next_start_clo
     daemon.kill().expect("SIGKILL");
     daemon.wait().expect("reap");
 
-    // While a daemon holds the database, CLI commands say so; after the kill they work.
+    // The killed daemon's daemon.json is stale: commands notice and work on the store.
     let log = loaxa(&t.config_path(), &["log", "--json"]);
     assert!(log.status.success(), "{}", text(&log.stderr));
     let first: serde_json::Value =
@@ -219,13 +219,9 @@ fn a_daemon_killed_mid_play_leaves_an_interrupted_record_that_the_next_start_clo
         "the restart reports the interrupted play:\n{}",
         said.join("\n")
     );
+    // While the daemon holds the database, commands go through its API.
     let busy = loaxa(&t.config_path(), &["segment", "list"]);
-    assert_eq!(busy.status.code(), Some(1));
-    assert!(
-        text(&busy.stderr).contains("daemon"),
-        "{}",
-        text(&busy.stderr)
-    );
+    assert!(busy.status.success(), "{}", text(&busy.stderr));
     daemon.kill().expect("SIGKILL");
     daemon.wait().expect("reap");
 

@@ -3,8 +3,8 @@
 use anyhow::Result;
 use chrono::NaiveDate;
 
+use super::backend::Backend;
 use super::fmt;
-use crate::service::Station;
 
 #[derive(Debug, clap::Args)]
 pub struct LogArgs {
@@ -19,13 +19,8 @@ pub struct LogArgs {
     json: bool,
 }
 
-pub fn log(station: &Station, args: LogArgs) -> Result<i32> {
-    let from = args.from.map(|d| station.start_of_day(d));
-    let to = args
-        .to
-        .and_then(|d| d.succ_opt())
-        .map(|d| station.start_of_day(d));
-    let records = station.store.records(from, to)?;
+pub fn log(station: &Backend, args: LogArgs) -> Result<i32> {
+    let records = station.log(args.from, args.to)?;
     if args.json {
         return fmt::json_lines(&records).map(|()| 0);
     }

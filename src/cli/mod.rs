@@ -10,8 +10,11 @@ macro_rules! outln {
     }};
 }
 
+mod backend;
 mod check;
+mod client;
 mod fmt;
+mod live;
 mod log;
 mod queue;
 mod run;
@@ -23,9 +26,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-use crate::clock::{SharedClock, SystemClock};
 use crate::config::{self, Config};
-use crate::service::Station;
 
 /// loaxa — đài truyền thanh xã: plays the station's programs on schedule and logs every broadcast.
 #[derive(Debug, Parser)]
@@ -34,6 +35,9 @@ pub struct Cli {
     /// Station config file [default: $LOAXA_CONFIG, else config/loaxa.toml, else /etc/loaxa/loaxa.toml]
     #[arg(short, long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Access token of the daemon's API, when [api] token_sha256 is set [default: $LOAXA_TOKEN]
+    #[arg(long, global = true, value_name = "TOKEN")]
+    pub token: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -54,6 +58,18 @@ pub enum Command {
     Schedule(schedule::ScheduleArgs),
     /// The broadcast log (nhật ký phát sóng)
     Log(log::LogArgs),
+    /// What is on air now and what comes next (needs the daemon)
+    Now(live::NowArgs),
+    /// End the item on air; the program goes on with the next one (needs the daemon)
+    Skip,
+    /// End the program on air (needs the daemon)
+    Stop,
+    /// Play segments outside the schedule: after the program on air, or --now (needs the daemon)
+    Play(live::PlayArgs),
+    /// Emergency broadcast (phát khẩn cấp): air at once, optionally repeat (needs the daemon)
+    Emergency(live::EmergencyArgs),
+    /// Re-read the config and playlists; a broken config keeps the old one (needs the daemon)
+    Reload,
 }
 
 impl Cli {
@@ -68,15 +84,38 @@ impl Cli {
 }
 
 /// Runs a parsed command line. Returns the process exit code.
+///
+/// While the daemon runs, commands go through its API (it holds the database); otherwise
+/// they work on the store directly.
 pub fn dispatch(cli: Cli) -> Result<i32> {
     let path = config_path(cli.config.as_deref());
+    let token = cli.token.or_else(|| std::env::var("LOAXA_TOKEN").ok());
+    if let Some(t) = &token
+        && !t.bytes().all(|b| b.is_ascii_graphic())
+    {
+        anyhow::bail!(
+            "the access token has spaces or non-ASCII letters, which HTTP cannot carry\n  hint: choose a token of plain letters, digits and -_. and update [api] token_sha256"
+        );
+    }
     match cli.command {
         Command::Run(args) => run::run(&path, args),
         Command::Check => check::check(&path),
-        Command::Segment(cmd) => segment::segment(&open(&path)?, cmd),
-        Command::Queue(cmd) => queue::queue(&open(&path)?, cmd),
-        Command::Schedule(args) => schedule::schedule(&open(&path)?, args),
-        Command::Log(args) => log::log(&open(&path)?, args),
+        Command::Segment(cmd) => segment::segment(&backend(&path, token)?, cmd),
+        Command::Queue(cmd) => queue::queue(&backend(&path, token)?, cmd),
+        Command::Schedule(args) => schedule::schedule(&backend(&path, token)?, args),
+        Command::Log(args) => log::log(&backend(&path, token)?, args),
+        live_command => {
+            let config = load_config(&path)?;
+            let client = live::daemon(&config, token)?;
+            match live_command {
+                Command::Now(args) => live::now(&client, &config, &args),
+                Command::Skip => live::skip(&client),
+                Command::Stop => live::stop(&client),
+                Command::Play(args) => live::play(&client, args),
+                Command::Emergency(args) => live::emergency(&client, args),
+                _ => live::reload(&client),
+            }
+        }
     }
 }
 
@@ -99,7 +138,6 @@ fn load_config(path: &std::path::Path) -> Result<Config> {
     Ok(config::load(path)?)
 }
 
-fn open(path: &std::path::Path) -> Result<Station> {
-    let clock: SharedClock = std::sync::Arc::new(SystemClock);
-    Station::open(load_config(path)?, clock)
+fn backend(path: &std::path::Path, token: Option<String>) -> Result<backend::Backend> {
+    backend::Backend::open(load_config(path)?, token)
 }

@@ -3,9 +3,9 @@
 use anyhow::Result;
 use clap::Subcommand;
 
+use super::backend::Backend;
 use super::fmt;
 use crate::model::{Priority, SegmentId};
-use crate::service::Station;
 
 #[derive(Debug, Subcommand)]
 pub enum QueueCmd {
@@ -29,7 +29,7 @@ pub enum QueueCmd {
     Rm { number: u64 },
 }
 
-pub fn queue(station: &Station, cmd: QueueCmd) -> Result<i32> {
+pub fn queue(station: &Backend, cmd: QueueCmd) -> Result<i32> {
     match cmd {
         QueueCmd::Add {
             ids,

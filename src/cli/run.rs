@@ -1,11 +1,14 @@
-//! `loaxa run`: the daemon in the foreground, stopped by Ctrl-C or SIGTERM.
+//! `loaxa run`: the daemon in the foreground with its control API, stopped by Ctrl-C or
+//! SIGTERM; SIGHUP reloads the config and playlists (a broken config keeps the old one).
 
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Result;
 
+use crate::api;
 use crate::clock::{SharedClock, SystemClock};
+use crate::daemon::control::DaemonHandle;
 use crate::daemon::{self, Shutdown};
 use crate::model::OutputSpec;
 use crate::service::Station;
@@ -19,6 +22,7 @@ pub struct RunArgs {
 
 pub fn run(config_path: &Path, args: RunArgs) -> Result<i32> {
     let config = super::load_config(config_path)?;
+    let api_config = config.api.clone();
     let clock: SharedClock = Arc::new(SystemClock);
     let station = Station::open(config, clock)?;
     tracing::info!(
@@ -33,18 +37,43 @@ pub fn run(config_path: &Path, args: RunArgs) -> Result<i32> {
         .build()?;
     let forced = runtime.block_on(async move {
         let (tx, shutdown) = Shutdown::new();
-        let daemon = daemon::run(station, args.output, shutdown);
+        // Bind before starting, so a taken port stops us before anything airs.
+        let listener = api::bind(&api_config).await?;
+        let (handle, daemon) = daemon::start(station, args.output, shutdown.clone())?;
+        let server = tokio::spawn(api::serve_on(
+            listener,
+            handle.clone(),
+            api_config,
+            shutdown,
+        ));
+        tokio::spawn(reload_on_hangup(handle));
         tokio::pin!(daemon);
-        tokio::select! {
-            result = &mut daemon => return result.map(|()| false),
-            () = wait_for_signal() => {}
+        let result = tokio::select! {
+            result = &mut daemon => Some(result),
+            () = wait_for_signal() => None,
+        };
+        let forced = match result {
+            Some(result) => {
+                let _ = tx.send(true);
+                result.map(|()| false)
+            }
+            None => {
+                tracing::info!("stop requested; finishing cleanly (press Ctrl-C again to force)");
+                let _ = tx.send(true);
+                tokio::select! {
+                    result = &mut daemon => result.map(|()| false),
+                    () = wait_for_signal() => Ok(true),
+                }
+            }
+        };
+        if !matches!(forced, Ok(true)) {
+            match server.await {
+                Ok(Err(e)) => tracing::warn!(error = format!("{e:#}"), "control API"),
+                Err(e) => tracing::warn!(error = %e, "control API task"),
+                Ok(Ok(())) => {}
+            }
         }
-        tracing::info!("stop requested; finishing cleanly (press Ctrl-C again to force)");
-        let _ = tx.send(true);
-        tokio::select! {
-            result = &mut daemon => result.map(|()| false),
-            () = wait_for_signal() => Ok(true),
-        }
+        forced
     })?;
     if forced {
         tracing::warn!("second stop request: exited without finishing");
@@ -52,6 +81,21 @@ pub fn run(config_path: &Path, args: RunArgs) -> Result<i32> {
     }
     tracing::info!("loaxa stopped");
     Ok(0)
+}
+
+/// SIGHUP: re-read the config and playlists, as `loaxa reload` does.
+async fn reload_on_hangup(handle: DaemonHandle) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP; use `loaxa reload` instead");
+        return;
+    };
+    while hup.recv().await.is_some() {
+        match handle.reload().await {
+            Ok(()) => tracing::info!("SIGHUP: config and playlists reloaded"),
+            Err(e) => tracing::warn!(error = %e, "SIGHUP: reload refused; the old config stays"),
+        }
+    }
 }
 
 async fn wait_for_signal() {

@@ -2,8 +2,8 @@
 
 use anyhow::Result;
 
+use super::backend::Backend;
 use super::fmt;
-use crate::service::Station;
 
 #[derive(Debug, clap::Args)]
 pub struct ScheduleArgs {
@@ -15,7 +15,7 @@ pub struct ScheduleArgs {
     json: bool,
 }
 
-pub fn schedule(station: &Station, args: ScheduleArgs) -> Result<i32> {
+pub fn schedule(station: &Backend, args: ScheduleArgs) -> Result<i32> {
     let programs = station.timetable(args.days)?;
     if args.json {
         return fmt::json_lines(&programs).map(|()| 0);

@@ -6,9 +6,10 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use clap::Subcommand;
 
+use super::backend::Backend;
 use super::fmt;
 use crate::model::{Priority, SegmentId};
-use crate::service::{AddOutcome, SegmentMeta, Station};
+use crate::service::{AddOutcome, SegmentMeta};
 
 #[derive(Debug, Subcommand)]
 pub enum SegmentCmd {
@@ -49,6 +50,13 @@ pub enum SegmentCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Record that the commune leadership approved a segment (đã duyệt)
+    Approve {
+        id: SegmentId,
+        /// Who approved it
+        #[arg(long, value_name = "NAME")]
+        by: String,
+    },
     /// Remove a segment (refused while it is queued or in a playlist, unless --force)
     Rm {
         id: SegmentId,
@@ -57,7 +65,7 @@ pub enum SegmentCmd {
     },
 }
 
-pub fn segment(station: &Station, cmd: SegmentCmd) -> Result<i32> {
+pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
     match cmd {
         SegmentCmd::Add {
             files,
@@ -128,7 +136,7 @@ pub fn segment(station: &Station, cmd: SegmentCmd) -> Result<i32> {
                 return Ok(0);
             }
             let topic_label = station
-                .config
+                .config()
                 .topics
                 .get(&s.topic)
                 .cloned()
@@ -161,6 +169,11 @@ pub fn segment(station: &Station, cmd: SegmentCmd) -> Result<i32> {
             );
             outln!("imported as: {}", s.original_name);
             outln!("added:       {}", fmt::time(&station.local(s.added_at)));
+            Ok(0)
+        }
+        SegmentCmd::Approve { id, by } => {
+            let seg = station.approve_segment(id, &by)?;
+            outln!("segment {} «{}» approved by {by}", seg.id, seg.title);
             Ok(0)
         }
         SegmentCmd::Rm { id, force } => {

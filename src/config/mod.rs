@@ -9,6 +9,7 @@
 //! Relative paths are resolved against the config file's folder. The defaults assume the
 //! station folder layout `STATION/config/loaxa.toml`, `STATION/playlists/`, `STATION/data/`.
 
+mod api;
 mod diagnostic;
 mod duration;
 mod files;
@@ -19,6 +20,7 @@ mod validate;
 pub(crate) mod walk;
 
 use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -27,6 +29,7 @@ use chrono_tz::Tz;
 use crate::model::OutputSpec;
 use crate::schedule::CronRule;
 
+pub use api::parse_sha256;
 pub use diagnostic::{ConfigError, Diagnostic};
 pub(crate) use diagnostic::{Source, closest};
 pub use duration::parse_duration;
@@ -46,6 +49,11 @@ pub const DEFAULT_PLAYLISTS_DIR: &str = "../playlists";
 /// Default `[output] fade_ms`: the fade applied when a program is cut.
 pub const DEFAULT_FADE: Duration = Duration::from_millis(200);
 
+/// Default `[api] listen`: this machine only.
+pub const DEFAULT_API_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8757);
+/// Default `[api] max_upload_mb`.
+pub const DEFAULT_MAX_UPLOAD_MB: u64 = 200;
+
 /// A validated station config.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -56,6 +64,27 @@ pub struct Config {
     /// Topic slug -> display name; always contains [`STATION_TOPIC`].
     pub topics: BTreeMap<String, String>,
     pub programs: Vec<Program>,
+    pub api: ApiConfig,
+}
+
+/// `[api]`: the control API the CLI (and other tools) use while the daemon runs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiConfig {
+    pub listen: SocketAddr,
+    /// sha256 of the access token; `None`: no token (allowed on loopback only).
+    pub token_sha256: Option<[u8; 32]>,
+    /// Largest accepted upload, in bytes.
+    pub max_upload: u64,
+}
+
+impl std::fmt::Debug for ApiConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiConfig")
+            .field("listen", &self.listen)
+            .field("token", &self.token_sha256.map(|_| "(sha256 set)"))
+            .field("max_upload", &self.max_upload)
+            .finish()
+    }
 }
 
 /// `[station]`.

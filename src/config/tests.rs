@@ -298,3 +298,57 @@ fn normalize_removes_dot_dot_without_touching_the_disk() {
     assert_eq!(normalize(Path::new("/a/./b/../../c")), Path::new("/c"));
     assert_eq!(normalize(Path::new("../x")), Path::new("../x"));
 }
+
+#[test]
+fn api_section_defaults_to_loopback_without_token() {
+    let c = parse(GOOD, Path::new("/st/config/loaxa.toml")).expect("valid");
+    assert_eq!(c.api.listen, DEFAULT_API_LISTEN);
+    assert_eq!(c.api.token_sha256, None);
+    assert_eq!(c.api.max_upload, 200 * 1024 * 1024);
+}
+
+#[test]
+fn api_section_reads_address_hash_and_upload_limit() {
+    // sha256("bí mật") is not needed here: any 64 hex digits are a hash.
+    let text = format!(
+        "{GOOD}\n[api]\nlisten = \"0.0.0.0:9000\"\ntoken_sha256 = \"{}\"\nmax_upload_mb = 50\n",
+        "AB".repeat(32)
+    );
+    let c = parse(&text, Path::new("/st/config/loaxa.toml")).expect("valid");
+    assert_eq!(c.api.listen.to_string(), "0.0.0.0:9000");
+    assert_eq!(c.api.token_sha256, Some([0xab; 32]));
+    assert_eq!(c.api.max_upload, 50 * 1024 * 1024);
+    assert!(
+        !format!("{:?}", c.api).contains("ab"),
+        "the hash is not logged"
+    );
+}
+
+#[test]
+fn api_bad_address_and_bad_hash_are_reported_at_their_place() {
+    let base_lines = GOOD.lines().count();
+    let text = format!("{GOOD}[api]\nlisten = \"localhost\"\ntoken_sha256 = \"secret\"\n");
+    let found = positions(&text);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!((found[0].0, found[0].1), (base_lines + 2, 10));
+    assert!(found[0].2.contains("not an address"), "{}", found[0].2);
+    assert_eq!((found[1].0, found[1].1), (base_lines + 3, 16));
+    assert!(found[1].2.contains("64 hex digits"), "{}", found[1].2);
+}
+
+#[test]
+fn api_beyond_loopback_without_token_is_refused_with_the_hash_command() {
+    let base_lines = GOOD.lines().count();
+    let text = format!("{GOOD}[api]\nlisten = \"0.0.0.0:8757\"\n");
+    let (line, col, message, hint) = one(&text);
+    assert_eq!((line, col), (base_lines + 2, 10));
+    assert!(message.contains("without a token"), "{message}");
+    assert!(hint.unwrap_or_default().contains("sha256sum"));
+}
+
+#[test]
+fn api_upload_limit_must_be_sane() {
+    let text = format!("{GOOD}[api]\nmax_upload_mb = 0\n");
+    let (_, _, message, _) = one(&text);
+    assert!(message.contains("max_upload_mb"), "{message}");
+}

@@ -17,7 +17,7 @@ use super::{
 };
 use crate::model::OutputSpec;
 
-const TOP_KEYS: &[&str] = &["station", "output", "topics", "program"];
+const TOP_KEYS: &[&str] = &["station", "output", "topics", "program", "api"];
 const STATION_KEYS: &[&str] = &[
     "name",
     "timezone",
@@ -59,12 +59,17 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         }),
     };
     let programs = super::program::programs(src, &top, &base);
+    let api = match top.table(src, "api", "[api]") {
+        Some(t) => super::api::api(src, &t),
+        None => Some(super::api::default_api()),
+    };
     Some(Config {
         path,
         station: station?,
         output: output?,
         topics,
         programs: programs?,
+        api: api?,
     })
 }
 

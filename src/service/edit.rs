@@ -2,24 +2,29 @@
 
 use anyhow::{Result, bail};
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::Station;
 use crate::library;
 use crate::model::{Approval, Priority, Segment, SegmentId};
 
-/// The fields an operator may change; `None` leaves a field as it is. For the dates and the
-/// unit, `Some(None)` clears them.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// The fields an operator may change; an absent field stays as it is. For the dates and the
+/// unit, an explicit `null` (`Some(None)`) clears them. A misspelt field is an error, not
+/// silently ignored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SegmentPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
-    #[serde(default, deserialize_with = "some")]
+    #[serde(default, deserialize_with = "some", skip_serializing_if = "Option::is_none")]
     pub unit: Option<Option<String>>,
-    #[serde(default, deserialize_with = "some")]
+    #[serde(default, deserialize_with = "some", skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "some")]
+    #[serde(default, deserialize_with = "some", skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<Option<NaiveDate>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
 }
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use anyhow::Result;
 use chrono::{DateTime, FixedOffset};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Catalog, Station, catalog::Import};
 use crate::model::{Outcome, Role};
@@ -17,7 +17,7 @@ use crate::schedule;
 /// Something the operator should look at before the program airs.
 pub type Warning = String;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlannedEntry {
     pub title: String,
     pub role: Role,
@@ -25,7 +25,7 @@ pub struct PlannedEntry {
     pub duration_ms: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScheduledProgram {
     pub at: DateTime<FixedOffset>,
     pub program: String,

@@ -31,7 +31,7 @@ pub struct TestStation {
 impl TestStation {
     /// `programs`: `[[program]]` tables; `playlists`: (file name, contents).
     pub fn new(programs: &str, playlists: &[(&str, &str)], start: DateTime<FixedOffset>) -> Self {
-        Self::with_station_keys(programs, playlists, start, "")
+        Self::with_keys(programs, playlists, start, "", "")
     }
 
     /// Like [`Self::new`], with extra `[station]` keys (e.g. `require_approval = true`).
@@ -40,6 +40,26 @@ impl TestStation {
         playlists: &[(&str, &str)],
         start: DateTime<FixedOffset>,
         station_keys: &str,
+    ) -> Self {
+        Self::with_keys(programs, playlists, start, station_keys, "")
+    }
+
+    /// [`TestStation::new`] with more `[api]` lines (`token_sha256 = ...`, `max_upload_mb = 1`).
+    pub fn with_api(
+        programs: &str,
+        playlists: &[(&str, &str)],
+        start: DateTime<FixedOffset>,
+        api: &str,
+    ) -> Self {
+        Self::with_keys(programs, playlists, start, "", api)
+    }
+
+    fn with_keys(
+        programs: &str,
+        playlists: &[(&str, &str)],
+        start: DateTime<FixedOffset>,
+        station_keys: &str,
+        api: &str,
     ) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         for sub in ["config", "playlists", "media"] {
@@ -55,6 +75,10 @@ playlists_dir = "../playlists"
 
 [output]
 device = "null"
+
+[api]
+listen = "127.0.0.1:0"            # a free port: tests run side by side
+{api}
 
 [topics]
 cds = "Chuyển đổi số"

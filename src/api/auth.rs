@@ -1,0 +1,65 @@
+//! The access check: with `[api] token_sha256` set, every request must carry
+//! `Authorization: Bearer TOKEN` whose sha256 matches. Compared in constant time, so the
+//! answer's timing says nothing about how much of a guess was right.
+
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use super::{ApiError, AppState};
+
+pub(super) async fn require_token(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(expected) = state.api.token_sha256 else {
+        return next.run(req).await;
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match given {
+        Some(token) if matches(token.trim(), &expected) => next.run(req).await,
+        Some(_) => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "the access token is wrong",
+            Some("use the token whose sha256 is [api] token_sha256 in the station config (LOAXA_TOKEN or --token)"),
+        )
+        .into_response(),
+        None => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "this station's API needs an access token",
+            Some("send Authorization: Bearer TOKEN (the CLI reads LOAXA_TOKEN or --token)"),
+        )
+        .into_response(),
+    }
+}
+
+/// sha256(token) == expected, in constant time.
+pub(crate) fn matches(token: &str, expected: &[u8; 32]) -> bool {
+    let digest = Sha256::digest(token.as_bytes());
+    digest
+        .iter()
+        .zip(expected)
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+        == 0
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn token_matches_its_hash_only() {
+        // printf %s 'bí mật' | sha256sum
+        let hash = sha2::Sha256::digest("bí mật".as_bytes());
+        let expected: [u8; 32] = hash.into();
+        assert!(super::matches("bí mật", &expected));
+        assert!(!super::matches("bi mat", &expected));
+        assert!(!super::matches("", &expected));
+    }
+    use sha2::Digest as _;
+}

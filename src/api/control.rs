@@ -1,0 +1,153 @@
+//! Live control: what is on air, skip, stop, play now, emergency broadcasts, reload.
+//! These talk to the running daemon through its handle; a refusal (nothing on air to skip)
+//! is a 409 with the daemon's reason. Commands without fields read (and ignore) any body,
+//! so the connection stays usable.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde_json::{Value, json};
+
+use super::wire::{EmergencyRequest, Health, PlayRequest};
+use super::{ApiError, ApiResult, AppState};
+use crate::daemon::control::{Repeat, Status};
+use crate::model::Priority;
+
+pub(super) async fn health(State(state): State<AppState>) -> Json<Health> {
+    Json(Health {
+        ok: true,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        station: state.handle.station().config.station.name.clone(),
+    })
+}
+
+pub(super) async fn now(State(state): State<AppState>) -> Json<Status> {
+    Json(state.handle.status())
+}
+
+fn done(what: &str) -> Json<Value> {
+    Json(json!({ "ok": true, "done": what }))
+}
+
+pub(super) async fn skip(State(state): State<AppState>, _body: Bytes) -> ApiResult<Json<Value>> {
+    state.handle.skip().await?;
+    Ok(done("skipped the item on air"))
+}
+
+pub(super) async fn stop(State(state): State<AppState>, _body: Bytes) -> ApiResult<Json<Value>> {
+    state.handle.stop().await?;
+    Ok(done("stopped the program on air"))
+}
+
+pub(super) async fn reload(State(state): State<AppState>, _body: Bytes) -> ApiResult<Json<Value>> {
+    state.handle.reload().await?;
+    Ok(done("reloaded the config and playlists"))
+}
+
+pub(super) async fn play(
+    State(state): State<AppState>,
+    body: Result<Json<PlayRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Json(req) = body?;
+    if req.ids.is_empty() {
+        return Err(ApiError::bad_request(
+            "no segment to play",
+            "send {\"ids\": [12]} with the ids from GET /api/v1/segments",
+        ));
+    }
+    let ids = req.ids.clone();
+    state
+        .blocking(move |st| ids.iter().try_for_each(|&id| st.segment(id).map(|_| ())))
+        .await?;
+    let priority = req.priority.unwrap_or(Priority::Normal);
+    state.handle.play(req.ids, req.now, priority).await?;
+    let when = if req.now {
+        "now"
+    } else {
+        "after the current program"
+    };
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "ok": true, "done": format!("playing {when}") })),
+    ))
+}
+
+pub(super) async fn emergency(
+    State(state): State<AppState>,
+    body: Result<Json<EmergencyRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Json(req) = body?;
+    let id = req.id;
+    let station = state.handle.station();
+    let (tz, now) = (station.tz(), station.clock.now());
+    state.blocking(move |st| st.segment(id).map(|_| ())).await?;
+    let repeat = match (req.every.as_deref(), req.until.as_deref()) {
+        (None, None) => None,
+        (Some(every), Some(until)) => Some(Repeat {
+            every: parse_every(every)?,
+            until: parse_until(until, tz)?,
+        }),
+        (Some(_), None) => {
+            return Err(ApiError::bad_request(
+                "a repeated emergency needs an end (`until`)",
+                "e.g. \"until\": \"2026-10-12 18:00\" (station time) — storm bulletins repeat until the storm has passed",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(ApiError::bad_request(
+                "`until` without `every`: how often should it repeat?",
+                "e.g. \"every\": \"2h\"",
+            ));
+        }
+    };
+    if let Some(r) = &repeat
+        && r.until <= now
+    {
+        return Err(ApiError::bad_request(
+            "`until` is in the past",
+            "give a time after now, station time (YYYY-MM-DD HH:MM)",
+        ));
+    }
+    state.handle.emergency(id, repeat).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "ok": true, "done": "emergency broadcast on air" })),
+    ))
+}
+
+fn parse_every(s: &str) -> ApiResult<std::time::Duration> {
+    let every = crate::config::parse_duration(s).map_err(|e| {
+        ApiError::bad_request(
+            format!("`every` \"{s}\": {e}"),
+            "write a duration such as 2h, 90m or 1h30m",
+        )
+    })?;
+    if every < std::time::Duration::from_secs(60) {
+        return Err(ApiError::bad_request(
+            format!("`every` \"{s}\" is too often"),
+            "repeat at most once a minute; storm bulletins use 2h",
+        ));
+    }
+    Ok(every)
+}
+
+/// RFC 3339, or `YYYY-MM-DD HH:MM` in the station's time zone.
+pub(crate) fn parse_until(s: &str, tz: chrono_tz::Tz) -> ApiResult<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+        .ok()
+        .and_then(|n| n.and_local_timezone(tz).earliest())
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                format!("`until` \"{s}\" is not a date and time"),
+                "write YYYY-MM-DD HH:MM (station time), e.g. 2026-10-12 18:00",
+            )
+        })
+}

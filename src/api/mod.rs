@@ -1,0 +1,213 @@
+//! The control API: JSON over HTTP on the daemon's [`DaemonHandle`] and the service layer,
+//! so the CLI (and any other tool) can operate the station while it is on air.
+//!
+//! One route table, [`ROUTES`], builds the router and is checked against the README's table
+//! by a test. One file per resource; one error type ([`ApiError`]) turns every failure into
+//! `{"error", "hint"}` with the right status. Service calls block (sled, decoding), so they
+//! run on tokio's blocking pool. [`serve`] writes `daemon.json` into the data folder so the
+//! CLI finds the running daemon, and removes it on a clean exit.
+
+mod auth;
+mod control;
+mod error;
+mod log;
+mod playlists;
+mod queue;
+mod schedule;
+mod segments;
+mod upload;
+pub mod wire;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{MethodRouter, delete, get, patch, post};
+use tokio::net::TcpListener;
+
+use crate::config::ApiConfig;
+use crate::daemon::Shutdown;
+use crate::daemon::control::DaemonHandle;
+use crate::service::Station;
+
+pub use error::{ApiError, ApiResult};
+
+/// Every route: (method, path under `/api/v1`). The router is built from this table.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/health"),
+    ("GET", "/now"),
+    ("GET", "/segments"),
+    ("POST", "/segments"),
+    ("GET", "/segments/{id}"),
+    ("PATCH", "/segments/{id}"),
+    ("DELETE", "/segments/{id}"),
+    ("POST", "/segments/{id}/approve"),
+    ("GET", "/queue"),
+    ("POST", "/queue"),
+    ("DELETE", "/queue/{qid}"),
+    ("GET", "/playlists"),
+    ("GET", "/playlists/{name}"),
+    ("GET", "/programs"),
+    ("GET", "/schedule"),
+    ("GET", "/log"),
+    ("POST", "/skip"),
+    ("POST", "/stop"),
+    ("POST", "/play"),
+    ("POST", "/emergency"),
+    ("POST", "/reload"),
+];
+
+/// The prefix of every route.
+pub const PREFIX: &str = "/api/v1";
+
+/// Shared by every handler.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    pub handle: DaemonHandle,
+    pub api: Arc<ApiConfig>,
+}
+
+impl AppState {
+    /// Runs a blocking service call on the station as the daemon runs it now.
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Station) -> Result<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let station = self.handle.station();
+        tokio::task::spawn_blocking(move || f(&station))
+            .await?
+            .map_err(|e| ApiError::service(&e))
+    }
+}
+
+/// The handler of one table entry; `None` when the table names a route nobody implemented.
+fn handler(method: &str, path: &str, upload_limit: usize) -> Option<MethodRouter<AppState>> {
+    Some(match (method, path) {
+        ("GET", "/health") => get(control::health),
+        ("GET", "/now") => get(control::now),
+        ("GET", "/segments") => get(segments::list),
+        // Uploads stream to disk with their own check (see `upload`); other bodies keep
+        // axum's small default limit.
+        ("POST", "/segments") => post(upload::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        ("GET", "/segments/{id}") => get(segments::show),
+        ("PATCH", "/segments/{id}") => patch(segments::update),
+        ("DELETE", "/segments/{id}") => delete(segments::remove),
+        ("POST", "/segments/{id}/approve") => post(segments::approve),
+        ("GET", "/queue") => get(queue::list),
+        ("POST", "/queue") => post(queue::add),
+        ("DELETE", "/queue/{qid}") => delete(queue::remove),
+        ("GET", "/playlists") => get(playlists::list),
+        ("GET", "/playlists/{name}") => get(playlists::show),
+        ("GET", "/programs") => get(schedule::programs),
+        ("GET", "/schedule") => get(schedule::schedule),
+        ("GET", "/log") => get(log::log),
+        ("POST", "/skip") => post(control::skip),
+        ("POST", "/stop") => post(control::stop),
+        ("POST", "/play") => post(control::play),
+        ("POST", "/emergency") => post(control::emergency),
+        ("POST", "/reload") => post(control::reload),
+        _ => return None,
+    })
+}
+
+/// The API's routes over `handle`, with the access check of `config`.
+pub fn router(handle: DaemonHandle, config: &ApiConfig) -> Router {
+    let state = AppState {
+        handle,
+        api: Arc::new(config.clone()),
+    };
+    // The form fields around the file need a little room too.
+    let limit = usize::try_from(config.max_upload.saturating_add(1 << 20)).unwrap_or(usize::MAX);
+    let mut api = Router::new();
+    for &(method, path) in ROUTES {
+        match handler(method, path, limit) {
+            Some(h) => api = api.route(path, h),
+            None => tracing::error!(method, path, "API route without a handler"),
+        }
+    }
+    Router::new()
+        .nest(PREFIX, api)
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ))
+        .with_state(state)
+}
+
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        format!("there is no API route {uri}"),
+        Some("routes start with /api/v1/; the README lists them"),
+    )
+}
+
+/// `daemon.json` in `data_dir`: how the CLI finds the running daemon.
+pub fn daemon_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("daemon.json")
+}
+
+/// Binds `api.listen`; port 0 picks a free port (tests).
+pub async fn bind(api: &ApiConfig) -> Result<TcpListener> {
+    TcpListener::bind(api.listen).await.with_context(|| {
+        format!(
+            "opening the control API on {} (is another loaxa running? change [api] listen)",
+            api.listen
+        )
+    })
+}
+
+/// Serves the API until `shutdown`, announcing it in `data_dir/daemon.json`.
+pub async fn serve(handle: DaemonHandle, api: ApiConfig, shutdown: Shutdown) -> Result<()> {
+    let listener = bind(&api).await?;
+    serve_on(listener, handle, api, shutdown).await
+}
+
+/// [`serve`] on a listener bound already.
+pub async fn serve_on(
+    listener: TcpListener,
+    handle: DaemonHandle,
+    api: ApiConfig,
+    mut shutdown: Shutdown,
+) -> Result<()> {
+    let addr = listener.local_addr().context("reading the API's address")?;
+    let file = daemon_file(&handle.station().config.station.data_dir);
+    let info = wire::DaemonFile {
+        pid: std::process::id(),
+        api: format!("http://{addr}"),
+        started_at: chrono::Utc::now(),
+    };
+    write_atomically(&file, &serde_json::to_vec_pretty(&info)?)
+        .with_context(|| format!("writing {}", file.display()))?;
+    tracing::info!(address = %info.api, "control API listening");
+    let app = router(handle, &api);
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(async move { shutdown.wait().await })
+        .await
+        .context("serving the control API");
+    if let Err(e) = std::fs::remove_file(&file) {
+        tracing::warn!(file = %file.display(), error = %e, "could not remove daemon.json");
+    }
+    result
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_in_the_table_has_a_handler() {
+        for &(method, path) in ROUTES {
+            assert!(handler(method, path, 1).is_some(), "{method} {path}");
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! What goes over the wire: request and answer bodies that are not service-layer types
+//! already. Shared by the server (`api`) and the client (`cli::client`), so both sides agree.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Priority, Segment, SegmentId};
+
+/// Every error answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+/// `GET /health`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Health {
+    pub ok: bool,
+    pub version: String,
+    pub station: String,
+}
+
+/// One uploaded file's fate (`POST /segments`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AddResult {
+    /// The client's file name, as text only (NFC).
+    pub file: String,
+    /// `added` | `already_present` | `failed`
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<Segment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+/// `POST /queue`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueRequest {
+    pub ids: Vec<SegmentId>,
+    #[serde(default)]
+    pub program: Option<String>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+}
+
+/// `POST /play`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlayRequest {
+    pub ids: Vec<SegmentId>,
+    #[serde(default)]
+    pub now: bool,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+}
+
+/// `POST /emergency`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencyRequest {
+    pub id: SegmentId,
+    /// A duration such as `2h`.
+    #[serde(default)]
+    pub every: Option<String>,
+    /// RFC 3339, or `YYYY-MM-DD HH:MM` station time.
+    #[serde(default)]
+    pub until: Option<String>,
+}
+
+/// `POST /segments/{id}/approve`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRequest {
+    pub by: String,
+}
+
+/// `GET /playlists`, `GET /playlists/{name}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlaylistView {
+    pub name: String,
+    pub title: Option<String>,
+    pub order: String,
+    pub path: String,
+    pub entries: Vec<PlaylistEntryView>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlaylistEntryView {
+    pub line: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment_id: Option<SegmentId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// `GET /programs`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProgramView {
+    pub name: String,
+    pub title: Option<String>,
+    pub cron: String,
+    pub playlists: Vec<String>,
+    pub queue: bool,
+    pub enabled: bool,
+    pub max_duration_ms: Option<u64>,
+    /// The next fire times (up to 3), station time.
+    pub next: Vec<DateTime<FixedOffset>>,
+}
+
+/// What `daemon.json` in the data folder says about the running daemon.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DaemonFile {
+    pub pid: u32,
+    /// Base address, e.g. `http://127.0.0.1:8757`.
+    pub api: String,
+    pub started_at: DateTime<Utc>,
+}

@@ -1,0 +1,140 @@
+//! Live control of the running daemon: `now`, `skip`, `stop`, `play`, `emergency`, `reload`.
+//! These need the daemon (they act on what is on air) and say how to start it when it is
+//! not running.
+
+use anyhow::{Result, bail};
+use serde_json::Value;
+
+use super::backend::find_daemon;
+use super::client::Client;
+use crate::api::wire::{EmergencyRequest, PlayRequest};
+use crate::config::Config;
+use crate::model::{Priority, SegmentId};
+
+#[derive(Debug, clap::Args)]
+pub struct NowArgs {
+    /// The status as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlayArgs {
+    #[arg(required = true)]
+    ids: Vec<SegmentId>,
+    /// Cut the program on air and play at once (default: right after it)
+    #[arg(long)]
+    now: bool,
+    /// normal | priority | emergency
+    #[arg(long)]
+    priority: Option<Priority>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EmergencyArgs {
+    id: SegmentId,
+    /// Repeat every DURATION (storm bulletins: 2h), until --until
+    #[arg(long, value_name = "DURATION", requires = "until")]
+    every: Option<String>,
+    /// Last repeat: "YYYY-MM-DD HH:MM" station time, or RFC 3339
+    #[arg(long, value_name = "DATETIME", requires = "every")]
+    until: Option<String>,
+}
+
+/// The running daemon, or an error that says how to start it.
+pub fn daemon(config: &Config, token: Option<String>) -> Result<Client> {
+    match find_daemon(config, token) {
+        Some(c) => Ok(c),
+        None => bail!(
+            "the daemon is not running (no answer from the address in {})\n  hint: start it with `loaxa run` (or `systemctl start loaxa`), then try again",
+            crate::api::daemon_file(&config.station.data_dir).display()
+        ),
+    }
+}
+
+fn done(answer: &Value) -> Result<i32> {
+    let text = answer.get("done").and_then(Value::as_str).unwrap_or("done");
+    outln!("{text}");
+    Ok(0)
+}
+
+pub fn now(client: &Client, config: &Config, args: &NowArgs) -> Result<i32> {
+    let status: Value = client.get("/now", &[])?;
+    if args.json {
+        outln!("{status}");
+        return Ok(0);
+    }
+    let tz = config.station.timezone;
+    let time = |v: &Value| {
+        v.as_str()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| super::fmt::time(&t.with_timezone(&tz).fixed_offset()))
+            .unwrap_or_default()
+    };
+    match status.get("on_air").filter(|v| !v.is_null()) {
+        Some(a) => outln!(
+            "on air:  «{}» ({}), item {} of {} in {}, since {} ({})",
+            a["title"].as_str().unwrap_or_default(),
+            a["topic"].as_str().unwrap_or_default(),
+            a["index"].as_u64().unwrap_or(0) + 1,
+            a["count"].as_u64().unwrap_or(0),
+            a["program"].as_str().unwrap_or_default(),
+            time(&a["started_at"]),
+            super::fmt::duration(a["duration_ms"].as_u64().unwrap_or(0)),
+        ),
+        None => outln!("on air:  nothing"),
+    }
+    match status.get("next").filter(|v| !v.is_null()) {
+        Some(n) => outln!(
+            "next:    {} at {}",
+            n["program"].as_str().unwrap_or_default(),
+            time(&n["at"])
+        ),
+        None => outln!("next:    no program is scheduled"),
+    }
+    if let Some(list) = status.get("emergencies").and_then(Value::as_array)
+        && !list.is_empty()
+    {
+        outln!("emergency repeats:");
+        for e in list {
+            outln!(
+                "    segment {} every {}, next {}, until {}",
+                e["segment"],
+                super::fmt::duration(e["every_s"].as_u64().unwrap_or(0) * 1000),
+                time(&e["next_at"]),
+                time(&e["until"])
+            );
+        }
+    }
+    Ok(0)
+}
+
+pub fn skip(client: &Client) -> Result<i32> {
+    done(&client.send("POST", "/skip", &Value::Null)?)
+}
+
+pub fn stop(client: &Client) -> Result<i32> {
+    done(&client.send("POST", "/stop", &Value::Null)?)
+}
+
+pub fn reload(client: &Client) -> Result<i32> {
+    done(&client.send("POST", "/reload", &Value::Null)?)
+}
+
+pub fn play(client: &Client, args: PlayArgs) -> Result<i32> {
+    let req = PlayRequest {
+        ids: args.ids,
+        now: args.now,
+        priority: args.priority,
+    };
+    done(&client.send("POST", "/play", &req)?)
+}
+
+pub fn emergency(client: &Client, args: EmergencyArgs) -> Result<i32> {
+    let req = EmergencyRequest {
+        id: args.id,
+        every: args.every,
+        until: args.until,
+    };
+    done(&client.send("POST", "/emergency", &req)?)
+}

@@ -1,0 +1,202 @@
+//! The real daemon and its control API in-process, on their own runtime thread, with a
+//! small blocking HTTP client to drive them as the CLI would.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use loaxa::clock::{SharedClock, SystemClock};
+use loaxa::daemon::{self, Shutdown, ShutdownSender};
+use loaxa::model::OutputSpec;
+use loaxa::service::Station;
+use serde_json::Value;
+
+use super::station::{self, TestStation};
+
+pub const PROGRAMS: &str = "[[program]]\nname = \"sang\"\ncron = \"30 5 * * *\"\nplaylists = []\n";
+
+/// The daemon and its API, running on their own runtime thread until dropped.
+pub struct Live {
+    pub t: TestStation,
+    pub base: String,
+    pub agent: ureq::Agent,
+    pub token: Option<String>,
+    stop: Option<ShutdownSender>,
+    thread: Option<JoinHandle<()>>,
+}
+
+pub fn start(t: TestStation) -> Live {
+    let config = loaxa::config::load(&t.config_path()).expect("test config is valid");
+    let api = config.api.clone();
+    let clock: SharedClock = Arc::new(SystemClock);
+    let station = Station::open(config, clock).expect("open station");
+    let (stop, shutdown) = Shutdown::new();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let listener = loaxa::api::bind(&api).await.expect("bind");
+            tx.send(listener.local_addr().expect("address"))
+                .expect("test waiting");
+            let (handle, daemon) = daemon::start(station, Some(OutputSpec::Null), shutdown.clone())
+                .expect("daemon starts");
+            let server = tokio::spawn(loaxa::api::serve_on(listener, handle, api, shutdown));
+            daemon.await.expect("daemon ends cleanly");
+            server.await.expect("no panic").expect("API ends cleanly");
+        });
+    });
+    let addr = rx.recv().expect("API bound");
+    Live {
+        t,
+        base: format!("http://{addr}/api/v1"),
+        agent: ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into(),
+        token: None,
+        stop: Some(stop),
+        thread: Some(thread),
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
+        }
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+            && !std::thread::panicking()
+        {
+            panic!("the daemon thread panicked");
+        }
+    }
+}
+
+pub type Answer = (u16, Value);
+
+pub fn read(answer: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
+    let mut answer = answer.expect("the API answers");
+    let status = answer.status().as_u16();
+    let text = answer.body_mut().read_to_string().expect("body");
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
+    };
+    (status, value)
+}
+
+impl Live {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn auth<B>(&self, req: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        match &self.token {
+            Some(t) => req.header("Authorization", format!("Bearer {t}")),
+            None => req,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Answer {
+        read(self.auth(self.agent.get(self.url(path))).call())
+    }
+
+    pub fn delete(&self, path: &str) -> Answer {
+        read(self.auth(self.agent.delete(self.url(path))).call())
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> Answer {
+        read(self.auth(self.agent.post(self.url(path))).send_json(body))
+    }
+
+    pub fn post_raw(&self, path: &str, content_type: &str, body: &[u8]) -> Answer {
+        read(
+            self.auth(self.agent.post(self.url(path)))
+                .header("Content-Type", content_type)
+                .send(body),
+        )
+    }
+
+    /// `POST /segments` with `fields` and one file part.
+    pub fn upload(&self, fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> Answer {
+        let boundary = "loaxa-test-boundary-7f3a";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: audio/wav\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.post_raw(
+            "/segments",
+            &format!("multipart/form-data; boundary={boundary}"),
+            &body,
+        )
+    }
+
+    pub fn assert_alive(&self) {
+        let (status, health) = self.get("/health");
+        assert_eq!(status, 200, "{health}");
+        assert_eq!(health["ok"], true);
+        assert_eq!(health["station"], "Đài thử nghiệm");
+    }
+
+    pub fn uploads_left(&self) -> Vec<String> {
+        match std::fs::read_dir(self.t.path("data/uploads")) {
+            Ok(dir) => dir
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+pub fn station() -> TestStation {
+    TestStation::new(PROGRAMS, &[], station::local(2026, 3, 1, 0, 0, 0))
+}
+
+/// A WAV of `secs` seconds of noise, as bytes.
+pub fn wav_bytes(t: &TestStation, name: &str, secs: f64) -> Vec<u8> {
+    let rel = format!("in/{name}");
+    std::fs::create_dir_all(t.path("in")).expect("mkdir");
+    t.noise_file(&rel, secs);
+    std::fs::read(t.path(&rel)).expect("read wav")
+}
+
+pub fn assert_error(answer: &Answer, status: u16, needle: &str) {
+    assert_eq!(answer.0, status, "{}", answer.1);
+    let error = answer.1["error"].as_str().unwrap_or_default();
+    assert!(error.contains(needle), "`{needle}` not in: {}", answer.1);
+}
+
+/// Polls `GET /now` until `done` says so (bounded: the daemon plays in real time).
+pub fn wait_now(live: &Live, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, now) = live.get("/now");
+        assert_eq!(status, 200);
+        if done(&now) {
+            return now;
+        }
+        assert!(Instant::now() < deadline, "{what}: last status {now}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
