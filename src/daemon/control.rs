@@ -8,14 +8,14 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::model::{Priority, SegmentId, Trigger};
 use crate::service::Station;
 
 /// What is on air right now, and what comes next.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Status {
     pub on_air: Option<OnAir>,
     pub next: Option<NextProgram>,
@@ -23,7 +23,7 @@ pub struct Status {
     pub emergencies: Vec<crate::store::EmergencyRepeat>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OnAir {
     pub program: String,
     pub trigger: Trigger,
@@ -38,7 +38,7 @@ pub struct OnAir {
     pub count: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NextProgram {
     pub program: String,
     pub at: DateTime<Utc>,
