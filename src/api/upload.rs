@@ -133,6 +133,7 @@ fn add_all(st: &Station, files: Vec<TempUpload>, meta: &SegmentMeta) -> anyhow::
     let mut out = Vec::new();
     for f in &files {
         let mut meta = meta.clone();
+        meta.original_name = Some(f.name.clone());
         if meta.title.is_none() {
             let stem = Path::new(&f.name)
                 .file_stem()
@@ -143,27 +144,9 @@ fn add_all(st: &Station, files: Vec<TempUpload>, meta: &SegmentMeta) -> anyhow::
             .add_segments(&[&f.path], &meta)?
             .pop()
             .unwrap_or_else(|| Err(anyhow::anyhow!("the upload of {} gave no result", f.name)));
-        out.push((
-            f.name.clone(),
-            f.path.clone(),
-            result.map(|o| keep_name(st, o, &f.name)),
-        ));
+        out.push((f.name.clone(), f.path.clone(), result));
     }
     Ok(out)
-}
-
-/// Records the client's name as the segment's original name (the temp name means nothing).
-fn keep_name(st: &Station, outcome: AddOutcome, name: &str) -> AddOutcome {
-    match outcome {
-        AddOutcome::Added(mut seg) => {
-            seg.original_name = name.to_string();
-            if let Err(e) = st.store.insert_segment(&seg) {
-                tracing::warn!(segment = %seg.id, error = %e, "could not record the upload's file name");
-            }
-            AddOutcome::Added(seg)
-        }
-        other => other,
-    }
 }
 
 type Outcomes = Vec<(String, PathBuf, anyhow::Result<AddOutcome>)>;
@@ -247,6 +230,7 @@ fn meta(f: &Fields) -> ApiResult<SegmentMeta> {
         valid_from: date("valid_from", &f.valid_from)?,
         valid_until: date("valid_until", &f.valid_until)?,
         priority,
+        original_name: None,
     })
 }
 

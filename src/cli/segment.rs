@@ -83,6 +83,7 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                 valid_from,
                 valid_until,
                 priority,
+                original_name: None,
             };
             let mut failed = 0;
             for (file, result) in files.iter().zip(station.add_segments(&files, &meta)?) {

@@ -206,6 +206,7 @@ fn resolve_file(
         valid_from: None,
         valid_until: None,
         priority: Priority::Normal,
+        original_name: None,
     };
     if import == Import::No {
         return Ok(super::segments::segment_from(

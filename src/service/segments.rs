@@ -19,6 +19,9 @@ pub struct SegmentMeta {
     pub valid_from: Option<NaiveDate>,
     pub valid_until: Option<NaiveDate>,
     pub priority: Priority,
+    /// The name to keep as the segment's original file name (an upload's client-side name;
+    /// default: the imported file's own name).
+    pub original_name: Option<String>,
 }
 
 /// The result of adding one file.
@@ -139,7 +142,10 @@ pub(super) fn segment_from(
     now: DateTime<Utc>,
     require_approval: bool,
 ) -> Segment {
-    let original_name = library::display_name(file);
+    let original_name = meta
+        .original_name
+        .as_deref()
+        .map_or_else(|| library::display_name(file), library::clean_text);
     let title = meta.title.as_deref().map_or_else(
         || {
             let stem = Path::new(&original_name).file_stem().map_or_else(
