@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use super::wire::ErrorBody;
 use crate::daemon::control::ControlError;
 use crate::library::ImportError;
+use crate::service::Refusal;
 use crate::store::StoreError;
 
 #[derive(Debug, Clone)]
@@ -45,7 +46,7 @@ impl ApiError {
     /// An error from the service layer, with the status its kind calls for.
     pub fn service(e: &anyhow::Error) -> Self {
         let text = format!("{e:#}");
-        ApiError::from_text(service_status(e, &text), &text)
+        ApiError::from_text(service_status(e), &text)
     }
 
     pub fn internal(action: &str, e: impl std::fmt::Display) -> Self {
@@ -57,7 +58,7 @@ impl ApiError {
     }
 }
 
-fn service_status(e: &anyhow::Error, text: &str) -> StatusCode {
+fn service_status(e: &anyhow::Error) -> StatusCode {
     if let Some(store) = e.downcast_ref::<StoreError>() {
         return match store {
             StoreError::Locked { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -72,28 +73,27 @@ fn service_status(e: &anyhow::Error, text: &str) -> StatusCode {
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
     }
-    let first = text.lines().next().unwrap_or_default();
-    if first.starts_with("there is no segment") || first.starts_with("there is no queue entry") {
-        StatusCode::NOT_FOUND
-    } else if first.contains(" is queued") || first.contains("named in playlist") {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::BAD_REQUEST
+    match e.downcast_ref::<Refusal>() {
+        Some(Refusal::NotFound(_)) => StatusCode::NOT_FOUND,
+        Some(Refusal::Conflict(_)) => StatusCode::CONFLICT,
+        Some(Refusal::Invalid(_)) => StatusCode::BAD_REQUEST,
+        None => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
 impl From<ControlError> for ApiError {
     fn from(e: ControlError) -> Self {
         match e {
-            ControlError::Refused(msg) if msg.starts_with("there is no segment") => {
+            ControlError::NotFound(msg) => {
                 let mut e = ApiError::from_text(StatusCode::NOT_FOUND, &msg);
                 e.hint.get_or_insert_with(|| {
                     "GET /api/v1/segments (`loaxa segment list`) shows the ids".into()
                 });
                 e
             }
-            ControlError::Refused(msg) if msg.starts_with("nothing is on air") => {
-                let mut e = ApiError::from_text(StatusCode::CONFLICT, &msg);
+            ControlError::Idle => {
+                let mut e =
+                    ApiError::from_text(StatusCode::CONFLICT, &ControlError::Idle.to_string());
                 e.hint.get_or_insert_with(|| {
                     "`loaxa now` shows what is on air and when the next program starts".into()
                 });

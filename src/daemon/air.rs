@@ -2,7 +2,7 @@
 //! rest to a session.
 
 use crate::asrun::ProgramContext;
-use crate::model::{Priority, SegmentId, Trigger};
+use crate::model::{Priority, Segment, SegmentId, Trigger};
 use crate::program::{self, Origin, PlanInputs, PlannedItem};
 
 use super::control::ControlError;
@@ -75,28 +75,32 @@ impl Daemon {
         self.run_session(items, deadline).await
     }
 
-    /// The segments of a manual broadcast, checked: they exist and may air today.
+    /// A segment the operator asked to air now, checked: it exists and may air today.
+    pub(super) fn airable_segment(&self, id: SegmentId) -> Result<Segment, ControlError> {
+        let segment = self
+            .station
+            .store
+            .segment(id)
+            .map_err(|e| ControlError::Refused(e.to_string()))?
+            .ok_or_else(|| ControlError::NotFound(format!("there is no segment {id}")))?;
+        match segment.not_airable_on(self.station.today()) {
+            Some(reason) => Err(ControlError::Refused(format!(
+                "segment {id} «{}» cannot air: {reason}",
+                segment.title
+            ))),
+            None => Ok(segment),
+        }
+    }
+
+    /// The segments of a manual broadcast, checked.
     pub(super) fn manual_items(&self, ids: &[SegmentId]) -> Result<Vec<PlannedItem>, ControlError> {
         if ids.is_empty() {
             return Err(ControlError::Refused("give at least one segment id".into()));
         }
-        let today = self.station.today();
         ids.iter()
             .map(|&id| {
-                let segment = self
-                    .station
-                    .store
-                    .segment(id)
-                    .map_err(|e| ControlError::Refused(e.to_string()))?
-                    .ok_or_else(|| ControlError::Refused(format!("there is no segment {id}")))?;
-                if let Some(reason) = segment.not_airable_on(today) {
-                    return Err(ControlError::Refused(format!(
-                        "segment {id} «{}» cannot air: {reason}",
-                        segment.title
-                    )));
-                }
                 Ok(PlannedItem {
-                    segment,
+                    segment: self.airable_segment(id)?,
                     origin: Origin::Manual,
                 })
             })

@@ -54,6 +54,12 @@ pub struct Repeat {
 /// Why a command was refused.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ControlError {
+    /// The segment asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// Skip or stop with nothing on air.
+    #[error("nothing is on air right now")]
+    Idle,
     #[error("{0}")]
     Refused(String),
     #[error("the daemon is shutting down")]

@@ -41,18 +41,7 @@ impl Daemon {
 
     /// The segment to air as an emergency, checked.
     pub(super) fn emergency_item(&self, id: SegmentId) -> Result<OnAirItem, ControlError> {
-        let segment = self
-            .station
-            .store
-            .segment(id)
-            .map_err(|e| ControlError::Refused(e.to_string()))?
-            .ok_or_else(|| ControlError::Refused(format!("there is no segment {id}")))?;
-        if let Some(reason) = segment.not_airable_on(self.station.today()) {
-            return Err(ControlError::Refused(format!(
-                "segment {id} «{}» cannot air: {reason}",
-                segment.title
-            )));
-        }
+        let segment = self.airable_segment(id)?;
         Ok(OnAirItem {
             item: PlannedItem {
                 segment,

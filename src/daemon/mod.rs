@@ -271,7 +271,7 @@ impl Daemon {
     async fn idle_command(&mut self, command: Command) -> bool {
         match command {
             Command::Skip(reply) | Command::Stop(reply) => {
-                let _ = reply.send(Err(ControlError::Refused("nothing is on air".into())));
+                let _ = reply.send(Err(ControlError::Idle));
                 false
             }
             Command::Play {

@@ -279,7 +279,7 @@ impl Daemon {
                         cutter.splice(self.paths(s, &rest), fade);
                         Ok(())
                     }
-                    None => Err(ControlError::Refused("nothing is on air right now".into())),
+                    None => Err(ControlError::Idle),
                 };
                 let _ = reply.send(result);
             }

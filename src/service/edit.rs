@@ -1,6 +1,8 @@
 //! Editing a segment's metadata and approving it (đã duyệt) after import.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
+
+use super::error::refuse;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -53,17 +55,21 @@ impl Station {
         if let Some(title) = &patch.title {
             let title = library::clean_text(title);
             if title.is_empty() {
-                bail!("the title is empty\n  hint: give the segment a title");
+                return Err(refuse!(
+                    Invalid,
+                    "the title is empty\n  hint: give the segment a title"
+                ));
             }
             seg.title = title;
         }
         if let Some(topic) = &patch.topic {
             if !self.config.topics.contains_key(topic) {
                 let known: Vec<&str> = self.config.topics.keys().map(String::as_str).collect();
-                bail!(
+                return Err(refuse!(
+                    Invalid,
                     "unknown topic `{topic}`\n  hint: use one of {}",
                     known.join(", ")
-                );
+                ));
             }
             seg.topic = topic.clone();
         }
@@ -82,7 +88,10 @@ impl Station {
         if let (Some(from), Some(until)) = (seg.valid_from, seg.valid_until)
             && from > until
         {
-            bail!("valid from {from} is after valid until {until}\n  hint: swap the two dates");
+            return Err(refuse!(
+                Invalid,
+                "valid from {from} is after valid until {until}\n  hint: swap the two dates"
+            ));
         }
         if let Some(priority) = patch.priority {
             seg.priority = priority;
@@ -95,7 +104,10 @@ impl Station {
     pub fn approve_segment(&self, id: SegmentId, by: &str) -> Result<Segment> {
         let by = library::clean_text(by);
         if by.is_empty() {
-            bail!("say who approves it\n  hint: --by \"Nguyễn Văn A\"");
+            return Err(refuse!(
+                Invalid,
+                "say who approves it\n  hint: --by \"Nguyễn Văn A\""
+            ));
         }
         let mut seg = self.segment(id)?;
         seg.approval = Approval::Approved {

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 mod edit;
+mod error;
 mod queue;
 mod segments;
 mod timetable;
@@ -20,6 +21,7 @@ use crate::store::Store;
 
 pub use catalog::Catalog;
 pub use edit::SegmentPatch;
+pub use error::Refusal;
 pub use segments::{AddOutcome, SegmentMeta};
 pub use timetable::{ScheduledProgram, Warning};
 

@@ -1,6 +1,8 @@
 //! The operator queue: segments that air once, at the front of the next matching program.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
+
+use super::error::refuse;
 
 use super::Station;
 use crate::model::{Priority, SegmentId};
@@ -24,22 +26,25 @@ impl Station {
                     .iter()
                     .map(|p| p.name.as_str())
                     .collect();
-                bail!(
+                return Err(refuse!(
+                    NotFound,
                     "there is no program `{name}`\n  hint: programs are {}",
                     names.join(", ")
-                );
+                ));
             };
             if !p.queue {
-                bail!(
+                return Err(refuse!(
+                    Invalid,
                     "program `{name}` does not take queued segments (queue = false in {})\n  hint: choose another program or set queue = true",
                     self.config.path.display()
-                );
+                ));
             }
         } else if !self.config.programs.iter().any(|p| p.queue && p.enabled) {
-            bail!(
+            return Err(refuse!(
+                Invalid,
                 "no enabled program takes queued segments\n  hint: set queue = true on a [[program]] in {}",
                 self.config.path.display()
-            );
+            ));
         }
         // Check every id before queuing any, so a typo queues nothing.
         let today = self.today();
@@ -50,10 +55,11 @@ impl Station {
             if let Some(reason) = seg.not_airable_on(today)
                 && seg.valid_until.is_some_and(|u| u < today)
             {
-                bail!(
+                return Err(refuse!(
+                    Invalid,
                     "segment {id} «{}» {reason}: it would never air\n  hint: add a newer version",
                     seg.title
-                );
+                ));
             }
         }
         let now = self.clock.now();
@@ -73,7 +79,10 @@ impl Station {
 
     pub fn queue_remove(&self, qid: u64) -> Result<()> {
         if !self.store.queue_remove(qid)? {
-            bail!("there is no queue entry {qid}\n  hint: `loaxa queue list` shows the numbers");
+            return Err(refuse!(
+                NotFound,
+                "there is no queue entry {qid}\n  hint: `loaxa queue list` shows the numbers"
+            ));
         }
         Ok(())
     }

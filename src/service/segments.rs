@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
+
+use super::error::refuse;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Catalog, Station};
@@ -37,22 +39,27 @@ impl Station {
     fn check_meta(&self, meta: &SegmentMeta) -> Result<()> {
         if !self.config.topics.contains_key(&meta.topic) {
             let known: Vec<&str> = self.config.topics.keys().map(String::as_str).collect();
-            bail!(
+            return Err(refuse!(
+                Invalid,
                 "unknown topic `{}`\n  hint: use one of {} (topics are listed under [topics] in {})",
                 meta.topic,
                 known.join(", "),
                 self.config.path.display()
-            );
+            ));
         }
         if let (Some(from), Some(until)) = (meta.valid_from, meta.valid_until)
             && from > until
         {
-            bail!("--valid-from {from} is after --valid-until {until}\n  hint: swap the two dates");
+            return Err(refuse!(
+                Invalid,
+                "--valid-from {from} is after --valid-until {until}\n  hint: swap the two dates"
+            ));
         }
         if meta.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
-            bail!(
+            return Err(refuse!(
+                Invalid,
                 "the title is empty\n  hint: give a title with --title \"...\" or leave it out to use the file name"
-            );
+            ));
         }
         Ok(())
     }
@@ -90,7 +97,12 @@ impl Station {
     pub fn segment(&self, id: SegmentId) -> Result<Segment> {
         match self.store.segment(id)? {
             Some(seg) => Ok(seg),
-            None => bail!("there is no segment {id}\n  hint: `loaxa segment list` shows the ids"),
+            None => {
+                return Err(refuse!(
+                    NotFound,
+                    "there is no segment {id}\n  hint: `loaxa segment list` shows the ids"
+                ));
+            }
         }
     }
 
@@ -113,11 +125,12 @@ impl Station {
             if !playlists.is_empty() {
                 uses.push(format!("named in playlist(s) {}", playlists.join(", ")));
             }
-            bail!(
+            return Err(refuse!(
+                Conflict,
                 "segment {id} «{}» is {}\n  hint: remove it from there first, or pass --force",
                 seg.title,
                 uses.join(" and ")
-            );
+            ));
         }
         for entry in self.store.queue()? {
             if entry.segment == id {
