@@ -97,12 +97,10 @@ impl Station {
     pub fn segment(&self, id: SegmentId) -> Result<Segment> {
         match self.store.segment(id)? {
             Some(seg) => Ok(seg),
-            None => {
-                return Err(refuse!(
-                    NotFound,
-                    "there is no segment {id}\n  hint: `loaxa segment list` shows the ids"
-                ));
-            }
+            None => Err(refuse!(
+                NotFound,
+                "there is no segment {id}\n  hint: `loaxa segment list` shows the ids"
+            )),
         }
     }
 
