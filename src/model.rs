@@ -143,6 +143,9 @@ impl Segment {
 pub enum Trigger {
     Schedule,
     Manual,
+    /// A program aired late, within its `catch_up` window, after the daemon was down.
+    #[serde(rename = "catch-up")]
+    CatchUp,
 }
 
 /// The part an item plays in its program.
@@ -166,6 +169,8 @@ pub enum Outcome {
     Failed,
     /// Due but deliberately not played (expired, not yet valid, not approved).
     Skipped,
+    /// Due while the daemon was not running (or could not air it in time).
+    Missed,
 }
 
 impl fmt::Display for Outcome {
@@ -175,6 +180,7 @@ impl fmt::Display for Outcome {
             Outcome::Interrupted => "interrupted",
             Outcome::Failed => "failed",
             Outcome::Skipped => "skipped",
+            Outcome::Missed => "missed",
         })
     }
 }

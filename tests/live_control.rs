@@ -2,6 +2,8 @@
 //! emergency broadcasts (interrupt, resume, repeats that survive a restart), approval, and a
 //! reload with a broken config.
 
+#[path = "support/running.rs"]
+mod running;
 #[path = "support/station.rs"]
 mod station;
 #[path = "support/wav.rs"]
@@ -15,6 +17,7 @@ use loaxa::daemon::{self, Shutdown, ShutdownSender};
 use loaxa::model::{AsRunRecord, Outcome, Priority, Trigger};
 use loaxa::service::Station;
 use loaxa::store::Store;
+use running::Running;
 use station::{TestStation, local};
 
 const PROGRAM: &str = r#"
@@ -28,46 +31,6 @@ const PLAYLIST: &[(&str, &str)] = &[(
     "p.toml",
     "topic = \"cds\"\n[[item]]\nfile = \"../media/a.wav\"\ntitle = \"A\"\n[[item]]\nfile = \"../media/b.wav\"\ntitle = \"B\"\n",
 )];
-
-struct Running {
-    handle: DaemonHandle,
-    tx: ShutdownSender,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    store: std::sync::Arc<Store>,
-}
-
-impl Running {
-    fn start(station: Station) -> Running {
-        let store = station.store.clone();
-        let (tx, shutdown) = Shutdown::new();
-        let (handle, daemon) = daemon::start(station, None, shutdown).expect("daemon starts");
-        let task = tokio::spawn(daemon);
-        Running {
-            handle,
-            tx,
-            task,
-            store,
-        }
-    }
-
-    /// Sleeps (simulated time) until the station clock reads `at`.
-    async fn until(&self, at: DateTime<FixedOffset>) {
-        let left = (at.with_timezone(&Utc) - self.now())
-            .to_std()
-            .unwrap_or_default();
-        tokio::time::sleep(left).await;
-    }
-
-    fn now(&self) -> DateTime<Utc> {
-        self.handle.station().clock.now()
-    }
-
-    async fn stop(self) -> Vec<AsRunRecord> {
-        self.tx.send(true).expect("daemon listening");
-        self.task.await.expect("no panic").expect("clean exit");
-        self.store.records(None, None).expect("records")
-    }
-}
 
 fn station_with_items(secs: &[(&str, f64)]) -> TestStation {
     let t = TestStation::new(PROGRAM, PLAYLIST, local(2026, 10, 1, 5, 0, 0));

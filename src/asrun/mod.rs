@@ -92,6 +92,16 @@ impl Recorder {
         Ok(rec)
     }
 
+    /// A program whose fire time passed without it airing (the daemon was down).
+    pub fn missed(&self, ctx: &ProgramContext, reason: &str) -> Result<AsRunRecord> {
+        let title = format!("(chương trình {})", ctx.program);
+        let mut rec = self.record(ctx, Role::Item, None, &title);
+        rec.outcome = Outcome::Missed;
+        rec.reason = Some(reason.to_string());
+        self.store.append_record(&mut rec)?;
+        Ok(rec)
+    }
+
     /// A program that fired but aired nothing (empty, or still on air from before).
     pub fn program_skipped(&self, ctx: &ProgramContext, reason: &str) -> Result<AsRunRecord> {
         let title = format!("(chương trình {})", ctx.program);

@@ -138,6 +138,10 @@ pub struct Program {
     pub outro: Option<PathBuf>,
     pub max_duration: Option<Duration>,
     pub enabled: bool,
+    /// `catch_up = "20m"`: when the daemon comes back within this long after a fire time it
+    /// missed, the program airs late (trigger `catch-up`); `None` (`"skip"`, the default):
+    /// the missed fire is only logged.
+    pub catch_up: Option<Duration>,
     /// Where things were written, for diagnostics of the later file checks.
     pub(crate) spans: ProgramSpans,
 }

@@ -22,6 +22,7 @@ const PROGRAM_KEYS: &[&str] = &[
     "outro",
     "max_duration",
     "enabled",
+    "catch_up",
 ];
 
 pub(super) fn programs(
@@ -101,6 +102,21 @@ fn program(
         d.ok()
     });
     let enabled = t.boolean(src, "enabled").is_none_or(|b| *b.get_ref());
+    let catch_up = t.string(src, "catch_up").and_then(|s| {
+        if s.get_ref() == "skip" {
+            return None;
+        }
+        let d = parse_duration(s.get_ref());
+        if let Err(message) = &d {
+            ok = false;
+            src.error(
+                s.span(),
+                format!("catch_up: {message}"),
+                Some("catch_up = \"skip\" (default) or a grace window such as \"20m\"".into()),
+            );
+        }
+        d.ok()
+    });
     if !ok {
         return None;
     }
@@ -114,6 +130,7 @@ fn program(
         outro,
         max_duration,
         enabled,
+        catch_up,
         spans,
     })
 }

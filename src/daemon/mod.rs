@@ -185,7 +185,7 @@ impl Daemon {
 
     async fn main_loop(&mut self) -> Result<()> {
         let clock = self.station.clock.clone();
-        let mut last = clock.now();
+        let mut last = self.reconcile().await;
         loop {
             if self.shutdown.requested() {
                 return Ok(());
@@ -219,7 +219,11 @@ impl Daemon {
             let mut shutdown = self.shutdown.clone();
             tokio::select! {
                 () = sleep_until_opt(clock.as_ref(), wake) => {}
-                () = shutdown.wait() => return Ok(()),
+                () = shutdown.wait() => {
+                    // Idle: every fire up to now has been dealt with.
+                    self.log(self.station.store.set_checked_until(clock.now()));
+                    return Ok(());
+                }
                 command = self.commands.recv() => {
                     if let Some(command) = command
                         && self.idle_command(command).await
@@ -235,6 +239,7 @@ impl Daemon {
             let now = clock.now();
             let mut pending: VecDeque<Due> = self.due_between(last, now).into();
             last = now;
+            self.log(self.station.store.set_checked_until(last));
             // Each program's latest run in this batch: (name, ended at).
             let mut runs: Vec<(String, DateTime<Utc>)> = Vec::new();
             while let Some(due) = pending.pop_front() {
@@ -258,13 +263,102 @@ impl Daemon {
                 let stop = self.air(ctx).await;
                 runs.push((due.program, clock.now()));
                 if stop {
+                    // Fires that came due meanwhile will not air: account for them now.
+                    for due in pending
+                        .into_iter()
+                        .chain(self.due_between(last, clock.now()))
+                    {
+                        self.log_missed(&due, "the daemon was shut down before it aired");
+                    }
+                    self.log(self.station.store.set_checked_until(clock.now()));
                     return Ok(());
                 }
                 let now = clock.now();
                 pending.extend(self.due_between(last, now));
                 last = now;
+                self.log(self.station.store.set_checked_until(last));
             }
         }
+    }
+
+    /// At start: fire times that passed while the daemon was down are logged as missed
+    /// (once, however often it restarts), or aired late when the program's `catch_up`
+    /// window allows. Returns the instant up to which the schedule is now accounted for.
+    async fn reconcile(&mut self) -> DateTime<Utc> {
+        let clock = self.station.clock.clone();
+        let now = clock.now();
+        let since = match self.station.store.checked_until() {
+            Ok(Some(t)) if t < now => t,
+            Ok(_) => {
+                self.log(self.station.store.set_checked_until(now));
+                return now;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read how far the schedule was accounted for");
+                return now;
+            }
+        };
+        let due = self.due_between(since, now);
+        // Per program, only its latest missed fire may catch up (never a burst of replays).
+        let mut latest: std::collections::HashMap<&str, DateTime<Utc>> = Default::default();
+        for d in &due {
+            latest.insert(d.program.as_str(), d.at);
+        }
+        let mut catch_up = Vec::new();
+        let back = self.station.local(now).format("%H:%M %d/%m/%Y");
+        for d in &due {
+            let window = self
+                .station
+                .config
+                .program(&d.program)
+                .and_then(|p| p.catch_up)
+                .and_then(|w| chrono::Duration::from_std(w).ok());
+            if latest.get(d.program.as_str()) == Some(&d.at)
+                && window.is_some_and(|w| now - d.at <= w)
+            {
+                catch_up.push(d.clone());
+                continue;
+            }
+            let reason = format!("loaxa was not running at that time (back at {back})");
+            self.log_missed(d, &reason);
+        }
+        if !due.is_empty() {
+            tracing::warn!(
+                missed = due.len() - catch_up.len(),
+                catch_up = catch_up.len(),
+                "fire times passed while the daemon was down"
+            );
+        }
+        self.log(self.station.store.set_checked_until(now));
+        for d in catch_up {
+            tracing::info!(program = %d.program, late_s = (now - d.at).num_seconds(), "catching up");
+            let ctx = ProgramContext {
+                program: d.program.clone(),
+                trigger: Trigger::CatchUp,
+                scheduled_at: d.at,
+                priority: Priority::Normal,
+            };
+            if self.air(ctx).await {
+                break;
+            }
+        }
+        now
+    }
+
+    /// Records a fire that will not air, once.
+    fn log_missed(&self, due: &Due, reason: &str) {
+        let store = &self.station.store;
+        if store.fire_accounted(&due.program, due.at).unwrap_or(false) {
+            return;
+        }
+        let ctx = ProgramContext {
+            program: due.program.clone(),
+            trigger: Trigger::Schedule,
+            scheduled_at: due.at,
+            priority: Priority::Normal,
+        };
+        self.log(self.recorder.missed(&ctx, reason));
+        self.log(store.mark_fire_accounted(&due.program, due.at));
     }
 
     /// A command while nothing is on air. Returns `true` when shutdown was asked meanwhile.

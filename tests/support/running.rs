@@ -1,0 +1,58 @@
+//! The real daemon in-process on a simulated clock, with its control handle: start it, move
+//! simulated time to a station time, stop it and read the log.
+
+#![allow(dead_code)]
+
+use chrono::{DateTime, FixedOffset, Utc};
+use loaxa::daemon::control::DaemonHandle;
+use loaxa::daemon::{self, Shutdown, ShutdownSender};
+use loaxa::model::AsRunRecord;
+use loaxa::service::Station;
+use loaxa::store::Store;
+
+pub struct Running {
+    pub handle: DaemonHandle,
+    tx: ShutdownSender,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    store: std::sync::Arc<Store>,
+}
+
+impl Running {
+    pub fn start(station: Station) -> Running {
+        let store = station.store.clone();
+        let (tx, shutdown) = Shutdown::new();
+        let (handle, daemon) = daemon::start(station, None, shutdown).expect("daemon starts");
+        let task = tokio::spawn(daemon);
+        Running {
+            handle,
+            tx,
+            task,
+            store,
+        }
+    }
+
+    /// Sleeps (simulated time) until the station clock reads `at`.
+    pub async fn until(&self, at: DateTime<FixedOffset>) {
+        let left = (at.with_timezone(&Utc) - self.now())
+            .to_std()
+            .unwrap_or_default();
+        tokio::time::sleep(left).await;
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.handle.station().clock.now()
+    }
+
+    /// Kills the daemon like a power cut: no clean shutdown, nothing more is written.
+    pub async fn crash(self) -> Vec<AsRunRecord> {
+        self.task.abort();
+        let _ = self.task.await;
+        self.store.records(None, None).expect("records")
+    }
+
+    pub async fn stop(self) -> Vec<AsRunRecord> {
+        self.tx.send(true).expect("daemon listening");
+        self.task.await.expect("no panic").expect("clean exit");
+        self.store.records(None, None).expect("records")
+    }
+}
