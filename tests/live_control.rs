@@ -11,12 +11,9 @@ mod wav;
 
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, Utc};
-use loaxa::daemon::control::{DaemonHandle, Repeat};
-use loaxa::daemon::{self, Shutdown, ShutdownSender};
+use chrono::Utc;
+use loaxa::daemon::control::Repeat;
 use loaxa::model::{AsRunRecord, Outcome, Priority, Trigger};
-use loaxa::service::Station;
-use loaxa::store::Store;
 use running::Running;
 use station::{TestStation, local};
 
