@@ -209,3 +209,22 @@ catch_up = "2h"
         "no burst of replays after an outage"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_dead_output_fails_the_items_with_the_reason_and_the_station_goes_on() {
+    let t = station(PROGRAMS);
+    let dead = loaxa::model::OutputSpec::Raw("/dev/full".into());
+    let d = Running::start_with_output(t.station(), Some(dead));
+    d.until(local(2026, 3, 2, 18, 0, 0)).await;
+    let records = d.stop().await;
+    let summary: Vec<_> = records
+        .iter()
+        .map(|r| (r.program.as_str(), r.outcome))
+        .collect();
+    assert_eq!(
+        summary,
+        [("sang", Outcome::Failed), ("chieu", Outcome::Failed)]
+    );
+    let reason = records[0].reason.clone().unwrap_or_default();
+    assert!(reason.contains("/dev/full"), "names the output: {reason}");
+}

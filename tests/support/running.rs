@@ -6,7 +6,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use loaxa::daemon::control::DaemonHandle;
 use loaxa::daemon::{self, Shutdown, ShutdownSender};
-use loaxa::model::AsRunRecord;
+use loaxa::model::{AsRunRecord, OutputSpec};
 use loaxa::service::Station;
 use loaxa::store::Store;
 
@@ -19,9 +19,14 @@ pub struct Running {
 
 impl Running {
     pub fn start(station: Station) -> Running {
+        Self::start_with_output(station, None)
+    }
+
+    /// Starts it with another output than the config's (`raw:/dev/full`: a dead device).
+    pub fn start_with_output(station: Station, output: Option<OutputSpec>) -> Running {
         let store = station.store.clone();
         let (tx, shutdown) = Shutdown::new();
-        let (handle, daemon) = daemon::start(station, None, shutdown).expect("daemon starts");
+        let (handle, daemon) = daemon::start(station, output, shutdown).expect("daemon starts");
         let task = tokio::spawn(daemon);
         Running {
             handle,
