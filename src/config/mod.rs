@@ -48,6 +48,8 @@ pub const DEFAULT_DATA_DIR: &str = "../data";
 pub const DEFAULT_PLAYLISTS_DIR: &str = "../playlists";
 /// Default `[output] fade_ms`: the fade applied when a program is cut.
 pub const DEFAULT_FADE: Duration = Duration::from_millis(200);
+/// Default sound-card period (`[output] buffer_ms`).
+pub const DEFAULT_BUFFER: Duration = Duration::from_millis(20);
 
 /// Default `[api] listen`: this machine only.
 pub const DEFAULT_API_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8757);
@@ -121,6 +123,9 @@ pub struct OutputConfig {
     pub channels: Option<u16>,
     /// Fade-out when a program is cut.
     pub fade: Duration,
+    /// Sound-card period: how much audio is handed over per callback. Smaller reacts
+    /// faster (an emergency is heard sooner), larger tolerates a busier PC.
+    pub buffer: Duration,
 }
 
 /// One `[[program]]`: an air slot.

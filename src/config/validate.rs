@@ -12,7 +12,7 @@ use toml::Spanned;
 
 use super::walk::{Table, parse_document};
 use super::{
-    AfterEmergency, Config, DEFAULT_DATA_DIR, DEFAULT_FADE, DEFAULT_PLAYLISTS_DIR,
+    AfterEmergency, Config, DEFAULT_BUFFER, DEFAULT_DATA_DIR, DEFAULT_FADE, DEFAULT_PLAYLISTS_DIR,
     DEFAULT_TIMEZONE, OutputConfig, STATION_TOPIC, STATION_TOPIC_TITLE, Source, Station, closest,
 };
 use crate::model::OutputSpec;
@@ -27,7 +27,7 @@ const STATION_KEYS: &[&str] = &[
     "require_approval",
     "after_emergency",
 ];
-const OUTPUT_KEYS: &[&str] = &["device", "sample_rate", "channels", "fade_ms"];
+const OUTPUT_KEYS: &[&str] = &["device", "sample_rate", "channels", "fade_ms", "buffer_ms"];
 
 /// The whole file. `None` when a part could not be built (the diagnostics say why).
 pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
@@ -56,6 +56,7 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
             sample_rate: None,
             channels: None,
             fade: DEFAULT_FADE,
+            buffer: DEFAULT_BUFFER,
         }),
     };
     let programs = super::program::programs(src, &top, &base);
@@ -268,10 +269,29 @@ fn output(src: &mut Source<'_>, t: &Table<'_, '_>, base: &Path) -> Option<Output
             }
         },
     };
+    let buffer = match t.integer(src, "buffer_ms") {
+        None => DEFAULT_BUFFER,
+        Some(n) => match u64::try_from(*n.get_ref())
+            .ok()
+            .filter(|ms| (5..=500).contains(ms))
+        {
+            Some(ms) => Duration::from_millis(ms),
+            None => {
+                ok = false;
+                src.error(
+                    n.span(),
+                    format!("buffer_ms {} must be between 5 and 500", n.get_ref()),
+                    Some("buffer_ms = 20 (raise it if the sound stutters)".into()),
+                );
+                DEFAULT_BUFFER
+            }
+        },
+    };
     ok.then_some(OutputConfig {
         device: device?,
         sample_rate,
         channels,
         fade,
+        buffer,
     })
 }

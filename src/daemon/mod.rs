@@ -74,6 +74,7 @@ pub fn start(
         sample_rate: station.config.output.sample_rate,
         channels: station.config.output.channels,
         fade: station.config.output.fade,
+        buffer: Some(station.config.output.buffer),
     };
     let player = Player::new(spec, format, station.clock.clone())?;
     let recorder = Recorder::new(

@@ -167,6 +167,10 @@ impl DeviceJob {
             Some(id) => host.device_by_id(id),
         }
         .ok_or_else(|| not_found(&self.name, " (any more)".into()))?;
+        let device_rate = device
+            .default_output_config()
+            .map(|c| c.sample_rate())
+            .unwrap_or(48_000);
         let mut builder = DeviceSinkBuilder::from_device(device)
             .map_err(|e| self.open_error(chain(&e)))?
             .with_error_callback(move |e: cpal::Error| {
@@ -177,6 +181,14 @@ impl DeviceJob {
         }
         if let Some(channels) = self.format.channels.and_then(NonZero::new) {
             builder = builder.with_channels(channels);
+        }
+        if let Some(period) = self.format.buffer {
+            // cpal's buffer size is the period in frames; ALSA keeps two of them queued.
+            let rate = self.format.sample_rate.unwrap_or(device_rate);
+            let frames = u32::try_from(u128::from(rate) * period.as_millis() / 1000)
+                .unwrap_or(u32::MAX)
+                .max(64);
+            builder = builder.with_buffer_size(cpal::BufferSize::Fixed(frames));
         }
         let mut sink = builder
             .open_stream()

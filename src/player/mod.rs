@@ -37,6 +37,8 @@ pub struct OutputFormat {
     pub channels: Option<u16>,
     /// Length of the linear fade-out when a program is cut.
     pub fade: Duration,
+    /// Sound-card period (`None`: rodio's default, about 50 ms).
+    pub buffer: Option<Duration>,
 }
 
 impl Default for OutputFormat {
@@ -45,6 +47,7 @@ impl Default for OutputFormat {
             sample_rate: None,
             channels: None,
             fade: DEFAULT_FADE,
+            buffer: None,
         }
     }
 }

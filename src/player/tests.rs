@@ -295,6 +295,7 @@ fn format_48k_stereo() -> OutputFormat {
         sample_rate: Some(48_000),
         channels: Some(2),
         fade: DEFAULT_FADE,
+        buffer: None,
     }
 }
 
