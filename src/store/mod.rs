@@ -6,15 +6,19 @@
 //! flushed before the call returns: a kill -9 right after never loses it.
 
 mod asrun;
+pub mod chain;
 mod keys;
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::model::{Priority, Segment, SegmentId};
 use keys::{be, from_be};
+
+pub use chain::{ChainBreak, ChainReport};
 
 /// A store operation failed. Operator-facing messages say what to do.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +40,11 @@ pub enum StoreError {
         #[source]
         source: sled::Error,
     },
+    #[error(
+        "refusing to rewrite log record {id}: {why}\n  \
+         hint: the broadcast log is append-only; a play's record is rewritten once, when it ends"
+    )]
+    LogRewrite { id: u64, why: String },
     #[error("damaged entry in the database ({what}): {source}")]
     Corrupt {
         what: String,
@@ -91,6 +100,8 @@ pub struct Store {
     asrun: sled::Tree,
     state: sled::Tree,
     files: sled::Tree,
+    /// The as-run log's last id and hash; appends and the end-of-play rewrite hold it.
+    head: Mutex<asrun::Head>,
 }
 
 impl std::fmt::Debug for Store {
@@ -149,11 +160,13 @@ impl Store {
                 source,
             })
         };
+        let asrun = tree("asrun")?;
         Ok(Store {
+            head: Mutex::new(asrun::Head::load(&asrun)?),
             segments: tree("segments")?,
             by_hash: tree("segments_by_sha256")?,
             queue: tree("queue")?,
-            asrun: tree("asrun")?,
+            asrun,
             state: tree("state")?,
             files: tree("import_cache")?,
             db,

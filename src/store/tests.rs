@@ -51,6 +51,8 @@ fn record(program: &str) -> AsRunRecord {
         priority: Default::default(),
         approved_by: None,
         approved_at: None,
+        prev_hash: String::new(),
+        hash: String::new(),
     }
 }
 
