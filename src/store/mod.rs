@@ -394,4 +394,6 @@ fn from_json<T: DeserializeOwned>(bytes: &[u8], what: impl FnOnce() -> String) -
 }
 
 #[cfg(test)]
+mod chain_tests;
+#[cfg(test)]
 mod tests;
