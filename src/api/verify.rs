@@ -9,8 +9,6 @@ use super::{ApiResult, AppState};
 use crate::store::ChainReport;
 
 pub(super) async fn verify(State(state): State<AppState>) -> ApiResult<Json<ChainReport>> {
-    let report = state
-        .blocking(|st| Ok(st.store.verify_chain()?))
-        .await?;
+    let report = state.blocking(|st| Ok(st.store.verify_chain()?)).await?;
     Ok(Json(report))
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::clock::SharedClock;
 use crate::model::{Approval, AsRunRecord, Outcome, Priority, Role, Segment, Trigger};
 use crate::program::{NotAired, PlannedItem};
-use crate::store::{Result, Store};
+use crate::store::{Result, Store, StoreError};
 
 /// The reason a record carries while its play is on air. If the daemon dies, it stays, and
 /// the next start rewrites it to [`STOPPED_UNEXPECTEDLY`].
@@ -137,7 +137,16 @@ impl Recorder {
     /// (the next record's link covers it), keeps its honest `interrupted` outcome and is left
     /// as it is. Returns how many records were closed (0 or 1).
     pub fn close_unfinished(&self) -> Result<usize> {
-        let Some(mut rec) = self.store.last_record()? else {
+        let last = match self.store.last_record() {
+            Ok(last) => last,
+            // A damaged log must not keep the loudspeakers silent: `log verify` names it.
+            Err(e @ StoreError::Corrupt { .. }) => {
+                tracing::error!(error = %e, "the last broadcast log record is damaged; not closing it");
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        let Some(mut rec) = last else {
             return Ok(0);
         };
         if rec.started_at.is_none()
