@@ -199,3 +199,35 @@ fn through_the_running_daemon_an_intact_log_verifies() {
         "{stdout}"
     );
 }
+
+#[test]
+fn plays_aired_and_skipped_by_the_real_daemon_keep_the_chain() {
+    use serde_json::{Value, json};
+    let live = live::start(live::station());
+    let mut ids = Vec::new();
+    for (name, secs) in [("ngan.wav", 0.3), ("dai.wav", 30.0)] {
+        let bytes = live::wav_bytes(&live.t, name, secs);
+        let (status, added) = live.upload(&[("topic", "cds")], name, &bytes);
+        assert_eq!(status, 201, "{added}");
+        ids.push(added[0]["segment"]["id"].as_u64().expect("id"));
+    }
+    // A short one to its end, then a long one cut by skip.
+    let (status, played) = live.post("/play", &json!({ "ids": [ids[0], ids[1]], "now": true }));
+    assert_eq!(status, 202, "{played}");
+    live::wait_now(&live, "the long one on air", |s| {
+        s["on_air"]["segment_id"] == ids[1]
+    });
+    assert_eq!(live.post("/skip", &Value::Null).0, 200);
+    live::wait_now(&live, "off air", |s| s["on_air"].is_null());
+
+    let (status, report) = live.get("/log/verify");
+    assert_eq!(status, 200, "{report}");
+    assert!(report["broken"].is_null(), "{report}");
+    assert_eq!(report["checked"], 2, "{report}");
+    let (_, log) = live.get("/log");
+    let log = log.as_array().expect("records");
+    assert_eq!(log[0]["outcome"], "completed");
+    assert_eq!(log[1]["outcome"], "interrupted");
+    assert_eq!(log[1]["prev_hash"], log[0]["hash"]);
+    assert_eq!(report["last_hash"], log[1]["hash"]);
+}
