@@ -72,7 +72,8 @@ fn main() -> anyhow::Result<()> {
     for day in 0..days {
         for i in 0..per_day {
             let program = PROGRAMS[(i * PROGRAMS.len() as u64 / per_day) as usize];
-            let at = day0 + chrono::Duration::days(day as i64) + chrono::Duration::minutes(i as i64 * 4);
+            let at =
+                day0 + chrono::Duration::days(day as i64) + chrono::Duration::minutes(i as i64 * 4);
             let k = (day * per_day + i) as usize;
             let title = TITLES[k % TITLES.len()];
             let mut rec = AsRunRecord {
@@ -102,7 +103,11 @@ fn main() -> anyhow::Result<()> {
             store.append_record(&mut rec)?;
             rec.ended_at = Some(at + chrono::Duration::seconds(180));
             rec.played_ms = 180_000 + (k % 997) as u64;
-            rec.outcome = if k % 50 == 0 { Outcome::Interrupted } else { Outcome::Completed };
+            rec.outcome = if k % 50 == 0 {
+                Outcome::Interrupted
+            } else {
+                Outcome::Completed
+            };
             rec.reason = (k % 50 == 0).then(|| "max_duration reached".to_string());
             store.update_record(&mut rec)?;
             slowest = slowest.max(t.elapsed());

@@ -54,9 +54,14 @@ impl Store {
         record.id = head.last_id + 1;
         record.prev_hash = head.link.clone();
         record.hash = record_hash(record);
+        // Never over an existing record, whatever the head says.
         self.asrun
-            .insert(be(record.id), to_json(record))
-            .map_err(db_err("writing the broadcast log"))?;
+            .compare_and_swap(be(record.id), None::<&[u8]>, Some(to_json(record)))
+            .map_err(db_err("writing the broadcast log"))?
+            .map_err(|_| StoreError::LogRewrite {
+                id: record.id,
+                why: "a record with this id exists already".into(),
+            })?;
         self.flush()?;
         head.last_id = record.id;
         head.link = record.hash.clone();

@@ -399,3 +399,16 @@ fn a_play_left_on_air_by_a_crash_is_closed_and_stays_chained() {
     assert_eq!(recorder.close_unfinished().expect("again"), 0);
     assert!(store.verify_chain().expect("verify").intact());
 }
+
+#[test]
+fn an_append_never_overwrites_a_record() {
+    let store = log_of(1);
+    // Something wrote record 2 behind the store's back (its cached head still says 1).
+    let mut stray = record("lạ");
+    stray.id = 2;
+    put(&store, &stray);
+    let mut rec = record("mới");
+    let err = store.append_record(&mut rec).expect_err("id 2 is taken");
+    assert!(matches!(err, StoreError::LogRewrite { id: 2, .. }), "{err}");
+    assert_eq!(store.record(2).expect("read").expect("2").title, "lạ");
+}
