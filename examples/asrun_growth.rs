@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use chrono::{FixedOffset, TimeZone};
+use chrono::{DateTime, FixedOffset, TimeZone};
 use loaxa::model::{AsRunRecord, Outcome, Priority, Role, SegmentId, Trigger};
 use loaxa::store::Store;
 
@@ -54,6 +54,46 @@ fn du_sk(dir: &Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// The record of play `k` (item `i` of its day) as the recorder writes it at the start.
+fn play(at: DateTime<FixedOffset>, k: usize, program: &str, i: u64) -> AsRunRecord {
+    AsRunRecord {
+        id: 0,
+        program: program.into(),
+        trigger: Trigger::Schedule,
+        role: if i % 10 == 0 { Role::Intro } else { Role::Item },
+        scheduled_at: at,
+        started_at: Some(at),
+        ended_at: None,
+        played_ms: 0,
+        segment_id: Some(SegmentId(1 + (k % 400) as u64)),
+        title: TITLES[k % TITLES.len()].into(),
+        topic: "nq57".into(),
+        unit: Some(UNITS[k % UNITS.len()].into()),
+        sha256: format!("{:064x}", (k % 400) as u128 * 0x9e37_79b9_7f4a_7c15),
+        outcome: Outcome::Interrupted,
+        reason: Some(loaxa::asrun::ON_AIR.into()),
+        output: "alsa:plughw:1,0".into(),
+        priority: Priority::Normal,
+        approved_by: Some("Nguyễn Văn A, Phó Chủ tịch UBND xã".into()),
+        approved_at: Some(at - chrono::Duration::days(1)),
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
+}
+
+/// The end of the play: three minutes, one in fifty cut by `max_duration`.
+fn end(rec: &mut AsRunRecord, k: usize) {
+    rec.ended_at = rec.started_at.map(|t| t + chrono::Duration::seconds(180));
+    rec.played_ms = 180_000 + (k % 997) as u64;
+    let cut = k % 50 == 0;
+    rec.outcome = if cut {
+        Outcome::Interrupted
+    } else {
+        Outcome::Completed
+    };
+    rec.reason = cut.then(|| "max_duration reached".to_string());
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let days: u64 = arg(&args, "--days").map_or(Ok(3650), |s| s.parse())?;
@@ -71,44 +111,18 @@ fn main() -> anyhow::Result<()> {
     let mut n = 0u64;
     for day in 0..days {
         for i in 0..per_day {
-            let program = PROGRAMS[(i * PROGRAMS.len() as u64 / per_day) as usize];
             let at =
                 day0 + chrono::Duration::days(day as i64) + chrono::Duration::minutes(i as i64 * 4);
             let k = (day * per_day + i) as usize;
-            let title = TITLES[k % TITLES.len()];
-            let mut rec = AsRunRecord {
-                id: 0,
-                program: program.into(),
-                trigger: Trigger::Schedule,
-                role: if i % 10 == 0 { Role::Intro } else { Role::Item },
-                scheduled_at: at,
-                started_at: Some(at),
-                ended_at: None,
-                played_ms: 0,
-                segment_id: Some(SegmentId(1 + (k % 400) as u64)),
-                title: title.into(),
-                topic: "nq57".into(),
-                unit: Some(UNITS[k % UNITS.len()].into()),
-                sha256: format!("{:064x}", (k % 400) as u128 * 0x9e37_79b9_7f4a_7c15),
-                outcome: Outcome::Interrupted,
-                reason: Some(loaxa::asrun::ON_AIR.into()),
-                output: "alsa:plughw:1,0".into(),
-                priority: Priority::Normal,
-                approved_by: Some("Nguyễn Văn A, Phó Chủ tịch UBND xã".into()),
-                approved_at: Some(at - chrono::Duration::days(1)),
-                prev_hash: String::new(),
-                hash: String::new(),
-            };
+            let mut rec = play(
+                at,
+                k,
+                PROGRAMS[(i * PROGRAMS.len() as u64 / per_day) as usize],
+                i,
+            );
             let t = Instant::now();
             store.append_record(&mut rec)?;
-            rec.ended_at = Some(at + chrono::Duration::seconds(180));
-            rec.played_ms = 180_000 + (k % 997) as u64;
-            rec.outcome = if k % 50 == 0 {
-                Outcome::Interrupted
-            } else {
-                Outcome::Completed
-            };
-            rec.reason = (k % 50 == 0).then(|| "max_duration reached".to_string());
+            end(&mut rec, k);
             store.update_record(&mut rec)?;
             slowest = slowest.max(t.elapsed());
             n += 1;
