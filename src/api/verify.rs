@@ -3,12 +3,33 @@
 //! report is the answer, `broken` says where.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
 
-use super::{ApiResult, AppState};
+use super::{ApiError, ApiResult, AppState};
 use crate::store::ChainReport;
+use crate::store::chain::Anchor;
 
-pub(super) async fn verify(State(state): State<AppState>) -> ApiResult<Json<ChainReport>> {
-    let report = state.blocking(|st| Ok(st.store.verify_chain()?)).await?;
+#[derive(Debug, Deserialize)]
+pub(super) struct VerifyQuery {
+    /// `RECORD:HASH` written down earlier: that record must still have that hash.
+    expect: Option<String>,
+}
+
+pub(super) async fn verify(
+    State(state): State<AppState>,
+    query: Result<Query<VerifyQuery>, QueryRejection>,
+) -> ApiResult<Json<ChainReport>> {
+    let Query(q) = query?;
+    let anchor = q
+        .expect
+        .map(|s| s.parse::<Anchor>())
+        .transpose()
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e, None))?;
+    let report = state
+        .blocking(move |st| Ok(st.store.verify_chain_with(anchor)?))
+        .await?;
     Ok(Json(report))
 }

@@ -9,7 +9,7 @@ use anyhow::Result;
 use super::backend::Backend;
 use super::log::LogArgs;
 use crate::store::ChainReport;
-use crate::store::chain::Problem;
+use crate::store::chain::{Anchor, Problem};
 
 /// `loaxa log [--from ..] [--to ..] [--json]` or `loaxa log verify`.
 #[derive(Debug, clap::Args)]
@@ -29,20 +29,30 @@ pub enum LogSub {
 
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
+    /// A record's hash written down earlier (e.g. in the last report), as RECORD:HASH; the log
+    /// must still hold that record with that hash
+    #[arg(long, value_name = "RECORD:HASH")]
+    expect: Option<Anchor>,
     /// Print the report as one JSON object
     #[arg(long)]
     json: bool,
 }
 
-fn report(station: &Backend) -> Result<ChainReport> {
+fn report(station: &Backend, anchor: Option<Anchor>) -> Result<ChainReport> {
     match station {
-        Backend::Local(st) => Ok(st.store.verify_chain()?),
-        Backend::Remote { client, .. } => client.get("/log/verify", &[]),
+        Backend::Local(st) => Ok(st.store.verify_chain_with(anchor)?),
+        Backend::Remote { client, .. } => {
+            let query: Vec<_> = anchor
+                .map(|a| ("expect", a.to_string()))
+                .into_iter()
+                .collect();
+            client.get("/log/verify", &query)
+        }
     }
 }
 
 pub fn verify(station: &Backend, args: &VerifyArgs) -> Result<i32> {
-    let r = report(station)?;
+    let r = report(station, args.expect.clone())?;
     let code = i32::from(!r.intact());
     if args.json {
         outln!("{}", serde_json::to_string(&r)?);
@@ -55,6 +65,13 @@ pub fn verify(station: &Backend, args: &VerifyArgs) -> Result<i32> {
                     "ok: {} records, chain intact (last: record {id}, hash {hash})",
                     r.checked
                 );
+                if let Some(a) = &r.anchor {
+                    outln!(
+                        "record {} has the hash written down for it ({})",
+                        a.id,
+                        a.hash
+                    );
+                }
                 if r.unchained > 0 {
                     outln!(
                         "note: records 1–{} were written before the chain existed: counted, not protected",
@@ -91,6 +108,9 @@ fn hint(problem: &Problem) -> &'static str {
         Problem::Missing { .. } => "records were deleted from the database",
         Problem::Undecodable { .. } => {
             "the stored bytes are damaged: a disk fault, or an edit with another tool"
+        }
+        Problem::AnchorMismatch { .. } | Problem::AnchorMissing { .. } => {
+            "the log is not the one whose hash was written down: it was rewritten or cut short since"
         }
         Problem::Unchained { .. } => {
             "the record's hash was removed, which loaxa never does after the chain began"

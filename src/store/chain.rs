@@ -19,6 +19,7 @@
 //! the station (printed by `loaxa log verify`, copied into the report sent to the district).
 
 use std::fmt;
+use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -130,6 +131,45 @@ pub struct ChainReport {
     pub last_hash: Option<String>,
     /// The first broken link, if any.
     pub broken: Option<ChainBreak>,
+    /// The anchor given to [`Store::verify_chain_with`], when its record was reached and matched.
+    #[serde(default)]
+    pub anchor: Option<Anchor>,
+}
+
+/// A record's hash written down outside the station (the last report, the paper book), given
+/// as `ID:HASH` to check the log against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anchor {
+    pub id: u64,
+    pub hash: String,
+}
+
+impl FromStr for Anchor {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        let bad = || {
+            format!(
+                "`{s}` is not RECORD:HASH, e.g. 1234:5e1f… with the 64 hex digits `loaxa log verify` printed"
+            )
+        };
+        let (id, hash) = s.trim().split_once(':').ok_or_else(bad)?;
+        let id = id
+            .trim()
+            .trim_start_matches('#')
+            .parse()
+            .map_err(|_| bad())?;
+        let hash = hash.trim().to_ascii_lowercase();
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        Ok(Anchor { id, hash })
+    }
+}
+
+impl fmt::Display for Anchor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.id, self.hash)
+    }
 }
 
 impl ChainReport {
@@ -162,6 +202,10 @@ pub enum Problem {
     WrongId { stored_as: u64, claims: u64 },
     /// A record without a hash after the chain began (its hash was stripped).
     Unchained { chain_began_at: u64 },
+    /// The record's hash is not the one written down outside the station.
+    AnchorMismatch { expected: String, found: String },
+    /// The record written down outside the station is no longer in the log.
+    AnchorMissing { log_ends_at: u64 },
 }
 
 impl fmt::Display for ChainBreak {
@@ -200,6 +244,14 @@ impl fmt::Display for ChainBreak {
                 f,
                 "record {stored_as} says it is record {claims} (moved from elsewhere)"
             ),
+            Problem::AnchorMismatch { expected, found } => write!(
+                f,
+                "record {id}: hash {found} is not the {expected} written down for it (the log was rewritten)"
+            ),
+            Problem::AnchorMissing { log_ends_at } => write!(
+                f,
+                "record {id} was written down but the log ends at record {log_ends_at} (records were cut off)"
+            ),
             Problem::Unchained { chain_began_at } => write!(
                 f,
                 "record {id} has no hash, but the chain began at record {chain_began_at} (hash removed?)"
@@ -215,12 +267,18 @@ struct Walk {
     /// The link the next record must carry (`None` before the first record).
     link: Option<String>,
     chain_began_at: Option<u64>,
+    anchor: Option<Anchor>,
+}
+
+type Step = std::result::Result<(), ChainBreak>;
+
+fn brk(id: u64, problem: Problem) -> Step {
+    Err(ChainBreak { id, problem })
 }
 
 impl Walk {
     /// Checks the record stored under key `id` with bytes `value`; `Err` is the first break.
-    fn step(&mut self, id: u64, value: &[u8]) -> std::result::Result<(), ChainBreak> {
-        let brk = |id, problem| Err(ChainBreak { id, problem });
+    fn step(&mut self, id: u64, value: &[u8]) -> Step {
         let expected_id = self.report.last_id.unwrap_or(0) + 1;
         if id < expected_id {
             let error = "its key is not a record id".to_string();
@@ -232,12 +290,8 @@ impl Walk {
         let rec: AsRunRecord = match serde_json::from_slice(value) {
             Ok(rec) => rec,
             Err(e) => {
-                return brk(
-                    id,
-                    Problem::Undecodable {
-                        error: e.to_string(),
-                    },
-                );
+                let error = e.to_string();
+                return brk(id, Problem::Undecodable { error });
             }
         };
         if rec.id != id {
@@ -247,41 +301,62 @@ impl Walk {
             };
             return brk(id, problem);
         }
-        if rec.hash.is_empty() {
-            if let Some(began) = self.chain_began_at {
-                return brk(
-                    id,
-                    Problem::Unchained {
-                        chain_began_at: began,
-                    },
-                );
-            }
-            self.report.unchained += 1;
-        } else {
-            let recomputed = record_hash(&rec);
-            if recomputed != rec.hash {
-                let problem = Problem::ContentChanged {
-                    stored: rec.hash.clone(),
-                    recomputed,
-                };
-                return brk(id, problem);
-            }
-            let expected = self.link.clone().unwrap_or_else(|| GENESIS.to_string());
-            if rec.prev_hash != expected {
-                let problem = Problem::PrevHashMismatch {
-                    expected,
-                    found: rec.prev_hash.clone(),
-                };
-                return brk(id, problem);
-            }
-            self.chain_began_at.get_or_insert(id);
-        }
+        self.check_link(&rec)?;
         let link = link_of(&rec);
+        if let Some(anchor) = self.anchor.as_ref().filter(|a| a.id == id) {
+            if anchor.hash != link {
+                let problem = Problem::AnchorMismatch {
+                    expected: anchor.hash.clone(),
+                    found: link,
+                };
+                return brk(id, problem);
+            }
+            self.report.anchor = Some(anchor.clone());
+        }
         self.report.checked += 1;
         self.report.last_id = Some(id);
         self.report.last_hash = Some(link.clone());
         self.link = Some(link);
         Ok(())
+    }
+
+    /// The record's own hash and its link to the one before.
+    fn check_link(&mut self, rec: &AsRunRecord) -> Step {
+        let id = rec.id;
+        if rec.hash.is_empty() {
+            if let Some(chain_began_at) = self.chain_began_at {
+                return brk(id, Problem::Unchained { chain_began_at });
+            }
+            self.report.unchained += 1;
+            return Ok(());
+        }
+        let recomputed = record_hash(rec);
+        if recomputed != rec.hash {
+            let problem = Problem::ContentChanged {
+                stored: rec.hash.clone(),
+                recomputed,
+            };
+            return brk(id, problem);
+        }
+        let expected = self.link.clone().unwrap_or_else(|| GENESIS.to_string());
+        if rec.prev_hash != expected {
+            let problem = Problem::PrevHashMismatch {
+                expected,
+                found: rec.prev_hash.clone(),
+            };
+            return brk(id, problem);
+        }
+        self.chain_began_at.get_or_insert(id);
+        Ok(())
+    }
+
+    /// After the last record: a record written down outside must not have been cut off.
+    fn finish(&self) -> Step {
+        let end = self.report.last_id.unwrap_or(0);
+        match &self.anchor {
+            Some(a) if a.id > end => brk(a.id, Problem::AnchorMissing { log_ends_at: end }),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -289,13 +364,26 @@ impl Store {
     /// Checks the whole as-run log, in id order, and reports the first broken link.
     /// `Err` only when the database cannot be read at all.
     pub fn verify_chain(&self) -> Result<ChainReport> {
-        let mut walk = Walk::default();
+        self.verify_chain_with(None)
+    }
+
+    /// [`Store::verify_chain`], and record `anchor.id` must have the hash written down
+    /// outside the station earlier: this catches a log rewritten with recomputed hashes and
+    /// records cut off at the end, which the chain alone cannot.
+    pub fn verify_chain_with(&self, anchor: Option<Anchor>) -> Result<ChainReport> {
+        let mut walk = Walk {
+            anchor,
+            ..Walk::default()
+        };
         for kv in self.asrun.iter() {
             let (k, v) = kv.map_err(db_err("reading the broadcast log"))?;
             if let Err(b) = walk.step(from_be(&k), &v) {
                 walk.report.broken = Some(b);
-                break;
+                return Ok(walk.report);
             }
+        }
+        if let Err(b) = walk.finish() {
+            walk.report.broken = Some(b);
         }
         Ok(walk.report)
     }

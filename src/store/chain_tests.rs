@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::TimeZone;
 
-use super::chain::{GENESIS, Problem, canonical, record_hash};
+use super::chain::{Anchor, GENESIS, Problem, canonical, record_hash};
 use super::keys::be;
 use super::*;
 use crate::asrun::{ON_AIR, Recorder, STOPPED_UNEXPECTEDLY};
@@ -411,4 +411,72 @@ fn an_append_never_overwrites_a_record() {
     let err = store.append_record(&mut rec).expect_err("id 2 is taken");
     assert!(matches!(err, StoreError::LogRewrite { id: 2, .. }), "{err}");
     assert_eq!(store.record(2).expect("read").expect("2").title, "lạ");
+}
+
+#[test]
+fn a_log_rewritten_with_recomputed_hashes_fails_only_against_a_written_down_hash() {
+    let store = log_of(4);
+    let written_down: Anchor = format!("3:{}", store.record(3).expect("read").expect("3").hash)
+        .parse()
+        .expect("anchor");
+    let report = store
+        .verify_chain_with(Some(written_down.clone()))
+        .expect("verify");
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.anchor.as_ref(), Some(&written_down));
+
+    // Someone who knows the encoding edits record 2 and redoes every hash after it.
+    let mut link = store.record(1).expect("read").expect("1").hash;
+    for id in 2..=4 {
+        let mut rec = store.record(id).expect("read").expect("present");
+        if id == 2 {
+            rec.played_ms = 1_000;
+        }
+        rec.prev_hash = link;
+        rec.hash = record_hash(&rec);
+        link = rec.hash.clone();
+        put(&store, &rec);
+    }
+    assert!(
+        store.verify_chain().expect("verify").intact(),
+        "the chain alone cannot tell"
+    );
+    let report = store
+        .verify_chain_with(Some(written_down.clone()))
+        .expect("verify");
+    let b = report.broken.expect("the written-down hash tells");
+    assert_eq!(b.id, 3);
+    assert!(matches!(b.problem, Problem::AnchorMismatch { .. }), "{b:?}");
+    assert!(b.to_string().contains("written down"), "{b}");
+}
+
+#[test]
+fn records_cut_off_at_the_end_fail_against_a_written_down_hash() {
+    let store = log_of(4);
+    let hash = store.record(4).expect("read").expect("4").hash;
+    store.asrun.remove(be(4)).expect("cut");
+    store.asrun.remove(be(3)).expect("cut");
+    assert!(store.verify_chain().expect("verify").intact());
+    let anchor = Anchor { id: 4, hash };
+    let b = store
+        .verify_chain_with(Some(anchor))
+        .expect("verify")
+        .broken
+        .expect("cut off");
+    assert_eq!(
+        (b.id, b.problem),
+        (4, Problem::AnchorMissing { log_ends_at: 2 })
+    );
+}
+
+#[test]
+fn anchors_parse_as_record_colon_hash() {
+    let hash = "AB".repeat(32);
+    let a: Anchor = format!("#12:{hash}").parse().expect("valid");
+    assert_eq!((a.id, a.hash.as_str()), (12, "ab".repeat(32).as_str()));
+    assert_eq!(a.to_string(), format!("12:{}", "ab".repeat(32)));
+    for bad in ["12", "x:ab", "12:abc", &format!("12:{}", "zz".repeat(32))] {
+        let err = bad.parse::<Anchor>().expect_err(bad);
+        assert!(err.contains("RECORD:HASH"), "{err}");
+    }
 }
