@@ -15,8 +15,9 @@
 //! after a chained one is a break (a stripped hash).
 //!
 //! What the chain cannot see on its own: a rewrite of the whole log with recomputed hashes, or
-//! the last records cut off. Both are caught by comparing the last hash with one kept outside
-//! the station (printed by `loaxa log verify`, copied into the report sent to the district).
+//! the last records cut off. Both are caught against a hash kept outside the station ([`Anchor`]:
+//! printed by `loaxa log verify`, copied into the report sent to the district, given back with
+//! `--expect RECORD:HASH`).
 
 use std::fmt;
 use std::str::FromStr;
