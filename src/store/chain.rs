@@ -1,7 +1,7 @@
 //! The as-run log's tamper evidence: every record carries the hash of the record before it.
 //!
 //! `hash = sha256(canonical(record))`, lower-case hex, where the canonical encoding is the
-//! 15-byte tag `loaxa.asrun.v1\n` followed by compact JSON of [`CanonicalV1`]: every field of
+//! 15-byte tag `loaxa.asrun.v1\n` followed by compact JSON of `CanonicalV1`: every field of
 //! [`AsRunRecord`] except `hash`, in a fixed order written out below (not the struct's order, so
 //! moving or adding a field to the struct cannot silently change old hashes), times as RFC 3339
 //! with nanoseconds and the record's own offset, enums by their stored names, strings exactly as
