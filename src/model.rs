@@ -216,6 +216,14 @@ pub struct AsRunRecord {
     pub approved_by: Option<String>,
     #[serde(default)]
     pub approved_at: Option<DateTime<FixedOffset>>,
+    /// The previous record's `hash` (64 zeros for record 1): the link of the tamper-evident
+    /// chain. Set by the store; empty in records written before the chain existed.
+    #[serde(default)]
+    pub prev_hash: String,
+    /// Lower-case hex sha256 of this record's canonical encoding (`store::chain`). Set by the
+    /// store; empty in records written before the chain existed.
+    #[serde(default)]
+    pub hash: String,
 }
 
 /// Where the program audio goes (`[output] device`, `loaxa run --output SPEC`).

@@ -16,6 +16,7 @@ mod queue;
 mod schedule;
 mod segments;
 mod upload;
+mod verify;
 pub mod wire;
 
 use std::path::{Path, PathBuf};
@@ -52,6 +53,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/programs"),
     ("GET", "/schedule"),
     ("GET", "/log"),
+    ("GET", "/log/verify"),
     ("POST", "/skip"),
     ("POST", "/stop"),
     ("POST", "/play"),
@@ -103,6 +105,7 @@ fn handler(method: &str, path: &str, upload_limit: usize) -> Option<MethodRouter
         ("GET", "/programs") => get(schedule::programs),
         ("GET", "/schedule") => get(schedule::schedule),
         ("GET", "/log") => get(log::log),
+        ("GET", "/log/verify") => get(verify::verify),
         ("POST", "/skip") => post(control::skip),
         ("POST", "/stop") => post(control::stop),
         ("POST", "/play") => post(control::play),

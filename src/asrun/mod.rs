@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::clock::SharedClock;
 use crate::model::{Approval, AsRunRecord, Outcome, Priority, Role, Segment, Trigger};
 use crate::program::{NotAired, PlannedItem};
-use crate::store::{Result, Store};
+use crate::store::{Result, Store, StoreError};
 
 /// The reason a record carries while its play is on air. If the daemon dies, it stays, and
 /// the next start rewrites it to [`STOPPED_UNEXPECTEDLY`].
@@ -71,6 +71,8 @@ impl Recorder {
             priority: segment.map_or(ctx.priority, |s| s.priority.max(ctx.priority)),
             approved_by: None,
             approved_at: None,
+            prev_hash: String::new(),
+            hash: String::new(),
         };
         if let Some(Approval::Approved { by, at }) = segment.map(|s| &s.approval) {
             rec.approved_by = Some(by.clone());
@@ -136,17 +138,36 @@ impl Recorder {
         self.store.update_record(rec)
     }
 
-    /// At start: plays left "on air" by a daemon that died are closed as interrupted.
+    /// At start: a play left "on air" by a daemon that died is closed as interrupted.
+    ///
+    /// Only the last record can be in that state after a crash: the daemon is the log's only
+    /// writer, plays are sequential (a record is ended before the next is appended) and this
+    /// runs before anything new is appended. An older record still "on air" means its end
+    /// could not be written (a database error) and a later write succeeded; it is final
+    /// (the next record's link covers it), keeps its honest `interrupted` outcome and is left
+    /// as it is. Returns how many records were closed (0 or 1).
     pub fn close_unfinished(&self) -> Result<usize> {
-        let mut n = 0;
-        for mut rec in self.store.unfinished_records()? {
-            if rec.reason.as_deref() == Some(ON_AIR) {
-                rec.outcome = Outcome::Interrupted;
-                rec.reason = Some(STOPPED_UNEXPECTEDLY.to_string());
-                self.store.update_record(&rec)?;
-                n += 1;
+        let last = match self.store.last_record() {
+            Ok(last) => last,
+            // A damaged log must not keep the loudspeakers silent: `log verify` names it.
+            Err(e @ StoreError::Corrupt { .. }) => {
+                tracing::error!(error = %e, "the last broadcast log record is damaged; not closing it");
+                None
             }
+            Err(e) => return Err(e),
+        };
+        let Some(mut rec) = last else {
+            return Ok(0);
+        };
+        if rec.started_at.is_none()
+            || rec.ended_at.is_some()
+            || rec.reason.as_deref() != Some(ON_AIR)
+        {
+            return Ok(0);
         }
-        Ok(n)
+        rec.outcome = Outcome::Interrupted;
+        rec.reason = Some(STOPPED_UNEXPECTEDLY.to_string());
+        self.store.update_record(&mut rec)?;
+        Ok(1)
     }
 }

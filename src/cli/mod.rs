@@ -20,6 +20,7 @@ mod queue;
 mod run;
 mod schedule;
 mod segment;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -56,8 +57,8 @@ pub enum Command {
     Queue(queue::QueueCmd),
     /// What will air when (lịch phát), with warnings
     Schedule(schedule::ScheduleArgs),
-    /// The broadcast log (nhật ký phát sóng)
-    Log(log::LogArgs),
+    /// The broadcast log (nhật ký phát sóng); `log verify` checks it was not altered
+    Log(verify::LogCommand),
     /// What is on air now and what comes next (needs the daemon)
     Now(live::NowArgs),
     /// End the item on air; the program goes on with the next one (needs the daemon)
@@ -103,7 +104,10 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Segment(cmd) => segment::segment(&backend(&path, token)?, cmd),
         Command::Queue(cmd) => queue::queue(&backend(&path, token)?, cmd),
         Command::Schedule(args) => schedule::schedule(&backend(&path, token)?, args),
-        Command::Log(args) => log::log(&backend(&path, token)?, args),
+        Command::Log(cmd) => match cmd.sub {
+            Some(verify::LogSub::Verify(args)) => verify::verify(&backend(&path, token)?, &args),
+            None => log::log(&backend(&path, token)?, cmd.list),
+        },
         live_command => {
             let config = load_config(&path)?;
             let client = live::daemon(&config, token)?;

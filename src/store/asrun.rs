@@ -1,33 +1,115 @@
-//! The as-run log table: append when a play starts, rewrite once when it ends.
+//! The as-run log table: append when a play starts, rewrite once when it ends — and only the
+//! last record, so every other record is final once the next one links to it (see `chain`).
 
 use chrono::{DateTime, FixedOffset};
 
+use super::chain::{self, GENESIS, link_of, record_hash};
 use super::keys::{be, from_be};
-use super::{Result, Store, db_err, from_json, to_json};
+use super::{Result, Store, StoreError, db_err, from_json, to_json};
 use crate::model::AsRunRecord;
 
+/// The end of the log, cached so a write costs no extra read: the last id and the
+/// `prev_hash` the next record gets.
+#[derive(Debug)]
+pub(super) struct Head {
+    last_id: u64,
+    link: String,
+}
+
+impl Head {
+    /// Read from the last record on disk (at open).
+    pub(super) fn load(asrun: &sled::Tree) -> Result<Head> {
+        match asrun.last().map_err(db_err("reading the broadcast log"))? {
+            None => Ok(Head {
+                last_id: 0,
+                link: GENESIS.to_string(),
+            }),
+            Some((k, v)) => {
+                let id = from_be(&k);
+                // A damaged last record must not keep the station off the air: link to its
+                // bytes; `verify_chain` reports the damage.
+                let link = match from_json::<AsRunRecord>(&v, || format!("log record {id}")) {
+                    Ok(rec) => link_of(&rec),
+                    Err(e) => {
+                        tracing::error!(error = %e, "the last broadcast log record is damaged");
+                        chain::hex_sha256(&v)
+                    }
+                };
+                Ok(Head { last_id: id, link })
+            }
+        }
+    }
+}
+
 impl Store {
-    /// Appends `record` under the next id (its `id` field is overwritten) and flushes.
+    fn head(&self) -> std::sync::MutexGuard<'_, Head> {
+        // A panic while holding the lock leaves the head as it was: still valid.
+        self.head.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Appends `record` under the next id, linked to the last record, and flushes. Sets its
+    /// `id`, `prev_hash` and `hash`.
     pub fn append_record(&self, record: &mut AsRunRecord) -> Result<u64> {
-        let last = self
-            .asrun
-            .last()
-            .map_err(db_err("reading the broadcast log"))?
-            .map_or(0, |(k, _)| from_be(&k));
-        record.id = last + 1;
+        let mut head = self.head();
+        record.id = head.last_id + 1;
+        record.prev_hash = head.link.clone();
+        record.hash = record_hash(record);
+        // Never over an existing record, whatever the head says.
         self.asrun
-            .insert(be(record.id), to_json(record))
-            .map_err(db_err("writing the broadcast log"))?;
+            .compare_and_swap(be(record.id), None::<&[u8]>, Some(to_json(record)))
+            .map_err(db_err("writing the broadcast log"))?
+            .map_err(|_| StoreError::LogRewrite {
+                id: record.id,
+                why: "a record with this id exists already".into(),
+            })?;
         self.flush()?;
+        head.last_id = record.id;
+        head.link = record.hash.clone();
         Ok(record.id)
     }
 
-    /// Rewrites an existing record (the end of a play) and flushes.
-    pub fn update_record(&self, record: &AsRunRecord) -> Result<()> {
+    /// Rewrites the last record once, when its play ends (`ended_at` still unset on disk), and
+    /// flushes; its `prev_hash` stays, its `hash` is recomputed. Any other rewrite is refused:
+    /// the next record's link already vouches for what is on disk.
+    pub fn update_record(&self, record: &mut AsRunRecord) -> Result<()> {
+        let mut head = self.head();
+        let refuse = |why: &str| StoreError::LogRewrite {
+            id: record.id,
+            why: why.to_string(),
+        };
+        if record.id != head.last_id {
+            return Err(refuse(&format!(
+                "only the last record ({}) can be rewritten",
+                head.last_id
+            )));
+        }
+        let stored = self
+            .record(record.id)?
+            .ok_or_else(|| refuse("it is not in the log"))?;
+        if stored.ended_at.is_some() {
+            return Err(refuse("its end is written already"));
+        }
+        record.prev_hash = if stored.hash.is_empty() {
+            // Written before the chain existed: it joins the chain now.
+            self.link_before(record.id)?
+        } else {
+            stored.prev_hash
+        };
+        record.hash = record_hash(record);
         self.asrun
             .insert(be(record.id), to_json(record))
             .map_err(db_err("updating the broadcast log"))?;
-        self.flush()
+        self.flush()?;
+        head.link = record.hash.clone();
+        Ok(())
+    }
+
+    /// The `prev_hash` record `id` should carry.
+    fn link_before(&self, id: u64) -> Result<String> {
+        Ok(match self.record(id - 1)? {
+            Some(prev) => link_of(&prev),
+            None => GENESIS.to_string(),
+        })
     }
 
     pub fn record(&self, id: u64) -> Result<Option<AsRunRecord>> {
@@ -36,6 +118,15 @@ impl Store {
             .map_err(db_err("reading the broadcast log"))?
             .map(|v| from_json(&v, || format!("log record {id}")))
             .transpose()
+    }
+
+    /// The last record of the log: the only one that can still be rewritten.
+    pub fn last_record(&self) -> Result<Option<AsRunRecord>> {
+        let id = self.head().last_id;
+        if id == 0 {
+            return Ok(None);
+        }
+        self.record(id)
     }
 
     /// Records whose time (start, or schedule when it never started) lies in `[from, to)`,

@@ -6,16 +6,20 @@
 //! flushed before the call returns: a kill -9 right after never loses it.
 
 mod asrun;
+pub mod chain;
 mod fires;
 mod keys;
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::model::{Priority, Segment, SegmentId};
 use keys::{be, from_be};
+
+pub use chain::{ChainBreak, ChainReport};
 
 /// A store operation failed. Operator-facing messages say what to do.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +41,11 @@ pub enum StoreError {
         #[source]
         source: sled::Error,
     },
+    #[error(
+        "refusing to rewrite log record {id}: {why}\n  \
+         hint: the broadcast log is append-only; a play's record is rewritten once, when it ends"
+    )]
+    LogRewrite { id: u64, why: String },
     #[error("damaged entry in the database ({what}): {source}")]
     Corrupt {
         what: String,
@@ -92,6 +101,8 @@ pub struct Store {
     asrun: sled::Tree,
     state: sled::Tree,
     files: sled::Tree,
+    /// The as-run log's last id and hash; appends and the end-of-play rewrite hold it.
+    head: Mutex<asrun::Head>,
 }
 
 impl std::fmt::Debug for Store {
@@ -150,11 +161,13 @@ impl Store {
                 source,
             })
         };
+        let asrun = tree("asrun")?;
         Ok(Store {
+            head: Mutex::new(asrun::Head::load(&asrun)?),
             segments: tree("segments")?,
             by_hash: tree("segments_by_sha256")?,
             queue: tree("queue")?,
-            asrun: tree("asrun")?,
+            asrun,
             state: tree("state")?,
             files: tree("import_cache")?,
             db,
@@ -381,5 +394,7 @@ fn from_json<T: DeserializeOwned>(bytes: &[u8], what: impl FnOnce() -> String) -
     })
 }
 
+#[cfg(test)]
+mod chain_tests;
 #[cfg(test)]
 mod tests;

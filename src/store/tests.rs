@@ -51,6 +51,8 @@ fn record(program: &str) -> AsRunRecord {
         priority: Default::default(),
         approved_by: None,
         approved_at: None,
+        prev_hash: String::new(),
+        hash: String::new(),
     }
 }
 
@@ -110,7 +112,7 @@ fn records_get_monotonic_ids_and_unfinished_ones_are_found() {
     assert_eq!((a.id, b.id), (1, 2));
     b.ended_at = b.started_at;
     b.outcome = Outcome::Completed;
-    store.update_record(&b).expect("update");
+    store.update_record(&mut b).expect("update");
     let open = store.unfinished_records().expect("open");
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].id, 1);

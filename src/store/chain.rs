@@ -1,0 +1,391 @@
+//! The as-run log's tamper evidence: every record carries the hash of the record before it.
+//!
+//! `hash = sha256(canonical(record))`, lower-case hex, where the canonical encoding is the
+//! 15-byte tag `loaxa.asrun.v1\n` followed by compact JSON of `CanonicalV1`: every field of
+//! [`AsRunRecord`] except `hash`, in a fixed order written out below (not the struct's order, so
+//! moving or adding a field to the struct cannot silently change old hashes), times as RFC 3339
+//! with nanoseconds and the record's own offset, enums by their stored names, strings exactly as
+//! stored. `prev_hash` and `id` are inside, so a record moved, renumbered or taken from another
+//! log breaks its link. A golden test pins the bytes; a test fails when `AsRunRecord` grows a
+//! field this encoding does not cover (then write `v2` and keep `v1` for old records).
+//!
+//! Record 1 links to [`GENESIS`]. Records written before the chain existed (empty `hash`) form
+//! an unprotected prefix: the first chained record links to the hash the last of them *would*
+//! have, so that one is covered, the ones before it are only counted. An unchained record
+//! after a chained one is a break (a stripped hash).
+//!
+//! What the chain cannot see on its own: a rewrite of the whole log with recomputed hashes, or
+//! the last records cut off. Both are caught against a hash kept outside the station ([`Anchor`]:
+//! printed by `loaxa log verify`, copied into the report sent to the district, given back with
+//! `--expect RECORD:HASH`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::keys::from_be;
+use super::{Result, Store, db_err};
+use crate::model::{AsRunRecord, Outcome, Priority, Role, Trigger};
+
+/// `prev_hash` of record 1.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Domain tag: the encoding's name and version.
+const TAG: &[u8] = b"loaxa.asrun.v1\n";
+
+/// The hashed view of a record, version 1. Field order here is the encoding's order.
+#[derive(Serialize)]
+struct CanonicalV1<'a> {
+    id: u64,
+    prev_hash: &'a str,
+    program: &'a str,
+    trigger: Trigger,
+    role: Role,
+    scheduled_at: String,
+    started_at: Option<String>,
+    ended_at: Option<String>,
+    played_ms: u64,
+    segment_id: Option<u64>,
+    title: &'a str,
+    topic: &'a str,
+    unit: Option<&'a str>,
+    sha256: &'a str,
+    outcome: Outcome,
+    reason: Option<&'a str>,
+    output: &'a str,
+    priority: Priority,
+    approved_by: Option<&'a str>,
+    approved_at: Option<String>,
+}
+
+fn time(t: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, false)
+}
+
+/// The bytes that are hashed (`record.hash` is not part of them).
+pub fn canonical(r: &AsRunRecord) -> Vec<u8> {
+    let view = CanonicalV1 {
+        id: r.id,
+        prev_hash: &r.prev_hash,
+        program: &r.program,
+        trigger: r.trigger,
+        role: r.role,
+        scheduled_at: time(&r.scheduled_at),
+        started_at: r.started_at.as_ref().map(time),
+        ended_at: r.ended_at.as_ref().map(time),
+        played_ms: r.played_ms,
+        segment_id: r.segment_id.map(|s| s.0),
+        title: &r.title,
+        topic: &r.topic,
+        unit: r.unit.as_deref(),
+        sha256: &r.sha256,
+        outcome: r.outcome,
+        reason: r.reason.as_deref(),
+        output: &r.output,
+        priority: r.priority,
+        approved_by: r.approved_by.as_deref(),
+        approved_at: r.approved_at.as_ref().map(time),
+    };
+    let mut out = TAG.to_vec();
+    // Strings, numbers and enums only: serialising cannot fail.
+    serde_json::to_writer(&mut out, &view).unwrap_or_default();
+    out
+}
+
+/// The hash `record` should carry: lower-case hex sha256 of [`canonical`].
+pub fn record_hash(record: &AsRunRecord) -> String {
+    hex_sha256(&canonical(record))
+}
+
+pub(super) fn hex_sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        use fmt::Write as _;
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
+}
+
+/// What the next record's `prev_hash` must be after `record`: its hash, or for a record
+/// written before the chain existed, the hash it would have.
+pub(super) fn link_of(record: &AsRunRecord) -> String {
+    if record.hash.is_empty() {
+        record_hash(record)
+    } else {
+        record.hash.clone()
+    }
+}
+
+/// The outcome of [`Store::verify_chain`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainReport {
+    /// Records read and found in order before the first break (all of them when intact).
+    pub checked: u64,
+    /// Of those, records written before the chain existed (ids `1..=unchained`): counted,
+    /// not protected, except the last one, which the first chained record links to.
+    pub unchained: u64,
+    /// The last good record's id and hash (the value to keep outside the station).
+    pub last_id: Option<u64>,
+    pub last_hash: Option<String>,
+    /// The first broken link, if any.
+    pub broken: Option<ChainBreak>,
+    /// The anchor given to [`Store::verify_chain_with`], when its record was reached and matched.
+    #[serde(default)]
+    pub anchor: Option<Anchor>,
+}
+
+/// A record's hash written down outside the station (the last report, the paper book), given
+/// as `ID:HASH` to check the log against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anchor {
+    pub id: u64,
+    pub hash: String,
+}
+
+impl FromStr for Anchor {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        let bad = || {
+            format!(
+                "`{s}` is not RECORD:HASH, e.g. 1234:5e1f… with the 64 hex digits `loaxa log verify` printed"
+            )
+        };
+        let (id, hash) = s.trim().split_once(':').ok_or_else(bad)?;
+        let id = id
+            .trim()
+            .trim_start_matches('#')
+            .parse()
+            .map_err(|_| bad())?;
+        let hash = hash.trim().to_ascii_lowercase();
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        Ok(Anchor { id, hash })
+    }
+}
+
+impl fmt::Display for Anchor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.id, self.hash)
+    }
+}
+
+impl ChainReport {
+    pub fn intact(&self) -> bool {
+        self.broken.is_none()
+    }
+}
+
+/// The first place where the log is not what was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainBreak {
+    /// The record at fault (for a gap: the first missing id).
+    pub id: u64,
+    pub problem: Problem,
+}
+
+/// Why a link is broken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Problem {
+    /// The record's content no longer gives its stored hash.
+    ContentChanged { stored: String, recomputed: String },
+    /// The record does not link to the one before it (reordered, replaced, inserted).
+    PrevHashMismatch { expected: String, found: String },
+    /// Ids jump from `id - 1` to `next`: records `id..next` are gone.
+    Missing { next: u64 },
+    /// The stored bytes are not a record any more.
+    Undecodable { error: String },
+    /// The record says it is another id than the key it is stored under.
+    WrongId { stored_as: u64, claims: u64 },
+    /// A record without a hash after the chain began (its hash was stripped).
+    Unchained { chain_began_at: u64 },
+    /// The record's hash is not the one written down outside the station.
+    AnchorMismatch { expected: String, found: String },
+    /// The record written down outside the station is no longer in the log.
+    AnchorMissing { log_ends_at: u64 },
+}
+
+impl fmt::Display for ChainBreak {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let id = self.id;
+        match &self.problem {
+            Problem::ContentChanged { stored, recomputed } => write!(
+                f,
+                "record {id}: content changed after it was written (stored hash {stored}, recomputed {recomputed})"
+            ),
+            Problem::PrevHashMismatch { expected, found } if id == 1 => write!(
+                f,
+                "record {id}: prev_hash is {found}, but the first record must link to {expected}"
+            ),
+            Problem::PrevHashMismatch { expected, found } => write!(
+                f,
+                "record {id}: prev_hash does not match record {} (record {} hashes to {expected}, record {id} says {found})",
+                id - 1,
+                id - 1
+            ),
+            Problem::Missing { next } if *next == id + 1 => write!(
+                f,
+                "record {id} is missing (ids jump from {} to {next})",
+                id.saturating_sub(1)
+            ),
+            Problem::Missing { next } => write!(
+                f,
+                "records {id}–{} are missing (ids jump from {} to {next})",
+                next - 1,
+                id.saturating_sub(1)
+            ),
+            Problem::Undecodable { error } => {
+                write!(f, "record {id} cannot be decoded (damaged bytes: {error})")
+            }
+            Problem::WrongId { stored_as, claims } => write!(
+                f,
+                "record {stored_as} says it is record {claims} (moved from elsewhere)"
+            ),
+            Problem::AnchorMismatch { expected, found } => write!(
+                f,
+                "record {id}: hash {found} is not the {expected} written down for it (the log was rewritten)"
+            ),
+            Problem::AnchorMissing { log_ends_at } => write!(
+                f,
+                "record {id} was written down but the log ends at record {log_ends_at} (records were cut off)"
+            ),
+            Problem::Unchained { chain_began_at } => write!(
+                f,
+                "record {id} has no hash, but the chain began at record {chain_began_at} (hash removed?)"
+            ),
+        }
+    }
+}
+
+/// Walks the chain one record at a time.
+#[derive(Default)]
+struct Walk {
+    report: ChainReport,
+    /// The link the next record must carry (`None` before the first record).
+    link: Option<String>,
+    chain_began_at: Option<u64>,
+    anchor: Option<Anchor>,
+}
+
+type Step = std::result::Result<(), ChainBreak>;
+
+fn brk(id: u64, problem: Problem) -> Step {
+    Err(ChainBreak { id, problem })
+}
+
+impl Walk {
+    /// Checks the record stored under key `id` with bytes `value`; `Err` is the first break.
+    fn step(&mut self, id: u64, value: &[u8]) -> Step {
+        let expected_id = self.report.last_id.unwrap_or(0) + 1;
+        if id < expected_id {
+            let error = "its key is not a record id".to_string();
+            return brk(expected_id, Problem::Undecodable { error });
+        }
+        if id > expected_id {
+            return brk(expected_id, Problem::Missing { next: id });
+        }
+        let rec: AsRunRecord = match serde_json::from_slice(value) {
+            Ok(rec) => rec,
+            Err(e) => {
+                let error = e.to_string();
+                return brk(id, Problem::Undecodable { error });
+            }
+        };
+        if rec.id != id {
+            let problem = Problem::WrongId {
+                stored_as: id,
+                claims: rec.id,
+            };
+            return brk(id, problem);
+        }
+        self.check_link(&rec)?;
+        let link = link_of(&rec);
+        if let Some(anchor) = self.anchor.as_ref().filter(|a| a.id == id) {
+            if anchor.hash != link {
+                let problem = Problem::AnchorMismatch {
+                    expected: anchor.hash.clone(),
+                    found: link,
+                };
+                return brk(id, problem);
+            }
+            self.report.anchor = Some(anchor.clone());
+        }
+        self.report.checked += 1;
+        self.report.last_id = Some(id);
+        self.report.last_hash = Some(link.clone());
+        self.link = Some(link);
+        Ok(())
+    }
+
+    /// The record's own hash and its link to the one before.
+    fn check_link(&mut self, rec: &AsRunRecord) -> Step {
+        let id = rec.id;
+        if rec.hash.is_empty() {
+            if let Some(chain_began_at) = self.chain_began_at {
+                return brk(id, Problem::Unchained { chain_began_at });
+            }
+            self.report.unchained += 1;
+            return Ok(());
+        }
+        let recomputed = record_hash(rec);
+        if recomputed != rec.hash {
+            let problem = Problem::ContentChanged {
+                stored: rec.hash.clone(),
+                recomputed,
+            };
+            return brk(id, problem);
+        }
+        let expected = self.link.clone().unwrap_or_else(|| GENESIS.to_string());
+        if rec.prev_hash != expected {
+            let problem = Problem::PrevHashMismatch {
+                expected,
+                found: rec.prev_hash.clone(),
+            };
+            return brk(id, problem);
+        }
+        self.chain_began_at.get_or_insert(id);
+        Ok(())
+    }
+
+    /// After the last record: a record written down outside must not have been cut off.
+    fn finish(&self) -> Step {
+        let end = self.report.last_id.unwrap_or(0);
+        match &self.anchor {
+            Some(a) if a.id > end => brk(a.id, Problem::AnchorMissing { log_ends_at: end }),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Store {
+    /// Checks the whole as-run log, in id order, and reports the first broken link.
+    /// `Err` only when the database cannot be read at all.
+    pub fn verify_chain(&self) -> Result<ChainReport> {
+        self.verify_chain_with(None)
+    }
+
+    /// [`Store::verify_chain`], and record `anchor.id` must have the hash written down
+    /// outside the station earlier: this catches a log rewritten with recomputed hashes and
+    /// records cut off at the end, which the chain alone cannot.
+    pub fn verify_chain_with(&self, anchor: Option<Anchor>) -> Result<ChainReport> {
+        let mut walk = Walk {
+            anchor,
+            ..Walk::default()
+        };
+        for kv in self.asrun.iter() {
+            let (k, v) = kv.map_err(db_err("reading the broadcast log"))?;
+            if let Err(b) = walk.step(from_be(&k), &v) {
+                walk.report.broken = Some(b);
+                return Ok(walk.report);
+            }
+        }
+        if let Err(b) = walk.finish() {
+            walk.report.broken = Some(b);
+        }
+        Ok(walk.report)
+    }
+}

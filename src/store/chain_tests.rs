@@ -1,0 +1,482 @@
+//! The as-run log's hash chain: what it vouches for, and each way of breaking it that
+//! `verify_chain` must name.
+
+use std::sync::Arc;
+
+use chrono::TimeZone;
+
+use super::chain::{Anchor, GENESIS, Problem, canonical, record_hash};
+use super::keys::be;
+use super::*;
+use crate::asrun::{ON_AIR, Recorder, STOPPED_UNEXPECTEDLY};
+use crate::model::{AsRunRecord, Outcome, Role, Trigger};
+
+fn record(title: &str) -> AsRunRecord {
+    let at = chrono::FixedOffset::east_opt(7 * 3600)
+        .expect("offset")
+        .with_ymd_and_hms(2026, 3, 1, 5, 30, 0)
+        .single()
+        .expect("valid");
+    AsRunRecord {
+        id: 0,
+        program: "sang".into(),
+        trigger: Trigger::Schedule,
+        role: Role::Item,
+        scheduled_at: at,
+        started_at: Some(at),
+        ended_at: None,
+        played_ms: 0,
+        segment_id: Some(SegmentId(12)),
+        title: title.into(),
+        topic: "cds".into(),
+        unit: Some("UBND xã".into()),
+        sha256: "ab".repeat(32),
+        outcome: Outcome::Interrupted,
+        reason: Some(ON_AIR.into()),
+        output: "null".into(),
+        priority: Priority::Normal,
+        approved_by: None,
+        approved_at: None,
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
+}
+
+/// A store with `n` closed records (ids 1..=n).
+fn log_of(n: u64) -> Store {
+    let store = Store::temporary().expect("store");
+    for i in 1..=n {
+        let mut rec = record(&format!("Bản tin số {i}"));
+        store.append_record(&mut rec).expect("append");
+        end(&mut rec);
+        store.update_record(&mut rec).expect("end");
+    }
+    store
+}
+
+fn end(rec: &mut AsRunRecord) {
+    rec.ended_at = rec.started_at.map(|t| t + chrono::Duration::seconds(95));
+    rec.played_ms = 95_000;
+    rec.outcome = Outcome::Completed;
+    rec.reason = None;
+}
+
+fn raw(store: &Store, id: u64) -> Vec<u8> {
+    store
+        .asrun
+        .get(be(id))
+        .expect("read")
+        .expect("present")
+        .to_vec()
+}
+
+fn put_raw(store: &Store, id: u64, bytes: &[u8]) {
+    store.asrun.insert(be(id), bytes).expect("write");
+}
+
+fn put(store: &Store, rec: &AsRunRecord) {
+    put_raw(store, rec.id, &to_json(rec));
+}
+
+fn broken(store: &Store) -> (u64, Problem, ChainReport) {
+    let report = store.verify_chain().expect("verify");
+    let b = report.broken.clone().expect("the chain must be broken");
+    (b.id, b.problem, report)
+}
+
+#[test]
+fn canonical_encoding_v1_is_pinned() {
+    // Golden: if this fails, old logs no longer verify. Write a v2 instead of changing v1.
+    let mut rec = record("Tiêu đề \"có\" dấu");
+    rec.id = 7;
+    rec.prev_hash = GENESIS.into();
+    rec.hash = "ignored".into();
+    end(&mut rec);
+    let text = String::from_utf8(canonical(&rec)).expect("utf-8");
+    assert_eq!(
+        text,
+        "loaxa.asrun.v1\n{\"id\":7,\"prev_hash\":\"0000000000000000000000000000000000000000000000000000000000000000\",\"program\":\"sang\",\"trigger\":\"schedule\",\"role\":\"item\",\"scheduled_at\":\"2026-03-01T05:30:00.000000000+07:00\",\"started_at\":\"2026-03-01T05:30:00.000000000+07:00\",\"ended_at\":\"2026-03-01T05:31:35.000000000+07:00\",\"played_ms\":95000,\"segment_id\":12,\"title\":\"Tiêu đề \\\"có\\\" dấu\",\"topic\":\"cds\",\"unit\":\"UBND xã\",\"sha256\":\"abababababababababababababababababababababababababababababababab\",\"outcome\":\"completed\",\"reason\":null,\"output\":\"null\",\"priority\":\"normal\",\"approved_by\":null,\"approved_at\":null}"
+    );
+    assert_eq!(record_hash(&rec), GOLDEN_HASH);
+}
+
+/// sha256 of the bytes above, computed independently (Python's hashlib and json).
+const GOLDEN_HASH: &str = "6c8556c703df6508a8a4bbfbddc8938fe7399dab9cff725f93fa915c20b4b410";
+
+#[test]
+fn the_canonical_encoding_covers_every_field_but_the_hash() {
+    // A field added to `AsRunRecord` must be hashed too: add it to a v2 encoding.
+    let rec = record("t");
+    let stored = serde_json::to_value(&rec).expect("json");
+    let mut stored: Vec<&String> = stored.as_object().expect("object").keys().collect();
+    let bytes = canonical(&rec);
+    let hashed: serde_json::Value = serde_json::from_slice(&bytes[15..]).expect("json");
+    let mut hashed: Vec<&String> = hashed.as_object().expect("object").keys().collect();
+    stored.retain(|k| *k != "hash");
+    stored.sort();
+    hashed.sort();
+    assert_eq!(stored, hashed);
+}
+
+#[test]
+fn appended_records_link_to_the_one_before() {
+    let store = log_of(3);
+    let all = store.records(None, None).expect("records");
+    assert_eq!(all[0].prev_hash, GENESIS);
+    for pair in all.windows(2) {
+        assert_eq!(pair[1].prev_hash, pair[0].hash);
+    }
+    for r in &all {
+        assert_eq!(r.hash, record_hash(r), "record {}", r.id);
+        assert_eq!(r.hash.len(), 64);
+    }
+    let report = store.verify_chain().expect("verify");
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.checked, 3);
+    assert_eq!(report.unchained, 0);
+    assert_eq!(report.last_id, Some(3));
+    assert_eq!(report.last_hash.as_deref(), Some(all[2].hash.as_str()));
+}
+
+#[test]
+fn the_end_of_a_play_keeps_the_chain_and_is_the_only_rewrite() {
+    let store = Store::temporary().expect("store");
+    let mut first = record("một");
+    store.append_record(&mut first).expect("append");
+    let started_hash = first.hash.clone();
+    end(&mut first);
+    store
+        .update_record(&mut first)
+        .expect("the end of the last play");
+    assert_ne!(first.hash, started_hash, "the end is covered by the hash");
+    assert_eq!(first.prev_hash, GENESIS);
+    assert!(store.verify_chain().expect("verify").intact());
+
+    // Once ended, not again.
+    first.played_ms = 1;
+    let err = store.update_record(&mut first).expect_err("second rewrite");
+    assert!(matches!(err, StoreError::LogRewrite { id: 1, .. }), "{err}");
+
+    let mut second = record("hai");
+    store.append_record(&mut second).expect("append");
+    assert_eq!(
+        second.prev_hash,
+        store.record(1).expect("read").expect("1").hash
+    );
+    // Record 1 is now vouched for by record 2: refused, even with its end unset.
+    let mut old = store.record(1).expect("read").expect("1");
+    old.ended_at = None;
+    put(&store, &old);
+    let mut old = store.record(1).expect("read").expect("1");
+    old.title = "sửa".into();
+    let err = store
+        .update_record(&mut old)
+        .expect_err("not the last record");
+    assert!(
+        err.to_string().contains("only the last record (2)"),
+        "{err}"
+    );
+    assert_eq!(store.record(1).expect("read").expect("1").title, "một");
+}
+
+#[test]
+fn the_chain_survives_reopening() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut open;
+    {
+        let store = Store::open(dir.path()).expect("open");
+        for i in 0..3 {
+            let mut rec = record(&format!("trước {i}"));
+            store.append_record(&mut rec).expect("append");
+            end(&mut rec);
+            store.update_record(&mut rec).expect("end");
+        }
+        open = record("đang phát");
+        store.append_record(&mut open).expect("append");
+    }
+    let store = Store::open(dir.path()).expect("reopen");
+    // The head is rebuilt from disk: the play left open can still be ended, then appended to.
+    end(&mut open);
+    store.update_record(&mut open).expect("end after reopen");
+    let mut next = record("sau");
+    store.append_record(&mut next).expect("append after reopen");
+    assert_eq!((next.id, next.prev_hash.as_str()), (5, open.hash.as_str()));
+    let report = store.verify_chain().expect("verify");
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.checked, 5);
+}
+
+#[test]
+fn a_flipped_byte_in_a_title_is_found_by_record_id() {
+    let store = log_of(5);
+    let mut bytes = raw(&store, 3);
+    let at = bytes
+        .windows(4)
+        .position(|w| w == "Bả".as_bytes())
+        .expect("title in the stored JSON");
+    bytes[at] = b'C'; // "Bản" -> "Cản": still valid JSON and UTF-8 (B is one byte)
+    put_raw(&store, 3, &bytes);
+    let (id, problem, report) = broken(&store);
+    assert_eq!(id, 3);
+    assert!(
+        matches!(problem, Problem::ContentChanged { .. }),
+        "{problem:?}"
+    );
+    assert_eq!(report.checked, 2, "records before the break are counted");
+    let shown = report.broken.expect("broken").to_string();
+    assert!(shown.starts_with("record 3: content changed"), "{shown}");
+}
+
+#[test]
+fn a_changed_played_ms_digit_is_found() {
+    let store = log_of(4);
+    let text = String::from_utf8(raw(&store, 2)).expect("utf-8");
+    let text = text.replace("\"played_ms\":95000", "\"played_ms\":95900");
+    put_raw(&store, 2, text.as_bytes());
+    let (id, problem, _) = broken(&store);
+    assert_eq!(id, 2);
+    let Problem::ContentChanged { stored, recomputed } = problem else {
+        panic!("{problem:?}");
+    };
+    assert_ne!(stored, recomputed);
+}
+
+#[test]
+fn damaged_bytes_are_reported_as_undecodable() {
+    let store = log_of(4);
+    let mut bytes = raw(&store, 2);
+    bytes[0] = b'x'; // no longer JSON
+    put_raw(&store, 2, &bytes);
+    let (id, problem, _) = broken(&store);
+    assert_eq!(id, 2);
+    assert!(
+        matches!(problem, Problem::Undecodable { .. }),
+        "{problem:?}"
+    );
+}
+
+#[test]
+fn a_deleted_record_is_reported_missing() {
+    let store = log_of(5);
+    store.asrun.remove(be(3)).expect("delete");
+    let (id, problem, report) = broken(&store);
+    assert_eq!((id, problem), (3, Problem::Missing { next: 4 }));
+    assert_eq!(
+        report.broken.expect("broken").to_string(),
+        "record 3 is missing (ids jump from 2 to 4)"
+    );
+    store.asrun.remove(be(1)).expect("delete");
+    let (id, problem, _) = broken(&store);
+    assert_eq!((id, problem), (1, Problem::Missing { next: 2 }));
+}
+
+#[test]
+fn a_record_from_another_log_does_not_link() {
+    let ours = log_of(3);
+    let theirs = Store::temporary().expect("store");
+    for title in ["khác 1", "khác 2"] {
+        let mut rec = record(title);
+        theirs.append_record(&mut rec).expect("append");
+    }
+    // Their record 2 is internally consistent (its own hash is right) but links elsewhere.
+    put_raw(&ours, 2, &raw(&theirs, 2));
+    let (id, problem, _) = broken(&ours);
+    assert_eq!(id, 2);
+    assert!(
+        matches!(problem, Problem::PrevHashMismatch { .. }),
+        "{problem:?}"
+    );
+}
+
+#[test]
+fn reordered_records_do_not_link_even_with_ids_and_hashes_redone() {
+    let store = log_of(4);
+    let mut two = store.record(2).expect("read").expect("2");
+    let mut three = store.record(3).expect("read").expect("3");
+    std::mem::swap(&mut two.id, &mut three.id);
+    two.hash = record_hash(&two);
+    three.hash = record_hash(&three);
+    put(&store, &two);
+    put(&store, &three);
+    let (id, problem, _) = broken(&store);
+    assert_eq!(id, 2);
+    assert!(
+        matches!(problem, Problem::PrevHashMismatch { .. }),
+        "{problem:?}"
+    );
+    // Swapped as stored (ids inside unchanged): the record names another id.
+    let store = log_of(4);
+    let (a, b) = (raw(&store, 2), raw(&store, 3));
+    put_raw(&store, 2, &b);
+    put_raw(&store, 3, &a);
+    let (id, problem, _) = broken(&store);
+    assert_eq!(
+        (id, problem),
+        (
+            2,
+            Problem::WrongId {
+                stored_as: 2,
+                claims: 3
+            }
+        )
+    );
+}
+
+#[test]
+fn records_from_before_the_chain_are_counted_and_the_last_one_is_anchored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = Store::open(dir.path()).expect("open");
+        for id in 1..=2 {
+            let mut legacy = record("cũ");
+            legacy.id = id;
+            end(&mut legacy);
+            put(&store, &legacy); // as an older loaxa wrote it: no hashes
+        }
+        store.flush().expect("flush");
+    }
+    let store = Store::open(dir.path()).expect("reopen after the upgrade");
+    let mut rec = record("mới");
+    store.append_record(&mut rec).expect("append");
+    let legacy2 = store.record(2).expect("read").expect("2");
+    assert_eq!(rec.prev_hash, record_hash(&legacy2));
+    let report = store.verify_chain().expect("verify");
+    assert!(report.intact(), "{report:?}");
+    assert_eq!((report.checked, report.unchained), (3, 2));
+
+    // Editing the last unchained record breaks the first chained one's link.
+    let mut edited = legacy2.clone();
+    edited.played_ms += 1;
+    put(&store, &edited);
+    let (id, problem, _) = broken(&store);
+    assert_eq!(id, 3);
+    assert!(
+        matches!(problem, Problem::PrevHashMismatch { .. }),
+        "{problem:?}"
+    );
+    put(&store, &legacy2);
+
+    // Stripping a chained record's hash does not make it "old".
+    let mut more = record("mới 2");
+    store.append_record(&mut more).expect("append");
+    let mut stripped = store.record(4).expect("read").expect("4");
+    stripped.hash.clear();
+    stripped.prev_hash.clear();
+    put(&store, &stripped);
+    let (id, problem, _) = broken(&store);
+    assert_eq!((id, problem), (4, Problem::Unchained { chain_began_at: 3 }));
+}
+
+#[test]
+fn a_play_left_on_air_by_a_crash_is_closed_and_stays_chained() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = Store::open(dir.path()).expect("open");
+        // An older play whose end could not be written, then the play the crash cut.
+        for title in ["lỗi ghi", "đang phát"] {
+            let mut rec = record(title);
+            store.append_record(&mut rec).expect("append");
+        }
+    }
+    let store = Arc::new(Store::open(dir.path()).expect("reopen"));
+    let clock: crate::clock::SharedClock = Arc::new(crate::clock::SystemClock);
+    let recorder = Recorder::new(
+        store.clone(),
+        clock,
+        chrono_tz::Asia::Ho_Chi_Minh,
+        "null".into(),
+    );
+    assert_eq!(recorder.close_unfinished().expect("close"), 1);
+    let last = store.record(2).expect("read").expect("2");
+    assert_eq!(last.reason.as_deref(), Some(STOPPED_UNEXPECTEDLY));
+    assert_eq!(last.outcome, Outcome::Interrupted);
+    let older = store.record(1).expect("read").expect("1");
+    assert_eq!(
+        older.reason.as_deref(),
+        Some(ON_AIR),
+        "final once linked: left as written"
+    );
+    assert_eq!(recorder.close_unfinished().expect("again"), 0);
+    assert!(store.verify_chain().expect("verify").intact());
+}
+
+#[test]
+fn an_append_never_overwrites_a_record() {
+    let store = log_of(1);
+    // Something wrote record 2 behind the store's back (its cached head still says 1).
+    let mut stray = record("lạ");
+    stray.id = 2;
+    put(&store, &stray);
+    let mut rec = record("mới");
+    let err = store.append_record(&mut rec).expect_err("id 2 is taken");
+    assert!(matches!(err, StoreError::LogRewrite { id: 2, .. }), "{err}");
+    assert_eq!(store.record(2).expect("read").expect("2").title, "lạ");
+}
+
+#[test]
+fn a_log_rewritten_with_recomputed_hashes_fails_only_against_a_written_down_hash() {
+    let store = log_of(4);
+    let written_down: Anchor = format!("3:{}", store.record(3).expect("read").expect("3").hash)
+        .parse()
+        .expect("anchor");
+    let report = store
+        .verify_chain_with(Some(written_down.clone()))
+        .expect("verify");
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.anchor.as_ref(), Some(&written_down));
+
+    // Someone who knows the encoding edits record 2 and redoes every hash after it.
+    let mut link = store.record(1).expect("read").expect("1").hash;
+    for id in 2..=4 {
+        let mut rec = store.record(id).expect("read").expect("present");
+        if id == 2 {
+            rec.played_ms = 1_000;
+        }
+        rec.prev_hash = link;
+        rec.hash = record_hash(&rec);
+        link = rec.hash.clone();
+        put(&store, &rec);
+    }
+    assert!(
+        store.verify_chain().expect("verify").intact(),
+        "the chain alone cannot tell"
+    );
+    let report = store
+        .verify_chain_with(Some(written_down.clone()))
+        .expect("verify");
+    let b = report.broken.expect("the written-down hash tells");
+    assert_eq!(b.id, 3);
+    assert!(matches!(b.problem, Problem::AnchorMismatch { .. }), "{b:?}");
+    assert!(b.to_string().contains("written down"), "{b}");
+}
+
+#[test]
+fn records_cut_off_at_the_end_fail_against_a_written_down_hash() {
+    let store = log_of(4);
+    let hash = store.record(4).expect("read").expect("4").hash;
+    store.asrun.remove(be(4)).expect("cut");
+    store.asrun.remove(be(3)).expect("cut");
+    assert!(store.verify_chain().expect("verify").intact());
+    let anchor = Anchor { id: 4, hash };
+    let b = store
+        .verify_chain_with(Some(anchor))
+        .expect("verify")
+        .broken
+        .expect("cut off");
+    assert_eq!(
+        (b.id, b.problem),
+        (4, Problem::AnchorMissing { log_ends_at: 2 })
+    );
+}
+
+#[test]
+fn anchors_parse_as_record_colon_hash() {
+    let hash = "AB".repeat(32);
+    let a: Anchor = format!("#12:{hash}").parse().expect("valid");
+    assert_eq!((a.id, a.hash.as_str()), (12, "ab".repeat(32).as_str()));
+    assert_eq!(a.to_string(), format!("12:{}", "ab".repeat(32)));
+    for bad in ["12", "x:ab", "12:abc", &format!("12:{}", "zz".repeat(32))] {
+        let err = bad.parse::<Anchor>().expect_err(bad);
+        assert!(err.contains("RECORD:HASH"), "{err}");
+    }
+}
