@@ -6,6 +6,7 @@
 //! flushed before the call returns: a kill -9 right after never loses it.
 
 mod asrun;
+mod iter;
 mod keys;
 
 use std::path::{Path, PathBuf};
