@@ -34,7 +34,7 @@ pub fn serde_name<T: Serialize>(value: &T) -> String {
 
 /// Whether a record is content (a news item), not a signature tune.
 pub fn is_content(r: &AsRunRecord) -> bool {
-    r.role == Role::Item && r.topic != "station"
+    r.role == Role::Item && r.topic != crate::config::STATION_TOPIC
 }
 
 /// What the report is about.
