@@ -18,7 +18,8 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Int(n) => n.to_string(),
             Cell::Minutes(m) => {
-                let s = format!("{m:.1}");
+                // Half up (8.25 → 8.3), as people round, not half to even.
+                let s = format!("{:.1}", (m * 10.0).round() / 10.0);
                 match lang {
                     Lang::Vi => s.replace('.', ","),
                     Lang::En => s,
