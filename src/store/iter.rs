@@ -34,3 +34,39 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Appends many records at once (ids assigned after the last one), flushing once at the
+    /// end instead of after every record. For benchmarks and generated fixtures only: the
+    /// daemon appends one record at a time, flushed, with [`Store::append_record`].
+    #[doc(hidden)]
+    pub fn bulk_append_records(
+        &self,
+        records: impl IntoIterator<Item = AsRunRecord>,
+    ) -> Result<u64> {
+        let mut next = self
+            .asrun
+            .last()
+            .map_err(db_err("reading the broadcast log"))?
+            .map_or(0, |(k, _)| from_be(&k))
+            + 1;
+        let mut n = 0;
+        let mut batch = sled::Batch::default();
+        for mut r in records {
+            r.id = next;
+            batch.insert(&super::keys::be(next), super::to_json(&r));
+            next += 1;
+            n += 1;
+            if n % 10_000 == 0 {
+                self.asrun
+                    .apply_batch(std::mem::take(&mut batch))
+                    .map_err(db_err("writing the broadcast log"))?;
+            }
+        }
+        self.asrun
+            .apply_batch(batch)
+            .map_err(db_err("writing the broadcast log"))?;
+        self.flush()?;
+        Ok(n)
+    }
+}
