@@ -82,3 +82,21 @@ fn last_ended(today: NaiveDate) -> Period {
     let current = Period::containing(today);
     current.from.pred_opt().map_or(current, Period::containing)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid day")
+    }
+
+    #[test]
+    fn the_default_period_is_the_last_half_year_that_ended() {
+        // Due before 20/6: on 18/06 the report is for H1, which ended on 14/06.
+        assert_eq!(last_ended(day(2026, 6, 18)).half, Some((2026, 1)));
+        assert_eq!(last_ended(day(2026, 6, 14)).half, Some((2025, 2)));
+        assert_eq!(last_ended(day(2026, 12, 18)).half, Some((2026, 2)));
+        assert_eq!(last_ended(day(2027, 1, 5)).half, Some((2026, 2)));
+    }
+}
