@@ -44,18 +44,16 @@ impl Store {
         &self,
         records: impl IntoIterator<Item = AsRunRecord>,
     ) -> Result<u64> {
-        let mut next = self
+        let last = self
             .asrun
             .last()
             .map_err(db_err("reading the broadcast log"))?
-            .map_or(0, |(k, _)| from_be(&k))
-            + 1;
+            .map_or(0, |(k, _)| from_be(&k));
         let mut n = 0;
         let mut batch = sled::Batch::default();
-        for mut r in records {
-            r.id = next;
-            batch.insert(&super::keys::be(next), super::to_json(&r));
-            next += 1;
+        for (id, mut r) in (last + 1..).zip(records) {
+            r.id = id;
+            batch.insert(&super::keys::be(id), super::to_json(&r));
             n += 1;
             if n % 10_000 == 0 {
                 self.asrun
