@@ -19,6 +19,7 @@ pub mod model;
 pub mod player;
 pub mod playlist;
 pub mod program;
+pub mod report;
 pub mod schedule;
 pub mod service;
 pub mod store;

@@ -90,10 +90,21 @@ async fn stop_ends_the_program_as_interrupted_by_the_operator() {
     d.handle.stop().await.expect("stop");
     d.until(local(2026, 10, 1, 6, 30, 0)).await;
     let records = d.stop().await;
-    assert_eq!(summary(&records), [s("sang", "A", Outcome::Interrupted)]);
+    // B never aired: it is accounted for as skipped, with the reason.
+    assert_eq!(
+        summary(&records),
+        [
+            s("sang", "A", Outcome::Interrupted),
+            s("sang", "B", Outcome::Skipped)
+        ]
+    );
     assert_eq!(
         records[0].reason.as_deref(),
         Some("stopped by the operator")
+    );
+    assert_eq!(
+        records[1].reason.as_deref(),
+        Some("not aired: stopped by the operator")
     );
 }
 

@@ -10,6 +10,7 @@
 mod auth;
 mod control;
 mod error;
+mod export;
 mod log;
 mod playlists;
 mod queue;
@@ -34,6 +35,7 @@ use crate::daemon::control::DaemonHandle;
 use crate::service::Station;
 
 pub use error::{ApiError, ApiResult};
+pub use export::RECORDS_HEADER;
 
 /// Every route: (method, path under `/api/v1`). The router is built from this table.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -54,6 +56,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/schedule"),
     ("GET", "/log"),
     ("GET", "/log/verify"),
+    ("GET", "/log/export"),
     ("POST", "/skip"),
     ("POST", "/stop"),
     ("POST", "/play"),
@@ -106,6 +109,7 @@ fn handler(method: &str, path: &str, upload_limit: usize) -> Option<MethodRouter
         ("GET", "/schedule") => get(schedule::schedule),
         ("GET", "/log") => get(log::log),
         ("GET", "/log/verify") => get(verify::verify),
+        ("GET", "/log/export") => get(export::export),
         ("POST", "/skip") => post(control::skip),
         ("POST", "/stop") => post(control::stop),
         ("POST", "/play") => post(control::play),

@@ -12,6 +12,7 @@ use crate::api::wire::{AddResult, ApproveRequest, QueueRequest};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::model::{AsRunRecord, Priority, Segment, SegmentId};
+use crate::report::{self, ExportFormat, ExportOptions};
 use crate::service::{AddOutcome, ScheduledProgram, SegmentMeta, Station};
 use crate::store::QueueEntry;
 
@@ -176,6 +177,111 @@ impl Backend {
             }
         }
     }
+}
+
+/// A stream of log records, from the store or from the daemon.
+pub type Records = Box<dyn Iterator<Item = Result<AsRunRecord>>>;
+
+impl Backend {
+    /// The log records of station days `from..=to`, one at a time (never all in memory):
+    /// from the store, or as JSON Lines streamed from the daemon's export route.
+    pub fn log_stream(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Records> {
+        match self {
+            Backend::Local(st) => Ok(Box::new(
+                report::source::records(&st.store, st.tz(), from, to).map(|r| Ok(r?)),
+            )),
+            Backend::Remote { client, .. } => {
+                let mut query = export_query(from, to);
+                query.push(("format", ExportFormat::Jsonl.to_string()));
+                let answer = client.get_stream("/log/export", &query)?;
+                let reader = std::io::BufReader::new(answer.into_body().into_reader());
+                Ok(Box::new(std::io::BufRead::lines(reader).filter_map(|line| {
+                    match line {
+                        Ok(l) if l.trim().is_empty() => None,
+                        Ok(l) => Some(serde_json::from_str(&l).map_err(|e| {
+                            anyhow!("the daemon sent a log record this loaxa cannot read (different versions?): {e}")
+                        })),
+                        Err(e) => Some(Err(anyhow!("reading the log from the daemon: {e}"))),
+                    }
+                })))
+            }
+        }
+    }
+
+    /// Exports the log of `from..=to` to `dest` (through a temp file renamed into place) or,
+    /// for CSV and JSON Lines, to stdout. Returns the number of records when known.
+    pub fn export(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        format: ExportFormat,
+        opts: &ExportOptions,
+        dest: Option<&Path>,
+    ) -> Result<Option<u64>> {
+        match self {
+            Backend::Local(_) => {
+                let records = self.log_stream(from, to)?;
+                match dest {
+                    Some(path) => report::export_to_path(records, format, opts, path).map(Some),
+                    None => {
+                        let out = std::io::BufWriter::new(std::io::stdout().lock());
+                        report::write_export(records, format, opts, out).map(Some)
+                    }
+                }
+            }
+            Backend::Remote { client, .. } => {
+                let mut query = export_query(from, to);
+                query.push(("format", format.to_string()));
+                query.push(("lang", opts.lang.to_string()));
+                if opts.separator == report::Separator::Semicolon {
+                    query.push(("sep", "semicolon".into()));
+                }
+                let answer = client.get_stream("/log/export", &query)?;
+                let count = answer
+                    .headers()
+                    .get(crate::api::RECORDS_HEADER)
+                    .and_then(|v| v.to_str().ok()?.parse().ok());
+                let mut body = answer.into_body().into_reader();
+                match dest {
+                    Some(path) => copy_to_path(&mut body, path)?,
+                    None => {
+                        std::io::copy(&mut body, &mut std::io::stdout().lock())?;
+                    }
+                }
+                Ok(count)
+            }
+        }
+    }
+}
+
+fn export_query(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Vec<(&'static str, String)> {
+    let mut query = Vec::new();
+    if let Some(d) = from {
+        query.push(("from", d.to_string()));
+    }
+    if let Some(d) = to {
+        query.push(("to", d.to_string()));
+    }
+    query
+}
+
+/// Copies a download beside `path`, then renames it into place: a broken connection never
+/// leaves a half file under the final name.
+fn copy_to_path(body: &mut impl std::io::Read, path: &Path) -> Result<()> {
+    let name = path
+        .file_name()
+        .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&tmp)?;
+        std::io::copy(body, &mut file)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(|e| anyhow!("writing {}: {e}", path.display()))
 }
 
 fn outcome(r: AddResult) -> Result<AddOutcome> {

@@ -100,6 +100,30 @@ impl Client {
         self.answer("GET", path, req.call())
     }
 
+    /// `GET path` whose successful answer is read as a stream (exports), not parsed.
+    pub fn get_stream(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<ureq::http::Response<ureq::Body>> {
+        let mut req = self.without_body("GET", path);
+        for (k, v) in query {
+            req = req.query(*k, v);
+        }
+        let answer = req.call().map_err(|e| {
+            anyhow!(
+                "the daemon at {} did not answer GET {path}: {e}\n  hint: is `loaxa run` still running? its log says why it stopped",
+                self.base
+            )
+        })?;
+        if answer.status().is_success() {
+            return Ok(answer);
+        }
+        // An error answer is small JSON: parse it like any other.
+        self.answer::<serde_json::Value>("GET", path, Ok(answer))
+            .and_then(|_| Err(anyhow!("the daemon refused GET {path}")))
+    }
+
     pub fn delete<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T> {
         let mut req = self.without_body("DELETE", path);
         for (k, v) in query {

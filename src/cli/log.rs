@@ -1,13 +1,20 @@
-//! `loaxa log`: the as-run records, as a table or JSON lines.
+//! `loaxa log`: the as-run records, as a table or JSON lines; `loaxa log export`: the log as
+//! a CSV, JSON Lines or XLSX file.
 
-use anyhow::Result;
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
 use chrono::NaiveDate;
 
 use super::backend::Backend;
 use super::fmt;
+use crate::report::{ExportFormat, ExportOptions, Lang, Separator};
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct LogArgs {
+    #[command(subcommand)]
+    cmd: Option<LogCmd>,
     /// From this day (YYYY-MM-DD, station time), inclusive
     #[arg(long, value_parser = fmt::parse_date)]
     from: Option<NaiveDate>,
@@ -19,7 +26,42 @@ pub struct LogArgs {
     json: bool,
 }
 
+#[derive(Debug, clap::Subcommand)]
+pub enum LogCmd {
+    /// Write the log to a file: CSV for Excel, JSON Lines with every field, or XLSX
+    Export(ExportArgs),
+    /// Check that no record was changed, removed or reordered since it was written
+    Verify(super::verify::VerifyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// From this day (YYYY-MM-DD, station time), inclusive [default: the first record]
+    #[arg(long, value_parser = fmt::parse_date)]
+    from: Option<NaiveDate>,
+    /// To this day (YYYY-MM-DD), inclusive [default: the last record]
+    #[arg(long, value_parser = fmt::parse_date)]
+    to: Option<NaiveDate>,
+    /// csv | jsonl | xlsx [default: from the -o file's extension, else csv]
+    #[arg(long)]
+    format: Option<ExportFormat>,
+    /// Column headers and values: vi (tiếng Việt) | en
+    #[arg(long, default_value = "vi")]
+    lang: Lang,
+    /// CSV field separator: comma | semicolon (when Excel shows everything in one column)
+    #[arg(long, default_value = "comma")]
+    sep: Separator,
+    /// The file to write [default: stdout, for csv and jsonl]
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
 pub fn log(station: &Backend, args: LogArgs) -> Result<i32> {
+    match args.cmd {
+        Some(LogCmd::Export(export_args)) => return export(station, export_args),
+        Some(LogCmd::Verify(verify_args)) => return super::verify::verify(station, &verify_args),
+        None => {}
+    }
     let records = station.log(args.from, args.to)?;
     if args.json {
         return fmt::json_lines(&records).map(|()| 0);
@@ -37,6 +79,38 @@ pub fn log(station: &Backend, args: LogArgs) -> Result<i32> {
             r.title,
             r.reason.as_deref().unwrap_or("")
         );
+    }
+    Ok(0)
+}
+
+fn export(station: &Backend, args: ExportArgs) -> Result<i32> {
+    if let (Some(from), Some(to)) = (args.from, args.to)
+        && to < from
+    {
+        bail!(
+            "--to {to} comes before --from {from}\n  hint: the dates are inclusive station days, e.g. --from 2025-12-15 --to 2026-06-14"
+        );
+    }
+    let from_ext = args
+        .output
+        .as_deref()
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str()?.parse::<ExportFormat>().ok());
+    let format = args.format.or(from_ext).unwrap_or(ExportFormat::Csv);
+    if format == ExportFormat::Xlsx && args.output.is_none() {
+        bail!("an XLSX export needs a file\n  hint: add -o nhat-ky.xlsx");
+    }
+    let opts = ExportOptions {
+        lang: args.lang,
+        separator: args.sep,
+        topics: station.config().topics.clone(),
+    };
+    let n = station.export(args.from, args.to, format, &opts, args.output.as_deref())?;
+    if let Some(path) = &args.output {
+        match n {
+            Some(n) => eprintln!("{n} records written to {}", path.display()),
+            None => eprintln!("log written to {}", path.display()),
+        }
     }
     Ok(0)
 }

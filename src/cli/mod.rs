@@ -17,6 +17,7 @@ mod fmt;
 mod live;
 mod log;
 mod queue;
+mod report;
 mod run;
 mod schedule;
 mod segment;
@@ -57,8 +58,10 @@ pub enum Command {
     Queue(queue::QueueCmd),
     /// What will air when (lịch phát), with warnings
     Schedule(schedule::ScheduleArgs),
-    /// The broadcast log (nhật ký phát sóng); `log verify` checks it was not altered
-    Log(verify::LogCommand),
+    /// The broadcast log (nhật ký phát sóng); `log export` writes it to a file
+    Log(log::LogArgs),
+    /// The half-year report to the province (báo cáo): broadcasts and minutes per topic, unit, month
+    Report(report::ReportArgs),
     /// What is on air now and what comes next (needs the daemon)
     Now(live::NowArgs),
     /// End the item on air; the program goes on with the next one (needs the daemon)
@@ -104,10 +107,8 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Segment(cmd) => segment::segment(&backend(&path, token)?, cmd),
         Command::Queue(cmd) => queue::queue(&backend(&path, token)?, cmd),
         Command::Schedule(args) => schedule::schedule(&backend(&path, token)?, args),
-        Command::Log(cmd) => match cmd.sub {
-            Some(verify::LogSub::Verify(args)) => verify::verify(&backend(&path, token)?, &args),
-            None => log::log(&backend(&path, token)?, cmd.list),
-        },
+        Command::Log(args) => log::log(&backend(&path, token)?, args),
+        Command::Report(args) => report::report(&backend(&path, token)?, args),
         live_command => {
             let config = load_config(&path)?;
             let client = live::daemon(&config, token)?;

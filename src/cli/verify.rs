@@ -1,31 +1,11 @@
 //! `loaxa log verify`: checks the as-run log's hash chain (see `store::chain`) and names the
 //! first broken link. Exit 0 when intact, 1 when not.
-//!
-//! Lives beside `log.rs` rather than in it: `log` keeps its flags for listing, and `verify`
-//! is a subcommand of it through [`LogCommand`].
 
 use anyhow::Result;
 
 use super::backend::Backend;
-use super::log::LogArgs;
 use crate::store::ChainReport;
 use crate::store::chain::{Anchor, Problem};
-
-/// `loaxa log [--from ..] [--to ..] [--json]` or `loaxa log verify`.
-#[derive(Debug, clap::Args)]
-#[command(args_conflicts_with_subcommands = true)]
-pub struct LogCommand {
-    #[command(subcommand)]
-    pub sub: Option<LogSub>,
-    #[command(flatten)]
-    pub list: LogArgs,
-}
-
-#[derive(Debug, clap::Subcommand)]
-pub enum LogSub {
-    /// Check that no record was changed, removed or reordered since it was written
-    Verify(VerifyArgs),
-}
 
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {

@@ -15,7 +15,7 @@ use crate::asrun::ProgramContext;
 use crate::config::AfterEmergency;
 use crate::model::{AsRunRecord, Outcome};
 use crate::player::{Cutter, ItemEnd, PlayerEvent};
-use crate::program::{Origin, PlannedItem};
+use crate::program::{NotAired, Origin, PlannedItem};
 
 use super::control::{Command, ControlError, OnAir};
 use super::{Daemon, ManualRequest, sleep_until_opt};
@@ -41,6 +41,9 @@ struct Session {
     cut_reasons: HashMap<usize, String>,
     /// Why the whole session was cut (max_duration, stop, shutdown).
     session_cut: Option<String>,
+    /// Why the last item to end failed, if it did: when the run stops right after, the
+    /// output itself failed and the items after it cannot air either.
+    failure: Option<String>,
 }
 
 impl Session {
@@ -66,15 +69,13 @@ impl Session {
         }
     }
 
-    /// Replaces everything after the playing item with `keys`.
-    fn continue_with(&mut self, keys: &[usize]) {
-        if let Some(pos) = self
-            .playing
-            .and_then(|p| self.order.iter().position(|&k| k == p))
-        {
-            self.order.truncate(pos + 1);
-        }
+    /// Replaces what is still to air after the playing item with `keys`; returns the keys
+    /// that no longer air.
+    fn continue_with(&mut self, keys: &[usize]) -> Vec<usize> {
+        let rest = self.rest();
+        self.order.retain(|k| !rest.contains(k));
         self.order.extend_from_slice(keys);
+        rest.into_iter().filter(|k| !keys.contains(k)).collect()
     }
 }
 
@@ -155,7 +156,37 @@ impl Daemon {
             }
         }
         self.status.send_modify(|st| st.on_air = None);
+        // Every due item is accounted for: what the session never reached gets its record.
+        let (outcome, why) = match (&s.failure, &s.session_cut) {
+            (Some(f), _) => (Outcome::Failed, format!("not aired: {f}")),
+            (None, Some(cut)) => (Outcome::Skipped, format!("not aired: {cut}")),
+            (None, None) => (Outcome::Skipped, "not aired".to_string()),
+        };
+        let unreached: Vec<usize> = s
+            .order
+            .iter()
+            .copied()
+            .filter(|k| !s.records.contains_key(k))
+            .collect();
+        self.not_reached(&s, &unreached, outcome, &why);
         stop || self.shutdown.requested()
+    }
+
+    /// Records items of the session that never started.
+    fn not_reached(&self, s: &Session, keys: &[usize], outcome: Outcome, reason: &str) {
+        for key in keys {
+            let Some(entry) = s.entries.get(key) else {
+                continue;
+            };
+            let item = NotAired {
+                origin: entry.item.origin.clone(),
+                segment: Some(entry.item.segment.clone()),
+                title: entry.item.segment.title.clone(),
+                outcome,
+                reason: reason.to_string(),
+            };
+            self.log(self.recorder.not_aired(&entry.ctx, &item));
+        }
     }
 
     fn started(&self, s: &mut Session, key: usize) {
@@ -191,6 +222,7 @@ impl Daemon {
         let Some(entry) = s.entries.get(&key) else {
             return;
         };
+        s.failure = None;
         let (outcome, reason) = match end {
             ItemEnd::Completed => (Outcome::Completed, None),
             ItemEnd::Cut => {
@@ -201,7 +233,10 @@ impl Daemon {
                     .unwrap_or_else(|| "cut".into());
                 (Outcome::Interrupted, Some(why))
             }
-            ItemEnd::Failed(why) => (Outcome::Failed, Some(why)),
+            ItemEnd::Failed(why) => {
+                s.failure = Some(why.clone());
+                (Outcome::Failed, Some(why))
+            }
         };
         tracing::info!(
             program = %entry.ctx.program,
@@ -313,7 +348,13 @@ impl Daemon {
                         s.cut_reasons
                             .insert(key, "interrupted by a manual broadcast".into());
                     }
-                    s.continue_with(&keys);
+                    let dropped = s.continue_with(&keys);
+                    self.not_reached(
+                        s,
+                        &dropped,
+                        Outcome::Skipped,
+                        "replaced by a manual broadcast",
+                    );
                     *deadline = None;
                     cutter.splice(self.paths(s, &keys), fade);
                 });

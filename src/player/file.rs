@@ -170,6 +170,7 @@ impl Pacing {
                 let reason = format!("writing {}: {e}", self.describe_path());
                 tracing::error!(error = %reason, "file output failed");
                 control.fail(reason);
+                source.unaired((samples.len() / self.channels) as u64);
                 self.end_program(sink);
                 return; // dropping the source ends the playing item as failed
             }

@@ -113,11 +113,12 @@ struct Current {
 }
 
 impl Current {
-    fn played(&self, out_rate: u32, cut: bool) -> Duration {
+    fn played(&self, out_rate: u32, partial: bool) -> Duration {
         let decoded = self.shared.frames.load(Ordering::Relaxed);
-        // Whole decoded blocks are exact at the item's rate; after a cut the output position
-        // (converted to the item's rate) is the truth, as part of the last block never aired.
-        let frames = if cut {
+        // Whole decoded blocks are exact at the item's rate; when the item did not complete,
+        // the output position (converted to the item's rate) is the truth, as part of the
+        // last block never aired.
+        let frames = if partial {
             let aired = u128::from(self.out_frames) * u128::from(self.rate) / u128::from(out_rate);
             decoded.min(u64::try_from(aired).unwrap_or(u64::MAX))
         } else {
@@ -203,6 +204,14 @@ impl ProgramSource {
         }
     }
 
+    /// The last `frames` pulled never reached the output (a write failed): they do not
+    /// count as aired.
+    pub(crate) fn unaired(&mut self, frames: u64) {
+        if let Some(cur) = self.current.as_mut() {
+            cur.out_frames = cur.out_frames.saturating_sub(frames);
+        }
+    }
+
     pub(crate) fn is_finished(&self) -> bool {
         self.finished
     }
@@ -220,8 +229,10 @@ impl ProgramSource {
 
     fn end_current(&mut self, end: ItemEnd) {
         if let Some(cur) = self.current.take() {
-            let cut = matches!(end, ItemEnd::Cut);
-            let played = cur.played(self.rate.get(), cut);
+            // Only a completed item aired all it decoded; otherwise the output position is
+            // the truth.
+            let partial = !matches!(end, ItemEnd::Completed);
+            let played = cur.played(self.rate.get(), partial);
             let end = match (end, cur.shared.error.lock().map(|e| e.clone())) {
                 (ItemEnd::Completed, Ok(Some(reason))) => ItemEnd::Failed(reason),
                 (end, _) => end,

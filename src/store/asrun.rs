@@ -12,8 +12,8 @@ use crate::model::AsRunRecord;
 /// `prev_hash` the next record gets.
 #[derive(Debug)]
 pub(super) struct Head {
-    last_id: u64,
-    link: String,
+    pub(super) last_id: u64,
+    pub(super) link: String,
 }
 
 impl Head {
@@ -42,7 +42,7 @@ impl Head {
 }
 
 impl Store {
-    fn head(&self) -> std::sync::MutexGuard<'_, Head> {
+    pub(super) fn head(&self) -> std::sync::MutexGuard<'_, Head> {
         // A panic while holding the lock leaves the head as it was: still valid.
         self.head.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -8,6 +8,7 @@
 mod asrun;
 pub mod chain;
 mod fires;
+mod iter;
 mod keys;
 
 use std::path::{Path, PathBuf};

@@ -83,6 +83,8 @@ listen = "127.0.0.1:0"            # a free port: tests run side by side
 [topics]
 cds = "Chuyển đổi số"
 nq57 = "Nghị quyết 57-NQ/TW"
+bdhvs = "Bình dân học vụ số"
+khcn = "Khoa học, công nghệ và đổi mới sáng tạo"
 {programs}"#
         );
         std::fs::write(dir.path().join("config/loaxa.toml"), config).expect("write config");

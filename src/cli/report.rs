@@ -1,0 +1,102 @@
+//! `loaxa report`: the half-year report to the province (báo cáo), from the broadcast log.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use chrono::{NaiveDate, Utc};
+
+use super::backend::Backend;
+use super::fmt;
+use crate::report::{self, Lang, Period, ReportFormat, ReportMeta};
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Reporting half-year: 2026-H1 (15/12/2025 – 14/06/2026) or 2026-H2 (15/06 – 14/12/2026)
+    /// [default: the last half-year that has ended]
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    period: Option<Period>,
+    /// Any other period: from this day (YYYY-MM-DD), inclusive (with --to)
+    #[arg(long, value_parser = fmt::parse_date, requires = "to")]
+    from: Option<NaiveDate>,
+    /// To this day (YYYY-MM-DD), inclusive (with --from)
+    #[arg(long, value_parser = fmt::parse_date, requires = "from")]
+    to: Option<NaiveDate>,
+    /// md | csv | xlsx | html [default: from the -o file's extension, else md]
+    #[arg(long)]
+    format: Option<ReportFormat>,
+    /// Labels: vi (tiếng Việt) | en
+    #[arg(long, default_value = "vi")]
+    lang: Lang,
+    /// The file to write [default: stdout, for md, csv and html]
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+pub fn report(station: &Backend, args: ReportArgs) -> Result<i32> {
+    let now = station.local(Utc::now());
+    let period = match (args.period, args.from, args.to) {
+        (Some(p), _, _) => p,
+        (None, Some(from), Some(to)) => Period::days(from, to).map_err(anyhow::Error::msg)?,
+        _ => last_ended(now.date_naive()),
+    };
+    let from_ext = args
+        .output
+        .as_deref()
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str()?.parse::<ReportFormat>().ok());
+    let format = args.format.or(from_ext).unwrap_or(ReportFormat::Md);
+    if format == ReportFormat::Xlsx && args.output.is_none() {
+        bail!("an XLSX report needs a file\n  hint: add -o bao-cao.xlsx");
+    }
+    let config = station.config();
+    let meta = ReportMeta {
+        station: config.station.name.clone(),
+        period,
+        topics: config.topics.clone(),
+        generated_at: now,
+    };
+    let mut failure = None;
+    let records = station
+        .log_stream(Some(period.from), Some(period.to))?
+        .map_while(|r| r.map_err(|e| failure = Some(e)).ok());
+    let summary = report::summarise(records, meta);
+    if let Some(e) = failure {
+        return Err(e.context("reading the broadcast log for the report"));
+    }
+    match &args.output {
+        Some(path) => {
+            report::render_to_path(&summary, format, args.lang, path)?;
+            eprintln!("report for {period} written to {}", path.display());
+        }
+        None => {
+            let text = report::render_to_string(&summary, format, args.lang)?;
+            use std::io::Write as _;
+            std::io::stdout().write_all(text.as_bytes())?;
+        }
+    }
+    Ok(0)
+}
+
+/// The last half-year that has ended by `today` (on 18/06/2026: 2026-H1, due before 20/6).
+fn last_ended(today: NaiveDate) -> Period {
+    let current = Period::containing(today);
+    current.from.pred_opt().map_or(current, Period::containing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid day")
+    }
+
+    #[test]
+    fn the_default_period_is_the_last_half_year_that_ended() {
+        // Due before 20/6: on 18/06 the report is for H1, which ended on 14/06.
+        assert_eq!(last_ended(day(2026, 6, 18)).half, Some((2026, 1)));
+        assert_eq!(last_ended(day(2026, 6, 14)).half, Some((2025, 2)));
+        assert_eq!(last_ended(day(2026, 12, 18)).half, Some((2026, 2)));
+        assert_eq!(last_ended(day(2027, 1, 5)).half, Some((2026, 2)));
+    }
+}

@@ -1,0 +1,56 @@
+//! Exports of the broadcast log and the half-year report to the province.
+//!
+//! Everything streams: records come one at a time from the store ([`source`]), exports write
+//! them as they come ([`export`]) and the report folds them into per-group counters
+//! ([`summarise`]), so memory stays the same for a week or ten years of log. Renderers
+//! ([`render`]) take the finished [`Report`]; labels exist in Vietnamese (the default, what
+//! the commune office files) and English ([`Lang`]).
+
+mod export;
+mod labels;
+mod period;
+mod render;
+pub mod source;
+mod summary;
+mod tables;
+
+pub use export::{ExportFormat, ExportOptions, Separator, export_to_path, write_export};
+pub use labels::{export_headers, outcome_label, priority_label, role_label, trigger_label};
+pub use period::Period;
+pub use render::{ReportFormat, render_to_path, render_to_string};
+pub use summary::{
+    Counts, EmergencyPlay, ProgramCounts, Report, ReportMeta, is_content, serde_name, summarise,
+};
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The language of headers, labels and translated values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Vietnamese, the default: what the office files with the province.
+    #[default]
+    Vi,
+    En,
+}
+
+impl FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "vi" => Ok(Lang::Vi),
+            "en" => Ok(Lang::En),
+            _ => Err(format!("`{s}` is not a language: use vi or en")),
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        })
+    }
+}

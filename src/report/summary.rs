@@ -1,0 +1,282 @@
+//! The half-year report's figures, folded from a stream of records in one pass.
+//!
+//! Definitions (also in the README):
+//! - a **content play** is a record of role `item` whose topic is not `station`; signature
+//!   tunes (intro/outro, topic `station`) are counted apart, never as content;
+//! - a **broadcast** is a content play that `completed`; content plays that were
+//!   `interrupted` after airing part of the item are counted in their own column, not as
+//!   broadcasts;
+//! - **minutes on air** are the `played_ms` of every content play (completed and interrupted:
+//!   what listeners heard; failed and skipped plays have none);
+//! - **distinct segments** are counted over content plays that aired, by segment id, else
+//!   sha256, else title.
+//!
+//! Memory grows with the number of groups (topics, units, months, programs, reason texts,
+//! distinct segments, emergency plays), never with the number of records.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Serialize;
+
+use super::Period;
+use crate::model::{AsRunRecord, Priority, Role};
+
+/// The serde name of a value (`completed`, `catch_up`): how enums are compared and shown
+/// without matching on variants the model may extend.
+pub fn serde_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Whether a record is content (a news item): not a signature tune, and not a record about a
+/// whole program (missed, or nothing to play), which names no segment.
+pub fn is_content(r: &AsRunRecord) -> bool {
+    r.role == Role::Item
+        && r.topic != crate::config::STATION_TOPIC
+        && (r.segment_id.is_some() || !r.sha256.is_empty())
+}
+
+/// What the report is about.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportMeta {
+    pub station: String,
+    #[serde(skip)]
+    pub period: Period,
+    /// `[topics]`: slug → label.
+    pub topics: BTreeMap<String, String>,
+    pub generated_at: DateTime<FixedOffset>,
+}
+
+/// Figures of one group (a topic, a unit, a month, or everything).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Content plays that completed.
+    pub broadcasts: u64,
+    /// Content plays cut after they started airing.
+    pub interrupted: u64,
+    /// Milliseconds on air of content plays (completed and interrupted).
+    pub played_ms: u64,
+    /// Distinct segments that aired.
+    pub segments: u64,
+}
+
+impl Counts {
+    /// Minutes on air, for display.
+    pub fn minutes(&self) -> f64 {
+        self.played_ms as f64 / 60_000.0
+    }
+}
+
+/// One program's (chương trình) plays by outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ProgramCounts {
+    pub name: String,
+    /// Times the program was due (distinct scheduled times).
+    pub runs: u64,
+    /// Items due in it: content plays, plus records of any role whose outcome is none of
+    /// completed, interrupted, failed, skipped (e.g. a missed program).
+    pub items: u64,
+    /// By outcome name (`completed`, `interrupted`, `failed`, `skipped`, anything newer).
+    pub outcomes: BTreeMap<String, u64>,
+}
+
+impl ProgramCounts {
+    pub fn outcome(&self, name: &str) -> u64 {
+        self.outcomes.get(name).copied().unwrap_or(0)
+    }
+
+    /// Plays whose outcome is none of the four known ones.
+    pub fn other(&self) -> u64 {
+        self.outcomes
+            .iter()
+            .filter(|(k, _)| !KNOWN_OUTCOMES.contains(&k.as_str()))
+            .map(|(_, v)| v)
+            .sum()
+    }
+}
+
+const KNOWN_OUTCOMES: [&str; 4] = ["completed", "interrupted", "failed", "skipped"];
+
+/// An emergency (khẩn cấp) play.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EmergencyPlay {
+    pub at: DateTime<FixedOffset>,
+    pub program: String,
+    pub title: String,
+    pub outcome: String,
+    pub played_ms: u64,
+}
+
+/// The finished figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub meta: ReportMeta,
+    /// Records in the period (every role and outcome).
+    pub records: u64,
+    pub totals: Counts,
+    /// `(slug, label, counts)`, by slug; the label is the slug when `[topics]` lacks it.
+    pub by_topic: Vec<(String, String, Counts)>,
+    /// `(unit, counts)`, by unit; `""` for items that name no unit.
+    pub by_unit: Vec<(String, Counts)>,
+    /// `(YYYY-MM, counts)`, in order.
+    pub by_month: Vec<(String, Counts)>,
+    pub programs: Vec<ProgramCounts>,
+    /// `(outcome, reason, count)` of every play that did not complete, most frequent first;
+    /// reason `""` when none was given.
+    pub reasons: Vec<(String, String, u64)>,
+    /// Completed emergency broadcasts.
+    pub emergency_broadcasts: u64,
+    /// Every emergency content play, in log order.
+    pub emergencies: Vec<EmergencyPlay>,
+    /// Signature tunes: completed plays and time on air (not content).
+    pub signature: Counts,
+}
+
+#[derive(Default)]
+struct Acc {
+    counts: Counts,
+    seen: HashSet<String>,
+}
+
+impl Acc {
+    fn add(&mut self, r: &AsRunRecord, outcome: &str) {
+        match outcome {
+            "completed" => self.counts.broadcasts += 1,
+            "interrupted" if r.played_ms > 0 => self.counts.interrupted += 1,
+            _ => {}
+        }
+        self.counts.played_ms += r.played_ms;
+        if outcome == "completed" || r.played_ms > 0 {
+            self.seen.insert(segment_key(r));
+        }
+    }
+
+    fn finish(mut self) -> Counts {
+        self.counts.segments = self.seen.len() as u64;
+        self.counts
+    }
+}
+
+fn segment_key(r: &AsRunRecord) -> String {
+    match (&r.segment_id, r.sha256.is_empty()) {
+        (Some(id), _) => format!("id:{id}"),
+        (None, false) => format!("sha256:{}", r.sha256),
+        (None, true) => format!("title:{}", r.title),
+    }
+}
+
+/// A reason as grouped: trimmed, inner whitespace (newlines too) collapsed.
+fn reason_key(reason: Option<&str>) -> String {
+    reason
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// The day a record counts on: its start, or its schedule when it never started, in the
+/// station time it was logged in.
+fn day_of(r: &AsRunRecord) -> NaiveDate {
+    r.started_at.unwrap_or(r.scheduled_at).date_naive()
+}
+
+/// Folds `records` into the report of `meta.period` (records outside it are ignored).
+pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMeta) -> Report {
+    let mut total = Acc::default();
+    let mut signature = Acc::default();
+    let mut topics: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut units: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut months: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut programs: BTreeMap<String, (ProgramCounts, Option<DateTime<FixedOffset>>)> =
+        BTreeMap::new();
+    let mut reasons: HashMap<(String, String), u64> = HashMap::new();
+    let mut emergencies = Vec::new();
+    let mut emergency_broadcasts = 0;
+    let mut n = 0;
+
+    for r in records {
+        let day = day_of(&r);
+        if !meta.period.contains(day) {
+            continue;
+        }
+        n += 1;
+        let outcome = r.outcome.to_string();
+        let content = is_content(&r);
+
+        let (prog, last_run) = programs.entry(r.program.clone()).or_insert_with(|| {
+            let p = ProgramCounts {
+                name: r.program.clone(),
+                ..ProgramCounts::default()
+            };
+            (p, None)
+        });
+        if *last_run != Some(r.scheduled_at) {
+            prog.runs += 1;
+            *last_run = Some(r.scheduled_at);
+        }
+        if content || !KNOWN_OUTCOMES.contains(&outcome.as_str()) {
+            prog.items += 1;
+            *prog.outcomes.entry(outcome.clone()).or_default() += 1;
+        }
+        if outcome != "completed" {
+            *reasons
+                .entry((outcome.clone(), reason_key(r.reason.as_deref())))
+                .or_default() += 1;
+        }
+
+        if !content {
+            signature.add(&r, &outcome);
+            continue;
+        }
+        total.add(&r, &outcome);
+        topics.entry(r.topic.clone()).or_default().add(&r, &outcome);
+        units
+            .entry(r.unit.clone().unwrap_or_default())
+            .or_default()
+            .add(&r, &outcome);
+        months
+            .entry(day.format("%Y-%m").to_string())
+            .or_default()
+            .add(&r, &outcome);
+        if r.priority == Priority::Emergency {
+            if outcome == "completed" {
+                emergency_broadcasts += 1;
+            }
+            emergencies.push(EmergencyPlay {
+                at: r.started_at.unwrap_or(r.scheduled_at),
+                program: r.program.clone(),
+                title: r.title.clone(),
+                outcome,
+                played_ms: r.played_ms,
+            });
+        }
+    }
+
+    let mut reasons: Vec<_> = reasons.into_iter().map(|((o, r), c)| (o, r, c)).collect();
+    reasons.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| (&a.0, &a.1).cmp(&(&b.0, &b.1))));
+    Report {
+        records: n,
+        totals: total.finish(),
+        by_topic: topics
+            .into_iter()
+            .map(|(slug, acc)| {
+                let label = meta
+                    .topics
+                    .get(&slug)
+                    .cloned()
+                    .unwrap_or_else(|| slug.clone());
+                (slug, label, acc.finish())
+            })
+            .collect(),
+        by_unit: units.into_iter().map(|(u, a)| (u, a.finish())).collect(),
+        by_month: months.into_iter().map(|(m, a)| (m, a.finish())).collect(),
+        programs: programs.into_values().map(|(p, _)| p).collect(),
+        reasons,
+        emergency_broadcasts,
+        emergencies,
+        signature: signature.finish(),
+        meta,
+    }
+}

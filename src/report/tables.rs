@@ -1,0 +1,282 @@
+//! The report as labelled tables, in one language: what every renderer lays out.
+
+use super::summary::{Counts, Report};
+use super::{Lang, labels};
+
+/// A cell: text, a count, or minutes (one decimal).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Cell {
+    Text(String),
+    Int(u64),
+    Minutes(f64),
+}
+
+impl Cell {
+    /// As text, with the language's decimal mark (12,5 in Vietnamese).
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Minutes(m) => {
+                // Half up (8.25 → 8.3), as people round, not half to even.
+                let s = format!("{:.1}", (m * 10.0).round() / 10.0);
+                match lang {
+                    Lang::Vi => s.replace('.', ","),
+                    Lang::En => s,
+                }
+            }
+        }
+    }
+
+    pub fn is_number(&self) -> bool {
+        !matches!(self, Cell::Text(_))
+    }
+}
+
+pub(super) struct Table {
+    /// Short name (an XLSX sheet name: at most 31 characters).
+    pub sheet: &'static str,
+    pub title: &'static str,
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// The report's heading: title and `(label, value)` lines.
+pub(super) struct Heading {
+    pub title: &'static str,
+    pub lines: Vec<(&'static str, String)>,
+}
+
+fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+}
+
+pub(super) fn heading(report: &Report, lang: Lang) -> Heading {
+    let m = &report.meta;
+    Heading {
+        title: t(lang, "Báo cáo kết quả phát sóng", "Broadcast report"),
+        lines: vec![
+            (t(lang, "Đài", "Station"), m.station.clone()),
+            (t(lang, "Kỳ báo cáo", "Period"), m.period.to_string()),
+            (
+                t(lang, "Lập lúc", "Generated at"),
+                m.generated_at.format("%d/%m/%Y %H:%M").to_string(),
+            ),
+        ],
+    }
+}
+
+fn count_headers(lang: Lang, first: &'static str) -> Vec<&'static str> {
+    vec![
+        first,
+        t(lang, "Số lượt phát", "Broadcasts"),
+        t(lang, "Bị ngắt", "Interrupted"),
+        t(lang, "Số phút phát sóng", "Minutes on air"),
+        t(lang, "Số bản tin", "Distinct segments"),
+    ]
+}
+
+fn count_row(name: String, c: &Counts) -> Vec<Cell> {
+    vec![
+        Cell::Text(name),
+        Cell::Int(c.broadcasts),
+        Cell::Int(c.interrupted),
+        Cell::Minutes(c.minutes()),
+        Cell::Int(c.segments),
+    ]
+}
+
+/// Every table of the report, in print order.
+pub(super) fn tables(report: &Report, lang: Lang) -> Vec<Table> {
+    let total = t(lang, "Tổng cộng", "Total");
+    let with_total = |mut rows: Vec<Vec<Cell>>| {
+        rows.push(count_row(total.to_string(), &report.totals));
+        rows
+    };
+    let s = &report.totals;
+    let summary = Table {
+        sheet: t(lang, "Tổng hợp", "Summary"),
+        title: t(lang, "Tổng hợp", "Summary"),
+        headers: vec![t(lang, "Chỉ tiêu", "Figure"), t(lang, "Giá trị", "Value")],
+        rows: vec![
+            vec![
+                Cell::Text(
+                    t(
+                        lang,
+                        "Số lượt phát bản tin",
+                        "Broadcasts (completed news items)",
+                    )
+                    .into(),
+                ),
+                Cell::Int(s.broadcasts),
+            ],
+            vec![
+                Cell::Text(t(lang, "Số phút phát sóng", "Minutes on air").into()),
+                Cell::Minutes(s.minutes()),
+            ],
+            vec![
+                Cell::Text(t(lang, "Số bản tin khác nhau", "Distinct segments").into()),
+                Cell::Int(s.segments),
+            ],
+            vec![
+                Cell::Text(t(lang, "Số lượt bị ngắt giữa chừng", "Interrupted plays").into()),
+                Cell::Int(s.interrupted),
+            ],
+            vec![
+                Cell::Text(t(lang, "Số lượt phát khẩn cấp", "Emergency broadcasts").into()),
+                Cell::Int(report.emergency_broadcasts),
+            ],
+            vec![
+                Cell::Text(t(lang, "Nhạc hiệu: số lượt phát", "Signature tunes: plays").into()),
+                Cell::Int(report.signature.broadcasts),
+            ],
+            vec![
+                Cell::Text(t(lang, "Nhạc hiệu: số phút", "Signature tunes: minutes").into()),
+                Cell::Minutes(report.signature.minutes()),
+            ],
+            vec![
+                Cell::Text(t(lang, "Số bản ghi nhật ký", "Log records").into()),
+                Cell::Int(report.records),
+            ],
+        ],
+    };
+    let topics = Table {
+        sheet: t(lang, "Chuyên mục", "Topics"),
+        title: t(lang, "Theo chuyên mục", "By topic"),
+        headers: count_headers(lang, t(lang, "Chuyên mục", "Topic")),
+        rows: with_total(
+            report
+                .by_topic
+                .iter()
+                .map(|(_, label, c)| count_row(label.clone(), c))
+                .collect(),
+        ),
+    };
+    let no_unit = t(lang, "(không ghi đơn vị)", "(no unit given)");
+    let units = Table {
+        sheet: t(lang, "Đơn vị", "Units"),
+        title: t(lang, "Theo đơn vị thực hiện", "By responsible unit"),
+        headers: count_headers(lang, t(lang, "Đơn vị thực hiện", "Responsible unit")),
+        rows: with_total(
+            report
+                .by_unit
+                .iter()
+                .map(|(u, c)| {
+                    let name = if u.is_empty() {
+                        no_unit.to_string()
+                    } else {
+                        u.clone()
+                    };
+                    count_row(name, c)
+                })
+                .collect(),
+        ),
+    };
+    let months = Table {
+        sheet: t(lang, "Theo tháng", "Months"),
+        title: t(lang, "Theo tháng", "By month"),
+        headers: count_headers(lang, t(lang, "Tháng", "Month")),
+        rows: with_total(
+            report
+                .by_month
+                .iter()
+                .map(|(m, c)| {
+                    // 2026-01 → 01/2026, as Vietnamese documents write months.
+                    let name = match (lang, m.split_once('-')) {
+                        (Lang::Vi, Some((y, mo))) => format!("{mo}/{y}"),
+                        _ => m.clone(),
+                    };
+                    count_row(name, c)
+                })
+                .collect(),
+        ),
+    };
+    tables_rest(report, lang, vec![summary, topics, units, months])
+}
+
+fn tables_rest(report: &Report, lang: Lang, mut out: Vec<Table>) -> Vec<Table> {
+    out.push(Table {
+        sheet: t(lang, "Chương trình", "Programs"),
+        title: t(lang, "Theo chương trình", "By program"),
+        headers: vec![
+            t(lang, "Chương trình", "Program"),
+            t(lang, "Số buổi", "Runs"),
+            t(lang, "Số mục dự kiến", "Items due"),
+            t(lang, "Đã phát", "Completed"),
+            t(lang, "Bị ngắt", "Interrupted"),
+            t(lang, "Lỗi", "Failed"),
+            t(lang, "Bỏ qua", "Skipped"),
+            t(lang, "Khác (bị lỡ…)", "Other (missed…)"),
+        ],
+        rows: report
+            .programs
+            .iter()
+            .map(|p| {
+                vec![
+                    Cell::Text(p.name.clone()),
+                    Cell::Int(p.runs),
+                    Cell::Int(p.items),
+                    Cell::Int(p.outcome("completed")),
+                    Cell::Int(p.outcome("interrupted")),
+                    Cell::Int(p.outcome("failed")),
+                    Cell::Int(p.outcome("skipped")),
+                    Cell::Int(p.other()),
+                ]
+            })
+            .collect(),
+    });
+    let none = t(lang, "(không ghi lý do)", "(no reason given)");
+    out.push(Table {
+        sheet: t(lang, "Lý do", "Reasons"),
+        title: t(lang, "Lý do không phát hết", "Why plays did not complete"),
+        headers: vec![
+            t(lang, "Kết quả", "Outcome"),
+            t(lang, "Lý do", "Reason"),
+            t(lang, "Số lần", "Count"),
+        ],
+        rows: report
+            .reasons
+            .iter()
+            .map(|(outcome, reason, n)| {
+                let reason = if reason.is_empty() {
+                    none.to_string()
+                } else {
+                    reason.clone()
+                };
+                vec![
+                    Cell::Text(labels::outcome_label(lang, outcome).to_string()),
+                    Cell::Text(reason),
+                    Cell::Int(*n),
+                ]
+            })
+            .collect(),
+    });
+    out.push(Table {
+        sheet: t(lang, "Khẩn cấp", "Emergencies"),
+        title: t(lang, "Phát khẩn cấp", "Emergency broadcasts"),
+        headers: vec![
+            t(lang, "Thời gian", "Time"),
+            t(lang, "Chương trình", "Program"),
+            t(lang, "Tiêu đề", "Title"),
+            t(lang, "Kết quả", "Outcome"),
+            t(lang, "Số phút", "Minutes"),
+        ],
+        rows: report
+            .emergencies
+            .iter()
+            .map(|e| {
+                vec![
+                    Cell::Text(e.at.format("%d/%m/%Y %H:%M").to_string()),
+                    Cell::Text(e.program.clone()),
+                    Cell::Text(e.title.clone()),
+                    Cell::Text(labels::outcome_label(lang, &e.outcome).to_string()),
+                    Cell::Minutes(e.played_ms as f64 / 60_000.0),
+                ]
+            })
+            .collect(),
+    });
+    out
+}
