@@ -325,5 +325,12 @@ async fn the_half_year_report_matches_what_happened() {
         .collect();
     assert_eq!(got, want, "by month");
     assert_eq!(report.emergency_broadcasts, 6, "storm bulletins");
+    // The whole half-year's log is intact, and the report's check code pins its last record.
+    let anchor = report.anchor.clone().expect("a check code");
+    let check = station
+        .store
+        .verify_chain_with(Some(anchor.parse().expect("RECORD:HASH")))
+        .expect("verify");
+    assert!(check.intact(), "{check:?}");
     assert_eq!(report.totals.interrupted, 0);
 }

@@ -117,6 +117,9 @@ pub struct Report {
     pub meta: ReportMeta,
     /// Records in the period (every role and outcome).
     pub records: u64,
+    /// The period's last record as `RECORD:HASH`: written into the signed report, it lets
+    /// `loaxa log verify --expect` prove later that the log was not rewritten since.
+    pub anchor: Option<String>,
     pub totals: Counts,
     /// `(slug, label, counts)`, by slug; the label is the slug when `[topics]` lacks it.
     pub by_topic: Vec<(String, String, Counts)>,
@@ -195,6 +198,7 @@ pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMet
     let mut emergencies = Vec::new();
     let mut emergency_broadcasts = 0;
     let mut n = 0;
+    let mut anchor: Option<(u64, String)> = None;
 
     for r in records {
         let day = day_of(&r);
@@ -202,6 +206,9 @@ pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMet
             continue;
         }
         n += 1;
+        if !r.hash.is_empty() && anchor.as_ref().is_none_or(|(id, _)| r.id > *id) {
+            anchor = Some((r.id, r.hash.clone()));
+        }
         let outcome = r.outcome.to_string();
         let content = is_content(&r);
 
@@ -258,6 +265,7 @@ pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMet
     reasons.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| (&a.0, &a.1).cmp(&(&b.0, &b.1))));
     Report {
         records: n,
+        anchor: anchor.map(|(id, hash)| format!("{id}:{hash}")),
         totals: total.finish(),
         by_topic: topics
             .into_iter()

@@ -141,6 +141,17 @@ pub(super) fn tables(report: &Report, lang: Lang) -> Vec<Table> {
                 Cell::Text(t(lang, "Số bản ghi nhật ký", "Log records").into()),
                 Cell::Int(report.records),
             ],
+            vec![
+                Cell::Text(
+                    t(
+                        lang,
+                        "Mã kiểm tra nhật ký (loaxa log verify --expect)",
+                        "Log check code (loaxa log verify --expect)",
+                    )
+                    .into(),
+                ),
+                Cell::Text(report.anchor.clone().unwrap_or_else(|| "-".into())),
+            ],
         ],
     };
     let topics = Table {

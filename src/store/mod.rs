@@ -124,6 +124,9 @@ impl Store {
         let db = sled::Config::new()
             .path(dir)
             .flush_every_ms(None)
+            // sled caches 1 GiB by default and keeps what an export reads: a station PC has
+            // better uses for its memory.
+            .cache_capacity(64 << 20)
             .open()
             .map_err(|source| {
                 let locked = matches!(&source, sled::Error::Io(e)
