@@ -11,10 +11,8 @@ mod wav;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use loaxa::clock::{SharedClock, SystemClock};
 use loaxa::model::OutputSpec;
 use loaxa::player::{ItemEnd, OutputFormat, Player, PlayerEvent};
 use wav::{Bits, convert_channels, noise, write_wav};
@@ -117,14 +115,12 @@ fn play(
     items: Vec<PathBuf>,
     cut_after: Option<Duration>,
 ) -> Vec<(Duration, PlayerEvent)> {
-    let clock: SharedClock = Arc::new(SystemClock);
     let format = OutputFormat {
         sample_rate: Some(RATE),
         channels: Some(2),
         ..OutputFormat::default()
     };
-    let mut player =
-        Player::new(OutputSpec::Device(device.into()), format, clock).expect("device found");
+    let mut player = Player::new(OutputSpec::Device(device.into()), format).expect("device found");
     assert_eq!(player.describe(), format!("alsa:{device}"));
     runtime().block_on(async {
         let t0 = Instant::now();

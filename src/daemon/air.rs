@@ -59,11 +59,10 @@ impl Daemon {
             }
             return self.shutdown.requested();
         }
-        let deadline = program.max_duration.and_then(|d| {
-            chrono::Duration::from_std(d)
-                .ok()
-                .map(|d| station.clock.now() + d)
-        });
+        // Monotonic: a step of the wall clock does not cut (or stretch) a program.
+        let deadline = program
+            .max_duration
+            .map(|d| tokio::time::Instant::now() + d);
         let items = plan
             .items
             .into_iter()

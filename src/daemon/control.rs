@@ -21,6 +21,9 @@ pub struct Status {
     pub next: Option<NextProgram>,
     /// Emergency repeats still to come.
     pub emergencies: Vec<crate::store::EmergencyRepeat>,
+    /// Problems the operator must see (e.g. a station clock that is obviously wrong).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

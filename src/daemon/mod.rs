@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 
 use crate::asrun::{ProgramContext, Recorder};
-use crate::clock::sleep_until;
+use crate::clock::{StepWatch, sleep_until};
 use crate::model::{OutputSpec, Priority, SegmentId, Trigger};
 use crate::player::{OutputFormat, Player};
 use crate::schedule;
@@ -76,7 +76,7 @@ pub fn start(
         fade: station.config.output.fade,
         buffer: Some(station.config.output.buffer),
     };
-    let player = Player::new(spec, format, station.clock.clone())?;
+    let player = Player::new(spec, format)?;
     let recorder = Recorder::new(
         station.store.clone(),
         station.clock.clone(),
@@ -186,7 +186,9 @@ impl Daemon {
 
     async fn main_loop(&mut self) -> Result<()> {
         let clock = self.station.clock.clone();
+        self.check_clock_plausible();
         let mut last = self.reconcile().await;
+        let mut watch = StepWatch::new(clock.as_ref());
         loop {
             if self.shutdown.requested() {
                 return Ok(());
@@ -234,6 +236,10 @@ impl Daemon {
                     continue;
                 }
             }
+            if let Some(step) = watch.check(clock.as_ref()) {
+                last = self.clock_stepped(step, last);
+                continue;
+            }
             if next.as_ref().is_none_or(|d| d.at > clock.now()) {
                 continue; // woke for an emergency repeat (or a clock re-read)
             }
@@ -274,12 +280,60 @@ impl Daemon {
                     self.log(self.station.store.set_checked_until(clock.now()));
                     return Ok(());
                 }
-                let now = clock.now();
-                pending.extend(self.due_between(last, now));
-                last = now;
-                self.log(self.station.store.set_checked_until(last));
+                match watch.check(clock.as_ref()) {
+                    Some(step) => last = self.clock_stepped(step, last),
+                    None => {
+                        let now = clock.now();
+                        pending.extend(self.due_between(last, now));
+                        last = now;
+                        self.log(self.station.store.set_checked_until(last));
+                    }
+                }
             }
         }
+    }
+
+    /// The wall clock stepped (NTP, a manual change, a CMOS reset) by `step` while the
+    /// daemon watched: the schedule is re-planned from the new time. Fire times jumped over
+    /// were never due in real time: they are not aired in a burst (nor waited for, after a
+    /// step back). Returns the new planning position.
+    fn clock_stepped(&mut self, step: chrono::Duration, last: DateTime<Utc>) -> DateTime<Utc> {
+        let now = self.station.clock.now();
+        let skipped = if step > chrono::Duration::zero() {
+            self.due_between(last, now).len()
+        } else {
+            0
+        };
+        tracing::warn!(
+            step_s = step.num_seconds(),
+            now = %self.station.local(now).format("%Y-%m-%d %H:%M:%S %:z"),
+            skipped_fire_times = skipped,
+            "the station clock was changed; planning again from the new time"
+        );
+        self.check_clock_plausible();
+        self.log(self.station.store.set_checked_until(now));
+        now
+    }
+
+    /// A clock before this version was made has been reset: say so loudly, in the log and
+    /// in the status the operator sees.
+    fn check_clock_plausible(&self) {
+        let now = self.station.clock.now();
+        let warning = crate::clock::implausible(now).then(|| {
+            format!(
+                "the station clock reads {}, which cannot be right (dead BIOS battery?): set the \
+                 correct time (timedatectl set-time, or the BIOS) — programs air by this clock",
+                self.station.local(now).format("%Y-%m-%d %H:%M")
+            )
+        });
+        if let Some(w) = &warning {
+            tracing::error!("{w}");
+        }
+        self.status.send_modify(|s| {
+            s.warnings
+                .retain(|w| !w.starts_with("the station clock reads"));
+            s.warnings.extend(warning);
+        });
     }
 
     /// At start: fire times that passed while the daemon was down are logged as missed

@@ -9,8 +9,6 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
 use crate::asrun::ProgramContext;
 use crate::config::AfterEmergency;
 use crate::model::{AsRunRecord, Outcome};
@@ -19,6 +17,15 @@ use crate::program::{NotAired, Origin, PlannedItem};
 
 use super::control::{Command, ControlError, OnAir};
 use super::{Daemon, ManualRequest, sleep_until_opt};
+
+use tokio::time::Instant;
+
+async fn sleep_until_instant(t: Option<Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
 
 /// Fade before an emergency broadcast: short, so it is on air within ~100 ms.
 pub(super) const EMERGENCY_FADE: Duration = Duration::from_millis(30);
@@ -94,7 +101,7 @@ impl Daemon {
     pub(super) async fn run_session(
         &mut self,
         items: Vec<OnAirItem>,
-        mut deadline: Option<DateTime<Utc>>,
+        mut deadline: Option<Instant>,
     ) -> bool {
         let mut s = Session::default();
         for item in items {
@@ -132,7 +139,7 @@ impl Daemon {
                     Some(PlayerEvent::Ended { index, played, end }) => self.ended(&mut s, index, played, end),
                     Some(PlayerEvent::Finished) | None => break,
                 },
-                () = sleep_until_opt(clock.as_ref(), deadline), if s.session_cut.is_none() => {
+                () = sleep_until_instant(deadline), if s.session_cut.is_none() => {
                     tracing::info!("max_duration reached: cutting");
                     s.session_cut = Some("max_duration reached".into());
                     cutter.cut();
@@ -302,7 +309,7 @@ impl Daemon {
         s: &mut Session,
         cutter: &Cutter,
         command: Command,
-        deadline: &mut Option<DateTime<Utc>>,
+        deadline: &mut Option<Instant>,
     ) {
         let fade = self.station.config.output.fade;
         match command {
@@ -384,11 +391,9 @@ impl Daemon {
         s: &mut Session,
         cutter: &Cutter,
         item: OnAirItem,
-        deadline: &mut Option<DateTime<Utc>>,
+        deadline: &mut Option<Instant>,
     ) {
-        let extra = chrono::Duration::milliseconds(
-            i64::try_from(item.item.segment.duration_ms).unwrap_or(i64::MAX),
-        );
+        let extra = Duration::from_millis(item.item.segment.duration_ms);
         let emergency = s.add(item);
         let mut keys = vec![emergency];
         if let Some(key) = s.playing {

@@ -10,12 +10,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
 use super::control::Control;
 use super::program::ProgramSource;
 use super::{OutputError, OutputFormat, PlayerEvent};
-use crate::clock::{self, SharedClock};
 
 const DEFAULT_RATE: u32 = 48_000;
 const DEFAULT_CHANNELS: u16 = 2;
@@ -118,7 +115,6 @@ impl FileOutput {
         &self,
         items: Vec<super::opener::Keyed>,
         fade: Duration,
-        clock: SharedClock,
         control: Arc<Control>,
     ) -> Result<(), OutputError> {
         let runtime =
@@ -130,7 +126,6 @@ impl FileOutput {
         source.stamp_events();
         let sink = self.sink.clone();
         let pacing = Pacing {
-            clock,
             rate: self.rate.get(),
             channels: usize::from(self.channels.get()),
             path: self.path.clone(),
@@ -144,16 +139,16 @@ impl FileOutput {
 }
 
 struct Pacing {
-    clock: SharedClock,
     rate: u32,
     channels: usize,
     path: Option<PathBuf>,
 }
 
 impl Pacing {
-    fn at(&self, start: DateTime<Utc>, frames: u64) -> DateTime<Utc> {
-        let nanos = u128::from(frames) * 1_000_000_000 / u128::from(self.rate);
-        start + chrono::Duration::nanoseconds(i64::try_from(nanos).unwrap_or(i64::MAX))
+    /// When frame `frames` is due: monotonic time, so a step of the wall clock neither
+    /// bursts a program out nor stalls it (tokio's clock is also what tests pause).
+    fn at(&self, start: tokio::time::Instant, frames: u64) -> tokio::time::Instant {
+        start + super::program::frames_to_duration(frames, self.rate)
     }
 
     async fn run(&self, source: &mut ProgramSource, sink: &mut Sink, control: &Control) {
@@ -161,7 +156,7 @@ impl Pacing {
         let mut samples: Vec<f32> = Vec::with_capacity(chunk_frames * self.channels);
         let mut bytes: Vec<u8> = Vec::with_capacity(chunk_frames * self.channels * 4);
         let mut due: Vec<(u64, PlayerEvent)> = Vec::new();
-        let start = self.clock.now();
+        let start = tokio::time::Instant::now();
         let mut frames: u64 = 0;
         loop {
             samples.clear();
@@ -176,7 +171,7 @@ impl Pacing {
             }
             source.take_stamped(&mut due);
             for (frame, event) in due.drain(..) {
-                clock::sleep_until(self.clock.as_ref(), self.at(start, frame)).await;
+                tokio::time::sleep_until(self.at(start, frame)).await;
                 if event == PlayerEvent::Finished {
                     // The file is complete and valid before anyone hears the program ended.
                     self.end_program(sink);
@@ -187,7 +182,7 @@ impl Pacing {
             if source.is_finished() {
                 return;
             }
-            clock::sleep_until(self.clock.as_ref(), self.at(start, frames)).await;
+            tokio::time::sleep_until(self.at(start, frames)).await;
         }
     }
 

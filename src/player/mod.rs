@@ -22,7 +22,6 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::clock::SharedClock;
 use crate::model::OutputSpec;
 use control::Control;
 
@@ -159,7 +158,6 @@ enum Output {
 pub struct Player {
     output: Output,
     format: OutputFormat,
-    clock: SharedClock,
 }
 
 impl std::fmt::Debug for Player {
@@ -174,11 +172,7 @@ impl std::fmt::Debug for Player {
 impl Player {
     /// Prepares the output: a file output is created (truncated) now; a device is looked up
     /// now (and opened per program by [`Player::start`]).
-    pub fn new(
-        spec: OutputSpec,
-        format: OutputFormat,
-        clock: SharedClock,
-    ) -> Result<Player, OutputError> {
+    pub fn new(spec: OutputSpec, format: OutputFormat) -> Result<Player, OutputError> {
         if format.sample_rate == Some(0) || format.channels == Some(0) {
             return Err(OutputError::Format(
                 "sample rate and channel count must be above zero".into(),
@@ -191,11 +185,7 @@ impl Player {
             OutputSpec::Raw(path) => Output::File(file::FileOutput::raw(path, &format)?),
             OutputSpec::Null => Output::File(file::FileOutput::null(&format)),
         };
-        Ok(Player {
-            output,
-            format,
-            clock,
-        })
+        Ok(Player { output, format })
     }
 
     /// The output as the as-run log names it: `default`, `alsa:cap_raw`, `wav:/tmp/air.wav`.
@@ -218,9 +208,7 @@ impl Player {
         let control = Arc::new(Control::new(tx));
         match &self.output {
             Output::Device(d) => d.start(items, &self.format, control.clone())?,
-            Output::File(f) => {
-                f.start(items, self.format.fade, self.clock.clone(), control.clone())?
-            }
+            Output::File(f) => f.start(items, self.format.fade, control.clone())?,
         }
         Ok(ProgramRun { events, control })
     }

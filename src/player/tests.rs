@@ -16,7 +16,7 @@ use super::control::Control;
 use super::program::ProgramSource;
 use super::*;
 use crate::audio::FileDecoder;
-use crate::clock::SimClock;
+use crate::clock::{SharedClock, SimClock};
 use wav::{Bits, convert_channels, noise, write_wav};
 
 fn decode_all(path: &Path) -> (u32, u16, Vec<f32>) {
@@ -305,12 +305,8 @@ async fn wav_output_takes_exactly_the_program_time_and_holds_the_samples() {
     let (items, expect) = three_second_program(dir.path());
     let out = dir.path().join("air.wav");
     let clock = sim_clock();
-    let mut player = Player::new(
-        OutputSpec::Wav(out.clone()),
-        format_48k_stereo(),
-        clock.clone(),
-    )
-    .expect("wav output");
+    let mut player =
+        Player::new(OutputSpec::Wav(out.clone()), format_48k_stereo()).expect("wav output");
     assert_eq!(player.describe(), format!("wav:{}", out.display()));
     let events = run_timed(&mut player, &clock, items.clone()).await;
     let ms = Duration::from_millis;
@@ -342,12 +338,8 @@ async fn raw_output_holds_the_exact_samples() {
     let (items, expect) = three_second_program(dir.path());
     let out = dir.path().join("air.raw");
     let clock = sim_clock();
-    let mut player = Player::new(
-        OutputSpec::Raw(out.clone()),
-        format_48k_stereo(),
-        clock.clone(),
-    )
-    .expect("raw output");
+    let mut player =
+        Player::new(OutputSpec::Raw(out.clone()), format_48k_stereo()).expect("raw output");
     let events = run_timed(&mut player, &clock, items).await;
     assert_eq!(
         events.last(),
@@ -366,8 +358,7 @@ async fn null_output_keeps_time_and_cut_fades_in_time() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (items, _) = three_second_program(dir.path());
     let clock = sim_clock();
-    let mut player =
-        Player::new(OutputSpec::Null, OutputFormat::default(), clock.clone()).expect("null");
+    let mut player = Player::new(OutputSpec::Null, OutputFormat::default()).expect("null");
     assert_eq!(player.describe(), "null");
     let t0 = clock.now();
     let mut run = player.start(items).expect("start");
@@ -392,10 +383,9 @@ async fn null_output_keeps_time_and_cut_fades_in_time() {
 
 #[test]
 fn wav_output_in_a_missing_folder_names_the_path() {
-    let clock: SharedClock = Arc::new(crate::clock::SystemClock);
     let path = PathBuf::from("/nonexistent-loaxa-dir/air.wav");
-    let err = Player::new(OutputSpec::Wav(path), OutputFormat::default(), clock)
-        .expect_err("cannot create");
+    let err =
+        Player::new(OutputSpec::Wav(path), OutputFormat::default()).expect_err("cannot create");
     assert!(
         err.to_string().contains("/nonexistent-loaxa-dir/air.wav"),
         "{err}"
@@ -404,11 +394,9 @@ fn wav_output_in_a_missing_folder_names_the_path() {
 
 #[test]
 fn unknown_device_error_lists_devices_and_suggests_a_file_output() {
-    let clock: SharedClock = Arc::new(crate::clock::SystemClock);
     let err = Player::new(
         OutputSpec::Device("loaxa_no_such_pcm".into()),
         OutputFormat::default(),
-        clock,
     )
     .expect_err("no such device");
     let text = err.to_string();
