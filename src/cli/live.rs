@@ -106,6 +106,11 @@ pub fn now(client: &Client, config: &Config, args: &NowArgs) -> Result<i32> {
             );
         }
     }
+    if let Some(list) = status.get("warnings").and_then(Value::as_array) {
+        for w in list {
+            outln!("WARNING: {}", w.as_str().unwrap_or_default());
+        }
+    }
     Ok(0)
 }
 

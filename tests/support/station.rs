@@ -121,8 +121,15 @@ khcn = "Khoa học, công nghệ và đổi mới sáng tạo"
 
     /// Opens the station on a simulated clock starting at `start` (e.g. after a restart).
     pub fn station_at(&self, start: DateTime<Utc>) -> Station {
+        self.station_and_clock(start).0
+    }
+
+    /// Like [`Self::station_at`], with a handle on the clock to step its wall time.
+    pub fn station_and_clock(&self, start: DateTime<Utc>) -> (Station, SimClock) {
         let config = loaxa::config::load(&self.config_path()).expect("test config is valid");
-        Station::open(config, Arc::new(SimClock::starting_at(start))).expect("open station")
+        let clock = SimClock::starting_at(start);
+        let station = Station::open(config, Arc::new(clock.clone())).expect("open station");
+        (station, clock)
     }
 
     pub fn meta(&self, title: &str) -> SegmentMeta {
