@@ -3,6 +3,8 @@
 //! it as the CLI or any other tool would. Each bad request must get a clear JSON error and
 //! leave the daemon answering.
 
+#[path = "support/bin.rs"]
+mod bin;
 #[path = "support/live.rs"]
 mod live;
 #[path = "support/station.rs"]
@@ -10,8 +12,9 @@ mod station;
 #[path = "support/wav.rs"]
 mod wav;
 
+use bin::{loaxa, text};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use live::{PROGRAMS, assert_error, read, start, station, wait_now, wav_bytes};
@@ -204,20 +207,6 @@ fn sha256_hex(s: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-fn loaxa(config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loaxa"))
-        .arg("-c")
-        .arg(config)
-        .args(args)
-        .env_remove("LOAXA_TOKEN")
-        .output()
-        .expect("run loaxa")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]

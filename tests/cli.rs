@@ -1,14 +1,17 @@
 //! The real `loaxa` binary, driven as an operator would: bad input gets a clear message and
 //! changes nothing; a daemon killed mid-play leaves an honest record.
 
+#[path = "support/bin.rs"]
+mod bin;
 #[path = "support/station.rs"]
 mod station;
 #[path = "support/wav.rs"]
 mod wav;
 
+use bin::{loaxa, text};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -16,20 +19,6 @@ use loaxa::asrun::{ON_AIR, STOPPED_UNEXPECTEDLY};
 use loaxa::model::Outcome;
 use loaxa::store::Store;
 use station::TestStation;
-
-fn loaxa(config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loaxa"))
-        .arg("-c")
-        .arg(config)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run loaxa")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn empty_station() -> TestStation {
     TestStation::new(

@@ -21,14 +21,17 @@
 //! Then `loaxa log --json` must show A interrupted by each emergency, E completed at the
 //! emergency level each time, and A aired again (resumed) to its end.
 
+#[path = "support/bin.rs"]
+mod bin;
 #[path = "support/station.rs"]
 mod station;
 #[path = "support/wav.rs"]
 mod wav;
 
+use bin::{loaxa, text};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -130,20 +133,6 @@ impl Drop for Daemon {
             eprintln!("daemon killed; it said:\n{}", self.said());
         }
     }
-}
-
-fn loaxa(config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loaxa"))
-        .arg("-c")
-        .arg(config)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run loaxa")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 struct Api {

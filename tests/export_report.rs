@@ -3,8 +3,11 @@
 //! hand-counted log (per topic, unit, month, program, reason, emergencies, and the
 //! 14/6 – 15/6 and 14/12 – 15/12 boundaries).
 
+#[path = "support/bin.rs"]
+mod bin;
+
+use bin::loaxa;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Command;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
@@ -754,15 +757,6 @@ fn station_dir_with(extra: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     }
     drop(store);
     (dir, config)
-}
-
-fn loaxa(config: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_loaxa"))
-        .arg("-c")
-        .arg(config)
-        .args(args)
-        .output()
-        .expect("run loaxa")
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! binary against a station whose database was altered behind loaxa's back, with and without
 //! the daemon running.
 
+#[path = "support/bin.rs"]
+mod bin;
 #[path = "support/live.rs"]
 mod live;
 #[path = "support/station.rs"]
@@ -9,6 +11,7 @@ mod station;
 #[path = "support/wav.rs"]
 mod wav;
 
+use bin::text;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -52,10 +55,6 @@ fn open_sled(t: &TestStation) -> sled::Db {
             Err(e) => panic!("open sled: {e}"),
         }
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A station whose log holds `n` ended plays, written by the store as the daemon does.

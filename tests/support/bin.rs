@@ -1,0 +1,23 @@
+//! Running the real `loaxa` binary as an operator would, from integration tests.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// `loaxa -c CONFIG ARGS…`, waited for. No colours, and no token from the environment.
+pub fn loaxa(config: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_loaxa"))
+        .arg("-c")
+        .arg(config)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("LOAXA_TOKEN")
+        .output()
+        .expect("run loaxa")
+}
+
+/// A command's output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
