@@ -128,10 +128,6 @@ impl Daemon {
         }
         self.run_session(due, None).await
     }
-
-    pub(super) async fn air_emergency_now(&mut self, item: OnAirItem) -> bool {
-        self.run_session(vec![item], None).await
-    }
 }
 
 #[cfg(test)]

@@ -442,7 +442,7 @@ impl Daemon {
                 Ok(item) => {
                     let result = self.save_repeat(id, repeat);
                     let _ = reply.send(result);
-                    self.air_emergency_now(item).await
+                    self.run_session(vec![item], None).await
                 }
                 Err(e) => {
                     let _ = reply.send(Err(e));
