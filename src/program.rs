@@ -15,7 +15,8 @@ use crate::service::Catalog;
 use crate::store::QueueEntry;
 
 /// Where a planned item came from (what to update when it has aired).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Origin {
     Intro,
     Outro,

@@ -1,8 +1,12 @@
 //! Turns what happens on air into as-run records: one per play attempt, written when the play
 //! starts (so a crash leaves an honest `interrupted` record) and rewritten when it ends.
 
+mod journal;
+
 use std::sync::Arc;
 use std::time::Duration;
+
+pub use journal::{JournalEntry, NOT_AIRED_CRASH, Recovery, RunJournal};
 
 use chrono::{DateTime, Utc};
 
@@ -17,7 +21,7 @@ pub const ON_AIR: &str = "on air";
 pub const STOPPED_UNEXPECTEDLY: &str = "the daemon stopped before the play ended";
 
 /// The program a record belongs to.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ProgramContext {
     pub program: String,
     pub trigger: Trigger,
@@ -100,7 +104,8 @@ impl Recorder {
         let mut rec = self.record(ctx, Role::Item, None, &title);
         rec.outcome = Outcome::Missed;
         rec.reason = Some(reason.to_string());
-        self.store.append_record(&mut rec)?;
+        self.store
+            .append_record_for_fire(&mut rec, Some((&ctx.program, ctx.scheduled_at)))?;
         Ok(rec)
     }
 
@@ -109,7 +114,8 @@ impl Recorder {
         let title = format!("(chương trình {})", ctx.program);
         let mut rec = self.record(ctx, Role::Item, None, &title);
         rec.reason = Some(reason.to_string());
-        self.store.append_record(&mut rec)?;
+        self.store
+            .append_record_for_fire(&mut rec, Some((&ctx.program, ctx.scheduled_at)))?;
         Ok(rec)
     }
 

@@ -1,7 +1,7 @@
 //! Airing a scheduled program or a manual broadcast: plan it, log what cannot air, hand the
 //! rest to a session.
 
-use crate::asrun::ProgramContext;
+use crate::asrun::{JournalEntry, ProgramContext};
 use crate::model::{Priority, Segment, SegmentId, Trigger};
 use crate::program::{self, Origin, PlanInputs, PlannedItem};
 
@@ -44,6 +44,23 @@ impl Daemon {
             deferred = plan.deferred.len(),
             "program starts"
         );
+        if plan.items.is_empty() && plan.not_aired.is_empty() {
+            self.log(self.recorder.program_skipped(&ctx, "nothing to play"));
+            return self.shutdown.requested();
+        }
+        // Journaled (and the fire marked) before the first record: a crash from here on
+        // leaves nothing of this run unaccounted for.
+        let entries = plan
+            .not_aired
+            .iter()
+            .map(|item| JournalEntry::not_aired(&ctx, item))
+            .chain(
+                plan.items
+                    .iter()
+                    .map(|item| JournalEntry::planned(&ctx, item)),
+            )
+            .collect();
+        let journal = self.ok(self.recorder.begin_run(entries, Some(&ctx)));
         let today = station.today();
         for item in &plan.not_aired {
             self.log(self.recorder.not_aired(&ctx, item));
@@ -54,8 +71,8 @@ impl Daemon {
             }
         }
         if plan.items.is_empty() {
-            if plan.not_aired.is_empty() {
-                self.log(self.recorder.program_skipped(&ctx, "nothing to play"));
+            if journal.is_some() {
+                self.log(self.recorder.end_run());
             }
             return self.shutdown.requested();
         }
@@ -71,7 +88,7 @@ impl Daemon {
                 ctx: ctx.clone(),
             })
             .collect();
-        self.run_session(items, deadline).await
+        self.run_session(items, deadline, journal).await
     }
 
     /// A segment the operator asked to air now, checked: it exists and may air today.
@@ -133,6 +150,6 @@ impl Daemon {
                 ctx: ctx.clone(),
             })
             .collect();
-        self.run_session(items, None).await
+        self.run_session(items, None, None).await
     }
 }

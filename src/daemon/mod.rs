@@ -90,6 +90,7 @@ pub fn start(
             "closed plays left on air by an unexpected stop"
         );
     }
+    let recovery = recorder.recover_run()?;
     let catalog = Catalog::load(&station, Import::Yes);
     for d in &catalog.diagnostics {
         tracing::warn!("{d}");
@@ -110,6 +111,15 @@ pub fn start(
         status,
         manual: VecDeque::new(),
     };
+    if let Some(recovery) = recovery {
+        tracing::warn!(
+            records = recovery.recorded,
+            "logged the items of the program a crash cut off"
+        );
+        for origin in &recovery.dealt_with {
+            daemon.consume(origin);
+        }
+    }
     Ok((handle, async move { daemon.main_loop().await }))
 }
 
@@ -246,7 +256,8 @@ impl Daemon {
             let now = clock.now();
             let mut pending: VecDeque<Due> = self.due_between(last, now).into();
             last = now;
-            self.log(self.station.store.set_checked_until(last));
+            // The position is saved once the batch is done: until then each fire is marked
+            // as it is dealt with, so a crash leaves the rest to be found as missed.
             // Each program's latest run in this batch: (name, ended at).
             let mut runs: Vec<(String, DateTime<Utc>)> = Vec::new();
             while let Some(due) = pending.pop_front() {
@@ -286,10 +297,10 @@ impl Daemon {
                         let now = clock.now();
                         pending.extend(self.due_between(last, now));
                         last = now;
-                        self.log(self.station.store.set_checked_until(last));
                     }
                 }
             }
+            self.log(self.station.store.set_checked_until(last));
         }
     }
 
@@ -353,12 +364,15 @@ impl Daemon {
                 return now;
             }
         };
-        let due = self.due_between(since, now);
-        // Per program, only its latest missed fire may catch up (never a burst of replays).
-        let mut latest: std::collections::HashMap<&str, DateTime<Utc>> = Default::default();
+        let mut due = self.due_between(since, now);
+        // Per program, only its latest fire may catch up (never a burst of replays), and
+        // only if it is not the one a crash cut (it has aired, or has its records).
+        let mut latest: std::collections::HashMap<String, DateTime<Utc>> = Default::default();
         for d in &due {
-            latest.insert(d.program.as_str(), d.at);
+            latest.insert(d.program.clone(), d.at);
         }
+        let store = self.station.store.clone();
+        due.retain(|d| !store.fire_accounted(&d.program, d.at).unwrap_or(false));
         let mut catch_up = Vec::new();
         let back = self.station.local(now).format("%H:%M %d/%m/%Y");
         for d in &due {
@@ -368,9 +382,7 @@ impl Daemon {
                 .program(&d.program)
                 .and_then(|p| p.catch_up)
                 .and_then(|w| chrono::Duration::from_std(w).ok());
-            if latest.get(d.program.as_str()) == Some(&d.at)
-                && window.is_some_and(|w| now - d.at <= w)
-            {
+            if latest.get(&d.program) == Some(&d.at) && window.is_some_and(|w| now - d.at <= w) {
                 catch_up.push(d.clone());
                 continue;
             }
@@ -384,7 +396,6 @@ impl Daemon {
                 "fire times passed while the daemon was down"
             );
         }
-        self.log(self.station.store.set_checked_until(now));
         for d in catch_up {
             tracing::info!(program = %d.program, late_s = (now - d.at).num_seconds(), "catching up");
             let ctx = ProgramContext {
@@ -394,9 +405,11 @@ impl Daemon {
                 priority: Priority::Normal,
             };
             if self.air(ctx).await {
-                break;
+                // What did not catch up yet is found again at the next start.
+                return now;
             }
         }
+        self.log(self.station.store.set_checked_until(now));
         now
     }
 
@@ -412,8 +425,8 @@ impl Daemon {
             scheduled_at: due.at,
             priority: Priority::Normal,
         };
+        // The record and the fire's mark are one atomic write.
         self.log(self.recorder.missed(&ctx, reason));
-        self.log(store.mark_fire_accounted(&due.program, due.at));
     }
 
     /// A command while nothing is on air. Returns `true` when shutdown was asked meanwhile.
@@ -442,7 +455,7 @@ impl Daemon {
                 Ok(item) => {
                     let result = self.save_repeat(id, repeat);
                     let _ = reply.send(result);
-                    self.run_session(vec![item], None).await
+                    self.run_session(vec![item], None, None).await
                 }
                 Err(e) => {
                     let _ = reply.send(Err(e));
@@ -487,9 +500,14 @@ impl Daemon {
 
     /// Store errors must not stop the broadcast: log them loudly and go on.
     fn log<T, E: std::fmt::Display>(&self, result: Result<T, E>) {
-        if let Err(e) = result {
-            tracing::error!(error = %e, "could not write to the station database");
-        }
+        self.ok(result);
+    }
+
+    /// The value, or `None` with the error logged.
+    fn ok<T, E: std::fmt::Display>(&self, result: Result<T, E>) -> Option<T> {
+        result
+            .map_err(|e| tracing::error!(error = %e, "could not write to the station database"))
+            .ok()
     }
 }
 

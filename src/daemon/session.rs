@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::asrun::ProgramContext;
+use crate::asrun::{JournalEntry, ProgramContext, RunJournal};
 use crate::config::AfterEmergency;
 use crate::model::{AsRunRecord, Outcome};
 use crate::player::{Cutter, ItemEnd, PlayerEvent};
@@ -98,11 +98,22 @@ impl Daemon {
     }
 
     /// Plays `items` to the end (or until cut). Returns `true` when shutdown was asked.
+    ///
+    /// `journal` is the run's journal when the caller has begun it (a scheduled program);
+    /// otherwise one is begun here. Either way every item is in it before it can air.
     pub(super) async fn run_session(
         &mut self,
         items: Vec<OnAirItem>,
         mut deadline: Option<Instant>,
+        journal: Option<RunJournal>,
     ) -> bool {
+        let mut journal = journal.or_else(|| {
+            let entries = items
+                .iter()
+                .map(|i| JournalEntry::planned(&i.ctx, &i.item))
+                .collect();
+            self.ok(self.recorder.begin_run(entries, None))
+        });
         let mut s = Session::default();
         for item in items {
             let key = s.add(item);
@@ -124,6 +135,7 @@ impl Daemon {
                         ));
                     }
                 }
+                self.log(self.recorder.end_run());
                 return self.shutdown.requested();
             }
         };
@@ -151,13 +163,17 @@ impl Daemon {
                     cutter.cut();
                 }
                 () = sleep_until_opt(clock.as_ref(), emergency_at), if s.session_cut.is_none() => {
+                    let added = s.entries.len();
                     for item in self.take_due_emergencies() {
                         self.interrupt(&mut s, &cutter, item, &mut deadline);
                     }
+                    self.journal_added(&s, added, &mut journal);
                 }
                 command = self.commands.recv() => {
                     if let Some(command) = command {
+                        let added = s.entries.len();
                         self.session_command(&mut s, &cutter, command, &mut deadline);
+                        self.journal_added(&s, added, &mut journal);
                     }
                 }
             }
@@ -176,7 +192,23 @@ impl Daemon {
             .filter(|k| !s.records.contains_key(k))
             .collect();
         self.not_reached(&s, &unreached, outcome, &why);
+        if journal.is_some() {
+            self.log(self.recorder.end_run());
+        }
         stop || self.shutdown.requested()
+    }
+
+    /// Journals the entries a command or an emergency added to the session (keys from
+    /// `from` on), before they can air.
+    fn journal_added(&self, s: &Session, from: usize, journal: &mut Option<RunJournal>) {
+        let Some(journal) = journal else { return };
+        let entries: Vec<JournalEntry> = (from..s.entries.len())
+            .filter_map(|k| s.entries.get(&k))
+            .map(|e| JournalEntry::planned(&e.ctx, &e.item))
+            .collect();
+        if !entries.is_empty() {
+            self.log(self.recorder.extend_run(journal, entries));
+        }
     }
 
     /// Records items of the session that never started.
@@ -262,20 +294,20 @@ impl Daemon {
             // Kept (closed) so `rest()` knows it has aired.
             s.records.insert(key, rec);
         }
-        self.after_play(&entry.item, outcome);
+        if matches!(outcome, Outcome::Completed | Outcome::Failed) {
+            self.consume(&entry.item.origin);
+        }
         if s.playing == Some(key) {
             s.playing = None;
             self.status.send_modify(|st| st.on_air = None);
         }
     }
 
-    /// Consumes the queue entry / advances the rotation once an item has been dealt with.
-    fn after_play(&self, item: &PlannedItem, outcome: Outcome) {
-        if !matches!(outcome, Outcome::Completed | Outcome::Failed) {
-            return;
-        }
+    /// Consumes the queue entry / advances the rotation once an item has been dealt with
+    /// (aired, or failed). Idempotent: a restart repeats it for the run a crash cut.
+    pub(super) fn consume(&self, origin: &Origin) {
         let store = &self.station.store;
-        match &item.origin {
+        match origin {
             Origin::Queue { qid } => self.log(store.queue_remove(*qid)),
             Origin::Playlist {
                 name,

@@ -1,9 +1,12 @@
 //! The as-run log table: append when a play starts, rewrite once when it ends — and only the
 //! last record, so every other record is final once the next one links to it (see `chain`).
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Utc};
+use sled::Transactional;
+use sled::transaction::{TransactionError, abort};
 
 use super::chain::{self, GENESIS, link_of, record_hash};
+use super::fires::fire_key;
 use super::keys::{be, from_be};
 use super::{Result, Store, StoreError, db_err, from_json, to_json};
 use crate::model::AsRunRecord;
@@ -50,22 +53,54 @@ impl Store {
     /// Appends `record` under the next id, linked to the last record, and flushes. Sets its
     /// `id`, `prev_hash` and `hash`.
     pub fn append_record(&self, record: &mut AsRunRecord) -> Result<u64> {
+        self.append_record_for_fire(record, None)
+    }
+
+    /// Like [`Self::append_record`], and marks the fire of `program` at `at` accounted in
+    /// the same atomic write: a crash leaves both or neither (see `fires`).
+    pub fn append_record_for_fire(
+        &self,
+        record: &mut AsRunRecord,
+        fire: Option<(&str, DateTime<Utc>)>,
+    ) -> Result<u64> {
         let mut head = self.head();
         record.id = head.last_id + 1;
         record.prev_hash = head.link.clone();
         record.hash = record_hash(record);
+        let key = be(record.id);
+        let value = to_json(record);
+        let mark = fire.map(|(program, at)| fire_key(program, at));
         // Never over an existing record, whatever the head says.
-        self.asrun
-            .compare_and_swap(be(record.id), None::<&[u8]>, Some(to_json(record)))
-            .map_err(db_err("writing the broadcast log"))?
-            .map_err(|_| StoreError::LogRewrite {
-                id: record.id,
-                why: "a record with this id exists already".into(),
+        (&self.asrun, &self.state)
+            .transaction(|(asrun, state)| {
+                if asrun.get(key)?.is_some() {
+                    return abort(());
+                }
+                asrun.insert(&key, value.as_slice())?;
+                if let Some(mark) = &mark {
+                    state.insert(mark.as_slice(), &[])?;
+                }
+                Ok(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Abort(()) => StoreError::LogRewrite {
+                    id: record.id,
+                    why: "a record with this id exists already".into(),
+                },
+                TransactionError::Storage(source) => StoreError::Db {
+                    action: "writing the broadcast log",
+                    source,
+                },
             })?;
         self.flush()?;
         head.last_id = record.id;
         head.link = record.hash.clone();
         Ok(record.id)
+    }
+
+    /// The id the next record will get.
+    pub fn next_record_id(&self) -> u64 {
+        self.head().last_id + 1
     }
 
     /// Rewrites the last record once, when its play ends (`ended_at` still unset on disk), and

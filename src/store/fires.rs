@@ -1,11 +1,18 @@
 //! How far the daemon has accounted for the schedule, so fire times that pass while it is
-//! down are found on the next start, and recorded once however often it restarts.
+//! down are found on the next start, and recorded once however often it restarts; and the
+//! journal of the run on air, so a restart after a crash can account for its items.
+//!
+//! A fire time is accounted for when it is at or before [`Store::checked_until`], or when
+//! it is marked: the mark is written in the same atomic write as the fire's `missed` or
+//! `skipped` record, or as the journal of the run that airs it.
 
 use chrono::{DateTime, Utc};
 
 use super::{Result, Store, db_err};
 
 const CHECKED_UNTIL: &[u8] = b"checked_until";
+const RUN: &[u8] = b"run";
+const FIRE_PREFIX: &str = "fire/";
 
 impl Store {
     /// Every fire time up to this instant has been dealt with (aired, logged or missed).
@@ -19,29 +26,67 @@ impl Store {
             .map(|t| t.with_timezone(&Utc)))
     }
 
+    /// Moves the schedule position to `t` and forgets the marks of fires at or before it
+    /// (the position covers them now), so the marks never pile up.
     pub fn set_checked_until(&self, t: DateTime<Utc>) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        batch.insert(CHECKED_UNTIL, t.to_rfc3339().as_bytes());
+        for kv in self.state.scan_prefix(FIRE_PREFIX) {
+            let (k, _) = kv.map_err(db_err("reading accounted fires"))?;
+            let at = std::str::from_utf8(&k)
+                .ok()
+                .and_then(|k| k.rsplit('/').next())
+                .and_then(|s| s.parse::<i64>().ok());
+            if at.is_none_or(|at| at <= t.timestamp()) {
+                batch.remove(k);
+            }
+        }
         self.state
-            .insert(CHECKED_UNTIL, t.to_rfc3339().as_bytes())
+            .apply_batch(batch)
             .map_err(db_err("saving the schedule position"))?;
         self.flush()
     }
 
-    /// Whether the fire of `program` at `at` already has its record (so a restart in the
-    /// middle of writing misses does not write them twice).
+    /// Whether the fire of `program` at `at` already has its record or its run (so a
+    /// restart does not account for it twice).
     pub fn fire_accounted(&self, program: &str, at: DateTime<Utc>) -> Result<bool> {
         self.state
             .contains_key(fire_key(program, at))
             .map_err(db_err("reading accounted fires"))
     }
 
-    pub fn mark_fire_accounted(&self, program: &str, at: DateTime<Utc>) -> Result<()> {
+    /// Saves the journal of the run about to air (opaque bytes, see `asrun::RunJournal`)
+    /// and, atomically with it, marks the fire it airs for as accounted.
+    pub fn begin_run(&self, journal: &[u8], fire: Option<(&str, DateTime<Utc>)>) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        batch.insert(RUN, journal);
+        if let Some((program, at)) = fire {
+            batch.insert(fire_key(program, at), &[]);
+        }
         self.state
-            .insert(fire_key(program, at), &[])
-            .map_err(db_err("saving accounted fires"))?;
+            .apply_batch(batch)
+            .map_err(db_err("saving the program on air"))?;
+        self.flush()
+    }
+
+    /// The journal of the run that was on air when the daemon stopped, if it did not end.
+    pub fn run_journal(&self) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .state
+            .get(RUN)
+            .map_err(db_err("reading the program on air"))?
+            .map(|v| v.to_vec()))
+    }
+
+    /// The run is over: every item of it has its record.
+    pub fn end_run(&self) -> Result<()> {
+        self.state
+            .remove(RUN)
+            .map_err(db_err("clearing the program on air"))?;
         self.flush()
     }
 }
 
-fn fire_key(program: &str, at: DateTime<Utc>) -> Vec<u8> {
-    format!("fire/{program}/{}", at.timestamp()).into_bytes()
+pub(super) fn fire_key(program: &str, at: DateTime<Utc>) -> Vec<u8> {
+    format!("{FIRE_PREFIX}{program}/{}", at.timestamp()).into_bytes()
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use super::keys::from_be;
+use super::keys::{be, from_be};
 use super::{Result, Store, db_err, from_json};
 use crate::model::AsRunRecord;
 
@@ -36,6 +36,17 @@ impl Store {
 }
 
 impl Store {
+    /// Records with ids from `first` on, in id order (the tail of the log).
+    pub fn records_from(&self, first: u64) -> Result<Vec<AsRunRecord>> {
+        self.asrun
+            .range(be(first)..)
+            .map(|kv| {
+                let (k, v) = kv.map_err(db_err("reading the broadcast log"))?;
+                from_json(&v, || format!("log record {}", from_be(&k)))
+            })
+            .collect()
+    }
+
     /// Appends many records at once (ids assigned after the last one), flushing once at the
     /// end instead of after every record. For benchmarks and generated fixtures only: the
     /// daemon appends one record at a time, flushed, with [`Store::append_record`].
