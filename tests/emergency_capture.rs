@@ -23,18 +23,18 @@
 
 #[path = "support/bin.rs"]
 mod bin;
+#[path = "support/process.rs"]
+mod process;
 #[path = "support/station.rs"]
 mod station;
 #[path = "support/wav.rs"]
 mod wav;
 
 use bin::{loaxa, text};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use process::Daemon;
 use serde_json::{Value, json};
 use station::TestStation;
 use wav::{Bits, noise, write_wav};
@@ -57,83 +57,6 @@ const MARGIN: Duration = Duration::from_millis(25);
 /// cpal's ALSA host opens `BufferSize::Fixed(p)` as a buffer of 2 periods of p frames
 /// (`DEFAULT_PERIODS` in cpal's `host/alsa`).
 const PERIODS: u32 = 2;
-
-/// Kills the daemon if the test ends without stopping it (a panic), so nothing is left behind.
-struct Daemon {
-    child: Option<Child>,
-    lines: Arc<Mutex<Vec<String>>>,
-}
-
-impl Daemon {
-    fn spawn(config: &Path, alsa_conf: &Path) -> Daemon {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_loaxa"))
-            .arg("-c")
-            .arg(config)
-            .arg("run")
-            .env("NO_COLOR", "1")
-            .env("ALSA_CONFIG_PATH", alsa_conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start loaxa run");
-        let stderr = child.stderr.take().expect("piped stderr");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                sink.lock().expect("lines").push(line);
-            }
-        });
-        Daemon {
-            child: Some(child),
-            lines,
-        }
-    }
-
-    fn said(&self) -> String {
-        self.lines.lock().expect("lines").join("\n")
-    }
-
-    fn assert_running(&mut self) {
-        let child = self.child.as_mut().expect("daemon");
-        if let Some(status) = child.try_wait().expect("poll daemon") {
-            panic!("the daemon exited ({status}); it said:\n{}", self.said());
-        }
-    }
-
-    /// SIGINT, then waits for a clean exit.
-    fn stop(&mut self) {
-        let mut child = self.child.take().expect("daemon");
-        let sent = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .expect("kill -INT");
-        assert!(sent.success());
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Some(status) = child.try_wait().expect("poll daemon") {
-                assert_eq!(status.code(), Some(0), "clean stop on SIGINT");
-                return;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("no exit 15 s after SIGINT; it said:\n{}", self.said());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-            eprintln!("daemon killed; it said:\n{}", self.said());
-        }
-    }
-}
 
 struct Api {
     base: String,
@@ -251,15 +174,11 @@ fn written_at(chunks: &[(f64, usize)], offset: usize) -> f64 {
 }
 
 fn setup_alsa(dir: &Path) -> PathBuf {
-    let abs = dir.to_str().expect("utf-8 temp path");
-    let conf = include_str!("support/alsa/asound_timed.conf.in").replace("@DIR@", abs);
-    let path = dir.join("asound.conf");
-    std::fs::write(&path, conf).expect("write asound.conf");
-    let script = dir.join("pace_log.py");
-    std::fs::write(&script, include_str!("support/alsa/pace_log.py")).expect("write pacer");
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    path
+    process::setup_alsa(
+        dir,
+        include_str!("support/alsa/asound_timed.conf.in"),
+        &[("pace_log.py", include_str!("support/alsa/pace_log.py"))],
+    )
 }
 
 fn segment_id(api: &Api, title: &str) -> u64 {
