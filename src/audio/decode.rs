@@ -190,8 +190,12 @@ impl FileDecoder {
         if self.finished {
             return Ok(None);
         }
-        let path = self.path.clone();
-        let more = guarded(&path, || self.decode_next())?;
+        let more = match catch_panic(|| self.decode_next()) {
+            Ok(more) => more,
+            // A decoder that panicked is in an unknown state: the match below ends the
+            // stream, so it is never called again.
+            Err(message) => Err(crashed(&self.path, message)),
+        };
         match more {
             Ok(true) => Ok(Some(&self.block)),
             Ok(false) => Ok(None),
@@ -309,9 +313,119 @@ fn probe_error(path: &Path, e: SymError) -> DecodeError {
 }
 
 /// Runs decoder code so that a panic inside a codec becomes an error about this file.
+///
+/// Symphonia can panic on hostile input (in 0.6.1 a WAV `fmt ` chunk claiming 44 546
+/// channels overflows a multiplication: a panic wherever overflow checks are on). The panic
+/// is caught here, so a bad file fails like any other damaged file instead of taking the
+/// import, the audio thread or the daemon down, and its message goes into the error
+/// instead of onto stderr as a crash report. Cheap on the per-block path: one thread-local
+/// flag set and reset, and `catch_unwind`, which costs nothing unless something panics.
 fn guarded<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T, DecodeError> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|_| DecodeError::Corrupt {
+    catch_panic(f).map_err(|message| crashed(path, message))
+}
+
+/// `f()`, or the message of the panic it raised (which is not printed).
+fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    quiet_panics::install();
+    let outer = quiet_panics::enter();
+    let result = catch_unwind(AssertUnwindSafe(f));
+    quiet_panics::leave(outer);
+    result.map_err(|_| quiet_panics::take_message().unwrap_or_else(|| "no detail".into()))
+}
+
+fn crashed(path: &Path, message: String) -> DecodeError {
+    DecodeError::Corrupt {
         path: path.to_path_buf(),
-        detail: "the decoder crashed on this file".into(),
-    })
+        detail: format!("the decoder crashed on this file: {message}"),
+    }
+}
+
+/// A process-wide panic hook that keeps quiet about panics inside [`guarded`] (remembering
+/// their message for the error) and hands every other panic to the hook it replaced.
+mod quiet_panics {
+    use std::cell::{Cell, RefCell};
+    use std::sync::Once;
+
+    thread_local! {
+        static INSIDE: Cell<bool> = const { Cell::new(false) };
+        static MESSAGE: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+
+    pub(super) fn install() {
+        static HOOK: Once = Once::new();
+        HOOK.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if INSIDE.with(Cell::get) {
+                    let what = info
+                        .payload()
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_string())
+                        .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown cause".into());
+                    let text = match info.location() {
+                        Some(at) => format!("{what}, at {}:{}", at.file(), at.line()),
+                        None => what,
+                    };
+                    MESSAGE.with(|m| *m.borrow_mut() = Some(text));
+                } else {
+                    previous(info);
+                }
+            }));
+        });
+    }
+
+    /// Marks this thread as inside a guarded call; returns the previous mark.
+    pub(super) fn enter() -> bool {
+        INSIDE.with(|inside| inside.replace(true))
+    }
+
+    pub(super) fn leave(outer: bool) {
+        INSIDE.with(|inside| inside.set(outer));
+    }
+
+    pub(super) fn take_message() -> Option<String> {
+        MESSAGE.with(|m| m.borrow_mut().take())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_inside_a_guarded_call_becomes_an_error_naming_the_file() {
+        let path = Path::new("/nhận/bản-tin.wav");
+        let err = guarded(path, || -> u32 { panic!("codec bug {}", 7) }).expect_err("panicked");
+        let text = err.to_string();
+        assert!(text.contains("/nhận/bản-tin.wav"), "{text}");
+        assert!(
+            text.contains("crashed") && text.contains("codec bug 7"),
+            "{text}"
+        );
+        assert_eq!(guarded(path, || 5).ok(), Some(5), "no panic: the value");
+        // Nested guards restore the outer state; a later panic is reported afresh.
+        let nested = guarded(path, || guarded(path, || panic!("inner")).is_err());
+        assert_eq!(nested.ok(), Some(true));
+        assert!(quiet_panics::take_message().is_none(), "message was taken");
+    }
+
+    #[test]
+    fn a_wav_claiming_44546_channels_is_refused_not_a_crash() -> std::io::Result<()> {
+        // 44 546 × 2 bytes overflows symphonia's u16 block-align check (a panic where
+        // overflow checks are on; a bogus stream without them): either way an error.
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("channels.wav");
+        let mut wav = Vec::new();
+        wav.extend_from_slice(b"RIFF\x2c\x01\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00");
+        wav.extend_from_slice(&44_546u16.to_le_bytes());
+        wav.extend_from_slice(&48_000u32.to_le_bytes());
+        wav.extend_from_slice(&192_000u32.to_le_bytes());
+        wav.extend_from_slice(b"\x04\x00\x10\x00data\x00\x01\x00\x00");
+        wav.extend(std::iter::repeat_n(0x11u8, 256));
+        std::fs::write(&path, &wav)?;
+        let err = FileDecoder::open(&path).expect_err("refused");
+        assert!(err.to_string().contains("channels.wav"), "{err}");
+        Ok(())
+    }
 }
