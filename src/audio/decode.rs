@@ -22,6 +22,10 @@ pub const NO_AUDIO_DECODED: &str = "no audio could be decoded";
 /// Consecutive undecodable packets after which a stream is declared broken.
 const MAX_CONSECUTIVE_BAD_PACKETS: u32 = 32;
 
+/// Sample rates a file may have: every rate audio is recorded at (8 kHz telephone speech to
+/// 768 kHz studio masters); anything else is a damaged header.
+pub const SAMPLE_RATES: std::ops::RangeInclusive<u32> = 4_000..=768_000;
+
 /// What a file is, as far as its container and first decoded packet tell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AudioInfo {
@@ -190,8 +194,12 @@ impl FileDecoder {
         if self.finished {
             return Ok(None);
         }
-        let path = self.path.clone();
-        let more = guarded(&path, || self.decode_next())?;
+        let more = match catch_panic(|| self.decode_next()) {
+            Ok(more) => more,
+            // A decoder that panicked is in an unknown state: the match below ends the
+            // stream, so it is never called again.
+            Err(message) => Err(crashed(&self.path, message)),
+        };
         match more {
             Ok(true) => Ok(Some(&self.block)),
             Ok(false) => Ok(None),
@@ -239,6 +247,18 @@ impl FileDecoder {
                     if rate == 0 || channels == 0 {
                         return Err(self.corrupt(SymError::DecodeError("zero rate or channels")));
                     }
+                    if !SAMPLE_RATES.contains(&rate) {
+                        // A damaged header: 4 GHz would make a minute of audio air in
+                        // microseconds, 1 Hz a few kilobytes air for hours.
+                        return Err(DecodeError::Unsupported {
+                            path: self.path.clone(),
+                            detail: format!(
+                                "the file says its sample rate is {rate} Hz; loaxa plays {} to {} Hz",
+                                SAMPLE_RATES.start(),
+                                SAMPLE_RATES.end()
+                            ),
+                        });
+                    }
                     if (rate, channels) != (self.info.sample_rate, self.info.channels) {
                         return Err(DecodeError::Unsupported {
                             path: self.path.clone(),
@@ -250,7 +270,122 @@ impl FileDecoder {
                     buf.copy_to_vec_interleaved(&mut self.block);
                     return Ok(true);
                 }
+                Err(SymError::DecodeError(_) | SymError::IoError(_)) => {
+                    self.skip_bad_packet(&mut consecutive_bad)?;
+                }
+                Err(e) => return Err(self.corrupt(e)),
+            };
+            if packet.track_id != self.track_id {
+                continue;
+            }
+            match self.decoder.decode(&packet) {
+                Ok(buf) => {
+                    if buf.frames() == 0 {
+                        continue;
+                    }
+                    let rate = buf.spec().rate();
+                    let channels = u16::try_from(buf.spec().channels().count()).unwrap_or(0);
+                    // The first decoded packet fixes the format: the container's declared
+                    // rate may differ (HE-AAC, for one) and the decoder is the truth.
+                    if !self.spec_known {
+                        self.info.sample_rate = rate;
+                        self.info.channels = channels;
+                        self.spec_known = true;
+                    }
+                    if rate == 0 || channels == 0 {
+                        return Err(self.corrupt(SymError::DecodeError("zero rate or channels")));
+                    }
+                    if !SAMPLE_RATES.contains(&rate) {
+                        // A damaged header: 4 GHz would make a minute of audio air in
+                        // microseconds, 1 Hz a few kilobytes air for hours.
+                        return Err(DecodeError::Unsupported {
+                            path: self.path.clone(),
+                            detail: format!(
+                                "the file says its sample rate is {rate} Hz; loaxa plays {} to {} Hz",
+                                SAMPLE_RATES.start(),
+                                SAMPLE_RATES.end()
+                            ),
+                        });
+                    }
+                    if (rate, channels) != (self.info.sample_rate, self.info.channels) {
+                        return Err(DecodeError::Unsupported {
+                            path: self.path.clone(),
+                            detail: format!(
+                                "the stream changes format midway (to {rate} Hz, {channels} channels)"
+                            ),
+                        });
+                    }
+                    buf.copy_to_vec_interleaved(&mut self.block);
+                    return Ok(true);
+                }
+                Err(SymError::DecodeError(_) | SymError::IoError(_)) => {
+                    self.skip_bad_packet(&mut consecutive_bad)?;
+                }
+                // A feature the codec lacks, met after the stream decoded fine, is a damaged
+                // packet far more often than a real feature (bit errors in AAC look like
+                // coupling channel elements): count it with the bad packets.
+                Err(SymError::Unsupported(_)) if self.spec_known => {
+                    self.skip_bad_packet(&mut consecutive_bad)?;
+                }
+                Err(e) => return Err(self.corrupt(e)),
+            };
+            if packet.track_id != self.track_id {
+                continue;
+            }
+            match self.decoder.decode(&packet) {
+                Ok(buf) => {
+                    if buf.frames() == 0 {
+                        continue;
+                    }
+                    let rate = buf.spec().rate();
+                    let channels = u16::try_from(buf.spec().channels().count()).unwrap_or(0);
+                    // The first decoded packet fixes the format: the container's declared
+                    // rate may differ (HE-AAC, for one) and the decoder is the truth.
+                    if !self.spec_known {
+                        self.info.sample_rate = rate;
+                        self.info.channels = channels;
+                        self.spec_known = true;
+                    }
+                    if rate == 0 || channels == 0 {
+                        return Err(self.corrupt(SymError::DecodeError("zero rate or channels")));
+                    }
+                    if !SAMPLE_RATES.contains(&rate) {
+                        // A damaged header: 4 GHz would make a minute of audio air in
+                        // microseconds, 1 Hz a few kilobytes air for hours.
+                        return Err(DecodeError::Unsupported {
+                            path: self.path.clone(),
+                            detail: format!(
+                                "the file says its sample rate is {rate} Hz; loaxa plays {} to {} Hz",
+                                SAMPLE_RATES.start(),
+                                SAMPLE_RATES.end()
+                            ),
+                        });
+                    }
+                    if (rate, channels) != (self.info.sample_rate, self.info.channels) {
+                        return Err(DecodeError::Unsupported {
+                            path: self.path.clone(),
+                            detail: format!(
+                                "the stream changes format midway (to {rate} Hz, {channels} channels)"
+                            ),
+                        });
+                    }
+                    buf.copy_to_vec_interleaved(&mut self.block);
+                    return Ok(true);
+                }
+                // A feature the codec lacks, met after the stream decoded fine, is a damaged
+                // packet far more often than a real feature (bit errors in AAC look like
+                // coupling channel elements): count it with the bad packets.
                 Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) => {
+                    self.bad_packets += 1;
+                    consecutive_bad += 1;
+                    if consecutive_bad >= MAX_CONSECUTIVE_BAD_PACKETS {
+                        return Err(DecodeError::Corrupt {
+                            path: self.path.clone(),
+                            detail: format!("{consecutive_bad} packets in a row failed to decode"),
+                        });
+                    }
+                }
+                Err(SymError::Unsupported(_)) if self.spec_known => {
                     self.bad_packets += 1;
                     consecutive_bad += 1;
                     if consecutive_bad >= MAX_CONSECUTIVE_BAD_PACKETS {
@@ -263,6 +398,19 @@ impl FileDecoder {
                 Err(e) => return Err(self.corrupt(e)),
             }
         }
+    }
+
+    /// Counts a packet that failed to decode; too many in a row end the stream.
+    fn skip_bad_packet(&mut self, consecutive_bad: &mut u32) -> Result<(), DecodeError> {
+        self.bad_packets += 1;
+        *consecutive_bad += 1;
+        if *consecutive_bad >= MAX_CONSECUTIVE_BAD_PACKETS {
+            return Err(DecodeError::Corrupt {
+                path: self.path.clone(),
+                detail: format!("{consecutive_bad} packets in a row failed to decode"),
+            });
+        }
+        Ok(())
     }
 
     fn corrupt(&self, e: SymError) -> DecodeError {
@@ -309,9 +457,154 @@ fn probe_error(path: &Path, e: SymError) -> DecodeError {
 }
 
 /// Runs decoder code so that a panic inside a codec becomes an error about this file.
+///
+/// Symphonia can panic on hostile input (in 0.6.1 a WAV `fmt ` chunk claiming 44 546
+/// channels overflows a multiplication: a panic wherever overflow checks are on). The panic
+/// is caught here, so a bad file fails like any other damaged file instead of taking the
+/// import, the audio thread or the daemon down, and its message goes into the error
+/// instead of onto stderr as a crash report. Cheap on the per-block path: one thread-local
+/// flag set and reset, and `catch_unwind`, which costs nothing unless something panics.
 fn guarded<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T, DecodeError> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|_| DecodeError::Corrupt {
+    catch_panic(f).map_err(|message| crashed(path, message))
+}
+
+/// `f()`, or the message of the panic it raised (which is not printed).
+fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    quiet_panics::install();
+    let outer = quiet_panics::enter();
+    let result = catch_unwind(AssertUnwindSafe(f));
+    quiet_panics::leave(outer);
+    result.map_err(|_| quiet_panics::take_message().unwrap_or_else(|| "no detail".into()))
+}
+
+fn crashed(path: &Path, message: String) -> DecodeError {
+    DecodeError::Corrupt {
         path: path.to_path_buf(),
-        detail: "the decoder crashed on this file".into(),
-    })
+        detail: format!("the decoder crashed on this file: {message}"),
+    }
+}
+
+/// A process-wide panic hook that keeps quiet about panics inside [`guarded`] (remembering
+/// their message for the error) and hands every other panic to the hook it replaced.
+mod quiet_panics {
+    use std::cell::{Cell, RefCell};
+    use std::sync::Once;
+
+    thread_local! {
+        static INSIDE: Cell<bool> = const { Cell::new(false) };
+        static MESSAGE: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+
+    pub(super) fn install() {
+        static HOOK: Once = Once::new();
+        HOOK.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if INSIDE.with(Cell::get) {
+                    let what = info
+                        .payload()
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_string())
+                        .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown cause".into());
+                    let text = match info.location() {
+                        Some(at) => format!("{what}, at {}:{}", short_source(at.file()), at.line()),
+                        None => what,
+                    };
+                    MESSAGE.with(|m| *m.borrow_mut() = Some(text));
+                } else {
+                    previous(info);
+                }
+            }));
+        });
+    }
+
+    /// A dependency's source path from its crate folder on (`symphonia-format-riff-0.6.1/
+    /// src/wave/chunks.rs`): the registry path before it means nothing to an operator.
+    fn short_source(file: &str) -> &str {
+        file.rfind("/symphonia")
+            .or_else(|| file.rfind("\\symphonia"))
+            .map_or(file, |at| &file[at + 1..])
+    }
+
+    /// Marks this thread as inside a guarded call; returns the previous mark.
+    pub(super) fn enter() -> bool {
+        INSIDE.with(|inside| inside.replace(true))
+    }
+
+    pub(super) fn leave(outer: bool) {
+        INSIDE.with(|inside| inside.set(outer));
+    }
+
+    pub(super) fn take_message() -> Option<String> {
+        MESSAGE.with(|m| m.borrow_mut().take())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_inside_a_guarded_call_becomes_an_error_naming_the_file() {
+        let path = Path::new("/nhận/bản-tin.wav");
+        let err = guarded(path, || -> u32 { panic!("codec bug {}", 7) }).expect_err("panicked");
+        let text = err.to_string();
+        assert!(text.contains("/nhận/bản-tin.wav"), "{text}");
+        assert!(
+            text.contains("crashed") && text.contains("codec bug 7"),
+            "{text}"
+        );
+        assert_eq!(guarded(path, || 5).ok(), Some(5), "no panic: the value");
+        // Nested guards restore the outer state; a later panic is reported afresh.
+        let nested = guarded(path, || guarded(path, || panic!("inner")).is_err());
+        assert_eq!(nested.ok(), Some(true));
+        assert!(quiet_panics::take_message().is_none(), "message was taken");
+    }
+
+    /// A 16-bit PCM WAV header claiming `channels` and `rate`, then 256 bytes of data.
+    fn wav_claiming(dir: &Path, name: &str, channels: u16, rate: u32) -> std::io::Result<PathBuf> {
+        let path = dir.join(name);
+        let mut wav = Vec::new();
+        wav.extend_from_slice(b"RIFF\x24\x01\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00");
+        wav.extend_from_slice(&channels.to_le_bytes());
+        wav.extend_from_slice(&rate.to_le_bytes());
+        wav.extend_from_slice(&rate.wrapping_mul(4).to_le_bytes());
+        wav.extend_from_slice(b"\x04\x00\x10\x00data\x00\x01\x00\x00");
+        wav.extend(std::iter::repeat_n(0x11u8, 256));
+        std::fs::write(&path, &wav)?;
+        Ok(path)
+    }
+
+    #[test]
+    fn a_wav_claiming_44546_channels_is_refused_not_a_crash() -> std::io::Result<()> {
+        // 44 546 × 2 bytes overflows symphonia's u16 block-align check (a panic where
+        // overflow checks are on; a bogus stream without them): either way an error.
+        let dir = tempfile::tempdir()?;
+        let path = wav_claiming(dir.path(), "channels.wav", 44_546, 48_000)?;
+        let err = FileDecoder::open(&path).expect_err("refused");
+        assert!(err.to_string().contains("channels.wav"), "{err}");
+        assert!(!err.to_string().contains(".cargo/registry"), "{err}");
+        Ok(())
+    }
+
+    #[test]
+    fn absurd_sample_rates_are_refused_as_unsupported() -> std::io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        for rate in [1, 3_999, 768_001, u32::MAX] {
+            let path = wav_claiming(dir.path(), "rate.wav", 2, rate)?;
+            let err = FileDecoder::open(&path).expect_err("refused");
+            assert!(
+                matches!(err, DecodeError::Unsupported { .. }),
+                "{rate} Hz: {err}"
+            );
+            assert!(err.to_string().contains(&format!("{rate} Hz")), "{err}");
+        }
+        for rate in [SAMPLE_RATES.start(), SAMPLE_RATES.end()] {
+            let path = wav_claiming(dir.path(), "edge.wav", 2, *rate)?;
+            let dec = FileDecoder::open(&path).map_err(std::io::Error::other)?;
+            assert_eq!(dec.info().sample_rate, *rate);
+        }
+        Ok(())
+    }
 }

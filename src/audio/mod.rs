@@ -6,4 +6,4 @@
 
 mod decode;
 
-pub use decode::{AudioInfo, DecodeError, FileDecoder, NO_AUDIO_DECODED};
+pub use decode::{AudioInfo, DecodeError, FileDecoder, NO_AUDIO_DECODED, SAMPLE_RATES};

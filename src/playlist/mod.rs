@@ -139,17 +139,7 @@ pub fn find(dir: &Path, name: &str) -> Option<PathBuf> {
 
 /// Reads one playlist file (form chosen by extension).
 pub fn load(path: &Path) -> Result<Playlist, Vec<Diagnostic>> {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    if !EXTENSIONS.contains(&ext.as_str()) {
-        return Err(vec![Diagnostic::whole_file(
-            path,
-            "not a playlist file",
-            Some("playlists end in .toml, .m3u8 or .m3u".into()),
-        )]);
-    }
+    form_of(path)?;
     let bytes = std::fs::read(path).map_err(|e| {
         vec![Diagnostic::whole_file(
             path,
@@ -164,16 +154,39 @@ pub fn load(path: &Path) -> Result<Playlist, Vec<Diagnostic>> {
             Some("save it as UTF-8 (an .m3u8 playlist); Vietnamese needs it".into()),
         )]
     })?;
+    parse(&text, path)
+}
+
+/// Reads playlist `text` as if it were the file at `path` (whose extension chooses the form
+/// and whose folder relative entries start from; the file itself is not read).
+pub fn parse(text: &str, path: &Path) -> Result<Playlist, Vec<Diagnostic>> {
+    let toml = form_of(path)?;
     let name = path
         .file_stem()
         .map(|s| nfc(&s.to_string_lossy()))
         .unwrap_or_default();
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    if ext == "toml" {
-        toml_form::parse(&text, &abs, path, name)
+    if toml {
+        toml_form::parse(text, &abs, path, name)
     } else {
-        m3u::parse(&text, &abs, path, name)
+        m3u::parse(text, &abs, path, name)
     }
+}
+
+/// Whether `path` names a TOML playlist (`true`) or an M3U one (`false`); refuses others.
+fn form_of(path: &Path) -> Result<bool, Vec<Diagnostic>> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if !EXTENSIONS.contains(&ext.as_str()) {
+        return Err(vec![Diagnostic::whole_file(
+            path,
+            "not a playlist file",
+            Some("playlists end in .toml, .m3u8 or .m3u".into()),
+        )]);
+    }
+    Ok(ext == "toml")
 }
 
 /// Every playlist in `dir`, by name, plus every problem found (a broken file is left out;

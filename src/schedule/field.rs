@@ -132,7 +132,7 @@ impl FieldSpec {
             Some((base, step)) => {
                 let step_col = col + base.chars().count() + 1;
                 match step.parse::<u32>() {
-                    Ok(n) if n > 0 => (base, n),
+                    Ok(n) if n > 0 => (base, Some(n)),
                     _ => {
                         return Err(self.error(
                             field,
@@ -142,7 +142,7 @@ impl FieldSpec {
                     }
                 }
             }
-            None => (item, 1),
+            None => (item, None),
         };
         let (from, to) = if base == "*" {
             (self.min, if self.is_day_of_week() { 6 } else { self.max })
@@ -152,8 +152,8 @@ impl FieldSpec {
             (from, to)
         } else {
             let from = self.value(field, base, col)?;
-            // `5/10` is cronie's "from 5 to the end, every 10th".
-            (from, if step > 1 { self.max } else { from })
+            // `5/10` is cronie's "from 5 to the end, every 10th"; `5/1` is 5 to the end.
+            (from, if step.is_some() { self.max } else { from })
         };
         let sequence: Vec<u32> = if from <= to {
             (from..=to).collect()
@@ -170,7 +170,10 @@ impl FieldSpec {
                 ),
             ));
         };
-        Ok(sequence.into_iter().step_by(step as usize).collect())
+        Ok(sequence
+            .into_iter()
+            .step_by(step.map_or(1, |n| n as usize))
+            .collect())
     }
 
     /// Whether `set` is every value of the field (so it can be written `*`).

@@ -305,3 +305,25 @@ fn a_day_that_never_comes_gives_no_fire() {
     assert_eq!(r.next_after(after, VN), None);
     assert!(fires_between(&[&r], VN, after, after + chrono::Duration::days(400)).is_empty());
 }
+
+/// Regression (found by the brute-force property in `tests/parsers.rs`): `N/1` was read as
+/// just N, while `N/2` meant "from N to the end, every 2nd" (cronie); `/1` is a step too.
+#[test]
+fn a_value_with_step_one_runs_to_the_end_of_the_field() {
+    assert_eq!(
+        weekdays(&fires("0 6 * * 3/1", 7)),
+        BTreeSet::from([0, 3, 4, 5, 6])
+    );
+    assert_eq!(
+        fires("0 6 * * 0/1", 7).len(),
+        7,
+        "Sunday to Sunday: every day"
+    );
+    assert_eq!(
+        fires("0 6 * * 3", 7).len(),
+        1,
+        "without a step: Wednesday only"
+    );
+    let hours: BTreeSet<u32> = fires("0 20/1 * * *", 1).iter().map(|t| t.hour()).collect();
+    assert_eq!(hours, BTreeSet::from([20, 21, 22, 23]));
+}
