@@ -190,4 +190,69 @@ mod tests {
         assert_eq!(check_stored(&plain), Ok(()));
         Ok(())
     }
+
+    /// A file that opens but breaks in its middle (decode error after audio aired) fails
+    /// only its own item: the program goes on with the next one.
+    #[test]
+    fn a_decode_error_mid_file_fails_only_that_item() -> std::io::Result<()> {
+        use super::super::control::Control;
+        use super::super::program::ProgramSource;
+        use super::super::{ItemEnd, PlayerEvent};
+
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        // An M4A whose index is intact but whose audio from 30 % on is random bytes: it
+        // opens and plays, then the AAC decoder gives up (an import would have refused it;
+        // outside the store nothing hashes it).
+        let mut bytes = std::fs::read(fixtures.join("noise-44k1-stereo.m4a"))?;
+        let from = bytes.len() * 3 / 10;
+        let mut x: u64 = 12345;
+        for b in &mut bytes[from..] {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = (x >> 32) as u8;
+        }
+        let dir = tempfile::tempdir()?;
+        let broken = dir.path().join("garbage-from-30-percent.m4a");
+        std::fs::write(&broken, &bytes)?;
+        let good = fixtures.join("silence-1s.wav");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let control = std::sync::Arc::new(Control::new(tx));
+        let items = vec![(0, broken.clone()), (1, good)];
+        let rate = NonZero::new(48_000).expect("nonzero");
+        let channels = NonZero::new(2).expect("nonzero");
+        let source = ProgramSource::new(items, channels, rate, std::time::Duration::ZERO, control);
+        let samples = source.count();
+        let mut events = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            events.push(e);
+        }
+        match &events[..] {
+            [
+                PlayerEvent::Started { index: 0 },
+                PlayerEvent::Ended {
+                    index: 0,
+                    played,
+                    end: ItemEnd::Failed(reason),
+                },
+                PlayerEvent::Started { index: 1 },
+                PlayerEvent::Ended {
+                    index: 1,
+                    end: ItemEnd::Completed,
+                    ..
+                },
+                PlayerEvent::Finished,
+            ] => {
+                assert!(!played.is_zero(), "the part before the damage aired");
+                assert!(
+                    reason.contains(&broken.display().to_string()),
+                    "names the file: {reason}"
+                );
+            }
+            other => panic!("unexpected events: {other:#?}"),
+        }
+        // The good second's samples all went out after the broken item's part.
+        assert!(samples >= 48_000 * 2, "{samples} samples");
+        Ok(())
+    }
 }
