@@ -278,6 +278,13 @@ impl Daemon {
                     );
                     continue;
                 }
+                if self.already_accounted(&due) {
+                    // The clock was set back over a fire time that already aired (or was
+                    // logged): it has its records; a run is aired and logged once.
+                    tracing::warn!(program = %due.program, "fire time already dealt with before the clock was set back; not aired again");
+                    continue;
+                }
+                self.log(self.station.store.mark_fire_accounted(&due.program, due.at));
                 let stop = self.air(ctx).await;
                 runs.push((due.program, clock.now()));
                 if stop {
@@ -404,6 +411,7 @@ impl Daemon {
                 scheduled_at: d.at,
                 priority: Priority::Normal,
             };
+            self.log(self.station.store.mark_fire_accounted(&d.program, d.at));
             if self.air(ctx).await {
                 // What did not catch up yet is found again at the next start.
                 return now;
@@ -411,6 +419,14 @@ impl Daemon {
         }
         self.log(self.station.store.set_checked_until(now));
         now
+    }
+
+    /// Whether the fire `due` already has its records (aired, skipped or missed).
+    fn already_accounted(&self, due: &Due) -> bool {
+        self.station
+            .store
+            .fire_accounted(&due.program, due.at)
+            .unwrap_or(false)
     }
 
     /// Records a fire that will not air, once.

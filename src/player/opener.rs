@@ -1,12 +1,19 @@
 //! Opens a program's files ahead of playback on a helper thread, in order, at most two
 //! ahead: file I/O and container probing stay out of the audio callback (on an SD card an
 //! open can take tens of milliseconds, longer than the device buffer).
+//!
+//! A file of the media store (named `<sha256>.<ext>` by its content) is hashed here before it
+//! is decoded: a file changed, truncated or deleted since it was imported fails its item
+//! with the reason, instead of airing something other than what the log will claim (the
+//! record carries the imported hash). The hash is one streamed read of the file on this
+//! thread; the decoder's read that follows comes from the page cache.
 
 use std::num::NonZero;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, sync_channel};
 
 use crate::audio::FileDecoder;
+use crate::library::sha256_file;
 
 /// An opened item with its format, or why it cannot be played.
 pub(crate) type Opened = Result<(FileDecoder, NonZero<u16>, NonZero<u32>), String>;
@@ -61,6 +68,7 @@ impl Opener {
 }
 
 fn open(path: &Path) -> Opened {
+    check_stored(path)?;
     let decoder = FileDecoder::open(path).map_err(|e| e.to_string())?;
     let info = decoder.info();
     match (NonZero::new(info.channels), NonZero::new(info.sample_rate)) {
@@ -69,5 +77,182 @@ fn open(path: &Path) -> Opened {
             "{}: zero sample rate or channel count",
             path.display()
         )),
+    }
+}
+
+/// The sha256 a media store file must hash to: the name's part before the first `.`, when it
+/// is 64 lower-case hex digits (the store's naming, see `library::MediaStore::put`).
+fn expected_sha256(path: &Path) -> Option<&str> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.split_once('.').map_or(name, |(stem, _)| stem);
+    let hex = stem.len() == 64 && stem.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    hex.then_some(stem)
+}
+
+/// Refuses a media store file whose bytes are not the ones imported (changed, truncated) or
+/// that is gone. Files not named by their hash are not checked.
+fn check_stored(path: &Path) -> Result<(), String> {
+    let Some(expected) = expected_sha256(path) else {
+        return Ok(());
+    };
+    let actual = match sha256_file(path) {
+        Ok((actual, _)) => actual,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(format!(
+                "file is missing from the media store: {}; import it again",
+                path.display()
+            ));
+        }
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    if actual == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "file changed since it was imported: sha256 {actual} expected {expected} ({}); \
+             import it again",
+            path.display()
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// sha256 of the three bytes `abc`.
+    const ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+    #[test]
+    fn only_names_made_of_a_sha256_are_checked() {
+        assert_eq!(
+            expected_sha256(Path::new(&format!("/m/{ABC}.mp3"))),
+            Some(ABC)
+        );
+        assert_eq!(expected_sha256(Path::new(&format!("/m/{ABC}"))), Some(ABC));
+        assert_eq!(
+            expected_sha256(Path::new(&format!("/m/{ABC}.tar.gz"))),
+            Some(ABC)
+        );
+        let upper = ABC.to_ascii_uppercase();
+        assert_eq!(expected_sha256(Path::new(&format!("/m/{upper}.mp3"))), None);
+        assert_eq!(
+            expected_sha256(Path::new(&format!("/m/{}.mp3", &ABC[1..]))),
+            None
+        );
+        assert_eq!(expected_sha256(Path::new("/m/ban-tin-1.ogg")), None);
+        // A folder named like a hash does not make its files stored ones.
+        assert_eq!(expected_sha256(Path::new(&format!("/{ABC}/a.wav"))), None);
+    }
+
+    #[test]
+    fn stored_files_are_refused_when_changed_truncated_or_missing() -> std::io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join(format!("{ABC}.wav"));
+        std::fs::write(&path, b"abc")?;
+        assert_eq!(check_stored(&path), Ok(()));
+
+        std::fs::write(&path, b"abd")?;
+        let changed = check_stored(&path).expect_err("a changed byte");
+        assert!(
+            changed.starts_with("file changed since it was imported: sha256 ")
+                && changed.contains(&format!("expected {ABC}"))
+                && changed.contains("import it again"),
+            "{changed}"
+        );
+
+        std::fs::write(&path, b"ab")?;
+        let truncated = check_stored(&path).expect_err("a truncated file");
+        assert!(
+            truncated.contains("file changed since it was imported"),
+            "{truncated}"
+        );
+
+        std::fs::remove_file(&path)?;
+        let missing = check_stored(&path).expect_err("a deleted file");
+        assert!(
+            missing.starts_with("file is missing from the media store: ")
+                && missing.contains(&path.display().to_string()),
+            "{missing}"
+        );
+        // The opener refuses it the same way, before any decoding.
+        let mut opener = Opener::new(vec![(7, path)]);
+        match opener.next() {
+            Some((7, Err(e))) => assert!(e.contains("missing from the media store"), "{e}"),
+            Some((_, other)) => panic!("expected a refusal, got {:?}", other.map(|_| ())),
+            None => panic!("no item"),
+        }
+        assert!(opener.next().is_none());
+
+        // Files outside the store's naming are not hashed (they still fail to decode here).
+        let plain = dir.path().join("abc.wav");
+        std::fs::write(&plain, b"abc")?;
+        assert_eq!(check_stored(&plain), Ok(()));
+        Ok(())
+    }
+
+    /// A file that opens but breaks in its middle (decode error after audio aired) fails
+    /// only its own item: the program goes on with the next one.
+    #[test]
+    fn a_decode_error_mid_file_fails_only_that_item() -> std::io::Result<()> {
+        use super::super::control::Control;
+        use super::super::program::ProgramSource;
+        use super::super::{ItemEnd, PlayerEvent};
+
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        // An M4A whose index is intact but whose audio from 30 % on is random bytes: it
+        // opens and plays, then the AAC decoder gives up (an import would have refused it;
+        // outside the store nothing hashes it).
+        let mut bytes = std::fs::read(fixtures.join("noise-44k1-stereo.m4a"))?;
+        let from = bytes.len() * 3 / 10;
+        let mut x: u64 = 12345;
+        for b in &mut bytes[from..] {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = (x >> 32) as u8;
+        }
+        let dir = tempfile::tempdir()?;
+        let broken = dir.path().join("garbage-from-30-percent.m4a");
+        std::fs::write(&broken, &bytes)?;
+        let good = fixtures.join("silence-1s.wav");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let control = std::sync::Arc::new(Control::new(tx));
+        let items = vec![(0, broken.clone()), (1, good)];
+        let rate = NonZero::new(48_000).expect("nonzero");
+        let channels = NonZero::new(2).expect("nonzero");
+        let source = ProgramSource::new(items, channels, rate, std::time::Duration::ZERO, control);
+        let samples = source.count();
+        let mut events = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            events.push(e);
+        }
+        match &events[..] {
+            [
+                PlayerEvent::Started { index: 0 },
+                PlayerEvent::Ended {
+                    index: 0,
+                    played,
+                    end: ItemEnd::Failed(reason),
+                },
+                PlayerEvent::Started { index: 1 },
+                PlayerEvent::Ended {
+                    index: 1,
+                    end: ItemEnd::Completed,
+                    ..
+                },
+                PlayerEvent::Finished,
+            ] => {
+                assert!(!played.is_zero(), "the part before the damage aired");
+                assert!(
+                    reason.contains(&broken.display().to_string()),
+                    "names the file: {reason}"
+                );
+            }
+            other => panic!("unexpected events: {other:#?}"),
+        }
+        // The good second's samples all went out after the broken item's part.
+        assert!(samples >= 48_000 * 2, "{samples} samples");
+        Ok(())
     }
 }

@@ -34,6 +34,17 @@ impl TestStation {
         Self::with_keys(programs, playlists, start, "", "")
     }
 
+    /// Like [`Self::new`], with extra `[output]` keys (e.g. `sample_rate = 8000`: a file
+    /// output at the test files' own format is cheap to simulate for a long time).
+    pub fn with_output_keys(
+        programs: &str,
+        playlists: &[(&str, &str)],
+        start: DateTime<FixedOffset>,
+        output_keys: &str,
+    ) -> Self {
+        Self::with_all_keys(programs, playlists, start, "", "", output_keys)
+    }
+
     /// Like [`Self::new`], with extra `[station]` keys (e.g. `require_approval = true`).
     pub fn with_station_keys(
         programs: &str,
@@ -61,6 +72,17 @@ impl TestStation {
         station_keys: &str,
         api: &str,
     ) -> Self {
+        Self::with_all_keys(programs, playlists, start, station_keys, api, "")
+    }
+
+    fn with_all_keys(
+        programs: &str,
+        playlists: &[(&str, &str)],
+        start: DateTime<FixedOffset>,
+        station_keys: &str,
+        api: &str,
+        output_keys: &str,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         for sub in ["config", "playlists", "media"] {
             std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
@@ -75,6 +97,7 @@ playlists_dir = "../playlists"
 
 [output]
 device = "null"
+{output_keys}
 
 [api]
 listen = "127.0.0.1:0"            # a free port: tests run side by side

@@ -89,3 +89,40 @@ pub fn convert_channels(samples: &[f32], from: u16, to: u16) -> Vec<f32> {
     }
     out
 }
+
+/// Reads a WAV file of 32-bit float samples (what the `wav:` output writes): its rate,
+/// channel count and interleaved samples. Walks the RIFF chunks, so extra chunks (`fact`)
+/// are skipped; panics with a message on anything else (a test helper).
+pub fn read_wav_f32(path: &Path) -> (u32, u16, Vec<f32>) {
+    let bytes = std::fs::read(path).expect("read wav");
+    assert!(
+        bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WAVE",
+        "{} is not a RIFF/WAVE file",
+        path.display()
+    );
+    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+    let u32_at =
+        |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    let mut format = None;
+    let mut pos = 12;
+    while pos + 8 <= bytes.len() {
+        let id = &bytes[pos..pos + 4];
+        let len = u32_at(pos + 4) as usize;
+        let body = pos + 8;
+        if id == b"fmt " {
+            assert_eq!(u16_at(body), 3, "not IEEE float samples");
+            assert_eq!(u16_at(body + 14), 32, "not 32-bit samples");
+            format = Some((u32_at(body + 4), u16_at(body + 2)));
+        } else if id == b"data" {
+            let (rate, channels) = format.expect("a fmt chunk before the data");
+            let end = (body + len).min(bytes.len());
+            let samples = bytes[body..end]
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            return (rate, channels, samples);
+        }
+        pos = body + len + (len & 1);
+    }
+    panic!("{}: no data chunk", path.display());
+}
