@@ -284,7 +284,7 @@ impl Daemon {
                     tracing::warn!(program = %due.program, "fire time already dealt with before the clock was set back; not aired again");
                     continue;
                 }
-                self.log(self.station.store.mark_fire_accounted(&due.program, due.at));
+                // `air` marks the fire in the same write as the run's journal.
                 let stop = self.air(ctx).await;
                 runs.push((due.program, clock.now()));
                 if stop {
@@ -411,7 +411,6 @@ impl Daemon {
                 scheduled_at: d.at,
                 priority: Priority::Normal,
             };
-            self.log(self.station.store.mark_fire_accounted(&d.program, d.at));
             if self.air(ctx).await {
                 // What did not catch up yet is found again at the next start.
                 return now;
