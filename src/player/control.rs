@@ -117,6 +117,10 @@ impl Control {
         Some(splice)
     }
 
+    pub(crate) fn splice_pending(&self) -> bool {
+        self.splice_pending.load(Ordering::Acquire)
+    }
+
     pub(crate) fn cut_requested(&self) -> bool {
         self.cut.load(Ordering::Acquire)
     }

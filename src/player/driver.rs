@@ -186,6 +186,9 @@ impl Run {
             tracing::error!(output = %what, error = %lost.reason, "output failed under the program");
             control.abandon(&lost.reason, lost.unaired);
             self.report_down(&mut down, lost.reason);
+            if control.rest().is_empty() && !control.splice_pending() {
+                break; // that was the last item: nothing to wait for
+            }
             self.pause(backoff.next_wait()).await;
         }
         self.control.send(PlayerEvent::Finished);

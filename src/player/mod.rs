@@ -21,6 +21,8 @@ mod opener;
 mod program;
 
 #[cfg(test)]
+mod fault_tests;
+#[cfg(test)]
 mod tests;
 
 use std::path::PathBuf;
