@@ -2,16 +2,13 @@
 //! tokio clock: every time below is exact simulated time, not a measurement of a busy
 //! machine. The sound card goes through the same driver (`driver.rs`).
 
-#[path = "../../tests/support/wav.rs"]
-mod wav;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::tests::wav::{Bits, noise, write_wav};
 use super::*;
-use wav::{Bits, noise, write_wav};
 
 fn item(dir: &Path, name: &str, secs: f64) -> PathBuf {
     let path = dir.join(name);

@@ -2,7 +2,7 @@
 //! checks) and the file outputs under a paused tokio clock (timing checks).
 
 #[path = "../../tests/support/wav.rs"]
-mod wav;
+pub(super) mod wav;
 
 use std::num::NonZero;
 use std::path::{Path, PathBuf};
