@@ -270,3 +270,139 @@ async fn a_long_outage_costs_a_handful_of_attempts_per_ten_seconds() {
         [("A".into(), Outcome::Failed), ("B".into(), Outcome::Failed)]
     );
 }
+
+// ---- the real cpal/ALSA path: a PCM that fails to open, then works again ----
+//
+// alsa-lib re-reads its configuration when the file changes (`snd_config_update`, checked at
+// each open), so a child process with `ALSA_CONFIG_PATH` on a temp file can take the PCM
+// `cap_flaky` away and give it back: broken, it names a card that does not exist; working, it
+// is the `file` plugin capturing into a file (as in `tests/alsa_capture.rs`).
+
+const CHILD_ENV: &str = "LOAXA_FLAKY_ALSA_DIR";
+
+fn flaky_conf(dir: &std::path::Path, working: bool) {
+    let pcm = if working {
+        format!(
+            "type file\n    slave.pcm {{ type null }}\n    file \"{}/flaky.raw\"\n    format \"raw\"",
+            dir.display()
+        )
+    } else {
+        "type hw\n    card 97".to_string()
+    };
+    let conf = format!(
+        "pcm.cap_flaky {{\n    {pcm}\n    hint {{ show on description \"Test sink that comes and goes\" }}\n}}\n"
+    );
+    // A new file (new inode) replaces the old one at once: alsa-lib sees the change.
+    let next = dir.join("asound.conf.next");
+    std::fs::write(&next, conf).expect("write asound.conf");
+    std::fs::rename(&next, dir.join("asound.conf")).expect("replace asound.conf");
+}
+
+#[test]
+fn a_real_alsa_device_that_comes_back_is_reopened_without_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    flaky_conf(dir.path(), true);
+    let exe = std::env::current_exe().expect("test binary path");
+    let out = std::process::Command::new(exe)
+        .args([
+            "child_flaky_alsa_device",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("ALSA_CONFIG_PATH", dir.path().join("asound.conf"))
+        .env(CHILD_ENV, dir.path())
+        .output()
+        .expect("run the child test process");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("--- child stdout ---\n{stdout}\n--- child stderr ---\n{stderr}");
+    assert!(out.status.success(), "child test failed");
+    assert!(stdout.contains("1 passed"), "child test did not run");
+}
+
+#[test]
+#[ignore = "helper: run by a_real_alsa_device_that_comes_back_is_reopened_without_a_restart"]
+fn child_flaky_alsa_device() {
+    use loaxa::player::{ItemEnd, PlayerEvent};
+    use std::time::Instant;
+    let Some(dir) = std::env::var_os(CHILD_ENV).map(std::path::PathBuf::from) else {
+        eprintln!("helper test: runs only as a child of its parent test");
+        return;
+    };
+    let mut items = Vec::new();
+    for (name, seed) in [("a.wav", 1), ("b.wav", 2)] {
+        let path = dir.join(name);
+        wav::write_wav(
+            &path,
+            44_100,
+            2,
+            wav::Bits::F32,
+            &wav::noise(22_050, 2, seed, 0.5),
+        );
+        items.push(path);
+    }
+    let format = OutputFormat {
+        sample_rate: Some(44_100),
+        channels: Some(2),
+        ..OutputFormat::default()
+    };
+    let mut player = Player::new(OutputSpec::Device("cap_flaky".into()), format)
+        .expect("cap_flaky found while it works");
+    flaky_conf(&dir, false);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("tokio runtime");
+    let (events, back) = runtime.block_on(async {
+        let t0 = Instant::now();
+        let mut run = player
+            .start(items)
+            .expect("a missing device is not an error");
+        let mut events = Vec::new();
+        let mut back = None;
+        let restore = tokio::time::sleep(Duration::from_secs(2));
+        let mut restore = std::pin::pin!(restore);
+        loop {
+            tokio::select! {
+                e = run.next_event() => match e {
+                    Some(e) => events.push((t0.elapsed(), e)),
+                    None => break,
+                },
+                () = &mut restore, if back.is_none() => {
+                    flaky_conf(&dir, true);
+                    back = Some(t0.elapsed());
+                }
+            }
+        }
+        (events, back.expect("restored"))
+    });
+    println!("events: {events:?}");
+    let kinds: Vec<&PlayerEvent> = events.iter().map(|(_, e)| e).collect();
+    assert!(
+        matches!(kinds[0], PlayerEvent::OutputLost { reason } if reason.contains("cap_flaky")),
+        "{events:?}"
+    );
+    assert_eq!(kinds[1], &PlayerEvent::OutputBack, "{events:?}");
+    assert_eq!(kinds[2], &PlayerEvent::Started { index: 0 });
+    for (i, k) in [(0, 3), (1, 5)] {
+        assert!(
+            matches!(kinds[k], PlayerEvent::Ended { index, end: ItemEnd::Completed, .. } if *index == i),
+            "{events:?}"
+        );
+    }
+    assert_eq!(kinds.last(), Some(&&PlayerEvent::Finished));
+    let recovery = events[2].0 - back;
+    println!(
+        "real ALSA device: airing resumed {} ms after the PCM came back",
+        recovery.as_millis()
+    );
+    assert!(recovery < Duration::from_secs(5), "{recovery:?}");
+    std::thread::sleep(Duration::from_millis(500)); // the stream closes after its drain
+    let captured = std::fs::metadata(dir.join("flaky.raw")).map_or(0, |m| m.len());
+    assert!(
+        captured >= 2 * 22_050 * 2 * 4,
+        "the program reached the device: {captured} bytes"
+    );
+}
