@@ -23,6 +23,8 @@ use super::{OutputError, OutputFormat};
 /// Kept after the program's last sample entered the device buffer, on top of the buffer's
 /// own length, before the stream is closed (cpal's ALSA stream does not drain on drop).
 const DRAIN_MARGIN: Duration = Duration::from_millis(150);
+/// An open that hangs (a wedged driver) counts as failed after this long.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub(crate) struct DeviceOutput {
     /// `default` or the device id, e.g. `alsa:cap_raw`.
@@ -126,9 +128,18 @@ impl DeviceOutput {
             .name("loaxa-output".into())
             .spawn(move || opening.hold(errors, ready_tx, close_rx))
             .map_err(|e| format!("cannot start the output thread: {e}"))?;
-        let opened = ready
-            .await
-            .map_err(|_| "the output thread stopped while opening the device".to_string())??;
+        let opened = match tokio::time::timeout(OPEN_TIMEOUT, ready).await {
+            Ok(Ok(opened)) => opened?,
+            Ok(Err(_)) => return Err("the output thread stopped while opening the device".into()),
+            // The thread is left to finish (or hang) on its own; dropping `close` ends it.
+            Err(_) => {
+                return Err(format!(
+                    "sound device `{}` did not open within {} s",
+                    self.name,
+                    OPEN_TIMEOUT.as_secs()
+                ));
+            }
+        };
         Ok(Stream {
             name: self.name.clone(),
             mixer: opened.mixer,

@@ -28,8 +28,6 @@ const WATCH_INTERVAL: Duration = Duration::from_millis(500);
 /// An output that fails again before playing this much audio keeps its backoff growing
 /// (a disk that is full, a card that opens but takes nothing).
 const STABLE: Duration = Duration::from_secs(1);
-/// An open that hangs (a wedged driver) counts as failed after this long.
-const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The station's output: what the driver opens for each attempt.
 pub(crate) enum Output {
@@ -147,15 +145,7 @@ impl Run {
                 break;
             }
             attempts += 1;
-            let opened = tokio::time::timeout(OPEN_TIMEOUT, self.output.open(&self.format))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(format!(
-                        "{what} did not open within {} s",
-                        OPEN_TIMEOUT.as_secs()
-                    ))
-                });
-            let stream = match opened {
+            let stream = match self.output.open(&self.format).await {
                 Ok(stream) => stream,
                 Err(reason) => {
                     tracing::debug!(output = %what, attempts, error = %reason, "output does not open");
@@ -164,7 +154,10 @@ impl Run {
                     continue;
                 }
             };
-            if down.take().is_some() | self.lost.swap(false, Ordering::AcqRel) {
+            let was_down = down.take().is_some();
+            // A run that gave up on the output left it reported lost: this one says it is back.
+            let earlier_run_lost = self.lost.swap(false, Ordering::AcqRel);
+            if was_down || earlier_run_lost {
                 tracing::info!(output = %what, attempts, "output back: airing resumes");
                 control.send(PlayerEvent::OutputBack);
             }
