@@ -219,7 +219,8 @@ impl Daemon {
     fn output_lost(&self, s: &mut Session, reason: &str, began: Instant) -> Instant {
         tracing::error!(%reason, "sound output lost; retrying until the program's planned end");
         s.failure = Some(format!("{OUTPUT_WARNING}: {reason}"));
-        let warning = format!("{OUTPUT_WARNING}: {reason} (retrying)");
+        let warning =
+            format!("{OUTPUT_WARNING}: {reason} (loaxa tries it again while a program is due)");
         self.status.send_modify(|st| {
             st.warnings.retain(|w| !w.starts_with(OUTPUT_WARNING));
             st.warnings.push(warning);
