@@ -129,7 +129,7 @@ async fn play_then_good(
             .iter()
             .filter(|e| match e {
                 PlayerEvent::Started { index } | PlayerEvent::Ended { index, .. } => *index == i,
-                PlayerEvent::Finished => false,
+                _ => false,
             })
             .collect()
     };

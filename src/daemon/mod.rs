@@ -68,7 +68,6 @@ pub fn start(
     DaemonHandle,
     impl std::future::Future<Output = Result<()>> + Send,
 )> {
-    let station = Arc::new(station);
     let spec = output.unwrap_or_else(|| station.config.output.device.clone());
     let format = OutputFormat {
         sample_rate: station.config.output.sample_rate,
@@ -77,6 +76,19 @@ pub fn start(
         buffer: Some(station.config.output.buffer),
     };
     let player = Player::new(spec, format)?;
+    start_with_player(station, player, shutdown)
+}
+
+/// Like [`start`], on a player made by the caller (tests: [`Player::with_faults`]).
+pub fn start_with_player(
+    station: Station,
+    player: Player,
+    shutdown: Shutdown,
+) -> Result<(
+    DaemonHandle,
+    impl std::future::Future<Output = Result<()>> + Send,
+)> {
+    let station = Arc::new(station);
     let recorder = Recorder::new(
         station.store.clone(),
         station.clock.clone(),

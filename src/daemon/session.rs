@@ -30,6 +30,9 @@ async fn sleep_until_instant(t: Option<Instant>) {
 /// Fade before an emergency broadcast: short, so it is on air within ~100 ms.
 pub(super) const EMERGENCY_FADE: Duration = Duration::from_millis(30);
 
+/// Start of the status warning shown while the sound output is lost.
+const OUTPUT_WARNING: &str = "the sound output is unavailable";
+
 /// An item with the program it airs in.
 #[derive(Debug, Clone)]
 pub(super) struct OnAirItem {
@@ -84,6 +87,17 @@ impl Session {
         self.order.extend_from_slice(keys);
         rest.into_iter().filter(|k| !keys.contains(k)).collect()
     }
+}
+
+/// When the session would end had everything in it aired back to back from `began`.
+fn planned_end(s: &Session, began: Instant) -> Instant {
+    let planned: u64 = s
+        .order
+        .iter()
+        .filter_map(|k| s.entries.get(k))
+        .map(|e| e.item.segment.duration_ms)
+        .sum();
+    began + Duration::from_millis(planned)
 }
 
 impl Daemon {
@@ -143,14 +157,33 @@ impl Daemon {
         let clock = self.station.clock.clone();
         let mut shutdown = self.shutdown.clone();
         let mut stop = false;
+        let began = Instant::now();
+        // While the output is lost: when to stop waiting for it.
+        let mut give_up: Option<Instant> = None;
         loop {
             let emergency_at = self.next_emergency_at();
             tokio::select! {
                 event = run.next_event() => match event {
                     Some(PlayerEvent::Started { index }) => self.started(&mut s, index),
                     Some(PlayerEvent::Ended { index, played, end }) => self.ended(&mut s, index, played, end),
+                    Some(PlayerEvent::OutputLost { reason }) => give_up = Some(self.output_lost(&mut s, &reason, began)),
+                    Some(PlayerEvent::OutputBack) => {
+                        give_up = None;
+                        self.output_back();
+                    }
                     Some(PlayerEvent::Finished) | None => break,
                 },
+                () = sleep_until_instant(give_up), if s.session_cut.is_none() => {
+                    // Emergencies spliced in while waiting lengthen the wait.
+                    let end = planned_end(&s, began);
+                    if end > Instant::now() {
+                        give_up = Some(end);
+                    } else {
+                        tracing::error!("the output is still unavailable at the program's planned end: giving up");
+                        s.session_cut = Some("the sound output stayed unavailable".into());
+                        cutter.cut();
+                    }
+                }
                 () = sleep_until_instant(deadline), if s.session_cut.is_none() => {
                     tracing::info!("max_duration reached: cutting");
                     s.session_cut = Some("max_duration reached".into());
@@ -209,6 +242,31 @@ impl Daemon {
         if !entries.is_empty() {
             self.log(self.recorder.extend_run(journal, entries));
         }
+    }
+
+    /// The output failed under the session or cannot be opened: the operator is warned and
+    /// the player retries. Returns when to stop waiting: when the session would have ended
+    /// had it aired normally (`max_duration` cuts earlier on its own). What has not aired
+    /// by then is recorded as failed with `reason`; the next program tries the output again.
+    fn output_lost(&self, s: &mut Session, reason: &str, began: Instant) -> Instant {
+        tracing::error!(%reason, "sound output lost; retrying until the program's planned end");
+        s.failure = Some(format!("{OUTPUT_WARNING}: {reason}"));
+        let warning =
+            format!("{OUTPUT_WARNING}: {reason} (loaxa tries it again while a program is due)");
+        self.status.send_modify(|st| {
+            st.warnings.retain(|w| !w.starts_with(OUTPUT_WARNING));
+            st.warnings.push(warning);
+        });
+        planned_end(s, began)
+    }
+
+    fn output_back(&self) {
+        tracing::info!("sound output back; airing resumes");
+        self.status.send_if_modified(|st| {
+            let before = st.warnings.len();
+            st.warnings.retain(|w| !w.starts_with(OUTPUT_WARNING));
+            st.warnings.len() != before
+        });
     }
 
     /// Records items of the session that never started.

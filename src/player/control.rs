@@ -1,54 +1,70 @@
-//! What a run's owner and its program source share: the cut request, the stall watchdog's
-//! progress counter, the failure reason, and the event channel with the playing item.
+//! What a run's owner, its output driver and its program source share: the cut request,
+//! the stall watchdog's progress counter, what is still to air, and the event channel with
+//! the playing item.
 //!
-//! The source touches the atomics per frame and the mutexes only per item or event.
+//! A run may go through several program sources: when the output fails, the driver gives
+//! up on the source it was playing (which may be stuck inside a dead device) and starts a
+//! new one on the reopened output with what is left. Each source belongs to an *attempt*
+//! (`epoch`); events of a source whose attempt was abandoned are dropped, so the stuck one
+//! can never speak again. The source touches the atomics per frame and the mutexes only per
+//! item or event.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::opener::Keyed;
 use super::program::frames_to_duration;
 use super::{ItemEnd, PlayerEvent};
 
-/// Shared between the owner of a run ([`super::Cutter`], the output driver) and its source.
+/// Shared between the owner of a run ([`super::Cutter`]), the output driver and the source.
 #[derive(Debug)]
 pub(crate) struct Control {
     cut: AtomicBool,
     /// A new continuation for the program is waiting in `splice`.
     splice_pending: AtomicBool,
     splice: Mutex<Option<Splice>>,
-    /// The output driver gave up on the source (stalled device) and ended the run itself.
-    abandoned: AtomicBool,
-    /// Output frames produced so far (the driver's stall watchdog reads it).
+    /// The current attempt; a source made for an older one is abandoned.
+    epoch: AtomicU64,
+    /// Output frames produced so far over all attempts (the stall watchdog and
+    /// [`super::Cutter::progress`] read it); never decreases.
     progress: AtomicU64,
-    /// Why the output stopped under the program (device error, write error), if it did.
-    failure: Mutex<Option<String>>,
+    /// Wakes the driver while it waits for the output (cut, splice).
+    wake: Notify,
     emitter: Mutex<Emitter>,
 }
 
-/// Event channel and playing item, changed together so the source and a driver that
-/// abandons it never both end the same item.
+/// Event channel, playing item and what is still to air, changed together so a source and
+/// the driver that abandons it never both end the same item.
 #[derive(Debug)]
 struct Emitter {
     events: Option<UnboundedSender<PlayerEvent>>,
     playing: Option<Playing>,
+    /// Items of the current continuation that have not been reported yet (no `Started`, no
+    /// `Ended`): what a new attempt plays after the output failed.
+    rest: Vec<Keyed>,
 }
 
 /// A new continuation for a running program (skip, interrupt, replace).
 #[derive(Debug, Clone)]
 pub(crate) struct Splice {
-    pub(crate) items: Vec<super::opener::Keyed>,
+    pub(crate) items: Vec<Keyed>,
     pub(crate) fade: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Playing {
     pub(crate) index: usize,
+    /// The item's own sample rate and the output's.
     pub(crate) rate: u32,
+    pub(crate) out_rate: u32,
+    /// Value of the progress counter at its first frame.
     pub(crate) first_frame: u64,
 }
 
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum PlayingUpdate {
     Keep,
     Set(Playing),
@@ -56,23 +72,25 @@ pub(crate) enum PlayingUpdate {
 }
 
 impl Control {
-    pub(crate) fn new(events: UnboundedSender<PlayerEvent>) -> Control {
+    pub(crate) fn new(events: UnboundedSender<PlayerEvent>, items: Vec<Keyed>) -> Control {
         Control {
             cut: AtomicBool::new(false),
             splice_pending: AtomicBool::new(false),
             splice: Mutex::new(None),
-            abandoned: AtomicBool::new(false),
+            epoch: AtomicU64::new(0),
             progress: AtomicU64::new(0),
-            failure: Mutex::new(None),
+            wake: Notify::new(),
             emitter: Mutex::new(Emitter {
                 events: Some(events),
                 playing: None,
+                rest: items,
             }),
         }
     }
 
     pub(crate) fn cut(&self) {
         self.cut.store(true, Ordering::Release);
+        self.wake.notify_one();
     }
 
     /// Asks the source to fade out the current item and go on with `splice.items` instead
@@ -80,55 +98,75 @@ impl Control {
     pub(crate) fn request_splice(&self, splice: Splice) {
         *self.splice.lock().unwrap_or_else(|e| e.into_inner()) = Some(splice);
         self.splice_pending.store(true, Ordering::Release);
+        self.wake.notify_one();
     }
 
-    /// The waiting splice, if any (one atomic load when there is none).
+    /// The waiting splice, if any (one atomic load when there is none). Taking it makes its
+    /// items the continuation.
     #[inline]
     pub(crate) fn take_splice(&self) -> Option<Splice> {
         if !self.splice_pending.swap(false, Ordering::AcqRel) {
             return None;
         }
-        self.splice.lock().unwrap_or_else(|e| e.into_inner()).take()
+        let splice = self
+            .splice
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()?;
+        self.emitter().rest = splice.items.clone();
+        Some(splice)
+    }
+
+    pub(crate) fn splice_pending(&self) -> bool {
+        self.splice_pending.load(Ordering::Acquire)
     }
 
     pub(crate) fn cut_requested(&self) -> bool {
         self.cut.load(Ordering::Acquire)
     }
 
-    pub(crate) fn is_abandoned(&self) -> bool {
-        self.abandoned.load(Ordering::Relaxed)
+    /// Resolves after a cut or splice request (at once if one came since the last call).
+    pub(crate) async fn woken(&self) {
+        self.wake.notified().await;
+    }
+
+    #[inline]
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
     }
 
     #[inline]
     pub(crate) fn set_progress(&self, frames: u64) {
-        self.progress.store(frames, Ordering::Relaxed);
+        self.progress.fetch_max(frames, Ordering::Relaxed);
     }
 
     pub(crate) fn progress(&self) -> u64 {
         self.progress.load(Ordering::Relaxed)
     }
 
-    /// Records why the output failed; the first reason wins.
-    pub(crate) fn fail(&self, reason: String) {
-        let mut slot = self.failure.lock().unwrap_or_else(|e| e.into_inner());
-        if slot.is_none() {
-            *slot = Some(reason);
-        }
+    /// `Finished` has been sent: the run is over.
+    pub(crate) fn is_over(&self) -> bool {
+        self.emitter().events.is_none()
     }
 
-    pub(crate) fn failure(&self) -> Option<String> {
-        self.failure
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+    /// What a new attempt should play.
+    pub(crate) fn rest(&self) -> Vec<Keyed> {
+        self.emitter().rest.clone()
     }
 
     fn emitter(&self) -> std::sync::MutexGuard<'_, Emitter> {
         self.emitter.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn emit(&self, event: PlayerEvent, update: PlayingUpdate) {
+    /// Sends an event of attempt `epoch` (dropped if that attempt was abandoned).
+    pub(crate) fn emit(&self, epoch: u64, event: PlayerEvent, update: PlayingUpdate) {
         let mut em = self.emitter();
+        if epoch != self.epoch() {
+            return;
+        }
+        if let PlayerEvent::Started { index } | PlayerEvent::Ended { index, .. } = &event {
+            em.rest.retain(|(k, _)| k != index);
+        }
         let last = event == PlayerEvent::Finished;
         if let Some(tx) = em.events.as_ref() {
             let _ = tx.send(event);
@@ -143,29 +181,31 @@ impl Control {
         }
     }
 
-    /// Sends an event of a file output's paced driver.
+    /// Sends an event of the driver (current attempt).
     pub(crate) fn send(&self, event: PlayerEvent) {
-        self.emit(event, PlayingUpdate::Keep);
+        self.emit(self.epoch(), event, PlayingUpdate::Keep);
     }
 
-    /// Ends the run from outside the source (which may be stuck in a dead device): the
-    /// playing item fails with `reason`, `Finished` is sent, and the source, should it ever
-    /// run again, stops silently.
-    pub(crate) fn abandon(&self, reason: String, out_rate: u32) {
-        self.fail(reason.clone());
-        self.abandoned.store(true, Ordering::Release);
+    /// Gives up on the current attempt's source (its output failed; it may be stuck inside
+    /// a dead device): its events are dropped from now on, and the playing item ends as
+    /// failed with `reason`. `unaired`: frames counted in the progress that never reached
+    /// the output. The run goes on with [`Self::rest`].
+    pub(crate) fn abandon(&self, reason: &str, unaired: u64) {
         let mut em = self.emitter();
-        let Some(tx) = em.events.take() else { return };
-        if let Some(p) = em.playing.take() {
-            let frames = self.progress().saturating_sub(p.first_frame);
-            let at_item_rate =
-                u128::from(frames) * u128::from(p.rate) / u128::from(out_rate.max(1));
-            let _ = tx.send(PlayerEvent::Ended {
-                index: p.index,
-                played: frames_to_duration(u64::try_from(at_item_rate).unwrap_or(u64::MAX), p.rate),
-                end: ItemEnd::Failed(reason),
-            });
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        let Some(p) = em.playing.take() else { return };
+        let frames = self
+            .progress()
+            .saturating_sub(p.first_frame)
+            .saturating_sub(unaired);
+        let at_item_rate = u128::from(frames) * u128::from(p.rate) / u128::from(p.out_rate.max(1));
+        let event = PlayerEvent::Ended {
+            index: p.index,
+            played: frames_to_duration(u64::try_from(at_item_rate).unwrap_or(u64::MAX), p.rate),
+            end: ItemEnd::Failed(reason.to_string()),
+        };
+        if let Some(tx) = em.events.as_ref() {
+            let _ = tx.send(event);
         }
-        let _ = tx.send(PlayerEvent::Finished);
     }
 }

@@ -1,29 +1,30 @@
 //! Sound-device output through rodio and cpal.
 //!
-//! A stream is opened per program on a dedicated thread (the sink need not be `Send`), the
-//! program source is added to its mixer, and once the program has finished and the device
-//! buffer has played out, the stream is closed: an idle daemon keeps no stream spinning.
-//! Device errors are logged; fatal ones end the playing item as failed with the device's
-//! message.
+//! Each attempt of the driver ([`super::driver`]) opens a stream on a dedicated thread (the
+//! sink is not `Send`) that keeps it until the attempt is over; the program source goes to
+//! its mixer. Once the program has finished and the device buffer has played out, the
+//! stream is closed: an idle daemon keeps no stream spinning. Device errors are logged; a
+//! fatal one (the device is gone) ends the attempt with the device's message, and the
+//! driver reopens the device with backoff.
 
 use std::num::NonZero;
-use std::sync::Arc;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rodio::cpal::{self, ErrorKind, traits::DeviceTrait, traits::HostTrait};
+use rodio::mixer::Mixer;
 use rodio::{DeviceSinkBuilder, MixerDeviceSink};
+use tokio::sync::{mpsc as tokio_mpsc, oneshot};
 
-use super::control::Control;
+use super::driver::Lost;
 use super::program::ProgramSource;
 use super::{OutputError, OutputFormat};
 
 /// Kept after the program's last sample entered the device buffer, on top of the buffer's
 /// own length, before the stream is closed (cpal's ALSA stream does not drain on drop).
 const DRAIN_MARGIN: Duration = Duration::from_millis(150);
-/// A device that takes no audio for this long during a program is declared dead.
-const STALL_TIMEOUT: Duration = Duration::from_secs(3);
-const WATCH_INTERVAL: Duration = Duration::from_millis(500);
+/// An open that hangs (a wedged driver) counts as failed after this long.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub(crate) struct DeviceOutput {
     /// `default` or the device id, e.g. `alsa:cap_raw`.
@@ -112,61 +113,133 @@ impl DeviceOutput {
         self.name.clone()
     }
 
-    pub(crate) fn start(
-        &self,
-        items: Vec<super::opener::Keyed>,
-        format: &OutputFormat,
-        control: Arc<Control>,
-    ) -> Result<(), OutputError> {
-        let (ready_tx, ready_rx) = mpsc::channel();
-        let job = DeviceJob {
+    /// Opens a stream on its own thread; the error says why it cannot be opened.
+    pub(crate) async fn open(&self, format: &OutputFormat) -> Result<Stream, String> {
+        let (msg_tx, msgs) = tokio_mpsc::unbounded_channel();
+        let (ready_tx, ready) = oneshot::channel();
+        let (close, close_rx) = mpsc::channel();
+        let opening = Opening {
             name: self.name.clone(),
             id: self.id.clone(),
             format: format.clone(),
-            items,
-            control,
         };
+        let errors = msg_tx.clone();
         std::thread::Builder::new()
             .name("loaxa-output".into())
-            .spawn(move || job.run(ready_tx))
-            .map_err(|e| OutputError::DeviceOpen {
-                name: self.name.clone(),
-                detail: format!("cannot start the output thread: {e}"),
-            })?;
-        match ready_rx.recv() {
-            Ok(result) => result,
-            Err(_) => Err(OutputError::DeviceOpen {
-                name: self.name.clone(),
-                detail: "the output thread stopped while opening the device".into(),
-            }),
+            .spawn(move || opening.hold(errors, ready_tx, close_rx))
+            .map_err(|e| format!("cannot start the output thread: {e}"))?;
+        let opened = match tokio::time::timeout(OPEN_TIMEOUT, ready).await {
+            Ok(Ok(opened)) => opened?,
+            Ok(Err(_)) => return Err("the output thread stopped while opening the device".into()),
+            // The thread is left to finish (or hang) on its own; dropping `close` ends it.
+            Err(_) => {
+                return Err(format!(
+                    "sound device `{}` did not open within {} s",
+                    self.name,
+                    OPEN_TIMEOUT.as_secs()
+                ));
+            }
+        };
+        Ok(Stream {
+            name: self.name.clone(),
+            mixer: opened.mixer,
+            channels: opened.channels,
+            rate: opened.rate,
+            drain: opened.drain,
+            msgs,
+            msg_tx,
+            _close: close,
+        })
+    }
+}
+
+/// What the output thread hands back once the stream is open.
+struct Opened {
+    mixer: Mixer,
+    channels: NonZero<u16>,
+    rate: NonZero<u32>,
+    drain: Duration,
+}
+
+/// An open device stream. Dropping it closes the stream (on its thread).
+pub(crate) struct Stream {
+    name: String,
+    mixer: Mixer,
+    channels: NonZero<u16>,
+    rate: NonZero<u32>,
+    drain: Duration,
+    msgs: tokio_mpsc::UnboundedReceiver<DeviceMsg>,
+    msg_tx: tokio_mpsc::UnboundedSender<DeviceMsg>,
+    /// The output thread keeps the stream until this is dropped.
+    _close: mpsc::Sender<()>,
+}
+
+impl Stream {
+    pub(crate) fn format(&self) -> (NonZero<u16>, NonZero<u32>) {
+        (self.channels, self.rate)
+    }
+
+    /// Plays `source` until it has finished and the device buffer has played out, or until
+    /// the device reports a fatal error. (Stalls are the driver's watchdog's business.)
+    pub(crate) async fn play(mut self, mut source: ProgramSource) -> Result<(), Lost> {
+        let finished = self.msg_tx.clone();
+        source.on_finish(move || {
+            let _ = finished.send(DeviceMsg::Finished);
+        });
+        self.mixer.add(source);
+        loop {
+            match self.msgs.recv().await {
+                Some(DeviceMsg::Finished) => {
+                    tokio::time::sleep(self.drain).await;
+                    return Ok(());
+                }
+                Some(DeviceMsg::Error(e)) if is_fatal(&e) => {
+                    return Err(Lost {
+                        reason: format!("sound device `{}` failed: {e}", self.name),
+                        unaired: 0,
+                    });
+                }
+                Some(DeviceMsg::Error(e)) => {
+                    tracing::warn!(device = %self.name, error = %e, "sound device problem");
+                }
+                None => {
+                    return Err(Lost {
+                        reason: format!("sound device `{}`: the output stopped", self.name),
+                        unaired: 0,
+                    });
+                }
+            }
         }
     }
 }
 
-struct DeviceJob {
+/// Opening a stream, on the output thread.
+struct Opening {
     name: String,
     id: Option<cpal::DeviceId>,
     format: OutputFormat,
-    items: Vec<super::opener::Keyed>,
-    control: Arc<Control>,
 }
 
-impl DeviceJob {
-    fn open_error(&self, detail: impl std::fmt::Display) -> OutputError {
+impl Opening {
+    fn open_error(&self, detail: impl std::fmt::Display) -> String {
         OutputError::DeviceOpen {
             name: self.name.clone(),
             detail: detail.to_string(),
         }
+        .to_string()
     }
 
     /// Opens the stream with an error callback feeding `msgs`.
-    fn open_sink(&self, msgs: mpsc::Sender<DeviceMsg>) -> Result<MixerDeviceSink, OutputError> {
+    fn open_sink(
+        &self,
+        msgs: tokio_mpsc::UnboundedSender<DeviceMsg>,
+    ) -> Result<MixerDeviceSink, String> {
         let host = cpal::default_host();
         let device = match &self.id {
             None => host.default_output_device(),
             Some(id) => host.device_by_id(id),
         }
-        .ok_or_else(|| not_found(&self.name, " (any more)".into()))?;
+        .ok_or_else(|| format!("sound device `{}` is not available", self.name))?;
         let device_rate = device
             .default_output_config()
             .map(|c| c.sample_rate())
@@ -197,11 +270,14 @@ impl DeviceJob {
         Ok(sink)
     }
 
-    /// The output thread: open, play the program, wait for its end (or a fatal device
-    /// error), let the buffer play out, close.
-    fn run(mut self, ready: mpsc::Sender<Result<(), OutputError>>) {
-        let (msg_tx, msg_rx) = mpsc::channel();
-        let sink = match self.open_sink(msg_tx.clone()) {
+    /// The output thread: opens the stream, reports it, keeps it until `close` is dropped.
+    fn hold(
+        self,
+        msgs: tokio_mpsc::UnboundedSender<DeviceMsg>,
+        ready: oneshot::Sender<Result<Opened, String>>,
+        close: mpsc::Receiver<()>,
+    ) {
+        let sink = match self.open_sink(msgs) {
             Ok(sink) => sink,
             Err(e) => {
                 let _ = ready.send(Err(e));
@@ -225,65 +301,18 @@ impl DeviceJob {
             buffer_frames,
             "output stream opened"
         );
-        let mut source = ProgramSource::new(
-            std::mem::take(&mut self.items),
-            config.channel_count(),
+        let opened = Opened {
+            mixer: sink.mixer().clone(),
+            channels: config.channel_count(),
             rate,
-            self.format.fade,
-            self.control.clone(),
-        );
-        source.on_finish(move || {
-            let _ = msg_tx.send(DeviceMsg::Finished);
-        });
-        sink.mixer().add(source);
-        let _ = ready.send(Ok(()));
-        self.supervise(&msg_rx, drain, rate.get());
-        // Closing the stream drops the program source (if the device still returns it): had
-        // it not finished, its playing item ends as failed with the reason recorded above.
+            drain,
+        };
+        if ready.send(Ok(opened)).is_ok() {
+            let _ = close.recv(); // returns when the attempt is over
+        }
+        // A stream that died may block here for a while; the driver does not wait for it.
         drop(sink);
         tracing::debug!(device = %self.name, "output stream closed");
-    }
-}
-
-impl DeviceJob {
-    /// Waits for the program's end, a fatal device error, or a stall (no frame taken by the
-    /// device for [`STALL_TIMEOUT`]); in the last two cases the run is ended from here, as
-    /// the source may be stuck inside a dead device and never come back.
-    fn supervise(&self, msgs: &mpsc::Receiver<DeviceMsg>, drain: Duration, rate: u32) {
-        let mut last = (self.control.progress(), Instant::now());
-        loop {
-            match msgs.recv_timeout(WATCH_INTERVAL) {
-                Ok(DeviceMsg::Finished) => {
-                    std::thread::sleep(drain);
-                    return;
-                }
-                Ok(DeviceMsg::Error(e)) if is_fatal(&e) => {
-                    tracing::error!(device = %self.name, error = %e, "sound device failed");
-                    self.control
-                        .abandon(format!("sound device {}: {e}", self.name), rate);
-                    return;
-                }
-                Ok(DeviceMsg::Error(e)) => {
-                    tracing::warn!(device = %self.name, error = %e, "sound device problem");
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    let now = self.control.progress();
-                    if now != last.0 {
-                        last = (now, Instant::now());
-                    } else if last.1.elapsed() >= STALL_TIMEOUT {
-                        let reason = format!(
-                            "sound device {} stopped taking audio for {} s",
-                            self.name,
-                            STALL_TIMEOUT.as_secs()
-                        );
-                        tracing::error!(device = %self.name, "{reason}");
-                        self.control.abandon(reason, rate);
-                        return;
-                    }
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => return,
-            }
-        }
     }
 }
 

@@ -1,7 +1,11 @@
-//! File and null outputs: the program source pulled by a tokio task in ~100 ms chunks, written
-//! out, and paced by the injected clock (real time with the system clock, instant under a
-//! paused tokio runtime with `SimClock`). Events are sent when the clock reaches the frame at
-//! which they happened, so a 3 s item's `Ended` comes exactly 3 s after its `Started`.
+//! File and null outputs: the program source pulled by the run's driver task in ~100 ms
+//! chunks, written out, and paced by tokio's clock (real time, or instant under a paused
+//! tokio runtime with `SimClock`). Events are sent when the clock reaches the frame at which
+//! they happened, so a 3 s item's `Ended` comes exactly 3 s after its `Started`.
+//!
+//! Opening takes the output for one attempt (a program started while another plays on the
+//! same output waits for it). A failed write ends the attempt; the driver retries. With a
+//! [`FaultSwitch`] the output also fails opens and writes, or hangs, on command.
 
 use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
@@ -10,8 +14,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::OwnedMutexGuard;
+
 use super::control::Control;
-use super::program::ProgramSource;
+use super::driver::Lost;
+use super::faults::FaultSwitch;
+use super::program::{ProgramSource, Stamped};
 use super::{OutputError, OutputFormat, PlayerEvent};
 
 const DEFAULT_RATE: u32 = 48_000;
@@ -40,6 +48,7 @@ pub(crate) struct FileOutput {
     rate: NonZero<u32>,
     channels: NonZero<u16>,
     sink: Arc<tokio::sync::Mutex<Sink>>,
+    faults: Option<FaultSwitch>,
 }
 
 fn format_of(format: &OutputFormat) -> Result<(NonZero<u32>, NonZero<u16>), OutputError> {
@@ -78,6 +87,7 @@ impl FileOutput {
                 rate: rate.get(),
                 channels: channels.get(),
             })),
+            faults: None,
         })
     }
 
@@ -90,6 +100,7 @@ impl FileOutput {
             rate,
             channels,
             sink: Arc::new(tokio::sync::Mutex::new(Sink::Raw { file })),
+            faults: None,
         })
     }
 
@@ -104,6 +115,7 @@ impl FileOutput {
             rate,
             channels,
             sink: Arc::new(tokio::sync::Mutex::new(Sink::Null)),
+            faults: None,
         }
     }
 
@@ -111,34 +123,65 @@ impl FileOutput {
         self.name.clone()
     }
 
-    pub(crate) fn start(
-        &self,
-        items: Vec<super::opener::Keyed>,
-        fade: Duration,
-        control: Arc<Control>,
-    ) -> Result<(), OutputError> {
-        let runtime =
-            tokio::runtime::Handle::try_current().map_err(|e| OutputError::DeviceOpen {
+    /// Fails on command from now on (tests).
+    pub(crate) fn set_faults(&mut self, faults: FaultSwitch) {
+        self.faults = Some(faults);
+    }
+
+    /// Takes the output for one attempt (waiting for a program still playing on it).
+    pub(crate) async fn open(&self) -> Result<Stream, String> {
+        let sink = self.sink.clone().lock_owned().await;
+        if let Some(faults) = &self.faults {
+            faults
+                .check_open()
+                .map_err(|e| format!("cannot open output `{}`: {e}", self.name))?;
+        }
+        Ok(Stream {
+            sink,
+            pacing: Pacing {
                 name: self.name.clone(),
-                detail: format!("file outputs are driven by a tokio runtime ({e})"),
-            })?;
-        let mut source = ProgramSource::new(items, self.channels, self.rate, fade, control.clone());
+                rate: self.rate.get(),
+                channels: usize::from(self.channels.get()),
+                path: self.path.clone(),
+            },
+            format: (self.channels, self.rate),
+            faults: self.faults.clone(),
+        })
+    }
+}
+
+/// A file output taken for one attempt.
+pub(crate) struct Stream {
+    sink: OwnedMutexGuard<Sink>,
+    pacing: Pacing,
+    format: (NonZero<u16>, NonZero<u32>),
+    faults: Option<FaultSwitch>,
+}
+
+impl Stream {
+    pub(crate) fn format(&self) -> (NonZero<u16>, NonZero<u32>) {
+        self.format
+    }
+
+    pub(crate) async fn play(
+        mut self,
+        mut source: ProgramSource,
+        control: &Control,
+    ) -> Result<(), Lost> {
         source.stamp_events();
-        let sink = self.sink.clone();
-        let pacing = Pacing {
-            rate: self.rate.get(),
-            channels: usize::from(self.channels.get()),
-            path: self.path.clone(),
-        };
-        runtime.spawn(async move {
-            let mut sink = sink.lock_owned().await;
-            pacing.run(&mut source, &mut sink, &control).await;
-        });
-        Ok(())
+        let result = self
+            .pacing
+            .run(&mut source, &mut self.sink, control, self.faults.as_ref())
+            .await;
+        if result.is_err() {
+            self.pacing.end_program(&mut self.sink);
+        }
+        result
     }
 }
 
 struct Pacing {
+    name: String,
     rate: u32,
     channels: usize,
     path: Option<PathBuf>,
@@ -151,36 +194,52 @@ impl Pacing {
         start + super::program::frames_to_duration(frames, self.rate)
     }
 
-    async fn run(&self, source: &mut ProgramSource, sink: &mut Sink, control: &Control) {
+    async fn run(
+        &self,
+        source: &mut ProgramSource,
+        sink: &mut Sink,
+        control: &Control,
+        faults: Option<&FaultSwitch>,
+    ) -> Result<(), Lost> {
         let chunk_frames = (CHUNK.as_millis() as usize * self.rate as usize / 1000).max(1);
         let mut samples: Vec<f32> = Vec::with_capacity(chunk_frames * self.channels);
         let mut bytes: Vec<u8> = Vec::with_capacity(chunk_frames * self.channels * 4);
-        let mut due: Vec<(u64, PlayerEvent)> = Vec::new();
+        let mut due: Vec<Stamped> = Vec::new();
         let start = tokio::time::Instant::now();
         let mut frames: u64 = 0;
         loop {
+            if let Some(faults) = faults {
+                // Where a sound card would hang or vanish: before it takes the next audio.
+                faults.before_write().await.map_err(|e| Lost {
+                    reason: format!("output `{}` failed: {e}", self.name),
+                    unaired: 0,
+                })?;
+            }
             samples.clear();
             samples.extend(source.by_ref().take(chunk_frames * self.channels));
+            let pulled = (samples.len() / self.channels) as u64;
             if let Err(e) = sink.write(&samples, &mut bytes) {
-                let reason = format!("writing {}: {e}", self.describe_path());
-                tracing::error!(error = %reason, "file output failed");
-                control.fail(reason);
-                source.unaired((samples.len() / self.channels) as u64);
-                self.end_program(sink);
-                return; // dropping the source ends the playing item as failed
+                return Err(Lost {
+                    reason: format!(
+                        "output `{}` failed: writing {}: {e}",
+                        self.name,
+                        self.describe_path()
+                    ),
+                    unaired: pulled,
+                });
             }
             source.take_stamped(&mut due);
-            for (frame, event) in due.drain(..) {
+            for (frame, event, update) in due.drain(..) {
                 tokio::time::sleep_until(self.at(start, frame)).await;
                 if event == PlayerEvent::Finished {
                     // The file is complete and valid before anyone hears the program ended.
                     self.end_program(sink);
                 }
-                control.send(event);
+                control.emit(source.epoch(), event, update);
             }
-            frames += (samples.len() / self.channels) as u64;
+            frames += pulled;
             if source.is_finished() {
-                return;
+                return Ok(());
             }
             tokio::time::sleep_until(self.at(start, frames)).await;
         }

@@ -3,27 +3,46 @@
 //!
 //! [`Player`] owns the output chosen by an [`OutputSpec`]: a sound device through rodio/cpal
 //! (opened per program, closed when the program has played out, so an idle daemon keeps no
-//! stream spinning), or a file/null output pulled by a tokio task and paced by the injected
-//! [`Clock`](crate::clock::Clock), so tests need no sound card and run in simulated time.
-//! Both kinds play the same program source (`program.rs`): identical samples on every output.
+//! stream spinning), or a file/null output paced by tokio's clock, so tests need no sound
+//! card and run in simulated time. Both kinds play the same program source (`program.rs`):
+//! identical samples on every output.
+//!
+//! Each run is driven by one tokio task (`driver.rs`), the same for every output: when the
+//! output cannot be opened, fails, or stops taking audio, the playing item fails with the
+//! reason and the output is reopened with backoff until the run's owner cuts it. A
+//! [`FaultSwitch`] makes a file/null output fail on command, for tests.
 
 mod control;
 mod device;
+mod driver;
+mod faults;
 mod file;
 mod opener;
 mod program;
 
 #[cfg(test)]
+mod fault_tests;
+#[cfg(test)]
 mod tests;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
 use crate::model::OutputSpec;
 use control::Control;
+use driver::Output;
+pub use faults::FaultSwitch;
+
+/// A run's output is reopened this long after it failed, then twice as long after each
+/// failed attempt, up to [`RETRY_MAX`].
+pub const RETRY_FIRST: Duration = driver::FIRST_RETRY;
+pub const RETRY_MAX: Duration = driver::MAX_RETRY;
+/// An output that takes no audio for this long while a program plays is declared lost.
+pub const STALL_TIMEOUT: Duration = driver::STALL_TIMEOUT;
 
 /// Default fade-out applied when a program is cut.
 pub const DEFAULT_FADE: Duration = Duration::from_millis(200);
@@ -67,9 +86,14 @@ pub enum ItemEnd {
 /// `index` is the item's position in the list given to [`Player::start`]. Every item that is
 /// reached gets exactly one `Ended`; `Started` precedes it only if the item produced audio (an
 /// item that cannot be opened gets just `Ended` with [`ItemEnd::Failed`]). Items after a cut
-/// get no event. `Finished` is always the last event of a run, also when the output fails
-/// (a sound device that reports a fatal error or takes no audio for 3 s ends the playing item
-/// as [`ItemEnd::Failed`] with the reason). On device outputs events are
+/// get no event. `Finished` is always the last event of a run.
+///
+/// When the output fails — it cannot be opened, reports a fatal error (the device is gone),
+/// or takes no audio for [`STALL_TIMEOUT`] — the run reports `OutputLost` (once per loss),
+/// the playing item ends as [`ItemEnd::Failed`] with the reason, and the output is reopened
+/// with backoff; once it opens, `OutputBack` comes and the run goes on with the items not yet
+/// started (and any splice asked for meanwhile). The run waits for the output until it is
+/// cut: how long to wait is the owner's decision. On device outputs events are
 /// sent when samples enter the device buffer (up to the buffer length, ~50–100 ms, before they
 /// are heard); on file outputs when the paced clock reaches them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +107,13 @@ pub enum PlayerEvent {
         played: Duration,
         end: ItemEnd,
     },
+    /// The output failed or cannot be opened (the reason names it); retrying.
+    OutputLost {
+        reason: String,
+    },
+    /// The output opened again after a loss (in this run or, for a run's first open, in an
+    /// earlier run of the same player).
+    OutputBack,
     Finished,
 }
 
@@ -129,6 +160,12 @@ impl Cutter {
     pub fn splice(&self, items: Vec<(usize, PathBuf)>, fade: Duration) {
         self.0.request_splice(control::Splice { items, fade });
     }
+
+    /// Output frames handed to the output so far in this run (over every reopen): grows
+    /// while audio flows, never decreases. A watchdog can tie itself to it.
+    pub fn progress(&self) -> u64 {
+        self.0.progress()
+    }
 }
 
 /// One program being played.
@@ -149,15 +186,12 @@ impl ProgramRun {
     }
 }
 
-enum Output {
-    Device(device::DeviceOutput),
-    File(file::FileOutput),
-}
-
 /// The station's audio output and what plays on it.
 pub struct Player {
-    output: Output,
+    output: Arc<Output>,
     format: OutputFormat,
+    /// The last run left the output failed.
+    lost: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Player {
@@ -171,7 +205,8 @@ impl std::fmt::Debug for Player {
 
 impl Player {
     /// Prepares the output: a file output is created (truncated) now; a device is looked up
-    /// now (and opened per program by [`Player::start`]).
+    /// now (an unknown name is refused with the list of devices) and opened per program by
+    /// [`Player::start`].
     pub fn new(spec: OutputSpec, format: OutputFormat) -> Result<Player, OutputError> {
         if format.sample_rate == Some(0) || format.channels == Some(0) {
             return Err(OutputError::Format(
@@ -185,31 +220,61 @@ impl Player {
             OutputSpec::Raw(path) => Output::File(file::FileOutput::raw(path, &format)?),
             OutputSpec::Null => Output::File(file::FileOutput::null(&format)),
         };
-        Ok(Player { output, format })
+        Ok(Player {
+            output: Arc::new(output),
+            format,
+            lost: Arc::default(),
+        })
+    }
+
+    /// A file or null output that also fails on command through `faults` (tests).
+    pub fn with_faults(
+        spec: OutputSpec,
+        format: OutputFormat,
+        faults: FaultSwitch,
+    ) -> Result<Player, OutputError> {
+        if matches!(spec, OutputSpec::Default | OutputSpec::Device(_)) {
+            return Err(OutputError::Format(
+                "fault injection works on file and null outputs only".into(),
+            ));
+        }
+        let mut player = Player::new(spec, format)?;
+        if let Some(Output::File(f)) = Arc::get_mut(&mut player.output) {
+            f.set_faults(faults);
+        }
+        Ok(player)
     }
 
     /// The output as the as-run log names it: `default`, `alsa:cap_raw`, `wav:/tmp/air.wav`.
     pub fn describe(&self) -> String {
-        match &self.output {
-            Output::Device(d) => d.describe(),
-            Output::File(f) => f.describe(),
-        }
+        self.output.describe()
     }
 
-    /// Starts playing `items` back to back. File outputs need a tokio runtime; a program
+    /// Starts playing `items` back to back on a task of the current tokio runtime. A program
     /// started while another still plays on the same file output waits for it to finish.
     pub fn start(&mut self, items: Vec<PathBuf>) -> Result<ProgramRun, OutputError> {
         self.start_keyed(items.into_iter().enumerate().collect())
     }
 
     /// Like [`Self::start`], with the key each item's events report as `index`.
+    ///
+    /// An output that cannot be opened is not an error here: the run reports `OutputLost`
+    /// and retries. The only error is being called outside a tokio runtime.
     pub fn start_keyed(&mut self, items: Vec<(usize, PathBuf)>) -> Result<ProgramRun, OutputError> {
+        let runtime =
+            tokio::runtime::Handle::try_current().map_err(|e| OutputError::DeviceOpen {
+                name: self.describe(),
+                detail: format!("the player runs on a tokio runtime ({e})"),
+            })?;
         let (tx, events) = mpsc::unbounded_channel();
-        let control = Arc::new(Control::new(tx));
-        match &self.output {
-            Output::Device(d) => d.start(items, &self.format, control.clone())?,
-            Output::File(f) => f.start(items, self.format.fade, control.clone())?,
-        }
+        let control = Arc::new(Control::new(tx, items));
+        let run = driver::Run {
+            output: self.output.clone(),
+            format: self.format.clone(),
+            control: control.clone(),
+            lost: self.lost.clone(),
+        };
+        runtime.spawn(run.drive());
         Ok(ProgramRun { events, control })
     }
 }

@@ -217,8 +217,8 @@ mod tests {
         std::fs::write(&broken, &bytes)?;
         let good = fixtures.join("silence-1s.wav");
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let control = std::sync::Arc::new(Control::new(tx));
         let items = vec![(0, broken.clone()), (1, good)];
+        let control = std::sync::Arc::new(Control::new(tx, items.clone()));
         let rate = NonZero::new(48_000).expect("nonzero");
         let channels = NonZero::new(2).expect("nonzero");
         let source = ProgramSource::new(items, channels, rate, std::time::Duration::ZERO, control);

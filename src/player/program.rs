@@ -137,6 +137,9 @@ pub(crate) fn frames_to_duration(frames: u64, rate: u32) -> Duration {
     Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
 }
 
+/// An event held until the output reaches `frame`, with how it changes the playing item.
+pub(crate) type Stamped = (u64, PlayerEvent, PlayingUpdate);
+
 /// A program's items as one source at a fixed output format.
 pub(crate) struct ProgramSource {
     items: Opener,
@@ -144,8 +147,12 @@ pub(crate) struct ProgramSource {
     channels: NonZero<u16>,
     rate: NonZero<u32>,
     control: Arc<Control>,
+    /// The attempt this source plays for (see [`Control::abandon`]).
+    epoch: u64,
+    /// The progress counter when this source started (earlier attempts of the run).
+    base: u64,
     /// File outputs collect events with their output frame to send them when they air.
-    stamped: Option<Vec<(u64, PlayerEvent)>>,
+    stamped: Option<Vec<Stamped>>,
     on_finish: Option<Box<dyn FnOnce() + Send>>,
     /// Output frames so far and the position inside the current frame.
     frames: u64,
@@ -174,6 +181,8 @@ impl ProgramSource {
             current: None,
             channels,
             rate,
+            epoch: control.epoch(),
+            base: control.progress(),
             control,
             stamped: None,
             on_finish: None,
@@ -192,24 +201,21 @@ impl ProgramSource {
         self.stamped = Some(Vec::new());
     }
 
-    /// Called once, right after `Finished` is emitted (or when the source is dropped).
+    /// Called once, right after `Finished` is emitted (not when the source is abandoned).
     pub(crate) fn on_finish(&mut self, f: impl FnOnce() + Send + 'static) {
         self.on_finish = Some(Box::new(f));
     }
 
-    /// Events emitted since the last call, each with the output frame at which it happened.
-    pub(crate) fn take_stamped(&mut self, into: &mut Vec<(u64, PlayerEvent)>) {
+    /// Events emitted since the last call, each with the output frame (of this source) at
+    /// which it happened; send them with [`Self::epoch`].
+    pub(crate) fn take_stamped(&mut self, into: &mut Vec<Stamped>) {
         if let Some(held) = self.stamped.as_mut() {
             into.append(held);
         }
     }
 
-    /// The last `frames` pulled never reached the output (a write failed): they do not
-    /// count as aired.
-    pub(crate) fn unaired(&mut self, frames: u64) {
-        if let Some(cur) = self.current.as_mut() {
-            cur.out_frames = cur.out_frames.saturating_sub(frames);
-        }
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch
     }
 
     pub(crate) fn is_finished(&self) -> bool {
@@ -222,8 +228,8 @@ impl ProgramSource {
 
     fn emit_with(&mut self, event: PlayerEvent, update: PlayingUpdate) {
         match self.stamped.as_mut() {
-            Some(held) => held.push((self.frames, event)),
-            None => self.control.emit(event, update),
+            Some(held) => held.push((self.frames, event, update)),
+            None => self.control.emit(self.epoch, event, update),
         }
     }
 
@@ -262,7 +268,8 @@ impl ProgramSource {
     /// Frame boundary: the only place the program may start a fade, end an item early or
     /// switch to a splice. `false` when the program has ended.
     fn at_frame_boundary(&mut self) -> bool {
-        if self.control.is_abandoned() {
+        if self.control.epoch() != self.epoch {
+            // The driver gave up on this source (its output failed) and ended its item.
             self.finished = true;
             return false;
         }
@@ -351,7 +358,8 @@ impl ProgramSource {
             let playing = Playing {
                 index: cur.index,
                 rate: cur.rate,
-                first_frame: self.frames,
+                out_rate: self.rate.get(),
+                first_frame: self.base + self.frames,
             };
             self.emit_with(
                 PlayerEvent::Started {
@@ -410,7 +418,7 @@ impl Iterator for ProgramSource {
         if self.in_frame == self.channels.get() {
             self.in_frame = 0;
             self.frames += 1;
-            self.control.set_progress(self.frames);
+            self.control.set_progress(self.base + self.frames);
             if let Some(cur) = self.current.as_mut() {
                 cur.out_frames += 1;
             }
@@ -434,30 +442,5 @@ impl Source for ProgramSource {
     }
     fn total_duration(&self) -> Option<Duration> {
         None
-    }
-}
-
-impl Drop for ProgramSource {
-    /// The output went away under the program (device lost, sink dropped, write error): the
-    /// playing item fails with the recorded reason, and the run still gets `Finished`.
-    fn drop(&mut self) {
-        if let Some(held) = self.stamped.take() {
-            for (_, event) in held {
-                self.control.emit(event, PlayingUpdate::Keep);
-            }
-        }
-        if !self.finished {
-            let reason = self
-                .control
-                .failure()
-                .unwrap_or_else(|| "the output closed before the program ended".into());
-            let cut = self.control.cut_requested();
-            self.end_current(if cut {
-                ItemEnd::Cut
-            } else {
-                ItemEnd::Failed(reason)
-            });
-            self.finish();
-        }
     }
 }

@@ -2,7 +2,7 @@
 //! checks) and the file outputs under a paused tokio clock (timing checks).
 
 #[path = "../../tests/support/wav.rs"]
-mod wav;
+pub(super) mod wav;
 
 use std::num::NonZero;
 use std::path::{Path, PathBuf};
@@ -54,14 +54,9 @@ struct Pulled {
 
 fn program(items: &[&Path], channels: u16, rate: u32, fade: Duration) -> Pulled {
     let (tx, rx) = mpsc::unbounded_channel();
-    let control = Arc::new(Control::new(tx));
-    let source = ProgramSource::new(
-        items.iter().map(|p| p.to_path_buf()).enumerate().collect(),
-        nz16(channels),
-        nz32(rate),
-        fade,
-        control.clone(),
-    );
+    let keyed: Vec<(usize, PathBuf)> = items.iter().map(|p| p.to_path_buf()).enumerate().collect();
+    let control = Arc::new(Control::new(tx, keyed.clone()));
+    let source = ProgramSource::new(keyed, nz16(channels), nz32(rate), fade, control.clone());
     Pulled {
         source,
         control,
@@ -237,20 +232,38 @@ fn cut_before_the_first_sample_plays_nothing() {
 }
 
 #[test]
-fn dropping_the_source_mid_item_reports_the_output_failure() {
+fn abandoning_the_source_fails_the_playing_item_and_silences_the_source() {
     let dir = tempfile::tempdir().expect("temp dir");
     let a = dir.path().join("a.wav");
+    let b = dir.path().join("b.wav");
     write_wav(&a, 48_000, 2, Bits::S16, &noise(6000, 2, 8, 0.5));
-    let mut p = program(&[&a, &a], 2, 48_000, DEFAULT_FADE);
-    assert_eq!(p.source.by_ref().take(100).count(), 100);
-    p.control.fail("sound device alsa:x: gone".into());
-    drop(p.source);
-    let events = drain(&mut p.events);
-    assert!(
-        matches!(&events[1], PlayerEvent::Ended { index: 0, end: ItemEnd::Failed(r), .. } if r.contains("gone")),
-        "{events:?}"
+    write_wav(&b, 48_000, 2, Bits::S16, &noise(600, 2, 9, 0.5));
+    let mut p = program(&[&a, &b], 2, 48_000, DEFAULT_FADE);
+    assert_eq!(p.source.by_ref().take(4800 * 2).count(), 4800 * 2);
+    assert_eq!(Cutter(p.control.clone()).progress(), 4800);
+    p.control.abandon("sound device `alsa:x` failed: gone", 0);
+    assert_eq!(
+        p.source.next(),
+        None,
+        "an abandoned source plays nothing more"
     );
-    assert_eq!(events.last(), Some(&PlayerEvent::Finished));
+    assert_eq!(
+        drain(&mut p.events),
+        vec![
+            PlayerEvent::Started { index: 0 },
+            PlayerEvent::Ended {
+                index: 0,
+                played: secs(4800, 48_000),
+                end: ItemEnd::Failed("sound device `alsa:x` failed: gone".into())
+            },
+        ],
+        "the item ends once; no Finished (the run goes on)"
+    );
+    assert_eq!(
+        p.control.rest(),
+        vec![(1, b)],
+        "what a reopened output plays"
+    );
 }
 
 // ---- file outputs, paced by a simulated clock ----

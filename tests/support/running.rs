@@ -36,6 +36,21 @@ impl Running {
         }
     }
 
+    /// Starts it on a player made by the test (e.g. [`loaxa::player::Player::with_faults`]).
+    pub fn start_with_player(station: Station, player: loaxa::player::Player) -> Running {
+        let store = station.store.clone();
+        let (tx, shutdown) = Shutdown::new();
+        let (handle, daemon) =
+            daemon::start_with_player(station, player, shutdown).expect("daemon starts");
+        let task = tokio::spawn(daemon);
+        Running {
+            handle,
+            tx,
+            task,
+            store,
+        }
+    }
+
     /// Sleeps (simulated time) until the station clock reads `at`.
     pub async fn until(&self, at: DateTime<FixedOffset>) {
         let left = (at.with_timezone(&Utc) - self.now())
