@@ -13,6 +13,8 @@ use super::{Result, Store, db_err};
 const CHECKED_UNTIL: &[u8] = b"checked_until";
 const RUN: &[u8] = b"run";
 const FIRE_PREFIX: &str = "fire/";
+/// How long the mark of a fire is kept after the schedule position has passed it.
+pub const MARK_RETENTION_DAYS: i64 = 8;
 
 impl Store {
     /// Every fire time up to this instant has been dealt with (aired, logged or missed).
@@ -26,8 +28,10 @@ impl Store {
             .map(|t| t.with_timezone(&Utc)))
     }
 
-    /// Moves the schedule position to `t` and forgets the marks of fires at or before it
-    /// (the position covers them now), so the marks never pile up.
+    /// Moves the schedule position to `t` and forgets the marks of fires more than
+    /// [`MARK_RETENTION_DAYS`] before it, so the marks never pile up. Younger marks are
+    /// kept although the position covers them: when the clock is set back, they stop a
+    /// program that has aired from airing again.
     pub fn set_checked_until(&self, t: DateTime<Utc>) -> Result<()> {
         let mut batch = sled::Batch::default();
         batch.insert(CHECKED_UNTIL, t.to_rfc3339().as_bytes());
@@ -37,7 +41,8 @@ impl Store {
                 .ok()
                 .and_then(|k| k.rsplit('/').next())
                 .and_then(|s| s.parse::<i64>().ok());
-            if at.is_none_or(|at| at <= t.timestamp()) {
+            let horizon = t.timestamp() - MARK_RETENTION_DAYS * 86_400;
+            if at.is_none_or(|at| at <= horizon) {
                 batch.remove(k);
             }
         }

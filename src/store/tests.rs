@@ -182,3 +182,22 @@ fn emergency_repeats_are_kept_until_removed() {
     store.emergency_remove(rep.id).expect("remove");
     assert!(store.emergencies().expect("list").is_empty());
 }
+
+#[test]
+fn fire_marks_outlive_the_position_for_a_week_then_go() -> Result<()> {
+    let store = Store::temporary()?;
+    let at = Utc
+        .with_ymd_and_hms(2026, 3, 2, 6, 0, 0)
+        .single()
+        .expect("valid time");
+    store.begin_run(b"{}", Some(("sang", at)))?;
+    store.end_run()?;
+    assert!(store.run_journal()?.is_none());
+    // Passed by the position, but a step back of the clock may bring it round again.
+    store.set_checked_until(at + chrono::Duration::days(1))?;
+    assert!(store.fire_accounted("sang", at)?);
+    assert!(!store.fire_accounted("chieu", at)?);
+    store.set_checked_until(at + chrono::Duration::days(fires::MARK_RETENTION_DAYS + 1))?;
+    assert!(!store.fire_accounted("sang", at)?);
+    Ok(())
+}
