@@ -9,6 +9,7 @@
 mod air;
 pub mod control;
 mod emergency;
+pub mod notify;
 mod session;
 
 use std::collections::VecDeque;
@@ -25,6 +26,7 @@ use crate::player::{OutputFormat, Player};
 use crate::schedule;
 use crate::service::{Catalog, Station, catalog::Import};
 use control::{Command, ControlError, DaemonHandle, NextProgram, Status};
+pub use notify::Notifier;
 
 /// Tells the daemon to stop: send `true`.
 pub type ShutdownSender = watch::Sender<bool>;
@@ -88,6 +90,19 @@ pub fn start_with_player(
     DaemonHandle,
     impl std::future::Future<Output = Result<()>> + Send,
 )> {
+    start_with(station, player, shutdown, Notifier::from_env())
+}
+
+/// Like [`start_with_player`], telling `notifier` (systemd) how the daemon is doing.
+pub fn start_with(
+    station: Station,
+    player: Player,
+    shutdown: Shutdown,
+    notifier: Notifier,
+) -> Result<(
+    DaemonHandle,
+    impl std::future::Future<Output = Result<()>> + Send,
+)> {
     let station = Arc::new(station);
     let recorder = Recorder::new(
         station.store.clone(),
@@ -122,6 +137,7 @@ pub fn start_with_player(
         commands,
         status,
         manual: VecDeque::new(),
+        notifier,
     };
     if let Some(recovery) = recovery {
         tracing::warn!(
@@ -132,7 +148,12 @@ pub fn start_with_player(
             daemon.consume(origin);
         }
     }
-    Ok((handle, async move { daemon.main_loop().await }))
+    Ok((handle, async move {
+        daemon.notifier.ready();
+        let result = daemon.main_loop().await;
+        daemon.notifier.stopping();
+        result
+    }))
 }
 
 /// A manual broadcast waiting for the current program to end.
@@ -153,6 +174,7 @@ struct Daemon {
     commands: mpsc::UnboundedReceiver<Command>,
     status: watch::Sender<Status>,
     manual: VecDeque<ManualRequest>,
+    notifier: Notifier,
 }
 
 /// A program due at `at` (by name: a reload may change the program list meanwhile).
@@ -197,6 +219,14 @@ impl Daemon {
 
     fn publish_next(&self, next: Option<&Due>) {
         let emergencies = self.station.store.emergencies().unwrap_or_default();
+        self.notifier.status(&match next {
+            Some(d) => format!(
+                "idle; next: {} at {}",
+                d.program,
+                self.station.local(d.at).format("%Y-%m-%d %H:%M:%S")
+            ),
+            None => "idle; no program scheduled".to_string(),
+        });
         self.status.send_modify(|s| {
             s.next = next.map(|d| NextProgram {
                 program: d.program.clone(),
@@ -243,7 +273,7 @@ impl Daemon {
             }
             let mut shutdown = self.shutdown.clone();
             tokio::select! {
-                () = sleep_until_opt(clock.as_ref(), wake) => {}
+                () = idle_until(clock.as_ref(), wake, &self.notifier) => {}
                 () = shutdown.wait() => {
                     // Idle: every fire up to now has been dealt with.
                     self.log(self.station.store.set_checked_until(clock.now()));
@@ -535,6 +565,24 @@ impl Daemon {
         result
             .map_err(|e| tracing::error!(error = %e, "could not write to the station database"))
             .ok()
+    }
+}
+
+/// Sleeps until `t` (forever when `None`), telling systemd's watchdog the daemon is alive
+/// when it asked to be told.
+async fn idle_until(
+    clock: &dyn crate::clock::Clock,
+    t: Option<DateTime<Utc>>,
+    notifier: &Notifier,
+) {
+    let wake = sleep_until_opt(clock, t);
+    tokio::pin!(wake);
+    loop {
+        let ping = notifier.next_alive();
+        tokio::select! {
+            () = &mut wake => return,
+            () = session::sleep_until_instant(ping) => notifier.alive(),
+        }
     }
 }
 

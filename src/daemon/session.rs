@@ -20,7 +20,7 @@ use super::{Daemon, ManualRequest, sleep_until_opt};
 
 use tokio::time::Instant;
 
-async fn sleep_until_instant(t: Option<Instant>) {
+pub(super) async fn sleep_until_instant(t: Option<Instant>) {
     match t {
         Some(t) => tokio::time::sleep_until(t).await,
         None => std::future::pending().await,
@@ -160,8 +160,13 @@ impl Daemon {
         let began = Instant::now();
         // While the output is lost: when to stop waiting for it.
         let mut give_up: Option<Instant> = None;
+        // systemd's watchdog hears from a session only while its audio progresses (or the
+        // player is busy getting the output back): a hung output or session gets restarted.
+        // Frames out, and when that count last moved.
+        let mut progress = (cutter.progress(), Instant::now());
         loop {
             let emergency_at = self.next_emergency_at();
+            let ping_at = self.notifier.next_alive();
             tokio::select! {
                 event = run.next_event() => match event {
                     Some(PlayerEvent::Started { index }) => self.started(&mut s, index),
@@ -182,6 +187,22 @@ impl Daemon {
                         tracing::error!("the output is still unavailable at the program's planned end: giving up");
                         s.session_cut = Some("the sound output stayed unavailable".into());
                         cutter.cut();
+                    }
+                }
+                () = sleep_until_instant(ping_at) => {
+                    let frames = cutter.progress();
+                    if frames != progress.0 {
+                        progress = (frames, Instant::now());
+                    }
+                    let stuck = self
+                        .notifier
+                        .watchdog_interval()
+                        .is_some_and(|every| progress.1.elapsed() >= every);
+                    if !stuck || give_up.is_some() || s.session_cut.is_some() {
+                        self.notifier.alive();
+                    } else {
+                        tracing::warn!("no audio went out for a watchdog interval; not telling systemd all is well");
+                        self.notifier.withhold();
                     }
                 }
                 () = sleep_until_instant(deadline), if s.session_cut.is_none() => {
@@ -299,6 +320,8 @@ impl Daemon {
         }
         let seg = &entry.item.segment;
         tracing::info!(program = %entry.ctx.program, segment = %seg.id, title = %seg.title, "on air");
+        self.notifier
+            .status(&format!("on air: {} — {}", entry.ctx.program, seg.title));
         let position = s.order.iter().position(|&k| k == key).unwrap_or(0);
         let on_air = OnAir {
             program: entry.ctx.program.clone(),

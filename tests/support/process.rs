@@ -19,12 +19,17 @@ pub struct Daemon {
 impl Daemon {
     /// `loaxa -c CONFIG run` with alsa-lib reading only `alsa_conf`.
     pub fn spawn(config: &Path, alsa_conf: &Path) -> Daemon {
+        Self::spawn_with_env(config, &[("ALSA_CONFIG_PATH", alsa_conf.as_os_str())])
+    }
+
+    /// `loaxa -c CONFIG run` with more environment variables.
+    pub fn spawn_with_env(config: &Path, env: &[(&str, &std::ffi::OsStr)]) -> Daemon {
         let mut child = Command::new(env!("CARGO_BIN_EXE_loaxa"))
             .arg("-c")
             .arg(config)
             .arg("run")
             .env("NO_COLOR", "1")
-            .env("ALSA_CONFIG_PATH", alsa_conf)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

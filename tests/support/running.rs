@@ -38,10 +38,19 @@ impl Running {
 
     /// Starts it on a player made by the test (e.g. [`loaxa::player::Player::with_faults`]).
     pub fn start_with_player(station: Station, player: loaxa::player::Player) -> Running {
+        Self::start_notifying(station, player, daemon::Notifier::default())
+    }
+
+    /// Like [`Self::start_with_player`], telling `notifier` (systemd) how it is doing.
+    pub fn start_notifying(
+        station: Station,
+        player: loaxa::player::Player,
+        notifier: daemon::Notifier,
+    ) -> Running {
         let store = station.store.clone();
         let (tx, shutdown) = Shutdown::new();
         let (handle, daemon) =
-            daemon::start_with_player(station, player, shutdown).expect("daemon starts");
+            daemon::start_with(station, player, shutdown, notifier).expect("daemon starts");
         let task = tokio::spawn(daemon);
         Running {
             handle,
