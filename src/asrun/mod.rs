@@ -1,11 +1,13 @@
 //! Turns what happens on air into as-run records: one per play attempt, written when the play
 //! starts (so a crash leaves an honest `interrupted` record) and rewritten when it ends.
 
+mod backlog;
 mod journal;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use backlog::BacklogWatch;
 pub use journal::{JournalEntry, NOT_AIRED_CRASH, Recovery, RunJournal};
 
 use chrono::{DateTime, Utc};
@@ -36,16 +38,33 @@ pub struct Recorder {
     clock: SharedClock,
     tz: chrono_tz::Tz,
     output: String,
+    backlog: backlog::Backlog,
 }
 
 impl Recorder {
     pub fn new(store: Arc<Store>, clock: SharedClock, tz: chrono_tz::Tz, output: String) -> Self {
         Recorder {
+            backlog: backlog::Backlog::new(store.clone()),
             store,
             clock,
             tz,
             output,
         }
+    }
+
+    /// `watch` is told when records start waiting for the disk, and when all are written.
+    pub fn on_backlog(&self, watch: BacklogWatch) {
+        self.backlog.set_watch(watch);
+    }
+
+    /// Records waiting for the disk to take them.
+    pub fn waiting(&self) -> usize {
+        self.backlog.waiting()
+    }
+
+    /// At exit: a last try to write what waits (what cannot be written is logged in full).
+    pub fn flush_at_exit(&self) {
+        self.backlog.flush_at_exit();
     }
 
     fn record(
@@ -94,7 +113,7 @@ impl Recorder {
         let mut rec = self.record(ctx, item.origin.role(), item.segment.as_ref(), &item.title);
         rec.outcome = item.outcome;
         rec.reason = Some(item.reason.clone());
-        self.store.append_record(&mut rec)?;
+        self.backlog.append(&mut rec, None)?;
         Ok(rec)
     }
 
@@ -104,8 +123,8 @@ impl Recorder {
         let mut rec = self.record(ctx, Role::Item, None, &title);
         rec.outcome = Outcome::Missed;
         rec.reason = Some(reason.to_string());
-        self.store
-            .append_record_for_fire(&mut rec, Some((&ctx.program, ctx.scheduled_at)))?;
+        self.backlog
+            .append(&mut rec, Some((&ctx.program, ctx.scheduled_at)))?;
         Ok(rec)
     }
 
@@ -114,8 +133,8 @@ impl Recorder {
         let title = format!("(chương trình {})", ctx.program);
         let mut rec = self.record(ctx, Role::Item, None, &title);
         rec.reason = Some(reason.to_string());
-        self.store
-            .append_record_for_fire(&mut rec, Some((&ctx.program, ctx.scheduled_at)))?;
+        self.backlog
+            .append(&mut rec, Some((&ctx.program, ctx.scheduled_at)))?;
         Ok(rec)
     }
 
@@ -125,7 +144,7 @@ impl Recorder {
         rec.started_at = Some(self.now());
         rec.outcome = Outcome::Interrupted;
         rec.reason = Some(ON_AIR.to_string());
-        self.store.append_record(&mut rec)?;
+        self.backlog.append(&mut rec, None)?;
         Ok(rec)
     }
 
@@ -141,7 +160,7 @@ impl Recorder {
         rec.played_ms = played.as_millis() as u64;
         rec.outcome = outcome;
         rec.reason = reason;
-        self.store.update_record(rec)
+        self.backlog.update(rec)
     }
 
     /// At start: a play left "on air" by a daemon that died is closed as interrupted.

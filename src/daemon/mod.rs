@@ -124,6 +124,13 @@ pub fn start_with(
     }
     let (tx, commands) = mpsc::unbounded_channel();
     let (status, status_rx) = watch::channel(Status::default());
+    let warn = status.clone();
+    recorder.on_backlog(Arc::new(move |warning: Option<String>| {
+        warn.send_modify(|s| {
+            s.warnings.retain(|w| !w.starts_with(LOG_WARNING));
+            s.warnings.extend(warning);
+        });
+    }));
     let slot = Arc::new(RwLock::new(station.clone()));
     let handle = DaemonHandle::new(tx, status_rx, slot.clone());
     let mut daemon = Daemon {
@@ -152,9 +159,13 @@ pub fn start_with(
         daemon.notifier.ready();
         let result = daemon.main_loop().await;
         daemon.notifier.stopping();
+        daemon.recorder.flush_at_exit();
         result
     }))
 }
+
+/// How the warning about log writes waiting for the disk begins.
+const LOG_WARNING: &str = "cannot write the broadcast log";
 
 /// A manual broadcast waiting for the current program to end.
 struct ManualRequest {

@@ -63,6 +63,7 @@ impl Store {
         record: &mut AsRunRecord,
         fire: Option<(&str, DateTime<Utc>)>,
     ) -> Result<u64> {
+        self.injected("writing the broadcast log")?;
         let mut head = self.head();
         record.id = head.last_id + 1;
         record.prev_hash = head.link.clone();
@@ -107,6 +108,7 @@ impl Store {
     /// flushes; its `prev_hash` stays, its `hash` is recomputed. Any other rewrite is refused:
     /// the next record's link already vouches for what is on disk.
     pub fn update_record(&self, record: &mut AsRunRecord) -> Result<()> {
+        self.injected("updating the broadcast log")?;
         let mut head = self.head();
         let refuse = |why: &str| StoreError::LogRewrite {
             id: record.id,

@@ -33,6 +33,7 @@ impl Store {
     /// kept although the position covers them: when the clock is set back, they stop a
     /// program that has aired from airing again.
     pub fn set_checked_until(&self, t: DateTime<Utc>) -> Result<()> {
+        self.injected("saving the schedule position")?;
         let mut batch = sled::Batch::default();
         batch.insert(CHECKED_UNTIL, t.to_rfc3339().as_bytes());
         for kv in self.state.scan_prefix(FIRE_PREFIX) {
@@ -63,6 +64,7 @@ impl Store {
     /// Saves the journal of the run about to air (opaque bytes, see `asrun::RunJournal`)
     /// and, atomically with it, marks the fire it airs for as accounted.
     pub fn begin_run(&self, journal: &[u8], fire: Option<(&str, DateTime<Utc>)>) -> Result<()> {
+        self.injected("saving the program on air")?;
         let mut batch = sled::Batch::default();
         batch.insert(RUN, journal);
         if let Some((program, at)) = fire {

@@ -101,6 +101,8 @@ pub struct Store {
     queue: sled::Tree,
     asrun: sled::Tree,
     state: sled::Tree,
+    /// Test hook: every write fails as on a full disk ([`Store::inject_disk_full`]).
+    disk_full: std::sync::atomic::AtomicBool,
     files: sled::Tree,
     /// The as-run log's last id and hash; appends and the end-of-play rewrite hold it.
     head: Mutex<asrun::Head>,
@@ -173,6 +175,7 @@ impl Store {
             queue: tree("queue")?,
             asrun,
             state: tree("state")?,
+            disk_full: std::sync::atomic::AtomicBool::new(false),
             files: tree("import_cache")?,
             db,
             path,
@@ -181,6 +184,25 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Fault injection for tests: while `on`, every write to the log and the schedule
+    /// state fails with "No space left on device", as on a full disk.
+    #[doc(hidden)]
+    pub fn inject_disk_full(&self, on: bool) {
+        self.disk_full
+            .store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The injected disk-full error, if on.
+    fn injected(&self, action: &'static str) -> Result<()> {
+        if self.disk_full.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(StoreError::Db {
+                action,
+                source: sled::Error::Io(std::io::Error::from_raw_os_error(28)),
+            });
+        }
+        Ok(())
     }
 
     /// Makes every write so far durable.

@@ -1,0 +1,249 @@
+//! Log writes the disk refused (full, I/O errors), kept in order in memory and retried, so
+//! a failing disk neither loses a record nor takes the station off the air: the daemon goes
+//! on airing, the operator sees a warning, and the records reach the log, in order and
+//! chained, as soon as the disk takes writes again.
+//!
+//! A record appended while the backlog is not empty waits behind it (the chain is in write
+//! order). It carries a placeholder id until it is written; its end, when it comes first,
+//! is folded into the waiting record.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::AsRunRecord;
+use crate::store::{Result, Store, StoreError};
+
+/// Ids from here on are placeholders of records still waiting to be written.
+const PLACEHOLDER_BASE: u64 = 1 << 62;
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+const RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// Told whenever the backlog changes: `Some(warning)` while records wait, `None` once all
+/// are written.
+pub type BacklogWatch = Arc<dyn Fn(Option<String>) + Send + Sync>;
+
+enum Op {
+    Append {
+        rec: AsRunRecord,
+        fire: Option<(String, DateTime<Utc>)>,
+    },
+    Update(AsRunRecord),
+}
+
+#[derive(Default)]
+struct Inner {
+    ops: VecDeque<Op>,
+    /// Placeholder → the id the store gave the record.
+    written_as: HashMap<u64, u64>,
+    next_placeholder: u64,
+    last_error: Option<String>,
+    retrying: bool,
+}
+
+#[derive(Clone)]
+pub(super) struct Backlog {
+    store: Arc<Store>,
+    inner: Arc<Mutex<Inner>>,
+    watch: Arc<Mutex<Option<BacklogWatch>>>,
+}
+
+impl std::fmt::Debug for Backlog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backlog")
+            .field("waiting", &self.lock().ops.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Errors worth waiting out: the disk or the database engine, not a refused rewrite.
+fn transient(e: &StoreError) -> bool {
+    matches!(e, StoreError::Db { .. })
+}
+
+impl Backlog {
+    pub(super) fn new(store: Arc<Store>) -> Backlog {
+        Backlog {
+            store,
+            inner: Arc::default(),
+            watch: Arc::default(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn set_watch(&self, watch: BacklogWatch) {
+        *self.watch.lock().unwrap_or_else(|e| e.into_inner()) = Some(watch);
+    }
+
+    /// Records waiting to be written.
+    pub(super) fn waiting(&self) -> usize {
+        self.lock().ops.len()
+    }
+
+    /// Appends `rec` (setting its id, or a placeholder while the disk refuses writes).
+    pub(super) fn append(
+        &self,
+        rec: &mut AsRunRecord,
+        fire: Option<(&str, DateTime<Utc>)>,
+    ) -> Result<()> {
+        let mut inner = self.lock();
+        if self.drain(&mut inner) {
+            match self.store.append_record_for_fire(rec, fire) {
+                Ok(_) => return Ok(()),
+                Err(e) if transient(&e) => inner.last_error = Some(e.to_string()),
+                Err(e) => return Err(e),
+            }
+        }
+        rec.id = PLACEHOLDER_BASE + inner.next_placeholder;
+        inner.next_placeholder += 1;
+        inner.ops.push_back(Op::Append {
+            rec: rec.clone(),
+            fire: fire.map(|(p, at)| (p.to_string(), at)),
+        });
+        self.waiting_now(inner);
+        Ok(())
+    }
+
+    /// Rewrites `rec` with its end.
+    pub(super) fn update(&self, rec: &mut AsRunRecord) -> Result<()> {
+        let mut inner = self.lock();
+        if rec.id >= PLACEHOLDER_BASE {
+            let placeholder = rec.id;
+            let waiting = inner.ops.iter_mut().find_map(|op| match op {
+                Op::Append { rec: w, .. } if w.id == placeholder => Some(w),
+                _ => None,
+            });
+            if let Some(waiting) = waiting {
+                *waiting = rec.clone();
+                self.drain(&mut inner);
+                return Ok(());
+            }
+            match inner.written_as.get(&placeholder) {
+                Some(id) => rec.id = *id,
+                None => {
+                    return Err(StoreError::LogRewrite {
+                        id: placeholder,
+                        why: "it was never written".into(),
+                    });
+                }
+            }
+        }
+        if self.drain(&mut inner) {
+            match self.store.update_record(rec) {
+                Ok(()) => return Ok(()),
+                Err(e) if transient(&e) => inner.last_error = Some(e.to_string()),
+                Err(e) => return Err(e),
+            }
+        }
+        inner.ops.push_back(Op::Update(rec.clone()));
+        self.waiting_now(inner);
+        Ok(())
+    }
+
+    /// Writes what waits, in order; `true` when nothing is left.
+    fn drain(&self, inner: &mut Inner) -> bool {
+        let before = inner.ops.len();
+        while let Some(op) = inner.ops.front_mut() {
+            let result = match op {
+                Op::Append { rec, fire } => {
+                    let placeholder = rec.id;
+                    let fire = fire.as_ref().map(|(p, at)| (p.as_str(), *at));
+                    let result = self.store.append_record_for_fire(rec, fire);
+                    if result.is_ok() {
+                        let id = rec.id;
+                        inner.written_as.insert(placeholder, id);
+                    } else {
+                        rec.id = placeholder;
+                    }
+                    result.map(drop)
+                }
+                Op::Update(rec) => self.store.update_record(rec),
+            };
+            match result {
+                Ok(()) => {}
+                Err(e) if transient(&e) => {
+                    inner.last_error = Some(e.to_string());
+                    return false;
+                }
+                Err(e) => {
+                    // Cannot ever be written (a logic error, not the disk): say so, go on.
+                    tracing::error!(error = %e, "a waiting broadcast log write was refused; dropped");
+                }
+            }
+            inner.ops.pop_front();
+        }
+        if before > 0 {
+            tracing::info!(
+                records = before,
+                "the broadcast log takes writes again; waiting records written"
+            );
+            inner.last_error = None;
+            self.tell(None);
+        }
+        true
+    }
+
+    /// Something waits: warn, and make sure a retry is coming.
+    fn waiting_now(&self, mut inner: MutexGuard<'_, Inner>) {
+        let warning = format!(
+            "cannot write the broadcast log ({}); {} record(s) wait in memory and are retried — \
+             free disk space on the station PC",
+            inner.last_error.as_deref().unwrap_or("unknown error"),
+            inner.ops.len()
+        );
+        tracing::error!("{warning}");
+        let spawn = !inner.retrying;
+        inner.retrying = true;
+        drop(inner);
+        self.tell(Some(warning));
+        if spawn {
+            let me = self.clone();
+            let started = std::thread::Builder::new()
+                .name("loaxa-log-retry".into())
+                .spawn(move || me.retry_loop());
+            if let Err(e) = started {
+                tracing::error!(error = %e, "cannot start the log retry thread; retrying on the next write");
+                self.lock().retrying = false;
+            }
+        }
+    }
+
+    fn retry_loop(&self) {
+        let mut wait = RETRY_FIRST;
+        loop {
+            std::thread::sleep(wait);
+            let mut inner = self.lock();
+            if self.drain(&mut inner) {
+                inner.retrying = false;
+                return;
+            }
+            wait = (wait * 2).min(RETRY_MAX);
+        }
+    }
+
+    /// At exit: one last try; what still cannot be written goes to the daemon's own log
+    /// (journald), so it is not lost without a trace.
+    pub(super) fn flush_at_exit(&self) {
+        let mut inner = self.lock();
+        if self.drain(&mut inner) {
+            return;
+        }
+        for op in &inner.ops {
+            let (Op::Append { rec, .. } | Op::Update(rec)) = op;
+            let json = serde_json::to_string(rec).unwrap_or_default();
+            tracing::error!(record = %json, "broadcast log record not written (disk refused it)");
+        }
+    }
+
+    fn tell(&self, warning: Option<String>) {
+        let watch = self.watch.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(watch) = watch {
+            watch(warning);
+        }
+    }
+}
