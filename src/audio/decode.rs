@@ -21,6 +21,11 @@ pub const NO_AUDIO_DECODED: &str = "no audio could be decoded";
 
 /// Consecutive undecodable packets after which a stream is declared broken.
 const MAX_CONSECUTIVE_BAD_PACKETS: u32 = 32;
+/// A stream where more than this share (in %) of the packets fail, once at least
+/// [`MIN_BAD_FOR_SHARE`] have, is garbage that happens to decode now and then: it would air
+/// as noise, so it is declared broken too. (Import is stricter: see `library::measure`.)
+const MAX_BAD_SHARE_PERCENT: u64 = 10;
+const MIN_BAD_FOR_SHARE: u64 = 16;
 
 /// Sample rates a file may have: every rate audio is recorded at (8 kHz telephone speech to
 /// 768 kHz studio masters); anything else is a damaged header.
@@ -72,6 +77,8 @@ pub struct FileDecoder {
     pending_first: bool,
     spec_known: bool,
     bad_packets: u64,
+    /// Packets of the track read so far, good and bad.
+    packets: u64,
     finished: bool,
 }
 
@@ -152,6 +159,7 @@ impl FileDecoder {
             pending_first: false,
             spec_known: false,
             bad_packets: 0,
+            packets: 0,
             finished: false,
         };
         // Learn the real format from the first packet (ADTS AAC, for one, only says it there).
@@ -230,6 +238,7 @@ impl FileDecoder {
             if packet.track_id != self.track_id {
                 continue;
             }
+            self.packets += 1;
             match self.decoder.decode(&packet) {
                 Ok(buf) => {
                     if buf.frames() == 0 {
@@ -292,6 +301,17 @@ impl FileDecoder {
             return Err(DecodeError::Corrupt {
                 path: self.path.clone(),
                 detail: format!("{consecutive_bad} packets in a row failed to decode"),
+            });
+        }
+        if self.bad_packets >= MIN_BAD_FOR_SHARE
+            && self.bad_packets * 100 > self.packets * MAX_BAD_SHARE_PERCENT
+        {
+            return Err(DecodeError::Corrupt {
+                path: self.path.clone(),
+                detail: format!(
+                    "{} of {} packets failed to decode",
+                    self.bad_packets, self.packets
+                ),
             });
         }
         Ok(())
