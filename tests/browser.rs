@@ -13,6 +13,8 @@
 //! Needs Debian's `chromium` and `chromium-driver` (installed by `.ci/run`); without them the
 //! test fails and says how to install them.
 
+#[path = "support/live.rs"]
+mod live;
 #[path = "support/process.rs"]
 mod process;
 #[path = "support/station.rs"]
@@ -44,6 +46,7 @@ fn screenshots() -> PathBuf {
 }
 
 fn shot(browser: &Browser, name: &str) {
+    browser.run("window.scrollTo(0, 0);", json!([]));
     browser.screenshot(&screenshots().join(format!("{name}.png")));
 }
 
@@ -477,4 +480,86 @@ fn an_operator_runs_the_station_from_the_web_page() {
         format!("{report}\n"),
     )
     .expect("write the numbers");
+}
+
+/// With `[api] token_sha256` (a station open to the LAN, a phone as the client) the page asks
+/// for the token once, says when it is wrong, keeps it for the browser session (a reload does
+/// not ask again) and sends it with every call, audio included.
+#[test]
+fn the_page_asks_for_the_token_once_and_keeps_it_for_the_session() {
+    use sha2::Digest as _;
+    let token = "Loa-xa-2026";
+    let hash: String = sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let t = TestStation::with_api(
+        live::PROGRAMS,
+        &[],
+        station::local(2026, 3, 1, 0, 0, 0),
+        &format!("token_sha256 = \"{hash}\""),
+    );
+    let mut live = live::start(t);
+    live.token = Some(token.into());
+    let bytes = live::wav_bytes(&live.t, "a.wav", 1.0);
+    let (status, added) = live.upload(
+        &[("topic", "cds"), ("title", "Bản tin có mã")],
+        "a.wav",
+        &bytes,
+    );
+    assert_eq!(status, 201, "{added}");
+    let id = added[0]["segment"]["id"].as_u64().expect("id");
+    let base = live.base.trim_end_matches("/api/v1").to_string();
+    let downloads = tempfile::tempdir().expect("downloads");
+    // A phone-sized window.
+    let browser = Browser::start(downloads.path(), 412, 915);
+
+    browser.goto(&format!("{base}/#library"));
+    let input = browser.wait("#token-dialog[open] #token-input", 10);
+    shot(&browser, "token-phone");
+    browser.type_into(&input, "sai-ma");
+    browser.click(&browser.wait("#token-form button[type=submit]", 2));
+    browser.wait_text(
+        "#token-dialog[open] #token-error",
+        10,
+        "wrong token said",
+        |t| t.contains("không đúng"),
+    );
+    browser.type_into(&browser.wait("#token-input", 2), token);
+    browser.click(&browser.wait("#token-form button[type=submit]", 2));
+    browser.wait_text("#segment-rows", 10, "library with the token", |t| {
+        t.contains("Bản tin có mã")
+    });
+    browser.wait_text("#station-name", 5, "station", |t| t == "Đài thử nghiệm");
+    // Audio needs the token too: the page fetches it and plays it from a blob.
+    browser.click(&browser.wait(&format!("tr[data-id=\"{id}\"] button"), 5));
+    browser.wait("tr.player audio", 10);
+    let audio = browser.run(
+        "const a = document.querySelector('tr.player audio');
+         return new Promise(ok => { const done = () => ok([a.src.slice(0, 5), a.duration]);
+           if (a.readyState >= 1) done(); else { a.onloadedmetadata = done; a.onerror = done;
+             setTimeout(done, 5000); } });",
+        json!([]),
+    );
+    assert_eq!(audio[0], "blob:", "{audio}");
+    assert!(
+        (audio[1].as_f64().unwrap_or(0.0) - 1.0).abs() < 0.05,
+        "{audio}"
+    );
+    shot(&browser, "library-phone");
+    // A reload keeps the token for the session.
+    browser.goto(&format!("{base}/#now"));
+    browser.wait("body[data-ready] #recent-body", 10);
+    assert!(
+        browser.find("#token-dialog[open]").is_none(),
+        "asked again after a reload"
+    );
+    let scroll = browser.run(
+        "return [document.documentElement.scrollWidth, window.innerWidth];",
+        json!([]),
+    );
+    assert!(
+        scroll[0].as_u64() <= scroll[1].as_u64(),
+        "the phone scrolls sideways: {scroll}"
+    );
 }

@@ -158,8 +158,12 @@ pub fn router(handle: DaemonHandle, config: &ApiConfig) -> Router {
 async fn not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::new(
         axum::http::StatusCode::NOT_FOUND,
-        format!("there is no API route {uri}"),
-        Some("routes start with /api/v1/; the README lists them"),
+        if uri.path().starts_with("/api/") {
+            format!("there is no API route {uri}")
+        } else {
+            format!("there is no page {uri}")
+        },
+        Some("the web page is at /; API routes start with /api/v1/ (the README lists them)"),
     )
 }
 

@@ -306,7 +306,7 @@ function segmentRow(seg, today, reload) {
     h("td", {}, badge(priorityLabel(seg.priority), seg.priority), " ", approval, why ? h("div", { class: "why" }, why) : null),
     h("td", { class: "row-actions" }));
   const label = (k) => t(k, { id: seg.id, title: seg.title });
-  row.lastChild.append(
+  row.lastChild.append(...[
     h("button", { type: "button", "aria-label": label("aria_listen"), onclick: () => listen(seg, row) }, `▶ ${t("listen")}`),
     h("button", { type: "button", "aria-label": label("aria_queue"), onclick: () => queueOne(seg) }, t("to_queue")),
     h("button", {
@@ -317,7 +317,8 @@ function segmentRow(seg, today, reload) {
       },
     }, t("edit")),
     seg.approval?.state === "pending" ? h("button", { type: "button", class: "primary", "aria-label": label("aria_approve"), onclick: () => approve(seg, reload) }, t("approve")) : null,
-    h("button", { type: "button", class: "danger", "aria-label": label("aria_delete"), onclick: () => remove(seg, reload) }, t("delete")));
+    h("button", { type: "button", class: "danger", "aria-label": label("aria_delete"), onclick: () => remove(seg, reload) }, t("delete")),
+  ].filter(Boolean));
   return row;
 }
 
