@@ -1,6 +1,8 @@
 //! The access check: with `[api] token_sha256` set, every request must carry
 //! `Authorization: Bearer TOKEN` whose sha256 matches. Compared in constant time, so the
-//! answer's timing says nothing about how much of a guess was right.
+//! answer's timing says nothing about how much of a guess was right. Only `/api/v1` is
+//! guarded: the web page's own files carry no station data, and the page must load to ask
+//! for the token.
 
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
@@ -18,6 +20,10 @@ pub(super) async fn require_token(
     let Some(expected) = state.api.token_sha256 else {
         return next.run(req).await;
     };
+    let path = req.uri().path();
+    if path != super::PREFIX && !path.starts_with(&format!("{}/", super::PREFIX)) {
+        return next.run(req).await;
+    }
     let given = req
         .headers()
         .get(header::AUTHORIZATION)

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 
-use super::wire::{EmergencyRequest, Health, PlayRequest};
+use super::wire::{EmergencyRequest, Health, PlayRequest, StationInfo};
 use super::{ApiError, ApiResult, AppState};
 use crate::daemon::control::{Repeat, Status};
 use crate::model::Priority;
@@ -21,6 +21,20 @@ pub(super) async fn health(State(state): State<AppState>) -> Json<Health> {
         ok: true,
         version: env!("CARGO_PKG_VERSION").to_string(),
         station: state.handle.station().config.station.name.clone(),
+    })
+}
+
+pub(super) async fn station(State(state): State<AppState>) -> Json<StationInfo> {
+    let station = state.handle.station();
+    let config = &station.config;
+    Json(StationInfo {
+        name: config.station.name.clone(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        timezone: station.tz().name().to_string(),
+        topics: config.topics.clone(),
+        require_approval: config.station.require_approval,
+        max_upload_bytes: state.api.max_upload,
+        token_required: state.api.token_sha256.is_some(),
     })
 }
 

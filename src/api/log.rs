@@ -1,5 +1,5 @@
-//! `/log`: the broadcast log (nhật ký phát sóng), by station days, optionally by topic and
-//! outcome.
+//! `/log`: the broadcast log (nhật ký phát sóng), by station days, optionally by topic,
+//! outcome, program and words of the title or unit; `limit` keeps the latest records.
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -16,6 +16,11 @@ pub(super) struct LogQuery {
     to: Option<NaiveDate>,
     topic: Option<String>,
     outcome: Option<Outcome>,
+    program: Option<String>,
+    /// Words that must all appear in the title or the unit (case and accents as typed).
+    q: Option<String>,
+    /// Only the last `limit` records that match.
+    limit: Option<usize>,
 }
 
 pub(super) async fn log(
@@ -24,8 +29,22 @@ pub(super) async fn log(
 ) -> ApiResult<Json<Vec<AsRunRecord>>> {
     let Query(q) = query?;
     let mut records = state.blocking(move |st| st.log(q.from, q.to)).await?;
+    let words: Vec<String> =
+        q.q.as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(|w| crate::library::clean_text(w).to_lowercase())
+            .collect();
     records.retain(|r| {
-        q.topic.as_ref().is_none_or(|t| &r.topic == t) && q.outcome.is_none_or(|o| r.outcome == o)
+        let text = format!("{} {}", r.title, r.unit.as_deref().unwrap_or_default()).to_lowercase();
+        q.topic.as_ref().is_none_or(|t| &r.topic == t)
+            && q.outcome.is_none_or(|o| r.outcome == o)
+            && q.program.as_ref().is_none_or(|p| &r.program == p)
+            && words.iter().all(|w| text.contains(w.as_str()))
     });
+    if let Some(limit) = q.limit {
+        let cut = records.len().saturating_sub(limit);
+        records.drain(..cut);
+    }
     Ok(Json(records))
 }

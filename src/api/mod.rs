@@ -5,19 +5,23 @@
 //! by a test. One file per resource; one error type ([`ApiError`]) turns every failure into
 //! `{"error", "hint"}` with the right status. Service calls block (sled, decoding), so they
 //! run on tokio's blocking pool. [`serve`] writes `daemon.json` into the data folder so the
-//! CLI finds the running daemon, and removes it on a clean exit.
+//! CLI finds the running daemon, and removes it on a clean exit. The same address serves the
+//! operator's web page ([`web`]), which calls these routes.
 
 mod auth;
 mod control;
 mod error;
 mod export;
 mod log;
+mod media;
 mod playlists;
 mod queue;
+mod report;
 mod schedule;
 mod segments;
 mod upload;
 mod verify;
+pub mod web;
 pub mod wire;
 
 use std::path::{Path, PathBuf};
@@ -40,6 +44,7 @@ pub use export::RECORDS_HEADER;
 /// Every route: (method, path under `/api/v1`). The router is built from this table.
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/health"),
+    ("GET", "/station"),
     ("GET", "/now"),
     ("GET", "/segments"),
     ("POST", "/segments"),
@@ -47,6 +52,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PATCH", "/segments/{id}"),
     ("DELETE", "/segments/{id}"),
     ("POST", "/segments/{id}/approve"),
+    ("GET", "/segments/{id}/audio"),
     ("GET", "/queue"),
     ("POST", "/queue"),
     ("DELETE", "/queue/{qid}"),
@@ -57,6 +63,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/log"),
     ("GET", "/log/verify"),
     ("GET", "/log/export"),
+    ("GET", "/report"),
     ("POST", "/skip"),
     ("POST", "/stop"),
     ("POST", "/play"),
@@ -91,6 +98,7 @@ impl AppState {
 fn handler(method: &str, path: &str, upload_limit: usize) -> Option<MethodRouter<AppState>> {
     Some(match (method, path) {
         ("GET", "/health") => get(control::health),
+        ("GET", "/station") => get(control::station),
         ("GET", "/now") => get(control::now),
         ("GET", "/segments") => get(segments::list),
         // Uploads stream to disk with their own check (see `upload`); other bodies keep
@@ -100,6 +108,7 @@ fn handler(method: &str, path: &str, upload_limit: usize) -> Option<MethodRouter
         ("PATCH", "/segments/{id}") => patch(segments::update),
         ("DELETE", "/segments/{id}") => delete(segments::remove),
         ("POST", "/segments/{id}/approve") => post(segments::approve),
+        ("GET", "/segments/{id}/audio") => get(media::audio),
         ("GET", "/queue") => get(queue::list),
         ("POST", "/queue") => post(queue::add),
         ("DELETE", "/queue/{qid}") => delete(queue::remove),
@@ -110,6 +119,7 @@ fn handler(method: &str, path: &str, upload_limit: usize) -> Option<MethodRouter
         ("GET", "/log") => get(log::log),
         ("GET", "/log/verify") => get(verify::verify),
         ("GET", "/log/export") => get(export::export),
+        ("GET", "/report") => get(report::report),
         ("POST", "/skip") => post(control::skip),
         ("POST", "/stop") => post(control::stop),
         ("POST", "/play") => post(control::play),
@@ -136,6 +146,7 @@ pub fn router(handle: DaemonHandle, config: &ApiConfig) -> Router {
     }
     Router::new()
         .nest(PREFIX, api)
+        .merge(web::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -147,8 +158,12 @@ pub fn router(handle: DaemonHandle, config: &ApiConfig) -> Router {
 async fn not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::new(
         axum::http::StatusCode::NOT_FOUND,
-        format!("there is no API route {uri}"),
-        Some("routes start with /api/v1/; the README lists them"),
+        if uri.path().starts_with("/api/") {
+            format!("there is no API route {uri}")
+        } else {
+            format!("there is no page {uri}")
+        },
+        Some("the web page is at /; API routes start with /api/v1/ (the README lists them)"),
     )
 }
 

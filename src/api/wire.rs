@@ -22,6 +22,21 @@ pub struct Health {
     pub station: String,
 }
 
+/// `GET /station`: what the web page needs to know about the station it operates.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StationInfo {
+    pub name: String,
+    pub version: String,
+    /// IANA name; the page shows times in it, whatever the browser's own zone.
+    pub timezone: String,
+    /// `[topics]`: slug → label.
+    pub topics: std::collections::BTreeMap<String, String>,
+    pub require_approval: bool,
+    pub max_upload_bytes: u64,
+    /// Whether the API asks for a token (the page then asks the operator for it once).
+    pub token_required: bool,
+}
+
 /// One uploaded file's fate (`POST /segments`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AddResult {

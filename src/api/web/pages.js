@@ -1,0 +1,563 @@
+// The five pages of the operator's web page. Each takes the <main> element, fills it, and may
+// return a function that stops its timers when the operator leaves the page.
+
+import {
+  ApiError, api, confirmBox, ctx, download, field, fmtDateTime, fmtDay, fmtDuration, fmtTime,
+  h, mediaUrl, say, sayError, select, stationDate, t, topicLabel, upload,
+} from "/assets/app.js";
+
+const section = (id, title, ...body) =>
+  h("section", { class: "card", id, "aria-labelledby": `${id}-h` }, h("h2", { id: `${id}-h` }, title), ...body);
+
+const priorityLabel = (p) => t(`priority_${p ?? "normal"}`);
+const outcomeLabel = (o) => t(`outcome_${o}`);
+const roleLabel = (r) => t(`role_${r}`);
+
+function badge(text, kind) {
+  return h("span", { class: `badge ${kind ?? ""}` }, text);
+}
+
+function topicOptions(withAll) {
+  // Signature tunes (`station`) come from the config, never from an upload.
+  const opts = Object.entries(ctx.info.topics).filter(([slug]) => withAll || slug !== "station");
+  return withAll ? [["", t("all_topics")], ...opts] : opts;
+}
+
+const priorityOptions = () => ["normal", "priority", "emergency"].map((p) => [p, priorityLabel(p)]);
+
+function segmentOptions(segments) {
+  return segments.map((s) => [String(s.id), `#${s.id} — ${s.title} (${fmtDuration(s.duration_ms)})`]);
+}
+
+/** Whether a segment may air today, and if not, why (as the daemon decides). */
+function problem(seg, today) {
+  if (seg.valid_until && seg.valid_until < today) return t("expired_on", { day: seg.valid_until });
+  if (seg.valid_from && seg.valid_from > today) return t("valid_from_day", { day: seg.valid_from });
+  if (seg.approval?.state === "pending") return t("pending");
+  return null;
+}
+
+/** Runs `f` now and every `ms`, until the returned stop function is called. */
+function every(ms, f) {
+  let stopped = false;
+  let timer = null;
+  const loop = async () => {
+    if (stopped) return;
+    try { await f(); } catch (e) { sayError(e); }
+    if (!stopped) timer = setTimeout(loop, ms);
+  };
+  loop();
+  return () => { stopped = true; clearTimeout(timer); };
+}
+
+// ---------------------------------------------------------------- Đang phát (now)
+
+function onAirCard(now) {
+  const a = now.on_air;
+  if (!a) {
+    const next = now.next
+      ? t("next_at", { program: now.next.program, time: fmtTime(now.next.at), day: fmtDay(now.next.at) })
+      : t("no_next");
+    return [h("p", { class: "idle", id: "on-air-idle" }, t("nothing_on_air")), h("p", {}, next)];
+  }
+  const elapsed = Math.min(a.duration_ms, Math.max(0, Date.now() - Date.parse(a.started_at)));
+  return [
+    h("p", { class: "on-air-title", id: "on-air-title" }, a.title),
+    h("p", { class: "meta" },
+      badge(a.priority === "emergency" ? t("priority_emergency") : t("on_air_badge"), a.priority === "emergency" ? "danger" : "live"), " ",
+      t("on_air_meta", { topic: topicLabel(a.topic), program: a.program, i: a.index + 1, n: a.count })),
+    h("div", { class: "progress" },
+      h("progress", { id: "on-air-progress", max: a.duration_ms, value: elapsed, "aria-label": t("progress") }),
+      h("span", { id: "on-air-time", "data-start": a.started_at, "data-duration": a.duration_ms },
+        `${fmtDuration(elapsed)} / ${fmtDuration(a.duration_ms)}`)),
+    h("div", { class: "actions" },
+      h("button", { type: "button", onclick: () => control("/skip", t("done_skip")) }, t("skip")),
+      h("button", {
+        type: "button", class: "danger", onclick: async () => {
+          if (await confirmBox(t("stop"), t("confirm_stop"), t("stop"))) control("/stop", t("done_stop"));
+        },
+      }, t("stop"))),
+  ];
+}
+
+async function control(path, done) {
+  try {
+    await api(path, { method: "POST", json: {} });
+    say(done);
+  } catch (e) { sayError(e); }
+}
+
+function tickProgress() {
+  const time = document.getElementById("on-air-time");
+  const bar = document.getElementById("on-air-progress");
+  if (!time || !bar) return;
+  const dur = Number(time.dataset.duration);
+  const elapsed = Math.min(dur, Math.max(0, Date.now() - Date.parse(time.dataset.start)));
+  bar.value = elapsed;
+  time.textContent = `${fmtDuration(elapsed)} / ${fmtDuration(dur)}`;
+}
+
+function warningItems(now, segments, schedule) {
+  const today = stationDate();
+  const out = now.warnings.map((w) => [w, "danger"]);
+  const pending = segments.filter((s) => s.approval?.state === "pending");
+  if (pending.length) out.push([t("warn_pending", { n: pending.length }), "warn"]);
+  const seen = new Set();
+  for (const p of schedule) {
+    for (const w of p.warnings) {
+      if (!/expired|not approved|cannot air/.test(w) || seen.has(w)) continue;
+      seen.add(w);
+      out.push([`${fmtDay(p.at)} ${fmtTime(p.at)} · ${p.title ?? p.program}: ${w}`, "warn"]);
+    }
+  }
+  for (const s of segments) {
+    if (s.valid_until && s.valid_until < today && s.topic !== "station") {
+      out.push([t("warn_expired", { id: s.id, title: s.title, day: s.valid_until }), "info"]);
+    }
+  }
+  return out;
+}
+
+function recentRows(records) {
+  return records.slice().reverse().map((r) => h("tr", {},
+    h("td", {}, fmtDateTime(r.started_at ?? r.scheduled_at)),
+    h("td", {}, r.title),
+    h("td", {}, r.program),
+    h("td", {}, fmtDuration(r.played_ms)),
+    h("td", {}, badge(outcomeLabel(r.outcome), r.outcome))));
+}
+
+async function nowPage(main) {
+  const onAir = section("on-air", t("on_air"));
+  const body = h("div", { id: "on-air-body", "aria-live": "polite" });
+  onAir.append(body);
+  const warnings = section("warnings", t("warnings"), h("ul", { id: "warning-list" }));
+  const next = section("next", t("next_today"), h("div", { id: "next-list" }));
+  const recent = section("recent", t("recent"), h("div", { class: "table-wrap" }, h("table", {},
+    h("thead", {}, h("tr", {}, ...["time", "title", "program", "played", "outcome"].map((k) => h("th", { scope: "col" }, t(`col_${k}`))))),
+    h("tbody", { id: "recent-body" }))));
+  main.append(h("h1", {}, t("nav_now")), h("div", { class: "grid" }, onAir, warnings), next, recent);
+
+  let last = "";
+  let segments = [];
+  let schedule = [];
+  const stopSlow = every(15_000, async () => {
+    [segments, schedule] = await Promise.all([api("/segments"), api("/schedule?days=1")]);
+    const today = stationDate();
+    const todays = schedule.filter((p) => p.at.slice(0, 10) === today);
+    document.getElementById("next-list").replaceChildren(todays.length
+      ? h("ul", { class: "programs" }, todays.slice(0, 8).map((p) => h("li", {},
+        h("strong", {}, `${fmtTime(p.at)} · ${p.title ?? p.program}`),
+        ` — ${t("items_n", { n: p.items.filter((i) => i.role === "item").length })}, ${fmtDuration(p.duration_ms)}`,
+        p.warnings.length ? h("ul", { class: "warn-list" }, p.warnings.map((w) => h("li", {}, w))) : null)),
+        todays.length > 8 ? h("li", {}, t("and_more", { n: todays.length - 8 })) : null)
+      : h("p", {}, t("no_more_today")));
+  });
+  const stopFast = every(1000, async () => {
+    const [now, log] = await Promise.all([api("/now"), api("/log?limit=10")]);
+    const key = JSON.stringify([now, log.map((r) => [r.id, r.outcome])]);
+    if (key !== last) {
+      last = key;
+      body.replaceChildren(...onAirCard(now));
+      const items = warningItems(now, segments, schedule);
+      document.getElementById("warning-list").replaceChildren(...(items.length
+        ? items.map(([w, kind]) => h("li", { class: kind }, w))
+        : [h("li", { class: "ok" }, t("no_warnings"))]));
+      document.getElementById("recent-body").replaceChildren(...recentRows(log));
+      if (!performance.getEntriesByName("loaxa-now-drawn").length) performance.mark("loaxa-now-drawn");
+      if (now.emergencies.length) {
+        document.getElementById("warning-list").append(...now.emergencies.map((r) =>
+          h("li", { class: "warn" }, t("repeat_line", { id: r.segment, every: r.every_s / 3600, next: fmtDateTime(r.next_at), until: fmtDateTime(r.until) }))));
+      }
+    }
+    tickProgress();
+  });
+  return () => { stopSlow(); stopFast(); };
+}
+
+// ---------------------------------------------------------------- Bản tin (library)
+
+function uploadForm(reload) {
+  const files = h("input", { type: "file", multiple: true, required: true, accept: "audio/*,.mp3,.wav,.ogg,.oga,.flac,.m4a,.aac" });
+  const title = h("input", { type: "text", autocomplete: "off" });
+  const topic = select(topicOptions(false), topicOptions(false)[0]?.[0]);
+  const unit = h("input", { type: "text" });
+  const from = h("input", { type: "date" });
+  const until = h("input", { type: "date" });
+  const priority = select(priorityOptions(), "normal");
+  const bar = h("progress", { id: "upload-progress", max: 1, value: 0, hidden: true, "aria-label": t("upload_progress") });
+  const results = h("ul", { id: "upload-results", "aria-live": "polite" });
+  const button = h("button", { type: "submit", class: "primary" }, t("upload"));
+  const form = h("form", { id: "upload-form", class: "form-grid" },
+    field("up-file", t("files"), files, t("files_help")),
+    field("up-title", t("title"), title, t("title_help")),
+    field("up-topic", t("topic"), topic),
+    field("up-unit", t("unit"), unit),
+    field("up-from", t("valid_from"), from),
+    field("up-until", t("valid_until"), until),
+    field("up-priority", t("priority"), priority),
+    h("div", { class: "actions wide" }, button, bar), results);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const data = new FormData();
+    for (const [k, el] of [["title", title], ["topic", topic], ["unit", unit], ["valid_from", from], ["valid_until", until], ["priority", priority]]) {
+      if (el.value.trim()) data.append(k, el.value.trim());
+    }
+    for (const f of files.files) data.append("file", f, f.name);
+    button.disabled = true;
+    bar.hidden = false;
+    bar.value = 0;
+    results.replaceChildren();
+    try {
+      const out = await upload("/segments", data, (sent, total) => { bar.value = total ? sent / total : 0; });
+      bar.value = 1;
+      results.replaceChildren(...out.map((r) => h("li", { class: r.status === "failed" ? "error" : "ok" },
+        r.status === "failed"
+          ? t("upload_failed", { file: r.file, error: `${r.error?.error ?? ""} ${r.error?.hint ?? ""}` })
+          : t(r.status === "added" ? "upload_added" : "upload_present", { file: r.file, id: r.segment?.id, title: r.segment?.title }))));
+      form.reset();
+      await reload();
+    } catch (err) { sayError(err); } finally { button.disabled = false; }
+  });
+  return form;
+}
+
+function editRow(seg, reload) {
+  const title = h("input", { type: "text", value: seg.title, required: true });
+  const topic = select(topicOptions(false), seg.topic);
+  const unit = h("input", { type: "text", value: seg.unit ?? "" });
+  const from = h("input", { type: "date", value: seg.valid_from ?? "" });
+  const until = h("input", { type: "date", value: seg.valid_until ?? "" });
+  const priority = select(priorityOptions(), seg.priority);
+  const p = `edit-${seg.id}`;
+  const form = h("form", { class: "form-grid" },
+    field(`${p}-title`, t("title"), title), field(`${p}-topic`, t("topic"), topic), field(`${p}-unit`, t("unit"), unit),
+    field(`${p}-from`, t("valid_from"), from), field(`${p}-until`, t("valid_until"), until), field(`${p}-priority`, t("priority"), priority),
+    h("div", { class: "actions wide" },
+      h("button", { type: "submit", class: "primary" }, t("save")),
+      h("button", { type: "button", onclick: () => reload() }, t("cancel"))));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const patch = {
+      title: title.value, unit: unit.value.trim() || null, valid_from: from.value || null,
+      valid_until: until.value || null, priority: priority.value,
+    };
+    if (seg.topic !== "station") patch.topic = topic.value;
+    try {
+      await api(`/segments/${seg.id}`, { method: "PATCH", json: patch });
+      say(t("saved", { id: seg.id }));
+      await reload();
+    } catch (err) { sayError(err); }
+  });
+  return h("tr", { class: "detail" }, h("td", { colspan: 7 }, form));
+}
+
+async function listen(seg, row) {
+  const open = row.nextElementSibling?.classList.contains("player");
+  if (open) { row.nextElementSibling.remove(); return; }
+  try {
+    const audio = h("audio", { controls: true, autoplay: true, preload: "auto", "aria-label": t("listen_to", { title: seg.title }) });
+    audio.src = await mediaUrl(`/segments/${seg.id}/audio`);
+    row.after(h("tr", { class: "detail player" }, h("td", { colspan: 7 }, audio)));
+  } catch (e) { sayError(e); }
+}
+
+async function approve(seg, reload) {
+  const by = window.prompt(t("approve_by"), localStorage.getItem("loaxa.approver") ?? "");
+  if (!by || !by.trim()) return;
+  localStorage.setItem("loaxa.approver", by.trim());
+  try {
+    await api(`/segments/${seg.id}/approve`, { method: "POST", json: { by: by.trim() } });
+    say(t("approved_ok", { id: seg.id }));
+    await reload();
+  } catch (e) { sayError(e); }
+}
+
+async function remove(seg, reload) {
+  if (!(await confirmBox(t("delete"), t("confirm_delete", { id: seg.id, title: seg.title }), t("delete")))) return;
+  try {
+    await api(`/segments/${seg.id}`, { method: "DELETE" });
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 409)) return sayError(e);
+    if (!(await confirmBox(t("delete"), `${e.message}. ${t("confirm_force")}`, t("delete_anyway")))) return;
+    try { await api(`/segments/${seg.id}?force=true`, { method: "DELETE" }); } catch (e2) { return sayError(e2); }
+  }
+  say(t("deleted", { id: seg.id }));
+  await reload();
+}
+
+async function queueOne(seg) {
+  try {
+    await api("/queue", { method: "POST", json: { ids: [seg.id] } });
+    say(t("queued_ok", { id: seg.id, title: seg.title }));
+  } catch (e) { sayError(e); }
+}
+
+function segmentRow(seg, today, reload) {
+  const why = problem(seg, today);
+  const approval = seg.approval?.state === "pending" ? badge(t("pending"), "warn")
+    : seg.approval?.state === "approved" ? badge(t("approved_by", { by: seg.approval.by }), "ok") : null;
+  const row = h("tr", { "data-id": seg.id },
+    h("td", {}, `#${seg.id}`),
+    h("td", {}, h("strong", { class: "seg-title" }, seg.title), h("br"), h("small", {}, seg.original_name)),
+    h("td", {}, topicLabel(seg.topic), seg.unit ? h("br") : null, seg.unit ? h("small", {}, seg.unit) : null),
+    h("td", {}, fmtDuration(seg.duration_ms)),
+    h("td", {}, seg.valid_from || seg.valid_until ? `${seg.valid_from ?? "…"} → ${seg.valid_until ?? "…"}` : "—"),
+    h("td", {}, badge(priorityLabel(seg.priority), seg.priority), " ", approval, why ? h("div", { class: "why" }, why) : null),
+    h("td", { class: "row-actions" }));
+  const label = (k) => t(k, { id: seg.id, title: seg.title });
+  row.lastChild.append(...[
+    h("button", { type: "button", "aria-label": label("aria_listen"), onclick: () => listen(seg, row) }, `▶ ${t("listen")}`),
+    h("button", { type: "button", "aria-label": label("aria_queue"), onclick: () => queueOne(seg) }, t("to_queue")),
+    h("button", {
+      type: "button", "aria-label": label("aria_edit"), onclick: () => {
+        if (row.nextElementSibling?.classList.contains("detail")) row.nextElementSibling.remove();
+        row.after(editRow(seg, reload));
+        row.nextElementSibling.querySelector("input")?.focus();
+      },
+    }, t("edit")),
+    seg.approval?.state === "pending" ? h("button", { type: "button", class: "primary", "aria-label": label("aria_approve"), onclick: () => approve(seg, reload) }, t("approve")) : null,
+    h("button", { type: "button", class: "danger", "aria-label": label("aria_delete"), onclick: () => remove(seg, reload) }, t("delete")),
+  ].filter(Boolean));
+  return row;
+}
+
+async function libraryPage(main) {
+  const search = h("input", { type: "search", placeholder: t("search_placeholder") });
+  const topic = select(topicOptions(true), "");
+  const state = select([["", t("state_all")], ["airable", t("state_airable")], ["pending", t("pending")], ["expired", t("state_expired")]], "");
+  const tbody = h("tbody", { id: "segment-rows" });
+  const count = h("p", { id: "segment-count", "aria-live": "polite" });
+  let segments = [];
+  const render = () => {
+    const today = stationDate();
+    const words = search.value.toLowerCase().normalize("NFC").split(/\s+/).filter(Boolean);
+    const shown = segments.filter((s) => {
+      const text = `${s.title} ${s.unit ?? ""} ${s.original_name} #${s.id}`.toLowerCase().normalize("NFC");
+      const why = problem(s, today);
+      return words.every((w) => text.includes(w)) && (!topic.value || s.topic === topic.value)
+        && (!state.value || (state.value === "airable" && !why) || (state.value === "pending" && s.approval?.state === "pending")
+          || (state.value === "expired" && s.valid_until && s.valid_until < today));
+    });
+    count.textContent = t("shown_of", { n: shown.length, total: segments.length });
+    tbody.replaceChildren(...shown.slice().reverse().map((s) => segmentRow(s, today, reload)));
+  };
+  const reload = async () => { segments = await api("/segments"); render(); };
+  for (const el of [search, topic, state]) el.addEventListener("input", render);
+  main.append(h("h1", {}, t("nav_library")),
+    section("upload", t("upload_title"), uploadForm(reload)),
+    section("segments", t("library_title"),
+      h("div", { class: "filters" }, field("seg-search", t("search"), search), field("seg-topic", t("topic"), topic), field("seg-state", t("state"), state)),
+      count,
+      h("div", { class: "table-wrap" }, h("table", {},
+        h("thead", {}, h("tr", {}, ...["id", "title", "topic", "duration", "validity", "level", "actions"].map((k) => h("th", { scope: "col" }, t(`col_${k}`))))),
+        tbody))));
+  await reload();
+}
+
+// ---------------------------------------------------------------- Hàng chờ & phát (queue, play, emergency)
+
+async function queuePage(main) {
+  const [segments, programs] = await Promise.all([api("/segments"), api("/programs")]);
+  const titles = new Map(segments.map((s) => [s.id, s.title]));
+  const content = segments.filter((s) => s.topic !== "station").reverse();
+  const opts = segmentOptions(content);
+  const rows = h("tbody", { id: "queue-rows" });
+  const reloadQueue = async () => {
+    const queue = await api("/queue");
+    rows.replaceChildren(...(queue.length ? queue.map((q, i) => h("tr", {},
+      h("td", {}, String(i + 1)),
+      h("td", {}, titles.get(q.segment) ?? `#${q.segment}`),
+      h("td", {}, q.program ?? t("next_program")),
+      h("td", {}, badge(priorityLabel(q.priority), q.priority)),
+      h("td", {}, h("button", {
+        type: "button", "aria-label": t("aria_unqueue", { title: titles.get(q.segment) ?? q.segment }), onclick: async () => {
+          try { await api(`/queue/${q.qid}`, { method: "DELETE" }); await reloadQueue(); } catch (e) { sayError(e); }
+        },
+      }, t("remove"))))) : [h("tr", {}, h("td", { colspan: 5 }, t("queue_empty")))]));
+  };
+
+  // Queue form
+  const qSeg = select(opts, opts[0]?.[0]);
+  const qProg = select([["", t("next_program")], ...programs.filter((p) => p.queue && p.enabled).map((p) => [p.name, p.title ?? p.name])], "");
+  const qPrio = select([["", t("its_level")], ["normal", priorityLabel("normal")], ["priority", priorityLabel("priority")]], "");
+  const qForm = h("form", { class: "form-grid", id: "queue-form" },
+    field("q-seg", t("segment"), qSeg), field("q-prog", t("program"), qProg), field("q-prio", t("priority"), qPrio),
+    h("div", { class: "actions wide" }, h("button", { type: "submit", class: "primary" }, t("add_to_queue"))));
+  qForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = { ids: [Number(qSeg.value)] };
+    if (qProg.value) body.program = qProg.value;
+    if (qPrio.value) body.priority = qPrio.value;
+    try { await api("/queue", { method: "POST", json: body }); say(t("queued_ok", { id: qSeg.value, title: titles.get(Number(qSeg.value)) })); await reloadQueue(); } catch (err) { sayError(err); }
+  });
+
+  // Manual play
+  const pSeg = select(opts, opts[0]?.[0]);
+  pSeg.multiple = true;
+  pSeg.size = Math.min(6, Math.max(3, opts.length));
+  const pNow = h("input", { type: "checkbox" });
+  const pForm = h("form", { class: "form-grid", id: "play-form" },
+    field("p-seg", t("segments_to_play"), pSeg, t("multi_help")),
+    h("div", { class: "field check" }, pNow, h("label", { for: "p-now" }, t("play_now_cut"))),
+    h("div", { class: "actions wide" }, h("button", { type: "submit", class: "primary" }, t("play"))));
+  pNow.id = "p-now";
+  pForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const ids = [...pSeg.selectedOptions].map((o) => Number(o.value));
+    if (!ids.length) return say(t("choose_segment"), "error");
+    if (pNow.checked && !(await confirmBox(t("play"), t("confirm_play_now"), t("play")))) return;
+    try { await api("/play", { method: "POST", json: { ids, now: pNow.checked } }); say(t("play_ok")); } catch (err) { sayError(err); }
+  });
+
+  // Emergency
+  const eSeg = select(opts, opts[0]?.[0]);
+  const eRepeat = h("input", { type: "checkbox", id: "e-repeat" });
+  const eEvery = h("input", { type: "number", min: 1, max: 24, step: 1, value: 2, inputmode: "numeric" });
+  const eUntil = h("input", { type: "datetime-local" });
+  const repeatBox = h("div", { class: "form-grid", hidden: true },
+    field("e-every", t("every_hours"), eEvery), field("e-until", t("repeat_until"), eUntil));
+  eRepeat.addEventListener("change", () => { repeatBox.hidden = !eRepeat.checked; });
+  const eForm = h("form", { class: "form-grid emergency", id: "emergency-form" },
+    field("e-seg", t("segment"), eSeg),
+    h("div", { class: "field check" }, eRepeat, h("label", { for: "e-repeat" }, t("repeat"))),
+    repeatBox,
+    h("div", { class: "actions wide" }, h("button", { type: "submit", class: "danger big", id: "emergency-button" }, `⚠ ${t("emergency_button")}`)));
+  eForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const id = Number(eSeg.value);
+    const body = { id };
+    let text = t("confirm_emergency", { title: titles.get(id) ?? id });
+    if (eRepeat.checked) {
+      if (!eUntil.value) return say(t("need_until"), "error");
+      body.every = `${Number(eEvery.value) || 2}h`;
+      body.until = eUntil.value.replace("T", " ");
+      text += ` ${t("confirm_repeat", { every: eEvery.value, until: body.until })}`;
+    }
+    if (!(await confirmBox(t("emergency_button"), text, t("emergency_go")))) return;
+    try { await api("/emergency", { method: "POST", json: body }); say(t("emergency_ok"), "warn"); location.hash = "#now"; } catch (err) { sayError(err); }
+  });
+
+  main.append(h("h1", {}, t("nav_queue")),
+    section("emergency", t("emergency_title"), h("p", {}, t("emergency_help")), eForm),
+    section("queue", t("queue_title"), h("div", { class: "table-wrap" }, h("table", {},
+      h("thead", {}, h("tr", {}, ...["pos", "title", "program", "level", "actions"].map((k) => h("th", { scope: "col" }, t(`col_${k}`))))), rows)), qForm),
+    section("play", t("play_title"), h("p", {}, t("play_help")), pForm));
+  await reloadQueue();
+}
+
+// ---------------------------------------------------------------- Lịch phát (schedule)
+
+async function schedulePage(main) {
+  const schedule = await api("/schedule?days=7");
+  const days = new Map();
+  for (const p of schedule) {
+    const day = p.at.slice(0, 10);
+    if (!days.has(day)) days.set(day, []);
+    days.get(day).push(p);
+  }
+  const columns = [...days.entries()].map(([day, programs]) => h("section", { class: "day", "aria-label": fmtDay(programs[0].at) },
+    h("h2", {}, fmtDay(programs[0].at)),
+    programs.length > 40 ? h("p", { class: "meta" }, t("and_more", { n: programs.length - 40 })) : null,
+    programs.slice(0, 40).map((p) => h("article", { class: `slot${p.warnings.length ? " has-warnings" : ""}`, "data-day": day },
+      h("h3", {}, h("time", { datetime: p.at }, fmtTime(p.at)), " ", p.title ?? p.program),
+      h("p", { class: "meta" }, `${fmtDuration(p.duration_ms)} · ${t("items_n", { n: p.items.filter((i) => i.role === "item").length })}`),
+      h("ol", {}, p.items.map((i) => h("li", { class: i.role }, i.role === "item" ? "" : `${roleLabel(i.role)}: `, i.title, ` (${fmtDuration(i.duration_ms)})`))),
+      p.warnings.length ? h("ul", { class: "warn-list", "aria-label": t("warnings") }, p.warnings.map((w) => h("li", {}, `⚠ ${w}`))) : null))));
+  main.append(h("h1", {}, t("schedule_title")),
+    columns.length ? h("div", { class: "timetable" }, columns) : h("p", {}, t("no_programs")));
+}
+
+// ---------------------------------------------------------------- Nhật ký & báo cáo (log, report)
+
+function halfYears() {
+  const today = stationDate();
+  const [y, m, d] = today.split("-").map(Number);
+  let year = m === 12 && d >= 15 ? y + 1 : y;
+  let half = m === 12 && d >= 15 ? 1 : (m > 6 || (m === 6 && d >= 15)) ? 2 : 1;
+  const out = [];
+  for (let i = 0; i < 4; i++) {
+    out.push(`${year}-H${half}`);
+    if (half === 2) half = 1; else { half = 2; year -= 1; }
+  }
+  return out;
+}
+
+async function logPage(main) {
+  const today = stationDate();
+  const monthAgo = stationDate(new Date(Date.now() - 30 * 86400_000));
+  const from = h("input", { type: "date", value: monthAgo });
+  const to = h("input", { type: "date", value: today });
+  const topic = select(topicOptions(true), "");
+  const outcome = select([["", t("all_outcomes")], ...["completed", "interrupted", "failed", "skipped", "missed"].map((o) => [o, outcomeLabel(o)])], "");
+  const words = h("input", { type: "search" });
+  const rows = h("tbody", { id: "log-rows" });
+  const count = h("p", { id: "log-count", "aria-live": "polite" });
+  const query = () => {
+    const q = new URLSearchParams();
+    if (from.value) q.set("from", from.value);
+    if (to.value) q.set("to", to.value);
+    if (topic.value) q.set("topic", topic.value);
+    if (outcome.value) q.set("outcome", outcome.value);
+    if (words.value.trim()) q.set("q", words.value.trim());
+    return q;
+  };
+  const load = async () => {
+    const records = await api(`/log?${query()}`);
+    count.textContent = t("records_n", { n: records.length });
+    rows.replaceChildren(...records.slice(-500).reverse().map((r) => h("tr", {},
+      h("td", {}, String(r.id)),
+      h("td", {}, fmtDateTime(r.started_at ?? r.scheduled_at)),
+      h("td", {}, r.program),
+      h("td", {}, r.title, r.role === "item" ? "" : ` (${roleLabel(r.role)})`),
+      h("td", {}, topicLabel(r.topic)),
+      h("td", {}, fmtDuration(r.played_ms)),
+      h("td", {}, badge(outcomeLabel(r.outcome), r.outcome), r.priority === "emergency" ? [" ", badge(priorityLabel("emergency"), "danger")] : null,
+        r.reason ? h("div", { class: "why" }, r.reason) : null))));
+  };
+  const filter = h("form", { class: "filters", id: "log-filter" },
+    field("log-from", t("from_day"), from), field("log-to", t("to_day"), to), field("log-topic", t("topic"), topic),
+    field("log-outcome", t("outcome"), outcome), field("log-q", t("search"), words),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("filter"))));
+  filter.addEventListener("submit", (e) => { e.preventDefault(); load().catch(sayError); });
+  const exportAs = async (format) => {
+    const q = new URLSearchParams();
+    if (from.value) q.set("from", from.value);
+    if (to.value) q.set("to", to.value);
+    q.set("format", format);
+    q.set("lang", ctx.lang);
+    try { say(t("downloaded", { file: await download(`/log/export?${q}`, `nhat-ky-phat-song.${format}`) })); } catch (e) { sayError(e); }
+  };
+
+  const period = select(halfYears().map((p) => [p, p]), halfYears()[0]);
+  const reportLink = h("p", { id: "report-link" });
+  const openReport = async () => {
+    try {
+      const res = await api(`/report?period=${period.value}&format=html&lang=${ctx.lang}`, { raw: true });
+      const url = URL.createObjectURL(new Blob([await res.text()], { type: "text/html" }));
+      reportLink.replaceChildren(h("a", { href: url, target: "_blank", rel: "noopener", id: "report-open" }, t("open_report", { period: period.value })));
+      window.open(url, "_blank", "noopener");
+    } catch (e) { sayError(e); }
+  };
+  const reportXlsx = async () => {
+    try { say(t("downloaded", { file: await download(`/report?period=${period.value}&format=xlsx&lang=${ctx.lang}`, "bao-cao.xlsx") })); } catch (e) { sayError(e); }
+  };
+
+  main.append(h("h1", {}, t("nav_log")),
+    section("log", t("log_title"), filter,
+      h("div", { class: "actions" },
+        h("button", { type: "button", id: "export-csv", onclick: () => exportAs("csv") }, t("download_csv")),
+        h("button", { type: "button", id: "export-xlsx", onclick: () => exportAs("xlsx") }, t("download_xlsx"))),
+      count,
+      h("div", { class: "table-wrap" }, h("table", {},
+        h("thead", {}, h("tr", {}, ...["id", "time", "program", "title", "topic", "played", "outcome"].map((k) => h("th", { scope: "col" }, t(`col_${k}`))))), rows))),
+    section("report", t("report_title"), h("p", {}, t("report_help")),
+      h("div", { class: "filters" }, field("report-period", t("period"), period),
+        h("div", { class: "actions" },
+          h("button", { type: "button", class: "primary", id: "report-html", onclick: openReport }, t("report_html")),
+          h("button", { type: "button", onclick: reportXlsx }, t("report_xlsx")))),
+      reportLink));
+  await load();
+}
+
+export const PAGES = { now: nowPage, library: libraryPage, queue: queuePage, schedule: schedulePage, log: logPage };
