@@ -84,6 +84,11 @@ fn station_with_plays(n: u64) -> TestStation {
             priority: Priority::Normal,
             approved_by: None,
             approved_at: None,
+            peak_dbfs: None,
+            loudness_lufs: None,
+            audible_ms: None,
+            silent: false,
+            hash_version: 1,
             prev_hash: String::new(),
             hash: String::new(),
         };

@@ -28,6 +28,10 @@ const COLUMNS: &[(&str, &str)] = &[
     ("Thời điểm duyệt", "approved_at"),
     ("Đầu ra", "output"),
     ("sha256", "sha256"),
+    ("Mức đỉnh (dBFS)", "peak_dbfs"),
+    ("Độ to (LUFS)", "loudness_lufs"),
+    ("Thời gian có tiếng (giây)", "audible_s"),
+    ("Phát ra im lặng", "silent"),
 ];
 
 /// Number of export columns.
