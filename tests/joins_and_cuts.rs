@@ -396,18 +396,26 @@ fn child_paced_cuts() {
     let events = runtime().block_on(async {
         let mut run = player.start(vec![a, b.clone()]).expect("device opens");
         let cutter = run.cutter();
-        tokio::spawn(async move {
-            // A skip-like splice at 0.457 s (200 ms fade), then an emergency-like one at
-            // 1.293 s (30 ms), then a stop at 2.111 s.
+        let cuts = async move {
+            // A skip-like splice 0.457 s into the first item (200 ms fade), then an
+            // emergency-like one 0.836 s into the next (30 ms), then a stop 0.818 s later.
             tokio::time::sleep(Duration::from_millis(457)).await;
             cutter.splice(vec![(1, b.clone())], Duration::from_millis(200));
             tokio::time::sleep(Duration::from_millis(836)).await;
             cutter.splice(vec![(2, b)], Duration::from_millis(30));
             tokio::time::sleep(Duration::from_millis(818)).await;
             cutter.cut();
-        });
+        };
+        let mut cuts = Some(cuts);
         let mut events = Vec::new();
         while let Some(e) = run.next_event().await {
+            // Timed from the first sample (opening the device may take a while on a busy
+            // machine).
+            if matches!(e, PlayerEvent::Started { index: 0 })
+                && let Some(cuts) = cuts.take()
+            {
+                tokio::spawn(cuts);
+            }
             events.push(e);
         }
         events
