@@ -155,6 +155,8 @@ pub enum Role {
     Intro,
     Item,
     Outro,
+    /// The short sound between two items (`[[program]] separator`).
+    Separator,
 }
 
 /// How a play attempt ended.

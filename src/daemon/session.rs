@@ -394,7 +394,7 @@ impl Daemon {
     fn requeue(&self, entry: &OnAirItem) {
         if matches!(
             entry.item.origin,
-            Origin::Intro | Origin::Outro | Origin::Emergency
+            Origin::Intro | Origin::Outro | Origin::Separator | Origin::Emergency
         ) {
             return;
         }

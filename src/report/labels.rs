@@ -96,6 +96,7 @@ pub fn role_label(lang: Lang, name: &str) -> &str {
             ("intro", "nhạc hiệu mở đầu"),
             ("item", "bản tin"),
             ("outro", "nhạc hiệu kết thúc"),
+            ("separator", "nhạc chuyển tiếp"),
         ],
     )
 }

@@ -151,18 +151,22 @@ pub fn fades(x: &[f32], amp: f32, period: usize) -> Vec<Fade> {
         if run.len() < 3 {
             continue;
         }
-        // Least squares: peak = a + b * frame.
-        let n = run.len() as f64;
-        let mx = run.iter().map(|p| p.0 as f64).sum::<f64>() / n;
-        let my = run.iter().map(|p| f64::from(p.1)).sum::<f64>() / n;
-        let sxy: f64 = run
+        // Least squares: peak = a + b * frame. A chunk at either end can hold a little of
+        // the item that follows (a sine rising from zero): up to two such points off the
+        // line are left out and the line fitted again.
+        let (a, b) = fit(run);
+        let near: Vec<(usize, f32)> = run
             .iter()
-            .map(|p| (p.0 as f64 - mx) * (f64::from(p.1) - my))
-            .sum();
-        let sxx: f64 = run.iter().map(|p| (p.0 as f64 - mx).powi(2)).sum();
-        let b = sxy / sxx;
-        let a = my - b * mx;
-        let misfit = run
+            .copied()
+            .filter(|p| (f64::from(p.1) - (a + b * p.0 as f64)).abs() <= 0.05 * f64::from(amp))
+            .collect();
+        let (pts, (a, b)) = if run.len() - near.len() <= 2 && near.len() >= 3 {
+            let line = fit(&near);
+            (near, line)
+        } else {
+            (run.to_vec(), (a, b))
+        };
+        let misfit = pts
             .iter()
             .map(|p| (f64::from(p.1) - (a + b * p.0 as f64)).abs() / f64::from(amp))
             .fold(0.0, f64::max);
@@ -174,6 +178,20 @@ pub fn fades(x: &[f32], amp: f32, period: usize) -> Vec<Fade> {
         });
     }
     out
+}
+
+/// Least-squares line through (frame, peak) points: (intercept, slope).
+fn fit(points: &[(usize, f32)]) -> (f64, f64) {
+    let n = points.len() as f64;
+    let mx = points.iter().map(|p| p.0 as f64).sum::<f64>() / n;
+    let my = points.iter().map(|p| f64::from(p.1)).sum::<f64>() / n;
+    let sxy: f64 = points
+        .iter()
+        .map(|p| (p.0 as f64 - mx) * (f64::from(p.1) - my))
+        .sum();
+    let sxx: f64 = points.iter().map(|p| (p.0 as f64 - mx).powi(2)).sum();
+    let b = sxy / sxx;
+    (my - b * mx, b)
 }
 
 /// Sample peak in dBFS of interleaved samples.
