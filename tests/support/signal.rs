@@ -154,18 +154,20 @@ pub fn fades(x: &[f32], amp: f32, period: usize) -> Vec<Fade> {
         // Least squares: peak = a + b * frame. A chunk at either end can hold a little of
         // the item that follows (a sine rising from zero): up to two such points off the
         // line are left out and the line fitted again.
-        let (a, b) = fit(run);
-        let near: Vec<(usize, f32)> = run
-            .iter()
-            .copied()
-            .filter(|p| (f64::from(p.1) - (a + b * p.0 as f64)).abs() <= 0.05 * f64::from(amp))
-            .collect();
-        let (pts, (a, b)) = if run.len() - near.len() <= 2 && near.len() >= 3 {
-            let line = fit(&near);
-            (near, line)
-        } else {
-            (run.to_vec(), (a, b))
-        };
+        let mut pts = run.to_vec();
+        let (mut a, mut b) = fit(&pts);
+        for _ in 0..2 {
+            let residual = |p: &(usize, f32)| (f64::from(p.1) - (a + b * p.0 as f64)).abs();
+            let worst =
+                (0..pts.len()).max_by(|&i, &j| residual(&pts[i]).total_cmp(&residual(&pts[j])));
+            match worst {
+                Some(w) if residual(&pts[w]) > 0.02 * f64::from(amp) && pts.len() > 3 => {
+                    pts.remove(w);
+                    (a, b) = fit(&pts);
+                }
+                _ => break,
+            }
+        }
         let misfit = pts
             .iter()
             .map(|p| (f64::from(p.1) - (a + b * p.0 as f64)).abs() / f64::from(amp))
