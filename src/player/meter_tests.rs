@@ -128,24 +128,3 @@ fn rounded_levels_survive_json_unchanged() {
         assert_eq!(round1(v).to_bits(), v.to_bits());
     }
 }
-
-/// CPU cost per hour of audio: `cargo test --release --lib meter_cost -- --ignored --nocapture`.
-#[test]
-#[ignore = "benchmark: prints the meter's CPU time per hour of 48 kHz stereo"]
-fn meter_cost() {
-    let s = noise(2 * 48_000 * 60, 5, 0.5); // one minute
-    let t0 = std::time::Instant::now();
-    let mut m = Meter::new(2, 48_000);
-    for _ in 0..10 {
-        for &x in &s {
-            m.push(x);
-        }
-    }
-    let ten_minutes = t0.elapsed();
-    println!(
-        "meter: {:?} per 10 min of 48 kHz stereo = {:.2} s CPU per hour of audio ({:?})",
-        ten_minutes,
-        ten_minutes.as_secs_f64() * 6.0,
-        m.levels()
-    );
-}
