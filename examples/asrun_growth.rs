@@ -76,6 +76,11 @@ fn play(at: DateTime<FixedOffset>, k: usize, program: &str, i: u64) -> AsRunReco
         priority: Priority::Normal,
         approved_by: Some("Nguyễn Văn A, Phó Chủ tịch UBND xã".into()),
         approved_at: Some(at - chrono::Duration::days(1)),
+        peak_dbfs: None,
+        loudness_lufs: None,
+        audible_ms: None,
+        silent: false,
+        hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),
     }

@@ -96,6 +96,11 @@ fn record(i: u64) -> AsRunRecord {
         approved_by: (!tune).then(|| "Nguyễn Văn A".to_string()),
         approved_at: (!tune).then_some(base - Duration::days(1)),
         // Set by the store when the record is appended (the log's hash chain).
+        peak_dbfs: None,
+        loudness_lufs: None,
+        audible_ms: None,
+        silent: false,
+        hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),
     }

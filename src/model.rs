@@ -155,6 +155,8 @@ pub enum Role {
     Intro,
     Item,
     Outro,
+    /// The short sound between two items (`[[program]] separator`).
+    Separator,
 }
 
 /// How a play attempt ended.
@@ -216,6 +218,24 @@ pub struct AsRunRecord {
     pub approved_by: Option<String>,
     #[serde(default)]
     pub approved_at: Option<DateTime<FixedOffset>>,
+    /// Proof of air, measured on what the item sent to the output (`None` when it sent
+    /// nothing, and in records from before levels were measured): sample peak in dBFS
+    /// (−120 for digital silence), BS.1770 integrated loudness in LUFS (`None` below
+    /// −70 LUFS), both to 0.1, and the milliseconds that had sound (100 ms blocks above
+    /// −50 dBFS).
+    #[serde(default)]
+    pub peak_dbfs: Option<f64>,
+    #[serde(default)]
+    pub loudness_lufs: Option<f64>,
+    #[serde(default)]
+    pub audible_ms: Option<u64>,
+    /// The item aired but went out silent: sound in less than a tenth of its played time.
+    #[serde(default)]
+    pub silent: bool,
+    /// The canonical encoding that hashed this record (`store::chain`): 1 for records from
+    /// before the levels existed (absent in them), 2 since. Set by the store.
+    #[serde(default = "hash_version_1")]
+    pub hash_version: u8,
     /// The previous record's `hash` (64 zeros for record 1): the link of the tamper-evident
     /// chain. Set by the store; empty in records written before the chain existed.
     #[serde(default)]
@@ -224,6 +244,10 @@ pub struct AsRunRecord {
     /// store; empty in records written before the chain existed.
     #[serde(default)]
     pub hash: String,
+}
+
+fn hash_version_1() -> u8 {
+    1
 }
 
 /// Where the program audio goes (`[output] device`, `loaxa run --output SPEC`).

@@ -1,5 +1,7 @@
-//! What a program will play when it fires: intro, queued segments, playlist items, outro —
-//! fitted to `max_duration`, with everything that cannot air set aside with its reason.
+//! What a program will play when it fires: intro, queued segments, playlist items (with the
+//! separator between two of them, if the program has one), outro — fitted to
+//! `max_duration`, separators included, with everything that cannot air set aside with its
+//! reason.
 //!
 //! Pure: the store is read by the caller and passed in, so the daemon and the schedule
 //! preview build plans the same way.
@@ -20,6 +22,8 @@ use crate::store::QueueEntry;
 pub enum Origin {
     Intro,
     Outro,
+    /// The program's separator, between two items.
+    Separator,
     Queue {
         qid: u64,
     },
@@ -39,6 +43,7 @@ impl Origin {
         match self {
             Origin::Intro => Role::Intro,
             Origin::Outro => Role::Outro,
+            Origin::Separator => Role::Separator,
             Origin::Queue { .. } | Origin::Playlist { .. } | Origin::Manual | Origin::Emergency => {
                 Role::Item
             }
@@ -120,6 +125,25 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
     let mut budget_ms = program
         .max_duration
         .map(|d| (d.as_millis() as u64).saturating_sub(frame_ms));
+    let separator = program
+        .separator
+        .as_ref()
+        .and_then(|path| match inputs.catalog.file(path) {
+            Ok(seg) => Some(seg.clone()),
+            Err(reason) => {
+                plan.not_aired.push(NotAired {
+                    title: crate::library::display_name(path),
+                    origin: Origin::Separator,
+                    segment: None,
+                    outcome: Outcome::Failed,
+                    reason,
+                });
+                None
+            }
+        });
+    // What an item costs on top of its own length: the separator before it, unless first.
+    let sep_ms = separator.as_ref().map_or(0, |s| s.duration_ms);
+    let extra = |body: &Vec<PlannedItem>| if body.is_empty() { 0 } else { sep_ms };
 
     let mut body = Vec::new();
     if program.queue {
@@ -132,7 +156,10 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                 plan.not_aired.push(missing(entry.segment, origin));
                 continue;
             };
-            if let Admit::Taken(item) = admit(&mut plan, &mut budget_ms, inputs.day, seg, origin) {
+            let cost = extra(&body);
+            if let Admit::Taken(item) =
+                admit(&mut plan, &mut budget_ms, inputs.day, seg, origin, cost)
+            {
                 body.push(*item);
             }
         }
@@ -182,7 +209,8 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                     }
                 },
             };
-            match admit(&mut plan, &mut budget_ms, inputs.day, seg, origin) {
+            let cost = extra(&body);
+            match admit(&mut plan, &mut budget_ms, inputs.day, seg, origin, cost) {
                 Admit::Taken(item) => body.push(*item),
                 Admit::NotToday => {}
                 // Keep playlist order: what does not fit waits for the next program.
@@ -192,7 +220,17 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
     }
     let (intro, outro): (Vec<_>, Vec<_>) =
         frame.into_iter().partition(|i| i.origin == Origin::Intro);
-    plan.items = intro.into_iter().chain(body).chain(outro).collect();
+    let mut joined = Vec::with_capacity(body.len() * 2);
+    for item in body {
+        if let (Some(seg), false) = (&separator, joined.is_empty()) {
+            joined.push(PlannedItem {
+                segment: seg.clone(),
+                origin: Origin::Separator,
+            });
+        }
+        joined.push(item);
+    }
+    plan.items = intro.into_iter().chain(joined).chain(outro).collect();
     plan
 }
 
@@ -204,19 +242,21 @@ enum Admit {
     DoesNotFit,
 }
 
-/// Takes `seg` into the program if it may air today and fits the time left.
+/// Takes `seg` into the program if it may air today and fits the time left, with
+/// `extra_ms` aired before it (the separator).
 fn admit(
     plan: &mut Plan,
     budget_ms: &mut Option<u64>,
     day: NaiveDate,
     seg: Segment,
     origin: Origin,
+    extra_ms: u64,
 ) -> Admit {
     if let Some(reason) = seg.not_airable_on(day) {
         plan.not_aired.push(skipped(seg, origin, reason));
         return Admit::NotToday;
     }
-    if !fits(budget_ms, &seg) {
+    if !fits(budget_ms, seg.duration_ms + extra_ms) {
         plan.deferred.push(seg.title);
         return Admit::DoesNotFit;
     }
@@ -226,11 +266,11 @@ fn admit(
     }))
 }
 
-fn fits(budget_ms: &mut Option<u64>, seg: &Segment) -> bool {
+fn fits(budget_ms: &mut Option<u64>, cost_ms: u64) -> bool {
     match budget_ms {
         None => true,
-        Some(left) if *left >= seg.duration_ms => {
-            *left -= seg.duration_ms;
+        Some(left) if *left >= cost_ms => {
+            *left -= cost_ms;
             true
         }
         Some(_) => false,

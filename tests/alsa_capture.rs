@@ -344,6 +344,7 @@ fn child_paced_cut() {
         index: 0,
         played,
         end: ItemEnd::Cut,
+        ..
     } = kinds[1]
     else {
         panic!("first item should end cut: {events:?}");

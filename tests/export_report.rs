@@ -108,6 +108,18 @@ fn record(r: &R) -> AsRunRecord {
         priority: r.priority,
         approved_by: (r.seg == 10).then(|| "Nguyễn Văn A".to_string()),
         approved_at: (r.seg == 10).then(|| at("2025-12-01 08:00:00")),
+        // Proof of air for what aired: item 11 went out silent.
+        peak_dbfs: started.then(|| {
+            if r.seg == 11 {
+                -120.0
+            } else {
+                -0.6 * r.seg as f64
+            }
+        }),
+        loudness_lufs: (started && r.seg != 11).then(|| -16.3 - r.seg as f64),
+        audible_ms: started.then(|| if r.seg == 11 { 0 } else { r.played_ms - 1_400 }),
+        silent: started && r.seg == 11,
+        hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),
     }
@@ -385,6 +397,18 @@ fn expected_cells(r: &AsRunRecord) -> Vec<String> {
         opt_time(&r.approved_at),
         r.output.clone(),
         r.sha256.clone(),
+        r.peak_dbfs.map(|v| format!("{v:.0}")).unwrap_or_default(),
+        r.loudness_lufs
+            .map(|v| format!("{v:.0}"))
+            .unwrap_or_default(),
+        r.audible_ms
+            .map(|ms| format!("{:.0}", ms as f64 / 1000.0))
+            .unwrap_or_default(),
+        if r.silent {
+            "có".into()
+        } else {
+            String::new()
+        },
     ]
 }
 
@@ -444,6 +468,14 @@ fn csv_export_opens_in_excel_and_reads_back_every_field() {
     assert_eq!(rows[6][16], FAILED_REASON);
     assert_eq!(rows[0][15], "đã phát");
     assert_eq!(rows[9][14], "khẩn cấp");
+    // Proof of air: levels as whole numbers, the silent item flagged.
+    assert_eq!(&rows[1][21..], ["-6", "-26", "119", ""]);
+    assert_eq!(&rows[2][21..], ["-120", "", "0", "có"]);
+    assert_eq!(
+        &rows[6][21..],
+        ["", "", "", ""],
+        "a failed play has no levels"
+    );
     assert!(rows[1][10].contains("\"khoa học\", công nghệ"));
     assert!(!dir.path().read_dir().expect("ls").any(|e| {
         e.expect("entry")
@@ -554,6 +586,7 @@ fn the_half_year_report_matches_the_hand_count() {
     let period: Period = "2026-H1".parse().expect("period");
     let r = report::summarise(log(), meta(period));
     assert_eq!(r.records, 11);
+    assert_eq!(r.silent, 1, "item 11 went out silent");
     assert_eq!(r.totals, counts(5, 1, 495_000, 5));
     assert_eq!(r.signature, counts(2, 0, 60_000, 1));
     let topics: Vec<(&str, &str, Counts)> = r

@@ -84,6 +84,11 @@ fn station_with_plays(n: u64) -> TestStation {
             priority: Priority::Normal,
             approved_by: None,
             approved_at: None,
+            peak_dbfs: None,
+            loudness_lufs: None,
+            audible_ms: None,
+            silent: false,
+            hash_version: 1,
             prev_hash: String::new(),
             hash: String::new(),
         };
@@ -130,6 +135,82 @@ fn an_untouched_log_verifies() {
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
         stdout.starts_with("ok: 4 records, chain intact (last: record 4, hash "),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_log_from_before_the_levels_then_after_verifies_and_a_changed_level_is_named() {
+    // Records 1–2 as a loaxa from before the levels wrote them (hash v1, no level fields),
+    // then two plays appended by this one with their levels (hash v2).
+    let t = live::station();
+    std::fs::create_dir_all(t.path("data")).expect("mkdir");
+    {
+        let db = open_sled(&t);
+        let tree = db.open_tree("asrun").expect("asrun tree");
+        let mut link = loaxa::store::chain::GENESIS.to_string();
+        for id in 1..=2u64 {
+            let at = station::local(2026, 1, 5, 5, 30, 0) + chrono::Duration::minutes(id as i64);
+            let mut rec: AsRunRecord = serde_json::from_value(serde_json::json!({
+                "id": id, "program": "sang", "trigger": "schedule", "role": "item",
+                "scheduled_at": at, "started_at": at, "ended_at": at, "played_ms": 60_000,
+                "segment_id": id, "title": format!("Bản tin cũ {id}"), "topic": "cds",
+                "unit": null, "sha256": "ab".repeat(32), "outcome": "completed",
+                "reason": null, "output": "null",
+            }))
+            .expect("an old record reads");
+            assert_eq!(rec.hash_version, 1, "no version: v1");
+            rec.prev_hash = link.clone();
+            rec.hash = loaxa::store::chain::record_hash(&rec);
+            link = rec.hash.clone();
+            let mut json = serde_json::to_value(&rec).expect("json");
+            let obj = json.as_object_mut().expect("object");
+            for k in [
+                "peak_dbfs",
+                "loudness_lufs",
+                "audible_ms",
+                "silent",
+                "hash_version",
+            ] {
+                obj.remove(k);
+            }
+            tree.insert(id.to_be_bytes(), serde_json::to_vec(&json).expect("json"))
+                .expect("write");
+        }
+        db.flush().expect("flush");
+    }
+    {
+        let store = Store::open(&t.path("data/db")).expect("open store");
+        for i in 3..=4u64 {
+            let mut rec = store.record(2).expect("read").expect("record 2");
+            rec.id = 0;
+            rec.title = format!("Bản tin mới {i}");
+            rec.ended_at = None;
+            store.append_record(&mut rec).expect("append");
+            rec.ended_at = rec.started_at;
+            rec.peak_dbfs = Some(-3.5);
+            rec.loudness_lufs = Some(-18.2);
+            rec.audible_ms = Some(59_900);
+            store.update_record(&mut rec).expect("end");
+            assert_eq!(rec.hash_version, 2);
+        }
+    }
+    let out = loaxa(&t.config_path(), &["log", "verify"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.starts_with("ok: 4 records, chain intact"),
+        "{stdout}"
+    );
+
+    tamper(&t, 4, |b| {
+        replace(b, "\"peak_dbfs\":-3.5", "\"peak_dbfs\":-9.5")
+    });
+    let out = loaxa(&t.config_path(), &["log", "verify"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("BROKEN: record 4: content changed after it was written"),
         "{stdout}"
     );
 }

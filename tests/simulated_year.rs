@@ -254,6 +254,7 @@ fn role_name(role: Role) -> &'static str {
         Role::Intro => "intro",
         Role::Item => "item",
         Role::Outro => "outro",
+        Role::Separator => "separator",
     }
 }
 

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 
 use crate::clock::SharedClock;
 use crate::model::{Approval, AsRunRecord, Outcome, Priority, Role, Segment, Trigger};
+use crate::player::Levels;
 use crate::program::{NotAired, PlannedItem};
 use crate::store::{Result, Store, StoreError};
 
@@ -94,6 +95,11 @@ impl Recorder {
             priority: segment.map_or(ctx.priority, |s| s.priority.max(ctx.priority)),
             approved_by: None,
             approved_at: None,
+            peak_dbfs: None,
+            loudness_lufs: None,
+            audible_ms: None,
+            silent: false,
+            hash_version: crate::store::chain::HASH_VERSION,
             prev_hash: String::new(),
             hash: String::new(),
         };
@@ -156,10 +162,40 @@ impl Recorder {
         outcome: Outcome,
         reason: Option<String>,
     ) -> Result<()> {
+        self.ended_with_levels(rec, played, outcome, reason, None)
+    }
+
+    /// [`Self::ended`], with the levels the item sent to the output (proof of air): an
+    /// item that aired (completed, or interrupted after it started) but went out silent is
+    /// flagged `silent`.
+    pub fn ended_with_levels(
+        &self,
+        rec: &mut AsRunRecord,
+        played: Duration,
+        outcome: Outcome,
+        reason: Option<String>,
+        levels: Option<&Levels>,
+    ) -> Result<()> {
         rec.ended_at = Some(self.now());
         rec.played_ms = played.as_millis() as u64;
         rec.outcome = outcome;
         rec.reason = reason;
+        if let Some(l) = levels {
+            rec.peak_dbfs = Some(l.peak_dbfs);
+            rec.loudness_lufs = l.loudness_lufs;
+            rec.audible_ms = Some(l.audible.as_millis() as u64);
+            let aired = matches!(outcome, Outcome::Completed | Outcome::Interrupted);
+            rec.silent = aired && l.silent(played);
+            if rec.silent {
+                tracing::warn!(
+                    record = rec.id,
+                    title = %rec.title,
+                    peak_dbfs = l.peak_dbfs,
+                    played_ms = rec.played_ms,
+                    "the item went out silent"
+                );
+            }
+        }
         self.backlog.update(rec)
     }
 

@@ -66,21 +66,34 @@ pub fn log(station: &Backend, args: LogArgs) -> Result<i32> {
     if args.json {
         return fmt::json_lines(&records).map(|()| 0);
     }
-    outln!("ID\tSTART\tPROGRAM\tOUTCOME\tPLAYED\tTITLE\tREASON");
+    outln!("ID\tSTART\tPROGRAM\tOUTCOME\tPLAYED\tLEVEL\tTITLE\tREASON");
     for r in &records {
         let at = r.started_at.unwrap_or(r.scheduled_at);
         outln!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             r.id,
             fmt::time(&at),
             r.program,
             r.outcome,
             fmt::duration(r.played_ms),
+            level(r),
             r.title,
             r.reason.as_deref().unwrap_or("")
         );
     }
     Ok(0)
+}
+
+/// What the output measured: `SILENT` for an item that went out silent, else its loudness
+/// (or peak, when too quiet for a loudness), empty for records without levels.
+fn level(r: &crate::model::AsRunRecord) -> String {
+    match (r.silent, r.loudness_lufs, r.peak_dbfs) {
+        (true, _, Some(peak)) => format!("SILENT (peak {peak:.1} dBFS)"),
+        (true, _, None) => "SILENT".into(),
+        (false, Some(lufs), _) => format!("{lufs:.1} LUFS"),
+        (false, None, Some(peak)) => format!("peak {peak:.1} dBFS"),
+        (false, None, None) => String::new(),
+    }
 }
 
 fn export(station: &Backend, args: ExportArgs) -> Result<i32> {

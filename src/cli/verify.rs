@@ -95,5 +95,11 @@ fn hint(problem: &Problem) -> &'static str {
         Problem::Unchained { .. } => {
             "the record's hash was removed, which loaxa never does after the chain began"
         }
+        Problem::UnknownVersion { .. } => {
+            "a newer loaxa wrote this log: verify it with that version (or the record was edited)"
+        }
+        Problem::NotCovered { .. } => {
+            "the record was edited in the database after it was written; `loaxa log --json` shows it as it is now"
+        }
     }
 }

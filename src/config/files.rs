@@ -42,6 +42,7 @@ pub fn check_files(config: &Config) -> Vec<Diagnostic> {
         for (key, file, pos) in [
             ("intro", &program.intro, program.spans.intro),
             ("outro", &program.outro, program.spans.outro),
+            ("separator", &program.separator, program.spans.separator),
         ] {
             if let Some(file) = file
                 && !file.is_file()

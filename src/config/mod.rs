@@ -141,6 +141,9 @@ pub struct Program {
     pub queue: bool,
     pub intro: Option<PathBuf>,
     pub outro: Option<PathBuf>,
+    /// A short sound aired between consecutive content items (not before the intro or
+    /// after the outro).
+    pub separator: Option<PathBuf>,
     pub max_duration: Option<Duration>,
     pub enabled: bool,
     /// `catch_up = "20m"`: when the daemon comes back within this long after a fire time it
@@ -157,6 +160,7 @@ pub(crate) struct ProgramSpans {
     pub playlists: Vec<(usize, usize)>,
     pub intro: (usize, usize),
     pub outro: (usize, usize),
+    pub separator: (usize, usize),
 }
 
 impl Config {

@@ -20,6 +20,7 @@ const PROGRAM_KEYS: &[&str] = &[
     "queue",
     "intro",
     "outro",
+    "separator",
     "max_duration",
     "enabled",
     "catch_up",
@@ -89,6 +90,7 @@ fn program(
     };
     let intro = file("intro", &mut spans.intro);
     let outro = file("outro", &mut spans.outro);
+    let separator = file("separator", &mut spans.separator);
     let max_duration = t.string(src, "max_duration").and_then(|s| {
         let d = parse_duration(s.get_ref());
         if let Err(message) = &d {
@@ -128,6 +130,7 @@ fn program(
         queue,
         intro,
         outro,
+        separator,
         max_duration,
         enabled,
         catch_up,

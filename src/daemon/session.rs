@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::asrun::{JournalEntry, ProgramContext, RunJournal};
 use crate::config::AfterEmergency;
 use crate::model::{AsRunRecord, Outcome};
-use crate::player::{Cutter, ItemEnd, PlayerEvent};
+use crate::player::{Cutter, ItemEnd, Levels, PlayerEvent};
 use crate::program::{NotAired, Origin, PlannedItem};
 
 use super::control::{Command, ControlError, OnAir};
@@ -170,7 +170,7 @@ impl Daemon {
             tokio::select! {
                 event = run.next_event() => match event {
                     Some(PlayerEvent::Started { index }) => self.started(&mut s, index),
-                    Some(PlayerEvent::Ended { index, played, end }) => self.ended(&mut s, index, played, end),
+                    Some(PlayerEvent::Ended { index, played, end, levels }) => self.ended(&mut s, index, played, end, levels),
                     Some(PlayerEvent::OutputLost { reason }) => give_up = Some(self.output_lost(&mut s, &reason, began)),
                     Some(PlayerEvent::OutputBack) => {
                         give_up = None;
@@ -338,7 +338,14 @@ impl Daemon {
         self.status.send_modify(|st| st.on_air = Some(on_air));
     }
 
-    fn ended(&self, s: &mut Session, key: usize, played: Duration, end: ItemEnd) {
+    fn ended(
+        &self,
+        s: &mut Session,
+        key: usize,
+        played: Duration,
+        end: ItemEnd,
+        levels: Option<Levels>,
+    ) {
         let Some(entry) = s.entries.get(&key) else {
             return;
         };
@@ -371,7 +378,13 @@ impl Daemon {
             None => self.recorder.started(&entry.ctx, &entry.item).ok(),
         };
         if let Some(mut rec) = rec {
-            self.log(self.recorder.ended(&mut rec, played, outcome, reason));
+            self.log(self.recorder.ended_with_levels(
+                &mut rec,
+                played,
+                outcome,
+                reason,
+                levels.as_ref(),
+            ));
             // Kept (closed) so `rest()` knows it has aired.
             s.records.insert(key, rec);
         }
@@ -404,7 +417,7 @@ impl Daemon {
     fn requeue(&self, entry: &OnAirItem) {
         if matches!(
             entry.item.origin,
-            Origin::Intro | Origin::Outro | Origin::Emergency
+            Origin::Intro | Origin::Outro | Origin::Separator | Origin::Emergency
         ) {
             return;
         }

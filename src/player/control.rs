@@ -203,6 +203,7 @@ impl Control {
             index: p.index,
             played: frames_to_duration(u64::try_from(at_item_rate).unwrap_or(u64::MAX), p.rate),
             end: ItemEnd::Failed(reason.to_string()),
+            levels: None,
         };
         if let Some(tx) = em.events.as_ref() {
             let _ = tx.send(event);

@@ -17,6 +17,7 @@ mod device;
 mod driver;
 mod faults;
 mod file;
+mod meter;
 mod opener;
 mod program;
 
@@ -36,6 +37,7 @@ use crate::model::OutputSpec;
 use control::Control;
 use driver::Output;
 pub use faults::FaultSwitch;
+pub use meter::{AUDIBLE_DBFS, FLOOR_DBFS, Levels, Meter};
 
 /// A run's output is reopened this long after it failed, then twice as long after each
 /// failed attempt, up to [`RETRY_MAX`].
@@ -106,6 +108,10 @@ pub enum PlayerEvent {
         /// Audio played, measured at the item's own sample rate.
         played: Duration,
         end: ItemEnd,
+        /// What the item sent to the output, measured there after every processing step
+        /// (`None` when it sent nothing measurable: it failed before its first sample, or
+        /// the output failed under it).
+        levels: Option<Levels>,
     },
     /// The output failed or cannot be opened (the reason names it); retrying.
     OutputLost {

@@ -234,6 +234,7 @@ mod tests {
                     index: 0,
                     played,
                     end: ItemEnd::Failed(reason),
+                    ..
                 },
                 PlayerEvent::Started { index: 1 },
                 PlayerEvent::Ended {

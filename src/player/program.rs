@@ -19,6 +19,7 @@ use rodio::Source;
 use rodio::source::UniformSourceIterator;
 
 use super::control::{Control, Playing, PlayingUpdate};
+use super::meter::Meter;
 use super::opener::{Keyed, Opener};
 use super::{ItemEnd, PlayerEvent};
 use crate::audio::FileDecoder;
@@ -31,10 +32,14 @@ struct ItemShared {
     error: Mutex<Option<String>>,
 }
 
-/// One file as a `rodio::Source` at its own rate and channel count.
+/// One file as a `rodio::Source` at its own rate and channel count — or, for a mono output,
+/// downmixed to mono (the average of its channels: rodio's converter would keep only the
+/// first).
 struct ItemSource {
     decoder: FileDecoder,
     channels: NonZero<u16>,
+    /// The file's channel count when it is downmixed to mono, else `None`.
+    downmix: Option<usize>,
     rate: NonZero<u32>,
     block: Vec<f32>,
     pos: usize,
@@ -51,9 +56,21 @@ impl ItemSource {
                         continue;
                     }
                     self.block.clear();
-                    self.block.extend_from_slice(block);
+                    let per_frame = match self.downmix {
+                        Some(n) => {
+                            let scale = 1.0 / n as f32;
+                            self.block.extend(
+                                block.chunks_exact(n).map(|f| f.iter().sum::<f32>() * scale),
+                            );
+                            n
+                        }
+                        None => {
+                            self.block.extend_from_slice(block);
+                            usize::from(self.channels.get())
+                        }
+                    };
                     self.pos = 0;
-                    let frames = (block.len() / usize::from(self.channels.get())) as u64;
+                    let frames = (block.len() / per_frame) as u64;
                     self.shared.frames.fetch_add(frames, Ordering::Relaxed);
                     return true;
                 }
@@ -110,6 +127,8 @@ struct Current {
     started: bool,
     /// Output frames of this item so far.
     out_frames: u64,
+    /// Levels of what this item sent out (proof of air).
+    meter: Meter,
 }
 
 impl Current {
@@ -248,6 +267,7 @@ impl ProgramSource {
                     index: cur.index,
                     played,
                     end,
+                    levels: Some(cur.meter.levels()),
                 },
                 PlayingUpdate::Clear,
             );
@@ -316,9 +336,14 @@ impl ProgramSource {
             match opened {
                 Ok((decoder, channels, rate)) => {
                     let shared = Arc::new(ItemShared::default());
+                    let (channels, downmix) = match (self.channels.get(), channels.get()) {
+                        (1, n) if n > 1 => (NonZero::<u16>::MIN, Some(usize::from(n))),
+                        _ => (channels, None),
+                    };
                     let item = ItemSource {
                         decoder,
                         channels,
+                        downmix,
                         rate,
                         block: Vec::new(),
                         pos: 0,
@@ -332,6 +357,7 @@ impl ProgramSource {
                         shared,
                         started: false,
                         out_frames: 0,
+                        meter: Meter::new(self.channels.get(), self.rate.get()),
                     });
                     return true;
                 }
@@ -341,6 +367,7 @@ impl ProgramSource {
                         index,
                         played: Duration::ZERO,
                         end: ItemEnd::Failed(e),
+                        levels: None,
                     });
                 }
             }
@@ -426,7 +453,12 @@ impl Iterator for ProgramSource {
                 *left = left.saturating_sub(1);
             }
         }
-        Some(if sample.is_finite() { sample } else { 0.0 })
+        let sample = if sample.is_finite() { sample } else { 0.0 };
+        // Proof of air: the item's meter sees exactly what leaves the program.
+        if let Some(cur) = self.current.as_mut() {
+            cur.meter.push(sample);
+        }
+        Some(sample)
     }
 }
 

@@ -142,7 +142,23 @@ fn cells(r: &AsRunRecord, opts: &ExportOptions) -> [String; COLUMN_COUNT] {
         opt_time(&r.approved_at),
         r.output.clone(),
         r.sha256.clone(),
+        // Whole numbers like every number here (no decimal mark for Excel to misread);
+        // JSON Lines keeps the tenths.
+        r.peak_dbfs.map(whole).unwrap_or_default(),
+        r.loudness_lufs.map(whole).unwrap_or_default(),
+        r.audible_ms
+            .map(|ms| (ms.saturating_add(500) / 1000).to_string())
+            .unwrap_or_default(),
+        match (r.silent, lang) {
+            (false, _) => String::new(),
+            (true, Lang::Vi) => "có".into(),
+            (true, Lang::En) => "yes".into(),
+        },
     ]
+}
+
+fn whole(x: f64) -> String {
+    format!("{}", x.round() as i64)
 }
 
 /// Writes CSV or JSON Lines to `out` as the records come. Returns how many were written.
@@ -228,10 +244,10 @@ const XLSX_MAX_ROWS: u32 = 1_048_576;
 
 /// Columns holding station times (written as Excel date-times) and numbers.
 const TIME_COLUMNS: [usize; 4] = [4, 5, 6, 18];
-const NUMBER_COLUMNS: [usize; 4] = [0, 7, 8, 9];
+const NUMBER_COLUMNS: [usize; 7] = [0, 7, 8, 9, 21, 22, 23];
 const WIDTHS: [f64; COLUMN_COUNT] = [
     8.0, 14.0, 12.0, 16.0, 19.0, 19.0, 19.0, 10.0, 11.0, 9.0, 48.0, 24.0, 10.0, 28.0, 12.0, 12.0,
-    36.0, 20.0, 19.0, 18.0, 20.0,
+    36.0, 20.0, 19.0, 18.0, 20.0, 10.0, 10.0, 12.0, 10.0,
 ];
 
 fn write_xlsx(

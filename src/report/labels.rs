@@ -28,6 +28,10 @@ const COLUMNS: &[(&str, &str)] = &[
     ("Thời điểm duyệt", "approved_at"),
     ("Đầu ra", "output"),
     ("sha256", "sha256"),
+    ("Mức đỉnh (dBFS)", "peak_dbfs"),
+    ("Độ to (LUFS)", "loudness_lufs"),
+    ("Thời gian có tiếng (giây)", "audible_s"),
+    ("Phát ra im lặng", "silent"),
 ];
 
 /// Number of export columns.
@@ -92,6 +96,7 @@ pub fn role_label(lang: Lang, name: &str) -> &str {
             ("intro", "nhạc hiệu mở đầu"),
             ("item", "bản tin"),
             ("outro", "nhạc hiệu kết thúc"),
+            ("separator", "nhạc chuyển tiếp"),
         ],
     )
 }

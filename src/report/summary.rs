@@ -137,6 +137,9 @@ pub struct Report {
     pub emergencies: Vec<EmergencyPlay>,
     /// Signature tunes: completed plays and time on air (not content).
     pub signature: Counts,
+    /// Plays (any role) that aired but went out silent (`silent` in the log).
+    #[serde(default)]
+    pub silent: u64,
 }
 
 #[derive(Default)]
@@ -197,6 +200,7 @@ pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMet
     let mut reasons: HashMap<(String, String), u64> = HashMap::new();
     let mut emergencies = Vec::new();
     let mut emergency_broadcasts = 0;
+    let mut silent = 0;
     let mut n = 0;
     let mut anchor: Option<(u64, String)> = None;
 
@@ -211,6 +215,7 @@ pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMet
         }
         let outcome = r.outcome.to_string();
         let content = is_content(&r);
+        silent += u64::from(r.silent);
 
         let (prog, last_run) = programs.entry(r.program.clone()).or_insert_with(|| {
             let p = ProgramCounts {
@@ -285,6 +290,7 @@ pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMet
         emergency_broadcasts,
         emergencies,
         signature: signature.finish(),
+        silent,
         meta,
     }
 }

@@ -126,6 +126,17 @@ pub(super) fn tables(report: &Report, lang: Lang) -> Vec<Table> {
                 Cell::Int(s.interrupted),
             ],
             vec![
+                Cell::Text(
+                    t(
+                        lang,
+                        "Số lượt phát ra im lặng (không có tiếng)",
+                        "Plays that went out silent",
+                    )
+                    .into(),
+                ),
+                Cell::Int(report.silent),
+            ],
+            vec![
                 Cell::Text(t(lang, "Số lượt phát khẩn cấp", "Emergency broadcasts").into()),
                 Cell::Int(report.emergency_broadcasts),
             ],

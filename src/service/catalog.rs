@@ -106,7 +106,8 @@ impl Catalog {
             }
         }
         for program in &station.config.programs {
-            for path in program.intro.iter().chain(program.outro.iter()) {
+            let frame = program.intro.iter().chain(program.outro.iter());
+            for path in frame.chain(program.separator.iter()) {
                 let name = library::display_name(path);
                 let title = Path::new(&name)
                     .file_stem()

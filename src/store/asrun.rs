@@ -67,6 +67,7 @@ impl Store {
         let mut head = self.head();
         record.id = head.last_id + 1;
         record.prev_hash = head.link.clone();
+        record.hash_version = chain::HASH_VERSION;
         record.hash = record_hash(record);
         let key = be(record.id);
         let value = to_json(record);
@@ -132,6 +133,7 @@ impl Store {
         } else {
             stored.prev_hash
         };
+        record.hash_version = chain::HASH_VERSION;
         record.hash = record_hash(record);
         self.asrun
             .insert(be(record.id), to_json(record))

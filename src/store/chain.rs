@@ -1,13 +1,23 @@
 //! The as-run log's tamper evidence: every record carries the hash of the record before it.
 //!
-//! `hash = sha256(canonical(record))`, lower-case hex, where the canonical encoding is the
-//! 15-byte tag `loaxa.asrun.v1\n` followed by compact JSON of `CanonicalV1`: every field of
-//! [`AsRunRecord`] except `hash`, in a fixed order written out below (not the struct's order, so
-//! moving or adding a field to the struct cannot silently change old hashes), times as RFC 3339
-//! with nanoseconds and the record's own offset, enums by their stored names, strings exactly as
-//! stored. `prev_hash` and `id` are inside, so a record moved, renumbered or taken from another
-//! log breaks its link. A golden test pins the bytes; a test fails when `AsRunRecord` grows a
-//! field this encoding does not cover (then write `v2` and keep `v1` for old records).
+//! `hash = sha256(canonical(record))`, lower-case hex, where the canonical encoding is a
+//! 15-byte tag naming its version followed by compact JSON of the record's fields in a fixed
+//! order written out below (not the struct's order, so moving or adding a field to the struct
+//! cannot silently change old hashes), times as RFC 3339 with nanoseconds and the record's own
+//! offset, enums by their stored names, strings exactly as stored, levels as JSON numbers
+//! (rounded to 0.1, so they read back bit for bit). `prev_hash` and `id` are inside, so a
+//! record moved, renumbered or taken from another log breaks its link.
+//!
+//! Each record says which version hashed it (`hash_version`, 1 when absent) and is verified
+//! with that one, so old logs still verify:
+//! - `loaxa.asrun.v1\n` + `CanonicalV1`: every field of records written before the levels
+//!   existed. A v1 record that carries levels is a break: v1 does not cover them.
+//! - `loaxa.asrun.v2\n` + `CanonicalV2`: v1's fields in v1's order, then `hash_version` and
+//!   the proof-of-air fields (`peak_dbfs`, `loudness_lufs`, `audible_ms`, `silent`). The store
+//!   writes every new record in this version ([`HASH_VERSION`]).
+//!
+//! Golden tests pin the bytes of each version; a test fails when `AsRunRecord` grows a field
+//! the current version does not cover (then write `v3` and keep the others for old records).
 //!
 //! Record 1 links to [`GENESIS`]. Records written before the chain existed (empty `hash`) form
 //! an unprotected prefix: the first chained record links to the hash the last of them *would*
@@ -32,8 +42,12 @@ use crate::model::{AsRunRecord, Outcome, Priority, Role, Trigger};
 /// `prev_hash` of record 1.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Domain tag: the encoding's name and version.
-const TAG: &[u8] = b"loaxa.asrun.v1\n";
+/// Domain tags: the encoding's name and version.
+const TAG_V1: &[u8] = b"loaxa.asrun.v1\n";
+const TAG_V2: &[u8] = b"loaxa.asrun.v2\n";
+
+/// The encoding the store hashes new records with.
+pub const HASH_VERSION: u8 = 2;
 
 /// The hashed view of a record, version 1. Field order here is the encoding's order.
 #[derive(Serialize)]
@@ -60,13 +74,66 @@ struct CanonicalV1<'a> {
     approved_at: Option<String>,
 }
 
+/// The hashed view of a record, version 2: version 1's fields, then the proof of air.
+#[derive(Serialize)]
+struct CanonicalV2<'a> {
+    #[serde(flatten)]
+    v1: CanonicalV1<'a>,
+    hash_version: u8,
+    peak_dbfs: Option<f64>,
+    loudness_lufs: Option<f64>,
+    audible_ms: Option<u64>,
+    silent: bool,
+}
+
 fn time(t: &chrono::DateTime<chrono::FixedOffset>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, false)
 }
 
-/// The bytes that are hashed (`record.hash` is not part of them).
+/// The bytes that are hashed (`record.hash` is not part of them), in the version the record
+/// names; a version this loaxa does not know is encoded as the current one (never the case
+/// for a record it wrote; `verify_chain` reports such a record before hashing it).
 pub fn canonical(r: &AsRunRecord) -> Vec<u8> {
-    let view = CanonicalV1 {
+    // Strings, numbers and enums only: serialising cannot fail.
+    if r.hash_version == 1 {
+        let mut out = TAG_V1.to_vec();
+        serde_json::to_writer(&mut out, &v1(r)).unwrap_or_default();
+        return out;
+    }
+    let view = CanonicalV2 {
+        v1: v1(r),
+        hash_version: r.hash_version,
+        peak_dbfs: r.peak_dbfs,
+        loudness_lufs: r.loudness_lufs,
+        audible_ms: r.audible_ms,
+        silent: r.silent,
+    };
+    let mut out = TAG_V2.to_vec();
+    serde_json::to_writer(&mut out, &view).unwrap_or_default();
+    out
+}
+
+/// Fields of `r` that its hash version does not cover, if any (a v1 record with levels).
+fn uncovered(r: &AsRunRecord) -> Vec<&'static str> {
+    if r.hash_version != 1 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (name, set) in [
+        ("peak_dbfs", r.peak_dbfs.is_some()),
+        ("loudness_lufs", r.loudness_lufs.is_some()),
+        ("audible_ms", r.audible_ms.is_some()),
+        ("silent", r.silent),
+    ] {
+        if set {
+            out.push(name);
+        }
+    }
+    out
+}
+
+fn v1(r: &AsRunRecord) -> CanonicalV1<'_> {
+    CanonicalV1 {
         id: r.id,
         prev_hash: &r.prev_hash,
         program: &r.program,
@@ -87,11 +154,7 @@ pub fn canonical(r: &AsRunRecord) -> Vec<u8> {
         priority: r.priority,
         approved_by: r.approved_by.as_deref(),
         approved_at: r.approved_at.as_ref().map(time),
-    };
-    let mut out = TAG.to_vec();
-    // Strings, numbers and enums only: serialising cannot fail.
-    serde_json::to_writer(&mut out, &view).unwrap_or_default();
-    out
+    }
 }
 
 /// The hash `record` should carry: lower-case hex sha256 of [`canonical`].
@@ -203,6 +266,12 @@ pub enum Problem {
     WrongId { stored_as: u64, claims: u64 },
     /// A record without a hash after the chain began (its hash was stripped).
     Unchained { chain_began_at: u64 },
+    /// The record names a hash version this loaxa does not know (written by a newer one,
+    /// or the version was changed).
+    UnknownVersion { version: u8 },
+    /// The record carries fields its hash version does not cover (added after it was
+    /// written).
+    NotCovered { version: u8, fields: String },
     /// The record's hash is not the one written down outside the station.
     AnchorMismatch { expected: String, found: String },
     /// The record written down outside the station is no longer in the log.
@@ -244,6 +313,14 @@ impl fmt::Display for ChainBreak {
             Problem::WrongId { stored_as, claims } => write!(
                 f,
                 "record {stored_as} says it is record {claims} (moved from elsewhere)"
+            ),
+            Problem::UnknownVersion { version } => write!(
+                f,
+                "record {id} says it was hashed with encoding v{version}, which this loaxa does not know"
+            ),
+            Problem::NotCovered { version, fields } => write!(
+                f,
+                "record {id} carries {fields}, which its hash (encoding v{version}) does not cover (added after it was written?)"
             ),
             Problem::AnchorMismatch { expected, found } => write!(
                 f,
@@ -330,6 +407,18 @@ impl Walk {
             }
             self.report.unchained += 1;
             return Ok(());
+        }
+        if !(1..=HASH_VERSION).contains(&rec.hash_version) {
+            let version = rec.hash_version;
+            return brk(id, Problem::UnknownVersion { version });
+        }
+        let fields = uncovered(rec);
+        if !fields.is_empty() {
+            let problem = Problem::NotCovered {
+                version: rec.hash_version,
+                fields: fields.join(", "),
+            };
+            return brk(id, problem);
         }
         let recomputed = record_hash(rec);
         if recomputed != rec.hash {

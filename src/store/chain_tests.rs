@@ -37,6 +37,11 @@ fn record(title: &str) -> AsRunRecord {
         priority: Priority::Normal,
         approved_by: None,
         approved_at: None,
+        peak_dbfs: None,
+        loudness_lufs: None,
+        audible_ms: None,
+        silent: false,
+        hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),
     }
@@ -104,18 +109,206 @@ fn canonical_encoding_v1_is_pinned() {
 const GOLDEN_HASH: &str = "6c8556c703df6508a8a4bbfbddc8938fe7399dab9cff725f93fa915c20b4b410";
 
 #[test]
-fn the_canonical_encoding_covers_every_field_but_the_hash() {
-    // A field added to `AsRunRecord` must be hashed too: add it to a v2 encoding.
-    let rec = record("t");
-    let stored = serde_json::to_value(&rec).expect("json");
-    let mut stored: Vec<&String> = stored.as_object().expect("object").keys().collect();
-    let bytes = canonical(&rec);
+fn canonical_encoding_v2_is_pinned() {
+    // Golden: if this fails, logs written since the levels no longer verify. Write a v3.
+    let mut rec = record("Tiêu đề \"có\" dấu");
+    rec.id = 7;
+    rec.prev_hash = GENESIS.into();
+    rec.hash = "ignored".into();
+    end(&mut rec);
+    with_levels(&mut rec);
+    let text = String::from_utf8(canonical(&rec)).expect("utf-8");
+    assert_eq!(
+        text,
+        "loaxa.asrun.v2\n{\"id\":7,\"prev_hash\":\"0000000000000000000000000000000000000000000000000000000000000000\",\"program\":\"sang\",\"trigger\":\"schedule\",\"role\":\"item\",\"scheduled_at\":\"2026-03-01T05:30:00.000000000+07:00\",\"started_at\":\"2026-03-01T05:30:00.000000000+07:00\",\"ended_at\":\"2026-03-01T05:31:35.000000000+07:00\",\"played_ms\":95000,\"segment_id\":12,\"title\":\"Tiêu đề \\\"có\\\" dấu\",\"topic\":\"cds\",\"unit\":\"UBND xã\",\"sha256\":\"abababababababababababababababababababababababababababababababab\",\"outcome\":\"completed\",\"reason\":null,\"output\":\"null\",\"priority\":\"normal\",\"approved_by\":null,\"approved_at\":null,\"hash_version\":2,\"peak_dbfs\":-3.5,\"loudness_lufs\":-18.2,\"audible_ms\":94100,\"silent\":false}"
+    );
+    assert_eq!(record_hash(&rec), GOLDEN_HASH_V2);
+}
+
+/// sha256 of the v2 bytes above, computed independently (Python's hashlib and json).
+const GOLDEN_HASH_V2: &str = "5e17dd502d87124d4666e17693eb133ec71d0ebe225d1808a019390fc7461eb8";
+
+/// The proof-of-air fields of a v2 record.
+fn with_levels(rec: &mut AsRunRecord) {
+    rec.hash_version = 2;
+    rec.peak_dbfs = Some(-3.5);
+    rec.loudness_lufs = Some(-18.2);
+    rec.audible_ms = Some(94_100);
+    rec.silent = false;
+}
+
+/// The field names of the record as stored, and as hashed in its version.
+fn stored_and_hashed(rec: &AsRunRecord) -> (Vec<String>, Vec<String>) {
+    let stored = serde_json::to_value(rec).expect("json");
+    let mut stored: Vec<String> = stored
+        .as_object()
+        .expect("object")
+        .keys()
+        .cloned()
+        .collect();
+    let bytes = canonical(rec);
     let hashed: serde_json::Value = serde_json::from_slice(&bytes[15..]).expect("json");
-    let mut hashed: Vec<&String> = hashed.as_object().expect("object").keys().collect();
-    stored.retain(|k| *k != "hash");
+    let mut hashed: Vec<String> = hashed
+        .as_object()
+        .expect("object")
+        .keys()
+        .cloned()
+        .collect();
+    stored.retain(|k| k != "hash");
     stored.sort();
     hashed.sort();
+    (stored, hashed)
+}
+
+#[test]
+fn the_canonical_encoding_covers_every_field_but_the_hash() {
+    // A field added to `AsRunRecord` must be hashed too: add it to a v3 encoding.
+    let mut rec = record("t");
+    with_levels(&mut rec);
+    let (stored, hashed) = stored_and_hashed(&rec);
     assert_eq!(stored, hashed);
+    // v1 covers every field but the ones v2 added (a v1 record carrying them is refused).
+    rec.hash_version = 1;
+    let (mut stored, hashed) = stored_and_hashed(&rec);
+    let v2_only = [
+        "audible_ms",
+        "hash_version",
+        "loudness_lufs",
+        "peak_dbfs",
+        "silent",
+    ];
+    stored.retain(|k| !v2_only.contains(&k.as_str()));
+    assert_eq!(stored, hashed);
+}
+
+/// A record's JSON as a loaxa from before the levels wrote it: chained with v1, without
+/// the fields v2 added.
+fn as_v1_wrote_it(rec: &AsRunRecord) -> Vec<u8> {
+    let mut value = serde_json::to_value(rec).expect("json");
+    let object = value.as_object_mut().expect("object");
+    for k in [
+        "peak_dbfs",
+        "loudness_lufs",
+        "audible_ms",
+        "silent",
+        "hash_version",
+    ] {
+        object.remove(k);
+    }
+    serde_json::to_vec(&value).expect("json")
+}
+
+/// Records 1–2 chained by the older loaxa (v1), then 3–4 appended by this one (v2).
+fn mixed_log() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("open");
+    let mut link = GENESIS.to_string();
+    for id in 1..=2 {
+        let mut old = record("cũ");
+        old.id = id;
+        old.hash_version = 1;
+        end(&mut old);
+        old.prev_hash = link.clone();
+        old.hash = record_hash(&old);
+        link = old.hash.clone();
+        put_raw(&store, id, &as_v1_wrote_it(&old));
+    }
+    store.flush().expect("flush");
+    drop(store);
+    let store = Store::open(dir.path()).expect("reopen after the upgrade");
+    for _ in 0..2 {
+        let mut rec = record("mới");
+        store.append_record(&mut rec).expect("append");
+        end(&mut rec);
+        with_levels(&mut rec);
+        store.update_record(&mut rec).expect("end");
+    }
+    (dir, store)
+}
+
+#[test]
+fn a_log_of_v1_and_v2_records_verifies_each_with_its_version() {
+    let (_dir, store) = mixed_log();
+    let all = store.records(None, None).expect("records");
+    let versions: Vec<u8> = all.iter().map(|r| r.hash_version).collect();
+    assert_eq!(
+        versions,
+        [1, 1, 2, 2],
+        "absent means v1; new records are v2"
+    );
+    assert_eq!(all[2].prev_hash, all[1].hash, "v2 links to v1");
+    assert_eq!(all[3].peak_dbfs, Some(-3.5));
+    let report = store.verify_chain().expect("verify");
+    assert!(report.intact(), "{report:?}");
+    assert_eq!((report.checked, report.unchained), (4, 0));
+}
+
+#[test]
+fn a_tampered_level_is_found() {
+    for (from, to) in [
+        ("\"peak_dbfs\":-3.5", "\"peak_dbfs\":-3.4"),
+        ("\"loudness_lufs\":-18.2", "\"loudness_lufs\":null"),
+        ("\"audible_ms\":94100", "\"audible_ms\":95000"),
+        ("\"silent\":false", "\"silent\":true"),
+    ] {
+        let (_dir, store) = mixed_log();
+        let text = String::from_utf8(raw(&store, 3)).expect("utf-8");
+        assert!(text.contains(from), "{text}");
+        put_raw(&store, 3, text.replace(from, to).as_bytes());
+        let (id, problem, _) = broken(&store);
+        assert_eq!(id, 3, "{to}");
+        assert!(
+            matches!(problem, Problem::ContentChanged { .. }),
+            "{to}: {problem:?}"
+        );
+    }
+}
+
+#[test]
+fn levels_added_to_a_v1_record_or_a_version_changed_are_found() {
+    // A v1 hash does not cover levels: a v1 record that has them was edited.
+    let (_dir, store) = mixed_log();
+    let text = String::from_utf8(raw(&store, 2)).expect("utf-8");
+    let text = text.replacen('{', "{\"silent\":true,", 1);
+    put_raw(&store, 2, text.as_bytes());
+    let (id, problem, report) = broken(&store);
+    assert_eq!(id, 2);
+    assert_eq!(
+        problem,
+        Problem::NotCovered {
+            version: 1,
+            fields: "silent".into()
+        }
+    );
+    let shown = report.broken.expect("broken").to_string();
+    assert!(shown.contains("does not cover"), "{shown}");
+
+    // A v2 record passed off as v1 (its levels stripped) no longer gives its hash.
+    let (_dir, store) = mixed_log();
+    let mut rec = store.record(4).expect("read").expect("4");
+    rec.hash_version = 1;
+    rec.peak_dbfs = None;
+    rec.loudness_lufs = None;
+    rec.audible_ms = None;
+    put(&store, &rec);
+    let (id, problem, _) = broken(&store);
+    assert_eq!(id, 4);
+    assert!(
+        matches!(problem, Problem::ContentChanged { .. }),
+        "{problem:?}"
+    );
+
+    // A version this loaxa does not know.
+    let (_dir, store) = mixed_log();
+    let text = String::from_utf8(raw(&store, 3)).expect("utf-8");
+    put_raw(
+        &store,
+        3,
+        text.replace("\"hash_version\":2", "\"hash_version\":9")
+            .as_bytes(),
+    );
+    let (id, problem, _) = broken(&store);
+    assert_eq!((id, problem), (3, Problem::UnknownVersion { version: 9 }));
 }
 
 #[test]

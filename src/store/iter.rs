@@ -62,6 +62,7 @@ impl Store {
         for (id, mut r) in (head.last_id + 1..).zip(records) {
             r.id = id;
             r.prev_hash = head.link.clone();
+            r.hash_version = super::chain::HASH_VERSION;
             r.hash = super::chain::record_hash(&r);
             head.last_id = id;
             head.link = r.hash.clone();

@@ -51,6 +51,11 @@ fn record(program: &str) -> AsRunRecord {
         priority: Default::default(),
         approved_by: None,
         approved_at: None,
+        peak_dbfs: None,
+        loudness_lufs: None,
+        audible_ms: None,
+        silent: false,
+        hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),
     }
