@@ -219,7 +219,16 @@ impl Browser {
     pub fn wait_text(&self, css: &str, secs: u64, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
-            let text = self.find(css).map(|e| self.text(&e)).unwrap_or_default();
+            // Read in one script call: the page re-renders every second, so an element
+            // found in one command can be gone by the next ("stale element").
+            let text = self
+                .run(
+                    "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
+                    json!([css]),
+                )
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             if ok(&text) {
                 return text;
             }
