@@ -210,6 +210,30 @@ impl FileDecoder {
         }
     }
 
+    /// Decodes and drops the first `frames` frames still to come (sample-exact, unlike a
+    /// container seek); the next block starts right after them. Returns the frames dropped
+    /// (fewer when the audio ends first).
+    pub fn skip_frames(&mut self, frames: u64) -> Result<u64, DecodeError> {
+        let channels = usize::from(self.info.channels.max(1));
+        let mut left = frames;
+        while left > 0 {
+            let Some(block) = self.next_block()? else {
+                break;
+            };
+            let in_block = (block.len() / channels) as u64;
+            if in_block <= left {
+                left -= in_block;
+                continue;
+            }
+            // The block straddles the boundary: keep its tail as the next block.
+            let drop = usize::try_from(left).unwrap_or(usize::MAX) * channels;
+            self.block.drain(..drop);
+            self.pending_first = true;
+            left = 0;
+        }
+        Ok(frames - left)
+    }
+
     /// Decodes packets until one yields audio (`true`) or the stream ends (`false`).
     fn decode_next(&mut self) -> Result<bool, DecodeError> {
         let mut consecutive_bad = 0u32;
@@ -273,127 +297,11 @@ impl FileDecoder {
                 Err(SymError::DecodeError(_) | SymError::IoError(_)) => {
                     self.skip_bad_packet(&mut consecutive_bad)?;
                 }
-                Err(e) => return Err(self.corrupt(e)),
-            };
-            if packet.track_id != self.track_id {
-                continue;
-            }
-            match self.decoder.decode(&packet) {
-                Ok(buf) => {
-                    if buf.frames() == 0 {
-                        continue;
-                    }
-                    let rate = buf.spec().rate();
-                    let channels = u16::try_from(buf.spec().channels().count()).unwrap_or(0);
-                    // The first decoded packet fixes the format: the container's declared
-                    // rate may differ (HE-AAC, for one) and the decoder is the truth.
-                    if !self.spec_known {
-                        self.info.sample_rate = rate;
-                        self.info.channels = channels;
-                        self.spec_known = true;
-                    }
-                    if rate == 0 || channels == 0 {
-                        return Err(self.corrupt(SymError::DecodeError("zero rate or channels")));
-                    }
-                    if !SAMPLE_RATES.contains(&rate) {
-                        // A damaged header: 4 GHz would make a minute of audio air in
-                        // microseconds, 1 Hz a few kilobytes air for hours.
-                        return Err(DecodeError::Unsupported {
-                            path: self.path.clone(),
-                            detail: format!(
-                                "the file says its sample rate is {rate} Hz; loaxa plays {} to {} Hz",
-                                SAMPLE_RATES.start(),
-                                SAMPLE_RATES.end()
-                            ),
-                        });
-                    }
-                    if (rate, channels) != (self.info.sample_rate, self.info.channels) {
-                        return Err(DecodeError::Unsupported {
-                            path: self.path.clone(),
-                            detail: format!(
-                                "the stream changes format midway (to {rate} Hz, {channels} channels)"
-                            ),
-                        });
-                    }
-                    buf.copy_to_vec_interleaved(&mut self.block);
-                    return Ok(true);
-                }
-                Err(SymError::DecodeError(_) | SymError::IoError(_)) => {
-                    self.skip_bad_packet(&mut consecutive_bad)?;
-                }
                 // A feature the codec lacks, met after the stream decoded fine, is a damaged
                 // packet far more often than a real feature (bit errors in AAC look like
                 // coupling channel elements): count it with the bad packets.
                 Err(SymError::Unsupported(_)) if self.spec_known => {
                     self.skip_bad_packet(&mut consecutive_bad)?;
-                }
-                Err(e) => return Err(self.corrupt(e)),
-            };
-            if packet.track_id != self.track_id {
-                continue;
-            }
-            match self.decoder.decode(&packet) {
-                Ok(buf) => {
-                    if buf.frames() == 0 {
-                        continue;
-                    }
-                    let rate = buf.spec().rate();
-                    let channels = u16::try_from(buf.spec().channels().count()).unwrap_or(0);
-                    // The first decoded packet fixes the format: the container's declared
-                    // rate may differ (HE-AAC, for one) and the decoder is the truth.
-                    if !self.spec_known {
-                        self.info.sample_rate = rate;
-                        self.info.channels = channels;
-                        self.spec_known = true;
-                    }
-                    if rate == 0 || channels == 0 {
-                        return Err(self.corrupt(SymError::DecodeError("zero rate or channels")));
-                    }
-                    if !SAMPLE_RATES.contains(&rate) {
-                        // A damaged header: 4 GHz would make a minute of audio air in
-                        // microseconds, 1 Hz a few kilobytes air for hours.
-                        return Err(DecodeError::Unsupported {
-                            path: self.path.clone(),
-                            detail: format!(
-                                "the file says its sample rate is {rate} Hz; loaxa plays {} to {} Hz",
-                                SAMPLE_RATES.start(),
-                                SAMPLE_RATES.end()
-                            ),
-                        });
-                    }
-                    if (rate, channels) != (self.info.sample_rate, self.info.channels) {
-                        return Err(DecodeError::Unsupported {
-                            path: self.path.clone(),
-                            detail: format!(
-                                "the stream changes format midway (to {rate} Hz, {channels} channels)"
-                            ),
-                        });
-                    }
-                    buf.copy_to_vec_interleaved(&mut self.block);
-                    return Ok(true);
-                }
-                // A feature the codec lacks, met after the stream decoded fine, is a damaged
-                // packet far more often than a real feature (bit errors in AAC look like
-                // coupling channel elements): count it with the bad packets.
-                Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) => {
-                    self.bad_packets += 1;
-                    consecutive_bad += 1;
-                    if consecutive_bad >= MAX_CONSECUTIVE_BAD_PACKETS {
-                        return Err(DecodeError::Corrupt {
-                            path: self.path.clone(),
-                            detail: format!("{consecutive_bad} packets in a row failed to decode"),
-                        });
-                    }
-                }
-                Err(SymError::Unsupported(_)) if self.spec_known => {
-                    self.bad_packets += 1;
-                    consecutive_bad += 1;
-                    if consecutive_bad >= MAX_CONSECUTIVE_BAD_PACKETS {
-                        return Err(DecodeError::Corrupt {
-                            path: self.path.clone(),
-                            detail: format!("{consecutive_bad} packets in a row failed to decode"),
-                        });
-                    }
                 }
                 Err(e) => return Err(self.corrupt(e)),
             }

@@ -107,6 +107,7 @@ pub fn start_with_player(
     for d in &catalog.diagnostics {
         tracing::warn!("{d}");
     }
+    session::measure_in_background(station.clone(), shutdown.clone());
     let (tx, commands) = mpsc::unbounded_channel();
     let (status, status_rx) = watch::channel(Status::default());
     let slot = Arc::new(RwLock::new(station.clone()));

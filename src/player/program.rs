@@ -19,6 +19,7 @@ use rodio::Source;
 use rodio::source::UniformSourceIterator;
 
 use super::control::{Control, Playing, PlayingUpdate};
+use super::level::ItemLevel;
 use super::opener::{Keyed, Opener};
 use super::{ItemEnd, PlayerEvent};
 use crate::audio::FileDecoder;
@@ -31,7 +32,8 @@ struct ItemShared {
     error: Mutex<Option<String>>,
 }
 
-/// One file as a `rodio::Source` at its own rate and channel count.
+/// One file as a `rodio::Source` at its own rate and channel count, at its gain, ending at
+/// its trimmed end (the opener already skipped to its trimmed start).
 struct ItemSource {
     decoder: FileDecoder,
     channels: NonZero<u16>,
@@ -40,6 +42,7 @@ struct ItemSource {
     pos: usize,
     done: bool,
     shared: Arc<ItemShared>,
+    level: ItemLevel,
 }
 
 impl ItemSource {
@@ -50,11 +53,17 @@ impl ItemSource {
                     if block.is_empty() {
                         continue;
                     }
+                    let channels = usize::from(self.channels.get());
+                    let Some(frames) = self.level.take(block.len() / channels) else {
+                        return false; // the trimmed end
+                    };
                     self.block.clear();
-                    self.block.extend_from_slice(block);
+                    self.block.extend_from_slice(&block[..frames * channels]);
+                    self.level.apply(&mut self.block);
                     self.pos = 0;
-                    let frames = (block.len() / usize::from(self.channels.get())) as u64;
-                    self.shared.frames.fetch_add(frames, Ordering::Relaxed);
+                    self.shared
+                        .frames
+                        .fetch_add(frames as u64, Ordering::Relaxed);
                     return true;
                 }
                 Ok(None) => return false,
@@ -312,7 +321,8 @@ impl ProgramSource {
 
     /// Opens items until one can play; failed ones end at once with the reason.
     fn open_next(&mut self) -> bool {
-        while let Some((index, opened)) = self.items.next() {
+        while let Some((planned, opened)) = self.items.next() {
+            let index = planned.key;
             match opened {
                 Ok((decoder, channels, rate)) => {
                     let shared = Arc::new(ItemShared::default());
@@ -324,6 +334,7 @@ impl ProgramSource {
                         pos: 0,
                         done: false,
                         shared: shared.clone(),
+                        level: ItemLevel::new(&planned),
                     };
                     self.current = Some(Current {
                         index,
