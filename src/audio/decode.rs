@@ -297,11 +297,127 @@ impl FileDecoder {
                 Err(SymError::DecodeError(_) | SymError::IoError(_)) => {
                     self.skip_bad_packet(&mut consecutive_bad)?;
                 }
+                Err(e) => return Err(self.corrupt(e)),
+            };
+            if packet.track_id != self.track_id {
+                continue;
+            }
+            match self.decoder.decode(&packet) {
+                Ok(buf) => {
+                    if buf.frames() == 0 {
+                        continue;
+                    }
+                    let rate = buf.spec().rate();
+                    let channels = u16::try_from(buf.spec().channels().count()).unwrap_or(0);
+                    // The first decoded packet fixes the format: the container's declared
+                    // rate may differ (HE-AAC, for one) and the decoder is the truth.
+                    if !self.spec_known {
+                        self.info.sample_rate = rate;
+                        self.info.channels = channels;
+                        self.spec_known = true;
+                    }
+                    if rate == 0 || channels == 0 {
+                        return Err(self.corrupt(SymError::DecodeError("zero rate or channels")));
+                    }
+                    if !SAMPLE_RATES.contains(&rate) {
+                        // A damaged header: 4 GHz would make a minute of audio air in
+                        // microseconds, 1 Hz a few kilobytes air for hours.
+                        return Err(DecodeError::Unsupported {
+                            path: self.path.clone(),
+                            detail: format!(
+                                "the file says its sample rate is {rate} Hz; loaxa plays {} to {} Hz",
+                                SAMPLE_RATES.start(),
+                                SAMPLE_RATES.end()
+                            ),
+                        });
+                    }
+                    if (rate, channels) != (self.info.sample_rate, self.info.channels) {
+                        return Err(DecodeError::Unsupported {
+                            path: self.path.clone(),
+                            detail: format!(
+                                "the stream changes format midway (to {rate} Hz, {channels} channels)"
+                            ),
+                        });
+                    }
+                    buf.copy_to_vec_interleaved(&mut self.block);
+                    return Ok(true);
+                }
+                Err(SymError::DecodeError(_) | SymError::IoError(_)) => {
+                    self.skip_bad_packet(&mut consecutive_bad)?;
+                }
                 // A feature the codec lacks, met after the stream decoded fine, is a damaged
                 // packet far more often than a real feature (bit errors in AAC look like
                 // coupling channel elements): count it with the bad packets.
                 Err(SymError::Unsupported(_)) if self.spec_known => {
                     self.skip_bad_packet(&mut consecutive_bad)?;
+                }
+                Err(e) => return Err(self.corrupt(e)),
+            };
+            if packet.track_id != self.track_id {
+                continue;
+            }
+            match self.decoder.decode(&packet) {
+                Ok(buf) => {
+                    if buf.frames() == 0 {
+                        continue;
+                    }
+                    let rate = buf.spec().rate();
+                    let channels = u16::try_from(buf.spec().channels().count()).unwrap_or(0);
+                    // The first decoded packet fixes the format: the container's declared
+                    // rate may differ (HE-AAC, for one) and the decoder is the truth.
+                    if !self.spec_known {
+                        self.info.sample_rate = rate;
+                        self.info.channels = channels;
+                        self.spec_known = true;
+                    }
+                    if rate == 0 || channels == 0 {
+                        return Err(self.corrupt(SymError::DecodeError("zero rate or channels")));
+                    }
+                    if !SAMPLE_RATES.contains(&rate) {
+                        // A damaged header: 4 GHz would make a minute of audio air in
+                        // microseconds, 1 Hz a few kilobytes air for hours.
+                        return Err(DecodeError::Unsupported {
+                            path: self.path.clone(),
+                            detail: format!(
+                                "the file says its sample rate is {rate} Hz; loaxa plays {} to {} Hz",
+                                SAMPLE_RATES.start(),
+                                SAMPLE_RATES.end()
+                            ),
+                        });
+                    }
+                    if (rate, channels) != (self.info.sample_rate, self.info.channels) {
+                        return Err(DecodeError::Unsupported {
+                            path: self.path.clone(),
+                            detail: format!(
+                                "the stream changes format midway (to {rate} Hz, {channels} channels)"
+                            ),
+                        });
+                    }
+                    buf.copy_to_vec_interleaved(&mut self.block);
+                    return Ok(true);
+                }
+                // A feature the codec lacks, met after the stream decoded fine, is a damaged
+                // packet far more often than a real feature (bit errors in AAC look like
+                // coupling channel elements): count it with the bad packets.
+                Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) => {
+                    self.bad_packets += 1;
+                    consecutive_bad += 1;
+                    if consecutive_bad >= MAX_CONSECUTIVE_BAD_PACKETS {
+                        return Err(DecodeError::Corrupt {
+                            path: self.path.clone(),
+                            detail: format!("{consecutive_bad} packets in a row failed to decode"),
+                        });
+                    }
+                }
+                Err(SymError::Unsupported(_)) if self.spec_known => {
+                    self.bad_packets += 1;
+                    consecutive_bad += 1;
+                    if consecutive_bad >= MAX_CONSECUTIVE_BAD_PACKETS {
+                        return Err(DecodeError::Corrupt {
+                            path: self.path.clone(),
+                            detail: format!("{consecutive_bad} packets in a row failed to decode"),
+                        });
+                    }
                 }
                 Err(e) => return Err(self.corrupt(e)),
             }
