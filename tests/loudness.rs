@@ -499,3 +499,33 @@ async fn an_emergency_spliced_in_airs_at_the_target_too() {
     assert!(pe <= CEILING + 0.01, "{pe}");
     assert!((la - TARGET).abs() <= 1.0, "resumed item aired at {la}");
 }
+
+#[test]
+fn segment_edit_sets_the_gain_offset_and_refuses_absurd_values() {
+    let t = TestStation::new(&program("tin"), &[], local(2026, 3, 1, 5, 0, 0));
+    std::fs::create_dir_all(t.path("in")).expect("mkdir");
+    write_wav(
+        &t.path("in/a.wav"),
+        RATE,
+        2,
+        Bits::F32,
+        &noise_at(1.0, -20.0, 71),
+    );
+    let config = t.config_path();
+    let path = t.path("in/a.wav").display().to_string();
+    let add = bin::loaxa(&config, &["segment", "add", &path, "--topic", "cds"]);
+    assert!(add.status.success(), "{}", bin::text(&add.stderr));
+    let edit = bin::loaxa(&config, &["segment", "edit", "1", "--gain-db", "-3"]);
+    let said = bin::text(&edit.stdout);
+    assert!(edit.status.success(), "{}", bin::text(&edit.stderr));
+    // -20 LUFS to the -16 target is +4 dB; with the offset, +1 dB.
+    assert!(said.contains("offset -3.0 dB"), "{said}");
+    assert!(said.contains("+1.0 dB now"), "{said}");
+    let bad = bin::loaxa(&config, &["segment", "edit", "1", "--gain-db", "45"]);
+    assert!(!bad.status.success());
+    let err = bin::text(&bad.stderr);
+    assert!(err.contains("45") && err.contains("hint"), "{err}");
+    let nothing = bin::loaxa(&config, &["segment", "edit", "1"]);
+    assert!(!nothing.status.success());
+    assert!(bin::text(&nothing.stderr).contains("nothing to change"));
+}
