@@ -163,7 +163,8 @@ fn fifty_kills_lose_no_record_and_play_nothing_twice() {
     // Loudness normalisation would air these constant levels alike (each is held by the
     // true-peak ceiling): offsets keep them apart. Imported first, so the playlist's files
     // are these segments (same content).
-    for ((title, _), (file, offset)) in ITEMS.iter().zip([("a", "-12"), ("b", "-6"), ("c", "0")]) {
+    for ((title, _), (file, offset)) in ITEMS.iter().zip([("a", "-20"), ("b", "-14"), ("c", "-11")])
+    {
         let path = t.path(&format!("media/{file}.wav")).display().to_string();
         let add = loaxa(
             &t.config_path(),
