@@ -67,7 +67,8 @@ pub struct MeasureOptions {
 /// that still decodes (MP3 headers are too often estimates to compare against).
 ///
 /// Reads the file twice (hash, then decode) and takes about 3 s of CPU per hour of MP3
-/// with optimised dependencies: call it off the async runtime (`spawn_blocking`).
+/// with optimised dependencies, plus about 6 s per hour of 44.1 kHz stereo for loudness and
+/// true peak (BENCHMARKS.md): call it off the async runtime (`spawn_blocking`).
 pub fn measure(path: &Path) -> Result<Measured, ImportError> {
     measure_with(path, MeasureOptions::default())
 }
