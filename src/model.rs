@@ -52,7 +52,8 @@ pub struct Segment {
     pub codec: String,
     pub sample_rate: u32,
     pub channels: u16,
-    /// True duration, measured by a full decode at import.
+    /// How long it airs: the true duration measured by a full decode at import, less the
+    /// silence trimmed from its ends (see [`Level::trim`]).
     pub duration_ms: u64,
     pub added_at: DateTime<Utc>,
     /// The level it airs at when queued or played (Circular 39/2020's three levels).
@@ -61,6 +62,39 @@ pub struct Segment {
     /// Whether the commune leadership has approved it (when `require_approval` is on).
     #[serde(default)]
     pub approval: Approval,
+    /// Loudness, gain offset and trim (fields `loudness_measured`, `loudness_lufs`,
+    /// `true_peak_dbtp`, `gain_db`, `trim` in the record; absent in segments imported before
+    /// loudness was measured).
+    #[serde(flatten)]
+    pub level: Level,
+}
+
+/// How loud a segment is and how it airs: measured at import, with the operator's offset.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Level {
+    /// Loudness was measured (segments imported by an older loaxa were not until the
+    /// daemon measures them).
+    #[serde(default)]
+    pub loudness_measured: bool,
+    /// EBU R128 integrated loudness, LUFS (`None`: not measured, or silence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loudness_lufs: Option<f64>,
+    /// True peak, dBTP (`None`: not measured, or digital silence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub true_peak_dbtp: Option<f64>,
+    /// The operator's offset on top of loudness normalisation, dB.
+    #[serde(default)]
+    pub gain_db: f64,
+    /// The part that airs when leading/trailing silence was trimmed at import.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trim: Option<Trim>,
+}
+
+/// Frames `[start_frame, end_frame)` at the file's own rate: the part that airs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trim {
+    pub start_frame: u64,
+    pub end_frame: u64,
 }
 
 /// Message levels of Circular 39/2020/TT-BTTTT: thông thường, ưu tiên, khẩn cấp.
@@ -118,6 +152,23 @@ pub enum Approval {
 }
 
 impl Segment {
+    /// What the gain computation needs to know about this segment.
+    pub fn level_input(&self) -> crate::audio::SegmentLevel {
+        crate::audio::SegmentLevel {
+            loudness_lufs: self.level.loudness_lufs,
+            true_peak_dbtp: self.level.true_peak_dbtp,
+            offset_db: self.level.gain_db,
+        }
+    }
+
+    /// The trim as milliseconds from the file's start: `(start, end)`.
+    pub fn trim_ms(&self) -> Option<(u64, u64)> {
+        let rate = u64::from(self.sample_rate.max(1));
+        self.level
+            .trim
+            .map(|t| (t.start_frame * 1000 / rate, t.end_frame * 1000 / rate))
+    }
+
     /// Why the segment may not air on `day` (station-local date), if it may not.
     pub fn not_airable_on(&self, day: NaiveDate) -> Option<String> {
         if let Some(from) = self.valid_from
@@ -357,6 +408,7 @@ mod tests {
             added_at: Utc::now(),
             priority: Priority::Normal,
             approval: Approval::NotRequired,
+            level: Level::default(),
         };
         assert!(seg.not_airable_on(day(9)).is_some());
         assert_eq!(seg.not_airable_on(day(10)), None);

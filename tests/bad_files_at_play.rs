@@ -120,6 +120,8 @@ async fn changed_truncated_or_deleted_files_fail_alone_and_the_station_goes_on()
     let station = t.station();
     let mut originals: Vec<PathBuf> = Vec::new();
     let mut stored: Vec<(PathBuf, String)> = Vec::new();
+    // Each file airs at its playout gain (loudness normalisation).
+    let mut gains: Vec<f32> = Vec::new();
     for (i, (name, secs, _)) in FILES.iter().enumerate() {
         let rel = format!("in/{name}.wav");
         noise_48k(&t.path(&rel), *secs, i as u64 + 1);
@@ -131,6 +133,8 @@ async fn changed_truncated_or_deleted_files_fail_alone_and_the_station_goes_on()
             .expect("read segment")
             .expect("segment stored");
         stored.push((station.media_path(&seg.media_file), seg.sha256.clone()));
+        let levels = station.config.audio.levels();
+        gains.push(loaxa::audio::playout_gain(&levels, &seg.level_input()).factor());
         originals.push(t.path(&rel));
     }
     // After import, behind loaxa's back: the stored copies are damaged.
@@ -197,15 +201,20 @@ async fn changed_truncated_or_deleted_files_fail_alone_and_the_station_goes_on()
         }
     }
 
-    // The output holds the good items' audio back to back (mono on both sides), and
-    // nothing of the damaged ones: the morning's four, then the evening's one.
+    // The output holds the good items' audio back to back (mono on both sides, at their
+    // playout gain), and nothing of the damaged ones: the morning's four, then the evening's
+    // one.
     let (rate, channels, out) = wav::read_wav_f32(&air);
     assert_eq!((rate, channels), (RATE, 2));
     let want: Vec<f32> = originals
         .iter()
         .zip(FILES)
-        .filter(|(_, (_, _, how))| *how == Damage::None)
-        .flat_map(|(p, _)| wav::convert_channels(&decoded(p), 1, 2))
+        .zip(&gains)
+        .filter(|((_, (_, _, how)), _)| *how == Damage::None)
+        .flat_map(|((p, _), gain)| {
+            let gained: Vec<f32> = decoded(p).iter().map(|s| s * gain).collect();
+            wav::convert_channels(&gained, 1, 2)
+        })
         .collect();
     assert_eq!(out.len(), want.len(), "output length in samples");
     let first_diff = out.iter().zip(&want).position(|(a, b)| a != b);

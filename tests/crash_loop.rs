@@ -74,13 +74,35 @@ fn open_records(config: &Path) -> Vec<AsRunRecord> {
     station.store.records(None, None).expect("records readable")
 }
 
-/// Stretches of each item's level in one captured stream (S16 stereo, left channel).
-fn runs(path: &Path, counts: &mut [usize; 3]) {
-    let bytes = std::fs::read(path).expect("capture");
-    let levels: Vec<i32> = ITEMS
+/// Each item's level as it airs: its file's level at its playout gain (loudness
+/// normalisation), in S16 steps.
+fn aired_levels(config: &Path) -> Vec<i32> {
+    let config = loaxa::config::load(config).expect("config");
+    let levels = config.audio.levels();
+    let station = Station::open(config, Arc::new(SystemClock)).expect("store");
+    let segments = station.store.segments().expect("segments");
+    ITEMS
         .iter()
-        .map(|(_, l)| (l * 32767.0).round() as i32)
-        .collect();
+        .map(|(title, l)| {
+            let seg = segments
+                .iter()
+                .find(|s| s.title == *title)
+                .unwrap_or_else(|| panic!("segment {title}"));
+            let gain = loaxa::audio::playout_gain(&levels, &seg.level_input()).factor();
+            (l * gain * 32767.0).round() as i32
+        })
+        .collect()
+}
+
+/// Stretches of each item's level in one captured stream (S16 stereo, left channel).
+fn runs(path: &Path, levels: &[i32], counts: &mut [usize; 3]) {
+    let bytes = std::fs::read(path).expect("capture");
+    // Normalisation can bring the levels close together: match within half the gap.
+    let mut sorted = levels.to_vec();
+    sorted.sort_unstable();
+    let gap = sorted.windows(2).map(|w| w[1] - w[0]).min().unwrap_or(600);
+    assert!(gap >= 8, "aired levels {levels:?} cannot be told apart");
+    let tol = (gap / 2 - 1).min(300);
     let mut current: Option<usize> = None;
     let mut length = 0;
     let mut close = |current: Option<usize>, length: usize| {
@@ -92,7 +114,7 @@ fn runs(path: &Path, counts: &mut [usize; 3]) {
     };
     for frame in bytes.chunks_exact(4) {
         let left = i32::from(i16::from_le_bytes([frame[0], frame[1]]));
-        let level = levels.iter().position(|l| (left - l).abs() <= 300);
+        let level = levels.iter().position(|l| (left - l).abs() <= tol);
         if level == current {
             length += 1;
         } else {
@@ -137,6 +159,29 @@ fn fifty_kills_lose_no_record_and_play_nothing_twice() {
         include_str!("support/alsa/asound_streams.conf.in"),
         &[("pace.py", include_str!("support/alsa/pace.py"))],
     );
+
+    // Loudness normalisation would air these constant levels alike (each is held by the
+    // true-peak ceiling): offsets keep them apart. Imported first, so the playlist's files
+    // are these segments (same content).
+    for ((title, _), (file, offset)) in ITEMS.iter().zip([("a", "-20"), ("b", "-14"), ("c", "-11")])
+    {
+        let path = t.path(&format!("media/{file}.wav")).display().to_string();
+        let add = loaxa(
+            &t.config_path(),
+            &["segment", "add", &path, "--topic", "cds", "--title", title],
+        );
+        assert!(add.status.success(), "{}", text(&add.stderr));
+        let id = text(&add.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let edit = loaxa(
+            &t.config_path(),
+            &["segment", "edit", &id, "--gain-db", offset],
+        );
+        assert!(edit.status.success(), "{}", text(&edit.stderr));
+    }
 
     let mut rng = fastrand::Rng::with_seed(SEED);
     let started = SystemTime::now();
@@ -224,8 +269,9 @@ fn fifty_kills_lose_no_record_and_play_nothing_twice() {
     // The capture: never more plays of an item than started, never fewer than completed.
     let mut heard = [0usize; 3];
     let mut streams = 0;
+    let levels = aired_levels(&t.config_path());
     for entry in std::fs::read_dir(cap.path().join("streams")).expect("streams") {
-        runs(&entry.expect("entry").path(), &mut heard);
+        runs(&entry.expect("entry").path(), &levels, &mut heard);
         streams += 1;
     }
     let count = |title: &str, f: &dyn Fn(&AsRunRecord) -> bool| {

@@ -273,6 +273,21 @@ fn measure(name: &str) -> Measured {
     };
     let a = segment_id(&api, "Bản tin A");
     let e = segment_id(&api, "Khẩn cấp E");
+    // E airs at its playout gain (loudness normalisation, default `[audio]`).
+    let e_segment: loaxa::model::Segment = {
+        let (status, seg) = api.get(&format!("/segments/{e}"));
+        assert_eq!(status, 200, "{seg}");
+        serde_json::from_value(seg).expect("a segment")
+    };
+    let levels = loaxa::config::AudioConfig {
+        target_lufs: loaxa::config::DEFAULT_TARGET_LUFS,
+        true_peak_ceiling_dbtp: loaxa::config::DEFAULT_CEILING_DBTP,
+        master_gain_db: 0.0,
+        trim_silence_db: None,
+    }
+    .levels();
+    let gain = loaxa::audio::playout_gain(&levels, &e_segment.level_input()).factor();
+    let e_aired: Vec<f32> = e_samples[..2 * 64].iter().map(|s| s * gain).collect();
 
     let (status, played) = api.post("/play", &json!({ "ids": [a], "now": true }));
     assert_eq!(status, 202, "{played}");
@@ -309,7 +324,7 @@ fn measure(name: &str) -> Measured {
         .split_whitespace()
         .find_map(|w| w.strip_prefix("buffer_frames=")?.parse().ok())
         .unwrap_or_else(|| panic!("buffer_frames in: {opened}"));
-    let pattern = as_s16(&e_samples[..2 * 64]);
+    let pattern = as_s16(&e_aired);
     let starts = find_starts(&capture, &pattern, 2);
     assert_eq!(
         starts.len(),

@@ -218,6 +218,30 @@ impl FileDecoder {
         }
     }
 
+    /// Decodes and drops the first `frames` frames still to come (sample-exact, unlike a
+    /// container seek); the next block starts right after them. Returns the frames dropped
+    /// (fewer when the audio ends first).
+    pub fn skip_frames(&mut self, frames: u64) -> Result<u64, DecodeError> {
+        let channels = usize::from(self.info.channels.max(1));
+        let mut left = frames;
+        while left > 0 {
+            let Some(block) = self.next_block()? else {
+                break;
+            };
+            let in_block = (block.len() / channels) as u64;
+            if in_block <= left {
+                left -= in_block;
+                continue;
+            }
+            // The block straddles the boundary: keep its tail as the next block.
+            let drop = usize::try_from(left).unwrap_or(usize::MAX) * channels;
+            self.block.drain(..drop);
+            self.pending_first = true;
+            left = 0;
+        }
+        Ok(frames - left)
+    }
+
     /// Decodes packets until one yields audio (`true`) or the stream ends (`false`).
     fn decode_next(&mut self) -> Result<bool, DecodeError> {
         let mut consecutive_bad = 0u32;

@@ -13,7 +13,7 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::model::{AsRunRecord, Priority, Segment, SegmentId};
 use crate::report::{self, ExportFormat, ExportOptions};
-use crate::service::{AddOutcome, ScheduledProgram, SegmentMeta, Station};
+use crate::service::{AddOutcome, ScheduledProgram, SegmentMeta, SegmentPatch, Station};
 use crate::store::QueueEntry;
 
 pub enum Backend {
@@ -104,6 +104,15 @@ impl Backend {
             Backend::Local(st) => st.remove_segment(id, force),
             Backend::Remote { client, .. } => {
                 client.delete(&format!("/segments/{id}"), &[("force", force.to_string())])
+            }
+        }
+    }
+
+    pub fn update_segment(&self, id: SegmentId, patch: &SegmentPatch) -> Result<Segment> {
+        match self {
+            Backend::Local(st) => st.update_segment(id, patch),
+            Backend::Remote { client, .. } => {
+                client.send("PATCH", &format!("/segments/{id}"), patch)
             }
         }
     }

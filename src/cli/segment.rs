@@ -1,4 +1,4 @@
-//! `loaxa segment add|list|show|rm`.
+//! `loaxa segment add|list|show|edit|approve|rm`.
 
 use std::path::PathBuf;
 
@@ -8,8 +8,9 @@ use clap::Subcommand;
 
 use super::backend::Backend;
 use super::fmt;
-use crate::model::{Priority, SegmentId};
-use crate::service::{AddOutcome, SegmentMeta};
+use crate::audio::playout_gain;
+use crate::model::{Priority, Segment, SegmentId};
+use crate::service::{AddOutcome, SegmentMeta, SegmentPatch};
 
 #[derive(Debug, Subcommand)]
 pub enum SegmentCmd {
@@ -49,6 +50,25 @@ pub enum SegmentCmd {
         id: SegmentId,
         #[arg(long)]
         json: bool,
+    },
+    /// Change a segment's title, topic, unit, dates, priority or gain offset
+    Edit {
+        id: SegmentId,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        topic: Option<String>,
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long, value_parser = fmt::parse_date)]
+        valid_from: Option<NaiveDate>,
+        #[arg(long, value_parser = fmt::parse_date)]
+        valid_until: Option<NaiveDate>,
+        #[arg(long)]
+        priority: Option<Priority>,
+        /// Gain offset in dB on top of loudness normalisation (e.g. -3 or 2.5; 0 removes it)
+        #[arg(long, value_name = "DB", allow_negative_numbers = true)]
+        gain_db: Option<f64>,
     },
     /// Record that the commune leadership approved a segment (đã duyệt)
     Approve {
@@ -163,6 +183,7 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                 s.sample_rate,
                 s.channels
             );
+            level_lines(station, &s)?;
             outln!("sha256:      {}", s.sha256);
             outln!(
                 "file:        {}",
@@ -170,6 +191,35 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
             );
             outln!("imported as: {}", s.original_name);
             outln!("added:       {}", fmt::time(&station.local(s.added_at)));
+            Ok(0)
+        }
+        SegmentCmd::Edit {
+            id,
+            title,
+            topic,
+            unit,
+            valid_from,
+            valid_until,
+            priority,
+            gain_db,
+        } => {
+            let patch = SegmentPatch {
+                title,
+                topic,
+                unit: unit.map(Some),
+                valid_from: valid_from.map(Some),
+                valid_until: valid_until.map(Some),
+                priority,
+                gain_db,
+            };
+            if patch == SegmentPatch::default() {
+                anyhow::bail!(
+                    "nothing to change\n  hint: give what to change, e.g. `loaxa segment edit {id} --gain-db -3`"
+                );
+            }
+            let seg = station.update_segment(id, &patch)?;
+            outln!("segment {} «{}» changed", seg.id, seg.title);
+            level_lines(station, &seg)?;
             Ok(0)
         }
         SegmentCmd::Approve { id, by } => {
@@ -183,4 +233,48 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// Loudness, true peak, the gain it airs with under the current config, and the trim.
+fn level_lines(station: &Backend, s: &Segment) -> Result<()> {
+    let l = &s.level;
+    let audio = station.config().audio;
+    if !l.loudness_measured {
+        outln!(
+            "loudness:    not measured yet (imported by an older loaxa; measured when the daemon starts)"
+        );
+    } else {
+        match l.loudness_lufs {
+            Some(lufs) => outln!("loudness:    {lufs:.1} LUFS integrated (EBU R128)"),
+            None => outln!("loudness:    silence (below the -70 LUFS gate)"),
+        }
+        match l.true_peak_dbtp {
+            Some(peak) => outln!("true peak:   {peak:.1} dBTP"),
+            None => outln!("true peak:   - (digital silence)"),
+        }
+    }
+    let gain = playout_gain(&audio.levels(), &s.level_input());
+    let mut why = format!(
+        "target {} LUFS, offset {:+.1} dB, master {:+.1} dB",
+        audio.target_lufs, l.gain_db, audio.master_gain_db
+    );
+    if gain.peak_limited {
+        why.push_str(&format!(
+            "; held down by the true-peak ceiling of {} dBTP",
+            audio.true_peak_ceiling_dbtp
+        ));
+    }
+    if gain.unmeasured {
+        why.push_str("; no loudness to normalise");
+    }
+    outln!("gain:        {:+.1} dB now ({why})", gain.db);
+    match s.trim_ms() {
+        Some((start, end)) => outln!(
+            "trimmed:     airs {:.3} s .. {:.3} s of the file (silence trimmed at import)",
+            start as f64 / 1000.0,
+            end as f64 / 1000.0
+        ),
+        None => outln!("trimmed:     no (airs the whole file)"),
+    }
+    Ok(())
 }

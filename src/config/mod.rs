@@ -10,6 +10,7 @@
 //! station folder layout `STATION/config/loaxa.toml`, `STATION/playlists/`, `STATION/data/`.
 
 mod api;
+mod audio;
 mod diagnostic;
 mod duration;
 mod files;
@@ -30,6 +31,7 @@ use crate::model::OutputSpec;
 use crate::schedule::CronRule;
 
 pub use api::parse_sha256;
+pub use audio::{DEFAULT_CEILING_DBTP, DEFAULT_TARGET_LUFS, DEFAULT_TRIM_DB};
 pub use diagnostic::{ConfigError, Diagnostic};
 pub(crate) use diagnostic::{Source, closest};
 pub use duration::parse_duration;
@@ -67,6 +69,32 @@ pub struct Config {
     pub topics: BTreeMap<String, String>,
     pub programs: Vec<Program>,
     pub api: ApiConfig,
+    pub audio: AudioConfig,
+}
+
+/// `[audio]`: loudness normalisation at playout and silence trimming at import.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AudioConfig {
+    /// Integrated loudness every segment airs at, LUFS.
+    pub target_lufs: f64,
+    /// No true peak goes above this, dBTP: a segment too peaky for the target gets less gain.
+    pub true_peak_ceiling_dbtp: f64,
+    /// Gain on top of everything, dB.
+    pub master_gain_db: f64,
+    /// Leading and trailing audio below this level (dBFS) is trimmed at import; `None`: no
+    /// trimming.
+    pub trim_silence_db: Option<f64>,
+}
+
+impl AudioConfig {
+    /// The settings the gain computation takes.
+    pub fn levels(&self) -> crate::audio::LevelSettings {
+        crate::audio::LevelSettings {
+            target_lufs: self.target_lufs,
+            true_peak_ceiling_dbtp: self.true_peak_ceiling_dbtp,
+            master_gain_db: self.master_gain_db,
+        }
+    }
 }
 
 /// `[api]`: the control API the CLI (and other tools) use while the daemon runs.

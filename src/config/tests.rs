@@ -352,3 +352,87 @@ fn api_upload_limit_must_be_sane() {
     let (_, _, message, _) = one(&text);
     assert!(message.contains("max_upload_mb"), "{message}");
 }
+
+#[test]
+fn audio_section_defaults_suit_speech_on_loudspeakers() {
+    let c = parse(GOOD, Path::new("/st/config/loaxa.toml")).expect("valid");
+    assert_eq!(c.audio.target_lufs, -16.0);
+    assert_eq!(c.audio.true_peak_ceiling_dbtp, -1.0);
+    assert_eq!(c.audio.master_gain_db, 0.0);
+    assert_eq!(c.audio.trim_silence_db, None);
+}
+
+#[test]
+fn audio_section_reads_whole_and_decimal_numbers_and_trim_switches() {
+    let text = format!(
+        "{GOOD}[audio]\ntarget_lufs = -18.5\ntrue_peak_ceiling_dbtp = -2\nmaster_gain_db = 1.5\ntrim_silence_db = -45\n"
+    );
+    let c = parse(&text, Path::new("/st/config/loaxa.toml")).expect("valid");
+    assert_eq!(
+        (
+            c.audio.target_lufs,
+            c.audio.true_peak_ceiling_dbtp,
+            c.audio.master_gain_db,
+            c.audio.trim_silence_db
+        ),
+        (-18.5, -2.0, 1.5, Some(-45.0))
+    );
+    let on = format!("{GOOD}[audio]\ntrim_silence_db = true\n");
+    let c = parse(&on, Path::new("/st/config/loaxa.toml")).expect("valid");
+    assert_eq!(c.audio.trim_silence_db, Some(DEFAULT_TRIM_DB));
+    let off = format!("{GOOD}[audio]\ntrim_silence_db = false\n");
+    let c = parse(&off, Path::new("/st/config/loaxa.toml")).expect("valid");
+    assert_eq!(c.audio.trim_silence_db, None);
+}
+
+/// Each bad `[audio]` value is reported at its own line:column, with a hint naming a good one.
+#[test]
+fn audio_bad_values_are_reported_at_their_place_with_a_fix() {
+    let base = GOOD.lines().count();
+    for (line, col, needle, hint) in [
+        (
+            "target_lufs = 16",
+            15,
+            "target_lufs 16 must be between -40 and -5",
+            "-16",
+        ),
+        ("target_lufs = \"loud\"", 15, "must be a number", ""),
+        (
+            "true_peak_ceiling_dbtp = 3",
+            26,
+            "true_peak_ceiling_dbtp 3 must be between -20 and 0",
+            "-1",
+        ),
+        (
+            "true_peak_ceiling_dbtp = nan",
+            26,
+            "true_peak_ceiling_dbtp NaN",
+            "-1",
+        ),
+        (
+            "master_gain_db = 40",
+            18,
+            "master_gain_db 40 must be between -40 and 20",
+            "0",
+        ),
+        (
+            "trim_silence_db = -5",
+            19,
+            "trim_silence_db -5 must be between -90 and -20",
+            "false",
+        ),
+        ("trim_silence_db = \"-50\"", 19, "must be a number", ""),
+        (
+            "target_lufs_db = -16",
+            1,
+            "unknown key `target_lufs_db` in [audio]",
+            "target_lufs",
+        ),
+    ] {
+        let text = format!("{GOOD}[audio]\n{line}\n");
+        let (l, c, message, h) = one(&text);
+        assert_eq!((l, c), (base + 2, col), "{line}: {message}");
+        assert!(message.contains(needle), "{line}: {message}");
+        assert!(h.unwrap_or_default().contains(hint), "{line}: hint");
+    }
+}

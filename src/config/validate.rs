@@ -17,7 +17,7 @@ use super::{
 };
 use crate::model::OutputSpec;
 
-const TOP_KEYS: &[&str] = &["station", "output", "topics", "program", "api"];
+const TOP_KEYS: &[&str] = &["station", "output", "topics", "program", "api", "audio"];
 const STATION_KEYS: &[&str] = &[
     "name",
     "timezone",
@@ -64,6 +64,10 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         Some(t) => super::api::api(src, &t),
         None => Some(super::api::default_api()),
     };
+    let audio = match top.table(src, "audio", "[audio]") {
+        Some(t) => super::audio::audio(src, &t),
+        None => Some(super::audio::default_audio()),
+    };
     Some(Config {
         path,
         station: station?,
@@ -71,6 +75,7 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         topics,
         programs: programs?,
         api: api?,
+        audio: audio?,
     })
 }
 

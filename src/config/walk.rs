@@ -132,6 +132,36 @@ impl<'a, 'i> Table<'a, 'i> {
         n.map(|n| Spanned::new(v.span(), n))
     }
 
+    /// A number, whole or decimal (`-16` or `-16.5`).
+    pub fn number(&self, src: &mut Source<'_>, key: &str) -> Option<Spanned<f64>> {
+        let v = self.get(key)?;
+        let n = match v.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+                .ok()
+                .map(|n| n as f64),
+            DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+            _ => None,
+        };
+        if n.is_none() {
+            self.wrong_type(src, key, v, "a number");
+        }
+        n.map(|n| Spanned::new(v.span(), n))
+    }
+
+    /// A number, or `false`/`true` (for settings that can be switched off).
+    pub fn number_or_bool(
+        &self,
+        src: &mut Source<'_>,
+        key: &str,
+    ) -> Option<Spanned<Result<f64, bool>>> {
+        let v = self.get(key)?;
+        if let DeValue::Boolean(b) = v.get_ref() {
+            return Some(Spanned::new(v.span(), Err(*b)));
+        }
+        self.number(src, key)
+            .map(|n| Spanned::new(n.span(), Ok(n.into_inner())))
+    }
+
     /// A list of texts; each wrong item is reported and left out.
     pub fn strings(&self, src: &mut Source<'_>, key: &str) -> Option<Vec<Spanned<String>>> {
         let v = self.get(key)?;

@@ -122,6 +122,7 @@ pub fn start_with(
     for d in &catalog.diagnostics {
         tracing::warn!("{d}");
     }
+    session::measure_in_background(station.clone(), shutdown.clone());
     let (tx, commands) = mpsc::unbounded_channel();
     let (status, status_rx) = watch::channel(Status::default());
     let warn = status.clone();

@@ -6,13 +6,13 @@
 //! reopens the sound card or leaves a gap beyond the short fade.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::asrun::{JournalEntry, ProgramContext, RunJournal};
+use crate::audio::playout_gain;
 use crate::config::AfterEmergency;
 use crate::model::{AsRunRecord, Outcome};
-use crate::player::{Cutter, ItemEnd, Levels, PlayerEvent};
+use crate::player::{Cutter, ItemEnd, Levels, PlayItem, PlayerEvent};
 use crate::program::{NotAired, Origin, PlannedItem};
 
 use super::control::{Command, ControlError, OnAir};
@@ -32,6 +32,38 @@ pub(super) const EMERGENCY_FADE: Duration = Duration::from_millis(30);
 
 /// Start of the status warning shown while the sound output is lost.
 const OUTPUT_WARNING: &str = "the sound output is unavailable";
+
+/// Measures, on a thread of its own, the segments imported before loudness was measured
+/// (until then they air with their offsets only, and a warning). A thread, not a blocking
+/// task: it must not hold back tokio's clock, and it stops at shutdown.
+pub(super) fn measure_in_background(
+    station: std::sync::Arc<crate::service::Station>,
+    shutdown: super::Shutdown,
+) {
+    // Only when there is work: the thread holds the database while it runs.
+    let waiting = station
+        .store
+        .segments()
+        .map(|all| all.iter().any(|s| !s.level.loudness_measured))
+        .unwrap_or(false);
+    if !waiting {
+        return;
+    }
+    let spawned = std::thread::Builder::new()
+        .name("loaxa-measure".into())
+        .spawn(
+            move || match station.measure_unmeasured(|| shutdown.requested()) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(segments = n, "loudness measured"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "measuring the loudness of older segments stopped")
+                }
+            },
+        );
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot start the loudness measurement thread");
+    }
+}
 
 /// An item with the program it airs in.
 #[derive(Debug, Clone)]
@@ -101,12 +133,24 @@ fn planned_end(s: &Session, began: Instant) -> Instant {
 }
 
 impl Daemon {
-    fn paths(&self, s: &Session, keys: &[usize]) -> Vec<(usize, PathBuf)> {
+    /// The player's items for `keys`: each file with its gain and trimmed span, so every
+    /// way an item reaches the air (program, skip, emergency, manual) airs it at its level.
+    fn paths(&self, s: &Session, keys: &[usize]) -> Vec<PlayItem> {
+        let levels = self.station.config.audio.levels();
         keys.iter()
             .filter_map(|k| {
-                s.entries
-                    .get(k)
-                    .map(|e| (*k, self.station.media_path(&e.item.segment.media_file)))
+                s.entries.get(k).map(|e| {
+                    let seg = &e.item.segment;
+                    if !seg.level.loudness_measured {
+                        tracing::warn!(segment = %seg.id, "loudness not measured yet: airs without normalisation");
+                    }
+                    PlayItem {
+                        key: *k,
+                        path: self.station.media_path(&seg.media_file),
+                        gain: playout_gain(&levels, &seg.level_input()).factor(),
+                        span: seg.level.trim.map(|t| (t.start_frame, t.end_frame)),
+                    }
+                })
             })
             .collect()
     }

@@ -4,6 +4,8 @@
 //! MP3 without a Xing header, a FLAC with `total_samples = 0` or a WAV written to a pipe all
 //! state a wrong or no length. The true duration is what a full decode yields, with the same
 //! [`FileDecoder`] the player uses, so import and playout agree on what the file contains.
+//! The same decoded blocks go through a [`LoudnessMeter`]: integrated loudness, true peak
+//! and, when asked, where the sound starts and ends (for trimming leading/trailing silence).
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -12,7 +14,9 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use super::ImportError;
-use crate::audio::{AudioInfo, DecodeError, FileDecoder, NO_AUDIO_DECODED};
+use crate::audio::{
+    AudioInfo, DecodeError, FileDecoder, Loudness, LoudnessMeter, NO_AUDIO_DECODED, SoundSpan,
+};
 
 /// Bad packets a file may have before it is refused: more than [`MAX_BAD_PERCENT`] % of all
 /// packets AND more than this many. One or two glitches in a long file are inaudible and
@@ -23,7 +27,7 @@ pub const MAX_BAD_PACKETS: u64 = 2;
 pub const MAX_BAD_PERCENT: u64 = 1;
 
 /// What the import check learnt about a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Measured {
     /// Container, codec, and the decoded (real) sample rate and channel count.
     pub info: AudioInfo,
@@ -37,6 +41,18 @@ pub struct Measured {
     pub bytes: u64,
     /// Packets that failed to decode and were skipped (within the tolerated limit).
     pub bad_packets: u64,
+    /// EBU R128 integrated loudness and true peak of the whole file.
+    pub loudness: Loudness,
+    /// Where the sound is, when a silence threshold was given and the file has leading or
+    /// trailing silence below it (`None`: air the whole file).
+    pub sound: Option<SoundSpan>,
+}
+
+/// How to measure: the level below which leading and trailing audio counts as silence
+/// (`[audio] trim_silence_db`); `None`: no trimming.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MeasureOptions {
+    pub trim_below_dbfs: Option<f64>,
 }
 
 /// Checks that `path` is audio the station can air and measures it.
@@ -51,8 +67,14 @@ pub struct Measured {
 /// that still decodes (MP3 headers are too often estimates to compare against).
 ///
 /// Reads the file twice (hash, then decode) and takes about 3 s of CPU per hour of MP3
-/// with optimised dependencies: call it off the async runtime (`spawn_blocking`).
+/// with optimised dependencies, plus about 6 s per hour of 44.1 kHz stereo for loudness and
+/// true peak (BENCHMARKS.md): call it off the async runtime (`spawn_blocking`).
 pub fn measure(path: &Path) -> Result<Measured, ImportError> {
+    measure_with(path, MeasureOptions::default())
+}
+
+/// [`measure`], with the silence threshold of `options`.
+pub fn measure_with(path: &Path, options: MeasureOptions) -> Result<Measured, ImportError> {
     let meta = std::fs::metadata(path).map_err(|e| ImportError::reading(path, e))?;
     if meta.is_dir() {
         return Err(ImportError::IsDirectory {
@@ -72,9 +94,15 @@ pub fn measure(path: &Path) -> Result<Measured, ImportError> {
         });
     }
     let (sha256, bytes) = sha256_file(path).map_err(|e| ImportError::reading(path, e))?;
-    let decoded = decode_all(path)?;
+    let decoded = decode_all(path, options)?;
     let rate = u64::from(decoded.info.sample_rate);
+    // A span covering the whole file trims nothing.
+    let sound = decoded
+        .sound
+        .filter(|s| s.start > 0 || s.end < decoded.frames);
     Ok(Measured {
+        loudness: decoded.loudness,
+        sound,
         duration_ms: (decoded.frames * 1000 + rate / 2) / rate.max(1),
         info: decoded.info,
         frames: decoded.frames,
@@ -122,17 +150,25 @@ struct Decoded {
     info: AudioInfo,
     frames: u64,
     bad_packets: u64,
+    loudness: Loudness,
+    sound: Option<SoundSpan>,
 }
 
-fn decode_all(path: &Path) -> Result<Decoded, ImportError> {
+fn decode_all(path: &Path, options: MeasureOptions) -> Result<Decoded, ImportError> {
     let mut decoder = FileDecoder::open(path).map_err(|e| from_decode(path, e))?;
     let channels = u64::from(decoder.info().channels.max(1));
+    let mut meter = LoudnessMeter::new(
+        decoder.info().channels,
+        decoder.info().sample_rate,
+        options.trim_below_dbfs,
+    );
     let mut samples = 0u64;
     // Every block the decoder hands out is one good packet; bad ones are counted apart.
     let mut good_packets = 0u64;
     while let Some(block) = decoder.next_block().map_err(|e| from_decode(path, e))? {
         samples += block.len() as u64;
         good_packets += 1;
+        meter.add(block);
     }
     let bad = decoder.bad_packets();
     let packets = good_packets + bad;
@@ -154,6 +190,8 @@ fn decode_all(path: &Path) -> Result<Decoded, ImportError> {
         info: decoder.info().clone(),
         frames,
         bad_packets: bad,
+        loudness: meter.loudness(),
+        sound: meter.sound_span(),
     })
 }
 

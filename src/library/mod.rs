@@ -19,7 +19,9 @@ mod measure;
 mod store;
 
 pub use error::ImportError;
-pub use measure::{MAX_BAD_PACKETS, MAX_BAD_PERCENT, Measured, measure, sha256_file};
+pub use measure::{
+    MAX_BAD_PACKETS, MAX_BAD_PERCENT, MeasureOptions, Measured, measure, measure_with, sha256_file,
+};
 pub use store::MediaStore;
 
 /// Operator-supplied text (a title, a unit name) in NFC, without surrounding whitespace

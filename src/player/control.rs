@@ -165,7 +165,7 @@ impl Control {
             return;
         }
         if let PlayerEvent::Started { index } | PlayerEvent::Ended { index, .. } = &event {
-            em.rest.retain(|(k, _)| k != index);
+            em.rest.retain(|item| item.key != *index);
         }
         let last = event == PlayerEvent::Finished;
         if let Some(tx) = em.events.as_ref() {

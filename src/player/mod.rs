@@ -17,6 +17,7 @@ mod device;
 mod driver;
 mod faults;
 mod file;
+mod level;
 mod meter;
 mod opener;
 mod program;
@@ -38,6 +39,7 @@ use control::Control;
 use driver::Output;
 pub use faults::FaultSwitch;
 pub use meter::{AUDIBLE_DBFS, FLOOR_DBFS, Levels, Meter};
+pub use opener::PlayItem;
 
 /// A run's output is reopened this long after it failed, then twice as long after each
 /// failed attempt, up to [`RETRY_MAX`].
@@ -162,8 +164,10 @@ impl Cutter {
     /// Fades out the playing item over `fade` (it ends as [`ItemEnd::Cut`]), then goes on
     /// with `items` instead of the rest of the program, in the same output stream. Each item
     /// carries the key its events will report as `index`. Used to skip an item, or to put
-    /// an emergency broadcast in front of the rest.
-    pub fn splice(&self, items: Vec<(usize, PathBuf)>, fade: Duration) {
+    /// an emergency broadcast in front of the rest. Items are [`PlayItem`]s (or `(key,
+    /// path)` pairs: whole file, unity gain).
+    pub fn splice<I: Into<PlayItem>>(&self, items: Vec<I>, fade: Duration) {
+        let items = items.into_iter().map(Into::into).collect();
         self.0.request_splice(control::Splice { items, fade });
     }
 
@@ -262,11 +266,16 @@ impl Player {
         self.start_keyed(items.into_iter().enumerate().collect())
     }
 
-    /// Like [`Self::start`], with the key each item's events report as `index`.
+    /// Like [`Self::start`], with the key each item's events report as `index` and, for
+    /// [`PlayItem`]s, its gain and trimmed span.
     ///
     /// An output that cannot be opened is not an error here: the run reports `OutputLost`
     /// and retries. The only error is being called outside a tokio runtime.
-    pub fn start_keyed(&mut self, items: Vec<(usize, PathBuf)>) -> Result<ProgramRun, OutputError> {
+    pub fn start_keyed<I: Into<PlayItem>>(
+        &mut self,
+        items: Vec<I>,
+    ) -> Result<ProgramRun, OutputError> {
+        let items: Vec<PlayItem> = items.into_iter().map(Into::into).collect();
         let runtime =
             tokio::runtime::Handle::try_current().map_err(|e| OutputError::DeviceOpen {
                 name: self.describe(),

@@ -18,8 +18,36 @@ use crate::library::sha256_file;
 /// An opened item with its format, or why it cannot be played.
 pub(crate) type Opened = Result<(FileDecoder, NonZero<u16>, NonZero<u32>), String>;
 
-/// A program item: the key its events carry, and its file.
-pub(crate) type Keyed = (usize, PathBuf);
+/// A program item: the key its events carry, its file, and how it airs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlayItem {
+    pub key: usize,
+    pub path: PathBuf,
+    /// Linear factor applied to every sample (loudness normalisation and offsets).
+    pub gain: f32,
+    /// Frames `[start, end)` at the file's own rate to air; `None`: the whole file.
+    pub span: Option<(u64, u64)>,
+}
+
+impl PlayItem {
+    /// The whole file at unity gain.
+    pub fn new(key: usize, path: PathBuf) -> PlayItem {
+        PlayItem {
+            key,
+            path,
+            gain: 1.0,
+            span: None,
+        }
+    }
+}
+
+impl From<(usize, PathBuf)> for PlayItem {
+    fn from((key, path): (usize, PathBuf)) -> PlayItem {
+        PlayItem::new(key, path)
+    }
+}
+
+pub(crate) type Keyed = PlayItem;
 
 pub(crate) struct Opener {
     items: Vec<Keyed>,
@@ -31,13 +59,13 @@ pub(crate) struct Opener {
 impl Opener {
     pub(crate) fn new(items: Vec<Keyed>) -> Opener {
         let (tx, rx) = sync_channel(1);
-        let list: Vec<PathBuf> = items.iter().map(|(_, p)| p.clone()).collect();
+        let list: Vec<(PathBuf, u64)> = items.iter().map(|i| (i.path.clone(), skip(i))).collect();
         let spawned = std::thread::Builder::new()
             .name("loaxa-open".into())
             .spawn(move || {
-                for path in list {
+                for (path, skip) in list {
                     // The program ended (or was cut): stop opening.
-                    if tx.send(open(&path)).is_err() {
+                    if tx.send(open(&path, skip)).is_err() {
                         return;
                     }
                 }
@@ -52,24 +80,34 @@ impl Opener {
         }
     }
 
-    /// The next item in program order with its key; `None` after the last.
-    pub(crate) fn next(&mut self) -> Option<(usize, Opened)> {
-        let (index, path) = self.items.get(self.next)?;
-        let (index, path) = (*index, path.clone());
+    /// The next item in program order; `None` after the last. Its decoder is already past
+    /// the item's trimmed start.
+    pub(crate) fn next(&mut self) -> Option<(Keyed, Opened)> {
+        let item = self.items.get(self.next)?.clone();
         self.next += 1;
         let opened = match &self.ahead {
-            Some(rx) => rx
-                .recv()
-                .unwrap_or_else(|_| Err(format!("{}: the file opener stopped", path.display()))),
-            None => open(&path),
+            Some(rx) => rx.recv().unwrap_or_else(|_| {
+                Err(format!("{}: the file opener stopped", item.path.display()))
+            }),
+            None => open(&item.path, skip(&item)),
         };
-        Some((index, opened))
+        Some((item, opened))
     }
 }
 
-fn open(path: &Path) -> Opened {
+/// Frames to drop before the item airs (its trimmed start).
+fn skip(item: &PlayItem) -> u64 {
+    item.span.map_or(0, |(start, _)| start)
+}
+
+/// Opens `path` and decodes past its first `skip` frames, here on the opener's thread, not
+/// in the audio callback (a long silence to trim would cost milliseconds of decoding).
+fn open(path: &Path, skip: u64) -> Opened {
     check_stored(path)?;
-    let decoder = FileDecoder::open(path).map_err(|e| e.to_string())?;
+    let mut decoder = FileDecoder::open(path).map_err(|e| e.to_string())?;
+    if skip > 0 {
+        decoder.skip_frames(skip).map_err(|e| e.to_string())?;
+    }
     let info = decoder.info();
     match (NonZero::new(info.channels), NonZero::new(info.sample_rate)) {
         (Some(channels), Some(rate)) => Ok((decoder, channels, rate)),
@@ -176,9 +214,11 @@ mod tests {
             "{missing}"
         );
         // The opener refuses it the same way, before any decoding.
-        let mut opener = Opener::new(vec![(7, path)]);
+        let mut opener = Opener::new(vec![(7, path).into()]);
         match opener.next() {
-            Some((7, Err(e))) => assert!(e.contains("missing from the media store"), "{e}"),
+            Some((PlayItem { key: 7, .. }, Err(e))) => {
+                assert!(e.contains("missing from the media store"), "{e}")
+            }
             Some((_, other)) => panic!("expected a refusal, got {:?}", other.map(|_| ())),
             None => panic!("no item"),
         }
@@ -217,7 +257,7 @@ mod tests {
         std::fs::write(&broken, &bytes)?;
         let good = fixtures.join("silence-1s.wav");
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let items = vec![(0, broken.clone()), (1, good)];
+        let items: Vec<PlayItem> = vec![(0, broken.clone()).into(), (1, good).into()];
         let control = std::sync::Arc::new(Control::new(tx, items.clone()));
         let rate = NonZero::new(48_000).expect("nonzero");
         let channels = NonZero::new(2).expect("nonzero");

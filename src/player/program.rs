@@ -19,6 +19,7 @@ use rodio::Source;
 use rodio::source::UniformSourceIterator;
 
 use super::control::{Control, Playing, PlayingUpdate};
+use super::level::ItemLevel;
 use super::meter::Meter;
 use super::opener::{Keyed, Opener};
 use super::{ItemEnd, PlayerEvent};
@@ -34,7 +35,8 @@ struct ItemShared {
 
 /// One file as a `rodio::Source` at its own rate and channel count — or, for a mono output,
 /// downmixed to mono (the average of its channels: rodio's converter would keep only the
-/// first).
+/// first) — at its gain, ending at its trimmed end (the opener already skipped to its
+/// trimmed start).
 struct ItemSource {
     decoder: FileDecoder,
     channels: NonZero<u16>,
@@ -45,6 +47,7 @@ struct ItemSource {
     pos: usize,
     done: bool,
     shared: Arc<ItemShared>,
+    level: ItemLevel,
 }
 
 impl ItemSource {
@@ -55,23 +58,28 @@ impl ItemSource {
                     if block.is_empty() {
                         continue;
                     }
+                    let file_channels = self
+                        .downmix
+                        .unwrap_or_else(|| usize::from(self.channels.get()));
+                    let Some(frames) = self.level.take(block.len() / file_channels) else {
+                        return false; // the trimmed end
+                    };
                     self.block.clear();
-                    let per_frame = match self.downmix {
+                    let block = &block[..frames * file_channels];
+                    match self.downmix {
                         Some(n) => {
                             let scale = 1.0 / n as f32;
                             self.block.extend(
                                 block.chunks_exact(n).map(|f| f.iter().sum::<f32>() * scale),
                             );
-                            n
                         }
-                        None => {
-                            self.block.extend_from_slice(block);
-                            usize::from(self.channels.get())
-                        }
-                    };
+                        None => self.block.extend_from_slice(block),
+                    }
+                    self.level.apply(&mut self.block);
                     self.pos = 0;
-                    let frames = (block.len() / per_frame) as u64;
-                    self.shared.frames.fetch_add(frames, Ordering::Relaxed);
+                    self.shared
+                        .frames
+                        .fetch_add(frames as u64, Ordering::Relaxed);
                     return true;
                 }
                 Ok(None) => return false,
@@ -332,7 +340,8 @@ impl ProgramSource {
 
     /// Opens items until one can play; failed ones end at once with the reason.
     fn open_next(&mut self) -> bool {
-        while let Some((index, opened)) = self.items.next() {
+        while let Some((planned, opened)) = self.items.next() {
+            let index = planned.key;
             match opened {
                 Ok((decoder, channels, rate)) => {
                     let shared = Arc::new(ItemShared::default());
@@ -349,6 +358,7 @@ impl ProgramSource {
                         pos: 0,
                         done: false,
                         shared: shared.clone(),
+                        level: ItemLevel::new(&planned),
                     };
                     self.current = Some(Current {
                         index,

@@ -54,7 +54,12 @@ struct Pulled {
 
 fn program(items: &[&Path], channels: u16, rate: u32, fade: Duration) -> Pulled {
     let (tx, rx) = mpsc::unbounded_channel();
-    let keyed: Vec<(usize, PathBuf)> = items.iter().map(|p| p.to_path_buf()).enumerate().collect();
+    let keyed: Vec<PlayItem> = items
+        .iter()
+        .map(|p| p.to_path_buf())
+        .enumerate()
+        .map(PlayItem::from)
+        .collect();
     let control = Arc::new(Control::new(tx, keyed.clone()));
     let source = ProgramSource::new(keyed, nz16(channels), nz32(rate), fade, control.clone());
     Pulled {
@@ -274,7 +279,7 @@ fn abandoning_the_source_fails_the_playing_item_and_silences_the_source() {
     );
     assert_eq!(
         p.control.rest(),
-        vec![(1, b)],
+        vec![PlayItem::from((1, b))],
         "what a reopened output plays"
     );
 }

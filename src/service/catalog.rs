@@ -188,7 +188,7 @@ fn resolve_file(
     {
         return Ok(seg);
     }
-    let measured = library::measure(path)?;
+    let measured = library::measure_with(path, station.measure_options())?;
     if let Some(seg) = station.store.segment_by_hash(&measured.sha256)? {
         if import == Import::Yes {
             let stamp = FileStamp {

@@ -40,7 +40,13 @@ pub struct SegmentPatch {
     pub valid_until: Option<Option<NaiveDate>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
+    /// The segment's gain offset in dB, on top of loudness normalisation (0: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gain_db: Option<f64>,
 }
+
+/// The largest per-segment gain offset, either way, in dB.
+pub const MAX_GAIN_OFFSET_DB: f64 = 20.0;
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
 fn some<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
@@ -95,6 +101,16 @@ impl Station {
         }
         if let Some(priority) = patch.priority {
             seg.priority = priority;
+        }
+        if let Some(gain) = patch.gain_db {
+            if !(gain.is_finite() && gain.abs() <= MAX_GAIN_OFFSET_DB) {
+                return Err(refuse!(
+                    Invalid,
+                    "gain offset {gain} dB is out of range\n  hint: give a number of dB between \
+                     -{MAX_GAIN_OFFSET_DB} and {MAX_GAIN_OFFSET_DB}, e.g. --gain-db -3 (0 removes the offset)"
+                ));
+            }
+            seg.level.gain_db = gain;
         }
         self.store.insert_segment(&seg)?;
         Ok(seg)

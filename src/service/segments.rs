@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Catalog, Station};
 use crate::library::{self, Measured};
-use crate::model::{Approval, Priority, Segment, SegmentId};
+use crate::model::{Approval, Level, Priority, Segment, SegmentId, Trim};
 
 /// What the operator says about a new segment.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +35,13 @@ pub enum AddOutcome {
 }
 
 impl Station {
+    /// How import measures files under this config (`[audio] trim_silence_db`).
+    pub fn measure_options(&self) -> library::MeasureOptions {
+        library::MeasureOptions {
+            trim_below_dbfs: self.config.audio.trim_silence_db,
+        }
+    }
+
     /// Checks the metadata once for a batch of files.
     fn check_meta(&self, meta: &SegmentMeta) -> Result<()> {
         if !self.config.topics.contains_key(&meta.topic) {
@@ -79,11 +86,60 @@ impl Station {
     }
 
     fn add_segment(&self, file: &Path, meta: &SegmentMeta) -> Result<AddOutcome> {
-        let measured = library::measure(file)?;
+        let measured = library::measure_with(file, self.measure_options())?;
         if let Some(existing) = self.store.segment_by_hash(&measured.sha256)? {
             return Ok(AddOutcome::AlreadyPresent(existing));
         }
         store_measured(self, file, &measured, meta).map(AddOutcome::Added)
+    }
+
+    /// Measures the loudness (and, with `trim_silence_db`, the trim) of segments imported
+    /// before loaxa measured it, one file at a time, until `stop()` says so. Returns how
+    /// many were measured. A file that cannot be read is left unmeasured (it airs with its
+    /// offsets only) and reported.
+    pub fn measure_unmeasured(&self, stop: impl Fn() -> bool) -> Result<usize> {
+        let waiting: Vec<SegmentId> = self
+            .store
+            .segments()?
+            .into_iter()
+            .filter(|s| !s.level.loudness_measured)
+            .map(|s| s.id)
+            .collect();
+        let mut done = 0;
+        for id in waiting {
+            if stop() {
+                break;
+            }
+            let Some(seg) = self.store.segment(id)? else {
+                continue;
+            };
+            let path = self.media_path(&seg.media_file);
+            let measured = match library::measure_with(&path, self.measure_options()) {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!(segment = %id, error = %e, "cannot measure the loudness of a segment");
+                    continue;
+                }
+            };
+            // Re-read: an edit made while the file was measured is kept.
+            let Some(mut seg) = self.store.segment(id)? else {
+                continue;
+            };
+            seg.level = Level {
+                gain_db: seg.level.gain_db,
+                ..level_from(&measured)
+            };
+            seg.duration_ms = aired_ms(&measured);
+            self.store.insert_segment(&seg)?;
+            tracing::info!(
+                segment = %id,
+                loudness_lufs = ?seg.level.loudness_lufs,
+                true_peak_dbtp = ?seg.level.true_peak_dbtp,
+                "measured the loudness of a segment imported before loudness measurement"
+            );
+            done += 1;
+        }
+        Ok(done)
     }
 
     pub fn segments(&self, topic: Option<&str>) -> Result<Vec<Segment>> {
@@ -181,7 +237,7 @@ pub(super) fn segment_from(
         codec: m.info.codec.clone(),
         sample_rate: m.info.sample_rate,
         channels: m.info.channels,
-        duration_ms: m.duration_ms,
+        duration_ms: aired_ms(m),
         added_at: now,
         priority: meta.priority,
         // Signature tunes are the station's own ident, not content to approve.
@@ -190,7 +246,30 @@ pub(super) fn segment_from(
         } else {
             Approval::NotRequired
         },
+        level: level_from(m),
     }
+}
+
+/// The loudness and trim a measurement found (no operator offset yet).
+pub(crate) fn level_from(m: &Measured) -> Level {
+    Level {
+        loudness_measured: true,
+        loudness_lufs: m.loudness.integrated_lufs,
+        true_peak_dbtp: m.loudness.true_peak_dbtp,
+        gain_db: 0.0,
+        trim: m.sound.map(|s| Trim {
+            start_frame: s.start,
+            end_frame: s.end,
+        }),
+    }
+}
+
+/// How long a measured file airs: its true duration, or its trimmed part.
+pub(crate) fn aired_ms(m: &Measured) -> u64 {
+    let rate = u64::from(m.info.sample_rate.max(1));
+    m.sound.map_or(m.duration_ms, |s| {
+        ((s.end - s.start) * 1000 + rate / 2) / rate
+    })
 }
 
 /// Copies a measured file into the media store and records it. On a database failure the

@@ -22,6 +22,7 @@ fn segment(id: SegmentId, sha: &str) -> Segment {
         added_at: Utc::now(),
         priority: Default::default(),
         approval: Default::default(),
+        level: Default::default(),
     }
 }
 

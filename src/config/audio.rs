@@ -1,0 +1,129 @@
+//! `[audio]`: how loud the station airs.
+//!
+//! Segments arrive at wildly different levels (phone recordings, TTS services, provincial
+//! radio); each is measured at import and brought to `target_lufs` at playout, never above
+//! `true_peak_ceiling_dbtp`. `master_gain_db` moves the whole station; `trim_silence_db`
+//! trims leading and trailing silence of files imported from then on.
+
+use std::ops::RangeInclusive;
+
+use toml::Spanned;
+
+use super::walk::Table;
+use super::{AudioConfig, Source};
+
+const AUDIO_KEYS: &[&str] = &[
+    "target_lufs",
+    "true_peak_ceiling_dbtp",
+    "master_gain_db",
+    "trim_silence_db",
+];
+
+/// Default `[audio] target_lufs`: speech on loudspeakers (EBU R128 s1 / podcast practice;
+/// broadcast television's −23 is too quiet for a horn in a village street).
+pub const DEFAULT_TARGET_LUFS: f64 = -16.0;
+/// Default `[audio] true_peak_ceiling_dbtp`.
+pub const DEFAULT_CEILING_DBTP: f64 = -1.0;
+/// The threshold `trim_silence_db = true` means.
+pub const DEFAULT_TRIM_DB: f64 = -50.0;
+
+const TARGET_RANGE: RangeInclusive<f64> = -40.0..=-5.0;
+const CEILING_RANGE: RangeInclusive<f64> = -20.0..=0.0;
+const MASTER_RANGE: RangeInclusive<f64> = -40.0..=20.0;
+const TRIM_RANGE: RangeInclusive<f64> = -90.0..=-20.0;
+
+/// The defaults, for a file without `[audio]`.
+pub(super) fn default_audio() -> AudioConfig {
+    AudioConfig {
+        target_lufs: DEFAULT_TARGET_LUFS,
+        true_peak_ceiling_dbtp: DEFAULT_CEILING_DBTP,
+        master_gain_db: 0.0,
+        trim_silence_db: None,
+    }
+}
+
+/// A number in `range`, or a diagnostic at its place with `hint`.
+fn ranged(
+    src: &mut Source<'_>,
+    value: Option<Spanned<f64>>,
+    key: &str,
+    unit: &str,
+    range: RangeInclusive<f64>,
+    hint: &str,
+    ok: &mut bool,
+) -> Option<f64> {
+    let n = value?;
+    let v = *n.get_ref();
+    if v.is_finite() && range.contains(&v) {
+        return Some(v);
+    }
+    *ok = false;
+    src.error(
+        n.span(),
+        format!(
+            "{key} {v} must be between {} and {} {unit}",
+            range.start(),
+            range.end()
+        ),
+        Some(hint.into()),
+    );
+    None
+}
+
+pub(super) fn audio(src: &mut Source<'_>, t: &Table<'_, '_>) -> Option<AudioConfig> {
+    t.check_keys(src, AUDIO_KEYS);
+    let mut ok = true;
+    let d = default_audio();
+    let target = t.number(src, "target_lufs");
+    let target_lufs = ranged(
+        src,
+        target,
+        "target_lufs",
+        "LUFS",
+        TARGET_RANGE,
+        "target_lufs = -16 suits speech on loudspeakers (loudness is negative: -16 is louder than -23)",
+        &mut ok,
+    );
+    let ceiling = t.number(src, "true_peak_ceiling_dbtp");
+    let true_peak_ceiling_dbtp = ranged(
+        src,
+        ceiling,
+        "true_peak_ceiling_dbtp",
+        "dBTP",
+        CEILING_RANGE,
+        "true_peak_ceiling_dbtp = -1 keeps every peak 1 dB below clipping",
+        &mut ok,
+    );
+    let master = t.number(src, "master_gain_db");
+    let master_gain_db = ranged(
+        src,
+        master,
+        "master_gain_db",
+        "dB",
+        MASTER_RANGE,
+        "master_gain_db = 0 airs at the target; -6 halves the level",
+        &mut ok,
+    );
+    let trim_silence_db = match t.number_or_bool(src, "trim_silence_db") {
+        None => None,
+        Some(v) => match *v.get_ref() {
+            Err(false) => None,
+            Err(true) => Some(DEFAULT_TRIM_DB),
+            Ok(n) => ranged(
+                src,
+                Some(Spanned::new(v.span(), n)),
+                "trim_silence_db",
+                "dBFS",
+                TRIM_RANGE,
+                "trim_silence_db = -50 trims what is quieter than -50 dBFS; false keeps files whole",
+                &mut ok,
+            ),
+        },
+    };
+    ok.then_some(AudioConfig {
+        target_lufs: target_lufs.unwrap_or(d.target_lufs),
+        true_peak_ceiling_dbtp: true_peak_ceiling_dbtp.unwrap_or(d.true_peak_ceiling_dbtp),
+        master_gain_db: master_gain_db.unwrap_or(d.master_gain_db),
+        trim_silence_db,
+    })
+}
