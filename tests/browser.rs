@@ -204,13 +204,8 @@ fn an_operator_runs_the_station_from_the_web_page() {
         Bits::S16,
         &noise((A_SECS * f64::from(RATE)) as usize, 2, 11, 0.2),
     );
-    write_wav(
-        &e_wav,
-        RATE,
-        2,
-        Bits::S16,
-        &noise((E_SECS * f64::from(RATE)) as usize, 2, 12, 0.8),
-    );
+    let e_samples = noise((E_SECS * f64::from(RATE)) as usize, 2, 12, 0.8);
+    write_wav(&e_wav, RATE, 2, Bits::S16, &e_samples);
 
     let mut daemon = Daemon::spawn(&t.config_path(), &alsa_conf);
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -443,6 +438,17 @@ fn an_operator_runs_the_station_from_the_web_page() {
         .iter()
         .map(|(path, _, bytes)| format!("{path} {} B", bytes.len()))
         .collect();
+    // E airs at its playout gain (loudness normalisation, default `[audio]`).
+    let e_segment: loaxa::model::Segment = serde_json::from_value(browser.run(
+        "return fetch('/api/v1/segments/' + arguments[0]).then(r => r.json());",
+        json!([e]),
+    ))
+    .expect("E's segment");
+    let e_gain = loaxa::audio::playout_gain(
+        &loaxa::config::AudioConfig::default().levels(),
+        &e_segment.level_input(),
+    )
+    .factor();
     drop(browser);
 
     // --- The capture holds the broadcast: A (cut), E, A again ---
@@ -450,15 +456,28 @@ fn an_operator_runs_the_station_from_the_web_page() {
     daemon.stop();
     let capture = std::fs::read(cap.path().join("paced.raw")).expect("the capture");
     let aired_s = capture.len() as f64 / f64::from(RATE) / 4.0;
-    let loud = capture
+    // E's first 64 frames, at its gain, found in the capture by content.
+    let captured: Vec<i32> = capture
         .chunks_exact(2)
-        .filter(|b| i16::from_le_bytes([b[0], b[1]]).unsigned_abs() > 16_000)
-        .count();
+        .map(|b| i32::from(i16::from_le_bytes([b[0], b[1]])))
+        .collect();
+    let template: Vec<i32> = e_samples[..128]
+        .iter()
+        .map(|v| (v * e_gain * 32768.0).round() as i32)
+        .collect();
+    let e_found = (0..captured.len().saturating_sub(template.len()))
+        .step_by(2)
+        .any(|at| {
+            template
+                .iter()
+                .zip(&captured[at..])
+                .all(|(want, got)| (want - got).abs() <= 3)
+        });
     assert!(
         aired_s >= A_SECS + E_SECS,
         "the device got {aired_s:.1} s of audio, less than A and E"
     );
-    assert!(loud > 0, "E (loud noise) reached the device");
+    assert!(e_found, "E's samples (gain {e_gain:.3}) are in the capture");
 
     let report = format!(
         "web page on loopback (debug build, headless Chromium, median of 9 loads of /#now): \

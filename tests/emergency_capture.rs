@@ -279,13 +279,7 @@ fn measure(name: &str) -> Measured {
         assert_eq!(status, 200, "{seg}");
         serde_json::from_value(seg).expect("a segment")
     };
-    let levels = loaxa::config::AudioConfig {
-        target_lufs: loaxa::config::DEFAULT_TARGET_LUFS,
-        true_peak_ceiling_dbtp: loaxa::config::DEFAULT_CEILING_DBTP,
-        master_gain_db: 0.0,
-        trim_silence_db: None,
-    }
-    .levels();
+    let levels = loaxa::config::AudioConfig::default().levels();
     let gain = loaxa::audio::playout_gain(&levels, &e_segment.level_input()).factor();
     let e_aired: Vec<f32> = e_samples[..2 * 64].iter().map(|s| s * gain).collect();
 

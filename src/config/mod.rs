@@ -86,6 +86,13 @@ pub struct AudioConfig {
     pub trim_silence_db: Option<f64>,
 }
 
+impl Default for AudioConfig {
+    /// What a config without `[audio]` gets.
+    fn default() -> Self {
+        audio::default_audio()
+    }
+}
+
 impl AudioConfig {
     /// The settings the gain computation takes.
     pub fn levels(&self) -> crate::audio::LevelSettings {
