@@ -177,6 +177,9 @@ const FREQ: f64 = 201.25;
 const PERIOD: usize = 239;
 
 const CUT_PROGRAMS: &str = r#"
+# These tests compare what aired with the files themselves: no loudness normalisation.
+[audio]
+normalise = false
 [[program]]
 name = "dung"
 cron = "0 6 * * *"

@@ -60,6 +60,9 @@ fn assert_levels_match(name: &str, peak: Option<f64>, lufs: Option<f64>, span: &
 }
 
 const PROGRAMS: &str = r#"
+# These tests compare what aired with the files themselves: no loudness normalisation.
+[audio]
+normalise = false
 [[program]]
 name = "sang"
 cron = "0 6 * * *"

@@ -18,6 +18,9 @@ use station::{TestStation, local};
 const RATE: u32 = 48_000;
 
 const PROGRAMS: &str = r#"
+# These tests compare what aired with the files themselves: no loudness normalisation.
+[audio]
+normalise = false
 [[program]]
 name = "sang"
 cron = "0 6 * * *"

@@ -13,6 +13,8 @@ pub const MAX_NORMALISATION_DB: f64 = 30.0;
 /// The station's settings (`[audio]`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LevelSettings {
+    /// `false`: no normalisation (the offset, master gain and ceiling still apply).
+    pub normalise: bool,
     pub target_lufs: f64,
     pub true_peak_ceiling_dbtp: f64,
     pub master_gain_db: f64,
@@ -48,9 +50,12 @@ impl PlayoutGain {
 /// that `true peak + gain ≤ ceiling`. Unmeasured audio gets the offsets only, under the same
 /// ceiling when its peak is known.
 pub fn playout_gain(settings: &LevelSettings, level: &SegmentLevel) -> PlayoutGain {
-    let normalise = level.loudness_lufs.map_or(0.0, |l| {
-        (settings.target_lufs - l).clamp(-MAX_NORMALISATION_DB, MAX_NORMALISATION_DB)
-    });
+    let normalise = level
+        .loudness_lufs
+        .filter(|_| settings.normalise)
+        .map_or(0.0, |l| {
+            (settings.target_lufs - l).clamp(-MAX_NORMALISATION_DB, MAX_NORMALISATION_DB)
+        });
     let wanted = normalise + level.offset_db + settings.master_gain_db;
     let (db, peak_limited) = match level.true_peak_dbtp {
         Some(peak) if peak + wanted > settings.true_peak_ceiling_dbtp => {
@@ -70,6 +75,7 @@ mod tests {
     use super::*;
 
     const STATION: LevelSettings = LevelSettings {
+        normalise: true,
         target_lufs: -16.0,
         true_peak_ceiling_dbtp: -1.0,
         master_gain_db: 0.0,
@@ -121,5 +127,26 @@ mod tests {
         let g = playout_gain(&STATION, &unmeasured);
         assert_eq!((g.db, g.unmeasured), (-3.0, true));
         assert!((g.factor() - 0.707_945_8).abs() < 1e-6);
+    }
+
+    #[test]
+    fn without_normalisation_only_the_offsets_and_the_ceiling_apply() {
+        let off = LevelSettings {
+            normalise: false,
+            ..STATION
+        };
+        let quiet = SegmentLevel {
+            loudness_lufs: Some(-30.0),
+            true_peak_dbtp: Some(-20.0),
+            offset_db: 2.0,
+        };
+        assert!((playout_gain(&off, &quiet).db - 2.0).abs() < 1e-9);
+        assert!((playout_gain(&STATION, &quiet).db - 16.0).abs() < 1e-9);
+        let hot = SegmentLevel {
+            loudness_lufs: Some(-8.0),
+            true_peak_dbtp: Some(0.5),
+            offset_db: 0.0,
+        };
+        assert!((playout_gain(&off, &hot).db + 1.5).abs() < 1e-9);
     }
 }

@@ -1,5 +1,8 @@
 //! `[audio]`: how loud the station airs.
 //!
+//! `normalise = false` airs every segment at its own level (plus its offset and the master
+//! gain), for stations whose material is mastered already.
+//!
 //! Segments arrive at wildly different levels (phone recordings, TTS services, provincial
 //! radio); each is measured at import and brought to `target_lufs` at playout, never above
 //! `true_peak_ceiling_dbtp`. `master_gain_db` moves the whole station; `trim_silence_db`
@@ -13,6 +16,7 @@ use super::walk::Table;
 use super::{AudioConfig, Source};
 
 const AUDIO_KEYS: &[&str] = &[
+    "normalise",
     "target_lufs",
     "true_peak_ceiling_dbtp",
     "master_gain_db",
@@ -35,6 +39,7 @@ const TRIM_RANGE: RangeInclusive<f64> = -90.0..=-20.0;
 /// The defaults, for a file without `[audio]`.
 pub(super) fn default_audio() -> AudioConfig {
     AudioConfig {
+        normalise: true,
         target_lufs: DEFAULT_TARGET_LUFS,
         true_peak_ceiling_dbtp: DEFAULT_CEILING_DBTP,
         master_gain_db: 0.0,
@@ -120,7 +125,9 @@ pub(super) fn audio(src: &mut Source<'_>, t: &Table<'_, '_>) -> Option<AudioConf
             ),
         },
     };
+    let normalise = t.boolean(src, "normalise").is_none_or(|b| *b.get_ref());
     ok.then_some(AudioConfig {
+        normalise,
         target_lufs: target_lufs.unwrap_or(d.target_lufs),
         true_peak_ceiling_dbtp: true_peak_ceiling_dbtp.unwrap_or(d.true_peak_ceiling_dbtp),
         master_gain_db: master_gain_db.unwrap_or(d.master_gain_db),

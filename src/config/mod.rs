@@ -75,6 +75,8 @@ pub struct Config {
 /// `[audio]`: loudness normalisation at playout and silence trimming at import.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AudioConfig {
+    /// Bring every segment to `target_lufs` (default); `false`: air each at its own level.
+    pub normalise: bool,
     /// Integrated loudness every segment airs at, LUFS.
     pub target_lufs: f64,
     /// No true peak goes above this, dBTP: a segment too peaky for the target gets less gain.
@@ -97,6 +99,7 @@ impl AudioConfig {
     /// The settings the gain computation takes.
     pub fn levels(&self) -> crate::audio::LevelSettings {
         crate::audio::LevelSettings {
+            normalise: self.normalise,
             target_lufs: self.target_lufs,
             true_peak_ceiling_dbtp: self.true_peak_ceiling_dbtp,
             master_gain_db: self.master_gain_db,
