@@ -105,17 +105,17 @@ import)
         ffmpeg -v error -y -f lavfi -i "sine=frequency=$((200 + i % 300)):duration=$s:sample_rate=44100" \
             -f lavfi -i "anoisesrc=duration=$s:amplitude=0.05:seed=$i:sample_rate=44100" \
             -filter_complex amix=inputs=2 -ac 1 "$0/in/f$i.$e"' "$work"
-    bytes=$(du -cb "$work"/in/* | tail -1 | cut -f1)
+    bytes=$(cat "$work"/in/* | wc -c)
     for e in "${exts[@]}"; do printf '%s: %s files %s MB; ' "$e" "$(ls "$work"/in/*."$e" | wc -l)" "$(du -cb "$work"/in/*."$e" | tail -1 | awk '{printf "%.1f", $1/1e6}')"; done; echo
     walls=()
     for r in 1 2 3; do
         rm -rf "$work/imp"; station "$work/imp"
-        /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$bin" -c "$work/imp/loaxa.toml" segment add --topic cds "$work"/in/* > /dev/null
+        /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$bin" -c "$work/imp/loaxa.toml" segment add --topic cds "$work"/in/* > /dev/null 2>&1
         read -r w u s m < "$work/time"; walls+=("$w")
         echo "run $r: wall $w s, user $u s, sys $s s, peak RSS $((m / 1024)) MiB"
     done
     w=$(printf '%s\n' "${walls[@]}" | median)
-    echo "median wall $w s: $(echo "$n / $w" | bc -l | xargs printf '%.0f') files/s, $(echo "$bytes / 1e6 / $w" | bc -l | xargs printf '%.1f') MB/s ($n files, $(echo "$bytes / 1e6" | bc -l | xargs printf '%.1f') MB)"
+    echo "median wall $w s: $(echo "$n / $w" | bc -l | xargs printf '%.0f') files/s, $(echo "$bytes / 1000000 / $w" | bc -l | xargs printf '%.1f') MB/s ($n files, $(echo "$bytes / 1000000" | bc -l | xargs printf '%.1f') MB)"
     sha=$(python3 -c "import hashlib,glob,time; fs=sorted(glob.glob('$work/in/*')); t=time.monotonic(); [hashlib.sha256(open(f,'rb').read()).hexdigest() for f in fs]; print(f'{time.monotonic()-t:.3f}')")
     echo "python hashlib sha256 of the same files (yardstick for the hash share): $sha s"
     ;;
