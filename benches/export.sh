@@ -39,7 +39,7 @@ echo "filling $N records (sled + rows for sqlite3)..." >&2
 "$FILL" "$WORK/data/db" "$N" "$WORK/rows.csv" 2>/dev/null
 SIZEN=$(du -sb "$WORK/data/db" | cut -f1)
 
-COLS="id INTEGER PRIMARY KEY, program TEXT, trigger TEXT, role TEXT, scheduled_at TEXT, started_at TEXT, ended_at TEXT, played_s INTEGER, played_ms INTEGER, segment_id INTEGER, title TEXT, topic_label TEXT, topic TEXT, unit TEXT, priority TEXT, outcome TEXT, reason TEXT, approved_by TEXT, approved_at TEXT, output TEXT, sha256 TEXT"
+COLS="id INTEGER PRIMARY KEY, program TEXT, trigger TEXT, role TEXT, scheduled_at TEXT, started_at TEXT, ended_at TEXT, played_s INTEGER, played_ms INTEGER, segment_id INTEGER, title TEXT, topic_label TEXT, topic TEXT, unit TEXT, priority TEXT, outcome TEXT, reason TEXT, approved_by TEXT, approved_at TEXT, output TEXT, sha256 TEXT, peak_dbfs INTEGER, loudness_lufs INTEGER, audible_s INTEGER, silent TEXT"
 sqlite3 "$WORK/log.sqlite" "CREATE TABLE asrun ($COLS);" ".import --csv --skip 1 $WORK/rows.csv asrun"
 SQLITE_ROWS=$(sqlite3 "$WORK/log.sqlite" "SELECT count(*) FROM asrun")
 SIZESQL=$(du -sb "$WORK/log.sqlite" | cut -f1)
