@@ -40,6 +40,12 @@ fn segment(store: &Store, i: u64) -> Result<Segment> {
             .context("valid time")?,
         priority: Priority::Normal,
         approval: Approval::NotRequired,
+        level: loaxa::model::Level {
+            loudness_measured: true,
+            loudness_lufs: Some(-18.0),
+            true_peak_dbtp: Some(-3.0),
+            ..Default::default()
+        },
     })
 }
 
