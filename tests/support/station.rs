@@ -151,7 +151,20 @@ khcn = "Khoa học, công nghệ và đổi mới sáng tạo"
     pub fn station_and_clock(&self, start: DateTime<Utc>) -> (Station, SimClock) {
         let config = loaxa::config::load(&self.config_path()).expect("test config is valid");
         let clock = SimClock::starting_at(start);
-        let station = Station::open(config, Arc::new(clock.clone())).expect("open station");
+        // After a simulated crash (the daemon's task dropped), sled's I/O threads can hold
+        // the database a moment longer while they finish a write: wait for them (real time).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let station = loop {
+            match Station::open(config.clone(), Arc::new(clock.clone())) {
+                Ok(station) => break station,
+                Err(e)
+                    if std::time::Instant::now() < deadline && e.to_string().contains("in use") =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => panic!("open station: {e:#}"),
+            }
+        };
         (station, clock)
     }
 
