@@ -7,13 +7,15 @@
 #
 # Needs: ffmpeg (to make the MP3), python3. Usage:
 #   [PORT=8757] benches/lateness.sh [FIRES=200] [EVERY=3] [BINARY=target/release/loaxa]
-# (PORT: the control API's, so that two daemons can be measured side by side.)
+# (PORT: the control API's, so that two daemons can be measured side by side; BUFFER_MS:
+# the sound-card period, `[output] buffer_ms`, default rodio's.)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 fires=${1:-200}
 every=${2:-3}
 bin=${3:-}
 port=${PORT:-8757}
+buffer_line=${BUFFER_MS:+buffer_ms = $BUFFER_MS}
 if [ -z "$bin" ]; then
     (cd "$root" && cargo build --release --quiet)
     bin=$root/target/release/loaxa
@@ -35,6 +37,7 @@ timezone = "UTC"
 device = "alsa:cap_paced"
 sample_rate = 44100
 channels = 2
+$buffer_line
 [api]
 listen = "127.0.0.1:$port"
 [topics]

@@ -46,7 +46,8 @@ make_file() { # format -> path of the file named <sha256>.<ext>
 }
 
 cpu() { # command... -> "user+sys" seconds
-    { /usr/bin/time -f "%U %S" "$@" > /dev/null 2> /dev/null; } 2>&1 | tail -1 | awk '{print $1 + $2}'
+    /usr/bin/time -o "$work/.time" -f "%U %S" "$@" > /dev/null 2> /dev/null
+    awk '{print $1 + $2}' "$work/.time"
 }
 
 median() { python3 -c 'import sys, statistics; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
