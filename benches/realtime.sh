@@ -80,10 +80,10 @@ play_cpu0=$(cpu_ticks $play_pid)
 t0=$(date +%s.%N)
 
 wait_line "$work/late.log" "next program"
-until [ "$(grep -c 'program ended' "$work/late.log")" -ge "$fires" ]; do sleep 1; done
+until [ "$(grep -c ' ended program=' "$work/late.log")" -ge "$fires" ]; do sleep 1; done
 kill -INT $late_pid; wait $late_pid || true
 
-wait_line "$work/play.log" "program ended"
+wait_line "$work/play.log" " ended program="
 play_cpu1=$(cpu_ticks $play_pid)
 t1=$(date +%s.%N)
 kill -INT $play_pid; wait $play_pid || true

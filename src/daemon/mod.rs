@@ -283,9 +283,15 @@ impl Daemon {
                     "next program"
                 );
             }
+            // A sound device is opened a moment before a program's fire time, so the
+            // program's first sample goes out on time (not after the device's open).
+            let warm_at = next
+                .as_ref()
+                .filter(|d| Some(d.at) == wake)
+                .map(|d| d.at - WARM_UP_AHEAD);
             let mut shutdown = self.shutdown.clone();
             tokio::select! {
-                () = idle_until(clock.as_ref(), wake, &self.notifier) => {}
+                () = idle_warming(clock.as_ref(), wake, warm_at, &self.player, &self.notifier) => {}
                 () = shutdown.wait() => {
                     // Idle: every fire up to now has been dealt with.
                     self.log(self.station.store.set_checked_until(clock.now()));
@@ -578,6 +584,28 @@ impl Daemon {
             .map_err(|e| tracing::error!(error = %e, "could not write to the station database"))
             .ok()
     }
+}
+
+/// How long before a program's fire time its sound device is opened ([`Player::warm_up`]).
+const WARM_UP_AHEAD: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
+
+/// Sleeps until `wake` like [`idle_until`], opening the player's sound device at `warm_at`
+/// on the way.
+async fn idle_warming(
+    clock: &dyn crate::clock::Clock,
+    wake: Option<DateTime<Utc>>,
+    warm_at: Option<DateTime<Utc>>,
+    player: &Player,
+    notifier: &Notifier,
+) {
+    if let Some(at) = warm_at {
+        idle_until(clock, Some(at), notifier).await;
+        // Too close to the fire time, the program's own open would race the warm-up's.
+        if wake.is_some_and(|w| w - clock.now() > WARM_UP_AHEAD / 5) {
+            player.warm_up();
+        }
+    }
+    idle_until(clock, wake, notifier).await;
 }
 
 /// Sleeps until `t` (forever when `None`), telling systemd's watchdog the daemon is alive

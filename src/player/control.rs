@@ -105,7 +105,11 @@ impl Control {
     /// items the continuation.
     #[inline]
     pub(crate) fn take_splice(&self) -> Option<Splice> {
-        if !self.splice_pending.swap(false, Ordering::AcqRel) {
+        // A plain load first: this runs once per output frame, and the swap is a locked
+        // instruction that cost a quarter of the player's own time (perf, 44.1 kHz MP3).
+        if !self.splice_pending.load(Ordering::Relaxed)
+            || !self.splice_pending.swap(false, Ordering::AcqRel)
+        {
             return None;
         }
         let splice = self

@@ -8,6 +8,7 @@
 //! driver reopens the device with backoff.
 
 use std::num::NonZero;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -26,11 +27,21 @@ const DRAIN_MARGIN: Duration = Duration::from_millis(150);
 /// An open that hangs (a wedged driver) counts as failed after this long.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A stream opened ahead of a program ([`DeviceOutput::warm_up`]) is closed after this long
+/// if no program takes it (a fire that airs nothing): an idle daemon keeps no stream open.
+const WARM_FOR: Duration = Duration::from_secs(5);
+
 pub(crate) struct DeviceOutput {
     /// `default` or the device id, e.g. `alsa:cap_raw`.
     name: String,
     /// `None`: the host's default output device.
     id: Option<cpal::DeviceId>,
+    /// A stream opened ahead of the next program, playing silence until it is taken, with
+    /// the number that tells its expiry task whether it is still the one it opened.
+    /// Held while a warm-up opens the device, so a program's open waits for it instead of
+    /// opening the device a second time (a `hw:` device opens once).
+    warm: tokio::sync::Mutex<Option<(u64, Stream)>>,
+    warm_count: AtomicU64,
 }
 
 enum DeviceMsg {
@@ -97,6 +108,8 @@ impl DeviceOutput {
         Ok(DeviceOutput {
             name: "default".into(),
             id: None,
+            warm: tokio::sync::Mutex::default(),
+            warm_count: AtomicU64::default(),
         })
     }
 
@@ -106,6 +119,8 @@ impl DeviceOutput {
         Ok(DeviceOutput {
             name: id.to_string(),
             id: Some(id),
+            warm: tokio::sync::Mutex::default(),
+            warm_count: AtomicU64::default(),
         })
     }
 
@@ -113,8 +128,48 @@ impl DeviceOutput {
         self.name.clone()
     }
 
-    /// Opens a stream on its own thread; the error says why it cannot be opened.
+    /// The stream opened ahead by [`Self::warm_up`], if one is waiting and healthy, else a
+    /// new one.
     pub(crate) async fn open(&self, format: &OutputFormat) -> Result<Stream, String> {
+        let warm = self.warm.lock().await.take();
+        if let Some((_, mut stream)) = warm
+            && stream.healthy()
+        {
+            tracing::debug!(device = %self.name, "playing on the stream opened ahead");
+            return Ok(stream);
+        }
+        self.open_new(format).await
+    }
+
+    /// Opens a stream now for a program about to start, so that the program's first sample
+    /// does not wait for the device to open (tens of milliseconds, more on a busy or slow
+    /// machine). The stream plays silence until [`Self::open`] takes it, and is closed after
+    /// [`WARM_FOR`] if nothing does. A failure to open is left to the program's own open.
+    pub(crate) async fn warm_up(&self, format: OutputFormat) {
+        let number = self.warm_count.fetch_add(1, Ordering::Relaxed);
+        {
+            let mut warm = self.warm.lock().await;
+            if warm.is_some() {
+                return;
+            }
+            match self.open_new(&format).await {
+                Ok(stream) => *warm = Some((number, stream)),
+                Err(e) => {
+                    tracing::debug!(device = %self.name, error = %e, "cannot open the device ahead");
+                    return;
+                }
+            }
+        }
+        tokio::time::sleep(WARM_FOR).await;
+        let mut warm = self.warm.lock().await;
+        if warm.as_ref().is_some_and(|(n, _)| *n == number) {
+            tracing::debug!(device = %self.name, "no program took the stream opened ahead: closed");
+            *warm = None;
+        }
+    }
+
+    /// Opens a stream on its own thread; the error says why it cannot be opened.
+    async fn open_new(&self, format: &OutputFormat) -> Result<Stream, String> {
         let (msg_tx, msgs) = tokio_mpsc::unbounded_channel();
         let (ready_tx, ready) = oneshot::channel();
         let (close, close_rx) = mpsc::channel();
@@ -177,6 +232,21 @@ pub(crate) struct Stream {
 impl Stream {
     pub(crate) fn format(&self) -> (NonZero<u16>, NonZero<u32>) {
         (self.channels, self.rate)
+    }
+
+    /// No fatal error reported while the stream waited (other errors are logged and
+    /// dropped).
+    fn healthy(&mut self) -> bool {
+        while let Ok(msg) = self.msgs.try_recv() {
+            match msg {
+                DeviceMsg::Error(e) if is_fatal(&e) => return false,
+                DeviceMsg::Error(e) => {
+                    tracing::warn!(device = %self.name, error = %e, "sound device problem");
+                }
+                DeviceMsg::Finished => {}
+            }
+        }
+        true
     }
 
     /// Plays `source` until it has finished and the device buffer has played out, or until

@@ -217,6 +217,7 @@ impl Pacing {
             }
             samples.clear();
             samples.extend(source.by_ref().take(chunk_frames * self.channels));
+            source.publish_progress();
             let pulled = (samples.len() / self.channels) as u64;
             if let Err(e) = sink.write(&samples, &mut bytes) {
                 return Err(Lost {

@@ -2,8 +2,8 @@
 //! what aired as [`PlayerEvent`]s.
 //!
 //! [`Player`] owns the output chosen by an [`OutputSpec`]: a sound device through rodio/cpal
-//! (opened per program, closed when the program has played out, so an idle daemon keeps no
-//! stream spinning), or a file/null output paced by tokio's clock, so tests need no sound
+//! (opened per program — or a moment before it, [`Player::warm_up`] — and closed when the
+//! program has played out, so an idle daemon keeps no stream spinning), or a file/null output paced by tokio's clock, so tests need no sound
 //! card and run in simulated time. Both kinds play the same program source (`program.rs`):
 //! identical samples on every output.
 //!
@@ -258,6 +258,25 @@ impl Player {
     /// The output as the as-run log names it: `default`, `alsa:cap_raw`, `wav:/tmp/air.wav`.
     pub fn describe(&self) -> String {
         self.output.describe()
+    }
+
+    /// Opens a sound device now for a program due within a second or so: its first sample
+    /// then goes out without waiting for the device to open. The stream plays silence until
+    /// the program starts, and is closed after 5 s if none does (an idle daemon keeps no
+    /// stream open). Nothing to do for file and null outputs.
+    pub fn warm_up(&self) {
+        if !matches!(*self.output, Output::Device(_)) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (output, format) = (self.output.clone(), self.format.clone());
+        runtime.spawn(async move {
+            if let Output::Device(device) = &*output {
+                device.warm_up(format).await;
+            }
+        });
     }
 
     /// Starts playing `items` back to back on a task of the current tokio runtime. A program
