@@ -1,6 +1,7 @@
 //! The operator's web page in a real browser: headless Chromium driven over WebDriver
 //! (`support/webdriver.rs`) against the real `loaxa run` binary playing into an ALSA capture
-//! device (`support/alsa/asound.conf.in`, `cap_paced`: real time, like a sound card).
+//! device (`support/alsa/asound_streams.conf.in`, `cap_streams`: real time, like a sound card;
+//! one capture file per output stream).
 //!
 //! As an operator would, on the page only: upload a bulletin with a Vietnamese title, queue
 //! it, see it air on the Now page, interrupt it with an emergency (confirmed in the dialog),
@@ -184,14 +185,16 @@ fn an_operator_runs_the_station_from_the_web_page() {
         t.config_path(),
         config.replace(
             "device = \"null\"",
-            "device = \"alsa:cap_paced\"\nsample_rate = 44100\nchannels = 2",
+            "device = \"alsa:cap_streams\"\nsample_rate = 44100\nchannels = 2",
         ),
     )
     .expect("write config");
     let cap = tempfile::tempdir().expect("capture dir");
+    // One capture file per output stream: the daemon warms the device up before each fire.
+    std::fs::create_dir_all(cap.path().join("streams")).expect("mkdir");
     let alsa_conf = process::setup_alsa(
         cap.path(),
-        include_str!("support/alsa/asound.conf.in"),
+        include_str!("support/alsa/asound_streams.conf.in"),
         &[("pace.py", include_str!("support/alsa/pace.py"))],
     );
     let files = tempfile::tempdir().expect("files");
@@ -454,7 +457,15 @@ fn an_operator_runs_the_station_from_the_web_page() {
     // --- The capture holds the broadcast: A (cut), E, A again ---
     std::thread::sleep(Duration::from_millis(500));
     daemon.stop();
-    let capture = std::fs::read(cap.path().join("paced.raw")).expect("the capture");
+    let mut streams: Vec<_> = std::fs::read_dir(cap.path().join("streams"))
+        .expect("the capture")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    streams.sort();
+    let capture: Vec<u8> = streams
+        .iter()
+        .flat_map(|p| std::fs::read(p).expect("a captured stream"))
+        .collect();
     let aired_s = capture.len() as f64 / f64::from(RATE) / 4.0;
     // E's first 64 frames, at its gain, found in the capture by content.
     let captured: Vec<i32> = capture
