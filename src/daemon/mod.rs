@@ -600,6 +600,10 @@ async fn idle_warming(
 ) {
     if let Some(at) = warm_at {
         idle_until(clock, Some(at), notifier).await;
+        if clock.now() < at {
+            // Woken early: the wall clock stepped back. The main loop plans again.
+            return;
+        }
         // Too close to the fire time, the program's own open would race the warm-up's.
         if wake.is_some_and(|w| w - clock.now() > WARM_UP_AHEAD / 5) {
             player.warm_up();
