@@ -75,16 +75,7 @@ fn open_records(config: &Path) -> Vec<AsRunRecord> {
     let config = loaxa::config::load(config).expect("config");
     // A child of the killed daemon (the ALSA pipe to the pacer) can outlive it for a moment;
     // the store must open once it is gone.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let station = loop {
-        match Station::open(config.clone(), Arc::new(SystemClock)) {
-            Ok(station) => break station,
-            Err(e) if std::time::Instant::now() < deadline && e.to_string().contains("in use") => {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(e) => panic!("the store does not open after a kill: {e:#}"),
-        }
-    };
+    let station = station::open_when_free(config, Arc::new(SystemClock));
     let report = station.store.verify_chain().expect("the chain can be read");
     assert!(report.intact(), "chain broken after a kill: {report:?}");
     station.store.records(None, None).expect("records readable")

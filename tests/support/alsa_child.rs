@@ -16,11 +16,16 @@ fn capture_dir() -> tempfile::TempDir {
     let abs = dir.path().to_str().expect("utf-8 temp path").to_string();
     let conf = include_str!("alsa/asound.conf.in").replace("@DIR@", &abs);
     std::fs::write(dir.path().join("asound.conf"), conf).expect("write asound.conf");
-    let script = dir.path().join("pace.py");
-    std::fs::write(&script, include_str!("alsa/pace.py")).expect("write pace.py");
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
-        .expect("chmod pace.py");
+    for (name, text) in [
+        ("pace.py", include_str!("alsa/pace.py")),
+        ("stall.py", include_str!("alsa/stall.py")),
+    ] {
+        let script = dir.path().join(name);
+        std::fs::write(&script, text).expect("write helper script");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod helper script");
+    }
     dir
 }
 

@@ -23,6 +23,28 @@ pub fn local(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Fixed
         .expect("valid local time")
 }
 
+/// Opens the station, waiting (real time, at most 10 s) while the database is still held:
+/// after a crash — a killed daemon's pipe child, or sled's I/O threads finishing a write
+/// after a simulated one — it is let go a moment later.
+pub fn open_when_free(config: loaxa::config::Config, clock: loaxa::clock::SharedClock) -> Station {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match Station::open(config.clone(), clock.clone()) {
+            Ok(station) => return station,
+            Err(e)
+                if std::time::Instant::now() < deadline
+                    && matches!(
+                        e.downcast_ref::<loaxa::store::StoreError>(),
+                        Some(loaxa::store::StoreError::Locked { .. })
+                    ) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("open station: {e:#}"),
+        }
+    }
+}
+
 pub struct TestStation {
     pub dir: tempfile::TempDir,
     start: DateTime<Utc>,
@@ -151,20 +173,7 @@ khcn = "Khoa học, công nghệ và đổi mới sáng tạo"
     pub fn station_and_clock(&self, start: DateTime<Utc>) -> (Station, SimClock) {
         let config = loaxa::config::load(&self.config_path()).expect("test config is valid");
         let clock = SimClock::starting_at(start);
-        // After a simulated crash (the daemon's task dropped), sled's I/O threads can hold
-        // the database a moment longer while they finish a write: wait for them (real time).
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let station = loop {
-            match Station::open(config.clone(), Arc::new(clock.clone())) {
-                Ok(station) => break station,
-                Err(e)
-                    if std::time::Instant::now() < deadline && e.to_string().contains("in use") =>
-                {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                Err(e) => panic!("open station: {e:#}"),
-            }
-        };
+        let station = open_when_free(config, Arc::new(clock.clone()));
         (station, clock)
     }
 
