@@ -12,7 +12,7 @@ mod alsa_child;
 mod wav;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use alsa_child::{child_dir, read_f32, read_s16, run_child};
 use loaxa::model::OutputSpec;
@@ -91,7 +91,10 @@ fn assert_completed_in_order(events: &[(Duration, PlayerEvent)], n: usize) {
     let kinds: Vec<&PlayerEvent> = events.iter().map(|(_, e)| e).collect();
     assert_eq!(kinds.len(), 2 * n + 1, "{events:?}");
     for i in 0..n {
-        assert_eq!(kinds[2 * i], &PlayerEvent::Started { index: i });
+        assert!(
+            matches!(kinds[2 * i], PlayerEvent::Started { index, at: Some(_) } if *index == i),
+            "{events:?}"
+        );
         assert!(
             matches!(kinds[2 * i + 1], PlayerEvent::Ended { index, end: ItemEnd::Completed, .. } if *index == i),
             "{events:?}"
@@ -270,7 +273,10 @@ fn child_paced_cut() {
     println!("events: {events:?}");
     let kinds: Vec<&PlayerEvent> = events.iter().map(|(_, e)| e).collect();
     assert_eq!(kinds.len(), 3, "{events:?}");
-    assert_eq!(kinds[0], &PlayerEvent::Started { index: 0 });
+    assert!(
+        matches!(kinds[0], PlayerEvent::Started { index, at: Some(_) } if *index == 0),
+        "{events:?}"
+    );
     let PlayerEvent::Ended {
         index: 0,
         played,
@@ -327,6 +333,94 @@ fn child_paced_cut() {
 }
 
 #[test]
+fn real_output_path_starts_a_timed_program_on_its_frame() {
+    run_child("child_timed_start");
+}
+
+#[test]
+#[ignore = "helper: run by real_output_path_starts_a_timed_program_on_its_frame in a child process"]
+fn child_timed_start() {
+    let Some(dir) = child_dir() else { return };
+    let tone = dir.join("tone.wav");
+    let samples = noise(22_050, 2, 31, 0.5);
+    write_wav(&tone, RATE, 2, Bits::F32, &samples);
+    let format = OutputFormat {
+        sample_rate: Some(RATE),
+        channels: Some(2),
+        ..OutputFormat::default()
+    };
+    let mut player = Player::new(OutputSpec::Device("cap_paced".into()), format).expect("device");
+    let (lead, start_at, events, frames) = runtime().block_on(async {
+        // The daemon opens the device a second ahead; the stream then plays silence.
+        player.warm_up();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let handed_over = SystemTime::now();
+        let start_at = handed_over + Duration::from_millis(400);
+        let mut run = player
+            .start_at(vec![(0, tone)], Some(start_at))
+            .expect("starts");
+        let mut events = Vec::new();
+        while let Some(e) = run.next_event().await {
+            events.push(e);
+        }
+        let lead = start_at.duration_since(handed_over).expect("ahead");
+        (lead, start_at, events, run.cutter().progress())
+    });
+    println!("events: {events:?}");
+    let Some(PlayerEvent::Started {
+        index: 0,
+        at: Some(at),
+    }) = events.first()
+    else {
+        panic!("a started event with its time first: {events:?}");
+    };
+    let off_ms = match at.duration_since(start_at) {
+        Ok(late) => late.as_secs_f64() * 1e3,
+        Err(early) => -early.duration().as_secs_f64() * 1e3,
+    };
+    println!("first sample placed {off_ms:+.3} ms from the start time");
+    assert!(
+        off_ms.abs() <= 1.0,
+        "placed {off_ms:+.3} ms from the start time"
+    );
+    assert!(
+        matches!(
+            events[1],
+            PlayerEvent::Ended {
+                index: 0,
+                end: ItemEnd::Completed,
+                ..
+            }
+        ),
+        "{events:?}"
+    );
+
+    // The program's frames: the lead-in's silence, then the item. The lead-in covers the
+    // hand-over's 400 ms, less the wait for the device's next callback.
+    let silent = frames.saturating_sub(22_050) as f64 / f64::from(RATE);
+    println!("lead-in of {silent:.4} s for a start {lead:?} after the hand-over");
+    assert!(
+        silent <= lead.as_secs_f64() && silent >= lead.as_secs_f64() - 0.1,
+        "lead-in of {silent:.4} s for a start {lead:?} ahead"
+    );
+
+    std::thread::sleep(Duration::from_millis(1500)); // the pacer writes the pipe's tail
+    let captured = read_s16(&dir.join("paced.raw"));
+    let first = captured
+        .iter()
+        .position(|&s| s != 0.0)
+        .expect("audio captured");
+    let got = &captured[first..];
+    assert!(got.len() >= samples.len(), "the whole item was captured");
+    let worst = got
+        .iter()
+        .zip(&samples)
+        .map(|(g, e)| (g - e).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst <= 1.5 / 32768.0, "max diff {worst}");
+}
+
+#[test]
 fn a_device_that_stops_taking_audio_fails_the_item_and_is_reopened() {
     run_child("child_stalled_device");
 }
@@ -350,11 +444,17 @@ fn child_stalled_device() {
     // Each opening of cap_stall takes 200 kB, then hangs: both items fail the same way, the
     // device is reopened in between, and the run ends after the last one.
     assert_eq!(kinds.len(), 8, "{events:?}");
-    assert_eq!(kinds[0], &PlayerEvent::Started { index: 0 });
+    assert!(
+        matches!(kinds[0], PlayerEvent::Started { index, at: Some(_) } if *index == 0),
+        "{events:?}"
+    );
     assert!(stalled(kinds[1], 0), "{events:?}");
     assert!(matches!(kinds[2], PlayerEvent::OutputLost { reason } if reason.contains("cap_stall")));
     assert_eq!(kinds[3], &PlayerEvent::OutputBack);
-    assert_eq!(kinds[4], &PlayerEvent::Started { index: 1 });
+    assert!(
+        matches!(kinds[4], PlayerEvent::Started { index, at: Some(_) } if *index == 1),
+        "{events:?}"
+    );
     assert!(stalled(kinds[5], 1), "{events:?}");
     assert!(matches!(kinds[6], PlayerEvent::OutputLost { .. }));
     assert_eq!(kinds[7], &PlayerEvent::Finished);

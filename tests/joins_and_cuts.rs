@@ -421,7 +421,7 @@ fn paced_cuts(dir: &Path) -> Result<(), String> {
         while let Some(e) = run.next_event().await {
             // Timed from the first sample (opening the device may take a while on a busy
             // machine).
-            if matches!(e, PlayerEvent::Started { index: 0 })
+            if matches!(e, PlayerEvent::Started { index: 0, .. })
                 && let Some(cuts) = cuts.take()
             {
                 tokio::spawn(cuts);

@@ -128,7 +128,9 @@ async fn play_then_good(
         events
             .iter()
             .filter(|e| match e {
-                PlayerEvent::Started { index } | PlayerEvent::Ended { index, .. } => *index == i,
+                PlayerEvent::Started { index, .. } | PlayerEvent::Ended { index, .. } => {
+                    *index == i
+                }
                 _ => false,
             })
             .collect()
@@ -138,7 +140,7 @@ async fn play_then_good(
         matches!(
             of(1).as_slice(),
             [
-                PlayerEvent::Started { index: 1 },
+                PlayerEvent::Started { index: 1, .. },
                 PlayerEvent::Ended {
                     index: 1,
                     played,

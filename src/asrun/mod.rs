@@ -146,8 +146,22 @@ impl Recorder {
 
     /// A play begins: the record is durable before the first second has aired.
     pub fn started(&self, ctx: &ProgramContext, item: &PlannedItem) -> Result<AsRunRecord> {
+        self.started_at(ctx, item, None)
+    }
+
+    /// Like [`Self::started`], with the time the first sample went out when the output
+    /// knows it better than the clock does now (a sound device's timeline).
+    pub fn started_at(
+        &self,
+        ctx: &ProgramContext,
+        item: &PlannedItem,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<AsRunRecord> {
         let mut rec = self.record(ctx, item.origin.role(), Some(&item.segment), "");
-        rec.started_at = Some(self.now());
+        rec.started_at = Some(match at {
+            Some(at) => at.with_timezone(&self.tz).fixed_offset(),
+            None => self.now(),
+        });
         rec.outcome = Outcome::Interrupted;
         rec.reason = Some(ON_AIR.to_string());
         self.backlog.append(&mut rec, None)?;

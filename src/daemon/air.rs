@@ -76,10 +76,17 @@ impl Daemon {
             }
             return self.shutdown.requested();
         }
+        // On a sound device the program is handed over a moment before its fire time and
+        // starts on it, to the frame.
+        let start_at = (self.player.timed_start() && ctx.scheduled_at > station.clock.now())
+            .then_some(ctx.scheduled_at);
+        let lead = start_at
+            .and_then(|at| (at - station.clock.now()).to_std().ok())
+            .unwrap_or_default();
         // Monotonic: a step of the wall clock does not cut (or stretch) a program.
         let deadline = program
             .max_duration
-            .map(|d| tokio::time::Instant::now() + d);
+            .map(|d| tokio::time::Instant::now() + lead + d);
         let items = plan
             .items
             .into_iter()
@@ -88,7 +95,7 @@ impl Daemon {
                 ctx: ctx.clone(),
             })
             .collect();
-        self.run_session(items, deadline, journal).await
+        self.run_session(items, deadline, journal, start_at).await
     }
 
     /// A segment the operator asked to air now, checked: it exists and may air today.
@@ -150,6 +157,6 @@ impl Daemon {
                 ctx: ctx.clone(),
             })
             .collect();
-        self.run_session(items, None, None).await
+        self.run_session(items, None, None, None).await
     }
 }

@@ -126,7 +126,7 @@ impl Daemon {
         if due.is_empty() {
             return false;
         }
-        self.run_session(due, None, None).await
+        self.run_session(due, None, None, None).await
     }
 }
 

@@ -269,13 +269,17 @@ impl Daemon {
             let next = self.next_due(last);
             let next_emergency = self.next_emergency_at();
             self.publish_next(next.as_ref());
-            let wake = match (&next, next_emergency) {
-                (Some(d), Some(e)) => Some(d.at.min(e)),
-                (Some(d), None) => Some(d.at),
+            // A program is handed to a sound device a moment before its fire time and
+            // starts on it to the frame (`Player::start_at`).
+            let pre_roll = self.pre_roll();
+            let handover = next.as_ref().map(|d| d.at - pre_roll);
+            let wake = match (handover, next_emergency) {
+                (Some(h), Some(e)) => Some(h.min(e)),
+                (Some(h), None) => Some(h),
                 (None, e) => e,
             };
             if let Some(d) = &next
-                && Some(d.at) == wake
+                && handover == wake
             {
                 tracing::info!(
                     program = %d.program,
@@ -287,7 +291,7 @@ impl Daemon {
             // program's first sample goes out on time (not after the device's open).
             let warm_at = next
                 .as_ref()
-                .filter(|d| Some(d.at) == wake)
+                .filter(|_| handover == wake)
                 .map(|d| d.at - WARM_UP_AHEAD);
             let mut shutdown = self.shutdown.clone();
             tokio::select! {
@@ -310,10 +314,11 @@ impl Daemon {
                 last = self.clock_stepped(step, last);
                 continue;
             }
-            if next.as_ref().is_none_or(|d| d.at > clock.now()) {
+            if next.as_ref().is_none_or(|d| d.at > clock.now() + pre_roll) {
                 continue; // woke for an emergency repeat (or a clock re-read)
             }
-            let now = clock.now();
+            // Fires up to `pre_roll` ahead are due: they are handed over now.
+            let now = clock.now() + pre_roll;
             let mut pending: VecDeque<Due> = self.due_between(last, now).into();
             last = now;
             // The position is saved once the batch is done: until then each fire is marked
@@ -361,7 +366,7 @@ impl Daemon {
                 match watch.check(clock.as_ref()) {
                     Some(step) => last = self.clock_stepped(step, last),
                     None => {
-                        let now = clock.now();
+                        let now = clock.now() + pre_roll;
                         pending.extend(self.due_between(last, now));
                         last = now;
                     }
@@ -530,7 +535,7 @@ impl Daemon {
                 Ok(item) => {
                     let result = self.save_repeat(id, repeat);
                     let _ = reply.send(result);
-                    self.run_session(vec![item], None, None).await
+                    self.run_session(vec![item], None, None, None).await
                 }
                 Err(e) => {
                     let _ = reply.send(Err(e));
@@ -576,6 +581,17 @@ impl Daemon {
     /// Store errors must not stop the broadcast: log them loudly and go on.
     fn log<T, E: std::fmt::Display>(&self, result: Result<T, E>) {
         self.ok(result);
+    }
+
+    /// How long before its fire time a program is handed to the player: a sound device
+    /// then starts it on the fire time to the frame; a file output starts it when it is
+    /// handed over, so there it is handed over on the fire time.
+    fn pre_roll(&self) -> chrono::TimeDelta {
+        if self.player.timed_start() {
+            chrono::TimeDelta::from_std(Player::PRE_ROLL).unwrap_or_default()
+        } else {
+            chrono::TimeDelta::zero()
+        }
     }
 
     /// The value, or `None` with the error logged.

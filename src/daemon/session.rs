@@ -159,11 +159,14 @@ impl Daemon {
     ///
     /// `journal` is the run's journal when the caller has begun it (a scheduled program);
     /// otherwise one is begun here. Either way every item is in it before it can air.
+    /// `start_at`: when the first sample should go out, a moment from now (a timed start
+    /// on a sound device, [`crate::player::Player::start_at`]).
     pub(super) async fn run_session(
         &mut self,
         items: Vec<OnAirItem>,
         mut deadline: Option<Instant>,
         journal: Option<RunJournal>,
+        start_at: Option<chrono::DateTime<chrono::Utc>>,
     ) -> bool {
         let mut journal = journal.or_else(|| {
             let entries = items
@@ -178,7 +181,10 @@ impl Daemon {
             s.order.push(key);
         }
         let start = self.paths(&s, &s.order.clone());
-        let mut run = match self.player.start_keyed(start) {
+        let mut run = match self
+            .player
+            .start_at(start, start_at.map(std::time::SystemTime::from))
+        {
             Ok(run) => run,
             Err(e) => {
                 let reason = format!("output failed: {e}");
@@ -201,7 +207,11 @@ impl Daemon {
         let clock = self.station.clock.clone();
         let mut shutdown = self.shutdown.clone();
         let mut stop = false;
-        let began = Instant::now();
+        // The program's audio begins at its start time, not when it was handed over.
+        let lead = start_at
+            .and_then(|at| (at - clock.now()).to_std().ok())
+            .unwrap_or_default();
+        let began = Instant::now() + lead;
         // While the output is lost: when to stop waiting for it.
         let mut give_up: Option<Instant> = None;
         // systemd's watchdog hears from a session only while its audio progresses (or the
@@ -213,7 +223,7 @@ impl Daemon {
             let ping_at = self.notifier.next_alive();
             tokio::select! {
                 event = run.next_event() => match event {
-                    Some(PlayerEvent::Started { index }) => self.started(&mut s, index),
+                    Some(PlayerEvent::Started { index, at }) => self.started(&mut s, index, at),
                     Some(PlayerEvent::Ended { index, played, end, levels }) => self.ended(&mut s, index, played, end, levels),
                     Some(PlayerEvent::OutputLost { reason }) => give_up = Some(self.output_lost(&mut s, &reason, began)),
                     Some(PlayerEvent::OutputBack) => {
@@ -351,12 +361,13 @@ impl Daemon {
         }
     }
 
-    fn started(&self, s: &mut Session, key: usize) {
+    fn started(&self, s: &mut Session, key: usize, at: Option<std::time::SystemTime>) {
         let Some(entry) = s.entries.get(&key) else {
             return;
         };
         s.playing = Some(key);
-        match self.recorder.started(&entry.ctx, &entry.item) {
+        let at = at.map(chrono::DateTime::<chrono::Utc>::from);
+        match self.recorder.started_at(&entry.ctx, &entry.item, at) {
             Ok(rec) => {
                 s.records.insert(key, rec);
             }
@@ -374,7 +385,7 @@ impl Daemon {
             segment_id: seg.id,
             title: seg.title.clone(),
             topic: seg.topic.clone(),
-            started_at: self.station.clock.now(),
+            started_at: at.unwrap_or_else(|| self.station.clock.now()),
             duration_ms: seg.duration_ms,
             index: position,
             count: s.order.len(),

@@ -168,7 +168,7 @@ impl Control {
         if epoch != self.epoch() {
             return;
         }
-        if let PlayerEvent::Started { index } | PlayerEvent::Ended { index, .. } = &event {
+        if let PlayerEvent::Started { index, .. } | PlayerEvent::Ended { index, .. } = &event {
             em.rest.retain(|item| item.key != *index);
         }
         let last = event == PlayerEvent::Finished;

@@ -11,7 +11,7 @@
 use std::num::NonZero;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -122,12 +122,14 @@ pub(crate) struct Run {
     /// Shared by the player's runs: the last run left the output failed (a new run that
     /// opens it reports `OutputBack`).
     pub(crate) lost: Arc<AtomicBool>,
+    /// When the program's first sample should go out (sound devices, first attempt).
+    pub(crate) start_at: Option<SystemTime>,
 }
 
 impl Run {
     /// Plays the run to its end, through as many output failures as it takes. Sends
     /// `Finished` last.
-    pub(crate) async fn drive(self) {
+    pub(crate) async fn drive(mut self) {
         let what = self.output.what();
         let mut backoff = Backoff::default();
         // Why the output is down, while it is (reported once per loss).
@@ -163,8 +165,12 @@ impl Run {
             }
             attempts = 0;
             let (channels, rate) = stream.format();
-            let source =
+            let mut source =
                 ProgramSource::new(items, channels, rate, self.format.fade, control.clone());
+            if let Stream::Device(_) = stream {
+                // Only the first attempt is timed: after a reopen the rest goes out at once.
+                source.on_device(self.start_at.take());
+            }
             let before = control.progress();
             let Err(lost) = watched(stream.play(source, control), control, &what).await else {
                 break;

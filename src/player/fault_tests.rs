@@ -47,7 +47,7 @@ fn kinds(events: &[(Duration, PlayerEvent)]) -> Vec<String> {
     events
         .iter()
         .map(|(_, e)| match e {
-            PlayerEvent::Started { index } => format!("started {index}"),
+            PlayerEvent::Started { index, .. } => format!("started {index}"),
             PlayerEvent::Ended {
                 index,
                 end: ItemEnd::Completed,

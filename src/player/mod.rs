@@ -30,7 +30,7 @@ mod tests;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::mpsc;
 
@@ -104,6 +104,12 @@ pub enum ItemEnd {
 pub enum PlayerEvent {
     Started {
         index: usize,
+        /// Sound devices: when the item's first sample is due at the device by the wall
+        /// clock — on a timed start ([`Player::start_at`]) the frame placed on the start
+        /// time, else when the sample was handed to the device (at most its buffer before it
+        /// is heard). `None` on file outputs, whose events come when the paced clock reaches
+        /// them.
+        at: Option<SystemTime>,
     },
     Ended {
         index: usize,
@@ -294,6 +300,32 @@ impl Player {
         &mut self,
         items: Vec<I>,
     ) -> Result<ProgramRun, OutputError> {
+        self.start_at(items, None)
+    }
+
+    /// Whether [`Self::start_at`] can place a program's first sample on a given time: sound
+    /// devices can (the program is handed over a moment early and waits in the stream,
+    /// [`Self::PRE_ROLL`] is enough); file outputs start when their paced clock reaches the
+    /// program.
+    pub fn timed_start(&self) -> bool {
+        matches!(*self.output, Output::Device(_))
+    }
+
+    /// How long before its start time a timed program should be handed over: the open of a
+    /// device (when no stream was opened ahead), the first file's open and hash check, and
+    /// a device period fit in it with room for a busy machine.
+    pub const PRE_ROLL: Duration = Duration::from_millis(150);
+
+    /// Like [`Self::start_keyed`]; on a sound device, with `start_at` (at most 2 s ahead),
+    /// the stream plays silence until the frame that falls on that time and the program
+    /// starts there — on time to the frame, not at the next device callback after it. A
+    /// start time already past (or too far off, as after a clock step) starts at once, as
+    /// do file outputs.
+    pub fn start_at<I: Into<PlayItem>>(
+        &mut self,
+        items: Vec<I>,
+        start_at: Option<SystemTime>,
+    ) -> Result<ProgramRun, OutputError> {
         let items: Vec<PlayItem> = items.into_iter().map(Into::into).collect();
         let runtime =
             tokio::runtime::Handle::try_current().map_err(|e| OutputError::DeviceOpen {
@@ -307,6 +339,7 @@ impl Player {
             format: self.format.clone(),
             control: control.clone(),
             lost: self.lost.clone(),
+            start_at,
         };
         runtime.spawn(run.drive());
         Ok(ProgramRun { events, control })

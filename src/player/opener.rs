@@ -269,14 +269,14 @@ mod tests {
         }
         match &events[..] {
             [
-                PlayerEvent::Started { index: 0 },
+                PlayerEvent::Started { index: 0, .. },
                 PlayerEvent::Ended {
                     index: 0,
                     played,
                     end: ItemEnd::Failed(reason),
                     ..
                 },
-                PlayerEvent::Started { index: 1 },
+                PlayerEvent::Started { index: 1, .. },
                 PlayerEvent::Ended {
                     index: 1,
                     end: ItemEnd::Completed,

@@ -14,7 +14,7 @@
 use std::num::NonZero;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use rodio::Source;
 use rodio::source::UniformSourceIterator;
@@ -226,6 +226,113 @@ pub(crate) struct ProgramSource {
     /// splice); `None`: the fade ends the program.
     after_fade: Option<Vec<Keyed>>,
     finished: bool,
+    /// Sound devices: when items start by the wall clock, and the silence before a timed
+    /// start ([`Self::on_device`]). `None` on file outputs, whose events carry no time.
+    wall: Option<WallClock>,
+    /// The frame being produced is lead-in silence.
+    silent_frame: bool,
+}
+
+/// A timed start lands on its frame only if it is handed over this long ahead; the lead-in
+/// is never longer than this (a start time further off is taken as "now": a clock that
+/// stepped, not a plan).
+pub(crate) const MAX_LEAD_IN: Duration = Duration::from_secs(2);
+
+/// Two pulls this far apart are in different device callbacks: a callback fills its whole
+/// buffer in microseconds, then waits a period (a few ms or more) for the next.
+const CALLBACK_GAP: Duration = Duration::from_micros(700);
+
+/// Where a device source's frames are in wall-clock time, and the silence it plays before a
+/// timed start.
+///
+/// A device pulls a buffer at a time: frames are handed over in bursts, one per period, each
+/// burst ahead of where the device plays it by the same latency. The first frame of a burst
+/// is recognised by the gap before it; from such a frame, frame `f + n` is `n / rate`
+/// later on the device's timeline. A timed start plays silence up to the frame that falls
+/// on its start time, so the program's first sample sits at the fire time to the frame
+/// (plus the device's constant latency) instead of at whichever callback comes after it.
+#[derive(Debug)]
+struct WallClock {
+    rate: u32,
+    /// The same moment on both clocks: monotonic times are turned into wall times by it.
+    origin: (Instant, SystemTime),
+    /// The start time (monotonic) while the lead-in is not decided yet.
+    start: Option<Instant>,
+    /// The first frame that is not lead-in silence, once known.
+    lead_until: Option<u64>,
+    last_pull: Option<Instant>,
+    /// A burst's first frame and when it was pulled: where the decided start was measured
+    /// from.
+    anchor: Option<(u64, Instant)>,
+}
+
+impl WallClock {
+    /// `origin`: now, on the monotonic and the wall clock.
+    fn new(rate: u32, start_at: Option<SystemTime>, origin: (Instant, SystemTime)) -> WallClock {
+        // Converted once to the monotonic clock: the lead-in is a few hundred milliseconds.
+        let start = start_at.and_then(|at| {
+            let ahead = at.duration_since(origin.1).ok()?;
+            (ahead <= MAX_LEAD_IN).then(|| origin.0 + ahead)
+        });
+        WallClock {
+            rate,
+            origin,
+            lead_until: start.is_none().then_some(0),
+            start,
+            last_pull: None,
+            anchor: None,
+        }
+    }
+
+    /// Whether `frame`, pulled at `now`, is lead-in silence. The caller reads the clock
+    /// only while the lead-in is undecided ([`Self::deciding`]): once per frame, for at most
+    /// [`MAX_LEAD_IN`].
+    fn silent(&mut self, frame: u64, now: Instant) -> bool {
+        if let Some(until) = self.lead_until {
+            return frame < until;
+        }
+        let Some(start) = self.start else {
+            self.lead_until = Some(frame);
+            return false;
+        };
+        let burst = self
+            .last_pull
+            .is_some_and(|last| now.duration_since(last) >= CALLBACK_GAP);
+        self.last_pull = Some(now);
+        if now >= start {
+            // Due (or handed over too late to land on its frame): start here.
+            self.lead_until = Some(frame);
+            return false;
+        }
+        if burst {
+            let lead = duration_to_frames(start - now, self.rate);
+            self.anchor = Some((frame, now));
+            self.lead_until = Some(frame + lead);
+            return lead > 0;
+        }
+        true
+    }
+
+    /// The lead-in is not decided yet: [`Self::silent`] needs the time.
+    fn deciding(&self) -> bool {
+        self.lead_until.is_none()
+    }
+
+    /// When `frame`, whose first sample is pulled at `now`, is due at the device: on the
+    /// device's timeline when a timed start placed it there, else `now` (when it is handed
+    /// over: at most a device buffer before it is heard).
+    fn time_of(&self, frame: u64, now: Instant) -> SystemTime {
+        let at = match self.anchor {
+            Some((first, pulled)) if self.lead_until == Some(frame) => {
+                pulled + frames_to_duration(frame - first, self.rate)
+            }
+            _ => now,
+        };
+        match at.checked_duration_since(self.origin.0) {
+            Some(after) => self.origin.1 + after,
+            None => self.origin.1 - self.origin.0.duration_since(at),
+        }
+    }
 }
 
 impl ProgramSource {
@@ -254,7 +361,17 @@ impl ProgramSource {
             fade_total: fade_frames,
             after_fade: None,
             finished: false,
+            wall: None,
+            silent_frame: false,
         }
+    }
+
+    /// The source plays on a sound device: its `Started` events carry when the item's first
+    /// sample is due there, and with `start_at` (at most [`MAX_LEAD_IN`] ahead) it plays
+    /// silence until the frame that falls on that time. A cut or splice ends the silence.
+    pub(crate) fn on_device(&mut self, start_at: Option<SystemTime>) {
+        let origin = (Instant::now(), SystemTime::now());
+        self.wall = Some(WallClock::new(self.rate.get(), start_at, origin));
     }
 
     /// Hold events with their output frame instead of sending them (see [`Self::take_stamped`]).
@@ -352,6 +469,10 @@ impl ProgramSource {
                 self.fade_left = Some(self.fade_frames);
                 self.fade_total = self.fade_frames;
             } else if let Some(splice) = self.control.take_splice() {
+                if let Some(wall) = self.wall.as_mut() {
+                    wall.start = None; // what is spliced in goes out at once
+                    wall.lead_until = wall.lead_until.map(|u| u.min(self.frames));
+                }
                 let frames = duration_to_frames(splice.fade, self.rate.get());
                 if self.current.is_none() || frames == 0 {
                     self.end_current(ItemEnd::Cut);
@@ -439,14 +560,43 @@ impl ProgramSource {
                 out_rate: self.rate.get(),
                 first_frame: self.base + self.frames,
             };
+            let at = self
+                .wall
+                .as_ref()
+                .map(|w| w.time_of(self.frames, Instant::now()));
             self.emit_with(
                 PlayerEvent::Started {
                     index: playing.index,
+                    at,
                 },
                 PlayingUpdate::Set(playing),
             );
         }
         Some(s)
+    }
+}
+
+impl ProgramSource {
+    /// Counts the sample just produced (and the frame, when it completes one).
+    #[inline]
+    fn advance(&mut self) {
+        self.in_frame += 1;
+        if self.in_frame == self.channels.get() {
+            self.in_frame = 0;
+            self.frames += 1;
+            if self.frames % PROGRESS_EVERY == 0 {
+                self.publish_progress();
+            }
+            if self.silent_frame {
+                return;
+            }
+            if let Some(cur) = self.current.as_mut() {
+                cur.out_frames += 1;
+            }
+            if let Some(left) = self.fade_left.as_mut() {
+                *left = left.saturating_sub(1);
+            }
+        }
     }
 }
 
@@ -457,8 +607,23 @@ impl Iterator for ProgramSource {
         if self.finished {
             return None;
         }
-        if self.in_frame == 0 && !self.at_frame_boundary() {
-            return None;
+        if self.in_frame == 0 {
+            if !self.at_frame_boundary() {
+                return None;
+            }
+            let frame = self.frames;
+            self.silent_frame = self.wall.as_mut().is_some_and(|w| {
+                let now = if w.deciding() {
+                    Instant::now()
+                } else {
+                    w.origin.0 // not read once decided
+                };
+                w.silent(frame, now)
+            });
+        }
+        if self.silent_frame {
+            self.advance();
+            return Some(0.0);
         }
         let sample = match self.pull() {
             Some(s) => s,
@@ -492,20 +657,7 @@ impl Iterator for ProgramSource {
             Some(left) => sample * (left as f32 / self.fade_total as f32),
             None => sample,
         };
-        self.in_frame += 1;
-        if self.in_frame == self.channels.get() {
-            self.in_frame = 0;
-            self.frames += 1;
-            if self.frames % PROGRESS_EVERY == 0 {
-                self.publish_progress();
-            }
-            if let Some(cur) = self.current.as_mut() {
-                cur.out_frames += 1;
-            }
-            if let Some(left) = self.fade_left.as_mut() {
-                *left = left.saturating_sub(1);
-            }
-        }
+        self.advance();
         let sample = if sample.is_finite() { sample } else { 0.0 };
         // Proof of air: the item's meter sees exactly what leaves the program.
         if let Some(cur) = self.current.as_mut() {
@@ -527,5 +679,102 @@ impl Source for ProgramSource {
     }
     fn total_duration(&self) -> Option<Duration> {
         None
+    }
+}
+
+#[cfg(test)]
+mod wall_clock_tests {
+    use super::*;
+
+    const RATE: u32 = 44_100;
+    const PERIOD_FRAMES: u64 = 441; // a 10 ms device period
+
+    /// Pulls frames the way a device callback does — a period's worth every 10 ms, each
+    /// frame 20 ns after the last — joining the stream `phase` frames into a callback, until
+    /// the first frame that is not silence. Returns that frame and when it was pulled.
+    fn first_sound(wc: &mut WallClock, t0: Instant, phase: u64) -> (u64, Instant) {
+        let mut frame = 0;
+        for burst in 0..1000u32 {
+            let begin = t0 + Duration::from_millis(10) * burst;
+            let first = if burst == 0 { phase } else { 0 };
+            for j in first..PERIOD_FRAMES {
+                let now = begin + Duration::from_nanos(20 * j);
+                if !wc.silent(frame, now) {
+                    return (frame, now);
+                }
+                frame += 1;
+            }
+        }
+        panic!("the lead-in never ended");
+    }
+
+    #[test]
+    fn a_timed_start_lands_on_its_frame_whatever_the_callback_phase() {
+        let origin = (Instant::now(), SystemTime::now());
+        for phase in [0, 17, 220, 440] {
+            for offset_us in [0u64, 1_300, 4_999, 5_001, 9_990] {
+                let ahead = Duration::from_millis(150) + Duration::from_micros(offset_us);
+                let mut wc = WallClock::new(RATE, Some(origin.1 + ahead), origin);
+                let (frame, _) = first_sound(&mut wc, origin.0, phase);
+                // Where that frame is on the device's timeline: the callbacks are 10 ms
+                // apart and the stream joined `phase` frames into the first one.
+                let device_time = Duration::from_millis(10)
+                    * u32::try_from((frame + phase) / PERIOD_FRAMES).expect("few bursts")
+                    + frames_to_duration((frame + phase) % PERIOD_FRAMES, RATE);
+                let error = device_time.as_secs_f64() - ahead.as_secs_f64();
+                assert!(
+                    error.abs() <= 1.0 / f64::from(RATE),
+                    "phase {phase}, start +{ahead:?}: first sample {:.3} ms off",
+                    error * 1e3
+                );
+                // The event's time is the frame's place on the timeline, not its pull.
+                let at = wc.time_of(frame, origin.0 + Duration::from_secs(9));
+                let stamped = at
+                    .duration_since(origin.1)
+                    .expect("after origin")
+                    .as_secs_f64();
+                assert!(
+                    (stamped - device_time.as_secs_f64()).abs() < 1e-6,
+                    "phase {phase}, start +{ahead:?}: stamped {stamped}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_start_handed_over_late_or_too_far_ahead_plays_at_once() {
+        let origin = (Instant::now(), SystemTime::now());
+        for start_at in [
+            origin.1 - Duration::from_millis(30),
+            origin.1 + MAX_LEAD_IN + Duration::from_millis(1),
+        ] {
+            let mut wc = WallClock::new(RATE, Some(start_at), origin);
+            assert!(!wc.silent(0, origin.0), "{start_at:?}");
+            let pulled = origin.0 + Duration::from_millis(3);
+            let at = wc.time_of(0, pulled);
+            assert_eq!(at, origin.1 + Duration::from_millis(3));
+        }
+        let mut untimed = WallClock::new(RATE, None, origin);
+        assert!(!untimed.silent(0, origin.0));
+    }
+
+    #[test]
+    fn without_callback_bursts_the_start_waits_for_the_clock() {
+        // An output that pulls frame by frame at the rate (no gaps to anchor on) still
+        // starts no earlier than the start time, and within a frame of it.
+        let origin = (Instant::now(), SystemTime::now());
+        let ahead = Duration::from_millis(40);
+        let mut wc = WallClock::new(RATE, Some(origin.1 + ahead), origin);
+        let (frame, pulled) = (0u64..)
+            .map(|f| (f, origin.0 + frames_to_duration(f, RATE)))
+            .find(|&(f, now)| !wc.silent(f, now))
+            .expect("the lead-in ends");
+        let late = pulled.duration_since(origin.0).as_secs_f64() - ahead.as_secs_f64();
+        assert!((0.0..=1.0 / f64::from(RATE)).contains(&late), "{late}");
+        assert_eq!(
+            frame,
+            duration_to_frames(ahead, RATE) + u64::from(late > 0.0)
+        );
+        assert!(wc.time_of(frame, pulled) >= origin.1 + ahead);
     }
 }

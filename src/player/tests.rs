@@ -118,11 +118,11 @@ fn items_join_gaplessly_in_order() {
     assert_eq!(
         drain(&mut p.events),
         vec![
-            PlayerEvent::Started { index: 0 },
+            PlayerEvent::Started { index: 0, at: None },
             ended(0, secs(1000, 48_000)),
-            PlayerEvent::Started { index: 1 },
+            PlayerEvent::Started { index: 1, at: None },
             ended(1, secs(2500, 48_000)),
-            PlayerEvent::Started { index: 2 },
+            PlayerEvent::Started { index: 2, at: None },
             ended(2, secs(777, 48_000)),
             PlayerEvent::Finished,
         ]
@@ -165,7 +165,7 @@ fn failed_items_do_not_stop_the_program() {
     assert_eq!(
         events[..2],
         [
-            PlayerEvent::Started { index: 0 },
+            PlayerEvent::Started { index: 0, at: None },
             ended(0, secs(600, 48_000))
         ]
     );
@@ -186,7 +186,7 @@ fn failed_items_do_not_stop_the_program() {
     assert_eq!(
         events[4..],
         [
-            PlayerEvent::Started { index: 3 },
+            PlayerEvent::Started { index: 3, at: None },
             ended(3, secs(900, 48_000)),
             PlayerEvent::Finished
         ]
@@ -224,7 +224,7 @@ fn cut_fades_out_linearly_over_the_configured_time() {
     assert_eq!(
         drain(&mut p.events),
         vec![
-            PlayerEvent::Started { index: 0 },
+            PlayerEvent::Started { index: 0, at: None },
             PlayerEvent::Ended {
                 index: 0,
                 played: secs(12_000 + 2400, 48_000),
@@ -267,7 +267,7 @@ fn abandoning_the_source_fails_the_playing_item_and_silences_the_source() {
     assert_eq!(
         drain(&mut p.events),
         vec![
-            PlayerEvent::Started { index: 0 },
+            PlayerEvent::Started { index: 0, at: None },
             PlayerEvent::Ended {
                 index: 0,
                 played: secs(4800, 48_000),
@@ -344,9 +344,9 @@ async fn wav_output_takes_exactly_the_program_time_and_holds_the_samples() {
     assert_eq!(
         events,
         vec![
-            (ms(0), PlayerEvent::Started { index: 0 }),
+            (ms(0), PlayerEvent::Started { index: 0, at: None }),
             (ms(1250), ended(0, ms(1250))),
-            (ms(1250), PlayerEvent::Started { index: 1 }),
+            (ms(1250), PlayerEvent::Started { index: 1, at: None }),
             (ms(3000), ended(1, ms(1750))),
             (ms(3000), PlayerEvent::Finished),
         ]
@@ -395,7 +395,7 @@ async fn null_output_keeps_time_and_cut_fades_in_time() {
     let mut run = player.start(items).expect("start");
     assert_eq!(
         run.next_event().await,
-        Some(PlayerEvent::Started { index: 0 })
+        Some(PlayerEvent::Started { index: 0, at: None })
     );
     crate::clock::sleep_until(clock.as_ref(), t0 + chrono::Duration::milliseconds(500)).await;
     run.cutter().cut();
@@ -496,16 +496,16 @@ fn splice_fades_the_current_item_and_continues_gaplessly_with_the_new_items() {
     assert_eq!(
         drain(&mut p.events),
         vec![
-            PlayerEvent::Started { index: 0 },
+            PlayerEvent::Started { index: 0, at: None },
             PlayerEvent::Ended {
                 index: 0,
                 played: secs(4_800 + 1440, 48_000),
                 end: ItemEnd::Cut,
                 levels: None
             },
-            PlayerEvent::Started { index: 7 },
+            PlayerEvent::Started { index: 7, at: None },
             ended(7, secs(960, 48_000)),
-            PlayerEvent::Started { index: 1 },
+            PlayerEvent::Started { index: 1, at: None },
             ended(1, secs(4800, 48_000)),
             PlayerEvent::Finished,
         ]
