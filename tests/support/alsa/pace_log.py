@@ -3,6 +3,9 @@
 
     pace_log.py BYTES_PER_SEC OUTFILE LOGFILE [PIPE_BYTES]
 
+`{stream}` in OUTFILE and LOGFILE becomes a name unique to this stream (as in pace.py), so
+every stream the app opens gets its own pair of files.
+
 Like pace.py it plays the sound card: it takes the audio from stdin at BYTES_PER_SEC and
 appends it to OUTFILE. After every write it appends "WALL_TIME TOTAL_BYTES" to LOGFILE
 (`time.time()`, seconds since the epoch), so a byte offset in the capture maps to the wall
@@ -18,8 +21,9 @@ this "speaker" as short as a sound card's:
 import fcntl, os, sys, time
 
 rate = int(sys.argv[1])
-out = open(sys.argv[2], "wb", buffering=0)
-log = open(sys.argv[3], "w", buffering=1)
+stream = f"{time.time_ns()}-{os.getpid()}"
+out = open(sys.argv[2].replace("{stream}", stream), "wb", buffering=0)
+log = open(sys.argv[3].replace("{stream}", stream), "w", buffering=1)
 want = int(sys.argv[4]) if len(sys.argv) > 4 else 4096
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
