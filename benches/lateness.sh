@@ -46,6 +46,7 @@ pcm.cap_timed {
         rate 44100
         channels 2
     }
+    hint { show on description "Paced and dated capture, S16_LE 44.1k stereo" }
 }
 pcm.!default cap_timed
 ALSA
