@@ -13,6 +13,7 @@ mod render;
 pub mod source;
 mod summary;
 mod tables;
+pub mod view;
 
 pub use export::{ExportFormat, ExportOptions, Separator, export_to_path, write_export};
 pub use labels::{export_headers, outcome_label, priority_label, role_label, trigger_label};
