@@ -13,13 +13,15 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, Datelike, FixedOffset, Timelike};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
+use chrono_tz::Tz;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 
 use super::labels::{self, COLUMN_COUNT};
 use super::view::{ExportRecord, StationTime};
-use super::{Lang, summary::serde_name};
+use super::{Lang, source, summary::serde_name};
 use crate::model::AsRunRecord;
+use crate::store::{Store, StoreError};
 
 /// What `log export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -336,15 +338,7 @@ pub fn write_export<W: Write>(
     let mut n = 0;
     match format {
         ExportFormat::Csv => {
-            let mut out = out;
-            // The BOM is what makes Excel read UTF-8 (else Vietnamese letters come out as
-            // mojibake); CRLF is what Windows tools expect.
-            out.write_all("\u{feff}".as_bytes())?;
-            let mut w = csv::WriterBuilder::new()
-                .delimiter(opts.separator.byte())
-                .terminator(csv::Terminator::CRLF)
-                .from_writer(out);
-            w.write_record(labels::export_headers(opts.lang))?;
+            let mut w = csv_writer(out, opts)?;
             let mut row = CsvRow::new(opts);
             for r in records {
                 row.write(&mut w, &ExportRecord::from(&r?))?;
@@ -366,6 +360,111 @@ pub fn write_export<W: Write>(
     Ok(n)
 }
 
+/// The CSV writer with the BOM and the header row written.
+fn csv_writer<W: Write>(mut out: W, opts: &ExportOptions) -> Result<csv::Writer<W>> {
+    // The BOM is what makes Excel read UTF-8 (else Vietnamese letters come out as
+    // mojibake); CRLF is what Windows tools expect.
+    out.write_all("\u{feff}".as_bytes())?;
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(opts.separator.byte())
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    w.write_record(labels::export_headers(opts.lang))?;
+    Ok(w)
+}
+
+/// Records decoded and written per message from the store's reading thread.
+const CSV_BATCH: usize = 256;
+
+/// The CSV export straight from the store: the stored JSON of each record is read as an
+/// [`ExportRecord`] (no `AsRunRecord`, no `String` per field) while another thread reads the
+/// next records from sled. The same bytes as [`write_export`] of the same records (a test
+/// pins it). `from`/`to` select like [`Store::records_iter`].
+fn write_csv_from_store<W: Write>(
+    store: &Store,
+    from: Option<DateTime<FixedOffset>>,
+    to: Option<DateTime<FixedOffset>>,
+    opts: &ExportOptions,
+    out: W,
+) -> Result<u64> {
+    let mut w = csv_writer(out, opts)?;
+    let mut row = CsvRow::new(opts);
+    let mut n = 0;
+    for batch in store.raw_record_batches(CSV_BATCH)? {
+        for raw in batch? {
+            let r: ExportRecord =
+                serde_json::from_slice(raw.json()).map_err(|source| StoreError::Corrupt {
+                    what: format!("log record {}", raw.id),
+                    source,
+                })?;
+            if from.is_some() || to.is_some() {
+                let at = r.at().to_datetime().with_context(|| {
+                    format!("log record {}: a time out of chrono's range", raw.id)
+                })?;
+                if from.is_some_and(|f| at < f) || to.is_some_and(|t| at >= t) {
+                    continue;
+                }
+            }
+            row.write(&mut w, &r)
+                .with_context(|| format!("writing log record {}", raw.id))?;
+            n += 1;
+        }
+    }
+    w.flush()?;
+    Ok(n)
+}
+
+/// Writes the log of station days `from..=to` (either bound open) as CSV or JSON Lines to
+/// `out`, reading the store. Returns how many records were written.
+pub fn write_store_export<W: Write>(
+    store: &Store,
+    tz: Tz,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    format: ExportFormat,
+    opts: &ExportOptions,
+    out: W,
+) -> Result<u64> {
+    match format {
+        ExportFormat::Csv => {
+            let (from, to) = source::bounds(tz, from, to);
+            write_csv_from_store(store, from, to, opts, out)
+        }
+        _ => write_export(
+            source::records(store, tz, from, to).map(|r| Ok(r?)),
+            format,
+            opts,
+            out,
+        ),
+    }
+}
+
+/// [`export_to_path`] of the log of station days `from..=to`, reading the store (CSV by
+/// [`write_store_export`]).
+pub fn export_store_to_path(
+    store: &Store,
+    tz: Tz,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    format: ExportFormat,
+    opts: &ExportOptions,
+    path: &Path,
+) -> Result<u64> {
+    match format {
+        ExportFormat::Csv => write_beside(path, |tmp| {
+            write_file(tmp, |w| {
+                write_store_export(store, tz, from, to, format, opts, w)
+            })
+        }),
+        _ => export_to_path(
+            source::records(store, tz, from, to).map(|r| Ok(r?)),
+            format,
+            opts,
+            path,
+        ),
+    }
+}
+
 /// Writes the export to `path` through a temp file beside it, renamed into place when
 /// complete (a failure removes the temp file and leaves `path` as it was).
 pub fn export_to_path(
@@ -374,26 +473,34 @@ pub fn export_to_path(
     opts: &ExportOptions,
     path: &Path,
 ) -> Result<u64> {
+    write_beside(path, |tmp| match format {
+        ExportFormat::Xlsx => write_xlsx(records, opts, tmp),
+        _ => write_file(tmp, |w| write_export(records, format, opts, w)),
+    })
+}
+
+/// Runs `write` on a temp file beside `path` and renames it into place when it succeeds
+/// (a failure removes the temp file and leaves `path` as it was).
+fn write_beside(path: &Path, write: impl FnOnce(&Path) -> Result<u64>) -> Result<u64> {
     let tmp = temp_beside(path);
-    let result = (|| -> Result<u64> {
-        let n = match format {
-            ExportFormat::Xlsx => write_xlsx(records, opts, &tmp)?,
-            _ => {
-                let file = File::create(&tmp)?;
-                let mut w = BufWriter::with_capacity(256 * 1024, file);
-                let n = write_export(records, format, opts, &mut w)?;
-                let file = w.into_inner().map_err(|e| e.into_error())?;
-                file.sync_all()?;
-                n
-            }
-        };
+    let result = write(&tmp).and_then(|n| {
         std::fs::rename(&tmp, path)?;
         Ok(n)
-    })();
+    });
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result.with_context(|| format!("exporting the broadcast log to {}", path.display()))
+}
+
+/// Creates `path`, lets `write` fill it (buffered) and syncs it to the disk.
+fn write_file(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Result<u64>) -> Result<u64> {
+    let file = File::create(path)?;
+    let mut w = BufWriter::with_capacity(256 * 1024, file);
+    let n = write(&mut w)?;
+    let file = w.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    Ok(n)
 }
 
 /// `.NAME.partial-PID` in the same folder (same file system, so the rename is atomic).

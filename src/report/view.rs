@@ -173,12 +173,7 @@ impl StationTime {
             (self.second, self.nanosecond)
         };
         let naive = NaiveDate::from_ymd_opt(self.year, self.month.into(), self.day.into())?
-            .and_hms_nano_opt(
-                self.hour.into(),
-                self.minute.into(),
-                second.into(),
-                nano,
-            )?;
+            .and_hms_nano_opt(self.hour.into(), self.minute.into(), second.into(), nano)?;
         FixedOffset::east_opt(self.offset)?
             .from_local_datetime(&naive)
             .single()
