@@ -41,14 +41,20 @@ pub(super) async fn export(
                 separator: q.sep.unwrap_or_default(),
                 topics: st.config.topics.clone(),
             };
-            let records = report::source::records(&st.store, st.tz(), q.from, q.to)
-                .map(|r| r.map_err(anyhow::Error::from));
             let path = st.config.station.data_dir.join(format!(
                 ".export-{:016x}.{}",
                 fastrand::u64(..),
                 format.extension()
             ));
-            let n = report::export_to_path(records, format, &opts, &path)?;
+            let n = report::export_store_to_path(
+                &st.store,
+                st.tz(),
+                q.from,
+                q.to,
+                format,
+                &opts,
+                &path,
+            )?;
             let file = std::fs::File::open(&path);
             // Unlinked now: the open handle keeps the bytes until the answer is sent.
             let _ = std::fs::remove_file(&path);

@@ -228,16 +228,17 @@ impl Backend {
         dest: Option<&Path>,
     ) -> Result<Option<u64>> {
         match self {
-            Backend::Local(_) => {
-                let records = self.log_stream(from, to)?;
-                match dest {
-                    Some(path) => report::export_to_path(records, format, opts, path).map(Some),
-                    None => {
-                        let out = std::io::BufWriter::new(std::io::stdout().lock());
-                        report::write_export(records, format, opts, out).map(Some)
-                    }
+            Backend::Local(st) => match dest {
+                Some(path) => {
+                    report::export_store_to_path(&st.store, st.tz(), from, to, format, opts, path)
+                        .map(Some)
                 }
-            }
+                None => {
+                    let out = std::io::BufWriter::new(std::io::stdout().lock());
+                    report::write_store_export(&st.store, st.tz(), from, to, format, opts, out)
+                        .map(Some)
+                }
+            },
             Backend::Remote { client, .. } => {
                 let mut query = export_query(from, to);
                 query.push(("format", format.to_string()));

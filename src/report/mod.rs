@@ -13,8 +13,12 @@ mod render;
 pub mod source;
 mod summary;
 mod tables;
+pub mod view;
 
-pub use export::{ExportFormat, ExportOptions, Separator, export_to_path, write_export};
+pub use export::{
+    ExportFormat, ExportOptions, Separator, export_store_to_path, export_to_path, write_export,
+    write_store_export,
+};
 pub use labels::{export_headers, outcome_label, priority_label, role_label, trigger_label};
 pub use period::Period;
 pub use render::{ReportFormat, render_to_path, render_to_string};

@@ -23,7 +23,17 @@ pub fn records(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> impl Iterator<Item = Result<AsRunRecord>> + Send + 'static {
+    let (from, to) = bounds(tz, from, to);
+    store.records_iter(from, to)
+}
+
+/// Station days `from..=to` as the instants `[from, to)`.
+pub fn bounds(
+    tz: Tz,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> (Option<DateTime<FixedOffset>>, Option<DateTime<FixedOffset>>) {
     let from = from.map(|d| start_of_day(tz, d));
     let to = to.and_then(|d| d.succ_opt()).map(|d| start_of_day(tz, d));
-    store.records_iter(from, to)
+    (from, to)
 }

@@ -1,10 +1,13 @@
 //! Streaming reads of the as-run log, for exports and reports that must not hold a
 //! half-year (or ten years) of records in memory.
 
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
 use chrono::{DateTime, FixedOffset};
 
 use super::keys::{be, from_be};
-use super::{Result, Store, db_err, from_json};
+use super::{Result, Store, StoreError, db_err, from_json};
 use crate::model::AsRunRecord;
 
 impl Store {
@@ -35,7 +38,130 @@ impl Store {
     }
 }
 
+/// One stored log record: its id (the key) and the JSON sled holds for it.
+#[derive(Debug, Clone)]
+pub struct RawRecord {
+    pub id: u64,
+    json: sled::IVec,
+}
+
+impl RawRecord {
+    pub fn json(&self) -> &[u8] {
+        &self.json
+    }
+}
+
+/// The whole log in id order, in batches read ahead by a thread of its own (see
+/// [`Store::raw_record_batches`]). Dropping it stops the thread and waits for it.
+pub struct RawBatches {
+    rx: Option<mpsc::Receiver<Result<Vec<RawRecord>>>>,
+    reader: Option<JoinHandle<()>>,
+}
+
+/// Batches waiting between the reading thread and the consumer: with 256 records of ~600
+/// bytes a batch, at most ~1 MiB read ahead.
+const BATCHES_AHEAD: usize = 4;
+
 impl Store {
+    /// Reads the log's stored records on a thread of its own, `batch` at a time, while the
+    /// caller decodes and writes the previous ones: an export of the whole log then takes
+    /// the longer of reading and writing, not their sum. Memory stays bounded (a few batches
+    /// ahead); a database error ends the stream with the id after which it happened.
+    pub fn raw_record_batches(&self, batch: usize) -> Result<RawBatches> {
+        let batch = batch.max(1);
+        let tree = self.asrun.clone();
+        let (tx, rx) = mpsc::sync_channel(BATCHES_AHEAD);
+        let reader = std::thread::Builder::new()
+            .name("loaxa-log-reader".into())
+            .spawn(move || {
+                let mut records = Vec::with_capacity(batch);
+                let mut last = 0;
+                for kv in tree.iter() {
+                    match kv {
+                        Ok((k, v)) => {
+                            last = from_be(&k);
+                            records.push(RawRecord { id: last, json: v });
+                        }
+                        Err(source) => {
+                            // Nobody to tell if the consumer is gone.
+                            let _ = tx.send(Err(StoreError::LogRead {
+                                after: last,
+                                source,
+                            }));
+                            return;
+                        }
+                    }
+                    if records.len() == batch {
+                        let full = std::mem::replace(&mut records, Vec::with_capacity(batch));
+                        if tx.send(Ok(full)).is_err() {
+                            return; // the consumer stopped
+                        }
+                    }
+                }
+                if !records.is_empty() {
+                    let _ = tx.send(Ok(records));
+                }
+            })
+            .map_err(|e| StoreError::Reader(e.to_string()))?;
+        Ok(RawBatches {
+            rx: Some(rx),
+            reader: Some(reader),
+        })
+    }
+}
+
+impl Iterator for RawBatches {
+    type Item = Result<Vec<RawRecord>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rx = self.rx.as_ref()?;
+        match rx.recv() {
+            Ok(item) => {
+                if item.is_err() {
+                    self.rx = None; // the reader sent its last message
+                }
+                Some(item)
+            }
+            // The reader is done: at the end of the log, or because it panicked.
+            Err(mpsc::RecvError) => {
+                self.rx = None;
+                match self.reader.take().map(JoinHandle::join) {
+                    Some(Err(panic)) => {
+                        let why = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_else(|| "it panicked".into());
+                        Some(Err(StoreError::Reader(why)))
+                    }
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for RawBatches {
+    fn drop(&mut self) {
+        // Closing the channel first makes a reader blocked on a full channel return.
+        self.rx = None;
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+    }
+}
+
+impl Store {
+    /// Fault injection for tests: replaces the stored bytes of log record `id` (a damaged
+    /// disk, a record written by something else).
+    #[doc(hidden)]
+    pub fn inject_log_bytes(&self, id: u64, bytes: &[u8]) -> Result<()> {
+        self.asrun
+            .insert(be(id), bytes)
+            .map_err(db_err("writing the broadcast log"))?;
+        Ok(())
+    }
+
     /// Records with ids from `first` on, in id order (the tail of the log).
     pub fn records_from(&self, first: u64) -> Result<Vec<AsRunRecord>> {
         self.asrun

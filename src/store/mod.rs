@@ -21,6 +21,7 @@ use crate::model::{Priority, Segment, SegmentId};
 use keys::{be, from_be};
 
 pub use chain::{ChainBreak, ChainReport};
+pub use iter::{RawBatches, RawRecord};
 
 /// A store operation failed. Operator-facing messages say what to do.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +48,15 @@ pub enum StoreError {
          hint: the broadcast log is append-only; a play's record is rewritten once, when it ends"
     )]
     LogRewrite { id: u64, why: String },
+    #[error("database error while reading the broadcast log (after record {after}): {source}")]
+    LogRead {
+        /// The last record read before the error (0: none).
+        after: u64,
+        #[source]
+        source: sled::Error,
+    },
+    #[error("reading the broadcast log failed: the reading thread stopped ({0})")]
+    Reader(String),
     #[error("damaged entry in the database ({what}): {source}")]
     Corrupt {
         what: String,
