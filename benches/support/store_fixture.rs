@@ -9,7 +9,7 @@
 
 use anyhow::{Context, Result};
 use chrono::{Duration, FixedOffset, NaiveDate, TimeZone, Utc};
-use loaxa::model::{AsRunRecord, Approval, Outcome, Priority, Role, Segment, SegmentId, Trigger};
+use loaxa::model::{Approval, AsRunRecord, Outcome, Priority, Role, Segment, SegmentId, Trigger};
 use loaxa::store::Store;
 
 const TOPICS: [&str; 4] = ["nq57", "cds", "bdhvs", "ttcs"];
