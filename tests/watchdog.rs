@@ -174,3 +174,70 @@ fn the_real_binary_speaks_sd_notify() {
         "{got:?}"
     );
 }
+
+/// systemd may stop (SIGTERM) or reload (SIGHUP) the daemon the moment it says `READY=1`,
+/// and Ctrl-C (SIGINT) may come as soon: each must find its handler — a clean stop, exit 0,
+/// or a reload — never the signal's default action (killed) or a lost signal (still
+/// running). Before the fix, a stop sent at once was lost or killed the daemon in over half
+/// the starts.
+#[test]
+fn a_signal_right_after_ready_is_handled() {
+    use rustix::process::Signal;
+    let t = TestStation::new(
+        "[[program]]\nname = \"s\"\ncron = \"0 0 1 1 *\"\nplaylists = [\"p\"]\n",
+        &[("p.toml", "topic = \"cds\"\n")],
+        local(2026, 5, 4, 5, 59, 50),
+    );
+    let sock_dir = tempfile::tempdir().expect("tempdir");
+    let path = sock_dir.path().join("notify");
+    let socket = UnixDatagram::bind(&path).expect("bind");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let ready = |daemon: &process::Daemon| {
+        let mut buf = [0u8; 512];
+        loop {
+            let len = socket
+                .recv(&mut buf)
+                .unwrap_or_else(|e| panic!("no READY=1 ({e}); it said:\n{}", daemon.said()));
+            if buf[..len].starts_with(b"READY=1") {
+                return;
+            }
+        }
+    };
+    for round in 0..8 {
+        for (name, signal) in [("SIGTERM", Signal::TERM), ("SIGINT", Signal::INT)] {
+            let mut daemon = process::Daemon::spawn_with_env(
+                &t.config_path(),
+                &[("NOTIFY_SOCKET", path.as_os_str())],
+            );
+            ready(&daemon);
+            daemon.send(signal);
+            let status = daemon.wait();
+            assert_eq!(
+                status.code(),
+                Some(0),
+                "round {round}, {name} right after READY=1: {status}; it said:\n{}",
+                daemon.said()
+            );
+            assert!(daemon.said().contains("loaxa stopped"), "{}", daemon.said());
+        }
+        let mut daemon = process::Daemon::spawn_with_env(
+            &t.config_path(),
+            &[("NOTIFY_SOCKET", path.as_os_str())],
+        );
+        ready(&daemon);
+        daemon.send(Signal::HUP);
+        std::thread::sleep(Duration::from_millis(300));
+        daemon.assert_running();
+        let status = daemon.signal_and_wait("-TERM");
+        assert_eq!(status.code(), Some(0), "round {round}: {}", daemon.said());
+        assert!(
+            daemon
+                .said()
+                .contains("SIGHUP: config and playlists reloaded"),
+            "{}",
+            daemon.said()
+        );
+    }
+}

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Result;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::api;
 use crate::clock::{SharedClock, SystemClock};
@@ -37,6 +38,11 @@ pub fn run(config_path: &Path, args: RunArgs) -> Result<i32> {
         .build()?;
     let forced = runtime.block_on(async move {
         let (tx, shutdown) = Shutdown::new();
+        // Before the daemon says it is ready: a stop or reload sent right after `READY=1`
+        // must find its handler (else SIGTERM and SIGHUP would kill the daemon outright,
+        // and a SIGINT inherited as ignored would be lost).
+        let mut stop = StopSignals::listen();
+        let hangup = listen(SignalKind::hangup());
         // Bind before starting, so a taken port stops us before anything airs.
         let listener = api::bind(&api_config).await?;
         let (handle, daemon) = daemon::start(station, args.output, shutdown.clone())?;
@@ -46,11 +52,11 @@ pub fn run(config_path: &Path, args: RunArgs) -> Result<i32> {
             api_config,
             shutdown,
         ));
-        tokio::spawn(reload_on_hangup(handle));
+        tokio::spawn(reload_on_hangup(hangup, handle));
         tokio::pin!(daemon);
         let result = tokio::select! {
             result = &mut daemon => Some(result),
-            () = wait_for_signal() => None,
+            () = stop.recv() => None,
         };
         let forced = match result {
             Some(result) => {
@@ -62,7 +68,7 @@ pub fn run(config_path: &Path, args: RunArgs) -> Result<i32> {
                 let _ = tx.send(true);
                 tokio::select! {
                     result = &mut daemon => result.map(|()| false),
-                    () = wait_for_signal() => Ok(true),
+                    () = stop.recv() => Ok(true),
                 }
             }
         };
@@ -83,10 +89,16 @@ pub fn run(config_path: &Path, args: RunArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// `signal(kind)`, or `None` with a warning when it cannot be listened for.
+fn listen(kind: SignalKind) -> Option<Signal> {
+    signal(kind)
+        .map_err(|e| tracing::warn!(error = %e, signal = ?kind, "cannot listen for a signal"))
+        .ok()
+}
+
 /// SIGHUP: re-read the config and playlists, as `loaxa reload` does.
-async fn reload_on_hangup(handle: DaemonHandle) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+async fn reload_on_hangup(hup: Option<Signal>, handle: DaemonHandle) {
+    let Some(mut hup) = hup else {
         tracing::warn!("cannot listen for SIGHUP; use `loaxa reload` instead");
         return;
     };
@@ -98,19 +110,35 @@ async fn reload_on_hangup(handle: DaemonHandle) {
     }
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let term = signal(SignalKind::terminate());
-    let int = signal(SignalKind::interrupt());
-    match (term, int) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
+/// SIGTERM (systemd's stop) and SIGINT (Ctrl-C), listened for from creation on: a signal
+/// that comes before [`Self::recv`] is first awaited is not lost.
+struct StopSignals {
+    term: Option<Signal>,
+    int: Option<Signal>,
+}
+
+impl StopSignals {
+    fn listen() -> StopSignals {
+        StopSignals {
+            term: listen(SignalKind::terminate()),
+            int: listen(SignalKind::interrupt()),
+        }
+    }
+
+    /// The next stop request (never, if neither signal can be listened for).
+    async fn recv(&mut self) {
+        async fn next(signal: &mut Option<Signal>) {
+            let received = match signal {
+                Some(s) => s.recv().await.is_some(),
+                None => false,
+            };
+            if !received {
+                std::future::pending::<()>().await;
             }
         }
-        _ => {
-            let _ = tokio::signal::ctrl_c().await;
+        tokio::select! {
+            () = next(&mut self.term) => {}
+            () = next(&mut self.int) => {}
         }
     }
 }

@@ -62,12 +62,26 @@ impl Daemon {
 
     /// Sends `signal` (`-INT`, `-TERM`) and waits for the exit, at most 15 s.
     pub fn signal_and_wait(&mut self, signal: &str) -> ExitStatus {
-        let mut child = self.child.take().expect("daemon");
+        let child = self.child.as_ref().expect("daemon");
         let sent = Command::new("kill")
             .args([signal, &child.id().to_string()])
             .status()
             .expect("kill");
         assert!(sent.success());
+        self.wait()
+    }
+
+    /// Sends `signal` at once — no `kill` process in between, for tests of what a signal
+    /// does at a precise moment.
+    pub fn send(&self, signal: rustix::process::Signal) {
+        let child = self.child.as_ref().expect("daemon");
+        let pid = rustix::process::Pid::from_child(child);
+        rustix::process::kill_process(pid, signal).expect("kill");
+    }
+
+    /// Waits for the exit, at most 15 s.
+    pub fn wait(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("daemon");
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if let Some(status) = child.try_wait().expect("poll daemon") {
@@ -76,7 +90,7 @@ impl Daemon {
             if Instant::now() > deadline {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("no exit 15 s after {signal}; it said:\n{}", self.said());
+                panic!("no exit within 15 s; it said:\n{}", self.said());
             }
             std::thread::sleep(Duration::from_millis(20));
         }
