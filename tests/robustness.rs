@@ -337,3 +337,80 @@ fn the_binary_never_panics_on_a_malformed_file() {
         files.len() - refused
     );
 }
+
+/// `segment add` of many files checks them side by side on the machine's cores: each file
+/// gets exactly the verdict it gets alone, in the order given, ids follow that order, and
+/// a file given twice is the duplicate the second time.
+#[test]
+fn a_batch_import_gives_each_file_its_own_verdict_in_order() {
+    let good = ["noise-44k1-stereo.mp3", "noise-22k05-mono.flac", GOOD]
+        .map(|name| fixtures_dir().join(name));
+    let mut files: Vec<PathBuf> = Vec::new();
+    for (i, bad) in malformed_files().into_iter().enumerate() {
+        files.push(bad);
+        if i % 20 == 0 {
+            files.push(good[i / 20 % good.len()].clone());
+        }
+    }
+    files.push(good[0].clone()); // again: the duplicate
+
+    let verdict = |result: &anyhow::Result<AddOutcome>| match result {
+        Ok(AddOutcome::Added(seg)) => Ok(("added", seg.duration_ms, seg.sha256.clone())),
+        Ok(AddOutcome::AlreadyPresent(seg)) => Ok(("present", seg.duration_ms, seg.sha256.clone())),
+        Err(e) => Err(format!("{e:#}")),
+    };
+    // One by one, as the first import of each file.
+    let alone: Vec<_> = files
+        .iter()
+        .map(|file| {
+            let t = empty_station();
+            let meta = t.meta("thử");
+            let mut results = t
+                .station()
+                .add_segments(std::slice::from_ref(file), &meta)
+                .expect("valid meta");
+            verdict(&results.remove(0))
+        })
+        .collect();
+
+    let t = empty_station();
+    let meta = t.meta("thử");
+    let station = t.station();
+    let batch = station.add_segments(&files, &meta).expect("valid meta");
+    assert_eq!(batch.len(), files.len());
+    let mut last_id = 0;
+    for (i, (result, alone)) in batch.iter().zip(&alone).enumerate() {
+        let name = name_of(&files[i]);
+        let got = verdict(result);
+        if i == files.len() - 1 {
+            let Ok(("present", ms, sha)) = &got else {
+                panic!("{name} given twice: {got:?}");
+            };
+            assert_eq!(Ok(("added", *ms, sha.clone())), *alone, "{name}");
+            continue;
+        }
+        assert_eq!(
+            &got, alone,
+            "{name}: batch verdict against its verdict alone"
+        );
+        if let Ok(AddOutcome::Added(seg)) = result {
+            assert!(
+                seg.id.0 > last_id,
+                "{name}: ids follow the order of the files"
+            );
+            last_id = seg.id.0;
+        }
+    }
+    let added = batch
+        .iter()
+        .filter(|r| matches!(r, Ok(AddOutcome::Added(_))))
+        .count();
+    assert!(added >= good.len(), "the good files went in: {added}");
+    assert_eq!(station.segments(None).expect("list").len(), added);
+    println!(
+        "{} files in one batch on {} threads: {added} added, {} refused",
+        files.len(),
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        batch.iter().filter(|r| r.is_err()).count()
+    );
+}

@@ -100,6 +100,13 @@ pub enum ImportError {
         actual: String,
     },
 
+    #[error(
+        "{}: loaxa stopped while checking this file ({detail}); nothing of it was imported. \
+         This is a loaxa bug: please report it with the file",
+        path.display()
+    )]
+    CheckFailed { path: PathBuf, detail: String },
+
     #[error("media store: {action} {}: {source}; check free disk space and permissions of the data folder", path.display())]
     Store {
         action: &'static str,
@@ -127,6 +134,7 @@ impl ImportError {
             | ImportError::Changed { path, .. }
             | ImportError::MissingFromStore { path }
             | ImportError::StoreMismatch { path, .. }
+            | ImportError::CheckFailed { path, .. }
             | ImportError::Store { path, .. } => path,
         }
     }

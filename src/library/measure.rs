@@ -112,6 +112,64 @@ pub fn measure_with(path: &Path, options: MeasureOptions) -> Result<Measured, Im
     })
 }
 
+/// [`measure_with`] for many files at once, on as many threads as the machine has cores
+/// (decoding and loudness, one file per thread at a time, are nearly all of an import's
+/// time); the results come back in the order of `files`. A panic while checking a file (a
+/// bug) fails that file alone.
+pub fn measure_many<P: AsRef<Path> + Sync>(
+    files: &[P],
+    options: MeasureOptions,
+) -> Vec<Result<Measured, ImportError>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(files.len());
+    let checked = |file: &P| {
+        let path = file.as_ref();
+        std::panic::catch_unwind(|| measure_with(path, options)).unwrap_or_else(|panic| {
+            let detail = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".into());
+            Err(ImportError::CheckFailed {
+                path: path.to_path_buf(),
+                detail,
+            })
+        })
+    };
+    if workers <= 1 {
+        return files.iter().map(checked).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: Vec<std::sync::Mutex<Option<Result<Measured, ImportError>>>> =
+        files.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(file) = files.get(i) else { break };
+                    let result = checked(file);
+                    *done[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                }
+            });
+        }
+    });
+    done.into_iter()
+        .zip(files)
+        .map(|(slot, file)| {
+            slot.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(|| {
+                    Err(ImportError::CheckFailed {
+                        path: file.as_ref().to_path_buf(),
+                        detail: "its check never finished".into(),
+                    })
+                })
+        })
+        .collect()
+}
+
 /// Streams a file through sha256 (64 KiB at a time): returns the lower-case hex digest and
 /// the number of bytes read.
 pub fn sha256_file(path: &Path) -> io::Result<(String, u64)> {

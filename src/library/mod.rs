@@ -20,7 +20,8 @@ mod store;
 
 pub use error::ImportError;
 pub use measure::{
-    MAX_BAD_PACKETS, MAX_BAD_PERCENT, MeasureOptions, Measured, measure, measure_with, sha256_file,
+    MAX_BAD_PACKETS, MAX_BAD_PERCENT, MeasureOptions, Measured, measure, measure_many,
+    measure_with, sha256_file,
 };
 pub use store::MediaStore;
 

@@ -72,21 +72,29 @@ impl Station {
     }
 
     /// Probes, fully decodes, hashes and stores each file. A file that fails is reported
-    /// with its reason and leaves nothing behind; the others still go in.
-    pub fn add_segments(
+    /// with its reason and leaves nothing behind; the others still go in. Files are checked
+    /// side by side on the machine's cores, and stored one by one in the order given (so
+    /// the ids follow that order, and of two identical files the second is the duplicate).
+    pub fn add_segments<P: AsRef<Path> + Sync>(
         &self,
-        files: &[impl AsRef<Path>],
+        files: &[P],
         meta: &SegmentMeta,
     ) -> Result<Vec<Result<AddOutcome>>> {
         self.check_meta(meta)?;
+        let measured = library::measure_many(files, self.measure_options());
         Ok(files
             .iter()
-            .map(|f| self.add_segment(f.as_ref(), meta))
+            .zip(measured)
+            .map(|(f, measured)| self.add_segment(f.as_ref(), measured?, meta))
             .collect())
     }
 
-    fn add_segment(&self, file: &Path, meta: &SegmentMeta) -> Result<AddOutcome> {
-        let measured = library::measure_with(file, self.measure_options())?;
+    fn add_segment(
+        &self,
+        file: &Path,
+        measured: Measured,
+        meta: &SegmentMeta,
+    ) -> Result<AddOutcome> {
         if let Some(existing) = self.store.segment_by_hash(&measured.sha256)? {
             return Ok(AddOutcome::AlreadyPresent(existing));
         }
