@@ -7,6 +7,7 @@
 #     paused tokio clock so it runs unpaced; the file is named by its sha256 as in the
 #     media store, so the hash check before play is included) at 44.1 kHz (no resampling)
 #     and at 48 kHz (rodio's resampler, the output's default rate);
+#   - loaxa's decoder alone (`play_file decode`: the decoding share of the player's cost);
 #   - `ffmpeg -i FILE -f null -` (decode only);
 #   - `mpg123 -t FILE` (MP3 only; decode only).
 # Prints medians of RUNS runs and the ratios loaxa/ffmpeg and loaxa/mpg123.
@@ -52,28 +53,29 @@ cpu() { # command... -> "user+sys" seconds
 
 median() { python3 -c 'import sys, statistics; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 
-printf '\n| %-6s | %12s | %12s | %12s | %12s | %14s | %14s |\n' format "loaxa 44.1k" "loaxa 48k" "ffmpeg" "mpg123 -t" "44.1k/ffmpeg" "44.1k/mpg123"
-printf '|---|---:|---:|---:|---:|---:|---:|\n'
+printf '\n| %-6s | %12s | %12s | %12s | %12s | %12s | %14s | %14s | %14s |\n' format "loaxa 44.1k" "loaxa 48k" "loaxa decode" "ffmpeg" "mpg123 -t" "44.1k/ffmpeg" "decode/ffmpeg" "44.1k/mpg123"
+printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 for fmt in $formats; do
     f=$(make_file "$fmt")
     cat "$f" > /dev/null # the page cache holds the file for every contender alike
-    l44=() l48=() ff=() mp=()
+    l44=() l48=() dec=() ff=() mp=()
     for _ in $(seq "$runs"); do
         # Interleaved, so a burst of load on the shared machine hits every contender.
         l44+=("$(cpu "$play" null --rate 44100 --channels 2 "$f")")
         l48+=("$(cpu "$play" null --rate 48000 --channels 2 "$f")")
+        dec+=("$(cpu "$play" decode "$f")")
         ff+=("$(cpu ffmpeg -v quiet -nostdin -i "$f" -f null -)")
         if [ "$fmt" = mp3 ]; then mp+=("$(cpu mpg123 -q -t "$f")"); fi
     done
-    a=$(median "${l44[@]}") b=$(median "${l48[@]}") c=$(median "${ff[@]}")
+    a=$(median "${l44[@]}") b=$(median "${l48[@]}") e=$(median "${dec[@]}") c=$(median "${ff[@]}")
     if [ "$fmt" = mp3 ]; then d=$(median "${mp[@]}"); else d=; fi
-    python3 - "$fmt" "$a" "$b" "$c" "$d" <<'PY'
+    python3 - "$fmt" "$a" "$b" "$e" "$c" "$d" <<'PY'
 import sys
-fmt, a, b, c, d = sys.argv[1:]
-a, b, c = float(a), float(b), float(c)
+fmt, a, b, e, c, d = sys.argv[1:]
+a, b, e, c = float(a), float(b), float(e), float(c)
 mp = f"{float(d):.2f} s" if d else "—"
 mr = f"{a / float(d):.2f}" if d else "—"
-print(f"| {fmt:6} | {a:10.2f} s | {b:10.2f} s | {c:10.2f} s | {mp:>12} | {a / c:14.2f} | {mr:>14} |")
+print(f"| {fmt:6} | {a:10.2f} s | {b:10.2f} s | {e:10.2f} s | {c:10.2f} s | {mp:>12} | {a / c:14.2f} | {e / c:14.2f} | {mr:>14} |")
 PY
 done
 echo

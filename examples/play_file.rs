@@ -7,6 +7,10 @@
 //! and `/usr/bin/time` measures the player's whole cost: hash check, decode, conversion to
 //! the output format, the proof-of-air meter, writing. A device plays in real time.
 //! Prints each event and the wall time. Used by `benches/playback.sh`.
+//!
+//! `play_file decode FILE...` only decodes the files with the decoder the player uses (and
+//! discards the samples): the decoding share of the player's cost, to set beside
+//! `ffmpeg -f null`.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -16,8 +20,11 @@ use loaxa::player::{OutputFormat, Player, PlayerEvent};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let spec: OutputSpec = args
-        .next()
+    let first = args.next();
+    if first.as_deref() == Some("decode") {
+        return decode_only(args.map(PathBuf::from));
+    }
+    let spec: OutputSpec = first
         .ok_or_else(|| {
             anyhow::anyhow!("usage: play_file OUTPUT [--rate R] [--channels C] FILE...")
         })?
@@ -56,5 +63,18 @@ fn main() -> anyhow::Result<()> {
         }
         anyhow::Ok(())
     })?;
+    Ok(())
+}
+
+/// Decodes each file to its end with the player's decoder; prints the samples decoded.
+fn decode_only(files: impl Iterator<Item = PathBuf>) -> anyhow::Result<()> {
+    for file in files {
+        let mut decoder = loaxa::audio::FileDecoder::open(&file)?;
+        let mut samples = 0usize;
+        while let Some(block) = decoder.next_block()? {
+            samples += block.len();
+        }
+        eprintln!("{}: {samples} samples", file.display());
+    }
     Ok(())
 }
