@@ -8,9 +8,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+#[path = "support/noise.rs"]
+mod noise;
 use loaxa::audio::FileDecoder;
 use loaxa::model::OutputSpec;
 use loaxa::player::{Meter, OutputFormat, Player, PlayerEvent};
+use noise::noise;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -49,15 +52,7 @@ fn decode(c: &mut Criterion) {
 }
 
 fn meter(c: &mut Criterion) {
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    let second: Vec<f32> = (0..2 * 48_000)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            ((x >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * 0.5
-        })
-        .collect();
+    let second = noise(2 * 48_000);
     let mut group = c.benchmark_group("meter");
     group.throughput(Throughput::Elements(second.len() as u64));
     group.bench_function("1 s of 48 kHz stereo", |b| {

@@ -2,16 +2,12 @@
 //! `loaxa::player::Meter`, timed. `cargo run --release --example meter_cost`
 //! (numbers in the README, "Proof of air").
 
+#[path = "../benches/support/noise.rs"]
+mod noise;
+use noise::noise;
+
 fn main() {
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    let minute: Vec<f32> = (0..2 * 48_000 * 60)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            ((x >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * 0.5
-        })
-        .collect();
+    let minute = noise(2 * 48_000 * 60);
     for run in 1..=3 {
         let t0 = std::time::Instant::now();
         let mut meter = loaxa::player::Meter::new(2, 48_000);

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use process::Daemon;
-use serde_json::{Value, json};
+use serde_json::json;
 use station::TestStation;
 use wav::{Bits, noise, write_wav};
 use webdriver::Browser;
@@ -180,15 +180,7 @@ fn an_operator_runs_the_station_from_the_web_page() {
         &[],
         station::local(2026, 3, 1, 0, 0, 0),
     );
-    let config = std::fs::read_to_string(t.config_path()).expect("config");
-    std::fs::write(
-        t.config_path(),
-        config.replace(
-            "device = \"null\"",
-            "device = \"alsa:cap_streams\"\nsample_rate = 44100\nchannels = 2",
-        ),
-    )
-    .expect("write config");
+    t.set_output("device = \"alsa:cap_streams\"\nsample_rate = 44100\nchannels = 2");
     let cap = tempfile::tempdir().expect("capture dir");
     // One capture file per output stream: the daemon warms the device up before each fire.
     std::fs::create_dir_all(cap.path().join("streams")).expect("mkdir");
@@ -211,17 +203,7 @@ fn an_operator_runs_the_station_from_the_web_page() {
     write_wav(&e_wav, RATE, 2, Bits::S16, &e_samples);
 
     let mut daemon = Daemon::spawn(&t.config_path(), &alsa_conf);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let base = loop {
-        daemon.assert_running();
-        assert!(Instant::now() < deadline, "no daemon.json after 20 s");
-        if let Ok(text) = std::fs::read_to_string(t.path("data/daemon.json"))
-            && let Ok(file) = serde_json::from_str::<Value>(&text)
-        {
-            break file["api"].as_str().expect("api address").to_string();
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let base = daemon.api_address(&t.path("data"));
     let downloads = tempfile::tempdir().expect("downloads");
     let browser = Browser::start(downloads.path(), 1280, 900);
 

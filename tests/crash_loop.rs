@@ -150,15 +150,7 @@ fn fifty_kills_lose_no_record_and_play_nothing_twice() {
             &samples,
         );
     }
-    let config = std::fs::read_to_string(t.config_path()).expect("config");
-    std::fs::write(
-        t.config_path(),
-        config.replace(
-            "device = \"null\"",
-            "device = \"alsa:cap_streams\"\nsample_rate = 44100\nchannels = 2",
-        ),
-    )
-    .expect("write config");
+    t.set_output("device = \"alsa:cap_streams\"\nsample_rate = 44100\nchannels = 2");
     let cap = tempfile::tempdir().expect("capture dir");
     std::fs::create_dir_all(cap.path().join("streams")).expect("mkdir");
     let alsa = process::setup_alsa(

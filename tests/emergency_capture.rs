@@ -217,16 +217,7 @@ fn measure(name: &str) -> Measured {
         &[],
         station::local(2026, 3, 1, 0, 0, 0),
     );
-    let config = std::fs::read_to_string(t.config_path()).expect("config");
-    assert!(config.contains("device = \"null\""));
-    std::fs::write(
-        t.config_path(),
-        config.replace(
-            "device = \"null\"",
-            "device = \"alsa:cap_timed\"\nsample_rate = 44100\nchannels = 2",
-        ),
-    )
-    .expect("write config");
+    t.set_output("device = \"alsa:cap_timed\"\nsample_rate = 44100\nchannels = 2");
     let cap = tempfile::tempdir().expect("capture dir");
     let alsa_conf = setup_alsa(cap.path());
 
@@ -252,20 +243,8 @@ fn measure(name: &str) -> Measured {
     }
 
     let mut daemon = Daemon::spawn(&t.config_path(), &alsa_conf);
-    let announced = t.path("data/daemon.json");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let file: Value = loop {
-        daemon.assert_running();
-        assert!(Instant::now() < deadline, "no daemon.json after 20 s");
-        if let Ok(text) = std::fs::read_to_string(&announced)
-            && let Ok(file) = serde_json::from_str(&text)
-        {
-            break file;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
     let api = Api {
-        base: format!("{}/api/v1", file["api"].as_str().expect("api address")),
+        base: format!("{}/api/v1", daemon.api_address(&t.path("data"))),
         agent: ureq::Agent::config_builder()
             .http_status_as_error(false)
             .build()

@@ -132,49 +132,8 @@ fn options(lang: Lang, separator: Separator) -> ExportOptions {
     }
 }
 
-/// The cells of `r` as chrono and the label tables give them, independently of the export's
-/// row writer.
-fn expected_cells(r: &AsRunRecord, opts: &ExportOptions) -> Vec<String> {
-    let lang = opts.lang;
-    let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
-    let time = |t: &DateTime<FixedOffset>| t.format("%Y-%m-%d %H:%M:%S").to_string();
-    let opt_time = |t: &Option<DateTime<FixedOffset>>| t.as_ref().map(time).unwrap_or_default();
-    let whole = |x: f64| (x.round() as i64).to_string();
-    vec![
-        r.id.to_string(),
-        r.program.clone(),
-        report::trigger_label(lang, &name(serde_json::to_value(r.trigger).expect("t"))).into(),
-        report::role_label(lang, &name(serde_json::to_value(r.role).expect("role"))).into(),
-        time(&r.scheduled_at),
-        opt_time(&r.started_at),
-        opt_time(&r.ended_at),
-        (r.played_ms.saturating_add(500) / 1000).to_string(),
-        r.played_ms.to_string(),
-        r.segment_id.map(|s| s.to_string()).unwrap_or_default(),
-        r.title.clone(),
-        opts.topics.get(&r.topic).unwrap_or(&r.topic).clone(),
-        r.topic.clone(),
-        r.unit.clone().unwrap_or_default(),
-        report::priority_label(lang, &r.priority.to_string()).into(),
-        report::outcome_label(lang, &r.outcome.to_string()).into(),
-        r.reason.clone().unwrap_or_default(),
-        r.approved_by.clone().unwrap_or_default(),
-        opt_time(&r.approved_at),
-        r.output.clone(),
-        r.sha256.clone(),
-        r.peak_dbfs.map(whole).unwrap_or_default(),
-        r.loudness_lufs.map(whole).unwrap_or_default(),
-        r.audible_ms
-            .map(|ms| (ms.saturating_add(500) / 1000).to_string())
-            .unwrap_or_default(),
-        match (r.silent, lang) {
-            (false, _) => String::new(),
-            (true, Lang::Vi) => "có".into(),
-            (true, Lang::En) => "yes".into(),
-        },
-    ]
-}
-
+/// The CSV of `records` with every row from [`report::export_cells`] (chrono's formatting,
+/// record by record): the reference for the store's fast path.
 fn expected_csv(records: &[AsRunRecord], opts: &ExportOptions) -> Vec<u8> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     let mut w = csv::WriterBuilder::new()
@@ -184,7 +143,7 @@ fn expected_csv(records: &[AsRunRecord], opts: &ExportOptions) -> Vec<u8> {
     w.write_record(report::export_headers(opts.lang))
         .expect("header");
     for r in records {
-        w.write_record(expected_cells(r, opts)).expect("row");
+        w.write_record(report::export_cells(r, opts)).expect("row");
     }
     w.flush().expect("flush");
     drop(w);

@@ -347,15 +347,7 @@ fn api_call(req: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Value
 #[test]
 fn the_real_binary_airs_three_levels_at_the_target_on_the_alsa_capture() {
     let t = TestStation::new(&program("tin"), &[], local(2026, 3, 1, 0, 0, 0));
-    let config = std::fs::read_to_string(t.config_path()).expect("config");
-    std::fs::write(
-        t.config_path(),
-        config.replace(
-            "device = \"null\"",
-            "device = \"alsa:cap_paced\"\nsample_rate = 44100\nchannels = 2",
-        ),
-    )
-    .expect("write config");
+    t.set_output("device = \"alsa:cap_paced\"\nsample_rate = 44100\nchannels = 2");
     let cap = tempfile::tempdir().expect("capture dir");
     let alsa_conf = process::setup_alsa(
         cap.path(),
@@ -388,19 +380,7 @@ fn the_real_binary_airs_three_levels_at_the_target_on_the_alsa_capture() {
     }
 
     let mut daemon = process::Daemon::spawn(&t.config_path(), &alsa_conf);
-    let announced = t.path("data/daemon.json");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let file: Value = loop {
-        daemon.assert_running();
-        assert!(Instant::now() < deadline, "no daemon.json after 20 s");
-        if let Ok(text) = std::fs::read_to_string(&announced)
-            && let Ok(file) = serde_json::from_str(&text)
-        {
-            break file;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let base = format!("{}/api/v1", file["api"].as_str().expect("api address"));
+    let base = format!("{}/api/v1", daemon.api_address(&t.path("data")));
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()

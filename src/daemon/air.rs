@@ -76,17 +76,10 @@ impl Daemon {
             }
             return self.shutdown.requested();
         }
-        // On a sound device the program is handed over a moment before its fire time and
-        // starts on it, to the frame.
+        // On a sound device the program is handed over a moment before its fire time
+        // (`Daemon::pre_roll`) and starts on it, to the frame.
         let start_at = (self.player.timed_start() && ctx.scheduled_at > station.clock.now())
             .then_some(ctx.scheduled_at);
-        let lead = start_at
-            .and_then(|at| (at - station.clock.now()).to_std().ok())
-            .unwrap_or_default();
-        // Monotonic: a step of the wall clock does not cut (or stretch) a program.
-        let deadline = program
-            .max_duration
-            .map(|d| tokio::time::Instant::now() + lead + d);
         let items = plan
             .items
             .into_iter()
@@ -95,7 +88,8 @@ impl Daemon {
                 ctx: ctx.clone(),
             })
             .collect();
-        self.run_session(items, deadline, journal, start_at).await
+        self.run_session(items, program.max_duration, journal, start_at)
+            .await
     }
 
     /// A segment the operator asked to air now, checked: it exists and may air today.

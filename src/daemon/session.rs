@@ -159,12 +159,13 @@ impl Daemon {
     ///
     /// `journal` is the run's journal when the caller has begun it (a scheduled program);
     /// otherwise one is begun here. Either way every item is in it before it can air.
-    /// `start_at`: when the first sample should go out, a moment from now (a timed start
-    /// on a sound device, [`crate::player::Player::start_at`]).
+    /// `max_duration` cuts the session that long after its audio begins. `start_at`: when
+    /// the first sample should go out, a moment from now (a timed start on a sound device,
+    /// [`crate::player::Player::start_at`]).
     pub(super) async fn run_session(
         &mut self,
         items: Vec<OnAirItem>,
-        mut deadline: Option<Instant>,
+        max_duration: Option<Duration>,
         journal: Option<RunJournal>,
         start_at: Option<chrono::DateTime<chrono::Utc>>,
     ) -> bool {
@@ -207,11 +208,15 @@ impl Daemon {
         let clock = self.station.clock.clone();
         let mut shutdown = self.shutdown.clone();
         let mut stop = false;
-        // The program's audio begins at its start time, not when it was handed over.
+        // The program's audio begins at its start time, not when it was handed over (at
+        // most the pre-roll ahead, whatever the wall clock did meanwhile).
         let lead = start_at
             .and_then(|at| (at - clock.now()).to_std().ok())
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .min(crate::player::Player::PRE_ROLL);
         let began = Instant::now() + lead;
+        // Monotonic: a step of the wall clock does not cut (or stretch) a program.
+        let mut deadline = max_duration.map(|d| began + d);
         // While the output is lost: when to stop waiting for it.
         let mut give_up: Option<Instant> = None;
         // systemd's watchdog hears from a session only while its audio progresses (or the

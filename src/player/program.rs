@@ -284,10 +284,9 @@ impl WallClock {
         }
     }
 
-    /// Whether `frame`, pulled at `now`, is lead-in silence. The caller reads the clock
-    /// only while the lead-in is undecided ([`Self::deciding`]): once per frame, for at most
-    /// [`MAX_LEAD_IN`].
-    fn silent(&mut self, frame: u64, now: Instant) -> bool {
+    /// Whether `frame` is lead-in silence. `now` reads the clock; it is called only while
+    /// the lead-in is undecided: once per frame, for at most [`MAX_LEAD_IN`].
+    fn silent(&mut self, frame: u64, now: impl FnOnce() -> Instant) -> bool {
         if let Some(until) = self.lead_until {
             return frame < until;
         }
@@ -295,6 +294,7 @@ impl WallClock {
             self.lead_until = Some(frame);
             return false;
         };
+        let now = now();
         let burst = self
             .last_pull
             .is_some_and(|last| now.duration_since(last) >= CALLBACK_GAP);
@@ -311,11 +311,6 @@ impl WallClock {
             return lead > 0;
         }
         true
-    }
-
-    /// The lead-in is not decided yet: [`Self::silent`] needs the time.
-    fn deciding(&self) -> bool {
-        self.lead_until.is_none()
     }
 
     /// When `frame`, whose first sample is pulled at `now`, is due at the device: on the
@@ -612,14 +607,10 @@ impl Iterator for ProgramSource {
                 return None;
             }
             let frame = self.frames;
-            self.silent_frame = self.wall.as_mut().is_some_and(|w| {
-                let now = if w.deciding() {
-                    Instant::now()
-                } else {
-                    w.origin.0 // not read once decided
-                };
-                w.silent(frame, now)
-            });
+            self.silent_frame = self
+                .wall
+                .as_mut()
+                .is_some_and(|w| w.silent(frame, Instant::now));
         }
         if self.silent_frame {
             self.advance();
@@ -699,7 +690,7 @@ mod wall_clock_tests {
             let first = if burst == 0 { phase } else { 0 };
             for j in first..PERIOD_FRAMES {
                 let now = begin + Duration::from_nanos(20 * j);
-                if !wc.silent(frame, now) {
+                if !wc.silent(frame, || now) {
                     return (frame, now);
                 }
                 frame += 1;
@@ -749,13 +740,13 @@ mod wall_clock_tests {
             origin.1 + MAX_LEAD_IN + Duration::from_millis(1),
         ] {
             let mut wc = WallClock::new(RATE, Some(start_at), origin);
-            assert!(!wc.silent(0, origin.0), "{start_at:?}");
+            assert!(!wc.silent(0, || origin.0), "{start_at:?}");
             let pulled = origin.0 + Duration::from_millis(3);
             let at = wc.time_of(0, pulled);
             assert_eq!(at, origin.1 + Duration::from_millis(3));
         }
         let mut untimed = WallClock::new(RATE, None, origin);
-        assert!(!untimed.silent(0, origin.0));
+        assert!(!untimed.silent(0, || origin.0));
     }
 
     #[test]
@@ -767,7 +758,7 @@ mod wall_clock_tests {
         let mut wc = WallClock::new(RATE, Some(origin.1 + ahead), origin);
         let (frame, pulled) = (0u64..)
             .map(|f| (f, origin.0 + frames_to_duration(f, RATE)))
-            .find(|&(f, now)| !wc.silent(f, now))
+            .find(|&(f, now)| !wc.silent(f, || now))
             .expect("the lead-in ends");
         let late = pulled.duration_since(origin.0).as_secs_f64() - ahead.as_secs_f64();
         assert!((0.0..=1.0 / f64::from(RATE)).contains(&late), "{late}");

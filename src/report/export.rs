@@ -116,8 +116,9 @@ fn time(t: &DateTime<FixedOffset>) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-/// One record as the export's text cells (CSV; XLSX types some of them).
-fn cells(r: &AsRunRecord, opts: &ExportOptions) -> [String; COLUMN_COUNT] {
+/// One record as the export's text cells (CSV; XLSX types some of them), built the plain
+/// way, from chrono's formatting: the reference the CSV row writer is tested against.
+pub fn export_cells(r: &AsRunRecord, opts: &ExportOptions) -> [String; COLUMN_COUNT] {
     let lang = opts.lang;
     let opt_time = |t: &Option<DateTime<FixedOffset>>| t.as_ref().map(time).unwrap_or_default();
     [
@@ -161,7 +162,7 @@ fn cells(r: &AsRunRecord, opts: &ExportOptions) -> [String; COLUMN_COUNT] {
 }
 
 /// Writes one record as a CSV row, cell by cell straight into the writer: the same cells as
-/// [`cells`] (a test pins it), without the 25 `String`s a row would cost (at a million
+/// [`export_cells`] (a test pins it), without the 25 `String`s a row would cost (at a million
 /// records the allocations and chrono's format parsing were most of the export's CPU).
 struct CsvRow<'o> {
     opts: &'o ExportOptions,
@@ -593,7 +594,7 @@ fn write_xlsx_row(
         r.ended_at,
         r.approved_at,
     ];
-    for (col, text) in cells(r, opts).into_iter().enumerate() {
+    for (col, text) in export_cells(r, opts).into_iter().enumerate() {
         let c = col as u16;
         if let Some(i) = TIME_COLUMNS.iter().position(|&t| t == col) {
             if let Some(t) = times[i] {
@@ -696,7 +697,7 @@ mod tests {
                 for r in &records {
                     row.write(&mut fast, &ExportRecord::from(r))
                         .expect("fast row");
-                    slow.write_record(cells(r, &opts)).expect("row");
+                    slow.write_record(export_cells(r, &opts)).expect("row");
                 }
                 let fast = fast.into_inner().expect("flush");
                 let slow = slow.into_inner().expect("flush");

@@ -16,8 +16,8 @@ mod tables;
 pub mod view;
 
 pub use export::{
-    ExportFormat, ExportOptions, Separator, export_store_to_path, export_to_path, write_export,
-    write_store_export,
+    ExportFormat, ExportOptions, Separator, export_cells, export_store_to_path, export_to_path,
+    write_export, write_store_export,
 };
 pub use labels::{export_headers, outcome_label, priority_label, role_label, trigger_label};
 pub use period::Period;

@@ -60,6 +60,23 @@ impl Daemon {
         }
     }
 
+    /// Waits (at most 20 s) for the daemon to announce its control API in
+    /// `DATA_DIR/daemon.json`; returns the address, `http://127.0.0.1:PORT`.
+    pub fn api_address(&mut self, data_dir: &Path) -> String {
+        let announced = data_dir.join("daemon.json");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            self.assert_running();
+            assert!(Instant::now() < deadline, "no daemon.json after 20 s");
+            if let Ok(text) = std::fs::read_to_string(&announced)
+                && let Ok(file) = serde_json::from_str::<serde_json::Value>(&text)
+            {
+                return file["api"].as_str().expect("api address").to_string();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Sends `signal` (`-INT`, `-TERM`) and waits for the exit, at most 15 s.
     pub fn signal_and_wait(&mut self, signal: &str) -> ExitStatus {
         let child = self.child.as_ref().expect("daemon");

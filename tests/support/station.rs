@@ -150,6 +150,18 @@ khcn = "Khoa học, công nghệ và đổi mới sáng tạo"
         self.path("config/loaxa.toml")
     }
 
+    /// Replaces the config's `device = "null"` with `output` (the `[output]` lines of a
+    /// sound device, e.g. `device = "alsa:cap_paced"\nsample_rate = 44100`).
+    pub fn set_output(&self, output: &str) {
+        let config = std::fs::read_to_string(self.config_path()).expect("config");
+        assert!(config.contains("device = \"null\""), "{config}");
+        std::fs::write(
+            self.config_path(),
+            config.replace("device = \"null\"", output),
+        )
+        .expect("write config");
+    }
+
     /// Writes `secs` of 8 kHz mono noise (exact length) at `rel`.
     pub fn noise_file(&self, rel: &str, secs: f64) {
         let frames = (secs * 8000.0).round() as usize;
