@@ -259,38 +259,22 @@ fn output(src: &mut Source<'_>, t: &Table<'_, '_>, base: &Path) -> Option<Output
             None
         }
     });
-    let fade = match t.integer(src, "fade_ms") {
+    let fade = match t.integer_in(src, "fade_ms", 0..=10_000, "fade_ms = 200") {
         None => DEFAULT_FADE,
-        Some(n) => match u64::try_from(*n.get_ref()).ok().filter(|ms| *ms <= 10_000) {
-            Some(ms) => Duration::from_millis(ms),
-            None => {
-                ok = false;
-                src.error(
-                    n.span(),
-                    format!("fade_ms {} must be between 0 and 10000", n.get_ref()),
-                    Some("fade_ms = 200".into()),
-                );
-                DEFAULT_FADE
-            }
-        },
+        Some(Ok(ms)) => Duration::from_millis(ms.unsigned_abs()),
+        Some(Err(())) => {
+            ok = false;
+            DEFAULT_FADE
+        }
     };
-    let buffer = match t.integer(src, "buffer_ms") {
+    let hint = "buffer_ms = 20 (raise it if the sound stutters)";
+    let buffer = match t.integer_in(src, "buffer_ms", 5..=500, hint) {
         None => DEFAULT_BUFFER,
-        Some(n) => match u64::try_from(*n.get_ref())
-            .ok()
-            .filter(|ms| (5..=500).contains(ms))
-        {
-            Some(ms) => Duration::from_millis(ms),
-            None => {
-                ok = false;
-                src.error(
-                    n.span(),
-                    format!("buffer_ms {} must be between 5 and 500", n.get_ref()),
-                    Some("buffer_ms = 20 (raise it if the sound stutters)".into()),
-                );
-                DEFAULT_BUFFER
-            }
-        },
+        Some(Ok(ms)) => Duration::from_millis(ms.unsigned_abs()),
+        Some(Err(())) => {
+            ok = false;
+            DEFAULT_BUFFER
+        }
     };
     ok.then_some(OutputConfig {
         device: device?,
