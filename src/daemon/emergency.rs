@@ -17,7 +17,8 @@ use super::session::OnAirItem;
 pub use crate::model::EMERGENCY_PROGRAM;
 
 /// Opening words of the status warning about repeats dropped at start.
-pub(super) const REPEAT_WARNING: &str = "an emergency repeat was out of range";
+pub(super) const REPEAT_WARNING: &str =
+    "an emergency repeat in the database was out of range and was removed (it will not air)";
 
 impl Daemon {
     fn emergency_context(&self) -> ProgramContext {

@@ -74,10 +74,13 @@ pub fn next_slot(rep: &EmergencyRepeat, now: DateTime<Utc>) -> Option<DateTime<U
 /// `None` when it is sound.
 pub fn repeat_problem(rep: &EmergencyRepeat, now: DateTime<Utc>) -> Option<String> {
     let every = Duration::from_secs(rep.every_s);
-    if let Err(e) = EMERGENCY_EVERY.check(&format_duration(every), every) {
+    if EMERGENCY_EVERY.check("", every).is_err() {
         return Some(format!(
-            "emergency repeat {} (segment {}) repeats `every` {e}",
-            rep.id, rep.segment
+            "emergency repeat {} (segment {}) repeats every {}, outside the allowed {}",
+            rep.id,
+            rep.segment,
+            format_duration(every),
+            EMERGENCY_EVERY.text()
         ));
     }
     let latest = later(now, EMERGENCY_UNTIL_AHEAD).unwrap_or(DateTime::<Utc>::MAX_UTC);
@@ -111,7 +114,7 @@ impl Station {
         for rep in self.store.emergencies()? {
             if let Some(reason) = repeat_problem(&rep, now) {
                 self.store.emergency_remove(rep.id)?;
-                reasons.push(format!("{reason}: removed, it will not air"));
+                reasons.push(reason);
             }
         }
         Ok(reasons)
