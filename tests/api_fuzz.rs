@@ -104,10 +104,11 @@ fn encode(s: &str) -> String {
         .collect()
 }
 
-/// A valid body for the routes that take one.
-fn valid_body(path: &str) -> Value {
+/// A valid body for the routes that take one; segment 1 stands for the live segment
+/// ([`retarget`]), `until` is a day ahead.
+fn valid_body(path: &str, until: &str) -> Value {
     match path {
-        "/emergency" => json!({ "id": 1, "every": "2h", "until": "2027-01-01 00:00" }),
+        "/emergency" => json!({ "id": 1, "every": "2h", "until": until }),
         "/play" | "/queue" => json!({ "ids": [1], "priority": "normal" }),
         "/segments/{id}/approve" => json!({ "by": "Nguyễn Văn A" }),
         "/segments/{id}" => json!({ "title": "Tin", "valid_until": "2027-01-01", "gain_db": 0 }),
@@ -116,16 +117,17 @@ fn valid_body(path: &str) -> Value {
 }
 
 /// The body: an arbitrary value, or a valid one with a field replaced, removed or added.
-fn body(path: &'static str) -> impl Strategy<Value = Value> {
+fn body(path: &'static str, until: String) -> impl Strategy<Value = Value> {
+    let (u1, u2) = (until.clone(), until);
     prop_oneof![
         any_json(),
         (field_name(), any_json()).prop_map(move |(k, v)| {
-            let mut b = valid_body(path);
+            let mut b = valid_body(path, &u1);
             b[k.as_str()] = v;
             b
         }),
         field_name().prop_map(move |k| {
-            let mut b = valid_body(path);
+            let mut b = valid_body(path, &u2);
             if let Value::Object(m) = &mut b {
                 m.remove(&k);
             }
@@ -141,16 +143,16 @@ struct Request {
     body: Value,
 }
 
-fn request() -> impl Strategy<Value = Request> {
+fn request(until: String) -> impl Strategy<Value = Request> {
     let route = prop::sample::select(loaxa::api::ROUTES.to_vec());
-    route.prop_flat_map(|(method, path)| {
+    route.prop_flat_map(move |(method, path)| {
         let param = prop_oneof![
             any::<u64>().prop_map(|n| n.to_string()),
             any::<i64>().prop_map(|n| n.to_string()),
             (0u64..4).prop_map(|n| n.to_string()),
             "[a-z0-9%.-]{0,30}",
         ];
-        (param, query(), body(path)).prop_map(move |(p, q, body)| {
+        (param, query(), body(path, until.clone())).prop_map(move |(p, q, body)| {
             let filled = match (path.find('{'), path.find('}')) {
                 (Some(a), Some(b)) => format!("{}{}{}", &path[..a], encode(&p), &path[b + 1..]),
                 _ => path.to_string(),
@@ -164,13 +166,54 @@ fn request() -> impl Strategy<Value = Request> {
     })
 }
 
+/// Points segment 1 of a generated request at the live segment `id`: the path's
+/// `/segments/1`, and `id: 1` / `ids: [1]` in the body.
+fn retarget(req: &mut Request, id: u64) {
+    let rest = req.path.strip_prefix("/segments/1").map(str::to_string);
+    if let Some(rest) = rest.filter(|r| r.is_empty() || r.starts_with(['/', '?'])) {
+        req.path = format!("/segments/{id}{rest}");
+    }
+    if let Value::Object(m) = &mut req.body {
+        if m.get("id") == Some(&json!(1)) {
+            m.insert("id".into(), json!(id));
+        }
+        if let Some(Value::Array(ids)) = m.get_mut("ids") {
+            for v in ids.iter_mut().filter(|v| **v == json!(1)) {
+                *v = json!(id);
+            }
+        }
+    }
+}
+
+/// A segment in the library: `id` if it is still there, else a new upload.
+fn ensure_segment(live: &Live, id: &mut u64) {
+    if *id > 0 && live.get(&format!("/segments/{id}")).0 == 200 {
+        return;
+    }
+    let wav = wav_bytes(&live.t, "tin.wav", 0.3);
+    let (status, added) = live.upload(&[("topic", "cds")], "tin.wav", &wav);
+    assert_eq!(status, 201, "{added}");
+    *id = added[0]["segment"]["id"].as_u64().expect("id");
+}
+
+/// A client that opens a connection per request: a connection the server closed after
+/// answering (a body the route did not read) is never reused.
+fn fresh_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_idle_connections(0)
+        .build()
+        .into()
+}
+
 /// Panics anywhere in the process (the daemon runs in it), counted by a hook.
 static PANICS: AtomicUsize = AtomicUsize::new(0);
 
 /// Sends `req`; `Err` describes a failure of the property.
 fn send(live: &Live, req: &Request) -> Result<u16, String> {
     let url = live.url(&req.path);
-    let agent = &live.agent;
+    let agent = fresh_agent();
+    let agent = &agent;
     let answer = match req.method {
         "GET" => agent.get(&url).call(),
         "DELETE" => agent.delete(&url).call(),
@@ -180,11 +223,7 @@ fn send(live: &Live, req: &Request) -> Result<u16, String> {
     if PANICS.load(Ordering::SeqCst) > 0 {
         return Err("a panic in the process".into());
     }
-    // The server may answer and close before reading a body its route ignores: no panic
-    // (the hook counts those), so that is an answer too.
-    let Ok(mut answer) = answer else {
-        return Ok(0);
-    };
+    let mut answer = answer.map_err(|e| format!("no answer: {e}"))?;
     let status = answer.status().as_u16();
     let _ = answer.body_mut().with_config().limit(64 << 20).read_to_vec();
     if status >= 500 && status != 507 {
@@ -215,19 +254,24 @@ fn the_api_answers_arbitrary_requests_without_a_panic_or_a_5xx() {
     let mut runner = TestRunner::new_with_rng(Config::default(), rng);
 
     let live = start(station());
-    let wav = wav_bytes(&live.t, "tin.wav", 0.3);
-    let (status, added) = live.upload(&[("topic", "cds")], "tin.wav", &wav);
-    assert_eq!(status, 201, "{added}");
-
-    let strategy = request();
+    let tz: chrono_tz::Tz = "Asia/Ho_Chi_Minh".parse().expect("zone");
+    let until = (chrono::Utc::now() + chrono::Duration::days(1))
+        .with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    let strategy = request(until);
     let deadline = Instant::now() + Duration::from_secs(secs);
     let mut counts = std::collections::BTreeMap::<u16, u64>::new();
-    let mut n = 0u64;
+    let (mut n, mut id) = (0u64, 0u64);
     while Instant::now() < deadline {
-        let req = strategy
+        if n % 20 == 0 {
+            ensure_segment(&live, &mut id);
+        }
+        let mut req = strategy
             .new_tree(&mut runner)
             .expect("a request")
             .current();
+        retarget(&mut req, id);
         n += 1;
         match send(&live, &req) {
             Ok(status) => *counts.entry(status).or_default() += 1,
