@@ -185,13 +185,16 @@ fn retarget(req: &mut Request, id: u64) {
     }
 }
 
-/// A segment in the library: `id` if it is still there, else a new upload.
+/// An airable segment: `id` if it is still there and undated, else a new upload.
 fn ensure_segment(live: &Live, id: &mut u64) {
-    if *id > 0 && live.get(&format!("/segments/{id}")).0 == 200 {
+    let (status, seg) = live.get(&format!("/segments/{id}"));
+    // Edits may have dated it out of the air (valid_until in the past): a fresh one then.
+    if status == 200 && seg["valid_from"].is_null() && seg["valid_until"].is_null() {
         return;
     }
-    let wav = wav_bytes(&live.t, "tin.wav", 0.3);
-    let (status, added) = live.upload(&[("topic", "cds")], "tin.wav", &wav);
+    let name = format!("tin{id}.wav");
+    let wav = wav_bytes(&live.t, &name, 0.3);
+    let (status, added) = live.upload(&[("topic", "cds"), ("title", "Tin")], &name, &wav);
     assert_eq!(status, 201, "{added}");
     *id = added[0]["segment"]["id"].as_u64().expect("id");
 }
