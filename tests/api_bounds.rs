@@ -19,6 +19,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use live::{Live, start, station, wav_bytes};
 use serde_json::{Value, json};
 
+/// The header the CLI and the page send on requests that change something.
+const SENT_BY: &str = "X-Loaxa-Request";
+
 /// Values for path segments and query parameters (already URL-safe or encoded).
 const TEXT_VALUES: &[&str] = &[
     "0",
@@ -195,16 +198,25 @@ impl Walk<'_> {
         self.requests += 1;
         let url = self.live.url(path);
         let agent = &self.agent;
+        // Every request carries the header the CLI and the page send, so each reaches its
+        // handler (what is tested here) rather than the browser guard.
         let answer = match (method, body) {
-            ("GET", _) => agent.get(&url).call(),
-            ("DELETE", None) => agent.delete(&url).call(),
+            ("GET", _) => agent.get(&url).header(SENT_BY, "1").call(),
+            ("DELETE", None) => agent.delete(&url).header(SENT_BY, "1").call(),
             ("DELETE", Some(b)) => agent
                 .delete(&url)
+                .header(SENT_BY, "1")
                 .force_send_body()
                 .content_type("application/json")
                 .send(b.to_string()),
-            ("POST", b) => agent.post(&url).send_json(b.unwrap_or(&Value::Null)),
-            (_, b) => agent.patch(&url).send_json(b.unwrap_or(&Value::Null)),
+            ("POST", b) => agent
+                .post(&url)
+                .header(SENT_BY, "1")
+                .send_json(b.unwrap_or(&Value::Null)),
+            (_, b) => agent
+                .patch(&url)
+                .header(SENT_BY, "1")
+                .send_json(b.unwrap_or(&Value::Null)),
         };
         let what = || {
             let b = body.map(|b| b.to_string()).unwrap_or_default();

@@ -27,6 +27,7 @@ use process::Daemon;
 use serde_json::{Value, json};
 use station::TestStation;
 
+const SENT_BY: &str = "X-Loaxa-Request";
 const PROGRAMS: &str = "[[program]]\nname = \"sang\"\ncron = \"30 5 * * *\"\nplaylists = []\n";
 
 /// A station with one short segment (id 1, «Tin bão»), imported by the real binary.
@@ -53,9 +54,10 @@ fn call(method: &str, url: &str, body: Option<&Value>) -> (u16, Value) {
         .http_status_as_error(false)
         .build()
         .into();
+    // The header the CLI and the page send on every request that changes something.
     let answer = match (method, body) {
-        ("POST", Some(b)) => agent.post(url).send_json(b),
-        ("DELETE", _) => agent.delete(url).call(),
+        ("POST", Some(b)) => agent.post(url).header(SENT_BY, "1").send_json(b),
+        ("DELETE", _) => agent.delete(url).header(SENT_BY, "1").call(),
         _ => agent.get(url).call(),
     };
     let mut answer = answer.expect("the daemon answers");
