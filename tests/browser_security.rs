@@ -251,13 +251,13 @@ fn a_page_on_another_port_cannot_operate_the_station() {
         );
     }
     let refused = s.wait_refused((forms + sent) as usize);
+    s.assert_untouched();
     assert!(
         refused >= (forms + sent) as usize,
         "each form and no-cors fetch reached the daemon and was refused: {refused} of {}\n{}",
         forms + sent,
         s.daemon.said()
     );
-    s.assert_untouched();
 
     // The station's own page still works: upload an item and queue it there.
     let page = s.base.clone();
@@ -295,23 +295,24 @@ fn a_rebound_name_cannot_operate_the_station() {
     let rules = "--host-resolver-rules=MAP evil.example 127.0.0.1".to_string();
     let browser = Browser::start_with(downloads.path(), 1280, 900, &[rules]);
     browser.goto(&format!("http://evil.example:{}/", s.port()));
-    let shown = browser.run("return document.body.innerText;", json!([]));
-    assert!(
-        shown.as_str().is_some_and(|t| t.contains("does not answer to the name")),
-        "the page under a rebound name is refused: {shown}"
-    );
     // From that document, every call is same-origin for the browser.
     let statuses = browser.run(
         include_str!("support/rebound.js"),
         json!([s.short, s.qid, base64(&s.short_wav)]),
     );
     let statuses = statuses.as_object().expect("statuses");
+    let refused = s.wait_refused(statuses.len() + 1);
+    s.assert_untouched();
     assert!(statuses.len() >= 9, "{statuses:?}");
     for (call, status) in statuses {
         assert_eq!(status, 403, "{call} from evil.example: {status}");
     }
-    assert!(s.wait_refused(statuses.len() + 1) > statuses.len());
-    s.assert_untouched();
+    assert!(refused > statuses.len(), "the page and each call refused");
+    let shown = browser.run("return document.body.innerText;", json!([]));
+    assert!(
+        shown.as_str().is_some_and(|t| t.contains("does not answer to the name")),
+        "the page under a rebound name is refused: {shown}"
+    );
     // Under its own address the page loads.
     browser.goto(&format!("{}/#now", s.base));
     browser.wait("body[data-ready] main[data-page=\"now\"] h1", 10);
