@@ -93,7 +93,11 @@ fn send(live: &Live, method: &str, path: &str, host: &str, headers: &[&str], bod
 #[test]
 fn only_this_stations_own_names_reach_the_page_and_the_api() {
     let live = start(station());
-    let port = host_port(&live).rsplit_once(':').expect("port").1.to_string();
+    let port = host_port(&live)
+        .rsplit_once(':')
+        .expect("port")
+        .1
+        .to_string();
     for host in [
         format!("127.0.0.1:{port}"),
         "127.0.0.1".into(),
@@ -142,7 +146,11 @@ fn a_name_in_allowed_hosts_is_this_station() {
         "allowed_hosts = [\"loa-xa.local\"]",
     );
     let live = start(t);
-    let port = host_port(&live).rsplit_once(':').expect("port").1.to_string();
+    let port = host_port(&live)
+        .rsplit_once(':')
+        .expect("port")
+        .1
+        .to_string();
     for host in [format!("loa-xa.local:{port}"), "Loa-Xa.Local".into()] {
         let answer = send(&live, "GET", "/api/v1/now", &host, &[], "");
         assert_eq!(answer.status, 200, "Host {host}: {}", answer.body);
@@ -173,12 +181,26 @@ fn writes_from_another_site_or_that_a_browser_sends_unasked_are_refused() {
         ("/segments", "multipart/form-data; boundary=b", multipart),
     ] {
         let ct = format!("Content-Type: {content_type}");
-        let answer = send(&live, "POST", &format!("/api/v1{path}"), &host, &[&ct, &own], body);
+        let answer = send(
+            &live,
+            "POST",
+            &format!("/api/v1{path}"),
+            &host,
+            &[&ct, &own],
+            body,
+        );
         answer.assert_refused(&format!("{path} as {content_type}"), "must be JSON");
     }
     let bodyless = send(&live, "POST", "/api/v1/stop", &host, &[], "");
     bodyless.assert_refused("POST without a Content-Type", "no Content-Type");
-    let delete = send(&live, "DELETE", &format!("/api/v1/queue/{qid}"), &host, &[], "");
+    let delete = send(
+        &live,
+        "DELETE",
+        &format!("/api/v1/queue/{qid}"),
+        &host,
+        &[],
+        "",
+    );
     delete.assert_refused("DELETE without the header", "X-Loaxa-Request");
     // JSON, but the browser says another site or origin sent it.
     let json = "Content-Type: application/json";
@@ -189,7 +211,14 @@ fn writes_from_another_site_or_that_a_browser_sends_unasked_are_refused() {
         ("another name", "Origin: http://evil.example"),
         ("a sandboxed page", "Origin: null"),
     ] {
-        let answer = send(&live, "POST", "/api/v1/skip", &host, &[json, header], "null");
+        let answer = send(
+            &live,
+            "POST",
+            "/api/v1/skip",
+            &host,
+            &[json, header],
+            "null",
+        );
         answer.assert_refused(what, "comes from");
         let patch = send(
             &live,
@@ -210,14 +239,29 @@ fn writes_from_another_site_or_that_a_browser_sends_unasked_are_refused() {
 
     // The station's own page and scripts get through to the handlers.
     let fetch_site = "Sec-Fetch-Site: same-origin";
-    let skip = send(&live, "POST", "/api/v1/skip", &host, &[json, &own, fetch_site], "null");
+    let skip = send(
+        &live,
+        "POST",
+        "/api/v1/skip",
+        &host,
+        &[json, &own, fetch_site],
+        "null",
+    );
     assert_eq!(skip.status, 409, "nothing on air to skip: {}", skip.body);
     let marked = "X-Loaxa-Request: 1";
     let reload = send(&live, "POST", "/api/v1/reload", &host, &[marked], "");
-    assert_eq!(reload.status, 200, "reload with the header: {}", reload.body);
+    assert_eq!(
+        reload.status, 200,
+        "reload with the header: {}",
+        reload.body
+    );
     let path = format!("/api/v1/queue/{qid}");
     let delete = send(&live, "DELETE", &path, &host, &[marked, &own], "");
-    assert_eq!(delete.status, 204, "DELETE with the header: {}", delete.body);
+    assert_eq!(
+        delete.status, 204,
+        "DELETE with the header: {}",
+        delete.body
+    );
 }
 
 #[test]
@@ -248,7 +292,14 @@ fn the_server_never_answers_cors() {
             preflight.head
         );
     }
-    let get = send(&live, "GET", "/api/v1/now", &host, &["Origin: http://127.0.0.1:1"], "");
+    let get = send(
+        &live,
+        "GET",
+        "/api/v1/now",
+        &host,
+        &["Origin: http://127.0.0.1:1"],
+        "",
+    );
     assert_eq!(get.status, 200);
     assert!(!get.head.contains("access-control-"), "{}", get.head);
 }
@@ -269,7 +320,9 @@ fn a_401_names_the_bearer_scheme_and_an_unreadable_range_is_ignored() {
         let answer = send(&live, "GET", "/api/v1/now", &host, &headers, "");
         assert_eq!(answer.status, 401, "{}", answer.body);
         assert!(
-            answer.head.contains("\r\nwww-authenticate: bearer realm=\"loaxa\""),
+            answer
+                .head
+                .contains("\r\nwww-authenticate: bearer realm=\"loaxa\""),
             "{auth:?}: {}",
             answer.head
         );
@@ -282,7 +335,13 @@ fn a_401_names_the_bearer_scheme_and_an_unreadable_range_is_ignored() {
     let id = added[0]["segment"]["id"].as_u64().expect("id");
     let len = bytes.len();
     let path = format!("/api/v1/segments/{id}/audio");
-    for range in ["bytes=5-2", "items=0-1", "bytes=x-", "bytes=0-1,5-6", "bytes=-"] {
+    for range in [
+        "bytes=5-2",
+        "items=0-1",
+        "bytes=x-",
+        "bytes=0-1,5-6",
+        "bytes=-",
+    ] {
         let header = format!("Range: {range}");
         let answer = send(&live, "GET", &path, &host, &[&header], "");
         assert_eq!(answer.status, 200, "{range} is ignored: {}", answer.head);
@@ -322,7 +381,18 @@ fn the_cli_operates_the_station_through_the_guard() {
     let _ = wav_bytes(&live.t, "ban-tin.wav", 2.0);
     let file = live.t.path("in/ban-tin.wav");
     let file = file.to_str().expect("utf-8 path");
-    cli(&live, &["segment", "add", file, "--topic", "cds", "--title", "Bản tin"]);
+    cli(
+        &live,
+        &[
+            "segment",
+            "add",
+            file,
+            "--topic",
+            "cds",
+            "--title",
+            "Bản tin",
+        ],
+    );
     cli(&live, &["segment", "edit", "1", "--title", "Bản tin sửa"]);
     cli(&live, &["queue", "add", "1"]);
     let (_, queue) = live.get("/queue");

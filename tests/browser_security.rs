@@ -160,7 +160,12 @@ impl Station {
         assert_eq!(queued.len(), 1, "the queue: {queue}");
         assert_eq!(queued[0]["qid"], self.qid, "the queue: {queue}");
         let segments = self.get("/segments");
-        let ids: Vec<&Value> = segments.as_array().expect("list").iter().map(|s| &s["id"]).collect();
+        let ids: Vec<&Value> = segments
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|s| &s["id"])
+            .collect();
         assert_eq!(ids, [self.long, self.short], "the library");
         assert_eq!(self.get("/log"), self.log, "nothing aired or was cut");
         assert!(
@@ -280,10 +285,14 @@ fn a_page_on_another_port_cannot_operate_the_station() {
     browser.wait("body[data-ready] main[data-page=\"queue\"] h1", 10);
     browser.choose("#q-seg", &q.to_string());
     browser.click(&browser.wait("#queue-form button[type=submit]", 5));
-    browser.wait_text("#queue-rows", 10, "queued from the page", |t| t.contains(TITLE_Q));
+    browser.wait_text("#queue-rows", 10, "queued from the page", |t| {
+        t.contains(TITLE_Q)
+    });
     let queue = s.get("/queue");
     assert!(
-        queue.as_array().is_some_and(|l| l.iter().any(|e| e["segment"] == q)),
+        queue
+            .as_array()
+            .is_some_and(|l| l.iter().any(|e| e["segment"] == q)),
         "{queue}"
     );
 }
@@ -310,7 +319,9 @@ fn a_rebound_name_cannot_operate_the_station() {
     assert!(refused > statuses.len(), "the page and each call refused");
     let shown = browser.run("return document.body.innerText;", json!([]));
     assert!(
-        shown.as_str().is_some_and(|t| t.contains("does not answer to the name")),
+        shown
+            .as_str()
+            .is_some_and(|t| t.contains("does not answer to the name")),
         "the page under a rebound name is refused: {shown}"
     );
     // Under its own address the page loads.

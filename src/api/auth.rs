@@ -34,7 +34,9 @@ pub(super) async fn require_token(
         Some(_) => ApiError::new(
             StatusCode::UNAUTHORIZED,
             "the access token is wrong",
-            Some("use the token whose sha256 is [api] token_sha256 in the station config (LOAXA_TOKEN or --token)"),
+            Some(
+                "use the token whose sha256 is [api] token_sha256 in the station config (LOAXA_TOKEN or --token)",
+            ),
         ),
         None => ApiError::new(
             StatusCode::UNAUTHORIZED,

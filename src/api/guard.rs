@@ -150,7 +150,9 @@ fn cross_site(headers: &HeaderMap, host: &str) -> Option<ApiError> {
         let site = site.to_str().unwrap_or("?");
         if !matches!(site, "same-origin" | "none") {
             return Some(forbidden(
-                format!("the browser says this request comes from another site (Sec-Fetch-Site: {site})"),
+                format!(
+                    "the browser says this request comes from another site (Sec-Fetch-Site: {site})"
+                ),
                 CROSS_SITE_HINT,
             ));
         }
@@ -159,7 +161,9 @@ fn cross_site(headers: &HeaderMap, host: &str) -> Option<ApiError> {
     let origin = origin.to_str().unwrap_or("?");
     (!same_origin(origin, host)).then(|| {
         forbidden(
-            format!("this request comes from the page of {origin}, not from the station's own page"),
+            format!(
+                "this request comes from the page of {origin}, not from the station's own page"
+            ),
             CROSS_SITE_HINT,
         )
     })
@@ -204,7 +208,9 @@ fn not_deliberate(headers: &HeaderMap) -> Option<ApiError> {
         format!("Content-Type `{content_type}`")
     };
     Some(forbidden(
-        format!("a request that changes something must be JSON or carry {REQUEST_HEADER}; this one has {what}"),
+        format!(
+            "a request that changes something must be JSON or carry {REQUEST_HEADER}; this one has {what}"
+        ),
         NOT_JSON_HINT,
     ))
 }
@@ -276,8 +282,11 @@ mod tests {
     fn writes_must_be_json_or_marked() {
         assert!(not_deliberate(&headers(&[("content-type", "application/json")])).is_none());
         assert!(
-            not_deliberate(&headers(&[("content-type", "Application/JSON; charset=utf-8")]))
-                .is_none()
+            not_deliberate(&headers(&[(
+                "content-type",
+                "Application/JSON; charset=utf-8"
+            )]))
+            .is_none()
         );
         assert!(not_deliberate(&headers(&[("x-loaxa-request", "1")])).is_none());
         for ct in [

@@ -148,7 +148,9 @@ fn valid_host_name(entry: &str) -> bool {
             (1..=63).contains(&label.len())
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
 }
 
@@ -194,16 +196,16 @@ mod tests {
             ("7", 18),
         ] {
             let text = format!("{BASE}allowed_hosts = [{bad}]\n");
-            let err = crate::config::parse(&text, Path::new("/st/config/loaxa.toml"))
-                .expect_err(bad);
+            let err =
+                crate::config::parse(&text, Path::new("/st/config/loaxa.toml")).expect_err(bad);
             let d = &err.diagnostics[0];
             assert_eq!((d.line, d.column), (line, col), "{bad}: {d:?}");
             assert!(d.message.contains("allowed_hosts"), "{bad}: {}", d.message);
         }
         let many: Vec<String> = (0..40).map(|i| format!("\"h{i}.lan\"")).collect();
         let text = format!("{BASE}allowed_hosts = [{}]\n", many.join(", "));
-        let err = crate::config::parse(&text, Path::new("/st/config/loaxa.toml"))
-            .expect_err("too many");
+        let err =
+            crate::config::parse(&text, Path::new("/st/config/loaxa.toml")).expect_err("too many");
         assert!(err.diagnostics[0].message.contains("more than 32"));
     }
 }
