@@ -5,7 +5,7 @@
 //! for the token.
 
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -29,21 +29,28 @@ pub(super) async fn require_token(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    match given {
-        Some(token) if matches(token.trim(), &expected) => next.run(req).await,
+    let refusal = match given {
+        Some(token) if matches(token.trim(), &expected) => return next.run(req).await,
         Some(_) => ApiError::new(
             StatusCode::UNAUTHORIZED,
             "the access token is wrong",
-            Some("use the token whose sha256 is [api] token_sha256 in the station config (LOAXA_TOKEN or --token)"),
-        )
-        .into_response(),
+            Some(
+                "use the token whose sha256 is [api] token_sha256 in the station config (LOAXA_TOKEN or --token)",
+            ),
+        ),
         None => ApiError::new(
             StatusCode::UNAUTHORIZED,
             "this station's API needs an access token",
             Some("send Authorization: Bearer TOKEN (the CLI reads LOAXA_TOKEN or --token)"),
-        )
-        .into_response(),
-    }
+        ),
+    };
+    // RFC 9110 §11.6.1: a 401 names the scheme it wants.
+    let mut response = refusal.into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"loaxa\""),
+    );
+    response
 }
 
 /// sha256(token) == expected, in constant time.

@@ -1,6 +1,7 @@
 //! `/segments/{id}/audio`: a segment's audio file as stored, for listening in the browser.
-//! Honours a single `Range: bytes=…` (206, or 416 when it lies outside the file), so the
-//! player can seek and start without downloading a whole bulletin first.
+//! Honours a single `Range: bytes=…` (206, or 416 when it lies outside the file; a `Range`
+//! it cannot read is ignored, 200), so the player can seek and start without downloading a
+//! whole bulletin first.
 
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
@@ -39,12 +40,11 @@ pub(super) async fn audio(
     let content_type = content_type(&name);
     let range = headers
         .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .map(|r| parse_range(r, len));
+        .map(|r| r.to_str().map_or(Range::Ignored, |r| parse_range(r, len)));
     let (status, start, end) = match range {
-        None => (StatusCode::OK, 0, len),
-        Some(Some((start, end))) => (StatusCode::PARTIAL_CONTENT, start, end),
-        Some(None) => {
+        None | Some(Range::Ignored) => (StatusCode::OK, 0, len),
+        Some(Range::Bytes(start, end)) => (StatusCode::PARTIAL_CONTENT, start, end),
+        Some(Range::Unsatisfiable) => {
             return Ok((
                 StatusCode::RANGE_NOT_SATISFIABLE,
                 [(header::CONTENT_RANGE, format!("bytes */{len}"))],
@@ -92,28 +92,52 @@ fn content_type(media_file: &str) -> &'static str {
     }
 }
 
-/// `bytes=A-B`, `bytes=A-`, `bytes=-N` → the half-open byte range `[start, end)` within a
-/// file of `len` bytes; `None` when it is malformed, has several parts, or lies outside.
-fn parse_range(header: &str, len: u64) -> Option<(u64, u64)> {
-    let spec = header.trim().strip_prefix("bytes=")?;
-    if spec.contains(',') {
-        return None;
-    }
-    let (a, b) = spec.split_once('-')?;
-    let (a, b) = (a.trim(), b.trim());
-    let (start, end) = if a.is_empty() {
-        let n: u64 = b.parse().ok()?;
-        (len.saturating_sub(n), len)
-    } else {
-        let start: u64 = a.parse().ok()?;
-        let end = if b.is_empty() {
-            len
-        } else {
-            b.parse::<u64>().ok()?.saturating_add(1).min(len)
-        };
-        (start, end)
+/// What a `Range` header asks of a file.
+#[derive(Debug, PartialEq, Eq)]
+enum Range {
+    /// The half-open byte range `[start, end)`, within the file.
+    Bytes(u64, u64),
+    /// Well-formed, but starts at or past the end of the file (416).
+    Unsatisfiable,
+    /// Not a single byte range this server reads (another unit, malformed, several
+    /// ranges): RFC 9110 §14.2 lets a server ignore it and send the whole file (200).
+    Ignored,
+}
+
+/// `bytes=A-B`, `bytes=A-`, `bytes=-N` within a file of `len` bytes (RFC 9110 §14.1.2).
+fn parse_range(header: &str, len: u64) -> Range {
+    let Some(spec) = header.trim().strip_prefix("bytes=") else {
+        return Range::Ignored;
     };
-    (start < end && start < len).then_some((start, end))
+    let Some((a, b)) = spec.split_once('-') else {
+        return Range::Ignored;
+    };
+    let number = |s: &str| {
+        (!s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()))
+            .then(|| s.parse::<u64>().unwrap_or(u64::MAX))
+    };
+    let (a, b) = (a.trim(), b.trim());
+    match (number(a), number(b)) {
+        // A suffix: the last N bytes; none of a file is no range at all.
+        (None, Some(n)) if a.is_empty() => match n.min(len) {
+            0 => Range::Unsatisfiable,
+            n => Range::Bytes(len - n, len),
+        },
+        (Some(start), None) if b.is_empty() => satisfiable(start, len),
+        (Some(start), Some(last)) if last >= start => match satisfiable(start, len) {
+            Range::Bytes(start, _) => Range::Bytes(start, last.saturating_add(1).min(len)),
+            other => other,
+        },
+        _ => Range::Ignored,
+    }
+}
+
+fn satisfiable(start: u64, len: u64) -> Range {
+    if start < len {
+        Range::Bytes(start, len)
+    } else {
+        Range::Unsatisfiable
+    }
 }
 
 #[cfg(test)]
@@ -122,15 +146,28 @@ mod tests {
 
     #[test]
     fn ranges_are_read_as_rfc_9110_says() {
-        assert_eq!(parse_range("bytes=0-99", 1000), Some((0, 100)));
-        assert_eq!(parse_range("bytes=900-", 1000), Some((900, 1000)));
-        assert_eq!(parse_range("bytes=-100", 1000), Some((900, 1000)));
-        assert_eq!(parse_range("bytes=500-5000", 1000), Some((500, 1000)));
-        assert_eq!(parse_range("bytes=-5000", 1000), Some((0, 1000)));
-        assert_eq!(parse_range("bytes=1000-", 1000), None);
-        assert_eq!(parse_range("bytes=5-2", 1000), None);
-        assert_eq!(parse_range("bytes=0-1,5-6", 1000), None);
-        assert_eq!(parse_range("items=0-1", 1000), None);
-        assert_eq!(parse_range("bytes=x-", 1000), None);
+        use super::Range::{Bytes, Ignored, Unsatisfiable};
+        assert_eq!(parse_range("bytes=0-99", 1000), Bytes(0, 100));
+        assert_eq!(parse_range("bytes=900-", 1000), Bytes(900, 1000));
+        assert_eq!(parse_range("bytes=-100", 1000), Bytes(900, 1000));
+        assert_eq!(parse_range("bytes=500-5000", 1000), Bytes(500, 1000));
+        assert_eq!(parse_range("bytes=-5000", 1000), Bytes(0, 1000));
+        assert_eq!(parse_range("bytes=999-999", 1000), Bytes(999, 1000));
+        // Well-formed, outside the file: 416.
+        assert_eq!(parse_range("bytes=1000-", 1000), Unsatisfiable);
+        assert_eq!(parse_range("bytes=2000-3000", 1000), Unsatisfiable);
+        assert_eq!(parse_range("bytes=-0", 1000), Unsatisfiable);
+        assert_eq!(
+            parse_range("bytes=99999999999999999999999-", 1000),
+            Unsatisfiable
+        );
+        // Unparsable or not ours: ignored, the whole file.
+        assert_eq!(parse_range("bytes=5-2", 1000), Ignored);
+        assert_eq!(parse_range("bytes=0-1,5-6", 1000), Ignored);
+        assert_eq!(parse_range("items=0-1", 1000), Ignored);
+        assert_eq!(parse_range("bytes=x-", 1000), Ignored);
+        assert_eq!(parse_range("bytes=-", 1000), Ignored);
+        assert_eq!(parse_range("bytes=+1-2", 1000), Ignored);
+        assert_eq!(parse_range("garbage", 1000), Ignored);
     }
 }

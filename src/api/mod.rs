@@ -12,6 +12,7 @@ mod auth;
 mod control;
 mod error;
 mod export;
+mod guard;
 mod log;
 mod media;
 mod playlists;
@@ -40,6 +41,7 @@ use crate::service::Station;
 
 pub use error::{ApiError, ApiResult};
 pub use export::RECORDS_HEADER;
+pub use guard::REQUEST_HEADER;
 
 /// Every route: (method, path under `/api/v1`). The router is built from this table.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -155,6 +157,11 @@ pub fn router(handle: DaemonHandle, config: &ApiConfig) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
+        ))
+        // Outermost: a request from another site or under a rebound name goes no further.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::check,
         ))
         .with_state(state)
 }

@@ -69,7 +69,8 @@ impl Client {
         let builder = match method {
             "PATCH" => self.agent.patch(&url),
             _ => self.agent.post(&url),
-        };
+        }
+        .header(api::REQUEST_HEADER, "1");
         match &self.token {
             Some(t) => builder.header("Authorization", format!("Bearer {t}")),
             None => builder,
@@ -82,10 +83,13 @@ impl Client {
         path: &str,
     ) -> ureq::RequestBuilder<ureq::typestate::WithoutBody> {
         let url = format!("{}{PREFIX}{path}", self.base);
+        // The API refuses a write without JSON or this header (a browser cannot send it to
+        // another site); GETs carry it too, harmlessly.
         let builder = match method {
             "DELETE" => self.agent.delete(&url),
             _ => self.agent.get(&url),
-        };
+        }
+        .header(api::REQUEST_HEADER, "1");
         match &self.token {
             Some(t) => builder.header("Authorization", format!("Bearer {t}")),
             None => builder,

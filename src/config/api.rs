@@ -10,7 +10,10 @@ use std::net::SocketAddr;
 use super::walk::Table;
 use super::{ApiConfig, DEFAULT_API_LISTEN, DEFAULT_MAX_UPLOAD_MB, Source};
 
-const API_KEYS: &[&str] = &["listen", "token_sha256", "max_upload_mb"];
+const API_KEYS: &[&str] = &["listen", "token_sha256", "max_upload_mb", "allowed_hosts"];
+
+/// At most this many names in `allowed_hosts`.
+const MAX_ALLOWED_HOSTS: usize = 32;
 
 const TOKEN_HINT: &str = "choose a token, then write its hash: printf %s 'TOKEN' | sha256sum \
      and put the 64 hex digits in token_sha256 = \"...\"";
@@ -21,6 +24,7 @@ pub(super) fn default_api() -> ApiConfig {
         listen: DEFAULT_API_LISTEN,
         token_sha256: None,
         max_upload: DEFAULT_MAX_UPLOAD_MB * 1024 * 1024,
+        allowed_hosts: Vec::new(),
     }
 }
 
@@ -79,11 +83,66 @@ pub(super) fn api(src: &mut Source<'_>, t: &Table<'_, '_>) -> Option<ApiConfig> 
             0
         }
     };
+    let allowed_hosts = allowed_hosts(src, t, &mut ok);
     ok.then_some(ApiConfig {
         listen: addr,
         token_sha256,
         max_upload,
+        allowed_hosts,
     })
+}
+
+/// `allowed_hosts = ["loa-xa.local", "dai.lan:8757"]`: the names (with or without a port)
+/// the station answers to besides `localhost` and IP addresses; kept in lower case.
+fn allowed_hosts(src: &mut Source<'_>, t: &Table<'_, '_>, ok: &mut bool) -> Vec<String> {
+    let Some(items) = t.strings(src, "allowed_hosts") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let name = item.get_ref().trim();
+        if i == MAX_ALLOWED_HOSTS {
+            *ok = false;
+            src.error(
+                item.span(),
+                format!("allowed_hosts lists more than {MAX_ALLOWED_HOSTS} names"),
+                Some("list only the names the station's page is opened with".into()),
+            );
+            break;
+        }
+        if !valid_host_name(name) {
+            *ok = false;
+            src.error(
+                item.span(),
+                format!("allowed_hosts: \"{name}\" is not a host name"),
+                Some("write the name alone, as in the browser's address bar without http:// or a path: \"loa-xa.local\" or \"loa-xa.local:8757\"".into()),
+            );
+            continue;
+        }
+        out.push(name.to_ascii_lowercase());
+    }
+    out
+}
+
+/// `name` or `name:port`: DNS labels of letters, digits and `-`, at most 253 characters.
+fn valid_host_name(entry: &str) -> bool {
+    let (name, port) = match entry.rsplit_once(':') {
+        Some((n, p)) => (n, Some(p)),
+        None => (entry, None),
+    };
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0));
+    let name = name.strip_suffix('.').unwrap_or(name);
+    port_ok
+        && !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 /// 64 hex digits -> 32 bytes (either case; surrounding spaces tolerated).
@@ -97,4 +156,47 @@ pub fn parse_sha256(s: &str) -> Option<[u8; 32]> {
         *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    const BASE: &str = "[station]\nname = \"X\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n\
+        [output]\ndevice = \"null\"\n[[program]]\nname = \"sang\"\ncron = \"30 5 * * *\"\n\
+        playlists = []\n[api]\n";
+
+    #[test]
+    fn allowed_hosts_are_names_kept_in_lower_case() {
+        let text = format!("{BASE}allowed_hosts = [\"Loa-Xa.local\", \"dai.lan:8757\"]\n");
+        let c = crate::config::parse(&text, Path::new("/st/config/loaxa.toml")).expect("valid");
+        assert_eq!(c.api.allowed_hosts, ["loa-xa.local", "dai.lan:8757"]);
+        let none = crate::config::parse(BASE, Path::new("/st/config/loaxa.toml")).expect("valid");
+        assert!(none.api.allowed_hosts.is_empty());
+    }
+
+    #[test]
+    fn a_bad_allowed_host_is_named_at_its_place() {
+        let line = BASE.lines().count() + 1;
+        for (bad, col) in [
+            ("\"http://loa-xa.local/\"", 18),
+            ("\"*.lan\"", 18),
+            ("\"\"", 18),
+            ("\"a b\"", 18),
+            ("\"loa-xa.local:0\"", 18),
+            ("7", 18),
+        ] {
+            let text = format!("{BASE}allowed_hosts = [{bad}]\n");
+            let err =
+                crate::config::parse(&text, Path::new("/st/config/loaxa.toml")).expect_err(bad);
+            let d = &err.diagnostics[0];
+            assert_eq!((d.line, d.column), (line, col), "{bad}: {d:?}");
+            assert!(d.message.contains("allowed_hosts"), "{bad}: {}", d.message);
+        }
+        let many: Vec<String> = (0..40).map(|i| format!("\"h{i}.lan\"")).collect();
+        let text = format!("{BASE}allowed_hosts = [{}]\n", many.join(", "));
+        let err =
+            crate::config::parse(&text, Path::new("/st/config/loaxa.toml")).expect_err("too many");
+        assert!(err.diagnostics[0].message.contains("more than 32"));
+    }
 }

@@ -115,6 +115,9 @@ pub struct ApiConfig {
     pub token_sha256: Option<[u8; 32]>,
     /// Largest accepted upload, in bytes.
     pub max_upload: u64,
+    /// Host names the API answers to besides `localhost` and IP addresses (lower case,
+    /// `name` or `name:port`).
+    pub allowed_hosts: Vec<String>,
 }
 
 impl std::fmt::Debug for ApiConfig {
@@ -123,6 +126,7 @@ impl std::fmt::Debug for ApiConfig {
             .field("listen", &self.listen)
             .field("token", &self.token_sha256.map(|_| "(sha256 set)"))
             .field("max_upload", &self.max_upload)
+            .field("allowed_hosts", &self.allowed_hosts)
             .finish()
     }
 }

@@ -109,8 +109,10 @@ impl Live {
         read(self.auth(self.agent.get(self.url(path))).call())
     }
 
+    /// With `X-Loaxa-Request`, as the CLI sends it (a bodyless write needs it).
     pub fn delete(&self, path: &str) -> Answer {
-        read(self.auth(self.agent.delete(self.url(path))).call())
+        let req = self.agent.delete(self.url(path));
+        read(self.auth(req).header("X-Loaxa-Request", "1").call())
     }
 
     pub fn post(&self, path: &str, body: &Value) -> Answer {
@@ -121,6 +123,7 @@ impl Live {
         read(
             self.auth(self.agent.post(self.url(path)))
                 .header("Content-Type", content_type)
+                .header("X-Loaxa-Request", "1")
                 .send(body),
         )
     }

@@ -52,6 +52,11 @@ pub type Element = String;
 impl Browser {
     /// Starts chromedriver and a headless chromium window of `width`×`height` CSS pixels.
     pub fn start(downloads: &Path, width: u32, height: u32) -> Browser {
+        Self::start_with(downloads, width, height, &[])
+    }
+
+    /// [`Browser::start`] with more chromium switches (`--host-resolver-rules=…`).
+    pub fn start_with(downloads: &Path, width: u32, height: u32, extra: &[String]) -> Browser {
         let install = "install them with `sudo apt-get install -y chromium chromium-driver` \
                        (.ci/run does); the browser tests need a real browser";
         let chromium = std::env::var_os("LOAXA_CHROMIUM")
@@ -108,6 +113,7 @@ impl Browser {
             format!("--window-size={width},{height}"),
             format!("--user-data-dir={}", profile.path().display()),
         ];
+        let args: Vec<String> = args.into_iter().chain(extra.iter().cloned()).collect();
         let caps = json!({
             "capabilities": { "alwaysMatch": {
                 "browserName": "chrome",

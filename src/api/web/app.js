@@ -145,9 +145,13 @@ function askToken(wrong) {
   return asking;
 }
 
+/** The token, and the header without which the daemon refuses a change (a page on
+ *  another site cannot send it: see "Security model" in the README). */
 function authHeaders() {
   const token = sessionStorage.getItem(TOKEN_KEY);
-  return token ? { Authorization: `Bearer ${token}` } : {};
+  const headers = { "X-Loaxa-Request": "1" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  return headers;
 }
 
 async function failure(res) {
