@@ -220,7 +220,10 @@ impl Walk<'_> {
         };
         let what = || {
             let b = body.map(|b| b.to_string()).unwrap_or_default();
-            format!("{method} {path} {}", b.chars().take(200).collect::<String>())
+            format!(
+                "{method} {path} {}",
+                b.chars().take(200).collect::<String>()
+            )
         };
         let panics = PANICS.load(Ordering::SeqCst);
         if panics > self.panics {
@@ -311,7 +314,10 @@ fn every_route_with_boundary_values_answers_without_a_panic_or_a_5xx() {
     let Walk {
         requests, failures, ..
     } = walk;
-    println!("{requests} requests over {} routes", loaxa::api::ROUTES.len());
+    println!(
+        "{requests} requests over {} routes",
+        loaxa::api::ROUTES.len()
+    );
     assert_eq!(PANICS.load(Ordering::SeqCst), 0, "panics in the process");
     assert!(
         failures.is_empty(),
@@ -379,7 +385,10 @@ fn every_config_duration_and_number_key_out_of_range_is_an_error_at_its_place() 
                 shown.contains(&format!("loaxa.toml:{line}:")),
                 "{key} = {v}: not at line {line}: {shown}"
             );
-            assert!(!shown.contains("not a whole number"), "{key} = {v}: {shown}");
+            assert!(
+                !shown.contains("not a whole number"),
+                "{key} = {v}: {shown}"
+            );
             if !v.starts_with('"') || is_text {
                 assert!(
                     shown.contains("between") || shown.contains(" to ") || shown.contains("not a"),
@@ -391,7 +400,10 @@ fn every_config_duration_and_number_key_out_of_range_is_an_error_at_its_place() 
     }
     // The issue's own example: the range, not "must be a whole number, not a whole number".
     let text = config_with("api", "max_upload_mb = 99999999999999999999");
-    let shown = format!("{}", loaxa::config::parse(&text, "x.toml".as_ref()).expect_err("huge"));
+    let shown = format!(
+        "{}",
+        loaxa::config::parse(&text, "x.toml".as_ref()).expect_err("huge")
+    );
     assert!(shown.contains("between 1 and 4096"), "{shown}");
     // In range, each key reads.
     for (section, line) in [
@@ -412,7 +424,10 @@ fn every_config_duration_and_number_key_out_of_range_is_an_error_at_its_place() 
 #[test]
 fn cron_lines_that_never_fire_again_and_reserved_program_names_are_config_errors() {
     for (program, needle) in [
-        ("name = \"sang\"\ncron = \"0 0 0 1 1 * 2020\"", "never fires again"),
+        (
+            "name = \"sang\"\ncron = \"0 0 0 1 1 * 2020\"",
+            "never fires again",
+        ),
         ("name = \"sang\"\ncron = \"0 0 30 2 *\"", "never fires"),
         ("name = \"emergency\"\ncron = \"30 5 * * *\"", "reserved"),
         ("name = \"manual\"\ncron = \"30 5 * * *\"", "reserved"),
@@ -423,6 +438,9 @@ fn cron_lines_that_never_fire_again_and_reserved_program_names_are_config_errors
             loaxa::config::parse(&text, "loaxa.toml".as_ref()).expect_err(program)
         );
         assert!(shown.contains(needle), "{program}: {shown}");
-        assert!(shown.contains("loaxa.toml:5:") || shown.contains("loaxa.toml:4:"), "{shown}");
+        assert!(
+            shown.contains("loaxa.toml:5:") || shown.contains("loaxa.toml:4:"),
+            "{shown}"
+        );
     }
 }

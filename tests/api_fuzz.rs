@@ -71,8 +71,20 @@ fn edge_text() -> impl Strategy<Value = String> {
 fn field_name() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(vec![
-            "id", "ids", "every", "until", "now", "priority", "program", "by", "title", "topic",
-            "unit", "valid_from", "valid_until", "gain_db",
+            "id",
+            "ids",
+            "every",
+            "until",
+            "now",
+            "priority",
+            "program",
+            "by",
+            "title",
+            "topic",
+            "unit",
+            "valid_from",
+            "valid_until",
+            "gain_db",
         ])
         .prop_map(str::to_string),
         "[a-z_]{1,12}",
@@ -89,7 +101,11 @@ fn query() -> impl Strategy<Value = String> {
         .prop_map(str::to_string),
         "[a-z]{1,8}",
     ];
-    let value = prop_oneof![edge_text(), any::<i64>().prop_map(|n| n.to_string()), ".{0,20}"];
+    let value = prop_oneof![
+        edge_text(),
+        any::<i64>().prop_map(|n| n.to_string()),
+        ".{0,20}"
+    ];
     prop::collection::vec((key, value), 0..4).prop_map(|pairs| {
         pairs
             .into_iter()
@@ -165,7 +181,9 @@ fn request(until: String) -> impl Strategy<Value = Request> {
     // Routes that read a body come up three times as often: they have the most to read.
     let routes: Vec<(&str, &str)> = loaxa::api::ROUTES
         .iter()
-        .flat_map(|&(m, p)| std::iter::repeat_n((m, p), if m == "POST" || m == "PATCH" { 3 } else { 1 }))
+        .flat_map(|&(m, p)| {
+            std::iter::repeat_n((m, p), if m == "POST" || m == "PATCH" { 3 } else { 1 })
+        })
         .collect();
     let route = prop::sample::select(routes);
     route.prop_flat_map(move |(method, path)| {
@@ -182,7 +200,11 @@ fn request(until: String) -> impl Strategy<Value = Request> {
             };
             Request {
                 method,
-                path: if q.is_empty() { filled } else { format!("{filled}?{q}") },
+                path: if q.is_empty() {
+                    filled
+                } else {
+                    format!("{filled}?{q}")
+                },
                 body,
             }
         })
@@ -254,7 +276,11 @@ fn send(live: &Live, req: &Request) -> Result<u16, String> {
     }
     let mut answer = answer.map_err(|e| format!("no answer: {e}"))?;
     let status = answer.status().as_u16();
-    let _ = answer.body_mut().with_config().limit(64 << 20).read_to_vec();
+    let _ = answer
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_vec();
     if status >= 500 && status != 507 {
         return Err(format!("status {status}"));
     }
@@ -296,10 +322,7 @@ fn the_api_answers_arbitrary_requests_without_a_panic_or_a_5xx() {
         if n % 20 == 0 {
             ensure_segment(&live, &mut id);
         }
-        let mut req = strategy
-            .new_tree(&mut runner)
-            .expect("a request")
-            .current();
+        let mut req = strategy.new_tree(&mut runner).expect("a request").current();
         retarget(&mut req, id);
         n += 1;
         match send(&live, &req) {

@@ -37,7 +37,9 @@ fn station_with_a_bulletin() -> TestStation {
     let file = t.path("media/bao.wav").to_string_lossy().into_owned();
     let added = loaxa(
         &t.config_path(),
-        &["segment", "add", &file, "--topic", "cds", "--title", "Tin bão"],
+        &[
+            "segment", "add", &file, "--topic", "cds", "--title", "Tin bão",
+        ],
     );
     assert!(added.status.success(), "{}", text(&added.stderr));
     t
@@ -103,7 +105,11 @@ fn the_crash_request_is_a_400_naming_the_range_and_the_daemon_stays_up() {
         ("31d1s", in_hours(5), "1m to 31d"),
         ("59s", in_hours(5), "1m to 31d"),
         ("2h", "9999-12-31 23:59".to_string(), "too far ahead"),
-        ("2h", "9999-12-31T23:59:59+14:00".to_string(), "too far ahead"),
+        (
+            "2h",
+            "9999-12-31T23:59:59+14:00".to_string(),
+            "too far ahead",
+        ),
         ("2h", "1970-01-01 00:00".to_string(), "in the past"),
     ] {
         let body = json!({ "id": 1, "every": every, "until": until });
@@ -118,7 +124,14 @@ fn the_crash_request_is_a_400_naming_the_range_and_the_daemon_stays_up() {
     // The same through the real CLI: an error naming the range, exit 1.
     let err = run_err(
         &t,
-        &["emergency", "1", "--every", "3000000000h", "--until", &in_hours(5)],
+        &[
+            "emergency",
+            "1",
+            "--every",
+            "3000000000h",
+            "--until",
+            &in_hours(5),
+        ],
     );
     assert!(err.contains("1m to 31d"), "{err}");
     d.assert_running();
@@ -138,7 +151,10 @@ fn repeats_are_listed_and_cancelled_with_and_without_the_daemon_and_guard_their_
     );
     let json_line = run_ok(&t, &["emergency", "list", "--json"]);
     let rep: Value = serde_json::from_str(json_line.trim()).expect("one JSON line");
-    assert_eq!((rep["id"].as_u64(), rep["every_s"].as_u64()), (Some(1), Some(7200)));
+    assert_eq!(
+        (rep["id"].as_u64(), rep["every_s"].as_u64()),
+        (Some(1), Some(7200))
+    );
     let (status, reps) = call("GET", &format!("{api}/emergencies"), None);
     assert_eq!(status, 200);
     assert_eq!(reps[0]["segment"], 1, "{reps}");
@@ -191,7 +207,9 @@ fn a_repeat_stored_out_of_range_by_an_older_build_is_dropped_at_start_not_a_cras
             next_at: now - chrono::Duration::minutes(1),
             until: now + chrono::Duration::days(30),
         };
-        st.store.emergency_put(&mut rep).expect("store the old repeat");
+        st.store
+            .emergency_put(&mut rep)
+            .expect("store the old repeat");
         drop::<Station>(st);
     }
     for round in 0..2 {
@@ -200,9 +218,10 @@ fn a_repeat_stored_out_of_range_by_an_older_build_is_dropped_at_start_not_a_cras
         let now = loop {
             let (status, now) = call("GET", &format!("{api}/now"), None);
             assert_eq!(status, 200, "{now}");
-            let warned = now["warnings"]
-                .as_array()
-                .is_some_and(|w| w.iter().any(|w| w.as_str().unwrap_or("").contains("1m to 31d")));
+            let warned = now["warnings"].as_array().is_some_and(|w| {
+                w.iter()
+                    .any(|w| w.as_str().unwrap_or("").contains("1m to 31d"))
+            });
             if warned || round == 1 || Instant::now() > deadline {
                 break now;
             }

@@ -37,7 +37,11 @@ impl Bounds {
 
     /// "1m to 31d": the range as it is written in the config.
     pub fn text(&self) -> String {
-        format!("{} to {}", format_duration(self.min), format_duration(self.max))
+        format!(
+            "{} to {}",
+            format_duration(self.min),
+            format_duration(self.max)
+        )
     }
 
     /// `d` if it lies in the range, else a message naming the range.
@@ -157,12 +161,20 @@ mod tests {
         assert_eq!(EMERGENCY_EVERY.text(), "1m to 31d");
         assert_eq!(CATCH_UP.text(), "1s to 1d");
         assert_eq!(EMERGENCY_EVERY.parse("1m"), Ok(Duration::from_secs(60)));
-        assert_eq!(EMERGENCY_EVERY.parse("31d"), Ok(Duration::from_secs(31 * 86400)));
+        assert_eq!(
+            EMERGENCY_EVERY.parse("31d"),
+            Ok(Duration::from_secs(31 * 86400))
+        );
         for text in ["59s", "31d1s", "3000000000h", "99999999999999999999h"] {
             let e = EMERGENCY_EVERY.parse(text).expect_err(text);
             assert!(e.contains(text), "{e}");
         }
-        assert!(EMERGENCY_EVERY.parse("3000000000h").unwrap_err().contains("1m to 31d"));
+        assert!(
+            EMERGENCY_EVERY
+                .parse("3000000000h")
+                .expect_err("out of range")
+                .contains("1m to 31d")
+        );
         assert_eq!(format_duration(Duration::from_secs(5430)), "1h30m30s");
     }
 

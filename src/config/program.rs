@@ -7,10 +7,10 @@ use std::str::FromStr;
 
 use toml::Spanned;
 
-use super::validate::resolve;
-use super::walk::Table;
 use super::duration::{Bounds, CATCH_UP, MAX_DURATION};
+use super::validate::resolve;
 use super::walk::Span;
+use super::walk::Table;
 use super::{Program, ProgramSpans, Source};
 use crate::schedule::CronRule;
 
@@ -138,7 +138,10 @@ fn bounded(
             src.error(
                 s.span(),
                 format!("{key}: {message}"),
-                Some(format!("{key} must lie between {}; e.g. {example}", bounds.text())),
+                Some(format!(
+                    "{key} must lie between {}; e.g. {example}",
+                    bounds.text()
+                )),
             );
             None
         }
@@ -232,14 +235,20 @@ fn never_fires(src: &mut Source<'_>, span: Span, rule: &CronRule) -> bool {
         );
         return false;
     };
-    if rule.next_after(chrono::Utc::now(), chrono_tz::UTC).is_none() {
+    if rule
+        .next_after(chrono::Utc::now(), chrono_tz::UTC)
+        .is_none()
+    {
         src.error(
             span,
             format!(
                 "cron: `{text}` never fires again (its times are in the past, from {})",
                 first.format("%Y-%m-%d")
             ),
-            Some("check the year field, or leave it out: `0 0 6 * * * *` fires every day at 06:00".into()),
+            Some(
+                "check the year field, or leave it out: `0 0 6 * * * *` fires every day at 06:00"
+                    .into(),
+            ),
         );
         return false;
     }

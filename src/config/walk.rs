@@ -129,7 +129,9 @@ impl<'a, 'i> Table<'a, 'i> {
                     src.error(
                         v.span(),
                         format!("`{key}` in {}: {} is far too large", self.name, i.as_str()),
-                        Some("write a small whole number (the key's range is in the README)".into()),
+                        Some(
+                            "write a small whole number (the key's range is in the README)".into(),
+                        ),
                     );
                     return None;
                 }

@@ -210,12 +210,26 @@ mod tests {
         assert_eq!(next_slot(&huge, t(3, 0)), None);
         assert_eq!(next_slot(&rep(u64::MAX, t(2, 0), t(3, 0)), t(4, 0)), None);
         assert_eq!(next_slot(&rep(0, t(2, 0), t(3, 0)), t(4, 0)), None);
-        let near_end = rep(60, DateTime::<Utc>::MAX_UTC - TimeDelta::seconds(30), DateTime::<Utc>::MAX_UTC);
+        let near_end = rep(
+            60,
+            DateTime::<Utc>::MAX_UTC - TimeDelta::seconds(30),
+            DateTime::<Utc>::MAX_UTC,
+        );
         assert_eq!(next_slot(&near_end, DateTime::<Utc>::MAX_UTC), None);
         let why = repeat_problem(&huge, t(1, 0)).expect("out of range");
         assert!(why.contains("1m to 31d"), "{why}");
-        let far = rep(7200, t(2, 0), Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).single().expect("valid"));
-        assert!(repeat_problem(&far, t(1, 0)).expect("too far").contains("366d"));
+        let far = rep(
+            7200,
+            t(2, 0),
+            Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0)
+                .single()
+                .expect("valid"),
+        );
+        assert!(
+            repeat_problem(&far, t(1, 0))
+                .expect("too far")
+                .contains("366d")
+        );
         assert_eq!(repeat_problem(&rep(7200, t(2, 0), t(23, 0)), t(1, 0)), None);
     }
 

@@ -177,7 +177,9 @@ impl Station {
                 "segment {id} «{}» is still to air as emergency repeat {} (every {} until {}): it cannot be deleted, not even with --force\n  hint: cancel the repeat first: `loaxa emergency cancel {}`",
                 seg.title,
                 rep.id,
-                crate::config::duration::format_duration(std::time::Duration::from_secs(rep.every_s)),
+                crate::config::duration::format_duration(std::time::Duration::from_secs(
+                    rep.every_s
+                )),
                 self.local(rep.until).format("%Y-%m-%d %H:%M"),
                 rep.id
             ));
