@@ -4,7 +4,8 @@
 //! logged and shown among the warnings); repeats are listed and cancelled with
 //! `loaxa emergency list|cancel`, with the daemon running (through its API) and without it
 //! (on the store); and a segment with a repeat to come cannot be deleted, not even with
-//! `--force`, until the repeat is cancelled.
+//! `--force`, until the repeat is cancelled; on the web page (real Chromium) the repeat is
+//! listed and its "Huỷ lặp lại" button cancels it after asking.
 
 #[path = "support/bin.rs"]
 mod bin;
@@ -14,6 +15,8 @@ mod process;
 mod station;
 #[path = "support/wav.rs"]
 mod wav;
+#[path = "support/webdriver.rs"]
+mod webdriver;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -238,4 +241,47 @@ fn a_repeat_stored_out_of_range_by_an_older_build_is_dropped_at_start_not_a_cras
         assert_eq!(reps, json!([]), "round {round}");
         d.stop();
     }
+}
+
+#[test]
+fn the_page_lists_a_repeat_and_cancels_it_after_asking() {
+    let t = station_with_a_bulletin();
+    let (mut d, api) = start(&t);
+    run_ok(
+        &t,
+        &["emergency", "1", "--every", "2h", "--until", &in_hours(30)],
+    );
+    let downloads = tempfile::tempdir().expect("downloads");
+    let browser = webdriver::Browser::start(downloads.path(), 1280, 900);
+    let base = api.trim_end_matches("/api/v1");
+    browser.goto(&format!("{base}/#queue"));
+    browser.wait("body[data-ready] main[data-page=\"queue\"] h1", 10);
+    let rows = browser.wait_text("#repeat-rows", 5, "the repeat listed", |t| {
+        t.contains("Tin bão") && t.contains("mỗi 2 giờ")
+    });
+    assert!(rows.contains("Huỷ lặp lại"), "{rows}");
+    // Asked first: dismissing the dialog keeps the repeat.
+    browser.click(&browser.wait("#repeat-rows tr[data-repeat=\"1\"] button", 5));
+    let dialog = browser.wait_text("#confirm-dialog[open]", 5, "confirmation", |t| {
+        t.contains("Tin bão")
+    });
+    assert!(dialog.contains("Huỷ lặp lại"), "{dialog}");
+    browser.click(&browser.wait("#confirm-dialog button[value=cancel]", 2));
+    std::thread::sleep(Duration::from_millis(300));
+    let (_, reps) = call("GET", &format!("{api}/emergencies"), None);
+    assert_eq!(reps.as_array().map(Vec::len), Some(1), "kept: {reps}");
+    // Confirmed: gone from the store and from the page.
+    browser.click(&browser.wait("#repeat-rows tr[data-repeat=\"1\"] button", 5));
+    browser.wait_text("#confirm-dialog[open]", 5, "confirmation", |t| {
+        t.contains("Tin bão")
+    });
+    browser.click(&browser.wait("#confirm-ok", 2));
+    browser.wait_text("#repeat-rows", 5, "the list emptied", |t| {
+        t.contains("Không có lần phát khẩn cấp lặp lại")
+    });
+    let (_, reps) = call("GET", &format!("{api}/emergencies"), None);
+    assert_eq!(reps, json!([]));
+    d.assert_running();
+    drop(browser);
+    d.stop();
 }
