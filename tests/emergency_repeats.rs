@@ -179,6 +179,18 @@ fn repeats_are_listed_and_cancelled_with_and_without_the_daemon_and_guard_their_
     assert_eq!((status, gone["id"].as_u64()), (200, Some(2)), "{gone}");
     let (status, answer) = call("DELETE", &format!("{api}/emergencies/2"), None);
     assert_eq!(status, 404, "{answer}");
+    let (_, now) = call("GET", &format!("{api}/now"), None);
+    let ids: Vec<_> = now["emergencies"]
+        .as_array()
+        .expect("repeats in the status")
+        .iter()
+        .map(|r| r["id"].as_u64())
+        .collect();
+    assert_eq!(
+        ids,
+        [Some(1)],
+        "the status follows the cancel at once: {now}"
+    );
     d.stop();
 
     // Without the daemon: the CLI works on the store.

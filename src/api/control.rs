@@ -41,8 +41,12 @@ pub(super) async fn station(State(state): State<AppState>) -> Json<StationInfo> 
     })
 }
 
-pub(super) async fn now(State(state): State<AppState>) -> Json<Status> {
-    Json(state.handle.status())
+pub(super) async fn now(State(state): State<AppState>) -> ApiResult<Json<Status>> {
+    let mut status = state.handle.status();
+    // The repeats as the store holds them now: one cancelled a moment ago is gone at once,
+    // not when the idle daemon next wakes.
+    status.emergencies = state.blocking(|st| st.emergency_repeats()).await?;
+    Ok(Json(status))
 }
 
 fn done(what: &str) -> Json<Value> {
