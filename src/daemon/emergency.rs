@@ -108,7 +108,7 @@ impl Daemon {
             match next_slot(&rep, now).filter(|next| *next <= rep.until) {
                 Some(next) => {
                     rep.next_at = next;
-                    self.log(store.emergency_put(&mut rep));
+                    self.log(store.emergency_move_on(&rep).map(drop));
                 }
                 None => self.log(store.emergency_remove(rep.id)),
             }

@@ -346,6 +346,19 @@ impl Store {
         self.flush()
     }
 
+    /// Moves an existing repeat on (its next time); `false`, and nothing written, when it is
+    /// gone: a cancel between reading the repeat and moving it on stays a cancel.
+    pub fn emergency_move_on(&self, rep: &EmergencyRepeat) -> Result<bool> {
+        let key = format!("emergency/{:020}", rep.id);
+        let new = to_json(rep);
+        let old = self
+            .state
+            .fetch_and_update(key.as_bytes(), |old| old.map(|_| new.clone()))
+            .map_err(db_err("saving an emergency repeat"))?;
+        self.flush()?;
+        Ok(old.is_some())
+    }
+
     pub fn emergency_remove(&self, id: u64) -> Result<()> {
         let key = format!("emergency/{id:020}");
         self.state
