@@ -73,12 +73,12 @@ pub fn log(station: &Backend, args: LogArgs) -> Result<i32> {
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             r.id,
             fmt::time(&at),
-            r.program,
+            fmt::safe(&r.program),
             r.outcome,
             fmt::duration(r.played_ms),
             level(r),
-            r.title,
-            r.reason.as_deref().unwrap_or("")
+            fmt::safe(&r.title),
+            fmt::safe(r.reason.as_deref().unwrap_or(""))
         );
     }
     Ok(0)
