@@ -113,6 +113,11 @@ fn export(station: &Backend, args: ExportArgs) -> Result<i32> {
     if format == ExportFormat::Xlsx && args.output.is_none() {
         bail!("an XLSX export needs a file\n  hint: add -o nhat-ky.xlsx");
     }
+    // Before any work: a device, link, folder or FIFO is never written (checked again when
+    // the file is written).
+    if let Some(path) = &args.output {
+        crate::report::check_target(path)?;
+    }
     let opts = ExportOptions {
         lang: args.lang,
         separator: args.sep,
