@@ -282,12 +282,14 @@ async fn stream_to(mut field: Field<'_>, path: &Path, room: u64, limit: u64) -> 
 /// Unicode; the service then checks each field's own limit in characters.
 const MAX_TEXT_FIELD_BYTES: usize = 16 * 1024;
 
-/// A text field's value, read with a cap: an oversized field is refused (413) as it
-/// arrives, before it is held in memory.
+/// A text field's value, read with a cap: an oversized field is refused (413) and never
+/// held in memory (the rest of it is read and dropped, within the body limit, so the
+/// client gets the answer rather than a reset connection).
 async fn read_text(mut field: Field<'_>, name: &str) -> ApiResult<String> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
         if bytes.len() + chunk.len() > MAX_TEXT_FIELD_BYTES {
+            while field.chunk().await.map_err(multipart_error)?.is_some() {}
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
