@@ -232,9 +232,14 @@ fn names_and_titles_over_their_limit_in_the_config_and_playlists_are_errors_at_t
         &[
             (
                 "tin.toml",
-                &format!("[[item]]\nfile = \"../media/a.wav\"\ntitle = \"{item_title}\"\n"),
+                &format!(
+                    "topic = \"cds\"\n\n[[item]]\nfile = \"../media/a.wav\"\ntitle = \"{item_title}\"\n"
+                ),
             ),
-            ("m3u.m3u", &format!("#EXTM3U\n#EXTINF:1,{item_title}\n../media/a.wav\n")),
+            (
+                "m3u.m3u",
+                &format!("#EXTM3U\n#LOAXA-TOPIC:cds\n#EXTINF:1,{item_title}\n../media/a.wav\n"),
+            ),
         ],
         station::local(2026, 3, 1, 0, 0, 0),
     );
@@ -260,9 +265,10 @@ fn names_and_titles_over_their_limit_in_the_config_and_playlists_are_errors_at_t
     assert_eq!(out.status.code(), Some(1), "{err}");
     let toml = t.path("playlists/tin.toml").display().to_string();
     assert!(
-        err.contains(&format!("{toml}:3:9")) && err.contains("is 503 characters long; the limit is 500"),
+        err.contains(&format!("{toml}:5:9")) && err.contains("is 503 characters long; the limit is 500"),
         "{err}"
     );
     let m3u = t.path("playlists/m3u.m3u").display().to_string();
-    assert!(err.contains(&format!("{m3u}:2:1")), "{err}");
+    assert!(err.contains(&format!("{m3u}:3:1")), "{err}");
+    assert!(!err.contains("the limit is 200"), "the program title was fixed: {err}");
 }
