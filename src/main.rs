@@ -19,7 +19,10 @@ fn main() -> ExitCode {
         Err(e) => {
             // Messages may quote stored text (a title): no control character reaches the
             // terminal as a command.
-            eprintln!("error: {}", loaxa::text::message_for_terminal(&format!("{e:#}")));
+            eprintln!(
+                "error: {}",
+                loaxa::text::message_for_terminal(&format!("{e:#}"))
+            );
             ExitCode::FAILURE
         }
     }

@@ -172,7 +172,10 @@ mod tests {
     #[test]
     fn bounded_counts_characters_after_cleaning() {
         let at_limit = "ế".repeat(MAX_TITLE);
-        assert_eq!(bounded("title", &at_limit, MAX_TITLE).as_deref(), Ok(&*at_limit));
+        assert_eq!(
+            bounded("title", &at_limit, MAX_TITLE).as_deref(),
+            Ok(&*at_limit)
+        );
         // The same text decomposed is three times the code points but still fits.
         assert!(bounded("title", &nfd(&at_limit), MAX_TITLE).is_ok());
         let over = bounded("title", &"a".repeat(MAX_TITLE + 1), MAX_TITLE).expect_err("over");

@@ -114,7 +114,10 @@ fn cell(range: &calamine::Range<Data>, needle: &str) -> Data {
 fn formula_like_text_is_text_in_the_csv_and_xlsx_log_exports_numbers_stay_numbers() {
     let (dir, config) = station_with(vec![record(FORMULA_TITLE, Some("@SUM(A1:A9)"), -16.4)]);
     let csv_path = dir.path().join("nhat-ky.csv");
-    run_ok(&config, &["log", "export", "-o", &csv_path.to_string_lossy()]);
+    run_ok(
+        &config,
+        &["log", "export", "-o", &csv_path.to_string_lossy()],
+    );
     let rows = csv_rows(&csv_path);
     assert_eq!(rows.len(), 2, "{rows:?}");
     let row = &rows[1];
@@ -126,14 +129,16 @@ fn formula_like_text_is_text_in_the_csv_and_xlsx_log_exports_numbers_stay_number
     assert!(row.contains(&"-16".to_string()), "loudness: {row:?}");
     assert!(row.contains(&"-3".to_string()), "peak: {row:?}");
     for c in row {
-        assert!(
-            !c.starts_with(['=', '+', '@']) && !(c.starts_with('-') && c.parse::<f64>().is_err()),
-            "a live formula cell: {c:?} in {row:?}"
-        );
+        let live_formula =
+            c.starts_with(['=', '+', '@']) || (c.starts_with('-') && c.parse::<f64>().is_err());
+        assert!(!live_formula, "a live formula cell: {c:?} in {row:?}");
     }
 
     let xlsx_path = dir.path().join("nhat-ky.xlsx");
-    run_ok(&config, &["log", "export", "-o", &xlsx_path.to_string_lossy()]);
+    run_ok(
+        &config,
+        &["log", "export", "-o", &xlsx_path.to_string_lossy()],
+    );
     let mut book: Xlsx<_> = open_workbook(&xlsx_path).expect("open xlsx");
     let sheet = book.sheet_names()[0].clone();
     let range = book.worksheet_range(&sheet).expect("sheet");
@@ -201,7 +206,10 @@ fn a_title_over_excels_cell_limit_is_cut_and_the_xlsx_export_still_works() {
     let huge = "Tin dài ".repeat(6_000); // 48 000 characters, stored before titles had a limit
     let (dir, config) = station_with(vec![record(&huge, None, -16.4)]);
     let xlsx_path = dir.path().join("nhat-ky.xlsx");
-    run_ok(&config, &["log", "export", "-o", &xlsx_path.to_string_lossy()]);
+    run_ok(
+        &config,
+        &["log", "export", "-o", &xlsx_path.to_string_lossy()],
+    );
     let mut book: Xlsx<_> = open_workbook(&xlsx_path).expect("open xlsx");
     let sheet = book.sheet_names()[0].clone();
     let range = book.worksheet_range(&sheet).expect("sheet");
@@ -228,7 +236,11 @@ fn a_title_over_excels_cell_limit_is_cut_and_the_xlsx_export_still_works() {
     // JSON Lines keeps every character.
     let jsonl = dir.path().join("nhat-ky.jsonl");
     run_ok(&config, &["log", "export", "-o", &jsonl.to_string_lossy()]);
-    assert!(std::fs::read_to_string(&jsonl).expect("jsonl").contains(&huge));
+    assert!(
+        std::fs::read_to_string(&jsonl)
+            .expect("jsonl")
+            .contains(&huge)
+    );
 }
 
 /// `loaxa log export -o TARGET` and `loaxa report -o TARGET` both fail naming `kind`.
@@ -236,11 +248,17 @@ fn refused(config: &Path, target: &Path, kind: &str) {
     let shown = target.to_string_lossy();
     for args in [
         vec!["log", "export", "-o", &shown, "--format", "csv"],
-        vec!["report", "--period", "2026-H1", "-o", &shown, "--format", "csv"],
+        vec![
+            "report", "--period", "2026-H1", "-o", &shown, "--format", "csv",
+        ],
     ] {
         let out = loaxa(config, &args);
         let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{args:?} must be refused: {err}");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?} must be refused: {err}"
+        );
         assert!(err.contains(kind), "{args:?}: `{kind}` not in: {err}");
         assert!(err.contains("hint:"), "{err}");
     }
@@ -261,7 +279,10 @@ fn export_writes_only_to_a_regular_file() {
     assert!(made.success(), "mknod needs root (CI runs as root)");
     refused(&config, &dev, "a device");
     let meta = std::fs::symlink_metadata(&dev).expect("device still there");
-    assert!(meta.file_type().is_char_device(), "the device node was replaced");
+    assert!(
+        meta.file_type().is_char_device(),
+        "the device node was replaced"
+    );
 
     // A symbolic link to a file outside: neither the link nor the file changes.
     let outside = tempfile::tempdir().expect("tempdir");
@@ -270,8 +291,16 @@ fn export_writes_only_to_a_regular_file() {
     let link = dir.path().join("nhat-ky.csv");
     std::os::unix::fs::symlink(&victim, &link).expect("symlink");
     refused(&config, &link, "symbolic link");
-    assert!(std::fs::symlink_metadata(&link).expect("link").file_type().is_symlink());
-    assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "root:x:0:0\n");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .expect("link")
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "root:x:0:0\n"
+    );
 
     // A FIFO: refused at once (opening it would hang until a reader came).
     let fifo = dir.path().join("pipe.csv");
@@ -281,7 +310,12 @@ fn export_writes_only_to_a_regular_file() {
         .expect("run mkfifo");
     assert!(made.success(), "mkfifo");
     refused(&config, &fifo, "FIFO");
-    assert!(std::fs::symlink_metadata(&fifo).expect("fifo").file_type().is_fifo());
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .expect("fifo")
+            .file_type()
+            .is_fifo()
+    );
 
     // A folder.
     let folder = dir.path().join("out");
@@ -292,7 +326,11 @@ fn export_writes_only_to_a_regular_file() {
     let file = dir.path().join("ok.csv");
     std::fs::write(&file, "old").expect("old");
     run_ok(&config, &["log", "export", "-o", &file.to_string_lossy()]);
-    assert!(std::fs::read_to_string(&file).expect("csv").contains("Bản tin"));
+    assert!(
+        std::fs::read_to_string(&file)
+            .expect("csv")
+            .contains("Bản tin")
+    );
     let partial: Vec<String> = std::fs::read_dir(dir.path())
         .expect("dir")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())

@@ -143,7 +143,8 @@ fn expected_csv(records: &[AsRunRecord], opts: &ExportOptions) -> Vec<u8> {
     w.write_record(report::export_headers(opts.lang))
         .expect("header");
     for r in records {
-        w.write_record(report::export_csv_cells(r, opts)).expect("row");
+        w.write_record(report::export_csv_cells(r, opts))
+            .expect("row");
     }
     w.flush().expect("flush");
     drop(w);

@@ -54,7 +54,11 @@ fn the_api_refuses_oversized_text_naming_the_field_and_its_limit() {
     // Over the limit in characters (NFC), under the byte cap.
     let long = "ả".repeat(501);
     let answer = l.upload(&[("topic", "cds"), ("title", &long)], "a.wav", &wav);
-    assert_error(&answer, 400, "title is 501 characters long; the limit is 500");
+    assert_error(
+        &answer,
+        400,
+        "title is 501 characters long; the limit is 500",
+    );
     let answer = l.upload(
         &[("topic", "cds"), ("unit", &"Phòng ".repeat(40))],
         "a.wav",
@@ -64,22 +68,38 @@ fn the_api_refuses_oversized_text_naming_the_field_and_its_limit() {
     let answer = l.upload(&[("topic", &"t".repeat(65))], "a.wav", &wav);
     assert_error(&answer, 400, "the limit is 64");
     let (status, list) = l.get("/segments");
-    assert_eq!((status, list.as_array().map(Vec::len)), (200, Some(0)), "{list}");
+    assert_eq!(
+        (status, list.as_array().map(Vec::len)),
+        (200, Some(0)),
+        "{list}"
+    );
     assert!(l.uploads_left().is_empty(), "{:?}", l.uploads_left());
 
     // Near the limit, dirty and decomposed (over 500 code points in NFD): stored clean,
     // in NFC.
     let near_limit = "Bản tin số 1 ".repeat(36);
     let near_limit = near_limit.trim_end(); // 488 characters once cleaned
-    let answer = l.upload(&[("topic", "cds"), ("title", &dirty(near_limit))], "a.wav", &wav);
+    let answer = l.upload(
+        &[("topic", "cds"), ("title", &dirty(near_limit))],
+        "a.wav",
+        &wav,
+    );
     assert_eq!(answer.0, 201, "{}", answer.1);
     let seg = &answer.1[0]["segment"];
     assert_eq!(seg["title"], cleaned(near_limit));
     let id = seg["id"].as_u64().expect("id");
 
     let path = format!("/segments/{id}");
-    assert_error(&patch(&l, &path, &json!({"title": "x".repeat(501)})), 400, "limit is 500");
-    assert_error(&patch(&l, &path, &json!({"unit": "x".repeat(201)})), 400, "limit is 200");
+    assert_error(
+        &patch(&l, &path, &json!({"title": "x".repeat(501)})),
+        400,
+        "limit is 500",
+    );
+    assert_error(
+        &patch(&l, &path, &json!({"unit": "x".repeat(201)})),
+        400,
+        "limit is 200",
+    );
     let (status, seg) = patch(&l, &path, &json!({"title": dirty("Tin sửa")}));
     assert_eq!(status, 200, "{seg}");
     assert_eq!(seg["title"], cleaned("Tin sửa"));
@@ -112,7 +132,10 @@ fn the_cli_refuses_long_text_and_stores_text_without_control_characters() {
     );
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("title is 501 characters long; the limit is 500"), "{err}");
+    assert!(
+        err.contains("title is 501 characters long; the limit is 500"),
+        "{err}"
+    );
     assert!(err.contains("hint:"), "{err}");
     let list = loaxa(&t.config_path(), &["segment", "list", "--json"]);
     assert_eq!(text(&list.stdout), "", "nothing was stored");
@@ -121,7 +144,14 @@ fn the_cli_refuses_long_text_and_stores_text_without_control_characters() {
     let out = loaxa(
         &t.config_path(),
         &[
-            "segment", "add", &file, "--topic", "cds", "--title", &dirty(title), "--unit",
+            "segment",
+            "add",
+            &file,
+            "--topic",
+            "cds",
+            "--title",
+            &dirty(title),
+            "--unit",
             "\u{7}Phòng Văn hóa\u{0b}",
         ],
     );
@@ -130,9 +160,16 @@ fn the_cli_refuses_long_text_and_stores_text_without_control_characters() {
     let seg: Value = serde_json::from_slice(&list.stdout).expect("one JSON line");
     assert_eq!(seg["title"], cleaned(title));
     assert_eq!(seg["unit"], "Phòng Văn hóa");
-    let out = loaxa(&t.config_path(), &["segment", "approve", "1", "--by", &"A".repeat(201)]);
+    let out = loaxa(
+        &t.config_path(),
+        &["segment", "approve", "1", "--by", &"A".repeat(201)],
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("the limit is 200"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("the limit is 200"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// Bytes a terminal would act on: ESC, BEL, the C1 CSI (U+009B) and a bidi override.
@@ -158,7 +195,10 @@ fn stored_text_with_escape_sequences_prints_as_visible_escapes() {
     let evil = "Tin \u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}cba";
     {
         let store = Store::open(&t.path("data/db")).expect("store");
-        let mut seg = store.segment(SegmentId(1)).expect("read").expect("segment 1");
+        let mut seg = store
+            .segment(SegmentId(1))
+            .expect("read")
+            .expect("segment 1");
         seg.title = evil.into();
         seg.unit = Some("đ".repeat(100_000));
         store.insert_segment(&seg).expect("write");
@@ -202,9 +242,18 @@ fn stored_text_with_escape_sequences_prints_as_visible_escapes() {
         vec!["queue", "list"],
     ] {
         let out = loaxa(&t.config_path(), &args);
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
         assert_inert(&format!("{args:?}"), &out.stdout);
-        assert!(text(&out.stdout).contains(escaped), "{args:?}: {}", text(&out.stdout));
+        assert!(
+            text(&out.stdout).contains(escaped),
+            "{args:?}: {}",
+            text(&out.stdout)
+        );
     }
     // An error message quoting the title (it is queued) is escaped too.
     let out = loaxa(&t.config_path(), &["segment", "rm", "1"]);
@@ -255,7 +304,8 @@ fn names_and_titles_over_their_limit_in_the_config_and_playlists_are_errors_at_t
         .expect("title line")
         + 1;
     assert!(
-        err.contains(&format!("{config}:{line}:9")) && err.contains("`title` is 207 characters long; the limit is 200"),
+        err.contains(&format!("{config}:{line}:9"))
+            && err.contains("`title` is 207 characters long; the limit is 200"),
         "{err}"
     );
     // With the program's title fixed, the playlists are read: their titles are checked too.
@@ -265,10 +315,14 @@ fn names_and_titles_over_their_limit_in_the_config_and_playlists_are_errors_at_t
     assert_eq!(out.status.code(), Some(1), "{err}");
     let toml = t.path("playlists/tin.toml").display().to_string();
     assert!(
-        err.contains(&format!("{toml}:5:9")) && err.contains("is 503 characters long; the limit is 500"),
+        err.contains(&format!("{toml}:5:9"))
+            && err.contains("is 503 characters long; the limit is 500"),
         "{err}"
     );
     let m3u = t.path("playlists/m3u.m3u").display().to_string();
     assert!(err.contains(&format!("{m3u}:3:1")), "{err}");
-    assert!(!err.contains("the limit is 200"), "the program title was fixed: {err}");
+    assert!(
+        !err.contains("the limit is 200"),
+        "the program title was fixed: {err}"
+    );
 }

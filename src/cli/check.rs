@@ -58,7 +58,7 @@ pub fn check(path: &Path) -> Result<i32> {
         eprintln!(
             "{}: error: cannot air: {}",
             fmt::safe(&file.display().to_string()),
-            text::message_for_terminal(&reason.to_string())
+            text::message_for_terminal(reason)
         );
         problems += 1;
     }

@@ -108,7 +108,10 @@ pub fn now(client: &Client, config: &Config, args: &NowArgs) -> Result<i32> {
     }
     if let Some(list) = status.get("warnings").and_then(Value::as_array) {
         for w in list {
-            outln!("WARNING: {}", super::fmt::safe(w.as_str().unwrap_or_default()));
+            outln!(
+                "WARNING: {}",
+                super::fmt::safe(w.as_str().unwrap_or_default())
+            );
         }
     }
     Ok(0)

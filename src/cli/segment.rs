@@ -173,7 +173,10 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                 fmt::safe(&s.topic),
                 fmt::safe(&topic_label)
             );
-            outln!("unit:        {}", fmt::safe(s.unit.as_deref().unwrap_or("-")));
+            outln!(
+                "unit:        {}",
+                fmt::safe(s.unit.as_deref().unwrap_or("-"))
+            );
             outln!(
                 "valid:       {} .. {}",
                 fmt::date_opt(s.valid_from),

@@ -68,7 +68,9 @@ fn program(
 ) -> Option<Program> {
     t.check_keys(src, PROGRAM_KEYS);
     let mut ok = name_is_valid(src, t, name.as_ref());
-    let title = t.text(src, "title", crate::text::MAX_LABEL).map(Spanned::into_inner);
+    let title = t
+        .text(src, "title", crate::text::MAX_LABEL)
+        .map(Spanned::into_inner);
     let cron = cron(src, t);
     let mut spans = ProgramSpans::default();
     let playlists = playlists(src, t, &mut spans.playlists, &mut ok);

@@ -38,8 +38,6 @@ mod tests {
     use super::*;
     use unicode_normalization::UnicodeNormalization;
 
-    const NFC: &str = "Bản tin chuyển đổi số";
-
     fn nfd(s: &str) -> String {
         s.nfd().collect()
     }

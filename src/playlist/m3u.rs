@@ -10,9 +10,9 @@ use std::path::Path;
 use std::str::FromStr;
 
 use super::{Entry, Order, Playlist, file_entry};
-use crate::text;
 use crate::config::Diagnostic;
 use crate::model::SegmentId;
+use crate::text;
 
 pub(super) fn parse(
     text: &str,

@@ -7,10 +7,10 @@ use std::str::FromStr;
 use toml::Spanned;
 
 use super::{Entry, Order, Playlist, file_entry};
-use crate::text;
 use crate::config::walk::{Table, parse_document};
 use crate::config::{Diagnostic, Source};
 use crate::model::SegmentId;
+use crate::text;
 
 const KEYS: &[&str] = &["title", "order", "topic", "unit", "item"];
 const ITEM_KEYS: &[&str] = &["segment", "file", "title", "topic", "unit"];

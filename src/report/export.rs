@@ -17,10 +17,10 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
 use chrono_tz::Tz;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 
-use super::{cell, outfile};
 use super::labels::{self, COLUMN_COUNT};
 use super::view::{ExportRecord, StationTime};
 use super::{Lang, source, summary::serde_name};
+use super::{cell, outfile};
 use crate::model::AsRunRecord;
 use crate::store::{Store, StoreError};
 
@@ -495,17 +495,20 @@ pub fn export_to_path(
     path: &Path,
 ) -> Result<u64> {
     match format {
-        ExportFormat::Xlsx => outfile::write_atomically(path, |file| {
-            write_xlsx(records, opts, path.parent(), file)
-        })
-        .with_context(|| format!("exporting the broadcast log to {}", path.display())),
+        ExportFormat::Xlsx => {
+            outfile::write_atomically(path, |file| write_xlsx(records, opts, path.parent(), file))
+                .with_context(|| format!("exporting the broadcast log to {}", path.display()))
+        }
         _ => write_beside(path, |w| write_export(records, format, opts, w)),
     }
 }
 
 /// Writes to `path` through [`outfile::write_atomically`] (a regular file only, through a
 /// temp file renamed into place), buffered.
-fn write_beside(path: &Path, write: impl FnOnce(&mut BufWriter<&mut File>) -> Result<u64>) -> Result<u64> {
+fn write_beside(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<&mut File>) -> Result<u64>,
+) -> Result<u64> {
     outfile::write_atomically(path, |file| {
         let mut w = BufWriter::with_capacity(256 * 1024, file);
         let n = write(&mut w)?;

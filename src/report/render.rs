@@ -9,9 +9,9 @@ use anyhow::{Context, Result};
 use rust_xlsxwriter::{Format, Workbook};
 
 use super::Lang;
-use super::{cell, outfile};
 use super::summary::Report;
 use super::tables::{Cell, Heading, Table, heading, tables};
+use super::{cell, outfile};
 
 /// What `loaxa report` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

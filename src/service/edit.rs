@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::Station;
-use crate::text;
 use crate::model::{Approval, Priority, Segment, SegmentId};
+use crate::text;
 
 /// The fields an operator may change; an absent field stays as it is. For the dates and the
 /// unit, an explicit `null` (`Some(None)`) clears them. A misspelt field is an error, not
