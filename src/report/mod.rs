@@ -8,6 +8,7 @@
 
 mod cell;
 mod export;
+mod export_xlsx;
 mod labels;
 mod outfile;
 mod period;
