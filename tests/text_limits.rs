@@ -255,6 +255,18 @@ fn stored_text_with_escape_sequences_prints_as_visible_escapes() {
             text(&out.stdout)
         );
     }
+    // The report printed on the terminal (Markdown) quotes the failure's reason.
+    let out = loaxa(
+        &t.config_path(),
+        &["report", "--from", "2026-03-01", "--to", "2026-03-31"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_inert("report", &out.stdout);
+    assert!(
+        text(&out.stdout).contains("lỗi \\u{1b}[5m"),
+        "{}",
+        text(&out.stdout)
+    );
     // An error message quoting the title (it is queued) is escaped too.
     let out = loaxa(&t.config_path(), &["segment", "rm", "1"]);
     assert_eq!(out.status.code(), Some(1));

@@ -77,10 +77,14 @@ pub fn render_to_path(
     .with_context(|| format!("writing the report to {}", path.display()))
 }
 
+/// A Markdown table cell. Markdown is the report's terminal form: control characters in
+/// stored text show as visible escapes ([`crate::text::for_terminal`]), never as commands.
 fn md_cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
+    let s = s
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
+        .replace(['\r', '\n'], " ");
+    crate::text::for_terminal(&s).to_string()
 }
 
 fn markdown(head: &Heading, tables: &[Table], lang: Lang) -> String {
