@@ -19,7 +19,6 @@ use tokio::io::AsyncWriteExt;
 
 use super::wire::{AddResult, ErrorBody};
 use super::{ApiError, ApiResult, AppState};
-use crate::library;
 use crate::service::{AddOutcome, SegmentMeta, Station};
 
 /// A file received, deleted when dropped.
@@ -94,7 +93,7 @@ async fn receive(
         let name = field.name().unwrap_or_default().to_string();
         match name.as_str() {
             "file" => {
-                let client_name = library::clean_text(field.file_name().unwrap_or("upload"));
+                let client_name = crate::text::clean(field.file_name().unwrap_or("upload"));
                 let temp = TempUpload {
                     path: temp_path(dir, &client_name),
                     name: client_name,
@@ -105,7 +104,7 @@ async fn receive(
                 files.push(temp);
             }
             "title" | "topic" | "unit" | "valid_from" | "valid_until" | "priority" => {
-                let text = field.text().await.map_err(multipart_error)?;
+                let text = read_text(field, &name).await?;
                 let text = Some(text.trim().to_string()).filter(|t| !t.is_empty());
                 match name.as_str() {
                     "title" => fields.title = text,
@@ -277,6 +276,41 @@ async fn stream_to(mut field: Field<'_>, path: &Path, room: u64, limit: u64) -> 
         .await
         .map_err(|e| ApiError::internal("storing the upload", e))?;
     Ok(written)
+}
+
+/// The most bytes a text field may send: enough for the longest title in decomposed
+/// Unicode; the service then checks each field's own limit in characters.
+const MAX_TEXT_FIELD_BYTES: usize = 16 * 1024;
+
+/// A text field's value, read with a cap: an oversized field is refused (413) and never
+/// held in memory (the rest of it is read and dropped, within the body limit, so the
+/// client gets the answer rather than a reset connection).
+async fn read_text(mut field: Field<'_>, name: &str) -> ApiResult<String> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if bytes.len() + chunk.len() > MAX_TEXT_FIELD_BYTES {
+            while field.chunk().await.map_err(multipart_error)?.is_some() {}
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the form field `{name}` is larger than {} KB",
+                    MAX_TEXT_FIELD_BYTES / 1024
+                ),
+                Some(&format!(
+                    "a title is at most {} characters, a unit {}",
+                    crate::text::MAX_TITLE,
+                    crate::text::MAX_UNIT
+                )),
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        ApiError::bad_request(
+            format!("the form field `{name}` is not UTF-8 text"),
+            "send form fields as UTF-8",
+        )
+    })
 }
 
 fn too_large(limit: u64) -> ApiError {

@@ -4,7 +4,8 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::error::refuse;
+use super::error::{operator_text, refuse};
+use crate::text;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Catalog, Station};
@@ -42,14 +43,15 @@ impl Station {
         }
     }
 
-    /// Checks the metadata once for a batch of files.
-    fn check_meta(&self, meta: &SegmentMeta) -> Result<()> {
-        if !self.config.topics.contains_key(&meta.topic) {
+    /// Checks the metadata once for a batch of files: the texts cleaned and within their
+    /// limits (`text`), a known topic, dates the right way round.
+    fn check_meta(&self, meta: &SegmentMeta) -> Result<SegmentMeta> {
+        let topic = operator_text("topic", &meta.topic, text::MAX_SLUG)?;
+        if !self.config.topics.contains_key(&topic) {
             let known: Vec<&str> = self.config.topics.keys().map(String::as_str).collect();
             return Err(refuse!(
                 Invalid,
-                "unknown topic `{}`\n  hint: use one of {} (topics are listed under [topics] in {})",
-                meta.topic,
+                "unknown topic `{topic}`\n  hint: use one of {} (topics are listed under [topics] in {})",
                 known.join(", "),
                 self.config.path.display()
             ));
@@ -62,13 +64,35 @@ impl Station {
                 "--valid-from {from} is after --valid-until {until}\n  hint: swap the two dates"
             ));
         }
-        if meta.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        let title = meta
+            .title
+            .as_deref()
+            .map(|t| operator_text("title", t, text::MAX_TITLE))
+            .transpose()?;
+        if title.as_deref().is_some_and(str::is_empty) {
             return Err(refuse!(
                 Invalid,
                 "the title is empty\n  hint: give a title with --title \"...\" or leave it out to use the file name"
             ));
         }
-        Ok(())
+        let unit = meta
+            .unit
+            .as_deref()
+            .map(|u| operator_text("unit", u, text::MAX_UNIT))
+            .transpose()?
+            .filter(|u| !u.is_empty());
+        let original_name = meta
+            .original_name
+            .as_deref()
+            .map(|n| operator_text("file name", n, text::MAX_FILE_NAME))
+            .transpose()?;
+        Ok(SegmentMeta {
+            title,
+            topic,
+            unit,
+            original_name,
+            ..meta.clone()
+        })
     }
 
     /// Probes, fully decodes, hashes and stores each file. A file that fails is reported
@@ -80,7 +104,7 @@ impl Station {
         files: &[P],
         meta: &SegmentMeta,
     ) -> Result<Vec<Result<AddOutcome>>> {
-        self.check_meta(meta)?;
+        let meta = &self.check_meta(meta)?;
         let measured = library::measure_many(files, self.measure_options());
         Ok(files
             .iter()
@@ -217,25 +241,26 @@ pub(super) fn segment_from(
     now: DateTime<Utc>,
     require_approval: bool,
 ) -> Segment {
+    // `meta` went through `check_meta`; names from the file go through `text::clean` here.
     let original_name = meta
         .original_name
-        .as_deref()
-        .map_or_else(|| library::display_name(file), library::clean_text);
+        .clone()
+        .unwrap_or_else(|| library::display_name(file));
     let title = meta.title.as_deref().map_or_else(
         || {
             let stem = Path::new(&original_name).file_stem().map_or_else(
                 || original_name.clone(),
                 |s| s.to_string_lossy().into_owned(),
             );
-            library::clean_text(&stem)
+            text::truncate(&text::clean(&stem), text::MAX_TITLE).into_owned()
         },
-        library::clean_text,
+        str::to_string,
     );
     Segment {
         id,
         title,
         topic: meta.topic.clone(),
-        unit: meta.unit.as_deref().map(library::clean_text),
+        unit: meta.unit.clone(),
         valid_from: meta.valid_from,
         valid_until: meta.valid_until,
         sha256: m.sha256.clone(),
