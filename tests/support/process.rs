@@ -70,6 +70,11 @@ impl Daemon {
         }
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("daemon").id()
+    }
+
     /// Everything it wrote to stderr so far.
     pub fn said(&self) -> String {
         self.lines.lock().expect("lines").join("\n")
