@@ -2,12 +2,15 @@
 //! finding 5): under systemd's default limit of 1 024 open files (`prlimit`), 1 100 idle
 //! sockets held open — reopened as soon as the daemon closes them — must not make a
 //! program fail nor keep `/health` out; a slowloris dribbling its headers is closed by the
-//! header timeout; an upload whose body stalls is ended and leaves no temp file behind.
+//! header timeout; an upload whose body stalls is ended and leaves no temp file behind; a
+//! client that stops reading a long response is cut off.
 //!
 //! Before the fix the daemon accepted sockets until it ran out of descriptors: the player
 //! could not open its media files ("Too many open files", records `failed`) and `/health`
 //! was never answered; nothing ever closed a silent connection.
 
+#[path = "support/bin.rs"]
+mod bin;
 #[path = "support/process.rs"]
 mod process;
 #[path = "support/station.rs"]
@@ -316,6 +319,49 @@ fn an_upload_whose_body_stalls_is_ended_and_leaves_no_temp_file() {
         assert!(Instant::now() < deadline, "temp files left behind: {:?}", listed());
         std::thread::sleep(Duration::from_millis(20));
     }
+    let (status, _) = health(addr, Duration::from_secs(5)).expect("healthy");
+    assert!(status.contains(" 200 "), "{status}");
+    daemon.stop();
+}
+
+#[test]
+fn a_client_that_stops_reading_its_response_is_cut_off() {
+    let t = station("");
+    // 16 MB: more than loopback's socket buffers on both sides hold.
+    t.noise_file("media/big.wav", 1000.0);
+    let path = t.path("media/big.wav").display().to_string();
+    let add = bin::loaxa(
+        &t.config_path(),
+        &["segment", "add", &path, "--topic", "cds", "--title", "Big"],
+    );
+    assert!(add.status.success(), "{}", bin::text(&add.stderr));
+    let id = bin::text(&add.stdout).split_whitespace().next().unwrap_or_default().to_string();
+    let (mut daemon, addr) = start(&t);
+    let mut s = TcpStream::connect(addr).expect("connect");
+    let req = format!("GET /api/v1/segments/{id}/audio HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    s.write_all(req.as_bytes()).expect("send");
+    let mut head = vec![0u8; 4096];
+    let n = s.read(&mut head).expect("the answer starts");
+    let text = String::from_utf8_lossy(&head[..n]).to_lowercase();
+    assert!(text.starts_with("http/1.1 200"), "{text}");
+    let announced: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no Content-Length: {text}"));
+    // The client stops reading for longer than the send timeout (15 s)...
+    std::thread::sleep(Duration::from_secs(19));
+    // ...then takes what is left: only what the socket buffers held, then the end.
+    s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    let mut rest = Vec::new();
+    let ended = s.read_to_end(&mut rest);
+    let got = (n + rest.len()) as u64;
+    println!("a response not read for 19 s: {got} of {announced} bytes sent, then the connection ended ({ended:?})");
+    assert!(
+        got < announced,
+        "the whole response ({announced} bytes) was still sent to a client that stopped reading"
+    );
+    assert!(ended.is_ok(), "the connection ended, not a read timeout: {ended:?}");
     let (status, _) = health(addr, Duration::from_secs(5)).expect("healthy");
     assert!(status.contains(" 200 "), "{status}");
     daemon.stop();
