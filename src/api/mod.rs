@@ -6,7 +6,8 @@
 //! `{"error", "hint"}` with the right status. Service calls block (sled, decoding), so they
 //! run on tokio's blocking pool. [`serve`] writes `daemon.json` into the data folder so the
 //! CLI finds the running daemon, and removes it on a clean exit. The same address serves the
-//! operator's web page ([`web`]), which calls these routes.
+//! operator's web page ([`web`]), which calls these routes. The HTTP server under them, with
+//! its timeouts and connection cap against idle and slow clients, is [`server`].
 
 mod auth;
 mod control;
