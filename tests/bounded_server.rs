@@ -31,7 +31,8 @@ use process::Daemon;
 use station::{TestStation, local};
 
 /// A two-item program every 5 s, 1.5 s per item: it is on air for most of the flood.
-const PROGRAM: &str = "[[program]]\nname = \"tin\"\ncron = \"*/5 * * * * *\"\nplaylists = [\"p\"]\n";
+const PROGRAM: &str =
+    "[[program]]\nname = \"tin\"\ncron = \"*/5 * * * * *\"\nplaylists = [\"p\"]\n";
 const PLAYLIST: &str = "topic = \"cds\"\n\
     [[item]]\nfile = \"../media/a.wav\"\ntitle = \"A\"\n\
     [[item]]\nfile = \"../media/b.wav\"\ntitle = \"B\"\n";
@@ -39,7 +40,11 @@ const FLOOD: usize = 1_100;
 const NOFILE: u64 = 1_024;
 
 fn station(programs: &str) -> TestStation {
-    let t = TestStation::new(programs, &[("p.toml", PLAYLIST)], local(2026, 3, 1, 0, 0, 0));
+    let t = TestStation::new(
+        programs,
+        &[("p.toml", PLAYLIST)],
+        local(2026, 3, 1, 0, 0, 0),
+    );
     t.noise_file("media/a.wav", 1.5);
     t.noise_file("media/b.wav", 1.5);
     t
@@ -79,12 +84,18 @@ fn raise_own_limit(need: u64) {
 fn health(addr: SocketAddr, timeout: Duration) -> Result<(String, f64), String> {
     let started = Instant::now();
     let mut s = TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("connect: {e}"))?;
-    s.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
     let req = format!("GET /api/v1/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    s.write_all(req.as_bytes()).map_err(|e| format!("send: {e}"))?;
+    s.write_all(req.as_bytes())
+        .map_err(|e| format!("send: {e}"))?;
     let mut answer = Vec::new();
-    s.read_to_end(&mut answer)
-        .map_err(|e| format!("no answer after {:.1} s: {e}", started.elapsed().as_secs_f64()))?;
+    s.read_to_end(&mut answer).map_err(|e| {
+        format!(
+            "no answer after {:.1} s: {e}",
+            started.elapsed().as_secs_f64()
+        )
+    })?;
     let text = String::from_utf8_lossy(&answer);
     let status = text.lines().next().unwrap_or_default().to_string();
     Ok((status, started.elapsed().as_secs_f64()))
@@ -121,7 +132,9 @@ impl Flood {
             while !stop2.load(Ordering::Relaxed) {
                 for slot in &mut socks {
                     let closed = match slot {
-                        Some(s) => !matches!(s.read(&mut buf), Err(e) if e.kind() == ErrorKind::WouldBlock),
+                        Some(s) => {
+                            !matches!(s.read(&mut buf), Err(e) if e.kind() == ErrorKind::WouldBlock)
+                        }
                         None => true,
                     };
                     if closed && !stop2.load(Ordering::Relaxed) {
@@ -134,13 +147,20 @@ impl Flood {
             }
             (reopened, failed)
         });
-        Flood { stop, opened, thread }
+        Flood {
+            stop,
+            opened,
+            thread,
+        }
     }
 
     fn wait_opened(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while self.opened.load(Ordering::Relaxed) < FLOOD {
-            assert!(Instant::now() < deadline, "the flood could not open {FLOOD} sockets in 20 s");
+            assert!(
+                Instant::now() < deadline,
+                "the flood could not open {FLOOD} sockets in 20 s"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -193,7 +213,10 @@ fn eleven_hundred_idle_sockets_under_1024_fds_neither_fail_a_program_nor_block_h
                 assert!(status.contains(" 200 "), "{status}");
                 took.push(secs);
             }
-            Err(e) => panic!("/health under the flood: {e}\ndaemon said:\n{}", daemon.said()),
+            Err(e) => panic!(
+                "/health under the flood: {e}\ndaemon said:\n{}",
+                daemon.said()
+            ),
         }
         std::thread::sleep(Duration::from_secs(2));
     }
@@ -221,7 +244,12 @@ fn eleven_hundred_idle_sockets_under_1024_fds_neither_fail_a_program_nor_block_h
         .collect();
     let summary: Vec<String> = during
         .iter()
-        .map(|r| format!("{} {} {:?} {:?}", r.scheduled_at, r.title, r.outcome, r.reason))
+        .map(|r| {
+            format!(
+                "{} {} {:?} {:?}",
+                r.scheduled_at, r.title, r.outcome, r.reason
+            )
+        })
         .collect();
     assert!(
         during.iter().all(|r| r.outcome == Outcome::Completed),
@@ -241,8 +269,13 @@ fn eleven_hundred_idle_sockets_under_1024_fds_neither_fail_a_program_nor_block_h
 
 /// Reads from `s` until the daemon answers or closes; `None` if it is still open at
 /// `deadline`. Before each read, `tick` may send something.
-fn wait_closed(s: &mut TcpStream, deadline: Instant, mut tick: impl FnMut(&mut TcpStream) -> bool) -> Option<Instant> {
-    s.set_read_timeout(Some(Duration::from_millis(1000))).expect("timeout");
+fn wait_closed(
+    s: &mut TcpStream,
+    deadline: Instant,
+    mut tick: impl FnMut(&mut TcpStream) -> bool,
+) -> Option<Instant> {
+    s.set_read_timeout(Some(Duration::from_millis(1000)))
+        .expect("timeout");
     let mut buf = [0u8; 4096];
     while Instant::now() < deadline {
         if !tick(s) {
@@ -266,11 +299,16 @@ fn a_slowloris_dribbling_headers_is_closed_by_the_header_timeout() {
     let head = format!("GET /api/v1/health HTTP/1.1\r\nHost: {addr}\r\nX-Slow: ");
     s.write_all(head.as_bytes()).expect("send");
     // One byte a second, never ending the head.
-    let closed = wait_closed(&mut s, opened + Duration::from_secs(25), |s| s.write_all(b"a").is_ok());
+    let closed = wait_closed(&mut s, opened + Duration::from_secs(25), |s| {
+        s.write_all(b"a").is_ok()
+    });
     let closed = closed.unwrap_or_else(|| panic!("a slowloris was still served after 25 s"));
     let secs = (closed - opened).as_secs_f64();
     println!("slowloris (1 byte/s of headers) closed after {secs:.1} s");
-    assert!((9.0..14.0).contains(&secs), "closed after {secs:.1} s, not by the 10 s header timeout");
+    assert!(
+        (9.0..14.0).contains(&secs),
+        "closed after {secs:.1} s, not by the 10 s header timeout"
+    );
     // Meanwhile and after, the API answers.
     let (status, _) = health(addr, Duration::from_secs(5)).expect("healthy");
     assert!(status.contains(" 200 "), "{status}");
@@ -294,17 +332,26 @@ fn an_upload_whose_body_stalls_is_ended_and_leaves_no_temp_file() {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.write_all(head.as_bytes()).expect("send head");
     s.write_all(part.as_bytes()).expect("send part");
-    s.write_all(&vec![0x55u8; 256 * 1024]).expect("send some of the file");
+    s.write_all(&vec![0x55u8; 256 * 1024])
+        .expect("send some of the file");
     // The upload is being written to its temp file...
     let uploads = t.path("data/uploads");
     let listed = || -> Vec<String> {
         std::fs::read_dir(&uploads)
-            .map(|d| d.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let deadline = Instant::now() + Duration::from_secs(5);
     while listed().is_empty() {
-        assert!(Instant::now() < deadline, "no temp file for the upload in {}", uploads.display());
+        assert!(
+            Instant::now() < deadline,
+            "no temp file for the upload in {}",
+            uploads.display()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     // ...then the client goes silent.
@@ -313,10 +360,17 @@ fn an_upload_whose_body_stalls_is_ended_and_leaves_no_temp_file() {
         .unwrap_or_else(|| panic!("a stalled upload was still open after 30 s"));
     let secs = (closed - stalled).as_secs_f64();
     println!("upload stalled mid-body: ended after {secs:.1} s");
-    assert!((14.0..19.0).contains(&secs), "ended after {secs:.1} s, not by the 15 s body timeout");
+    assert!(
+        (14.0..19.0).contains(&secs),
+        "ended after {secs:.1} s, not by the 15 s body timeout"
+    );
     let deadline = Instant::now() + Duration::from_secs(2);
     while !listed().is_empty() {
-        assert!(Instant::now() < deadline, "temp files left behind: {:?}", listed());
+        assert!(
+            Instant::now() < deadline,
+            "temp files left behind: {:?}",
+            listed()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let (status, _) = health(addr, Duration::from_secs(5)).expect("healthy");
@@ -335,7 +389,11 @@ fn a_client_that_stops_reading_its_response_is_cut_off() {
         &["segment", "add", &path, "--topic", "cds", "--title", "Big"],
     );
     assert!(add.status.success(), "{}", bin::text(&add.stderr));
-    let id = bin::text(&add.stdout).split_whitespace().next().unwrap_or_default().to_string();
+    let id = bin::text(&add.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let (mut daemon, addr) = start(&t);
     let mut s = TcpStream::connect(addr).expect("connect");
     let req = format!("GET /api/v1/segments/{id}/audio HTTP/1.1\r\nHost: {addr}\r\n\r\n");
@@ -352,16 +410,22 @@ fn a_client_that_stops_reading_its_response_is_cut_off() {
     // The client stops reading for longer than the send timeout (15 s)...
     std::thread::sleep(Duration::from_secs(19));
     // ...then takes what is left: only what the socket buffers held, then the end.
-    s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
     let mut rest = Vec::new();
     let ended = s.read_to_end(&mut rest);
     let got = (n + rest.len()) as u64;
-    println!("a response not read for 19 s: {got} of {announced} bytes sent, then the connection ended ({ended:?})");
+    println!(
+        "a response not read for 19 s: {got} of {announced} bytes sent, then the connection ended ({ended:?})"
+    );
     assert!(
         got < announced,
         "the whole response ({announced} bytes) was still sent to a client that stopped reading"
     );
-    assert!(ended.is_ok(), "the connection ended, not a read timeout: {ended:?}");
+    assert!(
+        ended.is_ok(),
+        "the connection ended, not a read timeout: {ended:?}"
+    );
     let (status, _) = health(addr, Duration::from_secs(5)).expect("healthy");
     assert!(status.contains(" 200 "), "{status}");
     daemon.stop();

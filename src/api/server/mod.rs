@@ -75,15 +75,27 @@ pub async fn serve(listener: TcpListener, app: Router, cap: usize, mut shutdown:
             },
         };
         let slot = slots.register(permit);
-        tokio::spawn(connection(stream, peer, slot, app.clone(), shutdown.clone()));
+        tokio::spawn(connection(
+            stream,
+            peer,
+            slot,
+            app.clone(),
+            shutdown.clone(),
+        ));
     }
     drop(listener);
     let held = slots.held();
     if held > 0 {
-        tracing::info!(connections = held, "control API: letting open requests finish");
+        tracing::info!(
+            connections = held,
+            "control API: letting open requests finish"
+        );
     }
     let grace = SHUTDOWN_GRACE + Duration::from_secs(1);
-    if tokio::time::timeout(grace, slots.all_closed()).await.is_err() {
+    if tokio::time::timeout(grace, slots.all_closed())
+        .await
+        .is_err()
+    {
         tracing::warn!(
             connections = slots.held(),
             "control API: connections still open after the grace time are dropped"

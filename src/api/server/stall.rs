@@ -113,7 +113,11 @@ impl<S> SendStall<S> {
         }
     }
 
-    fn check<T>(&mut self, cx: &mut Context<'_>, poll: Poll<std::io::Result<T>>) -> Poll<std::io::Result<T>> {
+    fn check<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: Poll<std::io::Result<T>>,
+    ) -> Poll<std::io::Result<T>> {
         match poll {
             Poll::Ready(r) => {
                 self.timer.progress();
@@ -121,7 +125,10 @@ impl<S> SendStall<S> {
             }
             Poll::Pending if self.timer.expired(cx) => Poll::Ready(Err(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
-                format!("the client took no bytes of the response for {:?}", self.timer.limit),
+                format!(
+                    "the client took no bytes of the response for {:?}",
+                    self.timer.limit
+                ),
             ))),
             Poll::Pending => Poll::Pending,
         }
@@ -196,8 +203,7 @@ mod tests {
     /// Reads a body to its end (bytes read) or its first error.
     async fn drain(mut body: IdleBody<ChannelBody>) -> Result<usize, axum::BoxError> {
         let mut n = 0;
-        while let Some(frame) =
-            std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
+        while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
         {
             n += frame?.into_data().map(|d| d.len()).unwrap_or(0);
         }
@@ -245,7 +251,9 @@ mod tests {
             theirs
         });
         for _ in 0..6 {
-            ours.write_all(&chunk).await.expect("a slow reader is served");
+            ours.write_all(&chunk)
+                .await
+                .expect("a slow reader is served");
         }
         // It stops reading: the next write that cannot go out fails after the limit.
         let _theirs = slow.await.expect("no panic");
