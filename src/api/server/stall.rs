@@ -243,10 +243,10 @@ mod tests {
         let chunk = [7u8; 512];
         // A slow reader, one read every 10 s: the writes go on.
         let slow = tokio::spawn(async move {
-            let mut buf = [0u8; 4096];
+            let mut buf = [0u8; 1024];
             for _ in 0..3 {
                 tokio::time::sleep(Duration::from_secs(10)).await;
-                theirs.read(&mut buf).await.expect("read");
+                theirs.read_exact(&mut buf).await.expect("read");
             }
             theirs
         });
