@@ -230,6 +230,13 @@ fn eleven_hundred_idle_sockets_under_1024_fds_neither_fail_a_program_nor_block_h
          {failed} connects failed",
         took.len()
     );
+    // Without eviction at the cap, `/health` would wait in the backlog until the header
+    // timeout (10 s) closed the idle sockets ahead of it.
+    assert!(
+        worst < 5.0,
+        "/health took {worst:.1} s under the flood: idle sockets were not evicted for it"
+    );
+    assert!(reopened > FLOOD, "the daemon closed idle sockets to make room ({reopened})");
     daemon.assert_running();
     let (status, _) = health(addr, Duration::from_secs(5)).expect("healthy after the flood");
     assert!(status.contains(" 200 "), "{status}");
