@@ -282,18 +282,18 @@ fn wait_closed(
     s: &mut TcpStream,
     deadline: Instant,
     mut tick: impl FnMut(&mut TcpStream) -> bool,
-) -> Option<Instant> {
+) -> Option<(Instant, Vec<u8>)> {
     s.set_read_timeout(Some(Duration::from_millis(1000)))
         .expect("timeout");
     let mut buf = [0u8; 4096];
     while Instant::now() < deadline {
         if !tick(s) {
-            return Some(Instant::now());
+            return Some((Instant::now(), Vec::new()));
         }
         match s.read(&mut buf) {
-            Ok(_) => return Some(Instant::now()),
+            Ok(n) => return Some((Instant::now(), buf[..n].to_vec())),
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(_) => return Some(Instant::now()),
+            Err(_) => return Some((Instant::now(), Vec::new())),
         }
     }
     None
@@ -311,7 +311,7 @@ fn a_slowloris_dribbling_headers_is_closed_by_the_header_timeout() {
     let closed = wait_closed(&mut s, opened + Duration::from_secs(25), |s| {
         s.write_all(b"a").is_ok()
     });
-    let closed = closed.unwrap_or_else(|| panic!("a slowloris was still served after 25 s"));
+    let (closed, _) = closed.unwrap_or_else(|| panic!("a slowloris was still served after 25 s"));
     let secs = (closed - opened).as_secs_f64();
     println!("slowloris (1 byte/s of headers) closed after {secs:.1} s");
     assert!(
@@ -365,10 +365,26 @@ fn an_upload_whose_body_stalls_is_ended_and_leaves_no_temp_file() {
     }
     // ...then the client goes silent.
     let stalled = Instant::now();
-    let closed = wait_closed(&mut s, stalled + Duration::from_secs(30), |_| true)
+    let (closed, mut answer) = wait_closed(&mut s, stalled + Duration::from_secs(30), |_| true)
         .unwrap_or_else(|| panic!("a stalled upload was still open after 30 s"));
     let secs = (closed - stalled).as_secs_f64();
-    println!("upload stalled mid-body: ended after {secs:.1} s");
+    s.set_read_timeout(Some(Duration::from_secs(3)))
+        .expect("timeout");
+    let ended = s.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    println!(
+        "upload stalled mid-body: ended after {secs:.1} s with {}",
+        answer.lines().last().unwrap_or_default()
+    );
+    assert!(
+        ended.is_ok(),
+        "the connection is closed after the answer: {ended:?}"
+    );
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains("no bytes of the request body arrived for 15 s"),
+        "{answer}"
+    );
     assert!(
         (14.0..19.0).contains(&secs),
         "ended after {secs:.1} s, not by the 15 s body timeout"

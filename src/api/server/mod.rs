@@ -35,6 +35,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::daemon::Shutdown;
 use slots::{BusyGuard, Room, Slot, Slots};
+pub use stall::BodyStalled;
 use stall::{IdleBody, SendStall};
 
 /// Time for a request head, from the connection's opening or its previous response.
@@ -101,6 +102,18 @@ pub async fn serve(listener: TcpListener, app: Router, cap: usize, mut shutdown:
             "control API: connections still open after the grace time are dropped"
         );
     }
+}
+
+/// The body stall behind `e`, if a stalled request body is what ended it.
+pub fn body_stalled<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e BodyStalled> {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if let Some(stalled) = e.downcast_ref::<BodyStalled>() {
+            return Some(stalled);
+        }
+        next = e.source();
+    }
+    None
 }
 
 async fn accept_failed(e: &std::io::Error) {

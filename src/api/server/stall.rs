@@ -45,7 +45,7 @@ impl StallTimer {
 
 /// The request body was silent for too long.
 #[derive(Debug, thiserror::Error)]
-#[error("no bytes of the request body arrived for {0:?}; the request was ended")]
+#[error("no bytes of the request body arrived for {} s", .0.as_secs())]
 pub struct BodyStalled(pub Duration);
 
 /// A request body that fails once no frame arrived for its limit while read.
