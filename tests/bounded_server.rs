@@ -52,7 +52,12 @@ fn station(programs: &str) -> TestStation {
 
 /// The daemon under the descriptor limit, and its API's address.
 fn start(t: &TestStation) -> (Daemon, SocketAddr) {
-    let mut daemon = Daemon::spawn_with_nofile(&t.config_path(), NOFILE);
+    start_with(t, NOFILE, NOFILE)
+}
+
+/// The daemon under `prlimit --nofile=SOFT:HARD`, and its API's address.
+fn start_with(t: &TestStation, soft: u64, hard: u64) -> (Daemon, SocketAddr) {
+    let mut daemon = Daemon::spawn_with_nofile(&t.config_path(), soft, hard);
     let url = daemon.api_address(&t.path("data"));
     let addr = url
         .trim_start_matches("http://")
@@ -269,6 +274,11 @@ fn eleven_hundred_idle_sockets_under_1024_fds_neither_fail_a_program_nor_block_h
     }
     let report = station.store.verify_chain().expect("chain readable");
     assert!(report.intact(), "{report:?}");
+    for line in daemon.said().lines() {
+        if line.contains("open-file limit") || line.contains("control API limits") {
+            println!("daemon: {line}");
+        }
+    }
     assert!(
         daemon.said().contains("connections=384"),
         "the cap derived from 1 024 files is logged:\n{}",
@@ -455,4 +465,24 @@ fn a_client_that_stops_reading_its_response_is_cut_off() {
     let (status, _) = health(addr, Duration::from_secs(5)).expect("healthy");
     assert!(status.contains(" 200 "), "{status}");
     daemon.stop();
+}
+
+#[test]
+fn the_daemon_raises_its_open_file_limit_to_the_hard_limit_and_sizes_its_cap_on_it() {
+    let t = station("");
+    let (mut daemon, addr) = start_with(&t, 1_024, 4_096);
+    assert_eq!(
+        limits_of(&daemon),
+        "4096 4096",
+        "soft limit raised to the hard one"
+    );
+    let (status, _) = health(addr, Duration::from_secs(5)).expect("healthy");
+    assert!(status.contains(" 200 "), "{status}");
+    daemon.stop();
+    let said = daemon.said();
+    assert!(
+        said.contains("soft_before=1024 soft=4096 hard=4096"),
+        "{said}"
+    );
+    assert!(said.contains("connections=1024"), "{said}");
 }

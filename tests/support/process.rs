@@ -29,9 +29,9 @@ impl Daemon {
         Self::spawn_command(command, config)
     }
 
-    /// `loaxa -c CONFIG run` started by `prlimit --nofile=N:N` (util-linux), which sets the
-    /// open-file limits and then becomes the daemon (same process id).
-    pub fn spawn_with_nofile(config: &Path, nofile: u64) -> Daemon {
+    /// `loaxa -c CONFIG run` started by `prlimit --nofile=SOFT:HARD` (util-linux), which sets
+    /// the open-file limits and then becomes the daemon (same process id).
+    pub fn spawn_with_nofile(config: &Path, soft: u64, hard: u64) -> Daemon {
         let found = Command::new("prlimit").arg("--version").output();
         assert!(
             found.is_ok_and(|o| o.status.success()),
@@ -39,7 +39,7 @@ impl Daemon {
         );
         let mut command = Command::new("prlimit");
         command
-            .arg(format!("--nofile={nofile}:{nofile}"))
+            .arg(format!("--nofile={soft}:{hard}"))
             .arg("--")
             .arg(env!("CARGO_BIN_EXE_loaxa"));
         Self::spawn_command(command, config)
