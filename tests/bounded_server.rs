@@ -260,6 +260,14 @@ fn eleven_hundred_idle_sockets_under_1024_fds_neither_fail_a_program_nor_block_h
             )
         })
         .collect();
+    println!(
+        "records scheduled under the flood: {} ({} completed)",
+        during.len(),
+        during
+            .iter()
+            .filter(|r| r.outcome == Outcome::Completed)
+            .count()
+    );
     assert!(
         during.iter().all(|r| r.outcome == Outcome::Completed),
         "every item aired under the flood completed:\n{}",
