@@ -325,6 +325,13 @@ fn too_large(limit: u64) -> ApiError {
 }
 
 fn multipart_error(e: MultipartError) -> ApiError {
+    if let Some(stalled) = super::server::body_stalled(&e) {
+        return ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the upload stopped: {stalled}"),
+            Some("check the connection to the station PC and send the file again"),
+        );
+    }
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
