@@ -353,7 +353,7 @@ fn an_upload_whose_body_stalls_is_ended_and_leaves_no_temp_file() {
          Content-Type: audio/wav\r\n\r\n"
     );
     let head = format!(
-        "POST /api/v1/segments HTTP/1.1\r\nHost: {addr}\r\n\
+        "POST /api/v1/segments HTTP/1.1\r\nHost: {addr}\r\nX-Loaxa-Request: 1\r\n\
          Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: 10000000\r\n\r\n"
     );
     let mut s = TcpStream::connect(addr).expect("connect");
