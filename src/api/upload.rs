@@ -68,7 +68,7 @@ pub(super) async fn upload(
         .join("uploads");
     tokio::fs::create_dir_all(&dir)
         .await
-        .map_err(|e| ApiError::internal(&format!("creating {}", dir.display()), e))?;
+        .map_err(|e| storing_error(&format!("creating {}", dir.display()), e))?;
     let (files, fields) = receive(&mut multipart, &dir, state.api.max_upload).await?;
     if files.is_empty() {
         return Err(ApiError::bad_request(
@@ -262,7 +262,7 @@ async fn stream_to(mut field: Field<'_>, path: &Path, room: u64, limit: u64) -> 
         .create_new(true)
         .open(path)
         .await
-        .map_err(|e| ApiError::internal("storing the upload", e))?;
+        .map_err(|e| storing_error("storing the upload", e))?;
     let mut written = 0u64;
     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
         written += chunk.len() as u64;
@@ -271,12 +271,26 @@ async fn stream_to(mut field: Field<'_>, path: &Path, room: u64, limit: u64) -> 
         }
         file.write_all(&chunk)
             .await
-            .map_err(|e| ApiError::internal("storing the upload", e))?;
+            .map_err(|e| storing_error("storing the upload", e))?;
     }
+    // Flushed and synced: a write the disk refuses shows here, not later as a cut-off file
+    // that would be judged "not audio".
     file.flush()
         .await
-        .map_err(|e| ApiError::internal("storing the upload", e))?;
+        .map_err(|e| storing_error("storing the upload", e))?;
+    file.sync_all()
+        .await
+        .map_err(|e| storing_error("storing the upload", e))?;
     Ok(written)
+}
+
+/// A failed write of an upload: 507 when the disk is full, else 500.
+fn storing_error(action: &str, e: std::io::Error) -> ApiError {
+    if library::is_disk_full(&e) {
+        ApiError::disk_full("store the upload")
+    } else {
+        ApiError::internal(action, e)
+    }
 }
 
 fn too_large(limit: u64) -> ApiError {

@@ -19,7 +19,9 @@ use crate::store::{Result, Store, StoreError};
 /// Ids from here on are placeholders of records still waiting to be written.
 const PLACEHOLDER_BASE: u64 = 1 << 62;
 const RETRY_FIRST: Duration = Duration::from_secs(1);
-const RETRY_MAX: Duration = Duration::from_secs(30);
+/// A retry costs one free-space check while the disk is full: cheap enough to come often,
+/// so the log catches up within seconds of space being freed.
+const RETRY_MAX: Duration = Duration::from_secs(4);
 
 /// Told whenever the backlog changes: `Some(warning)` while records wait, `None` once all
 /// are written.
@@ -60,7 +62,7 @@ impl std::fmt::Debug for Backlog {
 
 /// Errors worth waiting out: the disk or the database engine, not a refused rewrite.
 fn transient(e: &StoreError) -> bool {
-    matches!(e, StoreError::Db { .. })
+    matches!(e, StoreError::Db { .. } | StoreError::DiskFull { .. })
 }
 
 impl Backlog {

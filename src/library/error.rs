@@ -107,6 +107,12 @@ pub enum ImportError {
     )]
     CheckFailed { path: PathBuf, detail: String },
 
+    #[error(
+        "the disk is full (No space left on device): cannot store {}; free disk space on the station PC (`df -h {}`), then import the file again",
+        path.display(), path.parent().unwrap_or(path).display()
+    )]
+    DiskFull { path: PathBuf },
+
     #[error("media store: {action} {}: {source}; check free disk space and permissions of the data folder", path.display())]
     Store {
         action: &'static str,
@@ -135,6 +141,7 @@ impl ImportError {
             | ImportError::MissingFromStore { path }
             | ImportError::StoreMismatch { path, .. }
             | ImportError::CheckFailed { path, .. }
+            | ImportError::DiskFull { path }
             | ImportError::Store { path, .. } => path,
         }
     }
@@ -157,12 +164,24 @@ impl ImportError {
 
     /// An I/O error inside the media store.
     pub(crate) fn store(action: &'static str, path: &Path, source: io::Error) -> ImportError {
+        if is_disk_full(&source) {
+            return ImportError::DiskFull {
+                path: path.to_path_buf(),
+            };
+        }
         ImportError::Store {
             action,
             path: path.to_path_buf(),
             source,
         }
     }
+}
+
+/// Whether `e` says the disk has no room (ENOSPC, or EDQUOT: over quota).
+pub fn is_disk_full(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::StorageFull
+        || e.kind() == io::ErrorKind::QuotaExceeded
+        || matches!(e.raw_os_error(), Some(28 | 122))
 }
 
 /// Milliseconds as operators read them: `1.50 s`, `2 min 05 s`.

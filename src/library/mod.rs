@@ -18,7 +18,7 @@ mod error;
 mod measure;
 mod store;
 
-pub use error::ImportError;
+pub use error::{ImportError, is_disk_full};
 pub use measure::{
     MAX_BAD_PACKETS, MAX_BAD_PERCENT, MeasureOptions, Measured, measure, measure_many,
     measure_with, sha256_file,

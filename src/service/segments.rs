@@ -98,7 +98,22 @@ impl Station {
         if let Some(existing) = self.store.segment_by_hash(&measured.sha256)? {
             return Ok(AddOutcome::AlreadyPresent(existing));
         }
-        store_measured(self, file, &measured, meta).map(AddOutcome::Added)
+        store_measured(self, file, &measured, meta)
+    }
+
+    /// Deletes a media file unless a segment still uses it (two segments may share one in
+    /// a library damaged before imports were atomic). Call with [`STORING`] held.
+    fn remove_media_if_unused(&self, media_file: &str) {
+        match self.store.segments() {
+            Ok(all) if all.iter().any(|s| s.media_file == media_file) => {}
+            Ok(_) => {
+                if let Err(e) = self.media.remove(media_file) {
+                    tracing::warn!(file = %media_file, error = %e, "could not delete media file");
+                }
+            }
+            // Not knowing, keep it: an orphan costs disk space, a missing file costs air.
+            Err(e) => tracing::warn!(file = %media_file, error = %e, "kept a media file: cannot list segments"),
+        }
     }
 
     /// Measures the loudness (and, with `trim_silence_db`, the trim) of segments imported
@@ -199,10 +214,9 @@ impl Station {
                 self.store.queue_remove(entry.qid)?;
             }
         }
+        let _storing = storing();
         self.store.remove_segment(id)?;
-        if let Err(e) = self.media.remove(&seg.media_file) {
-            tracing::warn!(file = %seg.media_file, error = %e, "could not delete media file");
-        }
+        self.remove_media_if_unused(&seg.media_file);
         Ok(seg)
     }
 }
@@ -280,18 +294,29 @@ pub(crate) fn aired_ms(m: &Measured) -> u64 {
     })
 }
 
-/// Copies a measured file into the media store and records it. On a database failure the
-/// copied file is removed again, so nothing partial is kept.
+/// Held while a file goes into the media store and its segment into the database, and
+/// while a segment and its media file are removed: so a media file is never deleted
+/// between another import's copy and its record. Measuring (the slow part) runs outside.
+static STORING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn storing() -> std::sync::MutexGuard<'static, ()> {
+    STORING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Copies a measured file into the media store and records it, atomically with the check
+/// that no segment has these bytes yet (of concurrent imports of the same file, one adds
+/// it and the others are told it is present). On a failure the copied file is removed
+/// again unless a segment uses it, so nothing partial is kept.
 pub(super) fn store_measured(
     station: &Station,
     file: &Path,
     measured: &Measured,
     meta: &SegmentMeta,
-) -> Result<Segment> {
+) -> Result<AddOutcome> {
+    let _storing = storing();
     let media_file = station.media.put(file, &measured.sha256)?;
-    let id = station.store.next_segment_id()?;
     let seg = segment_from(
-        id,
+        SegmentId(0),
         file,
         measured,
         meta,
@@ -299,9 +324,17 @@ pub(super) fn store_measured(
         station.clock.now(),
         station.config.station.require_approval,
     );
-    if let Err(e) = station.store.insert_segment(&seg) {
-        let _ = station.media.remove(&seg.media_file);
-        return Err(e.into());
+    match station.store.add_segment_unique(seg.clone()) {
+        Ok(Ok(added)) => Ok(AddOutcome::Added(added)),
+        Ok(Err(existing)) => {
+            if existing.media_file != seg.media_file {
+                station.remove_media_if_unused(&seg.media_file);
+            }
+            Ok(AddOutcome::AlreadyPresent(existing))
+        }
+        Err(e) => {
+            station.remove_media_if_unused(&seg.media_file);
+            Err(e.into())
+        }
     }
-    Ok(seg)
 }

@@ -20,6 +20,7 @@ impl Store {
     /// Every fire time up to this instant has been dealt with (aired, logged or missed).
     pub fn checked_until(&self) -> Result<Option<DateTime<Utc>>> {
         Ok(self
+            .h()?
             .state
             .get(CHECKED_UNTIL)
             .map_err(db_err("reading the schedule position"))?
@@ -33,10 +34,11 @@ impl Store {
     /// kept although the position covers them: when the clock is set back, they stop a
     /// program that has aired from airing again.
     pub fn set_checked_until(&self, t: DateTime<Utc>) -> Result<()> {
-        self.injected("saving the schedule position")?;
+        let action = "saving the schedule position";
+        let h = self.w(action)?;
         let mut batch = sled::Batch::default();
         batch.insert(CHECKED_UNTIL, t.to_rfc3339().as_bytes());
-        for kv in self.state.scan_prefix(FIRE_PREFIX) {
+        for kv in h.state.scan_prefix(FIRE_PREFIX) {
             let (k, _) = kv.map_err(db_err("reading accounted fires"))?;
             let at = std::str::from_utf8(&k)
                 .ok()
@@ -47,16 +49,17 @@ impl Store {
                 batch.remove(k);
             }
         }
-        self.state
+        h.state
             .apply_batch(batch)
-            .map_err(db_err("saving the schedule position"))?;
-        self.flush()
+            .map_err(|e| self.failed(action, e))?;
+        self.flush_with(&h, action)
     }
 
     /// Whether the fire of `program` at `at` already has its record or its run (so a
     /// restart does not account for it twice).
     pub fn fire_accounted(&self, program: &str, at: DateTime<Utc>) -> Result<bool> {
-        self.state
+        self.h()?
+            .state
             .contains_key(fire_key(program, at))
             .map_err(db_err("reading accounted fires"))
     }
@@ -64,21 +67,23 @@ impl Store {
     /// Saves the journal of the run about to air (opaque bytes, see `asrun::RunJournal`)
     /// and, atomically with it, marks the fire it airs for as accounted.
     pub fn begin_run(&self, journal: &[u8], fire: Option<(&str, DateTime<Utc>)>) -> Result<()> {
-        self.injected("saving the program on air")?;
+        let action = "saving the program on air";
+        let h = self.w(action)?;
         let mut batch = sled::Batch::default();
         batch.insert(RUN, journal);
         if let Some((program, at)) = fire {
             batch.insert(fire_key(program, at), &[]);
         }
-        self.state
+        h.state
             .apply_batch(batch)
-            .map_err(db_err("saving the program on air"))?;
-        self.flush()
+            .map_err(|e| self.failed(action, e))?;
+        self.flush_with(&h, action)
     }
 
     /// The journal of the run that was on air when the daemon stopped, if it did not end.
     pub fn run_journal(&self) -> Result<Option<Vec<u8>>> {
         Ok(self
+            .h()?
             .state
             .get(RUN)
             .map_err(db_err("reading the program on air"))?
@@ -87,10 +92,7 @@ impl Store {
 
     /// The run is over: every item of it has its record.
     pub fn end_run(&self) -> Result<()> {
-        self.state
-            .remove(RUN)
-            .map_err(db_err("clearing the program on air"))?;
-        self.flush()
+        self.write("clearing the program on air", |h| h.state.remove(RUN).map(drop))
     }
 }
 
