@@ -371,8 +371,10 @@ fn a_real_full_disk_under_the_real_binary_loses_no_record_and_needs_no_restart()
     assert!((aired - planned).abs() < 0.5, "aired {aired:.2} s of {planned} s");
 
     // A restart after the fault logs nothing as missed; the chain verifies.
+    let _ = std::fs::remove_file(t.path("data/daemon.json"));
     let mut again = Daemon::spawn_with_env(&t.config_path(), &[]);
     again.api_address(&t.path("data"));
+    std::thread::sleep(Duration::from_millis(500));
     again.stop();
     let out = bin::loaxa(&t.config_path(), &["log", "verify"]);
     assert!(out.status.success(), "{}{}", bin::text(&out.stdout), bin::text(&out.stderr));

@@ -245,7 +245,8 @@ fn temp_path(dir: &Path, client_name: &str) -> PathBuf {
         .filter(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()))
         .map(str::to_ascii_lowercase);
     let stem = format!(
-        "upload-{}-{n}-{:08x}",
+        "{}{}-{n}-{:08x}",
+        library::UPLOAD_PREFIX,
         std::process::id(),
         fastrand::u32(..)
     );

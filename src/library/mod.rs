@@ -23,7 +23,10 @@ pub use measure::{
     MAX_BAD_PACKETS, MAX_BAD_PERCENT, MeasureOptions, Measured, measure, measure_many,
     measure_with, sha256_file,
 };
-pub use store::MediaStore;
+pub use store::{MediaStore, sweep};
+
+/// Name prefix of the API's upload temp files in `data_dir/uploads` (swept at start).
+pub const UPLOAD_PREFIX: &str = "upload-";
 
 /// Operator-supplied text (a title, a unit name) in NFC, without surrounding whitespace
 /// or the byte-order mark Windows Notepad and Excel CSV exports put in front.

@@ -101,6 +101,54 @@ impl Station {
         store_measured(self, file, &measured, meta)
     }
 
+    /// Segments that cannot air as they should: their media file is missing, or they share
+    /// one media file or one content hash with another segment (a library written before
+    /// imports were atomic). One line per problem, with a fix.
+    pub fn library_problems(&self) -> Result<Vec<String>> {
+        let segments = self.store.segments()?;
+        let mut problems = Vec::new();
+        let mut by_file: std::collections::BTreeMap<&str, Vec<SegmentId>> = Default::default();
+        let mut by_hash: std::collections::BTreeMap<&str, Vec<SegmentId>> = Default::default();
+        for seg in &segments {
+            by_file.entry(&seg.media_file).or_default().push(seg.id);
+            by_hash.entry(&seg.sha256).or_default().push(seg.id);
+            let path = self.media_path(&seg.media_file);
+            if !path.is_file() {
+                problems.push(format!(
+                    "segment {} «{}»: its media file {} is missing: it cannot air
+  hint: import the original file again (`loaxa segment add`), then `loaxa segment rm {}`",
+                    seg.id,
+                    seg.title,
+                    path.display(),
+                    seg.id
+                ));
+            }
+        }
+        let shared = |what: &str, name: &str, ids: &[SegmentId]| {
+            let list: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            format!(
+                "segments {} share one {what} ({name}): the same audio was imported twice
+  hint: keep one of them and remove the others with `loaxa segment rm ID` (the file stays while a segment uses it)",
+                list.join(", ")
+            )
+        };
+        for (file, ids) in by_file.iter().filter(|(_, ids)| ids.len() > 1) {
+            problems.push(shared("media file", file, ids));
+        }
+        for (hash, ids) in by_hash.iter().filter(|(_, ids)| ids.len() > 1) {
+            // Already reported when they share the file too.
+            let files: std::collections::BTreeSet<&str> = segments
+                .iter()
+                .filter(|s| ids.contains(&s.id))
+                .map(|s| s.media_file.as_str())
+                .collect();
+            if files.len() > 1 {
+                problems.push(shared("content hash", hash, ids));
+            }
+        }
+        Ok(problems)
+    }
+
     /// Deletes a media file unless a segment still uses it (two segments may share one in
     /// a library damaged before imports were atomic). Call with [`STORING`] held.
     fn remove_media_if_unused(&self, media_file: &str) {
