@@ -226,3 +226,31 @@ fn a_media_file_two_segments_share_stays_until_the_last_goes_and_check_reports_i
     assert!(out.status.success(), "{}", bin::text(&out.stderr));
     let _: SegmentId = twin.id;
 }
+
+#[test]
+fn upload_errors_give_the_real_reason_and_the_operators_own_file_name() {
+    // Regressions: an oversized file sent by the CLI said "is `loaxa run` still running?";
+    // the conversion hint of an upload named the daemon's temp file.
+    let t = TestStation::with_api(NO_PROGRAMS, &[], local(2026, 5, 4, 4, 59, 0), "max_upload_mb = 1");
+    std::fs::create_dir_all(t.path("in")).expect("mkdir");
+    t.noise_file("in/dài quá.wav", 70.0); // 1.1 MB
+    let mut daemon = Daemon::spawn_with_env(&t.config_path(), &[]);
+    let base = daemon.api_address(&t.path("data"));
+
+    let big = t.path("in/dài quá.wav");
+    let out = bin::loaxa(&t.config_path(), &["segment", "add", big.to_str().expect("utf-8"), "--topic", "cds"]);
+    let said = bin::text(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("dài quá.wav is too big to upload: 1.1 MB, the daemon takes at most 1 MB"), "{said}");
+    assert!(said.contains("max_upload_mb"), "{said}");
+    assert!(!said.contains("still running"), "{said}");
+
+    let (status, body) = upload(&base, "bản tin.opus", b"this is not audio at all, just text");
+    assert_eq!(status, 422, "{body}");
+    let error = body["error"].as_str().unwrap_or_default();
+    assert!(error.starts_with("bản tin.opus is not an audio file"), "{body}");
+    assert!(error.contains("`ffmpeg -i 'bản tin.opus' -c:a libmp3lame -q:a 2 'bản tin.mp3'`"), "{body}");
+    assert!(!error.contains("upload-"), "{body}");
+    assert_eq!(files_in(&t.path("data/uploads")), Vec::<String>::new());
+    daemon.stop();
+}

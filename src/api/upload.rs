@@ -143,10 +143,25 @@ fn add_all(st: &Station, files: Vec<TempUpload>, meta: &SegmentMeta) -> anyhow::
         let result = st
             .add_segments(&[&f.path], &meta)?
             .pop()
-            .unwrap_or_else(|| Err(anyhow::anyhow!("the upload of {} gave no result", f.name)));
+            .unwrap_or_else(|| Err(anyhow::anyhow!("the upload of {} gave no result", f.name)))
+            .map_err(|e| named_as_sent(e, f));
         out.push((f.name.clone(), f.path.clone(), result));
     }
     Ok(out)
+}
+
+/// A verdict on the upload's temp file speaks of the operator's own file name instead, in
+/// the message and in the conversion command of its hint.
+fn named_as_sent(e: anyhow::Error, f: &TempUpload) -> anyhow::Error {
+    match e.downcast::<library::ImportError>() {
+        Ok(mut verdict) => {
+            if verdict.path() == f.path {
+                *verdict.path_mut() = PathBuf::from(&f.name);
+            }
+            verdict.into()
+        }
+        Err(e) => e,
+    }
 }
 
 type Outcomes = Vec<(String, PathBuf, anyhow::Result<AddOutcome>)>;

@@ -146,6 +146,30 @@ impl ImportError {
         }
     }
 
+    /// The file the error is about, to rename it: an upload's temp file becomes the name
+    /// the operator knows it by, in the message and in the conversion command.
+    pub fn path_mut(&mut self) -> &mut PathBuf {
+        match self {
+            ImportError::NotFound { path }
+            | ImportError::IsDirectory { path }
+            | ImportError::Unreadable { path, .. }
+            | ImportError::EmptyFile { path }
+            | ImportError::NotAudio { path, .. }
+            | ImportError::NoAudioTrack { path }
+            | ImportError::Unsupported { path, .. }
+            | ImportError::Corrupt { path, .. }
+            | ImportError::TooManyBadPackets { path, .. }
+            | ImportError::NoAudio { path }
+            | ImportError::Truncated { path, .. }
+            | ImportError::Changed { path, .. }
+            | ImportError::MissingFromStore { path }
+            | ImportError::StoreMismatch { path, .. }
+            | ImportError::CheckFailed { path, .. }
+            | ImportError::DiskFull { path }
+            | ImportError::Store { path, .. } => path,
+        }
+    }
+
     /// An I/O error on `path` while reading a file to import.
     pub(crate) fn reading(path: &Path, source: io::Error) -> ImportError {
         match source.kind() {
