@@ -229,6 +229,123 @@ fn disk_warning(now: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The real binary on a data folder on a real tmpfs, its program airing, the disk full.
+struct Real {
+    t: TestStation,
+    disk: Tmpfs,
+    daemon: Daemon,
+    base: String,
+    agent: ureq::Agent,
+    air: PathBuf,
+}
+
+impl Real {
+    /// Starts the daemon, fires its program and fills the disk while A airs.
+    fn start_and_fill() -> Real {
+        let playlist = REAL_ITEMS
+            .iter()
+            .map(|(t, _)| format!("[[item]]\nfile = \"../media/{t}.wav\"\ntitle = \"{t}\"\n"))
+            .collect::<String>();
+        let playlist = format!("topic = \"cds\"\n{playlist}");
+        // Fires far away at first; set to a few seconds ahead once the daemon is up (reload).
+        let far = "[[program]]\nname = \"sang\"\ncron = \"0 0 3 1 1 *\"\nplaylists = [\"p\"]\n";
+        let t = TestStation::new(far, &[("p.toml", &playlist)], local(2026, 5, 4, 4, 59, 0));
+        for (title, secs) in REAL_ITEMS {
+            t.noise_file(&format!("media/{title}.wav"), secs);
+        }
+        let air = t.path("air.wav");
+        t.set_output(&format!("device = \"wav:{}\"", air.display()));
+        let disk = Tmpfs::mount(&t.path("data"), "12m");
+        let mut daemon = Daemon::spawn_with_env(&t.config_path(), &[]);
+        let base = daemon.api_address(&t.path("data"));
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+
+        // The program fires 3 s from now (station time).
+        let fire = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+            + chrono::Duration::seconds(3);
+        let cron = fire.format("%-S %-M %-H * * *").to_string();
+        let config = std::fs::read_to_string(t.config_path()).expect("config");
+        std::fs::write(t.config_path(), config.replace("0 0 3 1 1 *", &cron)).expect("config");
+        daemon.send(rustix::process::Signal::HUP);
+        wait_now(&agent, &base, 15, "A on air", |n| n["on_air"]["title"] == "A");
+
+        // The disk fills while A airs. sled's file still has room in its last page for a
+        // few small writes; an operator's edits use it up (each a real write: 507 once
+        // refused).
+        disk.fill();
+        let mut refused = None;
+        for n in 0..200 {
+            let (status, body) = api(
+                &agent,
+                agent
+                    .patch(format!("{base}/api/v1/segments/3"))
+                    .send_json(serde_json::json!({ "unit": format!("Xã {n}") })),
+            );
+            if status != 200 {
+                refused = Some((status, body));
+                break;
+            }
+        }
+        let (status, body) = refused.expect("the full disk refuses an edit");
+        assert_eq!(status, 507, "{body}");
+        assert!(body["error"].as_str().is_some_and(|e| e.contains("full")), "{body}");
+        Real {
+            t,
+            disk,
+            daemon,
+            base,
+            agent,
+            air,
+        }
+    }
+
+}
+
+/// The log as the daemon's API gives it: (title, outcome).
+fn real_log(agent: &ureq::Agent, base: &str) -> Vec<(String, String)> {
+    {
+        let (status, log) = api(agent, agent.get(format!("{base}/api/v1/log")).call());
+        assert_eq!(status, 200, "{log}");
+        log.as_array()
+            .expect("records")
+            .iter()
+            .map(|r| {
+                let field = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+                (field("title"), field("outcome"))
+            })
+            .collect()
+    }
+
+}
+
+/// After a clean stop: `loaxa log verify` passes and the store holds A, B, C completed.
+fn assert_log_complete(t: &TestStation) {
+    {
+        let out = bin::loaxa(&t.config_path(), &["log", "verify"]);
+        assert!(out.status.success(), "{}{}", bin::text(&out.stdout), bin::text(&out.stderr));
+        let config = loaxa::config::load(&t.config_path()).expect("config");
+        let station = station::open_when_free(config, std::sync::Arc::new(loaxa::clock::SystemClock));
+        let records = station.store.records(None, None).expect("records");
+        let rows: Vec<(&str, Outcome)> =
+            records.iter().map(|r| (r.title.as_str(), r.outcome)).collect();
+        assert_eq!(
+            rows,
+            [("A", Outcome::Completed), ("B", Outcome::Completed), ("C", Outcome::Completed)],
+            "{records:#?}"
+        );
+    }
+}
+
+fn completed() -> Vec<(String, String)> {
+    REAL_ITEMS
+        .iter()
+        .map(|(t, _)| (t.to_string(), "completed".to_string()))
+        .collect()
+}
+
 /// Items of the program: title, seconds.
 const REAL_ITEMS: [(&str, f64); 3] = [("A", 4.0), ("B", 12.0), ("C", 4.0)];
 
@@ -237,55 +354,14 @@ fn a_real_full_disk_under_the_real_binary_loses_no_record_and_needs_no_restart()
     // Regression: sled's write error stuck after the disk filled, so the log never resumed
     // after space was freed, and a restart logged the aired program as `missed`; an upload
     // during the fault was answered 422 "not audio".
-    let playlist = REAL_ITEMS
-        .iter()
-        .map(|(t, _)| format!("[[item]]\nfile = \"../media/{t}.wav\"\ntitle = \"{t}\"\n"))
-        .collect::<String>();
-    let playlist = format!("topic = \"cds\"\n{playlist}");
-    // Fires far away at first; set to a few seconds ahead once the daemon is up (reload).
-    let far = "[[program]]\nname = \"sang\"\ncron = \"0 0 3 1 1 *\"\nplaylists = [\"p\"]\n";
-    let t = TestStation::new(far, &[("p.toml", &playlist)], local(2026, 5, 4, 4, 59, 0));
-    for (title, secs) in REAL_ITEMS {
-        t.noise_file(&format!("media/{title}.wav"), secs);
-    }
-    let air = t.path("air.wav");
-    t.set_output(&format!("device = \"wav:{}\"", air.display()));
-    let disk = Tmpfs::mount(&t.path("data"), "12m");
-    let mut daemon = Daemon::spawn_with_env(&t.config_path(), &[]);
-    let base = daemon.api_address(&t.path("data"));
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-
-    // The program fires 3 s from now (station time).
-    let fire = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-        + chrono::Duration::seconds(3);
-    let cron = fire.format("%-S %-M %-H * * *").to_string();
-    let config = std::fs::read_to_string(t.config_path()).expect("config");
-    std::fs::write(t.config_path(), config.replace("0 0 3 1 1 *", &cron)).expect("config");
-    daemon.send(rustix::process::Signal::HUP);
-    wait_now(&agent, &base, 15, "A on air", |n| n["on_air"]["title"] == "A");
-
-    // The disk fills while A airs. sled's file still has room in its last page for a few
-    // small writes; an operator's edits use it up (each is a real write: 507 once refused).
-    disk.fill();
-    let mut refused = None;
-    for n in 0..200 {
-        let (status, body) = api(
-            &agent,
-            agent
-                .patch(format!("{base}/api/v1/segments/3"))
-                .send_json(serde_json::json!({ "unit": format!("Xã {n}") })),
-        );
-        if status != 200 {
-            refused = Some((status, body));
-            break;
-        }
-    }
-    let (status, body) = refused.expect("the full disk refuses an edit");
-    assert_eq!(status, 507, "{body}");
-    assert!(body["error"].as_str().is_some_and(|e| e.contains("full")), "{body}");
+    let Real {
+        t,
+        disk,
+        mut daemon,
+        base,
+        agent,
+        air,
+    } = Real::start_and_fill();
     let media_before = files_in(&t.path("data/media"));
     let segments = |agent: &ureq::Agent| {
         let (status, list) = api(agent, agent.get(format!("{base}/api/v1/segments")).call());
@@ -334,18 +410,8 @@ fn a_real_full_disk_under_the_real_binary_loses_no_record_and_needs_no_restart()
     let done = wait_now(&agent, &base, 40, "the program ends and the log catches up", |n| {
         n["on_air"].is_null() && disk_warning(n).is_none()
     });
-    let (status, log) = api(&agent, agent.get(format!("{base}/api/v1/log")).call());
-    assert_eq!(status, 200, "{log}");
-    let rows: Vec<(String, String)> = log
-        .as_array()
-        .expect("records")
-        .iter()
-        .map(|r| (r["title"].as_str().unwrap_or_default().into(), r["outcome"].as_str().unwrap_or_default().into()))
-        .collect();
-    let want: Vec<(String, String)> = REAL_ITEMS
-        .iter()
-        .map(|(t, _)| (t.to_string(), "completed".to_string()))
-        .collect();
+    let rows = real_log(&agent, &base);
+    let want = completed();
     assert_eq!(rows, want, "every record reached the log without a restart ({done})");
 
     // An upload once space is back is stored, with no orphan media file.
@@ -376,17 +442,45 @@ fn a_real_full_disk_under_the_real_binary_loses_no_record_and_needs_no_restart()
     again.api_address(&t.path("data"));
     std::thread::sleep(Duration::from_millis(500));
     again.stop();
-    let out = bin::loaxa(&t.config_path(), &["log", "verify"]);
-    assert!(out.status.success(), "{}{}", bin::text(&out.stdout), bin::text(&out.stderr));
-    let config = loaxa::config::load(&t.config_path()).expect("config");
-    let station = station::open_when_free(config, std::sync::Arc::new(loaxa::clock::SystemClock));
-    let records = station.store.records(None, None).expect("records");
-    assert!(
-        records.iter().all(|r| r.outcome != Outcome::Missed),
-        "{records:#?}"
-    );
-    assert_eq!(records.len(), 3, "{records:#?}");
-    drop(station);
+    assert_log_complete(&t);
+    drop(disk);
+}
 
+#[test]
+fn a_stop_and_start_while_the_disk_is_still_full_keeps_every_record_and_logs_nothing_missed() {
+    // Regression: records waiting in memory were lost at a stop on a full disk, and the
+    // next start logged the program that had aired as `missed` ("loaxa was not running").
+    let Real {
+        t,
+        disk,
+        mut daemon,
+        base,
+        agent,
+        ..
+    } = Real::start_and_fill();
+    wait_now(&agent, &base, 40, "the program ends, its records waiting", |n| {
+        n["on_air"].is_null() && disk_warning(n).is_some()
+    });
+    daemon.stop();
+    let said = daemon.said();
+    assert!(said.contains("log records the disk refused are kept for the next start"), "{said}");
+    assert!(!said.contains("broadcast log record not written"), "{said}");
+
+    // Started again, the disk still full: it gets on air by releasing its disk reserve,
+    // says so, and the kept records reach the log — none missed.
+    assert!(t.path("data/disk-reserve").is_file(), "a reserve was set aside");
+    let _ = std::fs::remove_file(t.path("data/daemon.json"));
+    let mut again = Daemon::spawn_with_env(&t.config_path(), &[]);
+    let base = again.api_address(&t.path("data"));
+    assert!(!t.path("data/disk-reserve").exists(), "the reserve was released");
+    let now = wait_now(&agent, &base, 10, "the log catches up", |n| disk_warning(n).is_none());
+    let warned = now["warnings"].as_array().into_iter().flatten().filter_map(Value::as_str).any(|w| {
+        w.contains("was full at start") && w.contains("free disk space")
+    });
+    assert!(warned, "{now}");
+    assert_eq!(real_log(&agent, &base), completed());
+    disk.free();
+    again.stop();
+    assert_log_complete(&t);
     drop(disk);
 }

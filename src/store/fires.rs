@@ -58,10 +58,39 @@ impl Store {
     /// Whether the fire of `program` at `at` already has its record or its run (so a
     /// restart does not account for it twice).
     pub fn fire_accounted(&self, program: &str, at: DateTime<Utc>) -> Result<bool> {
+        let key = fire_key(program, at);
+        if self.waiting().contains(&key) {
+            return Ok(true);
+        }
         self.h()?
             .state
-            .contains_key(fire_key(program, at))
+            .contains_key(key)
             .map_err(db_err("reading accounted fires"))
+    }
+
+    /// Marks the fire of `program` at `at` accounted (its run's journal could not be saved:
+    /// the disk was full; the mark is written once it takes writes again).
+    pub fn mark_fire(&self, program: &str, at: DateTime<Utc>) -> Result<()> {
+        let key = fire_key(program, at);
+        self.write("marking a program as aired", |h| {
+            h.state.insert(key, &[]).map(drop)
+        })
+    }
+
+    /// Says that the mark of a fire waits in memory (`true`) or is written now (`false`):
+    /// while it waits, [`Store::fire_accounted`] already counts it, so a restart with the
+    /// disk still full does not log an aired program as missed.
+    pub fn note_waiting_fire(&self, program: &str, at: DateTime<Utc>, waiting: bool) {
+        let key = fire_key(program, at);
+        if waiting {
+            self.waiting().insert(key);
+        } else {
+            self.waiting().remove(&key);
+        }
+    }
+
+    fn waiting(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<Vec<u8>>> {
+        self.waiting_fires.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Saves the journal of the run about to air (opaque bytes, see `asrun::RunJournal`)

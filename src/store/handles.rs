@@ -64,6 +64,8 @@ pub(super) struct Engine {
     /// The database folder; `None` for a temporary database (never reopened).
     dir: Option<PathBuf>,
     epoch: AtomicU64,
+    /// The database opened only after the disk reserve was released.
+    on_reserve: std::sync::atomic::AtomicBool,
 }
 
 impl Engine {
@@ -73,7 +75,16 @@ impl Engine {
             slot: RwLock::new(Some(Arc::new(handles))),
             poisoned: Mutex::new(None),
             dir,
+            on_reserve: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    pub(super) fn started_on_reserve(&self) {
+        self.on_reserve.store(true, Ordering::SeqCst);
+    }
+
+    pub(super) fn reserve_used(&self) -> bool {
+        self.on_reserve.load(Ordering::SeqCst)
     }
 
     fn poison(&self) -> MutexGuard<'_, Option<String>> {
@@ -109,6 +120,56 @@ pub(super) fn open_db(dir: &Path) -> Result<sled::Db> {
         })
 }
 
+
+/// Room kept in reserve next to the database, so the daemon can start on a full disk.
+pub(super) const RESERVE_BYTES: u64 = 4 << 20;
+const RESERVE_NAME: &str = "disk-reserve";
+
+/// Opens the database in `dir`; if the disk is too full even for that (sled writes when it
+/// opens), releases the reserve file next to it and tries once more — the station must get
+/// on air. `Ok((db, true))` when the reserve was used.
+pub(super) fn open_with_reserve(dir: &Path) -> Result<(sled::Db, bool)> {
+    match open_db(dir) {
+        Err(StoreError::Open {
+            source: sled::Error::Io(e),
+            ..
+        }) if crate::library::is_disk_full(&e) => {
+            let reserve = reserve_path(dir);
+            if std::fs::remove_file(&reserve).is_err() {
+                return Err(StoreError::DiskFull {
+                    action: "opening the database",
+                    path: dir.to_path_buf(),
+                });
+            }
+            tracing::error!(file = %reserve.display(), "the disk is full: released loaxa's reserve to open the database");
+            Ok((open_db(dir)?, true))
+        }
+        other => other.map(|db| (db, false)),
+    }
+}
+
+/// Sets the reserve aside when there is room for it twice over (best effort).
+pub(super) fn keep_reserve(dir: &Path) {
+    let reserve = reserve_path(dir);
+    if std::fs::metadata(&reserve).is_ok_and(|m| m.len() >= RESERVE_BYTES) {
+        return;
+    }
+    if free_bytes(dir).is_none_or(|free| free < 2 * RESERVE_BYTES) {
+        return;
+    }
+    // Real zeros, not a sparse file: the space must be taken now to be given back later.
+    let zeros = vec![0u8; usize::try_from(RESERVE_BYTES).unwrap_or(0)];
+    let written = std::fs::write(&reserve, zeros)
+        .and_then(|()| std::fs::File::open(&reserve)?.sync_all());
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&reserve);
+        tracing::warn!(file = %reserve.display(), error = %e, "cannot set aside the disk reserve");
+    }
+}
+
+fn reserve_path(dir: &Path) -> PathBuf {
+    dir.parent().unwrap_or(dir).join(RESERVE_NAME)
+}
 
 /// Free bytes on the file system holding `dir` (`None` when it cannot be told).
 #[cfg(unix)]

@@ -126,6 +126,8 @@ pub struct Store {
     disk_full: std::sync::atomic::AtomicBool,
     /// The as-run log's last id and hash; appends and the end-of-play rewrite hold it.
     head: Mutex<asrun::Head>,
+    /// Fires whose mark waits in memory for the disk (see `fires`).
+    waiting_fires: Mutex<std::collections::HashSet<Vec<u8>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -140,9 +142,29 @@ const EMERGENCY_SEQ: &[u8] = b"emergency_seq";
 
 impl Store {
     /// Opens (creating if needed) the database in `dir`.
+    /// On a disk too full to open it, the reserve set aside next to it is released (see
+    /// [`Store::started_on_reserve`]).
     pub fn open(dir: &Path) -> Result<Store> {
-        let db = handles::open_db(dir)?;
-        Self::from_db(db, dir.to_path_buf(), Some(dir.to_path_buf()))
+        let (db, used) = handles::open_with_reserve(dir)?;
+        let store = Self::from_db(db, dir.to_path_buf(), Some(dir.to_path_buf()))?;
+        if used {
+            store.engine.started_on_reserve();
+        } else {
+            handles::keep_reserve(dir);
+        }
+        Ok(store)
+    }
+
+    /// The operator's warning when the database could only open on the disk reserve.
+    pub fn started_on_reserve(&self) -> Option<String> {
+        self.engine.reserve_used().then(|| {
+            format!(
+                "the disk holding {} was full at start: loaxa released its {} MiB reserve to get on air — \
+                 free disk space on the station PC, then restart loaxa to set the reserve aside again",
+                self.path.display(),
+                handles::RESERVE_BYTES >> 20
+            )
+        })
     }
 
     /// A throw-away database for tests.
@@ -163,6 +185,7 @@ impl Store {
             head: Mutex::new(asrun::Head::load(&handles.asrun, 0)?),
             engine: Engine::new(handles, dir),
             disk_full: std::sync::atomic::AtomicBool::new(false),
+            waiting_fires: Mutex::default(),
             path,
         })
     }
