@@ -165,12 +165,18 @@ impl Drop for Tmpfs {
 }
 
 /// `GET`/`POST` against the daemon's API; (status, JSON).
-fn api(agent: &ureq::Agent, req: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
+fn api(
+    agent: &ureq::Agent,
+    req: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> (u16, Value) {
     let _ = agent;
     let mut answer = req.expect("the API answers");
     let status = answer.status().as_u16();
     let text = answer.body_mut().read_to_string().expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 fn upload(agent: &ureq::Agent, base: &str, name: &str, bytes: &[u8]) -> (u16, Value) {
@@ -196,7 +202,13 @@ fn upload(agent: &ureq::Agent, base: &str, name: &str, bytes: &[u8]) -> (u16, Va
 }
 
 /// Polls `GET /now` (real time, at most `secs`) until `done` holds; returns that status.
-fn wait_now(agent: &ureq::Agent, base: &str, secs: u64, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+fn wait_now(
+    agent: &ureq::Agent,
+    base: &str,
+    secs: u64,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let (status, now) = api(agent, agent.get(format!("{base}/api/v1/now")).call());
@@ -270,7 +282,9 @@ impl Real {
         let config = std::fs::read_to_string(t.config_path()).expect("config");
         std::fs::write(t.config_path(), config.replace("0 0 3 1 1 *", &cron)).expect("config");
         daemon.send(rustix::process::Signal::HUP);
-        wait_now(&agent, &base, 15, "A on air", |n| n["on_air"]["title"] == "A");
+        wait_now(&agent, &base, 15, "A on air", |n| {
+            n["on_air"]["title"] == "A"
+        });
 
         // The disk fills while A airs. sled's file still has room in its last page for a
         // few small writes; an operator's edits use it up (each a real write: 507 once
@@ -291,7 +305,10 @@ impl Real {
         }
         let (status, body) = refused.expect("the full disk refuses an edit");
         assert_eq!(status, 507, "{body}");
-        assert!(body["error"].as_str().is_some_and(|e| e.contains("full")), "{body}");
+        assert!(
+            body["error"].as_str().is_some_and(|e| e.contains("full")),
+            "{body}"
+        );
         Real {
             t,
             disk,
@@ -301,7 +318,6 @@ impl Real {
             air,
         }
     }
-
 }
 
 /// The log as the daemon's API gives it: (title, outcome).
@@ -318,22 +334,33 @@ fn real_log(agent: &ureq::Agent, base: &str) -> Vec<(String, String)> {
             })
             .collect()
     }
-
 }
 
 /// After a clean stop: `loaxa log verify` passes and the store holds A, B, C completed.
 fn assert_log_complete(t: &TestStation) {
     {
         let out = bin::loaxa(&t.config_path(), &["log", "verify"]);
-        assert!(out.status.success(), "{}{}", bin::text(&out.stdout), bin::text(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}{}",
+            bin::text(&out.stdout),
+            bin::text(&out.stderr)
+        );
         let config = loaxa::config::load(&t.config_path()).expect("config");
-        let station = station::open_when_free(config, std::sync::Arc::new(loaxa::clock::SystemClock));
+        let station =
+            station::open_when_free(config, std::sync::Arc::new(loaxa::clock::SystemClock));
         let records = station.store.records(None, None).expect("records");
-        let rows: Vec<(&str, Outcome)> =
-            records.iter().map(|r| (r.title.as_str(), r.outcome)).collect();
+        let rows: Vec<(&str, Outcome)> = records
+            .iter()
+            .map(|r| (r.title.as_str(), r.outcome))
+            .collect();
         assert_eq!(
             rows,
-            [("A", Outcome::Completed), ("B", Outcome::Completed), ("C", Outcome::Completed)],
+            [
+                ("A", Outcome::Completed),
+                ("B", Outcome::Completed),
+                ("C", Outcome::Completed)
+            ],
             "{records:#?}"
         );
     }
@@ -381,14 +408,25 @@ fn a_real_full_disk_under_the_real_binary_loses_no_record_and_needs_no_restart()
     let error = body["error"].as_str().unwrap_or_default();
     assert!(error.contains("disk") && error.contains("full"), "{body}");
     assert!(!error.contains("not an audio file"), "{body}");
-    assert!(body["hint"].as_str().is_some_and(|h| h.contains("free disk space")), "{body}");
+    assert!(
+        body["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("free disk space")),
+        "{body}"
+    );
     assert_eq!(files_in(&t.path("data/uploads")), Vec::<String>::new());
     assert_eq!(files_in(&t.path("data/media")), media_before);
     assert_eq!(segments(&agent), segments_before);
     // The operator's CLI says so too.
     let out = bin::loaxa(
         &t.config_path(),
-        &["segment", "add", t.path("in/new.wav").to_str().expect("utf-8"), "--topic", "cds"],
+        &[
+            "segment",
+            "add",
+            t.path("in/new.wav").to_str().expect("utf-8"),
+            "--topic",
+            "cds",
+        ],
     );
     let said = bin::text(&out.stderr) + &bin::text(&out.stdout);
     assert!(!out.status.success(), "{said}");
@@ -396,23 +434,36 @@ fn a_real_full_disk_under_the_real_binary_loses_no_record_and_needs_no_restart()
     assert!(!said.contains("still running"), "{said}");
 
     // On air all the same, and the operator is warned (GET /now and `loaxa now`).
-    let now = wait_now(&agent, &base, 15, "a disk warning", |n| disk_warning(n).is_some());
+    let now = wait_now(&agent, &base, 15, "a disk warning", |n| {
+        disk_warning(n).is_some()
+    });
     let warning = disk_warning(&now).expect("warning");
     assert!(warning.contains("No space left on device"), "{warning}");
     assert!(warning.contains("free disk space"), "{warning}");
     assert!(now["on_air"]["title"].is_string(), "still on air: {now}");
     let out = bin::loaxa(&t.config_path(), &["now"]);
-    assert!(bin::text(&out.stdout).contains("No space left on device"), "{}", bin::text(&out.stdout));
+    assert!(
+        bin::text(&out.stdout).contains("No space left on device"),
+        "{}",
+        bin::text(&out.stdout)
+    );
 
     // Space comes back while the program airs on: the log catches up, no restart.
     std::thread::sleep(Duration::from_secs(2));
     disk.free();
-    let done = wait_now(&agent, &base, 40, "the program ends and the log catches up", |n| {
-        n["on_air"].is_null() && disk_warning(n).is_none()
-    });
+    let done = wait_now(
+        &agent,
+        &base,
+        40,
+        "the program ends and the log catches up",
+        |n| n["on_air"].is_null() && disk_warning(n).is_none(),
+    );
     let rows = real_log(&agent, &base);
     let want = completed();
-    assert_eq!(rows, want, "every record reached the log without a restart ({done})");
+    assert_eq!(
+        rows, want,
+        "every record reached the log without a restart ({done})"
+    );
 
     // An upload once space is back is stored, with no orphan media file.
     let (status, body) = upload(&agent, &base, "bản tin mới.wav", &new_audio);
@@ -425,7 +476,11 @@ fn a_real_full_disk_under_the_real_binary_loses_no_record_and_needs_no_restart()
         .map(|s| s["media_file"].as_str().unwrap_or_default().to_string())
         .collect();
     used.sort();
-    assert_eq!(files_in(&t.path("data/media")), used, "one media file per segment");
+    assert_eq!(
+        files_in(&t.path("data/media")),
+        used,
+        "one media file per segment"
+    );
     let said = daemon.said();
     assert!(said.contains("the database was reopened"), "{said}");
     daemon.stop();
@@ -434,7 +489,10 @@ fn a_real_full_disk_under_the_real_binary_loses_no_record_and_needs_no_restart()
     let (rate, channels, samples) = wav::read_wav_f32(&air);
     let aired = samples.len() as f64 / f64::from(channels) / f64::from(rate);
     let planned: f64 = REAL_ITEMS.iter().map(|(_, s)| s).sum();
-    assert!((aired - planned).abs() < 0.5, "aired {aired:.2} s of {planned} s");
+    assert!(
+        (aired - planned).abs() < 0.5,
+        "aired {aired:.2} s of {planned} s"
+    );
 
     // A restart after the fault logs nothing as missed; the chain verifies.
     let _ = std::fs::remove_file(t.path("data/daemon.json"));
@@ -458,25 +516,43 @@ fn a_stop_and_start_while_the_disk_is_still_full_keeps_every_record_and_logs_not
         agent,
         ..
     } = Real::start_and_fill();
-    wait_now(&agent, &base, 40, "the program ends, its records waiting", |n| {
-        n["on_air"].is_null() && disk_warning(n).is_some()
-    });
+    wait_now(
+        &agent,
+        &base,
+        40,
+        "the program ends, its records waiting",
+        |n| n["on_air"].is_null() && disk_warning(n).is_some(),
+    );
     daemon.stop();
     let said = daemon.said();
-    assert!(said.contains("log records the disk refused are kept for the next start"), "{said}");
+    assert!(
+        said.contains("log records the disk refused are kept for the next start"),
+        "{said}"
+    );
     assert!(!said.contains("broadcast log record not written"), "{said}");
 
     // Started again, the disk still full: it gets on air by releasing its disk reserve,
     // says so, and the kept records reach the log — none missed.
-    assert!(t.path("data/disk-reserve").is_file(), "a reserve was set aside");
+    assert!(
+        t.path("data/disk-reserve").is_file(),
+        "a reserve was set aside"
+    );
     let _ = std::fs::remove_file(t.path("data/daemon.json"));
     let mut again = Daemon::spawn_with_env(&t.config_path(), &[]);
     let base = again.api_address(&t.path("data"));
-    assert!(!t.path("data/disk-reserve").exists(), "the reserve was released");
-    let now = wait_now(&agent, &base, 10, "the log catches up", |n| disk_warning(n).is_none());
-    let warned = now["warnings"].as_array().into_iter().flatten().filter_map(Value::as_str).any(|w| {
-        w.contains("was full at start") && w.contains("free disk space")
+    assert!(
+        !t.path("data/disk-reserve").exists(),
+        "the reserve was released"
+    );
+    let now = wait_now(&agent, &base, 10, "the log catches up", |n| {
+        disk_warning(n).is_none()
     });
+    let warned = now["warnings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .any(|w| w.contains("was full at start") && w.contains("free disk space"));
     assert!(warned, "{now}");
     assert_eq!(real_log(&agent, &base), completed());
     disk.free();

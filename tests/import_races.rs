@@ -23,8 +23,7 @@ use process::Daemon;
 use serde_json::Value;
 use station::{TestStation, local};
 
-const NO_PROGRAMS: &str =
-    "[[program]]\nname = \"sang\"\ncron = \"0 0 3 1 1 *\"\nplaylists = []\n";
+const NO_PROGRAMS: &str = "[[program]]\nname = \"sang\"\ncron = \"0 0 3 1 1 *\"\nplaylists = []\n";
 
 fn test_station() -> TestStation {
     let t = TestStation::new(NO_PROGRAMS, &[], local(2026, 5, 4, 4, 59, 0));
@@ -61,7 +60,10 @@ fn upload(base: &str, name: &str, bytes: &[u8]) -> (u16, Value) {
         .expect("the API answers");
     let status = answer.status().as_u16();
     let text = answer.body_mut().read_to_string().expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 fn segments(base: &str) -> Vec<Value> {
@@ -105,9 +107,15 @@ fn twenty_identical_uploads_and_eight_cli_adds_at_once_make_one_segment_each() {
                 })
             })
             .collect();
-        workers.into_iter().map(|w| w.join().expect("upload thread")).collect()
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("upload thread"))
+            .collect()
     });
-    let added = answers.iter().filter(|(s, b)| *s == 201 && b[0]["status"] == "added").count();
+    let added = answers
+        .iter()
+        .filter(|(s, b)| *s == 201 && b[0]["status"] == "added")
+        .count();
     let present: Vec<&Value> = answers
         .iter()
         .filter(|(s, b)| *s == 200 && b[0]["status"] == "already_present")
@@ -116,8 +124,14 @@ fn twenty_identical_uploads_and_eight_cli_adds_at_once_make_one_segment_each() {
     assert_eq!((added, present.len()), (1, 19), "{answers:#?}");
     let list = segments(&base);
     assert_eq!(list.len(), 1, "{list:#?}");
-    assert!(present.iter().all(|id| **id == list[0]["id"]), "{answers:#?}");
-    assert_eq!(files_in(&t.path("data/media")), [list[0]["media_file"].as_str().expect("name")]);
+    assert!(
+        present.iter().all(|id| **id == list[0]["id"]),
+        "{answers:#?}"
+    );
+    assert_eq!(
+        files_in(&t.path("data/media")),
+        [list[0]["media_file"].as_str().expect("name")]
+    );
     assert_eq!(files_in(&t.path("data/uploads")), Vec::<String>::new());
 
     // The operator's CLI, eight at once (through the running daemon).
@@ -128,18 +142,27 @@ fn twenty_identical_uploads_and_eight_cli_adds_at_once_make_one_segment_each() {
                 let (t, other) = (&t, &other);
                 s.spawn(move || {
                     let file = other.to_str().expect("utf-8");
-                    let out = bin::loaxa(&t.config_path(), &["segment", "add", file, "--topic", "cds"]);
+                    let out = bin::loaxa(
+                        &t.config_path(),
+                        &["segment", "add", file, "--topic", "cds"],
+                    );
                     assert!(out.status.success(), "{}", bin::text(&out.stderr));
                     bin::text(&out.stdout)
                 })
             })
             .collect();
-        workers.into_iter().map(|w| w.join().expect("cli thread")).collect()
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("cli thread"))
+            .collect()
     });
     let list = segments(&base);
     assert_eq!(list.len(), 2, "{list:#?}");
     let id = list[1]["id"].as_u64().expect("id");
-    let added = outputs.iter().filter(|o| o.contains("\tadded «other»")).count();
+    let added = outputs
+        .iter()
+        .filter(|o| o.contains("\tadded «other»"))
+        .count();
     let told = format!("already in the library as #{id} «other»");
     let present = outputs.iter().filter(|o| o.contains(&told)).count();
     assert_eq!((added, present), (1, 7), "{outputs:#?}");
@@ -182,7 +205,11 @@ fn an_upload_cut_off_by_a_kill_leaves_no_temp_file_after_the_next_start() {
     again.api_address(&t.path("data"));
 
     assert_eq!(files_in(&uploads), Vec::<String>::new(), "swept at start");
-    assert!(again.said().contains("removed uploads a stop cut off"), "{}", again.said());
+    assert!(
+        again.said().contains("removed uploads a stop cut off"),
+        "{}",
+        again.said()
+    );
     again.stop();
 }
 
@@ -194,7 +221,11 @@ fn a_media_file_two_segments_share_stays_until_the_last_goes_and_check_reports_i
     let station = station::open_when_free(config.clone(), Arc::new(loaxa::clock::SystemClock));
     let first = t.add(&station, "in/a.wav", t.meta("A"));
     // A library damaged by the old race: a second segment on the same media file.
-    let mut twin = station.store.segment(first).expect("read").expect("present");
+    let mut twin = station
+        .store
+        .segment(first)
+        .expect("read")
+        .expect("present");
     twin.id = station.store.next_segment_id().expect("id");
     twin.title = "A again".into();
     station.store.insert_segment(&twin).expect("insert");
@@ -205,13 +236,20 @@ fn a_media_file_two_segments_share_stays_until_the_last_goes_and_check_reports_i
     let said = bin::text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{said}");
     assert!(
-        said.contains(&format!("segments {first}, {} share one media file", twin.id)),
+        said.contains(&format!(
+            "segments {first}, {} share one media file",
+            twin.id
+        )),
         "{said}"
     );
 
     let out = bin::loaxa(&t.config_path(), &["segment", "rm", &first.to_string()]);
     assert!(out.status.success(), "{}", bin::text(&out.stderr));
-    assert!(media.is_file(), "the twin still airs from {}", media.display());
+    assert!(
+        media.is_file(),
+        "the twin still airs from {}",
+        media.display()
+    );
     let out = bin::loaxa(&t.config_path(), &["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", bin::text(&out.stderr));
 
@@ -220,7 +258,10 @@ fn a_media_file_two_segments_share_stays_until_the_last_goes_and_check_reports_i
     let out = bin::loaxa(&t.config_path(), &["check"]);
     let said = bin::text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{said}");
-    assert!(said.contains(&format!("segment {}", twin.id)) && said.contains("is missing"), "{said}");
+    assert!(
+        said.contains(&format!("segment {}", twin.id)) && said.contains("is missing"),
+        "{said}"
+    );
 
     let out = bin::loaxa(&t.config_path(), &["segment", "rm", &twin.id.to_string()]);
     assert!(out.status.success(), "{}", bin::text(&out.stderr));
@@ -231,25 +272,52 @@ fn a_media_file_two_segments_share_stays_until_the_last_goes_and_check_reports_i
 fn upload_errors_give_the_real_reason_and_the_operators_own_file_name() {
     // Regressions: an oversized file sent by the CLI said "is `loaxa run` still running?";
     // the conversion hint of an upload named the daemon's temp file.
-    let t = TestStation::with_api(NO_PROGRAMS, &[], local(2026, 5, 4, 4, 59, 0), "max_upload_mb = 1");
+    let t = TestStation::with_api(
+        NO_PROGRAMS,
+        &[],
+        local(2026, 5, 4, 4, 59, 0),
+        "max_upload_mb = 1",
+    );
     std::fs::create_dir_all(t.path("in")).expect("mkdir");
     t.noise_file("in/dài quá.wav", 70.0); // 1.1 MB
     let mut daemon = Daemon::spawn_with_env(&t.config_path(), &[]);
     let base = daemon.api_address(&t.path("data"));
 
     let big = t.path("in/dài quá.wav");
-    let out = bin::loaxa(&t.config_path(), &["segment", "add", big.to_str().expect("utf-8"), "--topic", "cds"]);
+    let out = bin::loaxa(
+        &t.config_path(),
+        &[
+            "segment",
+            "add",
+            big.to_str().expect("utf-8"),
+            "--topic",
+            "cds",
+        ],
+    );
     let said = bin::text(&out.stderr);
     assert!(!out.status.success(), "{said}");
-    assert!(said.contains("dài quá.wav is too big to upload: 1.1 MB, the daemon takes at most 1 MB"), "{said}");
+    assert!(
+        said.contains("dài quá.wav is too big to upload: 1.1 MB, the daemon takes at most 1 MB"),
+        "{said}"
+    );
     assert!(said.contains("max_upload_mb"), "{said}");
     assert!(!said.contains("still running"), "{said}");
 
-    let (status, body) = upload(&base, "bản tin.opus", b"this is not audio at all, just text");
+    let (status, body) = upload(
+        &base,
+        "bản tin.opus",
+        b"this is not audio at all, just text",
+    );
     assert_eq!(status, 422, "{body}");
     let error = body["error"].as_str().unwrap_or_default();
-    assert!(error.starts_with("bản tin.opus is not an audio file"), "{body}");
-    assert!(error.contains("`ffmpeg -i 'bản tin.opus' -c:a libmp3lame -q:a 2 'bản tin.mp3'`"), "{body}");
+    assert!(
+        error.starts_with("bản tin.opus is not an audio file"),
+        "{body}"
+    );
+    assert!(
+        error.contains("`ffmpeg -i 'bản tin.opus' -c:a libmp3lame -q:a 2 'bản tin.mp3'`"),
+        "{body}"
+    );
     assert!(!error.contains("upload-"), "{body}");
     assert_eq!(files_in(&t.path("data/uploads")), Vec::<String>::new());
     daemon.stop();

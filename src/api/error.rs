@@ -48,7 +48,11 @@ impl ApiError {
         let text = format!("{e:#}");
         if disk_full(e) {
             let (error, _) = text.split_once("\n  hint: ").unwrap_or((&text, ""));
-            return ApiError::new(StatusCode::INSUFFICIENT_STORAGE, error.trim(), Some(DISK_FULL_HINT));
+            return ApiError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                error.trim(),
+                Some(DISK_FULL_HINT),
+            );
         }
         ApiError::from_text(service_status(e), &text)
     }

@@ -42,7 +42,10 @@ enum Op {
     },
     Update(AsRunRecord),
     /// A fire aired whose run journal could not be saved.
-    Mark { program: String, at: DateTime<Utc> },
+    Mark {
+        program: String,
+        at: DateTime<Utc>,
+    },
 }
 
 impl Op {
@@ -308,7 +311,9 @@ impl Backlog {
         {
             match spill.clear() {
                 Ok(()) => inner.spilled = false,
-                Err(e) => tracing::error!(file = %spill.path().display(), error = %e, "cannot clear the log records kept by the last run; they are in the log now"),
+                Err(e) => {
+                    tracing::error!(file = %spill.path().display(), error = %e, "cannot clear the log records kept by the last run; they are in the log now")
+                }
             }
         }
         true

@@ -137,7 +137,12 @@ impl Recorder {
         let mut written: HashMap<Key, Vec<Outcome>> = HashMap::new();
         // With the records the last run kept for the disk (see `backlog`).
         let kept = self.backlog.waiting_records();
-        for rec in self.store.records_from(journal.first_record)?.into_iter().chain(kept) {
+        for rec in self
+            .store
+            .records_from(journal.first_record)?
+            .into_iter()
+            .chain(kept)
+        {
             let key = (
                 rec.program.clone(),
                 rec.scheduled_at.timestamp_micros(),

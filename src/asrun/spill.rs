@@ -144,7 +144,9 @@ mod tests {
         assert_eq!(spill.load::<String>(), Vec::<String>::new());
         assert_eq!(std::fs::metadata(spill.path())?.len(), SPILL_BYTES);
         // More than fits: the oldest are kept.
-        let many: Vec<String> = (0..100).map(|i| format!("{i:04}{}", "x".repeat(4000))).collect();
+        let many: Vec<String> = (0..100)
+            .map(|i| format!("{i:04}{}", "x".repeat(4000)))
+            .collect();
         let kept = spill.save(&many)?;
         assert!(kept > 50 && kept < 100, "{kept}");
         assert_eq!(spill.load::<String>(), many[..kept]);

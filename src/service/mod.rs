@@ -47,8 +47,12 @@ impl Station {
         let uploads = data.join("uploads");
         match crate::library::sweep(&uploads, crate::library::UPLOAD_PREFIX) {
             Ok(0) => {}
-            Ok(n) => tracing::info!(files = n, folder = %uploads.display(), "removed uploads a stop cut off"),
-            Err(e) => tracing::warn!(folder = %uploads.display(), error = %e, "cannot sweep cut-off uploads"),
+            Ok(n) => {
+                tracing::info!(files = n, folder = %uploads.display(), "removed uploads a stop cut off")
+            }
+            Err(e) => {
+                tracing::warn!(folder = %uploads.display(), error = %e, "cannot sweep cut-off uploads")
+            }
         }
         Ok(Station {
             config,

@@ -160,7 +160,9 @@ impl Station {
                 }
             }
             // Not knowing, keep it: an orphan costs disk space, a missing file costs air.
-            Err(e) => tracing::warn!(file = %media_file, error = %e, "kept a media file: cannot list segments"),
+            Err(e) => {
+                tracing::warn!(file = %media_file, error = %e, "kept a media file: cannot list segments")
+            }
         }
     }
 

@@ -78,7 +78,12 @@ fn raw(store: &Store, id: u64) -> Vec<u8> {
 }
 
 fn put_raw(store: &Store, id: u64, bytes: &[u8]) {
-    store.h().expect("db").asrun.insert(be(id), bytes).expect("write");
+    store
+        .h()
+        .expect("db")
+        .asrun
+        .insert(be(id), bytes)
+        .expect("write");
 }
 
 fn put(store: &Store, rec: &AsRunRecord) {

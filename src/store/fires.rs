@@ -121,7 +121,9 @@ impl Store {
 
     /// The run is over: every item of it has its record.
     pub fn end_run(&self) -> Result<()> {
-        self.write("clearing the program on air", |h| h.state.remove(RUN).map(drop))
+        self.write("clearing the program on air", |h| {
+            h.state.remove(RUN).map(drop)
+        })
     }
 }
 

@@ -120,7 +120,6 @@ pub(super) fn open_db(dir: &Path) -> Result<sled::Db> {
         })
 }
 
-
 /// Room kept in reserve next to the database, so the daemon can start on a full disk.
 pub(super) const RESERVE_BYTES: u64 = 4 << 20;
 const RESERVE_NAME: &str = "disk-reserve";
@@ -159,8 +158,8 @@ pub(super) fn keep_reserve(dir: &Path) {
     }
     // Real zeros, not a sparse file: the space must be taken now to be given back later.
     let zeros = vec![0u8; usize::try_from(RESERVE_BYTES).unwrap_or(0)];
-    let written = std::fs::write(&reserve, zeros)
-        .and_then(|()| std::fs::File::open(&reserve)?.sync_all());
+    let written =
+        std::fs::write(&reserve, zeros).and_then(|()| std::fs::File::open(&reserve)?.sync_all());
     if let Err(e) = written {
         let _ = std::fs::remove_file(&reserve);
         tracing::warn!(file = %reserve.display(), error = %e, "cannot set aside the disk reserve");

@@ -48,10 +48,7 @@ pub enum StoreError {
          by itself once there is room",
         path.display(), path.display()
     )]
-    DiskFull {
-        action: &'static str,
-        path: PathBuf,
-    },
+    DiskFull { action: &'static str, path: PathBuf },
     #[error("database error while {action}: {source}")]
     Db {
         action: &'static str,
@@ -194,8 +191,8 @@ impl Store {
         &self.path
     }
 
-    /// Fault injection for tests: while `on`, every write to the log and the schedule
-    /// state fails with "No space left on device", as on a full disk.
+    /// Fault injection for tests: while `on`, every write fails with "No space left on
+    /// device", as on a full disk (without poisoning the database as a real one does).
     #[doc(hidden)]
     pub fn inject_disk_full(&self, on: bool) {
         self.disk_full
