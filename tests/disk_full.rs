@@ -291,7 +291,7 @@ impl Real {
         // refused).
         disk.fill();
         let mut refused = None;
-        for n in 0..200 {
+        for n in 0..1000 {
             let (status, body) = api(
                 &agent,
                 agent
