@@ -21,7 +21,7 @@ use super::{Result, Store, StoreError};
 /// of 512 KiB and may start a new one at once.
 pub(super) const MIN_FREE_BYTES: u64 = 4 << 20;
 /// How long a reopen waits for the old database's file lock to go.
-const UNLOCK_WAIT: Duration = Duration::from_secs(3);
+const UNLOCK_WAIT: Duration = Duration::from_secs(1);
 
 /// The open database and its tables; `epoch` counts reopens.
 pub(super) struct Handles {
