@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{Catalog, Station};
 use crate::library::{self, Measured};
 use crate::model::{Approval, Level, Priority, Segment, SegmentId, Trim};
+use crate::store::Unique;
 
 /// What the operator says about a new segment.
 #[derive(Debug, Clone, Default)]
@@ -375,8 +376,8 @@ pub(super) fn store_measured(
         station.config.station.require_approval,
     );
     match station.store.add_segment_unique(seg.clone()) {
-        Ok(Ok(added)) => Ok(AddOutcome::Added(added)),
-        Ok(Err(existing)) => {
+        Ok(Unique::Added(added)) => Ok(AddOutcome::Added(added)),
+        Ok(Unique::Present(existing)) => {
             if existing.media_file != seg.media_file {
                 station.remove_media_if_unused(&seg.media_file);
             }

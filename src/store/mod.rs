@@ -11,14 +11,13 @@ mod fires;
 mod handles;
 mod iter;
 mod keys;
+mod unique;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionResult, TransactionError};
 
 use crate::model::{Priority, Segment, SegmentId};
 use keys::{be, from_be};
@@ -27,6 +26,7 @@ pub use chain::{ChainBreak, ChainReport};
 pub use handles::free_bytes;
 use handles::{Engine, Handles};
 pub use iter::{RawBatches, RawRecord};
+pub use unique::Unique;
 
 /// A store operation failed. Operator-facing messages say what to do.
 #[derive(Debug, thiserror::Error)]
@@ -248,49 +248,6 @@ impl Store {
         })
     }
 
-    /// Adds `seg` as a new segment under a fresh id, unless a segment with the same
-    /// sha256 exists: then that one is returned as `Err`. Checking the hash, taking the
-    /// id and saving are one atomic write, so concurrent imports of the same bytes make
-    /// exactly one segment.
-    pub fn add_segment_unique(&self, mut seg: Segment) -> Result<Result<Segment, Segment>> {
-        let h = self.w("saving a segment")?;
-        let outcome = (&h.segments, &h.by_hash, &h.state).transaction(
-            |(segments, by_hash, state)| -> ConflictableTransactionResult<_, ()> {
-                if let Some(id) = by_hash.get(seg.sha256.as_bytes())? {
-                    return Ok(Err(SegmentId(from_be(&id))));
-                }
-                let id = state.get(SEGMENT_SEQ)?.map_or(0, |v| from_be(&v)) + 1;
-                state.insert(SEGMENT_SEQ, &be(id))?;
-                let mut new = seg.clone();
-                new.id = SegmentId(id);
-                segments.insert(&be(id), to_json(&new))?;
-                by_hash.insert(seg.sha256.as_bytes(), &be(id))?;
-                Ok(Ok(new.id))
-            },
-        );
-        let outcome = match outcome {
-            Ok(o) => o,
-            Err(TransactionError::Storage(e)) => return Err(self.failed("saving a segment", e)),
-            Err(TransactionError::Abort(())) => return unreachable_abort(),
-        };
-        match outcome {
-            Ok(id) => {
-                self.flush_with(&h, "saving a segment")?;
-                seg.id = id;
-                Ok(Ok(seg))
-            }
-            Err(id) => match self.segment(id)? {
-                Some(existing) => Ok(Err(existing)),
-                None => Err(StoreError::Db {
-                    action: "looking up a file hash",
-                    source: sled::Error::Unsupported(format!(
-                        "the hash index names segment {id}, which does not exist"
-                    )),
-                }),
-            },
-        }
-    }
-
     pub fn segment(&self, id: SegmentId) -> Result<Option<Segment>> {
         self.h()?
             .segments
@@ -465,14 +422,6 @@ impl Store {
             .map_err(|e| self.failed("allocating an id", e))?;
         Ok(next.map_or(1, |v| from_be(&v)))
     }
-}
-
-/// A transaction of [`Store::add_segment_unique`] never aborts.
-fn unreachable_abort<T>() -> Result<T> {
-    Err(StoreError::Db {
-        action: "saving a segment",
-        source: sled::Error::Unsupported("the transaction aborted".into()),
-    })
 }
 
 fn db_err(action: &'static str) -> impl Fn(sled::Error) -> StoreError {
