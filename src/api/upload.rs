@@ -19,6 +19,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::wire::{AddResult, ErrorBody};
 use super::{ApiError, ApiResult, AppState};
+use crate::library;
 use crate::service::{AddOutcome, SegmentMeta, Station};
 
 /// A file received, deleted when dropped.
@@ -67,7 +68,7 @@ pub(super) async fn upload(
         .join("uploads");
     tokio::fs::create_dir_all(&dir)
         .await
-        .map_err(|e| ApiError::internal(&format!("creating {}", dir.display()), e))?;
+        .map_err(|e| storing_error(&format!("creating {}", dir.display()), e))?;
     let (files, fields) = receive(&mut multipart, &dir, state.api.max_upload).await?;
     if files.is_empty() {
         return Err(ApiError::bad_request(
@@ -142,10 +143,25 @@ fn add_all(st: &Station, files: Vec<TempUpload>, meta: &SegmentMeta) -> anyhow::
         let result = st
             .add_segments(&[&f.path], &meta)?
             .pop()
-            .unwrap_or_else(|| Err(anyhow::anyhow!("the upload of {} gave no result", f.name)));
+            .unwrap_or_else(|| Err(anyhow::anyhow!("the upload of {} gave no result", f.name)))
+            .map_err(|e| named_as_sent(e, f));
         out.push((f.name.clone(), f.path.clone(), result));
     }
     Ok(out)
+}
+
+/// A verdict on the upload's temp file speaks of the operator's own file name instead, in
+/// the message and in the conversion command of its hint.
+fn named_as_sent(e: anyhow::Error, f: &TempUpload) -> anyhow::Error {
+    match e.downcast::<library::ImportError>() {
+        Ok(mut verdict) => {
+            if verdict.path() == f.path {
+                *verdict.path_mut() = PathBuf::from(&f.name);
+            }
+            verdict.into()
+        }
+        Err(e) => e,
+    }
 }
 
 type Outcomes = Vec<(String, PathBuf, anyhow::Result<AddOutcome>)>;
@@ -244,7 +260,8 @@ fn temp_path(dir: &Path, client_name: &str) -> PathBuf {
         .filter(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()))
         .map(str::to_ascii_lowercase);
     let stem = format!(
-        "upload-{}-{n}-{:08x}",
+        "{}{}-{n}-{:08x}",
+        library::UPLOAD_PREFIX,
         std::process::id(),
         fastrand::u32(..)
     );
@@ -261,7 +278,7 @@ async fn stream_to(mut field: Field<'_>, path: &Path, room: u64, limit: u64) -> 
         .create_new(true)
         .open(path)
         .await
-        .map_err(|e| ApiError::internal("storing the upload", e))?;
+        .map_err(|e| storing_error("storing the upload", e))?;
     let mut written = 0u64;
     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
         written += chunk.len() as u64;
@@ -270,11 +287,16 @@ async fn stream_to(mut field: Field<'_>, path: &Path, room: u64, limit: u64) -> 
         }
         file.write_all(&chunk)
             .await
-            .map_err(|e| ApiError::internal("storing the upload", e))?;
+            .map_err(|e| storing_error("storing the upload", e))?;
     }
+    // Flushed and synced: a write the disk refuses shows here, not later as a cut-off file
+    // that would be judged "not audio".
     file.flush()
         .await
-        .map_err(|e| ApiError::internal("storing the upload", e))?;
+        .map_err(|e| storing_error("storing the upload", e))?;
+    file.sync_all()
+        .await
+        .map_err(|e| storing_error("storing the upload", e))?;
     Ok(written)
 }
 
@@ -311,6 +333,15 @@ async fn read_text(mut field: Field<'_>, name: &str) -> ApiResult<String> {
             "send form fields as UTF-8",
         )
     })
+}
+
+/// A failed write of an upload: 507 when the disk is full, else 500.
+fn storing_error(action: &str, e: std::io::Error) -> ApiError {
+    if library::is_disk_full(&e) {
+        ApiError::disk_full("store the upload")
+    } else {
+        ApiError::internal(action, e)
+    }
 }
 
 fn too_large(limit: u64) -> ApiError {

@@ -76,6 +76,12 @@ pub fn check(path: &Path) -> Result<i32> {
             }
         }
     }
+    if !daemon_running {
+        for problem in station.library_problems()? {
+            eprintln!("library: error: {problem}");
+            problems += 1;
+        }
+    }
     outln!(
         "{}: {} program(s), {} playlist(s), timezone {}",
         path.display(),

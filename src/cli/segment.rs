@@ -118,7 +118,8 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                         fmt::duration(seg.duration_ms)
                     ),
                     Ok(AddOutcome::AlreadyPresent(seg)) => outln!(
-                        "{}\talready in the library as «{}» (same file content): not added again",
+                        "{}\talready in the library as #{} «{}» (same file content): not added again",
+                        seg.id,
                         seg.id,
                         fmt::safe(&seg.title)
                     ),

@@ -16,12 +16,15 @@ mod error;
 mod measure;
 mod store;
 
-pub use error::ImportError;
+pub use error::{ImportError, is_disk_full};
 pub use measure::{
     MAX_BAD_PACKETS, MAX_BAD_PERCENT, MeasureOptions, Measured, measure, measure_many,
     measure_with, sha256_file,
 };
-pub use store::MediaStore;
+pub use store::{MediaStore, sweep};
+
+/// Name prefix of the API's upload temp files in `data_dir/uploads` (swept at start).
+pub const UPLOAD_PREFIX: &str = "upload-";
 
 /// A file's name (without folders) as clean text ([`crate::text::clean`]: NFC, no control
 /// characters); bytes that are not UTF-8 become U+FFFD.
