@@ -193,6 +193,7 @@ fn upload(agent: &ureq::Agent, base: &str, name: &str, bytes: &[u8]) -> (u16, Va
         agent,
         agent
             .post(format!("{base}/api/v1/segments"))
+            .header("X-Loaxa-Request", "1")
             .header(
                 "Content-Type",
                 format!("multipart/form-data; boundary={boundary}"),

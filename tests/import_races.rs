@@ -55,6 +55,7 @@ fn upload(base: &str, name: &str, bytes: &[u8]) -> (u16, Value) {
     let (content_type, body) = multipart(name, bytes);
     let mut answer = agent()
         .post(format!("{base}/api/v1/segments"))
+        .header("X-Loaxa-Request", "1")
         .header("Content-Type", content_type)
         .send(&body[..])
         .expect("the API answers");
@@ -181,7 +182,7 @@ fn an_upload_cut_off_by_a_kill_leaves_no_temp_file_after_the_next_start() {
     let mut conn = std::net::TcpStream::connect(&addr).expect("connect");
     write!(
         conn,
-        "POST /api/v1/segments HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\n\
+        "POST /api/v1/segments HTTP/1.1\r\nHost: {addr}\r\nX-Loaxa-Request: 1\r\nContent-Type: {content_type}\r\n\
          Content-Length: {}\r\n\r\n",
         body.len()
     )
