@@ -23,3 +23,4 @@ pub mod report;
 pub mod schedule;
 pub mod service;
 pub mod store;
+pub mod text;

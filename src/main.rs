@@ -17,7 +17,12 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Messages may quote stored text (a title): no control character reaches the
+            // terminal as a command.
+            eprintln!(
+                "error: {}",
+                loaxa::text::message_for_terminal(&format!("{e:#}"))
+            );
             ExitCode::FAILURE
         }
     }

@@ -8,7 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use loaxa::audio::FileDecoder;
-use loaxa::library::{ImportError, MediaStore, clean_text, display_name, measure};
+use loaxa::library::{ImportError, MediaStore, display_name, measure};
+use loaxa::text::clean as clean_text;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 

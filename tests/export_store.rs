@@ -132,7 +132,7 @@ fn options(lang: Lang, separator: Separator) -> ExportOptions {
     }
 }
 
-/// The CSV of `records` with every row from [`report::export_cells`] (chrono's formatting,
+/// The CSV of `records` with every row from [`report::export_csv_cells`] (chrono's formatting,
 /// record by record): the reference for the store's fast path.
 fn expected_csv(records: &[AsRunRecord], opts: &ExportOptions) -> Vec<u8> {
     let mut out = "\u{feff}".as_bytes().to_vec();
@@ -143,7 +143,8 @@ fn expected_csv(records: &[AsRunRecord], opts: &ExportOptions) -> Vec<u8> {
     w.write_record(report::export_headers(opts.lang))
         .expect("header");
     for r in records {
-        w.write_record(report::export_cells(r, opts)).expect("row");
+        w.write_record(report::export_csv_cells(r, opts))
+            .expect("row");
     }
     w.flush().expect("flush");
     drop(w);

@@ -46,7 +46,24 @@ impl ApiError {
     /// An error from the service layer, with the status its kind calls for.
     pub fn service(e: &anyhow::Error) -> Self {
         let text = format!("{e:#}");
+        if disk_full(e) {
+            let (error, _) = text.split_once("\n  hint: ").unwrap_or((&text, ""));
+            return ApiError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                error.trim(),
+                Some(DISK_FULL_HINT),
+            );
+        }
         ApiError::from_text(service_status(e), &text)
+    }
+
+    /// 507: the station's disk is full while `action`.
+    pub fn disk_full(action: &str) -> Self {
+        ApiError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            format!("the disk is full (No space left on device): cannot {action}"),
+            Some(DISK_FULL_HINT),
+        )
     }
 
     pub fn internal(action: &str, e: impl std::fmt::Display) -> Self {
@@ -56,6 +73,18 @@ impl ApiError {
             Some("see the daemon's log (journalctl -u loaxa) for details"),
         )
     }
+}
+
+const DISK_FULL_HINT: &str = "free disk space on the station PC (`df -h` shows which disk is full), then try again; the station keeps airing meanwhile";
+
+/// A full disk, wherever it was met (database, media store, a file being written).
+fn disk_full(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(c.downcast_ref(), Some(StoreError::DiskFull { .. }))
+            || matches!(c.downcast_ref(), Some(ImportError::DiskFull { .. }))
+            || c.downcast_ref::<std::io::Error>()
+                .is_some_and(crate::library::is_disk_full)
+    })
 }
 
 fn service_status(e: &anyhow::Error) -> StatusCode {

@@ -33,7 +33,7 @@ pub(super) async fn log(
         q.q.as_deref()
             .unwrap_or_default()
             .split_whitespace()
-            .map(|w| crate::library::clean_text(w).to_lowercase())
+            .map(|w| crate::text::clean(w).to_lowercase())
             .collect();
     records.retain(|r| {
         let text = format!("{} {}", r.title, r.unit.as_deref().unwrap_or_default()).to_lowercase();

@@ -6,7 +6,8 @@
 //! `{"error", "hint"}` with the right status. Service calls block (sled, decoding), so they
 //! run on tokio's blocking pool. [`serve`] writes `daemon.json` into the data folder so the
 //! CLI finds the running daemon, and removes it on a clean exit. The same address serves the
-//! operator's web page ([`web`]), which calls these routes.
+//! operator's web page ([`web`]), which calls these routes. The HTTP server under them, with
+//! its timeouts and connection cap against idle and slow clients, is [`server`].
 
 mod auth;
 mod control;
@@ -20,6 +21,7 @@ mod queue;
 mod report;
 mod schedule;
 mod segments;
+pub mod server;
 mod upload;
 mod verify;
 pub mod web;
@@ -204,7 +206,7 @@ pub async fn serve_on(
     listener: TcpListener,
     handle: DaemonHandle,
     api: ApiConfig,
-    mut shutdown: Shutdown,
+    shutdown: Shutdown,
 ) -> Result<()> {
     let addr = listener.local_addr().context("reading the API's address")?;
     let file = daemon_file(&handle.station().config.station.data_dir);
@@ -216,15 +218,19 @@ pub async fn serve_on(
     write_atomically(&file, &serde_json::to_vec_pretty(&info)?)
         .with_context(|| format!("writing {}", file.display()))?;
     tracing::info!(address = %info.api, "control API listening");
-    let app = router(handle, &api);
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.wait().await })
-        .await
-        .context("serving the control API");
+    let cap = server::limits::connection_cap(server::limits::soft_nofile());
+    tracing::info!(
+        connections = cap,
+        header_timeout_s = server::HEADER_TIMEOUT.as_secs(),
+        body_idle_s = server::BODY_IDLE.as_secs(),
+        send_idle_s = server::SEND_IDLE.as_secs(),
+        "control API limits"
+    );
+    server::serve(listener, router(handle, &api), cap, shutdown).await;
     if let Err(e) = std::fs::remove_file(&file) {
         tracing::warn!(file = %file.display(), error = %e, "could not remove daemon.json");
     }
-    result
+    Ok(())
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

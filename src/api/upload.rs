@@ -68,7 +68,7 @@ pub(super) async fn upload(
         .join("uploads");
     tokio::fs::create_dir_all(&dir)
         .await
-        .map_err(|e| ApiError::internal(&format!("creating {}", dir.display()), e))?;
+        .map_err(|e| storing_error(&format!("creating {}", dir.display()), e))?;
     let (files, fields) = receive(&mut multipart, &dir, state.api.max_upload).await?;
     if files.is_empty() {
         return Err(ApiError::bad_request(
@@ -94,7 +94,7 @@ async fn receive(
         let name = field.name().unwrap_or_default().to_string();
         match name.as_str() {
             "file" => {
-                let client_name = library::clean_text(field.file_name().unwrap_or("upload"));
+                let client_name = crate::text::clean(field.file_name().unwrap_or("upload"));
                 let temp = TempUpload {
                     path: temp_path(dir, &client_name),
                     name: client_name,
@@ -105,7 +105,7 @@ async fn receive(
                 files.push(temp);
             }
             "title" | "topic" | "unit" | "valid_from" | "valid_until" | "priority" => {
-                let text = field.text().await.map_err(multipart_error)?;
+                let text = read_text(field, &name).await?;
                 let text = Some(text.trim().to_string()).filter(|t| !t.is_empty());
                 match name.as_str() {
                     "title" => fields.title = text,
@@ -143,10 +143,25 @@ fn add_all(st: &Station, files: Vec<TempUpload>, meta: &SegmentMeta) -> anyhow::
         let result = st
             .add_segments(&[&f.path], &meta)?
             .pop()
-            .unwrap_or_else(|| Err(anyhow::anyhow!("the upload of {} gave no result", f.name)));
+            .unwrap_or_else(|| Err(anyhow::anyhow!("the upload of {} gave no result", f.name)))
+            .map_err(|e| named_as_sent(e, f));
         out.push((f.name.clone(), f.path.clone(), result));
     }
     Ok(out)
+}
+
+/// A verdict on the upload's temp file speaks of the operator's own file name instead, in
+/// the message and in the conversion command of its hint.
+fn named_as_sent(e: anyhow::Error, f: &TempUpload) -> anyhow::Error {
+    match e.downcast::<library::ImportError>() {
+        Ok(mut verdict) => {
+            if verdict.path() == f.path {
+                *verdict.path_mut() = PathBuf::from(&f.name);
+            }
+            verdict.into()
+        }
+        Err(e) => e,
+    }
 }
 
 type Outcomes = Vec<(String, PathBuf, anyhow::Result<AddOutcome>)>;
@@ -245,7 +260,8 @@ fn temp_path(dir: &Path, client_name: &str) -> PathBuf {
         .filter(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()))
         .map(str::to_ascii_lowercase);
     let stem = format!(
-        "upload-{}-{n}-{:08x}",
+        "{}{}-{n}-{:08x}",
+        library::UPLOAD_PREFIX,
         std::process::id(),
         fastrand::u32(..)
     );
@@ -262,7 +278,7 @@ async fn stream_to(mut field: Field<'_>, path: &Path, room: u64, limit: u64) -> 
         .create_new(true)
         .open(path)
         .await
-        .map_err(|e| ApiError::internal("storing the upload", e))?;
+        .map_err(|e| storing_error("storing the upload", e))?;
     let mut written = 0u64;
     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
         written += chunk.len() as u64;
@@ -271,12 +287,61 @@ async fn stream_to(mut field: Field<'_>, path: &Path, room: u64, limit: u64) -> 
         }
         file.write_all(&chunk)
             .await
-            .map_err(|e| ApiError::internal("storing the upload", e))?;
+            .map_err(|e| storing_error("storing the upload", e))?;
     }
+    // Flushed and synced: a write the disk refuses shows here, not later as a cut-off file
+    // that would be judged "not audio".
     file.flush()
         .await
-        .map_err(|e| ApiError::internal("storing the upload", e))?;
+        .map_err(|e| storing_error("storing the upload", e))?;
+    file.sync_all()
+        .await
+        .map_err(|e| storing_error("storing the upload", e))?;
     Ok(written)
+}
+
+/// The most bytes a text field may send: enough for the longest title in decomposed
+/// Unicode; the service then checks each field's own limit in characters.
+const MAX_TEXT_FIELD_BYTES: usize = 16 * 1024;
+
+/// A text field's value, read with a cap: an oversized field is refused (413) and never
+/// held in memory (the rest of it is read and dropped, within the body limit, so the
+/// client gets the answer rather than a reset connection).
+async fn read_text(mut field: Field<'_>, name: &str) -> ApiResult<String> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if bytes.len() + chunk.len() > MAX_TEXT_FIELD_BYTES {
+            while field.chunk().await.map_err(multipart_error)?.is_some() {}
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the form field `{name}` is larger than {} KB",
+                    MAX_TEXT_FIELD_BYTES / 1024
+                ),
+                Some(&format!(
+                    "a title is at most {} characters, a unit {}",
+                    crate::text::MAX_TITLE,
+                    crate::text::MAX_UNIT
+                )),
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        ApiError::bad_request(
+            format!("the form field `{name}` is not UTF-8 text"),
+            "send form fields as UTF-8",
+        )
+    })
+}
+
+/// A failed write of an upload: 507 when the disk is full, else 500.
+fn storing_error(action: &str, e: std::io::Error) -> ApiError {
+    if library::is_disk_full(&e) {
+        ApiError::disk_full("store the upload")
+    } else {
+        ApiError::internal(action, e)
+    }
 }
 
 fn too_large(limit: u64) -> ApiError {
@@ -291,6 +356,13 @@ fn too_large(limit: u64) -> ApiError {
 }
 
 fn multipart_error(e: MultipartError) -> ApiError {
+    if let Some(stalled) = super::server::body_stalled(&e) {
+        return ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the upload stopped: {stalled}"),
+            Some("check the connection to the station PC and send the file again"),
+        );
+    }
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

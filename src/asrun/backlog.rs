@@ -6,6 +6,10 @@
 //! A record appended while the backlog is not empty waits behind it (the chain is in write
 //! order). It carries a placeholder id until it is written; its end, when it comes first,
 //! is folded into the waiting record.
+//!
+//! What still waits when the daemon stops is kept in the spill file (see `spill`) and
+//! waits again at the next start, ahead of anything new: its fires count as accounted
+//! meanwhile, so a restart with the disk still full logs no aired program as missed.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -13,24 +17,49 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use serde::{Deserialize, Serialize};
+
+use super::spill::Spill;
 use crate::model::AsRunRecord;
 use crate::store::{Result, Store, StoreError};
 
 /// Ids from here on are placeholders of records still waiting to be written.
 const PLACEHOLDER_BASE: u64 = 1 << 62;
 const RETRY_FIRST: Duration = Duration::from_secs(1);
-const RETRY_MAX: Duration = Duration::from_secs(30);
+/// A retry costs one free-space check while the disk is full: cheap enough to come often,
+/// so the log catches up within seconds of space being freed.
+const RETRY_MAX: Duration = Duration::from_secs(4);
 
 /// Told whenever the backlog changes: `Some(warning)` while records wait, `None` once all
 /// are written.
 pub type BacklogWatch = Arc<dyn Fn(Option<String>) + Send + Sync>;
 
+#[derive(Debug, Serialize, Deserialize)]
 enum Op {
     Append {
         rec: AsRunRecord,
         fire: Option<(String, DateTime<Utc>)>,
     },
     Update(AsRunRecord),
+    /// A fire aired whose run journal could not be saved.
+    Mark {
+        program: String,
+        at: DateTime<Utc>,
+    },
+}
+
+impl Op {
+    /// The fire this write accounts for.
+    fn fire(&self) -> Option<(&str, DateTime<Utc>)> {
+        match self {
+            Op::Append {
+                fire: Some((p, at)),
+                ..
+            }
+            | Op::Mark { program: p, at } => Some((p.as_str(), *at)),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -41,6 +70,8 @@ struct Inner {
     next_placeholder: u64,
     last_error: Option<String>,
     retrying: bool,
+    /// The spill file holds records of the last run not yet written.
+    spilled: bool,
 }
 
 #[derive(Clone)]
@@ -48,6 +79,7 @@ pub(super) struct Backlog {
     store: Arc<Store>,
     inner: Arc<Mutex<Inner>>,
     watch: Arc<Mutex<Option<BacklogWatch>>>,
+    spill: Option<Spill>,
 }
 
 impl std::fmt::Debug for Backlog {
@@ -60,15 +92,53 @@ impl std::fmt::Debug for Backlog {
 
 /// Errors worth waiting out: the disk or the database engine, not a refused rewrite.
 fn transient(e: &StoreError) -> bool {
-    matches!(e, StoreError::Db { .. })
+    matches!(e, StoreError::Db { .. } | StoreError::DiskFull { .. })
 }
 
 impl Backlog {
+    /// The backlog of `store`, holding what the last run could not write (if anything),
+    /// which it tries to write at once.
     pub(super) fn new(store: Arc<Store>) -> Backlog {
-        Backlog {
+        let spill = Spill::of(store.path());
+        let me = Backlog {
             store,
             inner: Arc::default(),
             watch: Arc::default(),
+            spill,
+        };
+        let Some(spill) = &me.spill else {
+            return me;
+        };
+        let kept: Vec<Op> = spill.load();
+        if let Err(e) = spill.reserve() {
+            tracing::error!(file = %spill.path().display(), error = %e, "cannot reserve room for log records at exit; a stop while the disk is full would lose them");
+        }
+        if kept.is_empty() {
+            return me;
+        }
+        tracing::warn!(records = kept.len(), file = %spill.path().display(), "log records the last run could not write wait to be written");
+        me.resume(kept);
+        me
+    }
+
+    /// Queues what the last run kept, ahead of anything new, and tries to write it.
+    fn resume(&self, kept: Vec<Op>) {
+        let mut inner = self.lock();
+        for op in kept {
+            if let Op::Append { rec, .. } = &op
+                && rec.id >= PLACEHOLDER_BASE
+            {
+                inner.next_placeholder = inner.next_placeholder.max(rec.id - PLACEHOLDER_BASE + 1);
+            }
+            if let Some((program, at)) = op.fire() {
+                self.store.note_waiting_fire(program, at, true);
+            }
+            inner.ops.push_back(op);
+        }
+        inner.spilled = true;
+        inner.last_error = Some("kept from the last run".into());
+        if !self.drain(&mut inner) {
+            self.waiting_now(inner);
         }
     }
 
@@ -78,6 +148,46 @@ impl Backlog {
 
     pub(super) fn set_watch(&self, watch: BacklogWatch) {
         *self.watch.lock().unwrap_or_else(|e| e.into_inner()) = Some(watch);
+        let inner = self.lock();
+        if !inner.ops.is_empty() {
+            let warning = warning(&inner);
+            drop(inner);
+            self.tell(Some(warning));
+        }
+    }
+
+    /// Records appended but not yet written (placeholder ids), in order.
+    pub(super) fn waiting_records(&self) -> Vec<AsRunRecord> {
+        self.lock()
+            .ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Append { rec, .. } => Some(rec.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether the end of record `id` waits to be written.
+    pub(super) fn update_waits(&self, id: u64) -> bool {
+        self.lock()
+            .ops
+            .iter()
+            .any(|op| matches!(op, Op::Update(rec) if rec.id == id))
+    }
+
+    /// Accounts the fire of `program` at `at` once the disk takes writes (its run journal,
+    /// which would have, could not be saved).
+    pub(super) fn mark_fire(&self, program: &str, at: DateTime<Utc>) {
+        let mut inner = self.lock();
+        self.store.note_waiting_fire(program, at, true);
+        inner.ops.push_back(Op::Mark {
+            program: program.to_string(),
+            at,
+        });
+        if !self.drain(&mut inner) {
+            self.waiting_now(inner);
+        }
     }
 
     /// Records waiting to be written.
@@ -101,6 +211,9 @@ impl Backlog {
         }
         rec.id = PLACEHOLDER_BASE + inner.next_placeholder;
         inner.next_placeholder += 1;
+        if let Some((program, at)) = fire {
+            self.store.note_waiting_fire(program, at, true);
+        }
         inner.ops.push_back(Op::Append {
             rec: rec.clone(),
             fire: fire.map(|(p, at)| (p.to_string(), at)),
@@ -163,9 +276,14 @@ impl Backlog {
                     result.map(drop)
                 }
                 Op::Update(rec) => self.store.update_record(rec),
+                Op::Mark { program, at } => self.store.mark_fire(program, *at),
             };
             match result {
-                Ok(()) => {}
+                Ok(()) => {
+                    if let Some((program, at)) = inner.ops.front().and_then(Op::fire) {
+                        self.store.note_waiting_fire(program, at, false);
+                    }
+                }
                 Err(e) if transient(&e) => {
                     inner.last_error = Some(e.to_string());
                     return false;
@@ -173,6 +291,9 @@ impl Backlog {
                 Err(e) => {
                     // Cannot ever be written (a logic error, not the disk): say so, go on.
                     tracing::error!(error = %e, "a waiting broadcast log write was refused; dropped");
+                    if let Some((program, at)) = inner.ops.front().and_then(Op::fire) {
+                        self.store.note_waiting_fire(program, at, false);
+                    }
                 }
             }
             inner.ops.pop_front();
@@ -185,17 +306,22 @@ impl Backlog {
             inner.last_error = None;
             self.tell(None);
         }
+        if inner.spilled
+            && let Some(spill) = &self.spill
+        {
+            match spill.clear() {
+                Ok(()) => inner.spilled = false,
+                Err(e) => {
+                    tracing::error!(file = %spill.path().display(), error = %e, "cannot clear the log records kept by the last run; they are in the log now")
+                }
+            }
+        }
         true
     }
 
     /// Something waits: warn, and make sure a retry is coming.
     fn waiting_now(&self, mut inner: MutexGuard<'_, Inner>) {
-        let warning = format!(
-            "cannot write the broadcast log ({}); {} record(s) wait in memory and are retried — \
-             free disk space on the station PC",
-            inner.last_error.as_deref().unwrap_or("unknown error"),
-            inner.ops.len()
-        );
+        let warning = warning(&inner);
         tracing::error!("{warning}");
         let spawn = !inner.retrying;
         inner.retrying = true;
@@ -226,16 +352,30 @@ impl Backlog {
         }
     }
 
-    /// At exit: one last try; what still cannot be written goes to the daemon's own log
+    /// At exit: one last try; what still cannot be written is kept in the spill file for
+    /// the next start, and what does not fit there goes to the daemon's own log
     /// (journald), so it is not lost without a trace.
     pub(super) fn flush_at_exit(&self) {
         let mut inner = self.lock();
         if self.drain(&mut inner) {
             return;
         }
-        for op in &inner.ops {
-            let (Op::Append { rec, .. } | Op::Update(rec)) = op;
-            let json = serde_json::to_string(rec).unwrap_or_default();
+        let ops: Vec<&Op> = inner.ops.iter().collect();
+        let kept = match &self.spill {
+            Some(spill) => match spill.save(&ops) {
+                Ok(kept) => {
+                    tracing::warn!(records = kept, file = %spill.path().display(), "log records the disk refused are kept for the next start");
+                    kept
+                }
+                Err(e) => {
+                    tracing::error!(file = %spill.path().display(), error = %e, "cannot keep the waiting log records for the next start");
+                    0
+                }
+            },
+            None => 0,
+        };
+        for op in &ops[kept..] {
+            let json = serde_json::to_string(op).unwrap_or_default();
             tracing::error!(record = %json, "broadcast log record not written (disk refused it)");
         }
     }
@@ -246,4 +386,14 @@ impl Backlog {
             watch(warning);
         }
     }
+}
+
+/// The operator's warning while records wait.
+fn warning(inner: &Inner) -> String {
+    format!(
+        "cannot write the broadcast log ({}); {} record(s) wait in memory and are retried — \
+         free disk space on the station PC",
+        inner.last_error.as_deref().unwrap_or("unknown error"),
+        inner.ops.len()
+    )
 }

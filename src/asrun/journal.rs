@@ -96,7 +96,15 @@ impl Recorder {
         let fire = fire
             .filter(|c| matches!(c.trigger, Trigger::Schedule | Trigger::CatchUp))
             .map(|c| (c.program.as_str(), c.scheduled_at));
-        self.store.begin_run(&encode(&journal)?, fire)?;
+        if let Err(e) = self.store.begin_run(&encode(&journal)?, fire) {
+            // The program airs all the same: its fire must not come back as missed.
+            if let (Some((program, at)), StoreError::DiskFull { .. } | StoreError::Db { .. }) =
+                (fire, &e)
+            {
+                self.backlog.mark_fire(program, at);
+            }
+            return Err(e);
+        }
         Ok(journal)
     }
 
@@ -127,7 +135,14 @@ impl Recorder {
             }
         };
         let mut written: HashMap<Key, Vec<Outcome>> = HashMap::new();
-        for rec in self.store.records_from(journal.first_record)? {
+        // With the records the last run kept for the disk (see `backlog`).
+        let kept = self.backlog.waiting_records();
+        for rec in self
+            .store
+            .records_from(journal.first_record)?
+            .into_iter()
+            .chain(kept)
+        {
             let key = (
                 rec.program.clone(),
                 rec.scheduled_at.timestamp_micros(),
@@ -163,7 +178,10 @@ impl Recorder {
                 }
             }
         }
-        self.store.end_run()?;
+        if let Err(e) = self.store.end_run() {
+            // Safe to repeat at the next start; the station must air meanwhile.
+            tracing::error!(error = %e, "cannot clear the journal of the program a stop cut off");
+        }
         Ok(Some(recovery))
     }
 }

@@ -3,6 +3,7 @@
 
 mod backlog;
 mod journal;
+mod spill;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -237,12 +238,14 @@ impl Recorder {
         if rec.started_at.is_none()
             || rec.ended_at.is_some()
             || rec.reason.as_deref() != Some(ON_AIR)
+            // Its end was kept from the last run (the disk was full): it is coming.
+            || self.backlog.update_waits(rec.id)
         {
             return Ok(0);
         }
         rec.outcome = Outcome::Interrupted;
         rec.reason = Some(STOPPED_UNEXPECTEDLY.to_string());
-        self.store.update_record(&mut rec)?;
+        self.backlog.update(&mut rec)?;
         Ok(1)
     }
 }

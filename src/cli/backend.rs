@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
 use super::client::Client;
@@ -292,20 +292,8 @@ fn export_query(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Vec<(&'static
 /// Copies a download beside `path`, then renames it into place: a broken connection never
 /// leaves a half file under the final name.
 fn copy_to_path(body: &mut impl std::io::Read, path: &Path) -> Result<()> {
-    let name = path
-        .file_name()
-        .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&tmp)?;
-        std::io::copy(body, &mut file)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|e| anyhow!("writing {}: {e}", path.display()))
+    report::write_atomically(path, |file| Ok(std::io::copy(body, file).map(drop)?))
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 fn outcome(r: AddResult) -> Result<AddOutcome> {

@@ -11,18 +11,19 @@ use crate::config;
 use crate::playlist::Entry;
 use crate::service::{Catalog, Station, catalog::Import};
 use crate::store::{Store, StoreError};
+use crate::text;
 
 pub fn check(path: &Path) -> Result<i32> {
     let config = match config::load(path) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("{e}");
+            eprintln!("{}", text::message_for_terminal(&e.to_string()));
             return Ok(1);
         }
     };
     let mut problems = 0;
     for d in config::check_files(&config) {
-        eprintln!("{d}");
+        eprintln!("{}", text::message_for_terminal(&d.to_string()));
         problems += 1;
     }
     let clock: SharedClock = Arc::new(SystemClock);
@@ -50,11 +51,15 @@ pub fn check(path: &Path) -> Result<i32> {
     };
     let catalog = Catalog::load(&station, Import::No);
     for d in &catalog.diagnostics {
-        eprintln!("{d}");
+        eprintln!("{}", text::message_for_terminal(&d.to_string()));
         problems += 1;
     }
     for (file, reason) in catalog.file_problems() {
-        eprintln!("{}: error: cannot air: {reason}", file.display());
+        eprintln!(
+            "{}: error: cannot air: {}",
+            fmt::safe(&file.display().to_string()),
+            text::message_for_terminal(reason)
+        );
         problems += 1;
     }
     for pl in catalog.playlists.values() {
@@ -69,6 +74,12 @@ pub fn check(path: &Path) -> Result<i32> {
                 );
                 problems += 1;
             }
+        }
+    }
+    if !daemon_running {
+        for problem in station.library_problems()? {
+            eprintln!("library: error: {problem}");
+            problems += 1;
         }
     }
     outln!(

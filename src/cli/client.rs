@@ -12,7 +12,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::api::wire::{AddResult, DaemonFile, ErrorBody};
+use crate::api::wire::{AddResult, DaemonFile, ErrorBody, StationInfo};
 use crate::api::{self, PREFIX};
 use crate::service::SegmentMeta;
 
@@ -152,10 +152,20 @@ impl Client {
         meta: &SegmentMeta,
     ) -> Result<Vec<(String, Result<AddResult>)>> {
         let mut out = Vec::new();
+        // The daemon cuts an upload off at its limit, which reads here as a dropped
+        // connection: say what it is before sending.
+        let limit = self
+            .get::<StationInfo>("/station", &[])
+            .ok()
+            .map(|s| s.max_upload_bytes);
         // One request per file, so one bad file does not hide what happened to the others.
         for file in files {
             let file = file.as_ref();
             let name = crate::library::display_name(file);
+            if let Some(e) = too_big(file, limit) {
+                out.push((name, Err(e)));
+                continue;
+            }
             let result = self.upload_one(file, &name, meta);
             match result {
                 Ok(mut results) => match results.pop() {
@@ -261,4 +271,19 @@ impl Client {
             ),
         }
     }
+}
+
+/// The refusal of a file larger than the daemon's upload limit, if it is.
+fn too_big(file: &Path, limit: Option<u64>) -> Option<anyhow::Error> {
+    let limit = limit?;
+    let size = std::fs::metadata(file).ok()?.len();
+    let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
+    (size > limit).then(|| {
+        anyhow!(
+            "{} is too big to upload: {:.1} MB, the daemon takes at most {:.0} MB\n  hint: compress it (`ffmpeg -i IN -ac 1 -b:a 64k OUT.mp3`), or raise [api] max_upload_mb in the daemon's config and restart it",
+            file.display(),
+            mb(size),
+            mb(limit)
+        )
+    })
 }

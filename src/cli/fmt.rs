@@ -2,6 +2,11 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
+/// Stored text (titles, units, names, reasons) as the terminal should show it: control
+/// characters as visible escapes, never as terminal commands. Every print of stored text
+/// goes through it.
+pub use crate::text::for_terminal as safe;
+
 /// `1:05` / `1:02:03` from milliseconds.
 pub fn duration(ms: u64) -> String {
     let s = (ms + 500) / 1000;

@@ -60,7 +60,7 @@ pub fn daemon(config: &Config, token: Option<String>) -> Result<Client> {
 
 fn done(answer: &Value) -> Result<i32> {
     let text = answer.get("done").and_then(Value::as_str).unwrap_or("done");
-    outln!("{text}");
+    outln!("{}", super::fmt::safe(text));
     Ok(0)
 }
 
@@ -80,11 +80,11 @@ pub fn now(client: &Client, config: &Config, args: &NowArgs) -> Result<i32> {
     match status.get("on_air").filter(|v| !v.is_null()) {
         Some(a) => outln!(
             "on air:  «{}» ({}), item {} of {} in {}, since {} ({})",
-            a["title"].as_str().unwrap_or_default(),
-            a["topic"].as_str().unwrap_or_default(),
+            super::fmt::safe(a["title"].as_str().unwrap_or_default()),
+            super::fmt::safe(a["topic"].as_str().unwrap_or_default()),
             a["index"].as_u64().unwrap_or(0) + 1,
             a["count"].as_u64().unwrap_or(0),
-            a["program"].as_str().unwrap_or_default(),
+            super::fmt::safe(a["program"].as_str().unwrap_or_default()),
             time(&a["started_at"]),
             super::fmt::duration(a["duration_ms"].as_u64().unwrap_or(0)),
         ),
@@ -114,7 +114,10 @@ pub fn now(client: &Client, config: &Config, args: &NowArgs) -> Result<i32> {
     }
     if let Some(list) = status.get("warnings").and_then(Value::as_array) {
         for w in list {
-            outln!("WARNING: {}", w.as_str().unwrap_or_default());
+            outln!(
+                "WARNING: {}",
+                super::fmt::safe(w.as_str().unwrap_or_default())
+            );
         }
     }
     Ok(0)

@@ -73,12 +73,12 @@ pub fn log(station: &Backend, args: LogArgs) -> Result<i32> {
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             r.id,
             fmt::time(&at),
-            r.program,
+            fmt::safe(&r.program),
             r.outcome,
             fmt::duration(r.played_ms),
             level(r),
-            r.title,
-            r.reason.as_deref().unwrap_or("")
+            fmt::safe(&r.title),
+            fmt::safe(r.reason.as_deref().unwrap_or(""))
         );
     }
     Ok(0)
@@ -112,6 +112,11 @@ fn export(station: &Backend, args: ExportArgs) -> Result<i32> {
     let format = args.format.or(from_ext).unwrap_or(ExportFormat::Csv);
     if format == ExportFormat::Xlsx && args.output.is_none() {
         bail!("an XLSX export needs a file\n  hint: add -o nhat-ky.xlsx");
+    }
+    // Before any work: a device, link, folder or FIFO is never written (checked again when
+    // the file is written).
+    if let Some(path) = &args.output {
+        crate::report::check_target(path)?;
     }
     let opts = ExportOptions {
         lang: args.lang,

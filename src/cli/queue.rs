@@ -43,9 +43,11 @@ pub fn queue(station: &Backend, cmd: QueueCmd) -> Result<i32> {
                     .unwrap_or_default();
                 let target = e.program.as_deref().unwrap_or("the next program");
                 outln!(
-                    "queued #{}: segment {} «{title}» for {target}",
+                    "queued #{}: segment {} «{}» for {}",
                     e.qid,
-                    e.segment
+                    e.segment,
+                    fmt::safe(&title),
+                    fmt::safe(target)
                 );
             }
             Ok(0)
@@ -64,10 +66,11 @@ pub fn queue(station: &Backend, cmd: QueueCmd) -> Result<i32> {
                     .map(|s| (s.title, fmt::duration(s.duration_ms)))
                     .unwrap_or_else(|_| ("(removed from the library)".into(), "-".into()));
                 outln!(
-                    "#{}\tsegment {}\t{dur}\t{}\t«{title}»",
+                    "#{}\tsegment {}\t{dur}\t{}\t«{}»",
                     e.qid,
                     e.segment,
-                    e.program.as_deref().unwrap_or("next program")
+                    fmt::safe(e.program.as_deref().unwrap_or("next program")),
+                    fmt::safe(&title)
                 );
             }
             Ok(0)

@@ -48,6 +48,9 @@ pub fn report(station: &Backend, args: ReportArgs) -> Result<i32> {
     if format == ReportFormat::Xlsx && args.output.is_none() {
         bail!("an XLSX report needs a file\n  hint: add -o bao-cao.xlsx");
     }
+    if let Some(path) = &args.output {
+        report::check_target(path)?;
+    }
     let config = station.config();
     let meta = ReportMeta {
         station: config.station.name.clone(),

@@ -22,6 +22,14 @@ pub struct RunArgs {
 }
 
 pub fn run(config_path: &Path, args: RunArgs) -> Result<i32> {
+    // Before anything opens a file: the API's connection cap is derived from the result.
+    let fds = api::server::limits::raise_nofile();
+    tracing::info!(
+        soft_before = fds.soft_before,
+        soft = fds.soft,
+        hard = fds.hard,
+        "open-file limit (RLIMIT_NOFILE)"
+    );
     let config = super::load_config(config_path)?;
     let api_config = config.api.clone();
     let clock: SharedClock = Arc::new(SystemClock);

@@ -27,12 +27,12 @@ pub fn schedule(station: &Backend, args: ScheduleArgs) -> Result<i32> {
         let title = p
             .title
             .as_deref()
-            .map(|t| format!(" — {t}"))
+            .map(|t| format!(" — {}", fmt::safe(t)))
             .unwrap_or_default();
         outln!(
             "{}  {}{title}  ({})",
             fmt::time(&p.at),
-            p.program,
+            fmt::safe(&p.program),
             fmt::duration(p.duration_ms)
         );
         for item in &p.items {
@@ -43,11 +43,11 @@ pub fn schedule(station: &Backend, args: ScheduleArgs) -> Result<i32> {
             outln!(
                 "    {:>7}  {id}{}",
                 fmt::duration(item.duration_ms),
-                item.title
+                fmt::safe(&item.title)
             );
         }
         for w in &p.warnings {
-            outln!("    ! {w}");
+            outln!("    ! {}", fmt::safe(&w.to_string()));
         }
     }
     Ok(0)

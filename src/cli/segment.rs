@@ -111,20 +111,25 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                     Ok(AddOutcome::Added(seg)) => outln!(
                         "{}\tadded «{}» ({}, {} Hz, {} ch, {})",
                         seg.id,
-                        seg.title,
-                        seg.codec,
+                        fmt::safe(&seg.title),
+                        fmt::safe(&seg.codec),
                         seg.sample_rate,
                         seg.channels,
                         fmt::duration(seg.duration_ms)
                     ),
                     Ok(AddOutcome::AlreadyPresent(seg)) => outln!(
-                        "{}\talready in the library as «{}» (same file content): not added again",
+                        "{}\talready in the library as #{} «{}» (same file content): not added again",
                         seg.id,
-                        seg.title
+                        seg.id,
+                        fmt::safe(&seg.title)
                     ),
                     Err(e) => {
                         failed += 1;
-                        eprintln!("error: {}: {e:#}", file.display());
+                        eprintln!(
+                            "error: {}: {}",
+                            file.display(),
+                            crate::text::message_for_terminal(&format!("{e:#}"))
+                        );
                     }
                 }
             }
@@ -141,10 +146,10 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                         "{}\t{}\t{}\t{}..{}\t{}",
                         s.id,
                         fmt::duration(s.duration_ms),
-                        s.topic,
+                        fmt::safe(&s.topic),
                         fmt::date_opt(s.valid_from),
                         fmt::date_opt(s.valid_until),
-                        s.title
+                        fmt::safe(&s.title)
                     );
                 }
             }
@@ -163,9 +168,16 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                 .cloned()
                 .unwrap_or_default();
             outln!("id:          {}", s.id);
-            outln!("title:       {}", s.title);
-            outln!("topic:       {} ({topic_label})", s.topic);
-            outln!("unit:        {}", s.unit.as_deref().unwrap_or("-"));
+            outln!("title:       {}", fmt::safe(&s.title));
+            outln!(
+                "topic:       {} ({})",
+                fmt::safe(&s.topic),
+                fmt::safe(&topic_label)
+            );
+            outln!(
+                "unit:        {}",
+                fmt::safe(s.unit.as_deref().unwrap_or("-"))
+            );
             outln!(
                 "valid:       {} .. {}",
                 fmt::date_opt(s.valid_from),
@@ -178,8 +190,8 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
             );
             outln!(
                 "format:      {} / {} {} Hz {} ch",
-                s.container,
-                s.codec,
+                fmt::safe(&s.container),
+                fmt::safe(&s.codec),
                 s.sample_rate,
                 s.channels
             );
@@ -189,7 +201,7 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                 "file:        {}",
                 station.media_path(&s.media_file).display()
             );
-            outln!("imported as: {}", s.original_name);
+            outln!("imported as: {}", fmt::safe(&s.original_name));
             outln!("added:       {}", fmt::time(&station.local(s.added_at)));
             Ok(0)
         }
@@ -218,18 +230,27 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                 );
             }
             let seg = station.update_segment(id, &patch)?;
-            outln!("segment {} «{}» changed", seg.id, seg.title);
+            outln!("segment {} «{}» changed", seg.id, fmt::safe(&seg.title));
             level_lines(station, &seg)?;
             Ok(0)
         }
         SegmentCmd::Approve { id, by } => {
             let seg = station.approve_segment(id, &by)?;
-            outln!("segment {} «{}» approved by {by}", seg.id, seg.title);
+            let by = match &seg.approval {
+                crate::model::Approval::Approved { by, .. } => by.as_str(),
+                _ => "",
+            };
+            outln!(
+                "segment {} «{}» approved by {}",
+                seg.id,
+                fmt::safe(&seg.title),
+                fmt::safe(by)
+            );
             Ok(0)
         }
         SegmentCmd::Rm { id, force } => {
             let seg = station.remove_segment(id, force)?;
-            outln!("removed segment {} «{}»", seg.id, seg.title);
+            outln!("removed segment {} «{}»", seg.id, fmt::safe(&seg.title));
             Ok(0)
         }
     }

@@ -37,7 +37,7 @@ pub(super) fn programs(
     let mut ok = true;
     let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
     for t in top.tables(src, "program", "[[program]]") {
-        let name = t.string(src, "name");
+        let name = t.text(src, "name", crate::text::MAX_SLUG);
         if let Some(name) = &name {
             let here = src.position(name.span().start);
             if let Some((line, _)) = seen.get(name.get_ref()) {
@@ -70,7 +70,9 @@ fn program(
 ) -> Option<Program> {
     t.check_keys(src, PROGRAM_KEYS);
     let mut ok = name_is_valid(src, t, name.as_ref());
-    let title = t.string(src, "title").map(Spanned::into_inner);
+    let title = t
+        .text(src, "title", crate::text::MAX_LABEL)
+        .map(Spanned::into_inner);
     let cron = cron(src, t);
     let mut spans = ProgramSpans::default();
     let playlists = playlists(src, t, &mut spans.playlists, &mut ok);

@@ -83,6 +83,8 @@ fn topics(src: &mut Source<'_>, top: &Table<'_, '_>) -> BTreeMap<String, String>
     let mut out = BTreeMap::new();
     if let Some(t) = top.table(src, "topics", "[topics]") {
         for (slug, title) in t.string_pairs(src) {
+            let slug = super::walk::bounded_at(src, "topic slug", slug, crate::text::MAX_SLUG);
+            let title = super::walk::bounded_at(src, "topic label", title, crate::text::MAX_LABEL);
             if slug.get_ref().chars().any(char::is_whitespace) || slug.get_ref().is_empty() {
                 src.error(
                     slug.span(),
@@ -128,7 +130,7 @@ fn station(
     topics: &BTreeMap<String, String>,
 ) -> Option<Station> {
     t.check_keys(src, STATION_KEYS);
-    let name = t.string(src, "name");
+    let name = t.text(src, "name", crate::text::MAX_LABEL);
     if name.is_none() && !t.has("name") {
         src.error(
             t.span.clone(),

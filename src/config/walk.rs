@@ -109,6 +109,13 @@ impl<'a, 'i> Table<'a, 'i> {
         }
     }
 
+    /// `key = "text"` written for people (a name, a title): cleaned and bounded by
+    /// [`bounded_at`].
+    pub fn text(&self, src: &mut Source<'_>, key: &str, max: usize) -> Option<Spanned<String>> {
+        let s = self.string(src, key)?;
+        Some(bounded_at(src, key, s, max))
+    }
+
     pub fn boolean(&self, src: &mut Source<'_>, key: &str) -> Option<Spanned<bool>> {
         let v = self.get(key)?;
         match v.get_ref() {
@@ -269,4 +276,27 @@ impl<'a, 'i> Table<'a, 'i> {
         }
         out
     }
+}
+
+/// `s` through [`crate::text::clean`] (NFC, no control characters); longer than `max`
+/// characters, an error at its place naming `what` and the limit (the value is cut there, so
+/// the rest of the file is still checked).
+pub(crate) fn bounded_at(
+    src: &mut Source<'_>,
+    what: &str,
+    s: Spanned<String>,
+    max: usize,
+) -> Spanned<String> {
+    let span = s.span();
+    let text = crate::text::clean(s.get_ref());
+    let len = text.chars().count();
+    if len <= max {
+        return Spanned::new(span, text);
+    }
+    src.error(
+        span.clone(),
+        format!("`{what}` is {len} characters long; the limit is {max}"),
+        Some(format!("shorten it to at most {max} characters")),
+    );
+    Spanned::new(span, crate::text::truncate(&text, max).into_owned())
 }

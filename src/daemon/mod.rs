@@ -124,7 +124,10 @@ pub fn start_with(
     }
     session::measure_in_background(station.clone(), shutdown.clone());
     let (tx, commands) = mpsc::unbounded_channel();
-    let (status, status_rx) = watch::channel(Status::default());
+    let (status, status_rx) = watch::channel(Status {
+        warnings: station.store.started_on_reserve().into_iter().collect(),
+        ..Status::default()
+    });
     let warn = status.clone();
     recorder.on_backlog(Arc::new(move |warning: Option<String>| {
         warn.send_modify(|s| {

@@ -107,6 +107,12 @@ pub enum ImportError {
     )]
     CheckFailed { path: PathBuf, detail: String },
 
+    #[error(
+        "the disk is full (No space left on device): cannot store {}; free disk space on the station PC (`df -h {}`), then import the file again",
+        path.display(), path.parent().unwrap_or(path).display()
+    )]
+    DiskFull { path: PathBuf },
+
     #[error("media store: {action} {}: {source}; check free disk space and permissions of the data folder", path.display())]
     Store {
         action: &'static str,
@@ -135,6 +141,31 @@ impl ImportError {
             | ImportError::MissingFromStore { path }
             | ImportError::StoreMismatch { path, .. }
             | ImportError::CheckFailed { path, .. }
+            | ImportError::DiskFull { path }
+            | ImportError::Store { path, .. } => path,
+        }
+    }
+
+    /// The file the error is about, to rename it: an upload's temp file becomes the name
+    /// the operator knows it by, in the message and in the conversion command.
+    pub fn path_mut(&mut self) -> &mut PathBuf {
+        match self {
+            ImportError::NotFound { path }
+            | ImportError::IsDirectory { path }
+            | ImportError::Unreadable { path, .. }
+            | ImportError::EmptyFile { path }
+            | ImportError::NotAudio { path, .. }
+            | ImportError::NoAudioTrack { path }
+            | ImportError::Unsupported { path, .. }
+            | ImportError::Corrupt { path, .. }
+            | ImportError::TooManyBadPackets { path, .. }
+            | ImportError::NoAudio { path }
+            | ImportError::Truncated { path, .. }
+            | ImportError::Changed { path, .. }
+            | ImportError::MissingFromStore { path }
+            | ImportError::StoreMismatch { path, .. }
+            | ImportError::CheckFailed { path, .. }
+            | ImportError::DiskFull { path }
             | ImportError::Store { path, .. } => path,
         }
     }
@@ -157,12 +188,24 @@ impl ImportError {
 
     /// An I/O error inside the media store.
     pub(crate) fn store(action: &'static str, path: &Path, source: io::Error) -> ImportError {
+        if is_disk_full(&source) {
+            return ImportError::DiskFull {
+                path: path.to_path_buf(),
+            };
+        }
         ImportError::Store {
             action,
             path: path.to_path_buf(),
             source,
         }
     }
+}
+
+/// Whether `e` says the disk has no room (ENOSPC, or EDQUOT: over quota).
+pub fn is_disk_full(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::StorageFull
+        || e.kind() == io::ErrorKind::QuotaExceeded
+        || matches!(e.raw_os_error(), Some(28 | 122))
 }
 
 /// Milliseconds as operators read them: `1.50 s`, `2 min 05 s`.

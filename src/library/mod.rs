@@ -7,60 +7,42 @@
 //!
 //! Text from the outside world (titles, file names) arrives in NFC or NFD: Vietnamese
 //! diacritics can be one code point (`ả`) or a letter plus combining marks (`a` + U+0309).
-//! [`clean_text`] and [`display_name`] turn both into NFC so they compare, sort and search
-//! alike.
+//! [`display_name`] and [`crate::text::clean`] turn both into NFC so they compare, sort and
+//! search alike.
 
 use std::path::Path;
-
-use unicode_normalization::UnicodeNormalization;
 
 mod error;
 mod measure;
 mod store;
 
-pub use error::ImportError;
+pub use error::{ImportError, is_disk_full};
 pub use measure::{
     MAX_BAD_PACKETS, MAX_BAD_PERCENT, MeasureOptions, Measured, measure, measure_many,
     measure_with, sha256_file,
 };
-pub use store::MediaStore;
+pub use store::{MediaStore, sweep};
 
-/// Operator-supplied text (a title, a unit name) in NFC, without surrounding whitespace
-/// or the byte-order mark Windows Notepad and Excel CSV exports put in front.
-pub fn clean_text(s: &str) -> String {
-    s.nfc()
-        .collect::<String>()
-        .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
-        .to_string()
-}
+/// Name prefix of the API's upload temp files in `data_dir/uploads` (swept at start).
+pub const UPLOAD_PREFIX: &str = "upload-";
 
-/// A file's name (without folders) as NFC text; bytes that are not UTF-8 become U+FFFD.
+/// A file's name (without folders) as clean text ([`crate::text::clean`]: NFC, no control
+/// characters); bytes that are not UTF-8 become U+FFFD.
 pub fn display_name(path: &Path) -> String {
     let name = path.file_name().map_or_else(
         || path.as_os_str().to_string_lossy(),
         |n| n.to_string_lossy(),
     );
-    name.nfc().collect()
+    crate::text::clean(&name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const NFC: &str = "Bản tin chuyển đổi số";
+    use unicode_normalization::UnicodeNormalization;
 
     fn nfd(s: &str) -> String {
         s.nfd().collect()
-    }
-
-    #[test]
-    fn clean_text_composes_nfd_and_trims() {
-        let decomposed = format!("  {}\t\n", nfd(NFC));
-        assert_ne!(decomposed.trim(), NFC, "the test input must really be NFD");
-        assert_eq!(clean_text(&decomposed), NFC);
-        assert_eq!(clean_text(NFC), NFC);
-        assert_eq!(clean_text("   "), "");
-        assert_eq!(clean_text("\u{feff}Bản tin 1\u{3000}"), "Bản tin 1");
     }
 
     #[test]

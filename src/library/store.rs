@@ -34,13 +34,7 @@ impl MediaStore {
     pub fn open(root: impl Into<PathBuf>) -> io::Result<MediaStore> {
         let root = root.into();
         fs::create_dir_all(&root)?;
-        for entry in fs::read_dir(&root)? {
-            let entry = entry?;
-            if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
-                // Best effort: a leftover we cannot delete does no harm besides disk space.
-                let _ = fs::remove_file(entry.path());
-            }
-        }
+        sweep(&root, TEMP_PREFIX)?;
         Ok(MediaStore { root })
     }
 
@@ -161,6 +155,31 @@ impl MediaStore {
             })
         }
     }
+}
+
+/// Removes the files in `dir` whose names start with `prefix`: temp files of a copy or an
+/// upload that a kill or a power cut interrupted. Call only while holding the database
+/// (no other process can be writing them). Returns how many were removed.
+pub fn sweep(dir: &Path, prefix: &str) -> io::Result<usize> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with(prefix) {
+            // Best effort: a leftover we cannot delete does no harm besides disk space.
+            match fs::remove_file(entry.path()) {
+                Ok(()) => removed += 1,
+                Err(e) => {
+                    tracing::warn!(file = %entry.path().display(), error = %e, "cannot remove a leftover temp file");
+                }
+            }
+        }
+    }
+    Ok(removed)
 }
 
 /// `<sha256>.<ext>` with the source's extension lower-cased, if it is a plain short one.

@@ -9,9 +9,10 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use super::{Entry, Order, Playlist, file_entry, nfc};
+use super::{Entry, Order, Playlist, file_entry};
 use crate::config::Diagnostic;
 use crate::model::SegmentId;
+use crate::text;
 
 pub(super) fn parse(
     text: &str,
@@ -38,6 +39,22 @@ pub(super) fn parse(
             hint: Some(hint.to_string()),
         });
     };
+    let mut too_long = Vec::new();
+    // Text for people: cleaned, and at most `max` characters (a longer value is a problem).
+    let mut bounded = |line: usize, what: &str, value: &str, max: usize| {
+        let value = text::clean(value);
+        let len = value.chars().count();
+        if len > max {
+            too_long.push(Diagnostic {
+                file: shown.to_path_buf(),
+                line,
+                column: 1,
+                message: format!("{what} is {len} characters long; the limit is {max}"),
+                hint: Some(format!("shorten it to at most {max} characters")),
+            });
+        }
+        value
+    };
     let (mut topic, mut unit, mut title) = (None::<String>, None::<String>, None::<String>);
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
@@ -49,10 +66,23 @@ pub(super) fn parse(
             let (key, value) = directive.split_once(':').unwrap_or((directive, ""));
             let value = value.trim();
             match key.trim().to_ascii_uppercase().as_str() {
-                "EXTINF" => title = value.split_once(',').map(|(_, t)| t.trim().to_string()),
-                "PLAYLIST" => list.title = Some(nfc(value)).filter(|t| !t.is_empty()),
-                "LOAXA-TOPIC" => topic = Some(nfc(value)).filter(|t| !t.is_empty()),
-                "LOAXA-UNIT" => unit = Some(nfc(value)).filter(|t| !t.is_empty()),
+                "EXTINF" => {
+                    title = value
+                        .split_once(',')
+                        .map(|(_, t)| bounded(line, "#EXTINF title", t, text::MAX_TITLE))
+                }
+                "PLAYLIST" => {
+                    list.title = Some(bounded(line, "#PLAYLIST", value, text::MAX_LABEL))
+                        .filter(|t| !t.is_empty())
+                }
+                "LOAXA-TOPIC" => {
+                    topic = Some(bounded(line, "#LOAXA-TOPIC", value, text::MAX_SLUG))
+                        .filter(|t| !t.is_empty())
+                }
+                "LOAXA-UNIT" => {
+                    unit = Some(bounded(line, "#LOAXA-UNIT", value, text::MAX_UNIT))
+                        .filter(|t| !t.is_empty())
+                }
                 "LOAXA-ORDER" => match Order::from_str(value) {
                     Ok(order) => list.order = order,
                     Err(message) => problem(line, message, "#LOAXA-ORDER:rotate"),
@@ -90,6 +120,7 @@ pub(super) fn parse(
             line,
         ));
     }
+    diagnostics.append(&mut too_long);
     if diagnostics.is_empty() {
         Ok(list)
     } else {

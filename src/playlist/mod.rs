@@ -113,12 +113,13 @@ pub(crate) fn file_entry(
     line: usize,
 ) -> Entry {
     let path = crate::config::normalize(&base.join(nfc(written)));
+    // Titles given are clean and bounded already; a file's stem is cleaned here.
     let title = match title.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(t) => nfc(t),
+        Some(t) => t.to_string(),
         None => path
             .file_stem()
-            .map(|s| nfc(&s.to_string_lossy()))
-            .unwrap_or_else(|| nfc(written)),
+            .map(|s| crate::text::clean(&s.to_string_lossy()))
+            .unwrap_or_else(|| crate::text::clean(written)),
     };
     Entry::File {
         path,

@@ -6,10 +6,11 @@ use std::str::FromStr;
 
 use toml::Spanned;
 
-use super::{Entry, Order, Playlist, file_entry, nfc};
+use super::{Entry, Order, Playlist, file_entry};
 use crate::config::walk::{Table, parse_document};
 use crate::config::{Diagnostic, Source};
 use crate::model::SegmentId;
+use crate::text;
 
 const KEYS: &[&str] = &["title", "order", "topic", "unit", "item"];
 const ITEM_KEYS: &[&str] = &["segment", "file", "title", "topic", "unit"];
@@ -27,7 +28,9 @@ pub(super) fn parse(
     };
     let top = Table::new(doc.get_ref(), doc.span(), "the playlist");
     top.check_keys(&mut src, KEYS);
-    let title = top.string(&mut src, "title").map(|t| nfc(t.get_ref()));
+    let title = top
+        .text(&mut src, "title", text::MAX_LABEL)
+        .map(Spanned::into_inner);
     let order = match top.string(&mut src, "order") {
         None => Order::default(),
         Some(o) => Order::from_str(o.get_ref()).unwrap_or_else(|message| {
@@ -35,9 +38,12 @@ pub(super) fn parse(
             Order::default()
         }),
     };
-    let text_of = |s: Spanned<String>| nfc(s.get_ref().trim());
-    let topic = top.string(&mut src, "topic").map(text_of);
-    let unit = top.string(&mut src, "unit").map(text_of);
+    let topic = top
+        .text(&mut src, "topic", text::MAX_SLUG)
+        .map(Spanned::into_inner);
+    let unit = top
+        .text(&mut src, "unit", text::MAX_UNIT)
+        .map(Spanned::into_inner);
     let base = abs.parent().unwrap_or(Path::new("."));
     let mut entries = Vec::new();
     for item in top.tables(&mut src, "item", "[[item]]") {
@@ -45,12 +51,15 @@ pub(super) fn parse(
         let (line, _) = src.position(item.span.start);
         let segment = item.integer(&mut src, "segment");
         let file = item.string(&mut src, "file");
-        let item_title = item.string(&mut src, "title");
+        let item_title = item.text(&mut src, "title", text::MAX_TITLE);
         let item_topic = item
-            .string(&mut src, "topic")
-            .map(text_of)
+            .text(&mut src, "topic", text::MAX_SLUG)
+            .map(Spanned::into_inner)
             .or(topic.clone());
-        let item_unit = item.string(&mut src, "unit").map(text_of).or(unit.clone());
+        let item_unit = item
+            .text(&mut src, "unit", text::MAX_UNIT)
+            .map(Spanned::into_inner)
+            .or(unit.clone());
         match (segment, file) {
             (Some(id), None) => match u64::try_from(*id.get_ref()) {
                 Ok(n) => entries.push(Entry::Segment {

@@ -1,5 +1,5 @@
 //! `loaxa log export`: the broadcast log as CSV (for Excel on a Vietnamese Windows PC),
-//! JSON Lines (every field, for machines) or XLSX.
+//! JSON Lines (every field, for machines) or XLSX (written by `export_xlsx`).
 //!
 //! Records are written as they come from the store; nothing is collected. The file is
 //! written beside its final name and renamed into place only when complete, so a failed
@@ -9,17 +9,17 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 
 use super::labels::{self, COLUMN_COUNT};
 use super::view::{ExportRecord, StationTime};
 use super::{Lang, source, summary::serde_name};
+use super::{cell, outfile};
 use crate::model::AsRunRecord;
 use crate::store::{Store, StoreError};
 
@@ -250,7 +250,7 @@ impl<'o> CsvRow<'o> {
         use fmt::Write as _;
         let opts = self.opts;
         self.num(w, |b| write!(b, "{}", r.id))?;
-        w.write_field(&*r.program)?;
+        text(w, &r.program)?;
         w.write_field(
             &self.trigger[match r.trigger {
                 Trigger::Schedule => 0,
@@ -277,10 +277,13 @@ impl<'o> CsvRow<'o> {
             Some(s) => write!(b, "{s}"),
             None => Ok(()),
         })?;
-        w.write_field(&*r.title)?;
-        w.write_field(opts.topics.get(&*r.topic).map_or(&*r.topic, String::as_str))?;
-        w.write_field(&*r.topic)?;
-        w.write_field(r.unit.as_deref().unwrap_or_default())?;
+        text(w, &r.title)?;
+        text(
+            w,
+            opts.topics.get(&*r.topic).map_or(&*r.topic, String::as_str),
+        )?;
+        text(w, &r.topic)?;
+        text(w, r.unit.as_deref().unwrap_or_default())?;
         w.write_field(
             &self.priority[match r.priority {
                 Priority::Normal => 0,
@@ -297,11 +300,11 @@ impl<'o> CsvRow<'o> {
                 Outcome::Missed => 4,
             }],
         )?;
-        w.write_field(r.reason.as_deref().unwrap_or_default())?;
-        w.write_field(r.approved_by.as_deref().unwrap_or_default())?;
+        text(w, r.reason.as_deref().unwrap_or_default())?;
+        text(w, r.approved_by.as_deref().unwrap_or_default())?;
         self.time(w, r.approved_at.as_ref())?;
-        w.write_field(&*r.output)?;
-        w.write_field(&*r.sha256)?;
+        text(w, &r.output)?;
+        text(w, &r.sha256)?;
         self.num(w, |b| match r.peak_dbfs {
             Some(x) => write!(b, "{}", x.round() as i64),
             None => Ok(()),
@@ -322,6 +325,24 @@ impl<'o> CsvRow<'o> {
         w.write_record(None::<&[u8]>)?;
         Ok(())
     }
+}
+
+/// A text cell (stored text, not a label of ours): never a live formula.
+fn text<W: Write>(w: &mut csv::Writer<W>, s: &str) -> Result<()> {
+    w.write_field(cell::csv_text(s).as_bytes())?;
+    Ok(())
+}
+
+/// [`export_cells`] as the CSV has them: text cells through [`cell::csv_text`] (numbers
+/// and times as they are). The reference the CSV writers are tested against.
+pub fn export_csv_cells(r: &AsRunRecord, opts: &ExportOptions) -> [String; COLUMN_COUNT] {
+    let mut cells = export_cells(r, opts);
+    for (col, c) in cells.iter_mut().enumerate() {
+        if !NUMBER_COLUMNS.contains(&col) && !TIME_COLUMNS.contains(&col) {
+            *c = cell::csv_text(c).into_owned();
+        }
+    }
+    cells
 }
 
 fn whole(x: f64) -> String {
@@ -452,10 +473,8 @@ pub fn export_store_to_path(
     path: &Path,
 ) -> Result<u64> {
     match format {
-        ExportFormat::Csv => write_beside(path, |tmp| {
-            write_file(tmp, |w| {
-                write_store_export(store, tz, from, to, format, opts, w)
-            })
+        ExportFormat::Csv => write_beside(path, |w| {
+            write_store_export(store, tz, from, to, format, opts, w)
         }),
         _ => export_to_path(
             source::records(store, tz, from, to).map(|r| Ok(r?)),
@@ -474,153 +493,32 @@ pub fn export_to_path(
     opts: &ExportOptions,
     path: &Path,
 ) -> Result<u64> {
-    write_beside(path, |tmp| match format {
-        ExportFormat::Xlsx => write_xlsx(records, opts, tmp),
-        _ => write_file(tmp, |w| write_export(records, format, opts, w)),
-    })
-}
-
-/// Runs `write` on a temp file beside `path` and renames it into place when it succeeds
-/// (a failure removes the temp file and leaves `path` as it was).
-fn write_beside(path: &Path, write: impl FnOnce(&Path) -> Result<u64>) -> Result<u64> {
-    let tmp = temp_beside(path);
-    let result = write(&tmp).and_then(|n| {
-        std::fs::rename(&tmp, path)?;
-        Ok(n)
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    match format {
+        ExportFormat::Xlsx => outfile::write_atomically(path, |file| {
+            super::export_xlsx::write_xlsx(records, opts, path.parent(), file)
+        })
+        .with_context(|| format!("exporting the broadcast log to {}", path.display())),
+        _ => write_beside(path, |w| write_export(records, format, opts, w)),
     }
-    result.with_context(|| format!("exporting the broadcast log to {}", path.display()))
 }
-
-/// Creates `path`, lets `write` fill it (buffered) and syncs it to the disk.
-fn write_file(path: &Path, write: impl FnOnce(&mut BufWriter<File>) -> Result<u64>) -> Result<u64> {
-    let file = File::create(path)?;
-    let mut w = BufWriter::with_capacity(256 * 1024, file);
-    let n = write(&mut w)?;
-    let file = w.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
-    Ok(n)
-}
-
-/// `.NAME.partial-PID` in the same folder (same file system, so the rename is atomic).
-pub(super) fn temp_beside(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{name}.partial-{}", std::process::id()))
-}
-
-/// Excel's last row is 1 048 576; longer logs continue on a second sheet.
-const XLSX_MAX_ROWS: u32 = 1_048_576;
 
 /// Columns holding station times (written as Excel date-times) and numbers.
-const TIME_COLUMNS: [usize; 4] = [4, 5, 6, 18];
-const NUMBER_COLUMNS: [usize; 7] = [0, 7, 8, 9, 21, 22, 23];
-const WIDTHS: [f64; COLUMN_COUNT] = [
-    8.0, 14.0, 12.0, 16.0, 19.0, 19.0, 19.0, 10.0, 11.0, 9.0, 48.0, 24.0, 10.0, 28.0, 12.0, 12.0,
-    36.0, 20.0, 19.0, 18.0, 20.0, 10.0, 10.0, 12.0, 10.0,
-];
+pub(super) const TIME_COLUMNS: [usize; 4] = [4, 5, 6, 18];
+pub(super) const NUMBER_COLUMNS: [usize; 7] = [0, 7, 8, 9, 21, 22, 23];
 
-fn write_xlsx(
-    records: impl IntoIterator<Item = Result<AsRunRecord>>,
-    opts: &ExportOptions,
+/// Writes to `path` through [`outfile::write_atomically`] (a regular file only, through a
+/// temp file renamed into place), buffered.
+fn write_beside(
     path: &Path,
+    write: impl FnOnce(&mut BufWriter<&mut File>) -> Result<u64>,
 ) -> Result<u64> {
-    let mut book = Workbook::new();
-    // Constant memory mode spills each row to a temp file; keep those beside the output.
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        book.set_tempdir(dir)?;
-    }
-    let bold = Format::new().set_bold();
-    let when = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
-    let sheet_name = match opts.lang {
-        Lang::Vi => "Nhật ký phát sóng",
-        Lang::En => "Broadcast log",
-    };
-    let mut sheets = 1;
-    let mut ws = new_sheet(&mut book, sheet_name, opts.lang, &bold)?;
-    let mut row = 1u32;
-    let mut n = 0u64;
-    for r in records {
-        let r = r?;
-        if row == XLSX_MAX_ROWS {
-            sheets += 1;
-            ws = new_sheet(
-                &mut book,
-                &format!("{sheet_name} {sheets}"),
-                opts.lang,
-                &bold,
-            )?;
-            row = 1;
-        }
-        write_xlsx_row(ws, row, &r, opts, &when)?;
-        row += 1;
-        n += 1;
-    }
-    book.save(path)?;
-    Ok(n)
-}
-
-fn new_sheet<'a>(
-    book: &'a mut Workbook,
-    name: &str,
-    lang: Lang,
-    bold: &Format,
-) -> Result<&'a mut Worksheet> {
-    let ws = book.add_worksheet_with_constant_memory();
-    ws.set_name(name)?;
-    for (col, width) in WIDTHS.iter().enumerate() {
-        ws.set_column_width(col as u16, *width)?;
-    }
-    ws.set_freeze_panes(1, 0)?;
-    for (col, h) in labels::export_headers(lang).into_iter().enumerate() {
-        ws.write_string_with_format(0, col as u16, h, bold)?;
-    }
-    Ok(ws)
-}
-
-fn write_xlsx_row(
-    ws: &mut Worksheet,
-    row: u32,
-    r: &AsRunRecord,
-    opts: &ExportOptions,
-    when: &Format,
-) -> Result<()> {
-    let times = [
-        Some(r.scheduled_at),
-        r.started_at,
-        r.ended_at,
-        r.approved_at,
-    ];
-    for (col, text) in export_cells(r, opts).into_iter().enumerate() {
-        let c = col as u16;
-        if let Some(i) = TIME_COLUMNS.iter().position(|&t| t == col) {
-            if let Some(t) = times[i] {
-                ws.write_datetime_with_format(row, c, excel_time(&t)?, when)?;
-            }
-        } else if NUMBER_COLUMNS.contains(&col) {
-            if let Ok(v) = text.parse::<f64>() {
-                ws.write_number(row, c, v)?;
-            }
-        } else if !text.is_empty() {
-            ws.write_string(row, c, text)?;
-        }
-    }
-    Ok(())
-}
-
-/// The station-local wall time as an Excel serial date (Excel has no time zones).
-fn excel_time(t: &DateTime<FixedOffset>) -> Result<ExcelDateTime> {
-    let year = u16::try_from(t.year()).context("a year Excel cannot show")?;
-    Ok(
-        ExcelDateTime::from_ymd(year, t.month() as u8, t.day() as u8)?.and_hms(
-            t.hour() as u16,
-            t.minute() as u8,
-            t.second(),
-        )?,
-    )
+    outfile::write_atomically(path, |file| {
+        let mut w = BufWriter::with_capacity(256 * 1024, file);
+        let n = write(&mut w)?;
+        w.flush()?;
+        Ok(n)
+    })
+    .with_context(|| format!("exporting the broadcast log to {}", path.display()))
 }
 
 #[cfg(test)]
@@ -690,14 +588,17 @@ mod tests {
                     separator: Separator::Semicolon,
                     topics,
                 };
-                let records = [record(true), record(false)];
+                let mut formula = record(true);
+                formula.title = "=HYPERLINK(\"http://x\",\"Bấm\")".into();
+                formula.unit = Some("@SUM(1)".into());
+                let records = [record(true), record(false), formula];
                 let mut fast = csv::Writer::from_writer(Vec::new());
                 let mut row = CsvRow::new(&opts);
                 let mut slow = csv::Writer::from_writer(Vec::new());
                 for r in &records {
                     row.write(&mut fast, &ExportRecord::from(r))
                         .expect("fast row");
-                    slow.write_record(export_cells(r, &opts)).expect("row");
+                    slow.write_record(export_csv_cells(r, &opts)).expect("row");
                 }
                 let fast = fast.into_inner().expect("flush");
                 let slow = slow.into_inner().expect("flush");

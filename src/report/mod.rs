@@ -6,8 +6,11 @@
 //! ([`render`]) take the finished [`Report`]; labels exist in Vietnamese (the default, what
 //! the commune office files) and English ([`Lang`]).
 
+mod cell;
 mod export;
+mod export_xlsx;
 mod labels;
+mod outfile;
 mod period;
 mod render;
 pub mod source;
@@ -16,10 +19,11 @@ mod tables;
 pub mod view;
 
 pub use export::{
-    ExportFormat, ExportOptions, Separator, export_cells, export_store_to_path, export_to_path,
-    write_export, write_store_export,
+    ExportFormat, ExportOptions, Separator, export_cells, export_csv_cells, export_store_to_path,
+    export_to_path, write_export, write_store_export,
 };
 pub use labels::{export_headers, outcome_label, priority_label, role_label, trigger_label};
+pub use outfile::{check_target, write_atomically};
 pub use period::Period;
 pub use render::{ReportFormat, render_to_path, render_to_string};
 pub use summary::{

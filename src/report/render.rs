@@ -9,9 +9,9 @@ use anyhow::{Context, Result};
 use rust_xlsxwriter::{Format, Workbook};
 
 use super::Lang;
-use super::export::temp_beside;
 use super::summary::Report;
 use super::tables::{Cell, Heading, Table, heading, tables};
+use super::{cell, outfile};
 
 /// What `loaxa report` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,25 +67,24 @@ pub fn render_to_path(
     lang: Lang,
     path: &Path,
 ) -> Result<()> {
-    let tmp = temp_beside(path);
-    let result = (|| -> Result<()> {
-        match format {
-            ReportFormat::Xlsx => xlsx(report, lang, &tmp)?,
-            _ => std::fs::write(&tmp, render_to_string(report, format, lang)?)?,
-        }
-        std::fs::rename(&tmp, path)?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("writing the report to {}", path.display()))
+    outfile::write_atomically(path, |file| match format {
+        ReportFormat::Xlsx => xlsx(report, lang, file),
+        _ => Ok(std::io::Write::write_all(
+            file,
+            render_to_string(report, format, lang)?.as_bytes(),
+        )?),
+    })
+    .with_context(|| format!("writing the report to {}", path.display()))
 }
 
+/// A Markdown table cell. Markdown is the report's terminal form: control characters in
+/// stored text show as visible escapes ([`crate::text::for_terminal`]), never as commands.
 fn md_cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
+    let s = s
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
+        .replace(['\r', '\n'], " ");
+    crate::text::for_terminal(&s).to_string()
 }
 
 fn markdown(head: &Heading, tables: &[Table], lang: Lang) -> String {
@@ -128,21 +127,24 @@ fn csv_text(head: &Heading, tables: &[Table], lang: Lang) -> Result<String> {
         .from_writer(Vec::new());
     w.write_record([head.title])?;
     for (k, v) in &head.lines {
-        w.write_record([*k, v.as_str()])?;
+        w.write_record([*k, &cell::csv_text(v)])?;
     }
     for t in tables {
         w.write_record([""])?;
         w.write_record([t.title])?;
         w.write_record(&t.headers)?;
         for row in &t.rows {
-            w.write_record(row.iter().map(|c| c.text(lang)))?;
+            w.write_record(row.iter().map(|c| match c {
+                Cell::Text(s) => cell::csv_text(s).into_owned(),
+                c => c.text(lang),
+            }))?;
         }
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(format!("\u{feff}{}", String::from_utf8(bytes)?))
 }
 
-fn xlsx(report: &Report, lang: Lang, path: &Path) -> Result<()> {
+fn xlsx(report: &Report, lang: Lang, out: &mut std::fs::File) -> Result<()> {
     let head = heading(report, lang);
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
@@ -157,7 +159,7 @@ fn xlsx(report: &Report, lang: Lang, path: &Path) -> Result<()> {
             for (k, v) in &head.lines {
                 row += 1;
                 ws.write_string_with_format(row, 0, *k, &bold)?;
-                ws.write_string(row, 1, v)?;
+                cell::write_xlsx_text(ws, row, 1, v, None)?;
             }
             row += 2;
         }
@@ -172,10 +174,14 @@ fn xlsx(report: &Report, lang: Lang, path: &Path) -> Result<()> {
             for (col, c) in cells.iter().enumerate() {
                 let col = col as u16;
                 match c {
-                    Cell::Text(s) => ws.write_string(row, col, s)?,
-                    Cell::Int(n) => ws.write_number(row, col, *n as f64)?,
-                    Cell::Minutes(m) => ws.write_number_with_format(row, col, *m, &minutes)?,
-                };
+                    Cell::Text(s) => cell::write_xlsx_text(ws, row, col, s, None)?,
+                    Cell::Int(n) => {
+                        ws.write_number(row, col, *n as f64)?;
+                    }
+                    Cell::Minutes(m) => {
+                        ws.write_number_with_format(row, col, *m, &minutes)?;
+                    }
+                }
             }
         }
         ws.set_column_width(0, if i == 0 { 36 } else { 40 })?;
@@ -183,7 +189,7 @@ fn xlsx(report: &Report, lang: Lang, path: &Path) -> Result<()> {
             ws.set_column_width(col as u16, 16)?;
         }
     }
-    book.save(path)?;
+    book.save_to_writer(out)?;
     Ok(())
 }
 

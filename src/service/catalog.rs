@@ -220,7 +220,8 @@ fn resolve_file(
             false,
         ));
     }
-    let seg = super::segments::store_measured(station, path, &measured, &segment_meta)?;
+    let (super::AddOutcome::Added(seg) | super::AddOutcome::AlreadyPresent(seg)) =
+        super::segments::store_measured(station, path, &measured, &segment_meta)?;
     tracing::info!(file = %path.display(), id = %seg.id, "imported playlist file into the library");
     let stamp = FileStamp {
         size: stat.len(),

@@ -2,13 +2,13 @@
 
 use anyhow::Result;
 
-use super::error::refuse;
+use super::error::{operator_text, refuse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::Station;
-use crate::library;
 use crate::model::{Approval, Priority, Segment, SegmentId};
+use crate::text;
 
 /// The fields an operator may change; an absent field stays as it is. For the dates and the
 /// unit, an explicit `null` (`Some(None)`) clears them. A misspelt field is an error, not
@@ -59,7 +59,7 @@ impl Station {
     pub fn update_segment(&self, id: SegmentId, patch: &SegmentPatch) -> Result<Segment> {
         let mut seg = self.segment(id)?;
         if let Some(title) = &patch.title {
-            let title = library::clean_text(title);
+            let title = operator_text("title", title, text::MAX_TITLE)?;
             if title.is_empty() {
                 return Err(refuse!(
                     Invalid,
@@ -69,7 +69,8 @@ impl Station {
             seg.title = title;
         }
         if let Some(topic) = &patch.topic {
-            if !self.config.topics.contains_key(topic) {
+            let topic = operator_text("topic", topic, text::MAX_SLUG)?;
+            if !self.config.topics.contains_key(&topic) {
                 let known: Vec<&str> = self.config.topics.keys().map(String::as_str).collect();
                 return Err(refuse!(
                     Invalid,
@@ -77,12 +78,13 @@ impl Station {
                     known.join(", ")
                 ));
             }
-            seg.topic = topic.clone();
+            seg.topic = topic;
         }
         if let Some(unit) = &patch.unit {
             seg.unit = unit
                 .as_deref()
-                .map(library::clean_text)
+                .map(|u| operator_text("unit", u, text::MAX_UNIT))
+                .transpose()?
                 .filter(|u| !u.is_empty());
         }
         if let Some(from) = patch.valid_from {
@@ -118,7 +120,7 @@ impl Station {
 
     /// Marks a segment approved by `by` (the commune leader's name), now.
     pub fn approve_segment(&self, id: SegmentId, by: &str) -> Result<Segment> {
-        let by = library::clean_text(by);
+        let by = operator_text("approver's name", by, text::MAX_PERSON)?;
         if by.is_empty() {
             return Err(refuse!(
                 Invalid,

@@ -22,3 +22,10 @@ macro_rules! refuse {
     };
 }
 pub(crate) use refuse;
+
+/// Operator text through [`crate::text::bounded`] (clean, then at most `max` characters),
+/// or an `Invalid` refusal naming the field and its limit: the one check every text an
+/// operator or client gives the station goes through.
+pub(crate) fn operator_text(field: &'static str, s: &str, max: usize) -> anyhow::Result<String> {
+    crate::text::bounded(field, s, max).map_err(|e| refuse!(Invalid, "{e}"))
+}

@@ -45,6 +45,17 @@ impl Station {
         let store = Store::open(&data.join("db"))?;
         let media = MediaStore::open(data.join("media"))
             .with_context(|| format!("opening the media folder in {}", data.display()))?;
+        // Holding the database, nobody else can be uploading: what is there was cut off.
+        let uploads = data.join("uploads");
+        match crate::library::sweep(&uploads, crate::library::UPLOAD_PREFIX) {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(files = n, folder = %uploads.display(), "removed uploads a stop cut off")
+            }
+            Err(e) => {
+                tracing::warn!(folder = %uploads.display(), error = %e, "cannot sweep cut-off uploads")
+            }
+        }
         Ok(Station {
             config,
             store: Arc::new(store),

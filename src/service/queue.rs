@@ -2,7 +2,8 @@
 
 use anyhow::Result;
 
-use super::error::refuse;
+use super::error::{operator_text, refuse};
+use crate::text;
 
 use super::Station;
 use crate::model::{Priority, SegmentId};
@@ -18,6 +19,10 @@ impl Station {
         program: Option<&str>,
         priority: Option<Priority>,
     ) -> Result<Vec<QueueEntry>> {
+        let program = program
+            .map(|name| operator_text("program name", name, text::MAX_SLUG))
+            .transpose()?;
+        let program = program.as_deref();
         if let Some(name) = program {
             let Some(p) = self.config.programs.iter().find(|p| p.name == name) else {
                 let names: Vec<&str> = self

@@ -4,12 +4,14 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::error::refuse;
+use super::error::{operator_text, refuse};
+use crate::text;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Catalog, Station};
 use crate::library::{self, Measured};
 use crate::model::{Approval, Level, Priority, Segment, SegmentId, Trim};
+use crate::store::Unique;
 
 /// What the operator says about a new segment.
 #[derive(Debug, Clone, Default)]
@@ -42,14 +44,15 @@ impl Station {
         }
     }
 
-    /// Checks the metadata once for a batch of files.
-    fn check_meta(&self, meta: &SegmentMeta) -> Result<()> {
-        if !self.config.topics.contains_key(&meta.topic) {
+    /// Checks the metadata once for a batch of files: the texts cleaned and within their
+    /// limits (`text`), a known topic, dates the right way round.
+    fn check_meta(&self, meta: &SegmentMeta) -> Result<SegmentMeta> {
+        let topic = operator_text("topic", &meta.topic, text::MAX_SLUG)?;
+        if !self.config.topics.contains_key(&topic) {
             let known: Vec<&str> = self.config.topics.keys().map(String::as_str).collect();
             return Err(refuse!(
                 Invalid,
-                "unknown topic `{}`\n  hint: use one of {} (topics are listed under [topics] in {})",
-                meta.topic,
+                "unknown topic `{topic}`\n  hint: use one of {} (topics are listed under [topics] in {})",
                 known.join(", "),
                 self.config.path.display()
             ));
@@ -62,13 +65,35 @@ impl Station {
                 "--valid-from {from} is after --valid-until {until}\n  hint: swap the two dates"
             ));
         }
-        if meta.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        let title = meta
+            .title
+            .as_deref()
+            .map(|t| operator_text("title", t, text::MAX_TITLE))
+            .transpose()?;
+        if title.as_deref().is_some_and(str::is_empty) {
             return Err(refuse!(
                 Invalid,
                 "the title is empty\n  hint: give a title with --title \"...\" or leave it out to use the file name"
             ));
         }
-        Ok(())
+        let unit = meta
+            .unit
+            .as_deref()
+            .map(|u| operator_text("unit", u, text::MAX_UNIT))
+            .transpose()?
+            .filter(|u| !u.is_empty());
+        let original_name = meta
+            .original_name
+            .as_deref()
+            .map(|n| operator_text("file name", n, text::MAX_FILE_NAME))
+            .transpose()?;
+        Ok(SegmentMeta {
+            title,
+            topic,
+            unit,
+            original_name,
+            ..meta.clone()
+        })
     }
 
     /// Probes, fully decodes, hashes and stores each file. A file that fails is reported
@@ -80,7 +105,7 @@ impl Station {
         files: &[P],
         meta: &SegmentMeta,
     ) -> Result<Vec<Result<AddOutcome>>> {
-        self.check_meta(meta)?;
+        let meta = &self.check_meta(meta)?;
         let measured = library::measure_many(files, self.measure_options());
         Ok(files
             .iter()
@@ -98,7 +123,72 @@ impl Station {
         if let Some(existing) = self.store.segment_by_hash(&measured.sha256)? {
             return Ok(AddOutcome::AlreadyPresent(existing));
         }
-        store_measured(self, file, &measured, meta).map(AddOutcome::Added)
+        store_measured(self, file, &measured, meta)
+    }
+
+    /// Segments that cannot air as they should: their media file is missing, or they share
+    /// one media file or one content hash with another segment (a library written before
+    /// imports were atomic). One line per problem, with a fix.
+    pub fn library_problems(&self) -> Result<Vec<String>> {
+        let segments = self.store.segments()?;
+        let mut problems = Vec::new();
+        let mut by_file: std::collections::BTreeMap<&str, Vec<SegmentId>> = Default::default();
+        let mut by_hash: std::collections::BTreeMap<&str, Vec<SegmentId>> = Default::default();
+        for seg in &segments {
+            by_file.entry(&seg.media_file).or_default().push(seg.id);
+            by_hash.entry(&seg.sha256).or_default().push(seg.id);
+            let path = self.media_path(&seg.media_file);
+            if !path.is_file() {
+                problems.push(format!(
+                    "segment {} «{}»: its media file {} is missing: it cannot air
+  hint: import the original file again (`loaxa segment add`), then `loaxa segment rm {}`",
+                    seg.id,
+                    seg.title,
+                    path.display(),
+                    seg.id
+                ));
+            }
+        }
+        let shared = |what: &str, name: &str, ids: &[SegmentId]| {
+            let list: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            format!(
+                "segments {} share one {what} ({name}): the same audio was imported twice
+  hint: keep one of them and remove the others with `loaxa segment rm ID` (the file stays while a segment uses it)",
+                list.join(", ")
+            )
+        };
+        for (file, ids) in by_file.iter().filter(|(_, ids)| ids.len() > 1) {
+            problems.push(shared("media file", file, ids));
+        }
+        for (hash, ids) in by_hash.iter().filter(|(_, ids)| ids.len() > 1) {
+            // Already reported when they share the file too.
+            let files: std::collections::BTreeSet<&str> = segments
+                .iter()
+                .filter(|s| ids.contains(&s.id))
+                .map(|s| s.media_file.as_str())
+                .collect();
+            if files.len() > 1 {
+                problems.push(shared("content hash", hash, ids));
+            }
+        }
+        Ok(problems)
+    }
+
+    /// Deletes a media file unless a segment still uses it (two segments may share one in
+    /// a library damaged before imports were atomic). Call with [`STORING`] held.
+    fn remove_media_if_unused(&self, media_file: &str) {
+        match self.store.segments() {
+            Ok(all) if all.iter().any(|s| s.media_file == media_file) => {}
+            Ok(_) => {
+                if let Err(e) = self.media.remove(media_file) {
+                    tracing::warn!(file = %media_file, error = %e, "could not delete media file");
+                }
+            }
+            // Not knowing, keep it: an orphan costs disk space, a missing file costs air.
+            Err(e) => {
+                tracing::warn!(file = %media_file, error = %e, "kept a media file: cannot list segments")
+            }
+        }
     }
 
     /// Measures the loudness (and, with `trim_silence_db`, the trim) of segments imported
@@ -212,10 +302,9 @@ impl Station {
                 self.store.queue_remove(entry.qid)?;
             }
         }
+        let _storing = storing();
         self.store.remove_segment(id)?;
-        if let Err(e) = self.media.remove(&seg.media_file) {
-            tracing::warn!(file = %seg.media_file, error = %e, "could not delete media file");
-        }
+        self.remove_media_if_unused(&seg.media_file);
         Ok(seg)
     }
 }
@@ -230,25 +319,26 @@ pub(super) fn segment_from(
     now: DateTime<Utc>,
     require_approval: bool,
 ) -> Segment {
+    // `meta` went through `check_meta`; names from the file go through `text::clean` here.
     let original_name = meta
         .original_name
-        .as_deref()
-        .map_or_else(|| library::display_name(file), library::clean_text);
+        .clone()
+        .unwrap_or_else(|| library::display_name(file));
     let title = meta.title.as_deref().map_or_else(
         || {
             let stem = Path::new(&original_name).file_stem().map_or_else(
                 || original_name.clone(),
                 |s| s.to_string_lossy().into_owned(),
             );
-            library::clean_text(&stem)
+            text::truncate(&text::clean(&stem), text::MAX_TITLE).into_owned()
         },
-        library::clean_text,
+        str::to_string,
     );
     Segment {
         id,
         title,
         topic: meta.topic.clone(),
-        unit: meta.unit.as_deref().map(library::clean_text),
+        unit: meta.unit.clone(),
         valid_from: meta.valid_from,
         valid_until: meta.valid_until,
         sha256: m.sha256.clone(),
@@ -293,18 +383,29 @@ pub(crate) fn aired_ms(m: &Measured) -> u64 {
     })
 }
 
-/// Copies a measured file into the media store and records it. On a database failure the
-/// copied file is removed again, so nothing partial is kept.
+/// Held while a file goes into the media store and its segment into the database, and
+/// while a segment and its media file are removed: so a media file is never deleted
+/// between another import's copy and its record. Measuring (the slow part) runs outside.
+static STORING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn storing() -> std::sync::MutexGuard<'static, ()> {
+    STORING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Copies a measured file into the media store and records it, atomically with the check
+/// that no segment has these bytes yet (of concurrent imports of the same file, one adds
+/// it and the others are told it is present). On a failure the copied file is removed
+/// again unless a segment uses it, so nothing partial is kept.
 pub(super) fn store_measured(
     station: &Station,
     file: &Path,
     measured: &Measured,
     meta: &SegmentMeta,
-) -> Result<Segment> {
+) -> Result<AddOutcome> {
+    let _storing = storing();
     let media_file = station.media.put(file, &measured.sha256)?;
-    let id = station.store.next_segment_id()?;
     let seg = segment_from(
-        id,
+        SegmentId(0),
         file,
         measured,
         meta,
@@ -312,9 +413,17 @@ pub(super) fn store_measured(
         station.clock.now(),
         station.config.station.require_approval,
     );
-    if let Err(e) = station.store.insert_segment(&seg) {
-        let _ = station.media.remove(&seg.media_file);
-        return Err(e.into());
+    match station.store.add_segment_unique(seg.clone()) {
+        Ok(Unique::Added(added)) => Ok(AddOutcome::Added(added)),
+        Ok(Unique::Present(existing)) => {
+            if existing.media_file != seg.media_file {
+                station.remove_media_if_unused(&seg.media_file);
+            }
+            Ok(AddOutcome::AlreadyPresent(existing))
+        }
+        Err(e) => {
+            station.remove_media_if_unused(&seg.media_file);
+            Err(e.into())
+        }
     }
-    Ok(seg)
 }

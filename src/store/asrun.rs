@@ -8,7 +8,7 @@ use sled::transaction::{TransactionError, abort};
 use super::chain::{self, GENESIS, link_of, record_hash};
 use super::fires::fire_key;
 use super::keys::{be, from_be};
-use super::{Result, Store, StoreError, db_err, from_json, to_json};
+use super::{Handles, Result, Store, StoreError, db_err, from_json, to_json};
 use crate::model::AsRunRecord;
 
 /// The end of the log, cached so a write costs no extra read: the last id and the
@@ -17,15 +17,18 @@ use crate::model::AsRunRecord;
 pub(super) struct Head {
     pub(super) last_id: u64,
     pub(super) link: String,
+    /// The database open when it was read (a reopen reads it again).
+    pub(super) epoch: u64,
 }
 
 impl Head {
     /// Read from the last record on disk (at open).
-    pub(super) fn load(asrun: &sled::Tree) -> Result<Head> {
+    pub(super) fn load(asrun: &sled::Tree, epoch: u64) -> Result<Head> {
         match asrun.last().map_err(db_err("reading the broadcast log"))? {
             None => Ok(Head {
                 last_id: 0,
                 link: GENESIS.to_string(),
+                epoch,
             }),
             Some((k, v)) => {
                 let id = from_be(&k);
@@ -38,7 +41,11 @@ impl Head {
                         chain::hex_sha256(&v)
                     }
                 };
-                Ok(Head { last_id: id, link })
+                Ok(Head {
+                    last_id: id,
+                    link,
+                    epoch,
+                })
             }
         }
     }
@@ -48,6 +55,16 @@ impl Store {
     pub(super) fn head(&self) -> std::sync::MutexGuard<'_, Head> {
         // A panic while holding the lock leaves the head as it was: still valid.
         self.head.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The head of the log in `h`'s database, read again after a reopen (what reached the
+    /// disk before a write failed is what counts).
+    pub(super) fn head_of(&self, h: &Handles) -> Result<std::sync::MutexGuard<'_, Head>> {
+        let mut head = self.head();
+        if head.epoch != h.epoch {
+            *head = Head::load(&h.asrun, h.epoch)?;
+        }
+        Ok(head)
     }
 
     /// Appends `record` under the next id, linked to the last record, and flushes. Sets its
@@ -63,8 +80,9 @@ impl Store {
         record: &mut AsRunRecord,
         fire: Option<(&str, DateTime<Utc>)>,
     ) -> Result<u64> {
-        self.injected("writing the broadcast log")?;
-        let mut head = self.head();
+        let action = "writing the broadcast log";
+        let h = self.w(action)?;
+        let mut head = self.head_of(&h)?;
         record.id = head.last_id + 1;
         record.prev_hash = head.link.clone();
         record.hash_version = chain::HASH_VERSION;
@@ -73,7 +91,7 @@ impl Store {
         let value = to_json(record);
         let mark = fire.map(|(program, at)| fire_key(program, at));
         // Never over an existing record, whatever the head says.
-        (&self.asrun, &self.state)
+        (&h.asrun, &h.state)
             .transaction(|(asrun, state)| {
                 if asrun.get(key)?.is_some() {
                     return abort(());
@@ -89,12 +107,9 @@ impl Store {
                     id: record.id,
                     why: "a record with this id exists already".into(),
                 },
-                TransactionError::Storage(source) => StoreError::Db {
-                    action: "writing the broadcast log",
-                    source,
-                },
+                TransactionError::Storage(source) => self.failed(action, source),
             })?;
-        self.flush()?;
+        self.flush_with(&h, action)?;
         head.last_id = record.id;
         head.link = record.hash.clone();
         Ok(record.id)
@@ -102,15 +117,19 @@ impl Store {
 
     /// The id the next record will get.
     pub fn next_record_id(&self) -> u64 {
-        self.head().last_id + 1
+        match self.h() {
+            Ok(h) => self.head_of(&h).map_or(0, |head| head.last_id) + 1,
+            Err(_) => self.head().last_id + 1,
+        }
     }
 
     /// Rewrites the last record once, when its play ends (`ended_at` still unset on disk), and
     /// flushes; its `prev_hash` stays, its `hash` is recomputed. Any other rewrite is refused:
     /// the next record's link already vouches for what is on disk.
     pub fn update_record(&self, record: &mut AsRunRecord) -> Result<()> {
-        self.injected("updating the broadcast log")?;
-        let mut head = self.head();
+        let action = "updating the broadcast log";
+        let h = self.w(action)?;
+        let mut head = self.head_of(&h)?;
         let refuse = |why: &str| StoreError::LogRewrite {
             id: record.id,
             why: why.to_string(),
@@ -135,10 +154,10 @@ impl Store {
         };
         record.hash_version = chain::HASH_VERSION;
         record.hash = record_hash(record);
-        self.asrun
+        h.asrun
             .insert(be(record.id), to_json(record))
-            .map_err(db_err("updating the broadcast log"))?;
-        self.flush()?;
+            .map_err(|e| self.failed(action, e))?;
+        self.flush_with(&h, action)?;
         head.link = record.hash.clone();
         Ok(())
     }
@@ -152,7 +171,8 @@ impl Store {
     }
 
     pub fn record(&self, id: u64) -> Result<Option<AsRunRecord>> {
-        self.asrun
+        self.h()?
+            .asrun
             .get(be(id))
             .map_err(db_err("reading the broadcast log"))?
             .map(|v| from_json(&v, || format!("log record {id}")))
@@ -161,7 +181,8 @@ impl Store {
 
     /// The last record of the log: the only one that can still be rewritten.
     pub fn last_record(&self) -> Result<Option<AsRunRecord>> {
-        let id = self.head().last_id;
+        let h = self.h()?;
+        let id = self.head_of(&h)?.last_id;
         if id == 0 {
             return Ok(None);
         }
@@ -176,7 +197,7 @@ impl Store {
         to: Option<DateTime<FixedOffset>>,
     ) -> Result<Vec<AsRunRecord>> {
         let mut out = Vec::new();
-        for kv in self.asrun.iter() {
+        for kv in self.h()?.asrun.iter() {
             let (k, v) = kv.map_err(db_err("reading the broadcast log"))?;
             let rec: AsRunRecord = from_json(&v, || format!("log record {}", from_be(&k)))?;
             let at = rec.started_at.unwrap_or(rec.scheduled_at);

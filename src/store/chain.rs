@@ -465,7 +465,7 @@ impl Store {
             anchor,
             ..Walk::default()
         };
-        for kv in self.asrun.iter() {
+        for kv in self.h()?.asrun.iter() {
             let (k, v) = kv.map_err(db_err("reading the broadcast log"))?;
             if let Err(b) = walk.step(from_be(&k), &v) {
                 walk.report.broken = Some(b);

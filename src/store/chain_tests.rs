@@ -68,6 +68,8 @@ fn end(rec: &mut AsRunRecord) {
 
 fn raw(store: &Store, id: u64) -> Vec<u8> {
     store
+        .h()
+        .expect("db")
         .asrun
         .get(be(id))
         .expect("read")
@@ -76,7 +78,12 @@ fn raw(store: &Store, id: u64) -> Vec<u8> {
 }
 
 fn put_raw(store: &Store, id: u64, bytes: &[u8]) {
-    store.asrun.insert(be(id), bytes).expect("write");
+    store
+        .h()
+        .expect("db")
+        .asrun
+        .insert(be(id), bytes)
+        .expect("write");
 }
 
 fn put(store: &Store, rec: &AsRunRecord) {
@@ -451,14 +458,14 @@ fn damaged_bytes_are_reported_as_undecodable() {
 #[test]
 fn a_deleted_record_is_reported_missing() {
     let store = log_of(5);
-    store.asrun.remove(be(3)).expect("delete");
+    store.h().expect("db").asrun.remove(be(3)).expect("delete");
     let (id, problem, report) = broken(&store);
     assert_eq!((id, problem), (3, Problem::Missing { next: 4 }));
     assert_eq!(
         report.broken.expect("broken").to_string(),
         "record 3 is missing (ids jump from 2 to 4)"
     );
-    store.asrun.remove(be(1)).expect("delete");
+    store.h().expect("db").asrun.remove(be(1)).expect("delete");
     let (id, problem, _) = broken(&store);
     assert_eq!((id, problem), (1, Problem::Missing { next: 2 }));
 }
@@ -647,8 +654,8 @@ fn a_log_rewritten_with_recomputed_hashes_fails_only_against_a_written_down_hash
 fn records_cut_off_at_the_end_fail_against_a_written_down_hash() {
     let store = log_of(4);
     let hash = store.record(4).expect("read").expect("4").hash;
-    store.asrun.remove(be(4)).expect("cut");
-    store.asrun.remove(be(3)).expect("cut");
+    store.h().expect("db").asrun.remove(be(4)).expect("cut");
+    store.h().expect("db").asrun.remove(be(3)).expect("cut");
     assert!(store.verify_chain().expect("verify").intact());
     let anchor = Anchor { id: 4, hash };
     let b = store

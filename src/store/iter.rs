@@ -20,7 +20,12 @@ impl Store {
         from: Option<DateTime<FixedOffset>>,
         to: Option<DateTime<FixedOffset>>,
     ) -> impl Iterator<Item = Result<AsRunRecord>> + Send + 'static {
-        self.asrun.iter().filter_map(move |kv| {
+        let (tree, failed) = match self.h() {
+            Ok(h) => (Some(h.asrun.clone()), None),
+            Err(e) => (None, Some(Err(e))),
+        };
+        let records = tree.into_iter().flat_map(|t| t.iter());
+        failed.into_iter().chain(records.filter_map(move |kv| {
             let record = kv
                 .map_err(db_err("reading the broadcast log"))
                 .and_then(|(k, v)| {
@@ -34,7 +39,7 @@ impl Store {
                 }
                 Err(e) => Some(Err(e)),
             }
-        })
+        }))
     }
 }
 
@@ -69,7 +74,7 @@ impl Store {
     /// ahead); a database error ends the stream with the id after which it happened.
     pub fn raw_record_batches(&self, batch: usize) -> Result<RawBatches> {
         let batch = batch.max(1);
-        let tree = self.asrun.clone();
+        let tree = self.h()?.asrun.clone();
         let (tx, rx) = mpsc::sync_channel(BATCHES_AHEAD);
         let reader = std::thread::Builder::new()
             .name("loaxa-log-reader".into())
@@ -156,7 +161,8 @@ impl Store {
     /// disk, a record written by something else).
     #[doc(hidden)]
     pub fn inject_log_bytes(&self, id: u64, bytes: &[u8]) -> Result<()> {
-        self.asrun
+        self.h()?
+            .asrun
             .insert(be(id), bytes)
             .map_err(db_err("writing the broadcast log"))?;
         Ok(())
@@ -164,7 +170,8 @@ impl Store {
 
     /// Records with ids from `first` on, in id order (the tail of the log).
     pub fn records_from(&self, first: u64) -> Result<Vec<AsRunRecord>> {
-        self.asrun
+        self.h()?
+            .asrun
             .range(be(first)..)
             .map(|kv| {
                 let (k, v) = kv.map_err(db_err("reading the broadcast log"))?;
@@ -182,7 +189,8 @@ impl Store {
         records: impl IntoIterator<Item = AsRunRecord>,
     ) -> Result<u64> {
         // Chained like any append; the head is held for the whole batch.
-        let mut head = self.head();
+        let h = self.w("writing the broadcast log")?;
+        let mut head = self.head_of(&h)?;
         let mut n = 0;
         let mut batch = sled::Batch::default();
         for (id, mut r) in (head.last_id + 1..).zip(records) {
@@ -195,15 +203,15 @@ impl Store {
             batch.insert(&super::keys::be(id), super::to_json(&r));
             n += 1;
             if n % 10_000 == 0 {
-                self.asrun
+                h.asrun
                     .apply_batch(std::mem::take(&mut batch))
                     .map_err(db_err("writing the broadcast log"))?;
             }
         }
-        self.asrun
+        h.asrun
             .apply_batch(batch)
             .map_err(db_err("writing the broadcast log"))?;
-        self.flush()?;
+        self.flush_with(&h, "writing the broadcast log")?;
         Ok(n)
     }
 }

@@ -8,8 +8,10 @@
 mod asrun;
 pub mod chain;
 mod fires;
+mod handles;
 mod iter;
 mod keys;
+mod unique;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -21,7 +23,10 @@ use crate::model::{Priority, Segment, SegmentId};
 use keys::{be, from_be};
 
 pub use chain::{ChainBreak, ChainReport};
+pub use handles::free_bytes;
+use handles::{Engine, Handles};
 pub use iter::{RawBatches, RawRecord};
+pub use unique::Unique;
 
 /// A store operation failed. Operator-facing messages say what to do.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +42,13 @@ pub enum StoreError {
         #[source]
         source: sled::Error,
     },
+    #[error(
+        "the disk holding {} is full (No space left on device) while {action}\n  \
+         hint: free disk space on the station PC (`df -h {}`); loaxa writes what waits \
+         by itself once there is room",
+        path.display(), path.display()
+    )]
+    DiskFull { action: &'static str, path: PathBuf },
     #[error("database error while {action}: {source}")]
     Db {
         action: &'static str,
@@ -104,18 +116,15 @@ pub struct FileStamp {
 }
 
 pub struct Store {
-    db: sled::Db,
+    /// The database and its tables, reopened after a write error sled would keep.
+    engine: Engine,
     path: PathBuf,
-    segments: sled::Tree,
-    by_hash: sled::Tree,
-    queue: sled::Tree,
-    asrun: sled::Tree,
-    state: sled::Tree,
     /// Test hook: every write fails as on a full disk ([`Store::inject_disk_full`]).
     disk_full: std::sync::atomic::AtomicBool,
-    files: sled::Tree,
     /// The as-run log's last id and hash; appends and the end-of-play rewrite hold it.
     head: Mutex<asrun::Head>,
+    /// Fires whose mark waits in memory for the disk (see `fires`).
+    waiting_fires: Mutex<std::collections::HashSet<Vec<u8>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -130,32 +139,29 @@ const EMERGENCY_SEQ: &[u8] = b"emergency_seq";
 
 impl Store {
     /// Opens (creating if needed) the database in `dir`.
+    /// On a disk too full to open it, the reserve set aside next to it is released (see
+    /// [`Store::started_on_reserve`]).
     pub fn open(dir: &Path) -> Result<Store> {
-        // Every write that matters is flushed explicitly: no background flusher waking the
-        // idle daemon twice a second.
-        let db = sled::Config::new()
-            .path(dir)
-            .flush_every_ms(None)
-            // sled caches 1 GiB by default and keeps what an export reads: a station PC has
-            // better uses for its memory.
-            .cache_capacity(64 << 20)
-            .open()
-            .map_err(|source| {
-                let locked = matches!(&source, sled::Error::Io(e)
-                if e.kind() == std::io::ErrorKind::WouldBlock
-                    || e.to_string().contains("could not acquire lock"));
-                if locked {
-                    StoreError::Locked {
-                        path: dir.to_path_buf(),
-                    }
-                } else {
-                    StoreError::Open {
-                        path: dir.to_path_buf(),
-                        source,
-                    }
-                }
-            })?;
-        Self::from_db(db, dir.to_path_buf())
+        let (db, used) = handles::open_with_reserve(dir)?;
+        let store = Self::from_db(db, dir.to_path_buf(), Some(dir.to_path_buf()))?;
+        if used {
+            store.engine.started_on_reserve();
+        } else {
+            handles::keep_reserve(dir);
+        }
+        Ok(store)
+    }
+
+    /// The operator's warning when the database could only open on the disk reserve.
+    pub fn started_on_reserve(&self) -> Option<String> {
+        self.engine.reserve_used().then(|| {
+            format!(
+                "the disk holding {} was full at start: loaxa released its {} MiB reserve to get on air — \
+                 free disk space on the station PC, then restart loaxa to set the reserve aside again",
+                self.path.display(),
+                handles::RESERVE_BYTES >> 20
+            )
+        })
     }
 
     /// A throw-away database for tests.
@@ -167,27 +173,16 @@ impl Store {
                 path: PathBuf::from("(temporary)"),
                 source,
             })?;
-        Self::from_db(db, PathBuf::from("(temporary)"))
+        Self::from_db(db, PathBuf::from("(temporary)"), None)
     }
 
-    fn from_db(db: sled::Db, path: PathBuf) -> Result<Store> {
-        let tree = |name: &str| {
-            db.open_tree(name).map_err(|source| StoreError::Db {
-                action: "opening a table",
-                source,
-            })
-        };
-        let asrun = tree("asrun")?;
+    fn from_db(db: sled::Db, path: PathBuf, dir: Option<PathBuf>) -> Result<Store> {
+        let handles = Handles::new(db, 0)?;
         Ok(Store {
-            head: Mutex::new(asrun::Head::load(&asrun)?),
-            segments: tree("segments")?,
-            by_hash: tree("segments_by_sha256")?,
-            queue: tree("queue")?,
-            asrun,
-            state: tree("state")?,
+            head: Mutex::new(asrun::Head::load(&handles.asrun, 0)?),
+            engine: Engine::new(handles, dir),
             disk_full: std::sync::atomic::AtomicBool::new(false),
-            files: tree("import_cache")?,
-            db,
+            waiting_fires: Mutex::default(),
             path,
         })
     }
@@ -196,8 +191,8 @@ impl Store {
         &self.path
     }
 
-    /// Fault injection for tests: while `on`, every write to the log and the schedule
-    /// state fails with "No space left on device", as on a full disk.
+    /// Fault injection for tests: while `on`, every write fails with "No space left on
+    /// device", as on a full disk (without poisoning the database as a real one does).
     #[doc(hidden)]
     pub fn inject_disk_full(&self, on: bool) {
         self.disk_full
@@ -207,20 +202,33 @@ impl Store {
     /// The injected disk-full error, if on.
     fn injected(&self, action: &'static str) -> Result<()> {
         if self.disk_full.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(StoreError::Db {
-                action,
-                source: sled::Error::Io(std::io::Error::from_raw_os_error(28)),
-            });
+            return Err(self.disk_full(action));
         }
         Ok(())
     }
 
     /// Makes every write so far durable.
     pub fn flush(&self) -> Result<()> {
-        self.db
-            .flush()
-            .map(drop)
-            .map_err(db_err("flushing to disk"))
+        let h = self.w("flushing to disk")?;
+        self.flush_with(&h, "flushing to disk")
+    }
+
+    /// Flushes `h`'s database after a write `action`.
+    fn flush_with(&self, h: &Handles, action: &'static str) -> Result<()> {
+        h.db.flush().map(drop).map_err(|e| self.failed(action, e))
+    }
+
+    /// Runs the write `op` on the current tables and flushes: the one way every write
+    /// goes, so a failure poisons the store (see `handles`) and a full disk says so.
+    fn write<T>(
+        &self,
+        action: &'static str,
+        op: impl FnOnce(&Handles) -> sled::Result<T>,
+    ) -> Result<T> {
+        let h = self.w(action)?;
+        let out = op(&h).map_err(|e| self.failed(action, e))?;
+        self.flush_with(&h, action)?;
+        Ok(out)
     }
 
     // ---- segments -------------------------------------------------------------------------
@@ -230,19 +238,19 @@ impl Store {
         self.next_seq(SEGMENT_SEQ).map(SegmentId)
     }
 
+    /// Saves a segment (new or changed) under its id and indexes its hash.
     pub fn insert_segment(&self, seg: &Segment) -> Result<()> {
         let value = to_json(seg);
-        self.segments
-            .insert(be(seg.id.0), value)
-            .map_err(db_err("saving a segment"))?;
-        self.by_hash
-            .insert(seg.sha256.as_bytes(), &be(seg.id.0))
-            .map_err(db_err("indexing a segment"))?;
-        self.flush()
+        self.write("saving a segment", |h| {
+            h.segments.insert(be(seg.id.0), value)?;
+            h.by_hash.insert(seg.sha256.as_bytes(), &be(seg.id.0))?;
+            Ok(())
+        })
     }
 
     pub fn segment(&self, id: SegmentId) -> Result<Option<Segment>> {
-        self.segments
+        self.h()?
+            .segments
             .get(be(id.0))
             .map_err(db_err("reading a segment"))?
             .map(|v| from_json(&v, || format!("segment {id}")))
@@ -251,6 +259,7 @@ impl Store {
 
     pub fn segment_by_hash(&self, sha256: &str) -> Result<Option<Segment>> {
         match self
+            .h()?
             .by_hash
             .get(sha256.as_bytes())
             .map_err(db_err("looking up a file hash"))?
@@ -262,7 +271,8 @@ impl Store {
 
     /// All segments, in id order.
     pub fn segments(&self) -> Result<Vec<Segment>> {
-        self.segments
+        self.h()?
+            .segments
             .iter()
             .map(|kv| {
                 let (k, v) = kv.map_err(db_err("listing segments"))?;
@@ -275,13 +285,14 @@ impl Store {
         let Some(seg) = self.segment(id)? else {
             return Ok(None);
         };
-        self.segments
-            .remove(be(id.0))
-            .map_err(db_err("removing a segment"))?;
-        self.by_hash
-            .remove(seg.sha256.as_bytes())
-            .map_err(db_err("removing a segment"))?;
-        self.flush()?;
+        self.write("removing a segment", |h| {
+            h.segments.remove(be(id.0))?;
+            // Only if the index names this segment (a damaged library may hold two).
+            if h.by_hash.get(seg.sha256.as_bytes())?.as_deref() == Some(&be(id.0)[..]) {
+                h.by_hash.remove(seg.sha256.as_bytes())?;
+            }
+            Ok(())
+        })?;
         Ok(Some(seg))
     }
 
@@ -301,16 +312,16 @@ impl Store {
             added_at: now,
             priority,
         };
-        self.queue
-            .insert(be(entry.qid), to_json(&entry))
-            .map_err(db_err("adding to the queue"))?;
-        self.flush()?;
+        self.write("adding to the queue", |h| {
+            h.queue.insert(be(entry.qid), to_json(&entry))
+        })?;
         Ok(entry)
     }
 
     /// The queue in airing order: `priority` entries first, then oldest first.
     pub fn queue(&self) -> Result<Vec<QueueEntry>> {
         let mut entries = self
+            .h()?
             .queue
             .iter()
             .map(|kv| {
@@ -324,11 +335,7 @@ impl Store {
 
     /// Removes a queue entry; `false` if there was none.
     pub fn queue_remove(&self, qid: u64) -> Result<bool> {
-        let old = self
-            .queue
-            .remove(be(qid))
-            .map_err(db_err("removing from the queue"))?;
-        self.flush()?;
+        let old = self.write("removing from the queue", |h| h.queue.remove(be(qid)))?;
         Ok(old.is_some())
     }
 
@@ -340,10 +347,10 @@ impl Store {
             rep.id = self.next_seq(EMERGENCY_SEQ)?;
         }
         let key = format!("emergency/{:020}", rep.id);
-        self.state
-            .insert(key.as_bytes(), to_json(rep))
-            .map_err(db_err("saving an emergency repeat"))?;
-        self.flush()
+        let value = to_json(rep);
+        self.write("saving an emergency repeat", |h| {
+            h.state.insert(key.as_bytes(), value).map(drop)
+        })
     }
 
     /// Moves an existing repeat on (its next time); `false`, and nothing written, when it is
@@ -361,15 +368,15 @@ impl Store {
 
     pub fn emergency_remove(&self, id: u64) -> Result<()> {
         let key = format!("emergency/{id:020}");
-        self.state
-            .remove(key.as_bytes())
-            .map_err(db_err("removing an emergency repeat"))?;
-        self.flush()
+        self.write("removing an emergency repeat", |h| {
+            h.state.remove(key.as_bytes()).map(drop)
+        })
     }
 
     /// Pending repeats, by id.
     pub fn emergencies(&self) -> Result<Vec<EmergencyRepeat>> {
-        self.state
+        self.h()?
+            .state
             .scan_prefix(b"emergency/")
             .map(|kv| {
                 let (k, v) = kv.map_err(db_err("reading emergency repeats"))?;
@@ -384,6 +391,7 @@ impl Store {
     pub fn rotation_cursor(&self, playlist: &str) -> Result<usize> {
         let key = format!("rotation/{playlist}");
         Ok(self
+            .h()?
             .state
             .get(key.as_bytes())
             .map_err(db_err("reading a playlist position"))?
@@ -392,15 +400,15 @@ impl Store {
 
     pub fn set_rotation_cursor(&self, playlist: &str, cursor: usize) -> Result<()> {
         let key = format!("rotation/{playlist}");
-        self.state
-            .insert(key.as_bytes(), &be(cursor as u64))
-            .map_err(db_err("saving a playlist position"))?;
-        self.flush()
+        self.write("saving a playlist position", |h| {
+            h.state.insert(key.as_bytes(), &be(cursor as u64)).map(drop)
+        })
     }
 
     pub fn file_stamp(&self, path: &Path) -> Result<Option<FileStamp>> {
         let key = path.to_string_lossy();
-        self.files
+        self.h()?
+            .files
             .get(key.as_bytes())
             .map_err(db_err("reading the import cache"))?
             .map(|v| from_json(&v, || format!("import cache for {key}")))
@@ -409,20 +417,22 @@ impl Store {
 
     pub fn set_file_stamp(&self, path: &Path, stamp: &FileStamp) -> Result<()> {
         let key = path.to_string_lossy();
-        self.files
+        let h = self.w("saving the import cache")?;
+        h.files
             .insert(key.as_bytes(), to_json(stamp))
-            .map_err(db_err("saving the import cache"))?;
+            .map_err(|e| self.failed("saving the import cache", e))?;
         Ok(())
     }
 
     fn next_seq(&self, key: &[u8]) -> Result<u64> {
-        let next = self
+        let h = self.w("allocating an id")?;
+        let next = h
             .state
             .update_and_fetch(key, |old| {
                 let n = old.map_or(0, from_be) + 1;
                 Some(be(n).to_vec())
             })
-            .map_err(db_err("allocating an id"))?;
+            .map_err(|e| self.failed("allocating an id", e))?;
         Ok(next.map_or(1, |v| from_be(&v)))
     }
 }

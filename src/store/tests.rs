@@ -210,3 +210,60 @@ fn fire_marks_outlive_the_position_for_a_week_then_go() -> Result<()> {
     assert!(!store.fire_accounted("sang", at)?);
     Ok(())
 }
+
+#[test]
+fn concurrent_adds_of_the_same_bytes_make_one_segment() {
+    let store = std::sync::Arc::new(Store::temporary().expect("store"));
+    let outcomes: Vec<Unique> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..8)
+            .map(|_| {
+                let store = store.clone();
+                s.spawn(move || {
+                    store
+                        .add_segment_unique(segment(SegmentId(0), "beef"))
+                        .expect("write")
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("thread"))
+            .collect()
+    });
+    let added: Vec<&Segment> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Unique::Added(seg) => Some(seg),
+            Unique::Present(_) => None,
+        })
+        .collect();
+    assert_eq!(added.len(), 1, "{outcomes:?}");
+    assert!(outcomes.iter().all(|o| match o {
+        Unique::Added(seg) | Unique::Present(seg) => seg.id == added[0].id,
+    }));
+    assert_eq!(store.segments().expect("list").len(), 1);
+    assert_eq!(
+        store.segment_by_hash("beef").expect("lookup").map(|s| s.id),
+        Some(added[0].id)
+    );
+    // Ids stay unique and increasing for what comes next.
+    let next = store
+        .add_segment_unique(segment(SegmentId(0), "cafe"))
+        .expect("write");
+    assert!(matches!(next, Unique::Added(seg) if seg.id > added[0].id));
+}
+
+#[test]
+fn a_full_disk_is_reported_as_one_and_never_poisons_on_injection() {
+    let store = Store::temporary().expect("store");
+    store.inject_disk_full(true);
+    let err = store.queue_push(SegmentId(1), None, Priority::Normal, Utc::now());
+    let text = err.expect_err("full").to_string();
+    assert!(text.contains("is full (No space left on device)"), "{text}");
+    assert!(text.contains("free disk space"), "{text}");
+    assert_eq!(store.write_fault(), None);
+    store.inject_disk_full(false);
+    store
+        .queue_push(SegmentId(1), None, Priority::Normal, Utc::now())
+        .expect("writes again");
+}

@@ -24,12 +24,34 @@ impl Daemon {
 
     /// `loaxa -c CONFIG run` with more environment variables.
     pub fn spawn_with_env(config: &Path, env: &[(&str, &std::ffi::OsStr)]) -> Daemon {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_loaxa"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_loaxa"));
+        command.envs(env.iter().copied());
+        Self::spawn_command(command, config)
+    }
+
+    /// `loaxa -c CONFIG run` started by `prlimit --nofile=SOFT:HARD` (util-linux), which sets
+    /// the open-file limits and then becomes the daemon (same process id).
+    pub fn spawn_with_nofile(config: &Path, soft: u64, hard: u64) -> Daemon {
+        let found = Command::new("prlimit").arg("--version").output();
+        assert!(
+            found.is_ok_and(|o| o.status.success()),
+            "this test needs `prlimit` (Debian package util-linux)"
+        );
+        let mut command = Command::new("prlimit");
+        command
+            .arg(format!("--nofile={soft}:{hard}"))
+            .arg("--")
+            .arg(env!("CARGO_BIN_EXE_loaxa"));
+        Self::spawn_command(command, config)
+    }
+
+    /// `COMMAND -c CONFIG run`, COMMAND being `loaxa` or a wrapper that execs it.
+    fn spawn_command(mut command: Command, config: &Path) -> Daemon {
+        let mut child = command
             .arg("-c")
             .arg(config)
             .arg("run")
             .env("NO_COLOR", "1")
-            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -46,6 +68,11 @@ impl Daemon {
             child: Some(child),
             lines,
         }
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("daemon").id()
     }
 
     /// Everything it wrote to stderr so far.

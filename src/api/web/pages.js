@@ -179,9 +179,9 @@ async function nowPage(main) {
 
 function uploadForm(reload) {
   const files = h("input", { type: "file", multiple: true, required: true, accept: "audio/*,.mp3,.wav,.ogg,.oga,.flac,.m4a,.aac" });
-  const title = h("input", { type: "text", autocomplete: "off" });
+  const title = h("input", { type: "text", autocomplete: "off", maxlength: 500 });
   const topic = select(topicOptions(false), topicOptions(false)[0]?.[0]);
-  const unit = h("input", { type: "text" });
+  const unit = h("input", { type: "text", maxlength: 200 });
   const from = h("input", { type: "date" });
   const until = h("input", { type: "date" });
   const priority = select(priorityOptions(), "normal");
@@ -223,9 +223,9 @@ function uploadForm(reload) {
 }
 
 function editRow(seg, reload) {
-  const title = h("input", { type: "text", value: seg.title, required: true });
+  const title = h("input", { type: "text", value: seg.title, required: true, maxlength: 500 });
   const topic = select(topicOptions(false), seg.topic);
-  const unit = h("input", { type: "text", value: seg.unit ?? "" });
+  const unit = h("input", { type: "text", value: seg.unit ?? "", maxlength: 200 });
   const from = h("input", { type: "date", value: seg.valid_from ?? "" });
   const until = h("input", { type: "date", value: seg.valid_until ?? "" });
   const priority = select(priorityOptions(), seg.priority);
