@@ -358,11 +358,10 @@ impl Store {
     pub fn emergency_move_on(&self, rep: &EmergencyRepeat) -> Result<bool> {
         let key = format!("emergency/{:020}", rep.id);
         let new = to_json(rep);
-        let old = self
-            .state
-            .fetch_and_update(key.as_bytes(), |old| old.map(|_| new.clone()))
-            .map_err(db_err("saving an emergency repeat"))?;
-        self.flush()?;
+        let old = self.write("saving an emergency repeat", |h| {
+            h.state
+                .fetch_and_update(key.as_bytes(), |old| old.map(|_| new.clone()))
+        })?;
         Ok(old.is_some())
     }
 
