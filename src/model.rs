@@ -188,6 +188,11 @@ impl Segment {
     }
 }
 
+/// The program name the log gives emergency broadcasts (reserved: no `[[program]]` may use it).
+pub const EMERGENCY_PROGRAM: &str = "emergency";
+/// The program name the log gives manual plays (reserved likewise).
+pub const MANUAL_PROGRAM: &str = "manual";
+
 /// What started a play.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

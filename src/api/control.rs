@@ -1,20 +1,23 @@
-//! Live control: what is on air, skip, stop, play now, emergency broadcasts, reload.
+//! Live control: what is on air, skip, stop, play now, emergency broadcasts and their
+//! repeats (list, cancel), reload.
 //! These talk to the running daemon through its handle; a refusal (nothing on air to skip)
 //! is a 409 with the daemon's reason. Commands without fields read (and ignore) any body,
 //! so the connection stays usable.
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 
 use super::wire::{EmergencyRequest, Health, PlayRequest, StationInfo};
 use super::{ApiError, ApiResult, AppState};
+use crate::config::duration::EMERGENCY_EVERY;
 use crate::daemon::control::{Repeat, Status};
 use crate::model::Priority;
+use crate::store::EmergencyRepeat;
 
 pub(super) async fn health(State(state): State<AppState>) -> Json<Health> {
     Json(Health {
@@ -38,8 +41,12 @@ pub(super) async fn station(State(state): State<AppState>) -> Json<StationInfo> 
     })
 }
 
-pub(super) async fn now(State(state): State<AppState>) -> Json<Status> {
-    Json(state.handle.status())
+pub(super) async fn now(State(state): State<AppState>) -> ApiResult<Json<Status>> {
+    let mut status = state.handle.status();
+    // The repeats as the store holds them now: one cancelled a moment ago is gone at once,
+    // not when the idle daemon next wakes.
+    status.emergencies = state.blocking(|st| st.emergency_repeats()).await?;
+    Ok(Json(status))
 }
 
 fn done(what: &str) -> Json<Value> {
@@ -117,13 +124,8 @@ pub(super) async fn emergency(
             ));
         }
     };
-    if let Some(r) = &repeat
-        && r.until <= now
-    {
-        return Err(ApiError::bad_request(
-            "`until` is in the past",
-            "give a time after now, station time (YYYY-MM-DD HH:MM)",
-        ));
+    if let Some(r) = &repeat {
+        crate::service::check_repeat(r.every, r.until, now).map_err(|e| ApiError::service(&e))?;
     }
     state.handle.emergency(id, repeat).await?;
     Ok((
@@ -132,20 +134,36 @@ pub(super) async fn emergency(
     ))
 }
 
+/// `GET /emergencies`: the emergency repeats still to come.
+pub(super) async fn emergencies(
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<EmergencyRepeat>>> {
+    Ok(Json(state.blocking(|st| st.emergency_repeats()).await?))
+}
+
+/// `DELETE /emergencies/{id}`: cancels a repeat; answers with the repeat cancelled.
+pub(super) async fn cancel_emergency(
+    State(state): State<AppState>,
+    id: Result<Path<u64>, PathRejection>,
+) -> ApiResult<Json<EmergencyRepeat>> {
+    let Path(id) = id?;
+    Ok(Json(
+        state
+            .blocking(move |st| st.cancel_emergency_repeat(id))
+            .await?,
+    ))
+}
+
 fn parse_every(s: &str) -> ApiResult<std::time::Duration> {
-    let every = crate::config::parse_duration(s).map_err(|e| {
+    EMERGENCY_EVERY.parse(s).map_err(|e| {
         ApiError::bad_request(
-            format!("`every` \"{s}\": {e}"),
-            "write a duration such as 2h, 90m or 1h30m",
+            format!("`every` {e}"),
+            &format!(
+                "write a duration between {} such as 2h, 90m or 1h30m",
+                EMERGENCY_EVERY.text()
+            ),
         )
-    })?;
-    if every < std::time::Duration::from_secs(60) {
-        return Err(ApiError::bad_request(
-            format!("`every` \"{s}\" is too often"),
-            "repeat at most once a minute; storm bulletins use 2h",
-        ));
-    }
-    Ok(every)
+    })
 }
 
 /// RFC 3339, or `YYYY-MM-DD HH:MM` in the station's time zone.

@@ -72,6 +72,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/stop"),
     ("POST", "/play"),
     ("POST", "/emergency"),
+    ("GET", "/emergencies"),
+    ("DELETE", "/emergencies/{id}"),
     ("POST", "/reload"),
 ];
 
@@ -128,6 +130,8 @@ fn handler(method: &str, path: &str, upload_limit: usize) -> Option<MethodRouter
         ("POST", "/stop") => post(control::stop),
         ("POST", "/play") => post(control::play),
         ("POST", "/emergency") => post(control::emergency),
+        ("GET", "/emergencies") => get(control::emergencies),
+        ("DELETE", "/emergencies/{id}") => delete(control::cancel_emergency),
         ("POST", "/reload") => post(control::reload),
         _ => return None,
     })

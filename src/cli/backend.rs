@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::model::{AsRunRecord, Priority, Segment, SegmentId};
 use crate::report::{self, ExportFormat, ExportOptions};
 use crate::service::{AddOutcome, ScheduledProgram, SegmentMeta, SegmentPatch, Station};
-use crate::store::QueueEntry;
+use crate::store::{EmergencyRepeat, QueueEntry};
 
 pub enum Backend {
     /// No daemon runs: the store is ours.
@@ -159,6 +159,20 @@ impl Backend {
         match self {
             Backend::Local(st) => st.queue_remove(qid),
             Backend::Remote { client, .. } => client.delete(&format!("/queue/{qid}"), &[]),
+        }
+    }
+
+    pub fn emergency_repeats(&self) -> Result<Vec<EmergencyRepeat>> {
+        match self {
+            Backend::Local(st) => st.emergency_repeats(),
+            Backend::Remote { client, .. } => client.get("/emergencies", &[]),
+        }
+    }
+
+    pub fn cancel_emergency_repeat(&self, id: u64) -> Result<EmergencyRepeat> {
+        match self {
+            Backend::Local(st) => st.cancel_emergency_repeat(id),
+            Backend::Remote { client, .. } => client.delete(&format!("/emergencies/{id}"), &[]),
         }
     }
 

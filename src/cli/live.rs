@@ -30,13 +30,19 @@ pub struct PlayArgs {
     priority: Option<Priority>,
 }
 
+/// `loaxa emergency ID [--every --until]`, or `loaxa emergency list|cancel`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct EmergencyArgs {
-    id: SegmentId,
-    /// Repeat every DURATION (storm bulletins: 2h), until --until
+    #[command(subcommand)]
+    pub cmd: Option<super::emergency::EmergencyCmd>,
+    /// The segment to air at once
+    #[arg(required = true)]
+    id: Option<SegmentId>,
+    /// Repeat every DURATION, 1m to 31d (storm bulletins: 2h), until --until
     #[arg(long, value_name = "DURATION", requires = "until")]
     every: Option<String>,
-    /// Last repeat: "YYYY-MM-DD HH:MM" station time, or RFC 3339
+    /// Last repeat: "YYYY-MM-DD HH:MM" station time, or RFC 3339; at most 366 days ahead
     #[arg(long, value_name = "DATETIME", requires = "every")]
     until: Option<String>,
 }
@@ -139,8 +145,11 @@ pub fn play(client: &Client, args: PlayArgs) -> Result<i32> {
 }
 
 pub fn emergency(client: &Client, args: EmergencyArgs) -> Result<i32> {
+    let Some(id) = args.id else {
+        bail!("which segment? give its id: loaxa emergency 12 (loaxa segment list shows them)");
+    };
     let req = EmergencyRequest {
-        id: args.id,
+        id,
         every: args.every,
         until: args.until,
     };

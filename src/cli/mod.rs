@@ -13,6 +13,7 @@ macro_rules! outln {
 mod backend;
 mod check;
 mod client;
+mod emergency;
 mod fmt;
 mod live;
 mod log;
@@ -70,7 +71,8 @@ pub enum Command {
     Stop,
     /// Play segments outside the schedule: after the program on air, or --now (needs the daemon)
     Play(live::PlayArgs),
-    /// Emergency broadcast (phát khẩn cấp): air at once, optionally repeat (needs the daemon)
+    /// Emergency broadcast (phát khẩn cấp): air at once, optionally repeat (needs the daemon);
+    /// `emergency list` / `emergency cancel N`: the repeats to come
     Emergency(live::EmergencyArgs),
     /// Re-read the config and playlists; a broken config keeps the old one (needs the daemon)
     Reload,
@@ -109,6 +111,9 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Schedule(args) => schedule::schedule(&backend(&path, token)?, args),
         Command::Log(args) => log::log(&backend(&path, token)?, args),
         Command::Report(args) => report::report(&backend(&path, token)?, args),
+        Command::Emergency(live::EmergencyArgs { cmd: Some(cmd), .. }) => {
+            emergency::repeats(&backend(&path, token)?, cmd)
+        }
         live_command => {
             let config = load_config(&path)?;
             let client = live::daemon(&config, token)?;

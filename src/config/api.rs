@@ -74,23 +74,14 @@ pub(super) fn api(src: &mut Source<'_>, t: &Table<'_, '_>) -> Option<ApiConfig> 
         );
         ok = false;
     }
-    let max_upload = match t.integer(src, "max_upload_mb") {
+    let hint = format!("max_upload_mb = {DEFAULT_MAX_UPLOAD_MB}");
+    let max_upload = match t.integer_in(src, "max_upload_mb", 1..=4096, &hint) {
         None => DEFAULT_MAX_UPLOAD_MB * 1024 * 1024,
-        Some(n) => match u64::try_from(*n.get_ref())
-            .ok()
-            .filter(|mb| (1..=4096).contains(mb))
-        {
-            Some(mb) => mb * 1024 * 1024,
-            None => {
-                ok = false;
-                src.error(
-                    n.span(),
-                    format!("max_upload_mb {} must be between 1 and 4096", n.get_ref()),
-                    Some(format!("max_upload_mb = {DEFAULT_MAX_UPLOAD_MB}")),
-                );
-                0
-            }
-        },
+        Some(Ok(mb)) => u64::try_from(mb).unwrap_or(DEFAULT_MAX_UPLOAD_MB) * 1024 * 1024,
+        Some(Err(())) => {
+            ok = false;
+            0
+        }
     };
     let allowed_hosts = allowed_hosts(src, t, &mut ok);
     ok.then_some(ApiConfig {

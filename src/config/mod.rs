@@ -12,7 +12,7 @@
 mod api;
 mod audio;
 mod diagnostic;
-mod duration;
+pub mod duration;
 mod files;
 mod program;
 #[cfg(test)]

@@ -7,9 +7,11 @@ use std::str::FromStr;
 
 use toml::Spanned;
 
+use super::duration::{Bounds, CATCH_UP, MAX_DURATION};
 use super::validate::resolve;
+use super::walk::Span;
 use super::walk::Table;
-use super::{Program, ProgramSpans, Source, parse_duration};
+use super::{Program, ProgramSpans, Source};
 use crate::schedule::CronRule;
 
 const PROGRAM_KEYS: &[&str] = &[
@@ -93,34 +95,12 @@ fn program(
     let intro = file("intro", &mut spans.intro);
     let outro = file("outro", &mut spans.outro);
     let separator = file("separator", &mut spans.separator);
-    let max_duration = t.string(src, "max_duration").and_then(|s| {
-        let d = parse_duration(s.get_ref());
-        if let Err(message) = &d {
-            ok = false;
-            src.error(
-                s.span(),
-                message.clone(),
-                Some("max_duration = \"30m\"".into()),
-            );
-        }
-        d.ok()
-    });
+    let max_duration = bounded(src, t, "max_duration", MAX_DURATION, &mut ok);
     let enabled = t.boolean(src, "enabled").is_none_or(|b| *b.get_ref());
-    let catch_up = t.string(src, "catch_up").and_then(|s| {
-        if s.get_ref() == "skip" {
-            return None;
-        }
-        let d = parse_duration(s.get_ref());
-        if let Err(message) = &d {
-            ok = false;
-            src.error(
-                s.span(),
-                format!("catch_up: {message}"),
-                Some("catch_up = \"skip\" (default) or a grace window such as \"20m\"".into()),
-            );
-        }
-        d.ok()
-    });
+    let catch_up = match t.string(src, "catch_up") {
+        Some(s) if s.get_ref() == "skip" => None,
+        _ => bounded(src, t, "catch_up", CATCH_UP, &mut ok),
+    };
     if !ok {
         return None;
     }
@@ -139,6 +119,42 @@ fn program(
         spans,
     })
 }
+
+/// A duration key held to `bounds`; an error names the key, the range and an example.
+fn bounded(
+    src: &mut Source<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    bounds: Bounds,
+    ok: &mut bool,
+) -> Option<std::time::Duration> {
+    let s = t.string(src, key)?;
+    match bounds.parse(s.get_ref()) {
+        Ok(d) => Some(d),
+        Err(message) => {
+            *ok = false;
+            let example = match key {
+                "catch_up" => "catch_up = \"skip\" (default) or a grace window such as \"20m\"",
+                _ => "max_duration = \"30m\"",
+            };
+            src.error(
+                s.span(),
+                format!("{key}: {message}"),
+                Some(format!(
+                    "{key} must lie between {}; e.g. {example}",
+                    bounds.text()
+                )),
+            );
+            None
+        }
+    }
+}
+
+/// Names the log uses for plays outside programs: a program may not take them.
+pub const RESERVED_NAMES: &[&str] = &[
+    crate::model::EMERGENCY_PROGRAM,
+    crate::model::MANUAL_PROGRAM,
+];
 
 /// Reports a missing name or one with spaces; false when the name is unusable.
 fn name_is_valid(src: &mut Source<'_>, t: &Table<'_, '_>, name: Option<&Spanned<String>>) -> bool {
@@ -159,6 +175,21 @@ fn name_is_valid(src: &mut Source<'_>, t: &Table<'_, '_>, name: Option<&Spanned<
                     n.get_ref()
                 ),
                 Some("use a short name such as \"sang\" and put the long one in `title`".into()),
+            );
+            false
+        }
+        Some(n) if RESERVED_NAMES.contains(&n.get_ref().as_str()) => {
+            src.error(
+                n.span(),
+                format!(
+                    "program name \"{}\" is reserved: the log uses it for broadcasts outside programs",
+                    n.get_ref()
+                ),
+                Some(format!(
+                    "choose another name (not {}), e.g. \"{}-xa\"",
+                    RESERVED_NAMES.join(" or "),
+                    n.get_ref()
+                )),
             );
             false
         }
@@ -190,17 +221,40 @@ fn cron(src: &mut Source<'_>, t: &Table<'_, '_>) -> Option<CronRule> {
             );
         })
         .ok()?;
-    // A fixed instant keeps parsing pure; this catches days that never come (31 February).
+    never_fires(src, s.span(), &rule).then_some(rule)
+}
+
+/// True when `rule` fires after now; else an error: a day that never comes (31 February) or
+/// a year that has passed (the 7-field form's year).
+fn never_fires(src: &mut Source<'_>, span: Span, rule: &CronRule) -> bool {
+    let text = rule.to_string();
     let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
-    if rule.next_after(epoch, chrono_tz::UTC).is_none() {
+    let Some(first) = rule.next_after(epoch, chrono_tz::UTC) else {
         src.error(
-            s.span(),
-            format!("cron: `{}` never fires (no such date)", s.get_ref()),
+            span,
+            format!("cron: `{text}` never fires (no such date)"),
             Some("check the day-of-month and month fields: `0 6 28 2 *` is 28 February".into()),
         );
-        return None;
+        return false;
+    };
+    if rule
+        .next_after(chrono::Utc::now(), chrono_tz::UTC)
+        .is_none()
+    {
+        src.error(
+            span,
+            format!(
+                "cron: `{text}` never fires again (its times are in the past, from {})",
+                first.format("%Y-%m-%d")
+            ),
+            Some(
+                "check the year field, or leave it out: `0 0 6 * * * *` fires every day at 06:00"
+                    .into(),
+            ),
+        );
+        return false;
     }
-    Some(rule)
+    true
 }
 
 /// Playlist names, with where each is written.

@@ -238,7 +238,7 @@ max_duration = "30 minutes"
         "{got:#?}"
     );
     assert!(got[0].2.contains("output device"), "{}", got[0].2);
-    assert!(got[1].2.contains("1 (mono) or 2"), "{}", got[1].2);
+    assert!(got[1].2.contains("between 1 and 2"), "{}", got[1].2);
     assert!(got[3].2.contains("nothing to play"), "{}", got[3].2);
     assert!(got[4].2.contains("not a duration"), "{}", got[4].2);
 }

@@ -234,65 +234,40 @@ fn output(src: &mut Source<'_>, t: &Table<'_, '_>, base: &Path) -> Option<Output
         }
     };
     let mut ok = true;
-    let sample_rate = t.integer(src, "sample_rate").and_then(|n| {
-        let rate = u32::try_from(*n.get_ref())
-            .ok()
-            .filter(|r| (8_000..=384_000).contains(r));
-        if rate.is_none() {
+    let hint = "use 44100 or 48000, or leave it out to use the device's own rate";
+    let sample_rate = match t.integer_in(src, "sample_rate", 8_000..=384_000, hint) {
+        Some(Ok(rate)) => u32::try_from(rate).ok(),
+        Some(Err(())) => {
             ok = false;
-            src.error(
-                n.span(),
-                format!("sample_rate {} is not a sound card rate", n.get_ref()),
-                Some("use 44100 or 48000, or leave it out to use the device's own rate".into()),
-            );
-        }
-        rate
-    });
-    let channels = t.integer(src, "channels").and_then(|n| match *n.get_ref() {
-        1 => Some(1),
-        2 => Some(2),
-        other => {
-            ok = false;
-            src.error(
-                n.span(),
-                format!("channels must be 1 (mono) or 2 (stereo), not {other}"),
-                Some("channels = 2".into()),
-            );
             None
         }
-    });
-    let fade = match t.integer(src, "fade_ms") {
-        None => DEFAULT_FADE,
-        Some(n) => match u64::try_from(*n.get_ref()).ok().filter(|ms| *ms <= 10_000) {
-            Some(ms) => Duration::from_millis(ms),
-            None => {
-                ok = false;
-                src.error(
-                    n.span(),
-                    format!("fade_ms {} must be between 0 and 10000", n.get_ref()),
-                    Some("fade_ms = 200".into()),
-                );
-                DEFAULT_FADE
-            }
-        },
+        None => None,
     };
-    let buffer = match t.integer(src, "buffer_ms") {
+    let hint = "channels = 2 (stereo) or 1 (mono)";
+    let channels = match t.integer_in(src, "channels", 1..=2, hint) {
+        Some(Ok(n)) => u16::try_from(n).ok(),
+        Some(Err(())) => {
+            ok = false;
+            None
+        }
+        None => None,
+    };
+    let fade = match t.integer_in(src, "fade_ms", 0..=10_000, "fade_ms = 200") {
+        None => DEFAULT_FADE,
+        Some(Ok(ms)) => Duration::from_millis(ms.unsigned_abs()),
+        Some(Err(())) => {
+            ok = false;
+            DEFAULT_FADE
+        }
+    };
+    let hint = "buffer_ms = 20 (raise it if the sound stutters)";
+    let buffer = match t.integer_in(src, "buffer_ms", 5..=500, hint) {
         None => DEFAULT_BUFFER,
-        Some(n) => match u64::try_from(*n.get_ref())
-            .ok()
-            .filter(|ms| (5..=500).contains(ms))
-        {
-            Some(ms) => Duration::from_millis(ms),
-            None => {
-                ok = false;
-                src.error(
-                    n.span(),
-                    format!("buffer_ms {} must be between 5 and 500", n.get_ref()),
-                    Some("buffer_ms = 20 (raise it if the sound stutters)".into()),
-                );
-                DEFAULT_BUFFER
-            }
-        },
+        Some(Ok(ms)) => Duration::from_millis(ms.unsigned_abs()),
+        Some(Err(())) => {
+            ok = false;
+            DEFAULT_BUFFER
+        }
     };
     ok.then_some(OutputConfig {
         device: device?,

@@ -130,7 +130,19 @@ impl<'a, 'i> Table<'a, 'i> {
     pub fn integer(&self, src: &mut Source<'_>, key: &str) -> Option<Spanned<i64>> {
         let v = self.get(key)?;
         let n = match v.get_ref() {
-            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok(),
+            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    src.error(
+                        v.span(),
+                        format!("`{key}` in {}: {} is far too large", self.name, i.as_str()),
+                        Some(
+                            "write a small whole number (the key's range is in the README)".into(),
+                        ),
+                    );
+                    return None;
+                }
+            },
             _ => None,
         };
         if n.is_none() {
@@ -139,13 +151,46 @@ impl<'a, 'i> Table<'a, 'i> {
         n.map(|n| Spanned::new(v.span(), n))
     }
 
+    /// A whole number within `range`. Anything else, a number too large for 64 bits
+    /// included, is reported naming the range (`Err(())`); `None` when the key is absent.
+    pub fn integer_in(
+        &self,
+        src: &mut Source<'_>,
+        key: &str,
+        range: std::ops::RangeInclusive<i64>,
+        hint: &str,
+    ) -> Option<Result<i64, ()>> {
+        let v = self.get(key)?;
+        let DeValue::Integer(i) = v.get_ref() else {
+            self.wrong_type(src, key, v, "a whole number");
+            return Some(Err(()));
+        };
+        let n = i64::from_str_radix(i.as_str(), i.radix()).ok();
+        if let Some(n) = n.filter(|n| range.contains(n)) {
+            return Some(Ok(n));
+        }
+        src.error(
+            v.span(),
+            format!(
+                "{key} {} must be between {} and {}",
+                i.as_str(),
+                range.start(),
+                range.end()
+            ),
+            Some(hint.into()),
+        );
+        Some(Err(()))
+    }
+
     /// A number, whole or decimal (`-16` or `-16.5`).
     pub fn number(&self, src: &mut Source<'_>, key: &str) -> Option<Spanned<f64>> {
         let v = self.get(key)?;
         let n = match v.get_ref() {
+            // Too large for 64 bits: read as a float, so the caller's range check answers.
             DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
                 .ok()
-                .map(|n| n as f64),
+                .map(|n| n as f64)
+                .or_else(|| i.as_str().replace('_', "").parse::<f64>().ok()),
             DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
             _ => None,
         };

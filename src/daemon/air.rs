@@ -10,7 +10,7 @@ use super::session::OnAirItem;
 use super::{Daemon, ManualRequest};
 
 /// The program name manual broadcasts are logged under.
-pub const MANUAL_PROGRAM: &str = "manual";
+pub use crate::model::MANUAL_PROGRAM;
 
 impl Daemon {
     /// Airs the scheduled program `ctx.program`. Returns `true` when shutdown was asked.

@@ -1,33 +1,24 @@
 //! Emergency broadcasts (phát khẩn cấp): aired at once, and optionally repeated — storm
 //! bulletins every 2 hours on the hour, day and night — from repeats kept in the store, so a
-//! restart does not lose them.
+//! restart does not lose them. The ranges and the time arithmetic of repeats are the service
+//! layer's (`service::emergency`); this file airs them.
 
-use chrono::{DateTime, DurationRound, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::asrun::ProgramContext;
 use crate::model::{Priority, SegmentId, Trigger};
 use crate::program::{Origin, PlannedItem};
-use crate::store::EmergencyRepeat;
+use crate::service::next_slot;
 
 use super::Daemon;
 use super::control::{ControlError, Repeat};
 use super::session::OnAirItem;
 
-/// The program name emergency broadcasts are logged under.
-pub const EMERGENCY_PROGRAM: &str = "emergency";
+pub use crate::model::EMERGENCY_PROGRAM;
 
-/// The first repeat after an emergency aired at `aired`: `every` later, on the hour when
-/// `every` is a whole number of hours (02:00, 04:00… for a bulletin first aired at 00:10).
-pub fn first_repeat(aired: DateTime<Utc>, every: std::time::Duration) -> DateTime<Utc> {
-    let every = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::hours(2));
-    let hour = chrono::Duration::hours(1);
-    let base = if every.num_seconds() % 3600 == 0 {
-        aired.duration_trunc(hour).unwrap_or(aired)
-    } else {
-        aired
-    };
-    base + every
-}
+/// Opening words of the status warning about repeats dropped at start.
+pub(super) const REPEAT_WARNING: &str =
+    "an emergency repeat in the database was out of range and was removed (it will not air)";
 
 impl Daemon {
     fn emergency_context(&self) -> ProgramContext {
@@ -51,39 +42,46 @@ impl Daemon {
         })
     }
 
-    /// Keeps a repeat in the store (the first airing is now).
+    /// Keeps a repeat in the store (the first airing is now); out-of-range values are
+    /// refused (the service layer holds the ranges).
     pub(super) fn save_repeat(
         &self,
         id: SegmentId,
         repeat: Option<Repeat>,
     ) -> Result<(), ControlError> {
         let Some(repeat) = repeat else { return Ok(()) };
-        if repeat.every.as_secs() < 60 {
-            return Err(ControlError::Refused(
-                "repeats must be at least a minute apart".into(),
-            ));
-        }
-        let now = self.station.clock.now();
-        let mut rep = EmergencyRepeat {
-            id: 0,
-            segment: id,
-            every_s: repeat.every.as_secs(),
-            next_at: first_repeat(now, repeat.every),
-            until: repeat.until,
-        };
-        if rep.next_at > rep.until {
-            return Ok(()); // aired once now; no repeat falls before `until`
-        }
         self.station
-            .store
-            .emergency_put(&mut rep)
-            .map_err(|e| ControlError::Refused(e.to_string()))
+            .save_emergency_repeat(id, repeat.every, repeat.until)
+            .map(|_| ())
+            .map_err(|e| ControlError::Refused(format!("{e:#}")))
+    }
+
+    /// At start: repeats the store holds out of range (an older build wrote them) are
+    /// removed, logged and shown to the operator, so they can never crash the daemon.
+    pub(super) fn drop_bad_repeats(&self) {
+        let reasons = match self.station.drop_bad_emergency_repeats() {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot check the emergency repeats");
+                return;
+            }
+        };
+        for reason in &reasons {
+            tracing::error!("{reason}");
+        }
+        if reasons.is_empty() {
+            return;
+        }
+        self.status.send_modify(|s| {
+            s.warnings.retain(|w| !w.starts_with(REPEAT_WARNING));
+            s.warnings
+                .extend(reasons.iter().map(|r| format!("{REPEAT_WARNING}: {r}")));
+        });
     }
 
     pub(super) fn next_emergency_at(&self) -> Option<DateTime<Utc>> {
         self.station
-            .store
-            .emergencies()
+            .emergency_repeats()
             .ok()?
             .iter()
             .map(|r| r.next_at)
@@ -96,7 +94,7 @@ impl Daemon {
         let now = self.station.clock.now();
         let store = &self.station.store;
         let mut due = Vec::new();
-        for mut rep in store.emergencies().unwrap_or_default() {
+        for mut rep in self.station.emergency_repeats().unwrap_or_default() {
             if rep.next_at > now {
                 continue;
             }
@@ -107,14 +105,12 @@ impl Daemon {
                 }
                 Err(e) => tracing::error!(error = %e, "emergency repeat cannot air"),
             }
-            let every = chrono::Duration::seconds(i64::try_from(rep.every_s).unwrap_or(7200));
-            while rep.next_at <= now {
-                rep.next_at += every;
-            }
-            if rep.next_at > rep.until {
-                self.log(store.emergency_remove(rep.id));
-            } else {
-                self.log(store.emergency_put(&mut rep));
+            match next_slot(&rep, now).filter(|next| *next <= rep.until) {
+                Some(next) => {
+                    rep.next_at = next;
+                    self.log(store.emergency_move_on(&rep).map(drop));
+                }
+                None => self.log(store.emergency_remove(rep.id)),
             }
         }
         due
@@ -127,25 +123,5 @@ impl Daemon {
             return false;
         }
         self.run_session(due, None, None, None).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn repeats_fall_on_the_hour() {
-        let t = |h, m| {
-            Utc.with_ymd_and_hms(2026, 10, 1, h, m, 0)
-                .single()
-                .expect("valid")
-        };
-        let two_hours = std::time::Duration::from_secs(7200);
-        assert_eq!(first_repeat(t(0, 10), two_hours), t(2, 0));
-        assert_eq!(first_repeat(t(0, 0), two_hours), t(2, 0));
-        let ninety = std::time::Duration::from_secs(5400);
-        assert_eq!(first_repeat(t(0, 10), ninety), t(1, 40));
     }
 }

@@ -233,7 +233,7 @@ impl Daemon {
     }
 
     fn publish_next(&self, next: Option<&Due>) {
-        let emergencies = self.station.store.emergencies().unwrap_or_default();
+        let emergencies = self.station.emergency_repeats().unwrap_or_default();
         self.notifier.status(&match next {
             Some(d) => format!(
                 "idle; next: {} at {}",
@@ -254,6 +254,7 @@ impl Daemon {
     async fn main_loop(&mut self) -> Result<()> {
         let clock = self.station.clock.clone();
         self.check_clock_plausible();
+        self.drop_bad_repeats();
         let mut last = self.reconcile().await;
         let mut watch = StepWatch::new(clock.as_ref());
         loop {

@@ -128,8 +128,11 @@ fn planned_end(s: &Session, began: Instant) -> Instant {
         .iter()
         .filter_map(|k| s.entries.get(k))
         .map(|e| e.item.segment.duration_ms)
-        .sum();
-    began + Duration::from_millis(planned)
+        .fold(0, u64::saturating_add);
+    // Lengths come from the store: a damaged one must not overflow the clock.
+    began
+        .checked_add(Duration::from_millis(planned))
+        .unwrap_or(began)
 }
 
 impl Daemon {
@@ -216,7 +219,7 @@ impl Daemon {
             .min(crate::player::Player::PRE_ROLL);
         let began = Instant::now() + lead;
         // Monotonic: a step of the wall clock does not cut (or stretch) a program.
-        let mut deadline = max_duration.map(|d| began + d);
+        let mut deadline = max_duration.and_then(|d| began.checked_add(d));
         // While the output is lost: when to stop waiting for it.
         let mut give_up: Option<Instant> = None;
         // systemd's watchdog hears from a session only while its audio progresses (or the

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 mod edit;
+mod emergency;
 mod error;
 mod queue;
 mod segments;
@@ -21,6 +22,7 @@ use crate::store::Store;
 
 pub use catalog::Catalog;
 pub use edit::SegmentPatch;
+pub use emergency::{check_repeat, first_repeat, next_slot, repeat_problem};
 pub use error::Refusal;
 pub use segments::{AddOutcome, SegmentMeta};
 pub use timetable::{ScheduledProgram, Warning};

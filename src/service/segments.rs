@@ -261,6 +261,19 @@ impl Station {
     /// Removes a segment. Refuses when it is queued or named by a playlist unless `force`.
     pub fn remove_segment(&self, id: SegmentId, force: bool) -> Result<Segment> {
         let seg = self.segment(id)?;
+        if let Some(rep) = self.repeats_of(id)?.first() {
+            return Err(refuse!(
+                Conflict,
+                "segment {id} «{}» is still to air as emergency repeat {} (every {} until {}): it cannot be deleted, not even with --force\n  hint: cancel the repeat first: `loaxa emergency cancel {}`",
+                seg.title,
+                rep.id,
+                crate::config::duration::format_duration(std::time::Duration::from_secs(
+                    rep.every_s
+                )),
+                self.local(rep.until).format("%Y-%m-%d %H:%M"),
+                rep.id
+            ));
+        }
         let queued = self
             .store
             .queue()?

@@ -35,12 +35,23 @@ pub struct ScheduledProgram {
     pub warnings: Vec<Warning>,
 }
 
+/// The longest timetable, in days (two months: what an operator plans ahead).
+pub const MAX_DAYS: u32 = 62;
+
 impl Station {
-    /// Programs firing in the next `days` days, each with its planned content.
+    /// Programs firing in the next `days` days (1 to [`MAX_DAYS`]), each with its planned content.
     pub fn timetable(&self, days: u32) -> Result<Vec<ScheduledProgram>> {
         let catalog = Catalog::load(self, Import::No);
         let now = self.clock.now();
-        let until = now + chrono::Duration::days(i64::from(days));
+        if !(1..=MAX_DAYS).contains(&days) {
+            return Err(super::error::refuse!(
+                Invalid,
+                "{days} days is out of range: the timetable covers 1 to {MAX_DAYS} days\n  hint: e.g. --days 7"
+            ));
+        }
+        let until = now
+            .checked_add_signed(chrono::Duration::days(i64::from(days)))
+            .unwrap_or(now);
         let rules: Vec<_> = self.config.programs.iter().filter(|p| p.enabled).collect();
         let crons: Vec<_> = rules.iter().map(|p| &p.cron).collect();
         let mut queue = self.store.queue()?;

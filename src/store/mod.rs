@@ -353,6 +353,18 @@ impl Store {
         })
     }
 
+    /// Moves an existing repeat on (its next time); `false`, and nothing written, when it is
+    /// gone: a cancel between reading the repeat and moving it on stays a cancel.
+    pub fn emergency_move_on(&self, rep: &EmergencyRepeat) -> Result<bool> {
+        let key = format!("emergency/{:020}", rep.id);
+        let new = to_json(rep);
+        let old = self.write("saving an emergency repeat", |h| {
+            h.state
+                .fetch_and_update(key.as_bytes(), |old| old.map(|_| new.clone()))
+        })?;
+        Ok(old.is_some())
+    }
+
     pub fn emergency_remove(&self, id: u64) -> Result<()> {
         let key = format!("emergency/{id:020}");
         self.write("removing an emergency repeat", |h| {

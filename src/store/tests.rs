@@ -187,6 +187,9 @@ fn emergency_repeats_are_kept_until_removed() {
     assert_eq!(store.emergencies().expect("list"), [rep.clone()]);
     store.emergency_remove(rep.id).expect("remove");
     assert!(store.emergencies().expect("list").is_empty());
+    // Cancelled while the daemon moved it on: it stays cancelled.
+    assert!(!store.emergency_move_on(&rep).expect("move on"));
+    assert!(store.emergencies().expect("list").is_empty());
 }
 
 #[test]

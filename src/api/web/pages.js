@@ -438,12 +438,33 @@ async function queuePage(main) {
     try { await api("/emergency", { method: "POST", json: body }); say(t("emergency_ok"), "warn"); location.hash = "#now"; } catch (err) { sayError(err); }
   });
 
+  // Emergency repeats to come, each with a cancel button
+  const repRows = h("tbody", { id: "repeat-rows" });
+  const reloadRepeats = async () => {
+    const reps = await api("/emergencies");
+    repRows.replaceChildren(...(reps.length ? reps.map((r) => {
+      const title = titles.get(r.segment) ?? `#${r.segment}`;
+      const cancel = async () => {
+        if (!(await confirmBox(t("cancel_repeat"), t("confirm_cancel_repeat", { title, until: fmtDateTime(r.until) }), t("cancel_repeat")))) return;
+        try { await api(`/emergencies/${r.id}`, { method: "DELETE" }); say(t("repeat_cancelled", { title })); await reloadRepeats(); } catch (e) { sayError(e); }
+      };
+      return h("tr", { "data-repeat": r.id },
+        h("td", {}, title),
+        h("td", {}, t("every_n_hours", { n: Math.round((r.every_s / 3600) * 100) / 100 })),
+        h("td", {}, fmtDateTime(r.next_at)),
+        h("td", {}, fmtDateTime(r.until)),
+        h("td", {}, h("button", { type: "button", class: "danger", "aria-label": t("aria_cancel_repeat", { title }), onclick: cancel }, t("cancel_repeat"))));
+    }) : [h("tr", {}, h("td", { colspan: 5 }, t("no_repeats")))]));
+  };
+
   main.append(h("h1", {}, t("nav_queue")),
     section("emergency", t("emergency_title"), h("p", {}, t("emergency_help")), eForm),
+    section("repeats", t("repeats_title"), h("div", { class: "table-wrap" }, h("table", {},
+      h("thead", {}, h("tr", {}, ...["title", "every", "next", "until", "actions"].map((k) => h("th", { scope: "col" }, t(`col_${k}`))))), repRows))),
     section("queue", t("queue_title"), h("div", { class: "table-wrap" }, h("table", {},
       h("thead", {}, h("tr", {}, ...["pos", "title", "program", "level", "actions"].map((k) => h("th", { scope: "col" }, t(`col_${k}`))))), rows)), qForm),
     section("play", t("play_title"), h("p", {}, t("play_help")), pForm));
-  await reloadQueue();
+  await Promise.all([reloadQueue(), reloadRepeats()]);
 }
 
 // ---------------------------------------------------------------- Lịch phát (schedule)

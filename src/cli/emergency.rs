@@ -1,0 +1,62 @@
+//! `loaxa emergency list|cancel`: the emergency repeats to come, and cancelling one. These
+//! work with the daemon running (through its API) or not (on the store), like `queue`.
+//! Airing an emergency (`loaxa emergency ID`) is live control, in `live`.
+
+use anyhow::Result;
+use clap::Subcommand;
+
+use super::backend::Backend;
+use super::fmt;
+use crate::config::duration::format_duration;
+use crate::store::EmergencyRepeat;
+
+#[derive(Debug, Subcommand)]
+pub enum EmergencyCmd {
+    /// The emergency repeats to come
+    List {
+        /// One JSON object per line
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel an emergency repeat by its number (see `emergency list`): it airs no more
+    Cancel { id: u64 },
+}
+
+pub fn repeats(station: &Backend, cmd: EmergencyCmd) -> Result<i32> {
+    match cmd {
+        EmergencyCmd::List { json } => {
+            let reps = station.emergency_repeats()?;
+            if json {
+                return fmt::json_lines(&reps).map(|()| 0);
+            }
+            if reps.is_empty() {
+                outln!("no emergency repeat is to come");
+            }
+            for rep in &reps {
+                outln!("{}", describe(station, rep));
+            }
+            Ok(0)
+        }
+        EmergencyCmd::Cancel { id } => {
+            let rep = station.cancel_emergency_repeat(id)?;
+            outln!("cancelled {}", describe(station, &rep));
+            Ok(0)
+        }
+    }
+}
+
+/// `repeat 3: segment 12 «Tin bão» every 2h, next 2026-10-01 14:00:00, until …`.
+fn describe(station: &Backend, rep: &EmergencyRepeat) -> String {
+    let title = station
+        .segment(rep.segment)
+        .map(|s| s.title)
+        .unwrap_or_else(|_| "(removed from the library)".into());
+    format!(
+        "repeat {}: segment {} «{title}» every {}, next {}, until {}",
+        rep.id,
+        rep.segment,
+        format_duration(std::time::Duration::from_secs(rep.every_s)),
+        fmt::time(&station.local(rep.next_at)),
+        fmt::time(&station.local(rep.until)),
+    )
+}
