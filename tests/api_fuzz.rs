@@ -70,23 +70,7 @@ fn edge_text() -> impl Strategy<Value = String> {
 
 fn field_name() -> impl Strategy<Value = String> {
     prop_oneof![
-        prop::sample::select(vec![
-            "id",
-            "ids",
-            "every",
-            "until",
-            "now",
-            "priority",
-            "program",
-            "by",
-            "title",
-            "topic",
-            "unit",
-            "valid_from",
-            "valid_until",
-            "gain_db",
-        ])
-        .prop_map(str::to_string),
+        prop::sample::select(live::BODY_FIELDS.to_vec()).prop_map(str::to_string),
         "[a-z_]{1,12}",
     ]
 }

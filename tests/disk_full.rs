@@ -180,24 +180,13 @@ fn api(
 }
 
 fn upload(agent: &ureq::Agent, base: &str, name: &str, bytes: &[u8]) -> (u16, Value) {
-    let boundary = "loaxa-disk-full-7f3a";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"topic\"\r\n\r\ncds\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-         Content-Type: audio/wav\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (content_type, body) = wav::upload_form(name, bytes);
     api(
         agent,
         agent
             .post(format!("{base}/api/v1/segments"))
             .header("X-Loaxa-Request", "1")
-            .header(
-                "Content-Type",
-                format!("multipart/form-data; boundary={boundary}"),
-            )
+            .header("Content-Type", content_type)
             .send(&body[..]),
     )
 }

@@ -38,21 +38,8 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "loaxa-race-7f3a";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"topic\"\r\n\r\ncds\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-         Content-Type: audio/wav\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 fn upload(base: &str, name: &str, bytes: &[u8]) -> (u16, Value) {
-    let (content_type, body) = multipart(name, bytes);
+    let (content_type, body) = wav::upload_form(name, bytes);
     let mut answer = agent()
         .post(format!("{base}/api/v1/segments"))
         .header("X-Loaxa-Request", "1")
@@ -178,7 +165,7 @@ fn an_upload_cut_off_by_a_kill_leaves_no_temp_file_after_the_next_start() {
     let base = daemon.api_address(&t.path("data"));
     let addr = base.trim_start_matches("http://").to_string();
     // Half an upload: the head and 256 KiB of a 1 MiB file, then silence.
-    let (content_type, body) = multipart("long.wav", &vec![0u8; 1 << 20]);
+    let (content_type, body) = wav::upload_form("long.wav", &vec![0u8; 1 << 20]);
     let mut conn = std::net::TcpStream::connect(&addr).expect("connect");
     write!(
         conn,

@@ -122,10 +122,10 @@ pub enum ImportError {
     },
 }
 
-impl ImportError {
-    /// The file the error is about.
-    pub fn path(&self) -> &Path {
-        match self {
+/// The `path` field that every variant carries, by reference or mutably (one list of variants).
+macro_rules! every_path {
+    ($error:expr) => {
+        match $error {
             ImportError::NotFound { path }
             | ImportError::IsDirectory { path }
             | ImportError::Unreadable { path, .. }
@@ -144,30 +144,19 @@ impl ImportError {
             | ImportError::DiskFull { path }
             | ImportError::Store { path, .. } => path,
         }
+    };
+}
+
+impl ImportError {
+    /// The file the error is about.
+    pub fn path(&self) -> &Path {
+        every_path!(self)
     }
 
     /// The file the error is about, to rename it: an upload's temp file becomes the name
     /// the operator knows it by, in the message and in the conversion command.
     pub fn path_mut(&mut self) -> &mut PathBuf {
-        match self {
-            ImportError::NotFound { path }
-            | ImportError::IsDirectory { path }
-            | ImportError::Unreadable { path, .. }
-            | ImportError::EmptyFile { path }
-            | ImportError::NotAudio { path, .. }
-            | ImportError::NoAudioTrack { path }
-            | ImportError::Unsupported { path, .. }
-            | ImportError::Corrupt { path, .. }
-            | ImportError::TooManyBadPackets { path, .. }
-            | ImportError::NoAudio { path }
-            | ImportError::Truncated { path, .. }
-            | ImportError::Changed { path, .. }
-            | ImportError::MissingFromStore { path }
-            | ImportError::StoreMismatch { path, .. }
-            | ImportError::CheckFailed { path, .. }
-            | ImportError::DiskFull { path }
-            | ImportError::Store { path, .. } => path,
-        }
+        every_path!(self)
     }
 
     /// An I/O error on `path` while reading a file to import.

@@ -203,3 +203,21 @@ pub fn wait_now(live: &Live, what: &str, done: impl Fn(&Value) -> bool) -> Value
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Every field any JSON body of the API reads (the boundary walk and the fuzz aim at them).
+pub const BODY_FIELDS: &[&str] = &[
+    "id",
+    "ids",
+    "every",
+    "until",
+    "now",
+    "priority",
+    "program",
+    "by",
+    "title",
+    "topic",
+    "unit",
+    "valid_from",
+    "valid_until",
+    "gain_db",
+];

@@ -126,3 +126,18 @@ pub fn read_wav_f32(path: &Path) -> (u32, u16, Vec<f32>) {
     }
     panic!("{}: no data chunk", path.display());
 }
+
+/// A `multipart/form-data` upload of `bytes` as `name` (topic `cds`), as the page sends it:
+/// (the Content-Type header's value, the body).
+pub fn upload_form(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "loaxa-test-7f3a";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"topic\"\r\n\r\ncds\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: audio/wav\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
