@@ -159,7 +159,7 @@ fn parse_every(s: &str) -> ApiResult<std::time::Duration> {
         ApiError::bad_request(
             format!("`every` {e}"),
             &format!(
-                "write a duration between {} such as 2h, 90m or 1h30m",
+                "write a duration within {} such as 2h, 90m or 1h30m",
                 EMERGENCY_EVERY.text()
             ),
         )

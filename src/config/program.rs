@@ -141,7 +141,7 @@ fn bounded(
                 s.span(),
                 format!("{key}: {message}"),
                 Some(format!(
-                    "{key} must lie between {}; e.g. {example}",
+                    "{key} must lie within {}; e.g. {example}",
                     bounds.text()
                 )),
             );
