@@ -16,7 +16,7 @@ mod wav;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use live::{Live, start, station, wav_bytes};
+use live::{Live, start, station};
 use serde_json::{Value, json};
 
 /// The header the CLI and the page send on requests that change something.
@@ -130,21 +130,6 @@ fn tomorrow() -> String {
         .to_string()
 }
 
-/// An airable segment: `id` if it is still there and undated, else a new upload (the walk
-/// edits and deletes segments too), so each route meets a real one.
-fn ensure_segment(live: &Live, id: &mut u64) {
-    let (status, seg) = live.get(&format!("/segments/{id}"));
-    // Edits may have dated it out of the air (valid_until in the past): a fresh one then.
-    if status == 200 && seg["valid_from"].is_null() && seg["valid_until"].is_null() {
-        return;
-    }
-    let name = format!("tin{id}.wav");
-    let wav = wav_bytes(&live.t, &name, 0.3);
-    let (status, added) = live.upload(&[("topic", "cds"), ("title", "Tin")], &name, &wav);
-    assert_eq!(status, 201, "{added}");
-    *id = added[0]["segment"]["id"].as_u64().expect("id");
-}
-
 struct Walk<'a> {
     live: &'a Live,
     agent: ureq::Agent,
@@ -251,14 +236,14 @@ fn every_route_with_boundary_values_answers_without_a_panic_or_a_5xx() {
     let mut routes = loaxa::api::ROUTES.to_vec();
     routes.sort_by_key(|(method, _)| ["PATCH", "DELETE"].contains(method));
     for (method, path) in routes {
-        ensure_segment(&live, &mut id);
+        live::ensure_segment(&live, &mut id);
         // The path parameter.
         if path.contains('{') {
             for v in TEXT_VALUES.iter().copied().chain([&*"9".repeat(5000)]) {
                 walk.send(method, &fill(path, v), None);
             }
         }
-        ensure_segment(&live, &mut id);
+        live::ensure_segment(&live, &mut id);
         let valid = fill(path, &id.to_string());
         // The query string, one parameter at a time, and all at once. Routes that change
         // things read no query but `force`: two keys are enough there.
@@ -278,7 +263,7 @@ fn every_route_with_boundary_values_answers_without_a_panic_or_a_5xx() {
             continue;
         }
         // The body: whole wrong values, then each field varied from a valid body.
-        ensure_segment(&live, &mut id);
+        live::ensure_segment(&live, &mut id);
         let valid = fill(path, &id.to_string());
         for v in &values {
             walk.send(method, &valid, Some(v));

@@ -18,7 +18,7 @@ mod wav;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use live::{Live, start, station, wav_bytes};
+use live::{Live, start, station};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -214,20 +214,6 @@ fn retarget(req: &mut Request, id: u64) {
     }
 }
 
-/// An airable segment: `id` if it is still there and undated, else a new upload.
-fn ensure_segment(live: &Live, id: &mut u64) {
-    let (status, seg) = live.get(&format!("/segments/{id}"));
-    // Edits may have dated it out of the air (valid_until in the past): a fresh one then.
-    if status == 200 && seg["valid_from"].is_null() && seg["valid_until"].is_null() {
-        return;
-    }
-    let name = format!("tin{id}.wav");
-    let wav = wav_bytes(&live.t, &name, 0.3);
-    let (status, added) = live.upload(&[("topic", "cds"), ("title", "Tin")], &name, &wav);
-    assert_eq!(status, 201, "{added}");
-    *id = added[0]["segment"]["id"].as_u64().expect("id");
-}
-
 /// A client that opens a connection per request: a connection the server closed after
 /// answering (a body the route did not read) is never reused.
 fn fresh_agent() -> ureq::Agent {
@@ -304,7 +290,7 @@ fn the_api_answers_arbitrary_requests_without_a_panic_or_a_5xx() {
     let (mut n, mut id) = (0u64, 0u64);
     while Instant::now() < deadline {
         if n % 20 == 0 {
-            ensure_segment(&live, &mut id);
+            live::ensure_segment(&live, &mut id);
         }
         let mut req = strategy.new_tree(&mut runner).expect("a request").current();
         retarget(&mut req, id);

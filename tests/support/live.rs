@@ -221,3 +221,20 @@ pub const BODY_FIELDS: &[&str] = &[
     "valid_until",
     "gain_db",
 ];
+
+/// An airable segment: `id` if it is still there and undated, else a new upload (the API
+/// walk and fuzz edit and delete segments), so each request meets a real one.
+pub fn ensure_segment(live: &Live, id: &mut u64) {
+    let (status, seg) = live.get(&format!("/segments/{id}"));
+    // Edits may have dated it out of the air (valid_until in the past): a fresh one then.
+    if status == 200 && seg["valid_from"].is_null() && seg["valid_until"].is_null() {
+        return;
+    }
+    let name = format!("tin{id}.wav");
+    // A length of its own: the noise's seed is the sum of the name's bytes, so `tin11` and
+    // `tin20` would be the same bytes, and the library keeps one segment per content.
+    let wav = wav_bytes(&live.t, &name, 0.3 + *id as f64 / 1000.0);
+    let (status, added) = live.upload(&[("topic", "cds"), ("title", "Tin")], &name, &wav);
+    assert_eq!(status, 201, "{added}");
+    *id = added[0]["segment"]["id"].as_u64().expect("id");
+}
