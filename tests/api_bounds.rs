@@ -14,7 +14,7 @@ mod station;
 #[path = "support/wav.rs"]
 mod wav;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use live::{Live, start, station};
 use serde_json::{Value, json};
@@ -138,27 +138,6 @@ struct Walk<'a> {
     failures: Vec<String>,
 }
 
-/// A client that opens a connection per request: a connection the server closed after
-/// answering (a body the route did not read) is never reused.
-fn fresh_agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_idle_connections(0)
-        .build()
-        .into()
-}
-
-/// Panics anywhere in the process (the daemon runs in it), counted by a hook.
-static PANICS: AtomicUsize = AtomicUsize::new(0);
-
-fn count_panics() {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        PANICS.fetch_add(1, Ordering::SeqCst);
-        previous(info);
-    }));
-}
-
 impl Walk<'_> {
     fn send(&mut self, method: &str, path: &str, body: Option<&Value>) {
         self.requests += 1;
@@ -191,7 +170,7 @@ impl Walk<'_> {
                 b.chars().take(200).collect::<String>()
             )
         };
-        let panics = PANICS.load(Ordering::SeqCst);
+        let panics = live::PANICS.load(Ordering::SeqCst);
         if panics > self.panics {
             self.panics = panics;
             self.failures.push(format!("{}: a panic", what()));
@@ -219,11 +198,11 @@ fn fill(path: &str, value: &str) -> String {
 
 #[test]
 fn every_route_with_boundary_values_answers_without_a_panic_or_a_5xx() {
-    count_panics();
+    live::count_panics();
     let live = start(station());
     let mut walk = Walk {
         live: &live,
-        agent: fresh_agent(),
+        agent: live::fresh_agent(),
         requests: 0,
         panics: 0,
         failures: Vec::new(),
@@ -284,7 +263,11 @@ fn every_route_with_boundary_values_answers_without_a_panic_or_a_5xx() {
         "{requests} requests over {} routes",
         loaxa::api::ROUTES.len()
     );
-    assert_eq!(PANICS.load(Ordering::SeqCst), 0, "panics in the process");
+    assert_eq!(
+        live::PANICS.load(Ordering::SeqCst),
+        0,
+        "panics in the process"
+    );
     assert!(
         failures.is_empty(),
         "{} of {requests} requests failed:\n{}",

@@ -15,7 +15,7 @@ mod station;
 #[path = "support/wav.rs"]
 mod wav;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use live::{Live, start, station};
@@ -214,23 +214,10 @@ fn retarget(req: &mut Request, id: u64) {
     }
 }
 
-/// A client that opens a connection per request: a connection the server closed after
-/// answering (a body the route did not read) is never reused.
-fn fresh_agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_idle_connections(0)
-        .build()
-        .into()
-}
-
-/// Panics anywhere in the process (the daemon runs in it), counted by a hook.
-static PANICS: AtomicUsize = AtomicUsize::new(0);
-
 /// Sends `req`; `Err` describes a failure of the property.
 fn send(live: &Live, req: &Request) -> Result<u16, String> {
     let url = live.url(&req.path);
-    let agent = fresh_agent();
+    let agent = live::fresh_agent();
     let agent = &agent;
     // The header the CLI and the page send: each request reaches its handler (what is
     // tested here) rather than the browser guard.
@@ -241,7 +228,7 @@ fn send(live: &Live, req: &Request) -> Result<u16, String> {
         "PATCH" => agent.patch(&url).header(sent_by, "1").send_json(&req.body),
         _ => agent.post(&url).header(sent_by, "1").send_json(&req.body),
     };
-    if PANICS.load(Ordering::SeqCst) > 0 {
+    if live::PANICS.load(Ordering::SeqCst) > 0 {
         return Err("a panic in the process".into());
     }
     let mut answer = answer.map_err(|e| format!("no answer: {e}"))?;
@@ -268,11 +255,7 @@ fn the_api_answers_arbitrary_requests_without_a_panic_or_a_5xx() {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| fastrand::u64(..));
     println!("LOAXA_FUZZ_SEED={seed}");
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        PANICS.fetch_add(1, Ordering::SeqCst);
-        previous(info);
-    }));
+    live::count_panics();
     let mut seed_bytes = [0u8; 32];
     seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes);

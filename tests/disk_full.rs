@@ -211,17 +211,6 @@ fn wait_now(
     }
 }
 
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-}
-
 fn disk_warning(now: &Value) -> Option<String> {
     now["warnings"]
         .as_array()?
@@ -379,7 +368,7 @@ fn a_real_full_disk_under_the_real_binary_loses_no_record_and_needs_no_restart()
         agent,
         air,
     } = Real::start_and_fill();
-    let media_before = files_in(&t.path("data/media"));
+    let media_before = station::files_in(&t.path("data/media"));
     let segments = |agent: &ureq::Agent| {
         let (status, list) = api(agent, agent.get(format!("{base}/api/v1/segments")).call());
         assert_eq!(status, 200, "{list}");
@@ -404,8 +393,11 @@ fn a_real_full_disk_under_the_real_binary_loses_no_record_and_needs_no_restart()
             .is_some_and(|h| h.contains("free disk space")),
         "{body}"
     );
-    assert_eq!(files_in(&t.path("data/uploads")), Vec::<String>::new());
-    assert_eq!(files_in(&t.path("data/media")), media_before);
+    assert_eq!(
+        station::files_in(&t.path("data/uploads")),
+        Vec::<String>::new()
+    );
+    assert_eq!(station::files_in(&t.path("data/media")), media_before);
     assert_eq!(segments(&agent), segments_before);
     // The operator's CLI says so too.
     let out = bin::loaxa(
@@ -467,7 +459,7 @@ fn a_real_full_disk_under_the_real_binary_loses_no_record_and_needs_no_restart()
         .collect();
     used.sort();
     assert_eq!(
-        files_in(&t.path("data/media")),
+        station::files_in(&t.path("data/media")),
         used,
         "one media file per segment"
     );

@@ -14,7 +14,6 @@ mod station;
 mod wav;
 
 use std::io::Write;
-use std::path::Path;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -64,17 +63,6 @@ fn segments(base: &str) -> Vec<Value> {
     list.as_array().expect("a list").clone()
 }
 
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-}
-
 #[test]
 fn twenty_identical_uploads_and_eight_cli_adds_at_once_make_one_segment_each() {
     let t = test_station();
@@ -117,10 +105,13 @@ fn twenty_identical_uploads_and_eight_cli_adds_at_once_make_one_segment_each() {
         "{answers:#?}"
     );
     assert_eq!(
-        files_in(&t.path("data/media")),
+        station::files_in(&t.path("data/media")),
         [list[0]["media_file"].as_str().expect("name")]
     );
-    assert_eq!(files_in(&t.path("data/uploads")), Vec::<String>::new());
+    assert_eq!(
+        station::files_in(&t.path("data/uploads")),
+        Vec::<String>::new()
+    );
 
     // The operator's CLI, eight at once (through the running daemon).
     let other = t.path("in/other.wav");
@@ -154,7 +145,7 @@ fn twenty_identical_uploads_and_eight_cli_adds_at_once_make_one_segment_each() {
     let told = format!("already in the library as #{id} «other»");
     let present = outputs.iter().filter(|o| o.contains(&told)).count();
     assert_eq!((added, present), (1, 7), "{outputs:#?}");
-    assert_eq!(files_in(&t.path("data/media")).len(), 2);
+    assert_eq!(station::files_in(&t.path("data/media")).len(), 2);
     daemon.stop();
 }
 
@@ -178,13 +169,13 @@ fn an_upload_cut_off_by_a_kill_leaves_no_temp_file_after_the_next_start() {
     conn.flush().expect("flush");
     let uploads = t.path("data/uploads");
     let deadline = Instant::now() + Duration::from_secs(10);
-    while files_in(&uploads).is_empty() {
+    while station::files_in(&uploads).is_empty() {
         assert!(Instant::now() < deadline, "no temp file while uploading");
         std::thread::sleep(Duration::from_millis(20));
     }
     daemon.kill();
     drop(conn);
-    let left = files_in(&uploads);
+    let left = station::files_in(&uploads);
     assert_eq!(left.len(), 1, "the kill leaves the temp file: {left:?}");
 
     // The killed daemon's announcement is stale: wait for the new one's.
@@ -192,7 +183,11 @@ fn an_upload_cut_off_by_a_kill_leaves_no_temp_file_after_the_next_start() {
     let mut again = Daemon::spawn_with_env(&t.config_path(), &[]);
     again.api_address(&t.path("data"));
 
-    assert_eq!(files_in(&uploads), Vec::<String>::new(), "swept at start");
+    assert_eq!(
+        station::files_in(&uploads),
+        Vec::<String>::new(),
+        "swept at start"
+    );
     assert!(
         again.said().contains("removed uploads a stop cut off"),
         "{}",
@@ -307,6 +302,9 @@ fn upload_errors_give_the_real_reason_and_the_operators_own_file_name() {
         "{body}"
     );
     assert!(!error.contains("upload-"), "{body}");
-    assert_eq!(files_in(&t.path("data/uploads")), Vec::<String>::new());
+    assert_eq!(
+        station::files_in(&t.path("data/uploads")),
+        Vec::<String>::new()
+    );
     daemon.stop();
 }

@@ -163,12 +163,7 @@ impl Live {
     }
 
     pub fn uploads_left(&self) -> Vec<String> {
-        match std::fs::read_dir(self.t.path("data/uploads")) {
-            Ok(dir) => dir
-                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-                .collect(),
-            Err(_) => Vec::new(),
-        }
+        station::files_in(&self.t.path("data/uploads"))
     }
 }
 
@@ -237,4 +232,26 @@ pub fn ensure_segment(live: &Live, id: &mut u64) {
     let (status, added) = live.upload(&[("topic", "cds"), ("title", "Tin")], &name, &wav);
     assert_eq!(status, 201, "{added}");
     *id = added[0]["segment"]["id"].as_u64().expect("id");
+}
+
+/// A client that opens a connection per request: a connection the server closed after
+/// answering (a body the route did not read) is never reused.
+pub fn fresh_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_idle_connections(0)
+        .build()
+        .into()
+}
+
+/// Panics anywhere in the process (the daemon runs in it), counted by [`count_panics`].
+pub static PANICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts every later panic in [`PANICS`] (and still prints it).
+pub fn count_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        PANICS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        previous(info);
+    }));
 }

@@ -224,3 +224,15 @@ khcn = "Khoa học, công nghệ và đổi mới sáng tạo"
         self.dir.path()
     }
 }
+
+/// The names of the files in `dir`, sorted (none when it does not exist).
+pub fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
