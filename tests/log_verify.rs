@@ -17,7 +17,6 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use loaxa::model::{AsRunRecord, Outcome, Priority, Role, SegmentId, Trigger};
-use loaxa::store::Store;
 use station::TestStation;
 
 /// sled lets go of its file lock a moment after the last handle is dropped (its I/O threads
@@ -61,7 +60,7 @@ fn open_sled(t: &TestStation) -> sled::Db {
 fn station_with_plays(n: u64) -> TestStation {
     let t = live::station();
     std::fs::create_dir_all(t.path("data")).expect("mkdir");
-    let store = Store::open(&t.path("data/db")).expect("open store");
+    let store = station::store_when_free(&t.path("data/db"));
     for i in 1..=n {
         let at = station::local(2026, 3, 1, 5, 30, 0) + chrono::Duration::minutes(i as i64 * 3);
         let mut rec = AsRunRecord {
@@ -180,7 +179,7 @@ fn a_log_from_before_the_levels_then_after_verifies_and_a_changed_level_is_named
         db.flush().expect("flush");
     }
     {
-        let store = Store::open(&t.path("data/db")).expect("open store");
+        let store = station::store_when_free(&t.path("data/db"));
         for i in 3..=4u64 {
             let mut rec = store.record(2).expect("read").expect("record 2");
             rec.id = 0;

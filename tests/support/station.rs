@@ -45,6 +45,23 @@ pub fn open_when_free(config: loaxa::config::Config, clock: loaxa::clock::Shared
     }
 }
 
+/// Opens the store in `dir`, waiting (real time, at most 10 s) while sled's threads of a
+/// handle just dropped still hold its lock.
+pub fn store_when_free(dir: &Path) -> loaxa::store::Store {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match loaxa::store::Store::open(dir) {
+            Ok(store) => return store,
+            Err(loaxa::store::StoreError::Locked { .. })
+                if std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("open store {}: {e}", dir.display()),
+        }
+    }
+}
+
 pub struct TestStation {
     pub dir: tempfile::TempDir,
     start: DateTime<Utc>,
