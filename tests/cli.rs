@@ -66,6 +66,30 @@ fn check_passes_on_a_good_station_and_shows_next_fires() {
 }
 
 #[test]
+fn a_minimal_config_without_a_playlists_folder_passes_check() {
+    // The smallest station: a name and a data folder, no programs yet, no playlists folder.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("loaxa.toml");
+    std::fs::write(&config, "[station]\nname = \"Xã A\"\ndata_dir = \"data\"\n").expect("write");
+    let out = loaxa(&config, &["check"]);
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    // A program naming a playlist that is not there is still told so, where it names it.
+    std::fs::write(
+        &config,
+        "[station]\nname = \"Xã A\"\ndata_dir = \"data\"\n\n[[program]]\nname = \"sang\"\ncron = \"30 5 * * *\"\nplaylists = [\"ban-tin\"]\n",
+    )
+    .expect("write");
+    let out = loaxa(&config, &["check"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("ban-tin") && err.contains(&format!("{}:8:", config.display())),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_file_that_is_not_audio_is_refused_and_nothing_is_kept() {
     let t = empty_station();
     std::fs::write(t.path("media/bản tin.mp3"), "this is not audio").expect("write");

@@ -192,11 +192,14 @@ fn form_of(path: &Path) -> Result<bool, Vec<Diagnostic>> {
 
 /// Every playlist in `dir`, by name, plus every problem found (a broken file is left out;
 /// two files with the same name are reported and the first, in [`EXTENSIONS`] order, kept).
+/// A folder that does not exist holds no playlists: a station without any is fine, and a
+/// program naming one is told its playlist is missing where the config names it.
 pub fn load_dir(dir: &Path) -> (BTreeMap<String, Playlist>, Vec<Diagnostic>) {
     let mut lists = BTreeMap::new();
     let mut diagnostics = Vec::new();
     let read = match std::fs::read_dir(dir) {
         Ok(read) => read,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (lists, diagnostics),
         Err(e) => {
             diagnostics.push(Diagnostic::whole_file(
                 dir,

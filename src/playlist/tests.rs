@@ -193,7 +193,16 @@ fn directory_and_duplicate_names() {
     );
     assert_eq!(find(tmp.path(), "nope"), None);
     let (lists, diagnostics) = load_dir(&tmp.path().join("missing"));
-    assert!(lists.is_empty() && diagnostics.len() == 1);
+    assert!(
+        lists.is_empty() && diagnostics.is_empty(),
+        "{diagnostics:#?}"
+    );
+    // A file where the folder should be cannot be read: that is said.
+    let (lists, diagnostics) = load_dir(&tmp.path().join("chieu.m3u8"));
+    assert!(
+        lists.is_empty() && diagnostics.len() == 1,
+        "{diagnostics:#?}"
+    );
 }
 
 #[test]
