@@ -115,6 +115,61 @@ fn a_file_that_is_not_audio_is_refused_and_nothing_is_kept() {
 }
 
 #[test]
+fn segment_add_json_gives_one_object_per_file_and_no_decoder_chatter() {
+    let t = empty_station();
+    t.noise_file("media/a.wav", 0.5);
+    std::fs::write(t.path("media/b.mp3"), "this is not audio").expect("write");
+    // An MP3 with 20 bytes of junk before its first frame: the decoder library notes it.
+    let junk = t.path("media/c.mp3");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vbr-no-xing-44k1-mono.mp3"),
+        &junk,
+    )
+    .expect("copy fixture");
+    let files: Vec<String> = ["media/a.wav", "media/b.mp3", "media/a.wav", "media/c.mp3"]
+        .iter()
+        .map(|f| t.path(f).to_string_lossy().into_owned())
+        .collect();
+    let mut args = vec!["segment", "add", "--json", "--topic", "cds"];
+    args.extend(files.iter().map(String::as_str));
+    let out = loaxa(&t.config_path(), &args);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "one file failed: {err}");
+    assert!(
+        !err.contains("symphonia") && !err.contains("junk"),
+        "the decoders' own notes stay off the operator's terminal:\n{err}"
+    );
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    let outcomes: Vec<&str> = lines
+        .iter()
+        .map(|l| l["outcome"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["added", "error", "already_present", "added"],
+        "{lines:#?}"
+    );
+    for (line, file) in lines.iter().zip(&files) {
+        assert_eq!(line["file"], file.as_str());
+    }
+    assert_eq!(lines[0]["segment"]["id"], 1);
+    assert_eq!(
+        lines[2]["segment"]["id"], 1,
+        "the duplicate names the segment it matches"
+    );
+    assert_eq!(lines[3]["segment"]["id"], 2);
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("b.mp3")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
 fn the_same_file_added_twice_is_recognised() {
     let t = empty_station();
     t.noise_file("media/a.wav", 0.5);

@@ -82,9 +82,12 @@ impl Cli {
     /// Log filter when `LOAXA_LOG` is unset: the daemon narrates what it does, other
     /// commands only warn; libraries speak up only for warnings.
     pub fn default_log_filter(&self) -> &'static str {
+        // The decoders' own notes ("skipped 20 bytes of junk", "invalid main_data_begin")
+        // are not the operator's business: what a file's damage means is said by loaxa, in
+        // its own words, when it refuses the file or fails the item. `LOAXA_LOG` shows them.
         match self.command {
-            Command::Run(_) => "warn,loaxa=info",
-            _ => "warn",
+            Command::Run(_) => "warn,loaxa=info,symphonia=off",
+            _ => "warn,symphonia=off",
         }
     }
 }

@@ -36,6 +36,10 @@ pub enum SegmentCmd {
         /// normal | priority (front of the next program) | emergency
         #[arg(long, default_value = "normal")]
         priority: Priority,
+        /// One JSON object per file: {"file","outcome":"added"|"already_present"|"error",
+        /// "segment"} or {"file","outcome":"error","error"}
+        #[arg(long)]
+        json: bool,
     },
     /// List segments
     List {
@@ -95,6 +99,7 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
             valid_from,
             valid_until,
             priority,
+            json,
         } => {
             let meta = SegmentMeta {
                 title,
@@ -107,6 +112,11 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
             };
             let mut failed = 0;
             for (file, result) in files.iter().zip(station.add_segments(&files, &meta)?) {
+                if json {
+                    failed += usize::from(result.is_err());
+                    fmt::json_lines(&[added_json(file, &result)])?;
+                    continue;
+                }
                 match result {
                     Ok(AddOutcome::Added(seg)) => outln!(
                         "{}\tadded «{}» ({}, {} Hz, {} ch, {})",
@@ -253,6 +263,24 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
             outln!("removed segment {} «{}»", seg.id, fmt::safe(&seg.title));
             Ok(0)
         }
+    }
+}
+
+/// One line of `segment add --json`: what became of `file`.
+fn added_json(file: &std::path::Path, result: &Result<AddOutcome>) -> serde_json::Value {
+    let file = file.to_string_lossy();
+    match result {
+        Ok(AddOutcome::Added(seg)) => {
+            serde_json::json!({"file": file, "outcome": "added", "segment": seg})
+        }
+        Ok(AddOutcome::AlreadyPresent(seg)) => {
+            serde_json::json!({"file": file, "outcome": "already_present", "segment": seg})
+        }
+        Err(e) => serde_json::json!({
+            "file": file,
+            "outcome": "error",
+            "error": crate::text::clean(&format!("{e:#}")),
+        }),
     }
 }
 
