@@ -578,6 +578,7 @@ impl Daemon {
         for d in &self.catalog.diagnostics {
             tracing::warn!("{d}");
         }
+        // (Edits need no reload: each program re-reads the playlists and the library.)
         tracing::info!(config = %path.display(), "config and playlists reloaded");
         Ok(())
     }
