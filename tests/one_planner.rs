@@ -163,7 +163,9 @@ struct Item {
 }
 
 fn str_of(v: &Value) -> String {
-    v.as_str().unwrap_or_else(|| panic!("a string: {v}")).to_string()
+    v.as_str()
+        .unwrap_or_else(|| panic!("a string: {v}"))
+        .to_string()
 }
 
 fn preview_item(v: &Value) -> Item {
@@ -249,7 +251,10 @@ async fn airs_as_previewed(
         .map(|r| (r.title.clone(), r.outcome.to_string()))
         .collect();
     let got: Vec<Item> = aired.iter().map(|r| record_item(r)).collect();
-    assert_eq!(got, want.items, "the program at {at} aired what the preview showed");
+    assert_eq!(
+        got, want.items,
+        "the program at {at} aired what the preview showed"
+    );
     assert_eq!(
         not_aired, want.not_aired,
         "the program at {at} set aside what the preview showed"
@@ -366,10 +371,14 @@ async fn after_every_kind_of_edit_the_next_program_airs_what_the_preview_showed(
     };
 
     // Approval required: the imported playlist items wait for it.
-    let (_, levels) = step(&d, &api, 6, || async {}, &[intro], &[
-        ("Tin A", skipped),
-        ("Tin B", skipped),
-    ])
+    let (_, levels) = step(
+        &d,
+        &api,
+        6,
+        || async {},
+        &[intro],
+        &[("Tin A", skipped), ("Tin B", skipped)],
+    )
     .await;
     check_gains(levels);
     let a = api.id_of("Tin A").await;
@@ -385,7 +394,15 @@ async fn after_every_kind_of_edit_the_next_program_airs_what_the_preview_showed(
             .await;
         }
     };
-    let (_, levels) = step(&d, &api, 7, || approve(a), &[intro, "Tin A"], &[("Tin B", skipped)]).await;
+    let (_, levels) = step(
+        &d,
+        &api,
+        7,
+        || approve(a),
+        &[intro, "Tin A"],
+        &[("Tin B", skipped)],
+    )
+    .await;
     check_gains(levels);
     let (_, levels) = step(&d, &api, 8, || approve(b), &[intro, "Tin A", "Tin B"], &[]).await;
     check_gains(levels);
@@ -463,7 +480,10 @@ async fn after_every_kind_of_edit_the_next_program_airs_what_the_preview_showed(
         &[],
     )
     .await;
-    assert_eq!((p.items[1].topic.as_str(), p.items[1].unit.as_deref()), ("nq57", Some("UBND xã")));
+    assert_eq!(
+        (p.items[1].topic.as_str(), p.items[1].unit.as_deref()),
+        ("nq57", Some("UBND xã"))
+    );
     check_gains(levels);
     let (p, levels) = step(
         &d,
@@ -527,7 +547,9 @@ async fn after_every_kind_of_edit_the_next_program_airs_what_the_preview_showed(
         &api,
         17,
         || async {
-            let added = api.ok("UPLOAD", "/segments", Some(Value::String(upload))).await;
+            let added = api
+                .ok("UPLOAD", "/segments", Some(Value::String(upload)))
+                .await;
             let id = added[0]["segment"]["id"].as_u64().expect("id");
             approve(id).await;
             api.ok("POST", "/queue", Some(json!({ "ids": [id] }))).await;

@@ -180,9 +180,7 @@ impl Catalog {
             if let Some((was, reason)) = failed.get(&path)
                 && stamp.as_ref().ok() == Some(was)
             {
-                catalog
-                    .failed
-                    .insert(path.clone(), (*was, reason.clone()));
+                catalog.failed.insert(path.clone(), (*was, reason.clone()));
                 catalog.files.insert(path, Resolved::Failed(reason.clone()));
                 continue;
             }

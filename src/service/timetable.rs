@@ -174,11 +174,7 @@ impl Station {
 fn not_aired_entry(n: &NotAired) -> NotAiredEntry {
     NotAiredEntry {
         title: n.title.clone(),
-        segment_id: n
-            .segment
-            .as_ref()
-            .map(|s| s.id.0)
-            .filter(|&id| id != 0),
+        segment_id: n.segment.as_ref().map(|s| s.id.0).filter(|&id| id != 0),
         outcome: n.outcome,
         reason: n.reason.clone(),
     }
