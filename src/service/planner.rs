@@ -7,7 +7,7 @@
 //! come from a [`Catalog`] refreshed just before. Nothing is kept from an earlier read, so
 //! an edit reaches the next program without a reload.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use super::{Catalog, Station};
 use crate::config::Program;
@@ -65,5 +65,20 @@ impl Station {
             cursor: &cursor,
         };
         program::plan(program, &inputs, rng)
+    }
+
+    /// The next `n` times `program` fires, from now, in station time (none when it is
+    /// disabled). What `check`, the API's `/programs` and the page list.
+    pub fn next_fires(&self, program: &Program, n: usize) -> Vec<DateTime<FixedOffset>> {
+        let mut next = Vec::new();
+        let mut after = self.clock.now();
+        while program.enabled && next.len() < n {
+            let Some(at) = program.cron.next_after(after, self.tz()) else {
+                break;
+            };
+            next.push(self.local(at));
+            after = at;
+        }
+        next
     }
 }
