@@ -583,3 +583,57 @@ async fn after_every_kind_of_edit_the_next_program_airs_what_the_preview_showed(
         "the queued upload aired once"
     );
 }
+
+/// The daemon re-reads the playlists and looks up every file they name before each
+/// program: with 200 file entries that costs little next to a program (printed; bounded
+/// loosely, the machine is shared).
+#[tokio::test(start_paused = true)]
+async fn re_reading_two_hundred_playlist_files_before_a_program_is_cheap() {
+    use loaxa::service::{Catalog, catalog::Import};
+    let n = 200;
+    let mut playlist = String::from("topic = \"cds\"\n");
+    for i in 0..n {
+        playlist.push_str(&format!(
+            "[[item]]\nfile = \"../media/t{i:03}.wav\"\ntitle = \"Tin {i}\"\n"
+        ));
+    }
+    let t = TestStation::new(
+        PROGRAMS
+            .replace("intro = \"../media/nhac-hieu.wav\"\n", "")
+            .as_str(),
+        &[("p.toml", &playlist)],
+        local(2026, 10, 1, 5, 30, 0),
+    );
+    for i in 0..n {
+        // Lengths of their own: the library keeps one segment per content.
+        t.noise_file(&format!("media/t{i:03}.wav"), 0.05 + i as f64 / 8000.0);
+    }
+    let station = t.station();
+    let mut catalog = Catalog::load(&station, Import::Yes);
+    assert!(
+        catalog.file_problems().is_empty(),
+        "{:?}",
+        catalog.file_problems()
+    );
+    assert_eq!(station.store.segments().expect("segments").len(), n);
+    let mut took = Vec::new();
+    for _ in 0..21 {
+        let start = std::time::Instant::now();
+        let new = catalog.refresh(&station, Import::Yes);
+        took.push(start.elapsed());
+        assert!(new.is_empty(), "{new:?}");
+    }
+    took.sort();
+    let median = took[took.len() / 2];
+    println!(
+        "refresh of a playlist of {n} files: median {:.2} ms, max {:.2} ms (21 runs)",
+        median.as_secs_f64() * 1e3,
+        took[took.len() - 1].as_secs_f64() * 1e3
+    );
+    assert_eq!(
+        station.store.segments().expect("segments").len(),
+        n,
+        "nothing imported twice"
+    );
+    assert!(median < std::time::Duration::from_millis(500), "{median:?}");
+}
