@@ -555,6 +555,7 @@ impl Daemon {
 
     /// Re-reads the config and playlists. A config with errors is refused, the running one
     /// stays. Programs on air are not affected (they keep the station they started with).
+    /// Playlist and segment edits need no reload: each program re-reads them (`air`).
     fn reload(&mut self) -> Result<(), ControlError> {
         let path = self.station.config.path.clone();
         let config = crate::config::load(&path).map_err(|e| {
@@ -578,7 +579,6 @@ impl Daemon {
         for d in &self.catalog.diagnostics {
             tracing::warn!("{d}");
         }
-        // (Edits need no reload: each program re-reads the playlists and the library.)
         tracing::info!(config = %path.display(), "config and playlists reloaded");
         Ok(())
     }

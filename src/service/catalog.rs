@@ -189,7 +189,16 @@ impl Catalog {
                 Err(e) => {
                     let reason = format!("{e:#}");
                     tracing::warn!(file = %path.display(), %reason, "playlist file cannot air");
-                    if let Ok(stamp) = stamp {
+                    // Only what is wrong with the file itself stays wrong until it
+                    // changes; a store or disk error is tried again next time.
+                    let about_file = e.downcast_ref::<library::ImportError>().is_some_and(|e| {
+                        !matches!(
+                            e,
+                            library::ImportError::Store { .. }
+                                | library::ImportError::DiskFull { .. }
+                        )
+                    });
+                    if let (Ok(stamp), true) = (stamp, about_file) {
                         catalog.failed.insert(path.clone(), (stamp, reason.clone()));
                     }
                     Resolved::Failed(reason)
