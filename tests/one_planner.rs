@@ -241,14 +241,15 @@ async fn airs_as_previewed(
         .into_iter()
         .filter(|r| r.scheduled_at == at)
         .collect();
+    // Every item the program took on, in order: what aired, and what failed in its place.
     let aired: Vec<&AsRunRecord> = records
         .iter()
-        .filter(|r| r.outcome != Outcome::Skipped && r.outcome != Outcome::Failed)
+        .filter(|r| r.outcome != Outcome::Skipped)
         .collect();
     let not_aired: Vec<(String, String)> = records
         .iter()
         .filter(|r| r.outcome == Outcome::Skipped || r.outcome == Outcome::Failed)
-        .map(|r| (r.title.clone(), r.outcome.to_string()))
+        .map(|r| (r.title.clone(), str_of(&json!(r.outcome))))
         .collect();
     let got: Vec<Item> = aired.iter().map(|r| record_item(r)).collect();
     assert_eq!(
@@ -262,6 +263,7 @@ async fn airs_as_previewed(
     aired
         .iter()
         .zip(&want.gains)
+        .filter(|(r, _)| r.outcome != Outcome::Failed)
         .map(|(r, gain)| {
             assert_eq!(r.outcome, Outcome::Completed, "{}", r.title);
             let out = r.loudness_lufs.expect("output loudness measured");
@@ -571,6 +573,23 @@ async fn after_every_kind_of_edit_the_next_program_airs_what_the_preview_showed(
         },
         &[intro, "Tin B (bản sửa)", "Tin C", "Tin A"],
         &[],
+    )
+    .await;
+    check_gains(levels);
+
+    // A media file lost from the store: the preview says the item will fail, and it fails
+    // in its place.
+    let (_, levels) = step(
+        &d,
+        &api,
+        19,
+        || async {
+            let seg = api.get(&format!("/segments/{b}")).await;
+            let media = d.handle.station().media_path(&str_of(&seg["media_file"]));
+            std::fs::remove_file(&media).expect("remove the stored file");
+        },
+        &[intro, "Tin B (bản sửa)", "Tin C", "Tin A"],
+        &[("Tin B (bản sửa)", "failed")],
     )
     .await;
     check_gains(levels);
