@@ -656,3 +656,43 @@ async fn re_reading_two_hundred_playlist_files_before_a_program_is_cheap() {
     );
     assert!(median < std::time::Duration::from_millis(500), "{median:?}");
 }
+
+/// A shuffled playlist airs in the order the preview showed: the order is drawn from the
+/// program and its fire time, the same in the daemon and in every preview.
+#[tokio::test(start_paused = true)]
+async fn a_shuffled_playlist_airs_in_the_order_the_preview_showed() {
+    let mut playlist = String::from("topic = \"cds\"\norder = \"shuffle\"\n");
+    for i in 0..6 {
+        playlist.push_str(&format!(
+            "[[item]]\nfile = \"../media/s{i}.wav\"\ntitle = \"Tin {i}\"\n"
+        ));
+    }
+    let t = TestStation::new(
+        PROGRAMS
+            .replace("intro = \"../media/nhac-hieu.wav\"\n", "")
+            .as_str(),
+        &[("p.toml", &playlist)],
+        local(2026, 10, 1, 5, 30, 0),
+    );
+    for i in 0..6 {
+        t.noise_file(&format!("media/s{i}.wav"), 1.0 + f64::from(i) / 10.0);
+    }
+    let d = Running::start(t.station());
+    let api = Api::start(&d).await;
+    d.until(local(2026, 10, 1, 5, 40, 0)).await;
+    let mut previews = Vec::new();
+    for hour in 6..9 {
+        previews.push(preview(&api, local(2026, 10, 1, hour, 0, 0)).await);
+    }
+    let orders: Vec<Vec<&str>> = previews.iter().map(|p| titles(&p.items)).collect();
+    println!("shuffled orders previewed: {orders:?}");
+    assert!(
+        orders.windows(2).any(|w| w[0] != w[1]),
+        "three programs in one order: not shuffled? {orders:?}"
+    );
+    for (hour, want) in (6..9).zip(&previews) {
+        airs_as_previewed(&d, local(2026, 10, 1, hour, 0, 0), want).await;
+    }
+    api.stop().await;
+    d.stop().await;
+}

@@ -32,10 +32,10 @@ impl Daemon {
         let plan = station.plan_program(
             &self.catalog,
             program,
+            ctx.scheduled_at,
             station.today(),
             &queue,
             &|_| None,
-            &mut self.rng,
         );
         tracing::info!(
             program = %ctx.program,

@@ -7,7 +7,8 @@
 //! come from a [`Catalog`] refreshed just before. Nothing is kept from an earlier read, so
 //! an edit reaches the next program without a reload.
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use sha2::{Digest, Sha256};
 
 use super::{Catalog, Station};
 use crate::config::Program;
@@ -36,19 +37,22 @@ impl Station {
         MayAir::Yes
     }
 
-    /// What `program` plays if it fires on `day`, as the station is now: `catalog` (just
-    /// refreshed) gives the playlists and the files they name, the store everything else.
-    /// `queue` is the queue to take from; `cursor` overrides the stored rotation position of
-    /// a playlist (a preview carries positions from one program to the next).
+    /// What `program` plays when it fires at `fire`, on station day `day`, as the station is
+    /// now: `catalog` (just refreshed) gives the playlists and the files they name, the store
+    /// everything else. `queue` is the queue to take from; `cursor` overrides the stored
+    /// rotation position of a playlist (a preview carries positions from one program to the
+    /// next). A shuffled playlist's order is drawn from the program and its fire time, so
+    /// the preview shows the order that airs.
     pub fn plan_program(
         &self,
         catalog: &Catalog,
         program: &Program,
+        fire: DateTime<Utc>,
         day: NaiveDate,
         queue: &[QueueEntry],
         cursor: &(dyn Fn(&str) -> Option<usize> + Sync),
-        rng: &mut fastrand::Rng,
     ) -> Plan {
+        let mut rng = fastrand::Rng::with_seed(shuffle_seed(&program.name, fire));
         let segment = |id| self.store.segment(id).ok().flatten();
         let file = |path: &std::path::Path| catalog.file_segment(self, path);
         let may_air = |seg: &Segment, day| self.may_air(seg, day);
@@ -64,7 +68,7 @@ impl Station {
             may_air: &may_air,
             cursor: &cursor,
         };
-        program::plan(program, &inputs, rng)
+        program::plan(program, &inputs, &mut rng)
     }
 
     /// The next `n` times `program` fires, from now, in station time (none when it is
@@ -81,4 +85,16 @@ impl Station {
         }
         next
     }
+}
+
+/// The seed of a program's shuffle: the same for the same program and fire time, in the
+/// daemon and in every preview, on every machine.
+fn shuffle_seed(program: &str, fire: DateTime<Utc>) -> u64 {
+    let mut hash = Sha256::new();
+    hash.update(program.as_bytes());
+    hash.update(fire.timestamp_millis().to_be_bytes());
+    let digest = hash.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first)
 }

@@ -77,21 +77,14 @@ impl Station {
         let crons: Vec<_> = rules.iter().map(|p| &p.cron).collect();
         let mut queue = self.store.queue()?;
         let mut cursors: HashMap<String, usize> = HashMap::new();
-        let mut rng = fastrand::Rng::with_seed(0);
         let mut out = Vec::new();
         for fire in schedule::fires_between(&crons, self.tz(), now, until) {
             let program = rules[fire.program];
             let at = self.local(fire.at);
             let snapshot = cursors.clone();
             let cursor = move |name: &str| snapshot.get(name).copied();
-            let plan = self.plan_program(
-                &catalog,
-                program,
-                at.date_naive(),
-                &queue,
-                &cursor,
-                &mut rng,
-            );
+            let plan =
+                self.plan_program(&catalog, program, fire.at, at.date_naive(), &queue, &cursor);
             let mut warnings: Vec<Warning> = plan
                 .not_aired
                 .iter()
