@@ -2,7 +2,9 @@
 //!
 //! Data flow: `config` (validated station config) and `playlist` files describe what may air;
 //! `schedule` turns cron rules into fire times; the `daemon` sleeps until the next fire, builds
-//! the program (intro, queued items, playlist items, outro) and hands it to the `player`,
+//! the program (intro, queued items, playlist items, outro) with the one planner every preview
+//! uses (`service::Station::plan_program` over the store and playlist files as they are at
+//! that moment, the rules in `program`) and hands it to the `player`,
 //! whose events the `asrun` recorder turns into durable records in the `store`. Every operator
 //! action goes through `service`. While the daemon runs, `api` serves those actions and the
 //! daemon's live controls over HTTP, and the CLI (`cli`) becomes its client.

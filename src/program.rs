@@ -3,17 +3,19 @@
 //! `max_duration`, separators included, with everything that cannot air set aside with its
 //! reason.
 //!
-//! Pure: the store is read by the caller and passed in, so the daemon and the schedule
-//! preview build plans the same way.
+//! Pure: what the station holds is read through [`PlanInputs`], which one function of the
+//! service layer builds ([`crate::service::Station::plan_program`]) for the daemon at each
+//! fire and for every preview, so what the preview shows is what airs.
 
+use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::Duration;
 
 use chrono::NaiveDate;
 
 use crate::config::Program;
 use crate::model::{Outcome, Role, Segment, SegmentId};
-use crate::playlist::{self, Entry, Order};
-use crate::service::Catalog;
+use crate::playlist::{self, Entry, Order, Playlist};
 use crate::store::QueueEntry;
 
 /// Where a planned item came from (what to update when it has aired).
@@ -84,6 +86,20 @@ pub struct Plan {
     pub not_aired: Vec<NotAired>,
     /// Items left for a later program because they did not fit in `max_duration`.
     pub deferred: Vec<String>,
+    /// Planned items (in `items`) that will fail when they come to air (their media file
+    /// is missing): they keep their place, and their failure is logged in it.
+    pub will_fail: Vec<NotAired>,
+}
+
+/// Whether a segment may air on a day, and if not, how it is set aside. One rule, for the
+/// daemon and every preview: [`crate::service::Station::may_air`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MayAir {
+    Yes,
+    /// Not on this day (outside its validity dates, not approved): logged as skipped.
+    Skip(String),
+    /// It is planned, but it will fail when it comes to air (its media file is missing).
+    Fails(String),
 }
 
 impl Plan {
@@ -92,12 +108,18 @@ impl Plan {
     }
 }
 
-/// What the plan reads from the station.
+/// What the plan reads from the station, as it is when the plan is made.
 pub struct PlanInputs<'a> {
-    pub catalog: &'a Catalog,
+    pub playlists: &'a BTreeMap<String, Playlist>,
     pub queue: &'a [QueueEntry],
     pub day: NaiveDate,
+    /// A library segment by id.
     pub segment: &'a (dyn Fn(SegmentId) -> Option<Segment> + Sync),
+    /// The segment a file stands for (playlist file entry, intro, outro, separator), or why
+    /// it cannot air.
+    pub file: &'a (dyn Fn(&Path) -> Result<Segment, String> + Sync),
+    /// Whether a segment may air on a day.
+    pub may_air: &'a (dyn Fn(&Segment, NaiveDate) -> MayAir + Sync),
     pub cursor: &'a (dyn Fn(&str) -> usize + Sync),
 }
 
@@ -107,9 +129,9 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
     let outro = program.outro.as_ref().map(|p| (p, Origin::Outro));
     let mut frame = Vec::new();
     for (path, origin) in intro.into_iter().chain(outro) {
-        match inputs.catalog.file(path) {
+        match (inputs.file)(path) {
             Ok(seg) => frame.push(PlannedItem {
-                segment: seg.clone(),
+                segment: seg,
                 origin,
             }),
             Err(reason) => plan.not_aired.push(NotAired {
@@ -128,8 +150,8 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
     let separator = program
         .separator
         .as_ref()
-        .and_then(|path| match inputs.catalog.file(path) {
-            Ok(seg) => Some(seg.clone()),
+        .and_then(|path| match (inputs.file)(path) {
+            Ok(seg) => Some(seg),
             Err(reason) => {
                 plan.not_aired.push(NotAired {
                     title: crate::library::display_name(path),
@@ -157,15 +179,14 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                 continue;
             };
             let cost = extra(&body);
-            if let Admit::Taken(item) =
-                admit(&mut plan, &mut budget_ms, inputs.day, seg, origin, cost)
+            if let Admit::Taken(item) = admit(&mut plan, &mut budget_ms, inputs, seg, origin, cost)
             {
                 body.push(*item);
             }
         }
     }
     'playlists: for name in &program.playlists {
-        let Some(pl) = inputs.catalog.playlists.get(name) else {
+        let Some(pl) = inputs.playlists.get(name) else {
             plan.not_aired.push(NotAired {
                 origin: Origin::Playlist {
                     name: name.clone(),
@@ -195,8 +216,8 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                         continue;
                     }
                 },
-                Entry::File { path, title, .. } => match inputs.catalog.file(path) {
-                    Ok(seg) => seg.clone(),
+                Entry::File { path, title, .. } => match (inputs.file)(path) {
+                    Ok(seg) => seg,
                     Err(reason) => {
                         plan.not_aired.push(NotAired {
                             origin,
@@ -210,7 +231,7 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                 },
             };
             let cost = extra(&body);
-            match admit(&mut plan, &mut budget_ms, inputs.day, seg, origin, cost) {
+            match admit(&mut plan, &mut budget_ms, inputs, seg, origin, cost) {
                 Admit::Taken(item) => body.push(*item),
                 Admit::NotToday => {}
                 // Keep playlist order: what does not fit waits for the next program.
@@ -247,18 +268,31 @@ enum Admit {
 fn admit(
     plan: &mut Plan,
     budget_ms: &mut Option<u64>,
-    day: NaiveDate,
+    inputs: &PlanInputs<'_>,
     seg: Segment,
     origin: Origin,
     extra_ms: u64,
 ) -> Admit {
-    if let Some(reason) = seg.not_airable_on(day) {
-        plan.not_aired.push(skipped(seg, origin, reason));
-        return Admit::NotToday;
-    }
+    let fails = match (inputs.may_air)(&seg, inputs.day) {
+        MayAir::Yes => None,
+        MayAir::Skip(reason) => {
+            plan.not_aired.push(skipped(seg, origin, reason));
+            return Admit::NotToday;
+        }
+        MayAir::Fails(reason) => Some(reason),
+    };
     if !fits(budget_ms, seg.duration_ms + extra_ms) {
         plan.deferred.push(seg.title);
         return Admit::DoesNotFit;
+    }
+    if let Some(reason) = fails {
+        plan.will_fail.push(NotAired {
+            title: seg.title.clone(),
+            segment: Some(seg.clone()),
+            origin: origin.clone(),
+            outcome: Outcome::Failed,
+            reason,
+        });
     }
     Admit::Taken(Box::new(PlannedItem {
         segment: seg,

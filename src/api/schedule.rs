@@ -12,21 +12,12 @@ use crate::service::ScheduledProgram;
 
 pub(super) async fn programs(State(state): State<AppState>) -> ApiResult<Json<Vec<ProgramView>>> {
     let station = state.handle.station();
-    let now = station.clock.now();
     let views = station
         .config
         .programs
         .iter()
         .map(|p| {
-            let mut next = Vec::new();
-            let mut after = now;
-            while p.enabled && next.len() < 3 {
-                let Some(at) = p.cron.next_after(after, station.tz()) else {
-                    break;
-                };
-                next.push(station.local(at));
-                after = at;
-            }
+            let next = station.next_fires(p, 3);
             ProgramView {
                 name: p.name.clone(),
                 title: p.title.clone(),

@@ -89,19 +89,8 @@ pub fn check(path: &Path) -> Result<i32> {
         catalog.playlists.len(),
         station.tz()
     );
-    let now = clock.now();
     for p in &station.config.programs {
-        let mut t = now;
-        let mut next = Vec::new();
-        for _ in 0..3 {
-            match p.cron.next_after(t, station.tz()) {
-                Some(at) => {
-                    next.push(fmt::time(&station.local(at)));
-                    t = at;
-                }
-                None => break,
-            }
-        }
+        let next: Vec<String> = station.next_fires(p, 3).iter().map(fmt::time).collect();
         let state = if p.enabled { "" } else { " (disabled)" };
         outln!(
             "  {}{state}  `{}`  next: {}",

@@ -3,7 +3,8 @@
 
 use crate::asrun::{JournalEntry, ProgramContext};
 use crate::model::{Priority, Segment, SegmentId, Trigger};
-use crate::program::{self, Origin, PlanInputs, PlannedItem};
+use crate::program::{MayAir, Origin, PlannedItem};
+use crate::service::catalog::Import;
 
 use super::control::ControlError;
 use super::session::OnAirItem;
@@ -23,20 +24,19 @@ impl Daemon {
             tracing::error!(error = %e, "cannot read the queue; airing without it");
             Vec::new()
         });
-        let plan = {
-            let store = station.store.clone();
-            let segment = move |id| store.segment(id).ok().flatten();
-            let store = station.store.clone();
-            let cursor = move |name: &str| store.rotation_cursor(name).unwrap_or(0);
-            let inputs = PlanInputs {
-                catalog: &self.catalog,
-                queue: &queue,
-                day: station.today(),
-                segment: &segment,
-                cursor: &cursor,
-            };
-            program::plan(program, &inputs, &mut self.rng)
-        };
+        // The playlist files and the segments as they are now, read the way every preview
+        // reads them: an edit made since the last program airs in this one.
+        for d in self.catalog.refresh(&station, Import::Yes) {
+            tracing::warn!("{d}");
+        }
+        let plan = station.plan_program(
+            &self.catalog,
+            program,
+            ctx.scheduled_at,
+            station.today(),
+            &queue,
+            &|_| None,
+        );
         tracing::info!(
             program = %ctx.program,
             items = plan.items.len(),
@@ -100,12 +100,12 @@ impl Daemon {
             .segment(id)
             .map_err(|e| ControlError::Refused(e.to_string()))?
             .ok_or_else(|| ControlError::NotFound(format!("there is no segment {id}")))?;
-        match segment.not_airable_on(self.station.today()) {
-            Some(reason) => Err(ControlError::Refused(format!(
+        match self.station.may_air(&segment, self.station.today()) {
+            MayAir::Skip(reason) | MayAir::Fails(reason) => Err(ControlError::Refused(format!(
                 "segment {id} «{}» cannot air: {reason}",
                 segment.title
             ))),
-            None => Ok(segment),
+            MayAir::Yes => Ok(segment),
         }
     }
 

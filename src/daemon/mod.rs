@@ -143,7 +143,6 @@ pub fn start_with(
         catalog,
         player,
         recorder,
-        rng: fastrand::Rng::new(),
         shutdown,
         commands,
         status,
@@ -184,7 +183,6 @@ struct Daemon {
     catalog: Catalog,
     player: Player,
     recorder: Recorder,
-    rng: fastrand::Rng,
     shutdown: Shutdown,
     commands: mpsc::UnboundedReceiver<Command>,
     status: watch::Sender<Status>,
@@ -555,6 +553,7 @@ impl Daemon {
 
     /// Re-reads the config and playlists. A config with errors is refused, the running one
     /// stays. Programs on air are not affected (they keep the station they started with).
+    /// Playlist and segment edits need no reload: each program re-reads them (`air`).
     fn reload(&mut self) -> Result<(), ControlError> {
         let path = self.station.config.path.clone();
         let config = crate::config::load(&path).map_err(|e| {

@@ -2,8 +2,15 @@
 //!
 //! Files named in playlists (and intro/outro signature tunes) are imported into the library
 //! the first time the daemon sees them, so every play has a segment id, a hash and a true
-//! duration. An import cache (size + modification time) keeps restarts cheap; a file that
+//! duration. An import cache (size + modification time) keeps this cheap; a file that
 //! changes on disk is imported again as a new segment.
+//!
+//! The catalog keeps which segment each file *is*, never what the segment says: titles,
+//! dates, approval and gain are read from the store when a program is planned
+//! ([`Catalog::file_segment`]), so an edit reaches the next program. [`Catalog::refresh`]
+//! re-reads the playlist files and the files they name; the daemon calls it before every
+//! program, the previews build a fresh catalog, and both plan with
+//! [`Station::plan_program`](super::Station::plan_program).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -21,9 +28,23 @@ use crate::store::FileStamp;
 pub struct Catalog {
     pub playlists: BTreeMap<String, Playlist>,
     /// File entries and intro/outro files, resolved (or why not).
-    files: HashMap<PathBuf, Result<Segment, String>>,
+    files: HashMap<PathBuf, Resolved>,
     /// Problems found while loading playlists.
     pub diagnostics: Vec<Diagnostic>,
+    /// Files that could not be resolved, by their size and modification time: measured
+    /// again only once they change.
+    failed: HashMap<PathBuf, ((u64, i128), String)>,
+}
+
+/// What a file named by a playlist or a program stands for.
+#[derive(Debug, Clone)]
+enum Resolved {
+    /// A library segment: its facts are read from the store at plan time.
+    Stored(SegmentId),
+    /// A file the library does not hold yet, measured for a preview (not stored): the
+    /// segment the daemon will import it as.
+    Unstored(Box<Segment>),
+    Failed(String),
 }
 
 /// Whether resolving a file may add it to the library.
@@ -43,13 +64,43 @@ struct FileMeta<'a> {
 }
 
 impl Catalog {
+    /// The catalog as the playlist files and the library are now.
     pub fn load(station: &Station, import: Import) -> Catalog {
+        let mut catalog = Catalog::default();
+        catalog.refresh(station, import);
+        catalog
+    }
+
+    /// Reads the playlist files and resolves the files they (and the programs) name again,
+    /// as they are now. Cheap when nothing changed: small text files are parsed, each named
+    /// file is looked up by its size and modification time. Returns the diagnostics that
+    /// were not there before (to log them once).
+    pub fn refresh(&mut self, station: &Station, import: Import) -> Vec<Diagnostic> {
         let (playlists, diagnostics) = playlist::load_dir(&station.config.station.playlists_dir);
-        let mut catalog = Catalog {
-            playlists,
-            files: HashMap::new(),
-            diagnostics,
-        };
+        let old = std::mem::replace(
+            self,
+            Catalog {
+                playlists,
+                files: HashMap::new(),
+                diagnostics,
+                failed: HashMap::new(),
+            },
+        );
+        self.resolve_all(station, import, &old.failed);
+        self.diagnostics
+            .iter()
+            .filter(|d| !old.diagnostics.contains(d))
+            .cloned()
+            .collect()
+    }
+
+    fn resolve_all(
+        &mut self,
+        station: &Station,
+        import: Import,
+        failed: &HashMap<PathBuf, ((u64, i128), String)>,
+    ) {
+        let catalog = self;
         let default_topic = station.config.station.default_topic.clone();
         let mut wanted: Vec<(PathBuf, String, String, Option<String>)> = Vec::new();
         // First mention of each file: (playlist, line, title, topic), to catch a file named
@@ -70,7 +121,7 @@ impl Catalog {
                 let Some(topic) = topic.clone().or_else(|| default_topic.clone()) else {
                     catalog.files.insert(
                         path.clone(),
-                        Err(format!(
+                        Resolved::Failed(format!(
                             "{} has no topic: add `topic = \"...\"` to the playlist {} or set [station] default_topic",
                             path.display(),
                             pl.path.display()
@@ -124,21 +175,53 @@ impl Catalog {
                 topic: &topic,
                 unit: unit.as_deref(),
             };
-            let resolved =
-                resolve_file(station, &path, &meta, import).map_err(|e| format!("{e:#}"));
-            if let Err(reason) = &resolved {
-                tracing::warn!(file = %path.display(), %reason, "playlist file cannot air");
+            let stamp = stamp_of(&path);
+            // A file that failed and has not changed since fails again: not measured again.
+            if let Some((was, reason)) = failed.get(&path)
+                && stamp.as_ref().ok() == Some(was)
+            {
+                catalog.failed.insert(path.clone(), (*was, reason.clone()));
+                catalog.files.insert(path, Resolved::Failed(reason.clone()));
+                continue;
             }
+            let resolved = match resolve_file(station, &path, &meta, import) {
+                Ok(r) => r,
+                Err(e) => {
+                    let reason = format!("{e:#}");
+                    tracing::warn!(file = %path.display(), %reason, "playlist file cannot air");
+                    // Only what is wrong with the file itself stays wrong until it
+                    // changes; a store or disk error is tried again next time.
+                    let about_file = e.downcast_ref::<library::ImportError>().is_some_and(|e| {
+                        !matches!(
+                            e,
+                            library::ImportError::Store { .. }
+                                | library::ImportError::DiskFull { .. }
+                        )
+                    });
+                    if let (Ok(stamp), true) = (stamp, about_file) {
+                        catalog.failed.insert(path.clone(), (stamp, reason.clone()));
+                    }
+                    Resolved::Failed(reason)
+                }
+            };
             catalog.files.insert(path, resolved);
         }
-        catalog
     }
 
-    /// The segment a file entry or intro/outro path stands for.
-    pub fn file(&self, path: &Path) -> Result<&Segment, String> {
+    /// The segment a file entry or intro/outro path stands for, with its facts as the
+    /// store holds them now (or why it cannot air).
+    pub fn file_segment(&self, station: &Station, path: &Path) -> Result<Segment, String> {
         match self.files.get(path) {
-            Some(Ok(seg)) => Ok(seg),
-            Some(Err(reason)) => Err(reason.clone()),
+            Some(Resolved::Stored(id)) => match station.store.segment(*id) {
+                Ok(Some(seg)) => Ok(seg),
+                Ok(None) => Err(format!(
+                    "{}: its segment {id} was removed from the library",
+                    path.display()
+                )),
+                Err(e) => Err(format!("cannot read segment {id}: {e}")),
+            },
+            Some(Resolved::Unstored(seg)) => Ok((**seg).clone()),
+            Some(Resolved::Failed(reason)) => Err(reason.clone()),
             None => Err(format!("{} is not known to the catalog", path.display())),
         }
     }
@@ -148,7 +231,10 @@ impl Catalog {
         let mut out: Vec<_> = self
             .files
             .iter()
-            .filter_map(|(p, r)| r.as_ref().err().map(|e| (p.as_path(), e.as_str())))
+            .filter_map(|(p, r)| match r {
+                Resolved::Failed(e) => Some((p.as_path(), e.as_str())),
+                _ => None,
+            })
             .collect();
         out.sort();
         out
@@ -173,32 +259,26 @@ fn resolve_file(
     path: &Path,
     meta: &FileMeta<'_>,
     import: Import,
-) -> Result<Segment> {
-    let stat = std::fs::metadata(path)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    let modified_ns = stat
-        .modified()
-        .ok()
-        .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as i128);
+) -> Result<Resolved> {
+    let (size, modified_ns) = stamp_of(path)?;
     if let Some(stamp) = station.store.file_stamp(path)?
-        && stamp.size == stat.len()
+        && stamp.size == size
         && stamp.modified_ns == modified_ns
-        && let Some(seg) = station.store.segment(stamp.segment)?
+        && station.store.segment(stamp.segment)?.is_some()
     {
-        return Ok(seg);
+        return Ok(Resolved::Stored(stamp.segment));
     }
     let measured = library::measure_with(path, station.measure_options())?;
     if let Some(seg) = station.store.segment_by_hash(&measured.sha256)? {
         if import == Import::Yes {
             let stamp = FileStamp {
-                size: stat.len(),
+                size,
                 modified_ns,
                 segment: seg.id,
             };
             station.store.set_file_stamp(path, &stamp)?;
         }
-        return Ok(seg);
+        return Ok(Resolved::Stored(seg.id));
     }
     let segment_meta = super::SegmentMeta {
         title: Some(meta.title.to_string()),
@@ -210,24 +290,37 @@ fn resolve_file(
         original_name: None,
     };
     if import == Import::No {
-        return Ok(super::segments::segment_from(
+        // As the daemon will import it: pending when approval is required.
+        return Ok(Resolved::Unstored(Box::new(super::segments::segment_from(
             SegmentId(0),
             path,
             &measured,
             &segment_meta,
             String::new(),
             station.clock.now(),
-            false,
-        ));
+            station.config.station.require_approval,
+        ))));
     }
     let (super::AddOutcome::Added(seg) | super::AddOutcome::AlreadyPresent(seg)) =
         super::segments::store_measured(station, path, &measured, &segment_meta)?;
     tracing::info!(file = %path.display(), id = %seg.id, "imported playlist file into the library");
     let stamp = FileStamp {
-        size: stat.len(),
+        size,
         modified_ns,
         segment: seg.id,
     };
     station.store.set_file_stamp(path, &stamp)?;
-    Ok(seg)
+    Ok(Resolved::Stored(seg.id))
+}
+
+/// A file's size and modification time (nanoseconds since the epoch).
+fn stamp_of(path: &Path) -> Result<(u64, i128)> {
+    let stat = std::fs::metadata(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let modified_ns = stat
+        .modified()
+        .ok()
+        .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i128);
+    Ok((stat.len(), modified_ns))
 }

@@ -5,6 +5,7 @@ pub mod catalog;
 mod edit;
 mod emergency;
 mod error;
+mod planner;
 mod queue;
 mod segments;
 mod timetable;
@@ -25,7 +26,7 @@ pub use edit::SegmentPatch;
 pub use emergency::{check_repeat, first_repeat, next_slot, repeat_problem};
 pub use error::Refusal;
 pub use segments::{AddOutcome, SegmentMeta};
-pub use timetable::{ScheduledProgram, Warning};
+pub use timetable::{NotAiredEntry, PlannedEntry, ScheduledProgram, Warning};
 
 /// An open station: its config, database and media folder.
 #[derive(Debug)]

@@ -1,7 +1,8 @@
 //! The schedule preview (lịch phát): what will air when, with warnings, for the next days.
 //!
-//! Built with the daemon's own planner; queue consumption and playlist rotation are carried
-//! from one program to the next as if each aired in full.
+//! Built with the daemon's own planner ([`Station::plan_program`]) over the same data; queue
+//! consumption and playlist rotation are carried from one program to the next as if each
+//! aired in full.
 
 use std::collections::HashMap;
 
@@ -10,19 +11,36 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 use super::{Catalog, Station, catalog::Import};
-use crate::model::{Outcome, Role};
-use crate::program::{self, Origin, PlanInputs};
+use crate::model::{Outcome, Priority, Role};
+use crate::program::{NotAired, Origin, PlannedItem};
 use crate::schedule;
 
 /// Something the operator should look at before the program airs.
 pub type Warning = String;
 
+/// One item a program will air, with what its as-run record will say of it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlannedEntry {
     pub title: String,
     pub role: Role,
     pub segment_id: Option<u64>,
     pub duration_ms: u64,
+    pub topic: String,
+    pub unit: Option<String>,
+    pub priority: Priority,
+    /// The gain it airs at, in dB: loudness normalisation, its own offset and the master
+    /// gain, under the true-peak ceiling.
+    pub gain_db: f64,
+}
+
+/// A due item the program will not air (logged as skipped or failed), or one that will
+/// fail when it comes to air.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NotAiredEntry {
+    pub title: String,
+    pub segment_id: Option<u64>,
+    pub outcome: Outcome,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -33,6 +51,9 @@ pub struct ScheduledProgram {
     pub items: Vec<PlannedEntry>,
     pub duration_ms: u64,
     pub warnings: Vec<Warning>,
+    /// What will be set aside, in the order the log will have it (the warnings say the
+    /// same in words).
+    pub not_aired: Vec<NotAiredEntry>,
 }
 
 /// The longest timetable, in days (two months: what an operator plans ahead).
@@ -56,32 +77,18 @@ impl Station {
         let crons: Vec<_> = rules.iter().map(|p| &p.cron).collect();
         let mut queue = self.store.queue()?;
         let mut cursors: HashMap<String, usize> = HashMap::new();
-        let mut rng = fastrand::Rng::with_seed(0);
         let mut out = Vec::new();
         for fire in schedule::fires_between(&crons, self.tz(), now, until) {
             let program = rules[fire.program];
             let at = self.local(fire.at);
-            let store = self.store.clone();
-            let segment = move |id| store.segment(id).ok().flatten();
             let snapshot = cursors.clone();
-            let store = self.store.clone();
-            let cursor = move |name: &str| {
-                snapshot
-                    .get(name)
-                    .copied()
-                    .unwrap_or_else(|| store.rotation_cursor(name).unwrap_or(0))
-            };
-            let inputs = PlanInputs {
-                catalog: &catalog,
-                queue: &queue,
-                day: at.date_naive(),
-                segment: &segment,
-                cursor: &cursor,
-            };
-            let plan = program::plan(program, &inputs, &mut rng);
+            let cursor = move |name: &str| snapshot.get(name).copied();
+            let plan =
+                self.plan_program(&catalog, program, fire.at, at.date_naive(), &queue, &cursor);
             let mut warnings: Vec<Warning> = plan
                 .not_aired
                 .iter()
+                .chain(&plan.will_fail)
                 .map(|n| {
                     let what = if n.outcome == Outcome::Skipped {
                         "skipped"
@@ -123,16 +130,7 @@ impl Station {
                     _ => {}
                 }
             }
-            let items: Vec<PlannedEntry> = plan
-                .items
-                .iter()
-                .map(|i| PlannedEntry {
-                    title: i.segment.title.clone(),
-                    role: i.origin.role(),
-                    segment_id: (i.segment.id.0 != 0).then_some(i.segment.id.0),
-                    duration_ms: i.segment.duration_ms,
-                })
-                .collect();
+            let items: Vec<PlannedEntry> = plan.items.iter().map(|i| self.entry(i)).collect();
             out.push(ScheduledProgram {
                 at,
                 program: program.name.clone(),
@@ -140,8 +138,37 @@ impl Station {
                 duration_ms: plan.duration().as_millis() as u64,
                 items,
                 warnings,
+                not_aired: plan
+                    .not_aired
+                    .iter()
+                    .chain(&plan.will_fail)
+                    .map(not_aired_entry)
+                    .collect(),
             });
         }
         Ok(out)
+    }
+    /// A planned item as its record will show it.
+    fn entry(&self, item: &PlannedItem) -> PlannedEntry {
+        let seg = &item.segment;
+        PlannedEntry {
+            title: seg.title.clone(),
+            role: item.origin.role(),
+            segment_id: (seg.id.0 != 0).then_some(seg.id.0),
+            duration_ms: seg.duration_ms,
+            topic: seg.topic.clone(),
+            unit: seg.unit.clone(),
+            priority: seg.priority,
+            gain_db: crate::audio::playout_gain(&self.config.audio.levels(), &seg.level_input()).db,
+        }
+    }
+}
+
+fn not_aired_entry(n: &NotAired) -> NotAiredEntry {
+    NotAiredEntry {
+        title: n.title.clone(),
+        segment_id: n.segment.as_ref().map(|s| s.id.0).filter(|&id| id != 0),
+        outcome: n.outcome,
+        reason: n.reason.clone(),
     }
 }
