@@ -22,10 +22,21 @@
 //! A measure short by more than that is a bulletin that airs cut short; one long by more is
 //! a silence or a glitch that airs, or a report that overstates airtime.
 
+#[path = "support/running.rs"]
+mod running;
+#[path = "support/station.rs"]
+mod station;
+#[path = "support/wav.rs"]
+mod wav;
+
 use std::path::{Path, PathBuf};
 
 use loaxa::audio::FileDecoder;
 use loaxa::library::measure;
+use loaxa::model::{Outcome, OutputSpec, SegmentId};
+use loaxa::player::ENDED_EARLY;
+use running::Running;
+use station::{TestStation, local};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -214,4 +225,59 @@ fn skipping_into_an_mp3_decodes_and_drops_to_the_exact_frame() -> TestResult {
     assert_eq!(decoder.skip_frames(total + 10)?, total, "skip past the end");
     assert!(decoder.next_block()?.is_none());
     Ok(())
+}
+
+/// The player's completion invariant through the real daemon on the simulated clock: the
+/// store says a segment measured 3 s (what import found) but its file now decodes to 1.5 s
+/// (a decoder that disagrees with import, a read error taken for the end). It airs what
+/// there is and is logged `failed`, "ended early", with the times; a segment that ends
+/// within 100 ms of its measure, and one that matches, are `completed`.
+#[tokio::test(start_paused = true)]
+async fn an_item_that_ends_before_its_measured_length_is_logged_failed_not_completed() {
+    const PROGRAMS: &str =
+        "[[program]]\nname = \"sang\"\ncron = \"0 6 * * *\"\nplaylists = [\"sang\"]\n";
+    let playlist = "[[item]]\nsegment = 1\n[[item]]\nsegment = 2\n[[item]]\nsegment = 3\n";
+    let t = TestStation::new(
+        PROGRAMS,
+        &[("sang.toml", playlist)],
+        local(2026, 3, 2, 5, 0, 0),
+    );
+    std::fs::create_dir_all(t.path("in")).expect("mkdir");
+    let station = t.station();
+    // (file seconds, what the store will say it measured, in ms)
+    let cases = [(1.0, 1000), (1.5, 3000), (1.25, 1340)];
+    for (i, (secs, _)) in cases.iter().enumerate() {
+        let rel = format!("in/{i}.wav");
+        let frames = (secs * 48_000.0) as usize;
+        let samples = wav::noise(frames, 1, i as u64 + 1, 0.5);
+        wav::write_wav(&t.path(&rel), 48_000, 1, wav::Bits::S16, &samples);
+        let id = t.add(&station, &rel, t.meta(&format!("Bản tin {i}")));
+        assert_eq!(id, SegmentId(i as u64 + 1));
+    }
+    for (i, (_, measured_ms)) in cases.iter().enumerate() {
+        let id = SegmentId(i as u64 + 1);
+        let mut seg = station.store.segment(id).expect("read").expect("stored");
+        seg.duration_ms = *measured_ms;
+        station.store.insert_segment(&seg).expect("write segment");
+    }
+    let d = Running::start_with_output(station, Some(OutputSpec::Null));
+    d.until(local(2026, 3, 2, 7, 0, 0)).await;
+    let records = d.stop().await;
+    let seen: Vec<(String, Outcome, u64, Option<String>)> = records
+        .iter()
+        .map(|r| (r.title.clone(), r.outcome, r.played_ms, r.reason.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("Bản tin 0".to_string(), Outcome::Completed, 1000, None),
+            (
+                "Bản tin 1".to_string(),
+                Outcome::Failed,
+                1500,
+                Some(format!("{ENDED_EARLY}: played 1.500 s of 3.000 s measured"))
+            ),
+            ("Bản tin 2".to_string(), Outcome::Completed, 1250, None),
+        ]
+    );
 }
