@@ -21,7 +21,7 @@ use symphonia::core::meta::MetadataOptions;
 pub const NO_AUDIO_DECODED: &str = "no audio could be decoded";
 
 /// Container short names of symphonia's MPEG audio reader (layers I, II and III), which is
-/// opened forward-only (see `FileDecoder::open_file`).
+/// opened forward-only (see [`open_reader`]).
 const MPEG_AUDIO: [&str; 3] = ["mp1", "mp2", "mp3"];
 
 /// Consecutive undecodable packets after which a stream is declared broken.
