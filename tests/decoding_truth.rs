@@ -195,6 +195,48 @@ fn a_loud_start_vbr_mp3_without_xing_is_not_cut_to_the_header_estimate() -> Test
     Ok(())
 }
 
+/// A file with a Xing/LAME header joined to more audio (an editor or `cat` appending to it):
+/// the header counts only the first part's frames. symphonia took the frames past that
+/// count for encoder padding and trimmed them: the file measured and aired 2 s of its 5 s.
+#[test]
+fn an_mp3_whose_xing_header_counts_too_few_frames_decodes_to_its_real_end() -> TestResult {
+    let rows = table()?;
+    let file = "xing-undercounts-joined.mp3";
+    let truth = truth_of(&rows, file)?;
+    let path = truth_dir().join(file);
+    let header = FileDecoder::open(&path)?
+        .declared_frames()
+        .ok_or("the fixture has no Xing frame count")?;
+    assert!(
+        header < truth.ffmpeg_frames / 2,
+        "the fixture no longer undercounts: header {header}, ffmpeg {}",
+        truth.ffmpeg_frames
+    );
+    let m = measure(&path)?;
+    assert!(
+        m.frames.abs_diff(truth.ffmpeg_frames) <= truth.tolerance(),
+        "{file}: measured {} frames, ffmpeg {}, header {header}",
+        m.frames,
+        truth.ffmpeg_frames
+    );
+    Ok(())
+}
+
+/// The other side of the rule above: a LAME file whose last frame is wholly padding (past
+/// the Xing count, with nothing after it) still loses that frame, to the exact sample: the
+/// held-back packet is dropped at the end of the stream, not aired.
+#[test]
+fn a_whole_frame_of_lame_padding_at_the_end_is_still_trimmed_exactly() -> TestResult {
+    let rows = table()?;
+    let file = "lame-padding-whole-frame.mp3";
+    let truth = truth_of(&rows, file)?;
+    assert!(truth.trimmed >= 1105 + 1152, "{truth:?}");
+    let m = measure(&truth_dir().join(file))?;
+    assert_eq!(m.frames, truth.ffmpeg_frames, "{file}");
+    assert_eq!(m.frames, 44_975, "{file}: the samples make.sh encoded");
+    Ok(())
+}
+
 /// The player opens with the same function and resumes past a trimmed start by decoding and
 /// dropping (no seek, which a non-seekable MP3 reader could not do): what is left after
 /// skipping is exactly the measured length minus the skip, and the samples are the same.

@@ -16,6 +16,8 @@ use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::{MediaSourceStream, ReadOnlySource};
 use symphonia::core::meta::MetadataOptions;
 
+use super::packets::Packets;
+
 /// `DecodeError::Corrupt` detail when a stream ends before one packet decodes (an empty
 /// or cut-off file); import reports it as "no audio".
 pub const NO_AUDIO_DECODED: &str = "no audio could be decoded";
@@ -70,7 +72,8 @@ pub enum DecodeError {
 /// decoded packet; a stream that changes format midway is reported as unsupported.
 pub struct FileDecoder {
     path: PathBuf,
-    reader: Box<dyn FormatReader>,
+    /// The container's packets (see `audio::packets`).
+    source: Packets,
     decoder: Box<dyn AudioDecoder>,
     track_id: u32,
     /// Frame count the container states (exact for FLAC, WAV, Ogg, MP4; an estimate for
@@ -117,6 +120,10 @@ impl FileDecoder {
                     path: path.to_path_buf(),
                 })?;
         let track_id = track.id;
+        // What the MPEG audio reader (forward-only: no estimate) trims its packets to.
+        let header_end = track
+            .num_frames
+            .filter(|_| MPEG_AUDIO.contains(&container.as_str()));
         let params = track
             .codec_params
             .as_ref()
@@ -134,7 +141,7 @@ impl FileDecoder {
         let codec = decoder.codec_info().short_name.to_string();
         let mut this = FileDecoder {
             path: path.to_path_buf(),
-            reader,
+            source: Packets::new(reader, header_end),
             decoder,
             track_id,
             declared_frames,
@@ -238,7 +245,7 @@ impl FileDecoder {
     fn decode_next(&mut self) -> Result<bool, DecodeError> {
         let mut consecutive_bad = 0u32;
         loop {
-            let packet = match self.reader.next_packet() {
+            let packet = match self.source.next() {
                 Ok(Some(packet)) => packet,
                 Ok(None) => {
                     self.finished = true;

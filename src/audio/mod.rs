@@ -10,6 +10,7 @@
 mod decode;
 mod gain;
 mod loudness;
+mod packets;
 
 pub use decode::{AudioInfo, DecodeError, FileDecoder, NO_AUDIO_DECODED, SAMPLE_RATES};
 pub use gain::{LevelSettings, MAX_NORMALISATION_DB, PlayoutGain, SegmentLevel, playout_gain};
