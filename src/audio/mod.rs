@@ -10,6 +10,7 @@
 mod decode;
 mod gain;
 mod loudness;
+mod open;
 mod packets;
 
 pub use decode::{AudioInfo, DecodeError, FileDecoder, NO_AUDIO_DECODED, SAMPLE_RATES};
