@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 
 use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
-use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
-use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::MetadataOptions;
+use symphonia::core::formats::TrackType;
+
+use super::open::{MPEG_AUDIO, open_reader};
+use super::packets::Packets;
 
 /// `DecodeError::Corrupt` detail when a stream ends before one packet decodes (an empty
 /// or cut-off file); import reports it as "no audio".
@@ -65,7 +65,8 @@ pub enum DecodeError {
 /// decoded packet; a stream that changes format midway is reported as unsupported.
 pub struct FileDecoder {
     path: PathBuf,
-    reader: Box<dyn FormatReader>,
+    /// The container's packets (see `audio::packets`).
+    source: Packets,
     decoder: Box<dyn AudioDecoder>,
     track_id: u32,
     /// Frame count the container states (exact for FLAC, WAV, Ogg, MP4; an estimate for
@@ -103,19 +104,7 @@ impl FileDecoder {
     }
 
     fn open_file(path: &Path, file: File) -> Result<FileDecoder, DecodeError> {
-        let mss = MediaSourceStream::new(Box::new(file), Default::default());
-        let mut hint = Hint::new();
-        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-            hint.with_extension(&ext.to_ascii_lowercase());
-        }
-        let reader = symphonia::default::get_probe()
-            .probe(
-                &hint,
-                mss,
-                FormatOptions::default(),
-                MetadataOptions::default(),
-            )
-            .map_err(|e| probe_error(path, e))?;
+        let (reader, declared_frames) = open_reader(path, file)?;
         let container = reader.format_info().short_name.to_string();
         let track =
             reader
@@ -124,7 +113,10 @@ impl FileDecoder {
                     path: path.to_path_buf(),
                 })?;
         let track_id = track.id;
-        let declared_frames = track.num_frames;
+        // What the MPEG audio reader (forward-only: no estimate) trims its packets to.
+        let header_end = track
+            .num_frames
+            .filter(|_| MPEG_AUDIO.contains(&container.as_str()));
         let params = track
             .codec_params
             .as_ref()
@@ -142,7 +134,7 @@ impl FileDecoder {
         let codec = decoder.codec_info().short_name.to_string();
         let mut this = FileDecoder {
             path: path.to_path_buf(),
-            reader,
+            source: Packets::new(reader, header_end),
             decoder,
             track_id,
             declared_frames,
@@ -246,7 +238,7 @@ impl FileDecoder {
     fn decode_next(&mut self) -> Result<bool, DecodeError> {
         let mut consecutive_bad = 0u32;
         loop {
-            let packet = match self.reader.next_packet() {
+            let packet = match self.source.next() {
                 Ok(Some(packet)) => packet,
                 Ok(None) => {
                     self.finished = true;
@@ -352,35 +344,6 @@ impl FileDecoder {
                 detail: other.to_string(),
             },
         }
-    }
-}
-
-/// Classifies a probe failure: only "no reader recognises this" means not audio; a
-/// recognised file that ends too early or whose container is malformed is corrupt.
-fn probe_error(path: &Path, e: SymError) -> DecodeError {
-    let path = path.to_path_buf();
-    match e {
-        // An MP4/M4A whose index never got written: a recording that was interrupted, or a
-        // download cut off (the index comes last unless the file was made "faststart").
-        SymError::Unsupported(what) if what.contains("moov") => DecodeError::Corrupt {
-            path,
-            detail: "its MP4 index (moov atom) is missing: the file was cut off or its recording never finished".into(),
-        },
-        SymError::Unsupported(_) => DecodeError::NotAudio {
-            path,
-            detail: e.to_string(),
-        },
-        SymError::IoError(ref io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-            DecodeError::Corrupt {
-                path,
-                detail: "the file ends unexpectedly (cut off?)".into(),
-            }
-        }
-        SymError::IoError(source) => DecodeError::Open { path, source },
-        other => DecodeError::Corrupt {
-            path,
-            detail: other.to_string(),
-        },
     }
 }
 

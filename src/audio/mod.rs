@@ -10,6 +10,8 @@
 mod decode;
 mod gain;
 mod loudness;
+mod open;
+mod packets;
 
 pub use decode::{AudioInfo, DecodeError, FileDecoder, NO_AUDIO_DECODED, SAMPLE_RATES};
 pub use gain::{LevelSettings, MAX_NORMALISATION_DB, PlayoutGain, SegmentLevel, playout_gain};

@@ -152,6 +152,7 @@ impl Daemon {
                         path: self.station.media_path(&seg.media_file),
                         gain: playout_gain(&levels, &seg.level_input()).factor(),
                         span: seg.level.trim.map(|t| (t.start_frame, t.end_frame)),
+                        measured: Some(Duration::from_millis(seg.duration_ms)),
                     }
                 })
             })

@@ -3,7 +3,9 @@
 //! A file's header is not trusted for anything the station reports or schedules on: a VBR
 //! MP3 without a Xing header, a FLAC with `total_samples = 0` or a WAV written to a pipe all
 //! state a wrong or no length. The true duration is what a full decode yields, with the same
-//! [`FileDecoder`] the player uses, so import and playout agree on what the file contains.
+//! [`FileDecoder`] the player uses, so import and playout agree on what the file contains
+//! (MPEG audio is read forward-only there, so no length estimate trims it: see
+//! `audio::decode`; `tests/decoding_truth.rs` holds every format to ffmpeg's length).
 //! The same decoded blocks go through a [`LoudnessMeter`]: integrated loudness, true peak
 //! and, when asked, where the sound starts and ends (for trimming leading/trailing silence).
 

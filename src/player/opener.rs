@@ -11,9 +11,12 @@
 use std::num::NonZero;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, sync_channel};
+use std::time::Duration;
 
 use crate::audio::FileDecoder;
 use crate::library::sha256_file;
+
+use super::program::frames_to_duration;
 
 /// An opened item with its format, or why it cannot be played.
 pub(crate) type Opened = Result<(FileDecoder, NonZero<u16>, NonZero<u32>), String>;
@@ -27,6 +30,10 @@ pub struct PlayItem {
     pub gain: f32,
     /// Frames `[start, end)` at the file's own rate to air; `None`: the whole file.
     pub span: Option<(u64, u64)>,
+    /// The file's length as measured at import (a full decode); `None`: not known. An item
+    /// that ends more than [`super::ENDED_EARLY_SLACK`] before this (or before its span's
+    /// end) has not aired what the log would claim: it ends as failed, not completed.
+    pub measured: Option<Duration>,
 }
 
 impl PlayItem {
@@ -37,6 +44,7 @@ impl PlayItem {
             path,
             gain: 1.0,
             span: None,
+            measured: None,
         }
     }
 }
@@ -44,6 +52,16 @@ impl PlayItem {
 impl From<(usize, PathBuf)> for PlayItem {
     fn from((key, path): (usize, PathBuf)) -> PlayItem {
         PlayItem::new(key, path)
+    }
+}
+
+impl PlayItem {
+    /// How long the item should air, at the file's `rate`: its span, else its measured length.
+    pub(crate) fn expected(&self, rate: u32) -> Option<Duration> {
+        match self.span {
+            Some((start, end)) => Some(frames_to_duration(end.saturating_sub(start), rate)),
+            None => self.measured,
+        }
     }
 }
 

@@ -164,6 +164,8 @@ struct Current {
     out_frames: u64,
     /// Levels of what this item sent out (proof of air).
     meter: Meter,
+    /// How long it should air (its span or measured length), for the completion invariant.
+    expected: Option<Duration>,
 }
 
 impl Current {
@@ -420,6 +422,13 @@ impl ProgramSource {
             let played = cur.played(self.rate.get(), partial);
             let end = match (end, cur.shared.error.lock().map(|e| e.clone())) {
                 (ItemEnd::Completed, Ok(Some(reason))) => ItemEnd::Failed(reason),
+                (ItemEnd::Completed, _) => match super::ended_early(played, cur.expected) {
+                    Some(reason) => {
+                        tracing::warn!(index = cur.index, %reason, "item ended before its measured length");
+                        ItemEnd::Failed(reason)
+                    }
+                    None => ItemEnd::Completed,
+                },
                 (end, _) => end,
             };
             self.emit_with(
@@ -525,6 +534,7 @@ impl ProgramSource {
                         started: false,
                         out_frames: 0,
                         meter: Meter::new(self.channels.get(), self.rate.get()),
+                        expected: planned.expected(rate.get()),
                     });
                     return true;
                 }
