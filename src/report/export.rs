@@ -18,7 +18,7 @@ use chrono_tz::Tz;
 
 use super::labels::{self, COLUMN_COUNT};
 use super::view::{ExportRecord, StationTime};
-use super::{Lang, source, summary::serde_name};
+use super::{Lang, source};
 use super::{cell, outfile};
 use crate::model::AsRunRecord;
 use crate::store::{Store, StoreError};
@@ -124,8 +124,8 @@ pub fn export_cells(r: &AsRunRecord, opts: &ExportOptions) -> [String; COLUMN_CO
     [
         r.id.to_string(),
         r.program.clone(),
-        labels::trigger_label(lang, &serde_name(&r.trigger)).to_string(),
-        labels::role_label(lang, &serde_name(&r.role)).to_string(),
+        labels::trigger_label(lang, r.trigger).into_owned(),
+        labels::role_label(lang, r.role).into_owned(),
         time(&r.scheduled_at),
         opt_time(&r.started_at),
         opt_time(&r.ended_at),
@@ -139,8 +139,8 @@ pub fn export_cells(r: &AsRunRecord, opts: &ExportOptions) -> [String; COLUMN_CO
             .unwrap_or_else(|| r.topic.clone()),
         r.topic.clone(),
         r.unit.clone().unwrap_or_default(),
-        labels::priority_label(lang, &r.priority.to_string()).to_string(),
-        labels::outcome_label(lang, &r.outcome.to_string()).to_string(),
+        labels::priority_label(lang, r.priority).into_owned(),
+        labels::outcome_label(lang, r.outcome).into_owned(),
         r.reason.clone().unwrap_or_default(),
         r.approved_by.clone().unwrap_or_default(),
         opt_time(&r.approved_at),
@@ -178,11 +178,11 @@ impl<'o> CsvRow<'o> {
         use crate::model::{Outcome, Priority, Role, Trigger};
         let lang = opts.lang;
         let trigger = [Trigger::Schedule, Trigger::Manual, Trigger::CatchUp]
-            .map(|t| labels::trigger_label(lang, &serde_name(&t)).to_string());
+            .map(|t| labels::trigger_label(lang, t).into_owned());
         let role = [Role::Intro, Role::Item, Role::Outro, Role::Separator]
-            .map(|t| labels::role_label(lang, &serde_name(&t)).to_string());
+            .map(|t| labels::role_label(lang, t).into_owned());
         let priority = [Priority::Normal, Priority::Priority, Priority::Emergency]
-            .map(|p| labels::priority_label(lang, &p.to_string()).to_string());
+            .map(|p| labels::priority_label(lang, p).into_owned());
         let outcome = [
             Outcome::Completed,
             Outcome::Interrupted,
@@ -190,7 +190,7 @@ impl<'o> CsvRow<'o> {
             Outcome::Skipped,
             Outcome::Missed,
         ]
-        .map(|o| labels::outcome_label(lang, &o.to_string()).to_string());
+        .map(|o| labels::outcome_label(lang, o).into_owned());
         CsvRow {
             opts,
             trigger,
