@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 
 use crate::config::Program;
-use crate::model::{Outcome, Role, Segment, SegmentId};
+use crate::model::{Outcome, Reason, Role, Segment, SegmentId};
 use crate::playlist::{self, Entry, Order};
 use crate::service::Catalog;
 use crate::store::QueueEntry;
@@ -64,7 +64,7 @@ pub struct NotAired {
     pub segment: Option<Segment>,
     pub title: String,
     pub outcome: Outcome,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 impl NotAired {
@@ -112,12 +112,12 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                 segment: seg.clone(),
                 origin,
             }),
-            Err(reason) => plan.not_aired.push(NotAired {
+            Err(detail) => plan.not_aired.push(NotAired {
                 title: crate::library::display_name(path),
                 origin,
                 segment: None,
                 outcome: Outcome::Failed,
-                reason,
+                reason: Reason::FileUnusable { detail },
             }),
         }
     }
@@ -130,13 +130,13 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
         .as_ref()
         .and_then(|path| match inputs.catalog.file(path) {
             Ok(seg) => Some(seg.clone()),
-            Err(reason) => {
+            Err(detail) => {
                 plan.not_aired.push(NotAired {
                     title: crate::library::display_name(path),
                     origin: Origin::Separator,
                     segment: None,
                     outcome: Outcome::Failed,
-                    reason,
+                    reason: Reason::FileUnusable { detail },
                 });
                 None
             }
@@ -175,7 +175,9 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                 segment: None,
                 title: format!("playlist {name}"),
                 outcome: Outcome::Failed,
-                reason: format!("playlist `{name}` not found"),
+                reason: Reason::PlaylistNotFound {
+                    playlist: name.clone(),
+                },
             });
             continue;
         };
@@ -197,13 +199,13 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                 },
                 Entry::File { path, title, .. } => match inputs.catalog.file(path) {
                     Ok(seg) => seg.clone(),
-                    Err(reason) => {
+                    Err(detail) => {
                         plan.not_aired.push(NotAired {
                             origin,
                             segment: None,
                             title: title.clone(),
                             outcome: Outcome::Failed,
-                            reason,
+                            reason: Reason::FileUnusable { detail },
                         });
                         continue;
                     }
@@ -277,7 +279,7 @@ fn fits(budget_ms: &mut Option<u64>, cost_ms: u64) -> bool {
     }
 }
 
-fn skipped(seg: Segment, origin: Origin, reason: String) -> NotAired {
+fn skipped(seg: Segment, origin: Origin, reason: Reason) -> NotAired {
     NotAired {
         title: seg.title.clone(),
         segment: Some(seg),
@@ -293,6 +295,6 @@ fn missing(id: SegmentId, origin: Origin) -> NotAired {
         segment: None,
         title: format!("segment {id}"),
         outcome: Outcome::Failed,
-        reason: format!("segment {id} is not in the library"),
+        reason: Reason::NotInLibrary { segment: id.0 },
     }
 }

@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use tokio::io::AsyncWriteExt;
 
-use super::wire::{AddResult, ErrorBody};
+use super::wire::AddResult;
 use super::{ApiError, ApiResult, AppState};
 use crate::library;
 use crate::service::{AddOutcome, SegmentMeta, Station};
@@ -198,10 +198,7 @@ fn answer(results: Outcomes) -> ApiResult<(StatusCode, Json<Vec<AddResult>>)> {
                     file: name,
                     status: "failed".into(),
                     segment: None,
-                    error: Some(ErrorBody {
-                        error: err.error,
-                        hint: err.hint,
-                    }),
+                    error: Some(err.body()),
                 }
             }
         });

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::asrun::ProgramContext;
-use crate::model::{Priority, SegmentId, Trigger};
+use crate::model::{Priority, SegmentId, Trigger, Warning};
 use crate::program::{Origin, PlannedItem};
 use crate::service::next_slot;
 
@@ -16,9 +16,6 @@ use super::session::OnAirItem;
 
 pub use crate::model::EMERGENCY_PROGRAM;
 
-/// Opening words of the status warning about repeats dropped at start.
-pub(super) const REPEAT_WARNING: &str =
-    "an emergency repeat in the database was out of range and was removed (it will not air)";
 
 impl Daemon {
     fn emergency_context(&self) -> ProgramContext {
@@ -73,9 +70,13 @@ impl Daemon {
             return;
         }
         self.status.send_modify(|s| {
-            s.warnings.retain(|w| !w.starts_with(REPEAT_WARNING));
             s.warnings
-                .extend(reasons.iter().map(|r| format!("{REPEAT_WARNING}: {r}")));
+                .retain(|w| !matches!(w, Warning::RepeatDropped { .. }));
+            s.warnings.extend(
+                reasons
+                    .iter()
+                    .map(|r| Warning::RepeatDropped { detail: r.clone() }),
+            );
         });
     }
 

@@ -251,9 +251,8 @@ impl Station {
     pub fn segment(&self, id: SegmentId) -> Result<Segment> {
         match self.store.segment(id)? {
             Some(seg) => Ok(seg),
-            None => Err(refuse!(
-                NotFound,
-                "there is no segment {id}\n  hint: `loaxa segment list` shows the ids"
+            None => Err(super::error::refuse_code(
+                crate::words::ErrorCode::NoSegment { id: id.0 },
             )),
         }
     }
