@@ -5,6 +5,7 @@
 //! written beside its final name and renamed into place only when complete, so a failed
 //! export never leaves a half file under the name the operator asked for.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
@@ -141,7 +142,10 @@ pub fn export_cells(r: &AsRunRecord, opts: &ExportOptions) -> [String; COLUMN_CO
         r.unit.clone().unwrap_or_default(),
         labels::priority_label(lang, r.priority).into_owned(),
         labels::outcome_label(lang, r.outcome).into_owned(),
-        r.reason.clone().unwrap_or_default(),
+        r.reason
+            .as_deref()
+            .map(|stored| crate::words::reason_text(lang, stored).into_owned())
+            .unwrap_or_default(),
         r.approved_by.clone().unwrap_or_default(),
         opt_time(&r.approved_at),
         r.output.clone(),
@@ -300,7 +304,14 @@ impl<'o> CsvRow<'o> {
                 Outcome::Missed => 4,
             }],
         )?;
-        text(w, r.reason.as_deref().unwrap_or_default())?;
+        text(
+            w,
+            &r.reason
+                .as_deref()
+                .map_or(Cow::Borrowed(""), |stored| {
+                    crate::words::reason_text(self.opts.lang, stored)
+                }),
+        )?;
         text(w, r.approved_by.as_deref().unwrap_or_default())?;
         self.time(w, r.approved_at.as_ref())?;
         text(w, &r.output)?;

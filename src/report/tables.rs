@@ -266,7 +266,7 @@ fn tables_rest(report: &Report, lang: Lang, mut out: Vec<Table>) -> Vec<Table> {
                 let reason = if reason.is_empty() {
                     none.to_string()
                 } else {
-                    reason.clone()
+                    crate::words::reason_text(lang, reason).into_owned()
                 };
                 vec![
                     Cell::Text(labels::outcome_name_label(lang, outcome).into_owned()),
