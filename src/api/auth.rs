@@ -10,8 +10,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use crate::words::ErrorCode;
 use super::{ApiError, AppState};
+use crate::words::ErrorCode;
 
 pub(super) async fn require_token(
     State(state): State<AppState>,

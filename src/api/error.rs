@@ -129,7 +129,10 @@ impl ApiError {
             // kind of problem it is; the message's own hint (English) stays.
             Lang::Vi => (
                 self.code.say(Lang::Vi).into_owned(),
-                self.code.hint(Lang::Vi).map(|h| h.into_owned()).or(self.hint),
+                self.code
+                    .hint(Lang::Vi)
+                    .map(|h| h.into_owned())
+                    .or(self.hint),
             ),
         };
         ErrorBody {
@@ -175,9 +178,9 @@ fn code_status(code: &ErrorCode) -> StatusCode {
         ErrorCode::NothingOnAir
         | ErrorCode::SegmentCannotAir { .. }
         | ErrorCode::Conflict { .. } => StatusCode::CONFLICT,
-        ErrorCode::DaemonStopping
-        | ErrorCode::DaemonNotRunning
-        | ErrorCode::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::DaemonStopping | ErrorCode::DaemonNotRunning | ErrorCode::Unavailable { .. } => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         ErrorCode::DiskFull => StatusCode::INSUFFICIENT_STORAGE,
         ErrorCode::TokenMissing | ErrorCode::TokenWrong => StatusCode::UNAUTHORIZED,
         ErrorCode::UploadTooLarge { .. } | ErrorCode::TooLarge { .. } => {

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 
 use super::spill::Spill;
 use crate::model::{AsRunRecord, Warning};
-use crate::words::Say;
 use crate::store::{Result, Store, StoreError};
+use crate::words::Say;
 
 /// Ids from here on are placeholders of records still waiting to be written.
 const PLACEHOLDER_BASE: u64 = 1 << 62;

@@ -97,10 +97,12 @@ impl Cli {
 /// refusal from the message table, any other error as its text (`{:#}`).
 pub fn error_text(e: &anyhow::Error) -> String {
     use crate::words::{ErrorCode, Say};
-    let coded = e.chain().find_map(|c| match c.downcast_ref::<crate::service::Refusal>() {
-        Some(crate::service::Refusal::Code(code)) => Some(code.clone()),
-        _ => c.downcast_ref::<ErrorCode>().cloned(),
-    });
+    let coded = e
+        .chain()
+        .find_map(|c| match c.downcast_ref::<crate::service::Refusal>() {
+            Some(crate::service::Refusal::Code(code)) => Some(code.clone()),
+            _ => c.downcast_ref::<ErrorCode>().cloned(),
+        });
     let Some(code) = coded else {
         return format!("{e:#}");
     };

@@ -23,7 +23,10 @@ pub fn schedule(station: &Backend, args: ScheduleArgs) -> Result<i32> {
     if programs.is_empty() {
         outln!(
             "{} {} {}",
-            fmt::t("không có chương trình nào trong", "nothing is scheduled in the next"),
+            fmt::t(
+                "không có chương trình nào trong",
+                "nothing is scheduled in the next"
+            ),
             args.days,
             fmt::t("ngày tới", "day(s)")
         );

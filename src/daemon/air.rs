@@ -6,9 +6,9 @@ use crate::model::{Priority, Reason, Segment, SegmentId, Trigger};
 use crate::program::{self, Origin, PlanInputs, PlannedItem};
 
 use super::control::ControlError;
-use crate::words::ErrorCode;
 use super::session::OnAirItem;
 use super::{Daemon, ManualRequest};
+use crate::words::ErrorCode;
 
 /// The program name manual broadcasts are logged under.
 pub use crate::model::MANUAL_PROGRAM;

@@ -16,7 +16,6 @@ use super::session::OnAirItem;
 
 pub use crate::model::EMERGENCY_PROGRAM;
 
-
 impl Daemon {
     fn emergency_context(&self) -> ProgramContext {
         ProgramContext {

@@ -170,7 +170,6 @@ pub fn start_with(
     }))
 }
 
-
 /// A manual broadcast waiting for the current program to end.
 struct ManualRequest {
     ids: Vec<SegmentId>,

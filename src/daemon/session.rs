@@ -558,12 +558,7 @@ impl Daemon {
                         s.cut_reasons.insert(key, Reason::InterruptedByManual);
                     }
                     let dropped = s.continue_with(&keys);
-                    self.not_reached(
-                        s,
-                        &dropped,
-                        Outcome::Skipped,
-                        &Reason::ReplacedByManual,
-                    );
+                    self.not_reached(s, &dropped, Outcome::Skipped, &Reason::ReplacedByManual);
                     *deadline = None;
                     cutter.splice(self.paths(s, &keys), fade);
                 });

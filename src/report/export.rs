@@ -306,11 +306,9 @@ impl<'o> CsvRow<'o> {
         )?;
         text(
             w,
-            &r.reason
-                .as_deref()
-                .map_or(Cow::Borrowed(""), |stored| {
-                    crate::words::reason_text(self.opts.lang, stored)
-                }),
+            &r.reason.as_deref().map_or(Cow::Borrowed(""), |stored| {
+                crate::words::reason_text(self.opts.lang, stored)
+            }),
         )?;
         text(w, r.approved_by.as_deref().unwrap_or_default())?;
         self.time(w, r.approved_at.as_ref())?;

@@ -24,9 +24,17 @@ pub enum ErrorCode {
     /// There is no segment with this id.
     NoSegment { id: u64 },
     /// The segment may not air today (validity dates, approval).
-    SegmentCannotAir { id: u64, title: String, reason: Reason },
+    SegmentCannotAir {
+        id: u64,
+        title: String,
+        reason: Reason,
+    },
     /// Queued, the segment would never air.
-    SegmentNeverAirs { id: u64, title: String, reason: Reason },
+    SegmentNeverAirs {
+        id: u64,
+        title: String,
+        reason: Reason,
+    },
     /// Play or queue without a segment id.
     NoSegmentGiven,
     /// There is no queue entry with this number.
@@ -139,17 +147,17 @@ impl ErrorCode {
             ),
             ErrorCode::TokenMissing | ErrorCode::TokenWrong => pick(
                 lang,
-                "nhập mã truy cập của đài (dòng lệnh: LOAXA_TOKEN hoặc --token)",
+                "nhập mã truy cập của đài (dòng lệnh: `LOAXA_TOKEN` hoặc `--token`)",
                 "send Authorization: Bearer TOKEN (the CLI reads LOAXA_TOKEN or --token)",
             ),
             ErrorCode::UploadTooLarge { .. } => pick(
                 lang,
-                "nén tệp lại hoặc tăng [api] max_upload_mb",
+                "nén tệp lại hoặc tăng `[api] max_upload_mb`",
                 "compress it or raise [api] max_upload_mb",
             ),
             ErrorCode::Internal { .. } => pick(
                 lang,
-                "xem nhật ký của phần mềm (journalctl -u loaxa) để biết chi tiết",
+                "xem nhật ký của phần mềm (`journalctl -u loaxa`) để biết chi tiết",
                 "see the daemon's log (journalctl -u loaxa) for details",
             ),
             ErrorCode::NoRoute { .. }
@@ -238,11 +246,9 @@ impl Say for ErrorCode {
                 "hiện không có gì đang phát",
                 "nothing is on air right now",
             ),
-            ErrorCode::DaemonStopping => pick(
-                lang,
-                "phần mềm đang tắt",
-                "the daemon is shutting down",
-            ),
+            ErrorCode::DaemonStopping => {
+                pick(lang, "phần mềm đang tắt", "the daemon is shutting down")
+            }
             ErrorCode::DaemonNotRunning => pick(
                 lang,
                 "phần mềm phát sóng chưa chạy",
@@ -255,7 +261,10 @@ impl Say for ErrorCode {
             ),
             ErrorCode::SegmentCannotAir { id, title, reason } => pick_owned(
                 lang,
-                format!("bản tin số {id} «{title}» không phát được: {}", reason.say(lang)),
+                format!(
+                    "bản tin số {id} «{title}» không phát được: {}",
+                    reason.say(lang)
+                ),
                 format!("segment {id} «{title}» cannot air: {}", reason.say(lang)),
             ),
             ErrorCode::SegmentNeverAirs { id, title, reason } => pick_owned(
@@ -309,7 +318,9 @@ impl Say for ErrorCode {
                 "đài yêu cầu mã truy cập",
                 "this station's API needs an access token",
             ),
-            ErrorCode::TokenWrong => pick(lang, "mã truy cập không đúng", "the access token is wrong"),
+            ErrorCode::TokenWrong => {
+                pick(lang, "mã truy cập không đúng", "the access token is wrong")
+            }
             ErrorCode::UploadTooLarge { limit_mb } => pick_owned(
                 lang,
                 format!("tệp tải lên vượt giới hạn {limit_mb} MB"),
@@ -325,11 +336,9 @@ impl Say for ErrorCode {
                 format!("yêu cầu không hợp lệ ({detail})"),
                 detail.clone(),
             ),
-            ErrorCode::NotFound { detail } => pick_owned(
-                lang,
-                format!("không tìm thấy ({detail})"),
-                detail.clone(),
-            ),
+            ErrorCode::NotFound { detail } => {
+                pick_owned(lang, format!("không tìm thấy ({detail})"), detail.clone())
+            }
             ErrorCode::Conflict { detail } => pick_owned(
                 lang,
                 format!("không thực hiện được lúc này ({detail})"),
@@ -355,11 +364,9 @@ impl Say for ErrorCode {
                 format!("đài tạm thời không đáp ứng được ({detail})"),
                 detail.clone(),
             ),
-            ErrorCode::Internal { detail } => pick_owned(
-                lang,
-                format!("lỗi của phần mềm ({detail})"),
-                detail.clone(),
-            ),
+            ErrorCode::Internal { detail } => {
+                pick_owned(lang, format!("lỗi của phần mềm ({detail})"), detail.clone())
+            }
         }
     }
 }

@@ -80,7 +80,7 @@ impl Warning {
             },
             Warning::Deferred {
                 count: 2,
-                titles: vec!["A".into(), "B".into()],
+                titles: vec!["Tin 1".into(), "Tin 2".into()],
             },
             Warning::FrameTooLong {
                 frame_s: 90,
