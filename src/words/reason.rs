@@ -221,16 +221,15 @@ impl Say for Reason {
                 format!("không tìm thấy danh sách phát «{playlist}»"),
                 format!("playlist `{playlist}` not found"),
             ),
+            // In English the technical cause says it all (as earlier builds logged it).
             Reason::FileUnusable { detail } => pick_owned(
                 lang,
                 format!("tệp âm thanh không dùng được ({detail})"),
-                format!("the audio file cannot air ({detail})"),
+                detail.clone(),
             ),
-            Reason::PlayFailed { detail } => pick_owned(
-                lang,
-                format!("lỗi khi phát ({detail})"),
-                format!("failed while playing ({detail})"),
-            ),
+            Reason::PlayFailed { detail } => {
+                pick_owned(lang, format!("lỗi khi phát ({detail})"), detail.clone())
+            }
             Reason::EndedEarly {
                 played_ms,
                 measured_ms,
