@@ -280,9 +280,10 @@ impl Real {
         }
         let (status, body) = refused.expect("the full disk refuses an edit");
         assert_eq!(status, 507, "{body}");
+        assert_eq!(body["code"], "disk_full", "{body}");
         assert!(
-            body["error"].as_str().is_some_and(|e| e.contains("full")),
-            "{body}"
+            body["error"].as_str().is_some_and(|e| e.contains("đầy")),
+            "in Vietnamese by default: {body}"
         );
         Real {
             t,
@@ -380,13 +381,13 @@ fn a_real_full_disk_under_the_real_binary_loses_no_record_and_needs_no_restart()
     // An upload during the fault: 507 "disk full", and nothing left behind.
     let (status, body) = upload(&agent, &base, "bản tin mới.wav", &new_audio);
     assert_eq!(status, 507, "{body}");
+    assert_eq!(body["code"], "disk_full", "{body}");
     let error = body["error"].as_str().unwrap_or_default();
-    assert!(error.contains("disk") && error.contains("full"), "{body}");
-    assert!(!error.contains("not an audio file"), "{body}");
+    assert!(error.contains("ổ đĩa") && error.contains("đầy"), "{body}");
     assert!(
         body["hint"]
             .as_str()
-            .is_some_and(|h| h.contains("free disk space")),
+            .is_some_and(|h| h.contains("giải phóng ổ đĩa")),
         "{body}"
     );
     assert_eq!(

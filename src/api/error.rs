@@ -121,6 +121,26 @@ impl ApiError {
         e
     }
 
+    /// Replaces `from` with `to` in the answer's texts and its code's parameters (a temp
+    /// file's path with the name the operator knows).
+    pub fn replace_text(&mut self, from: &str, to: &str) {
+        self.error = self.error.replace(from, to);
+        self.hint = self.hint.take().map(|h| h.replace(from, to));
+        let replaced = serde_json::to_value(&self.code).ok().and_then(|mut v| {
+            if let Some(map) = v.as_object_mut() {
+                for value in map.values_mut() {
+                    if let Some(text) = value.as_str() {
+                        *value = text.replace(from, to).into();
+                    }
+                }
+            }
+            serde_json::from_value(v).ok()
+        });
+        if let Some(code) = replaced {
+            self.code = code;
+        }
+    }
+
     /// The answer's body in the language of the request being answered.
     pub fn body(self) -> ErrorBody {
         let (error, hint) = match current_lang() {

@@ -192,7 +192,7 @@ fn answer(results: Outcomes) -> ApiResult<(StatusCode, Json<Vec<AddResult>>)> {
             Err(e) => {
                 // Name the client's file, not our temp file, in the message.
                 let mut err = ApiError::service(&e);
-                err.error = err.error.replace(&temp.display().to_string(), &name);
+                err.replace_text(&temp.display().to_string(), &name);
                 first_error.get_or_insert_with(|| err.clone());
                 AddResult {
                     file: name,
