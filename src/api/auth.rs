@@ -33,7 +33,7 @@ pub(super) async fn require_token(
     let refusal = match given {
         Some(token) if matches(token.trim(), &expected) => return next.run(req).await,
         Some(_) => ApiError {
-            code: ErrorCode::TokenWrong,
+            code: Box::new(ErrorCode::TokenWrong),
             ..ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "the access token is wrong",

@@ -58,8 +58,8 @@ pub(crate) fn current_lang() -> Lang {
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
-    /// What went wrong, as a code with its parameters.
-    pub code: ErrorCode,
+    /// What went wrong, as a code with its parameters (boxed: errors travel in `Result`s).
+    pub code: Box<ErrorCode>,
     /// The English text (the code's, or the message of a generic code).
     pub error: String,
     pub hint: Option<String>,
@@ -71,7 +71,7 @@ impl ApiError {
         let error = error.into();
         ApiError {
             status,
-            code: generic_code(status, &error),
+            code: Box::new(generic_code(status, &error)),
             error,
             hint: hint.map(str::to_string),
         }
@@ -83,7 +83,7 @@ impl ApiError {
             status,
             error: code.say(Lang::En).into_owned(),
             hint: code.hint(Lang::En).map(|h| h.into_owned()),
-            code,
+            code: Box::new(code),
         }
     }
 
@@ -126,7 +126,7 @@ impl ApiError {
     pub fn replace_text(&mut self, from: &str, to: &str) {
         self.error = self.error.replace(from, to);
         self.hint = self.hint.take().map(|h| h.replace(from, to));
-        let replaced = serde_json::to_value(&self.code).ok().and_then(|mut v| {
+        let replaced = serde_json::to_value(&*self.code).ok().and_then(|mut v| {
             if let Some(map) = v.as_object_mut() {
                 for value in map.values_mut() {
                     if let Some(text) = value.as_str() {
@@ -137,7 +137,7 @@ impl ApiError {
             serde_json::from_value(v).ok()
         });
         if let Some(code) = replaced {
-            self.code = code;
+            *self.code = code;
         }
     }
 
@@ -156,7 +156,7 @@ impl ApiError {
             ),
         };
         ErrorBody {
-            code: Some(self.code),
+            code: Some(*self.code),
             error,
             hint,
         }
