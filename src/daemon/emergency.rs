@@ -49,7 +49,10 @@ impl Daemon {
         self.station
             .save_emergency_repeat(id, repeat.every, repeat.until)
             .map(|_| ())
-            .map_err(|e| ControlError::Refused(format!("{e:#}")))
+            .map_err(|e| match e.downcast_ref::<crate::service::Refusal>() {
+                Some(crate::service::Refusal::Code(code)) => ControlError::Code(code.clone()),
+                _ => ControlError::Refused(format!("{e:#}")),
+            })
     }
 
     /// At start: repeats the store holds out of range (an older build wrote them) are
