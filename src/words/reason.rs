@@ -424,6 +424,16 @@ mod tests {
     }
 
     #[test]
+    fn the_recorders_constants_are_the_stored_forms() {
+        assert_eq!(crate::asrun::ON_AIR, Reason::OnAir.stored());
+        assert_eq!(
+            crate::asrun::STOPPED_UNEXPECTEDLY,
+            Reason::StoppedUnexpectedly.stored()
+        );
+        assert_eq!(crate::asrun::NOT_AIRED_CRASH, Reason::CrashBeforeAir.stored());
+    }
+
+    #[test]
     fn english_of_earlier_builds_maps_back_to_its_code() {
         // The English rendering is the text earlier builds stored: it maps to the same code
         // (the play-failure detail, stored bare before, reads back inside `not_aired`).
