@@ -430,7 +430,10 @@ mod tests {
             crate::asrun::STOPPED_UNEXPECTEDLY,
             Reason::StoppedUnexpectedly.stored()
         );
-        assert_eq!(crate::asrun::NOT_AIRED_CRASH, Reason::CrashBeforeAir.stored());
+        assert_eq!(
+            crate::asrun::NOT_AIRED_CRASH,
+            Reason::CrashBeforeAir.stored()
+        );
     }
 
     #[test]
