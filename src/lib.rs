@@ -26,3 +26,4 @@ pub mod schedule;
 pub mod service;
 pub mod store;
 pub mod text;
+pub mod words;

@@ -21,8 +21,9 @@ fn main() -> ExitCode {
             // Messages may quote stored text (a title): no control character reaches the
             // terminal as a command.
             eprintln!(
-                "error: {}",
-                loaxa::text::message_for_terminal(&format!("{e:#}"))
+                "{}: {}",
+                loaxa::cli::fmt::t("lỗi", "error"),
+                loaxa::text::message_for_terminal(&loaxa::cli::error_text(&e))
             );
             ExitCode::FAILURE
         }

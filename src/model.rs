@@ -9,6 +9,8 @@ use std::str::FromStr;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::words::{Reason, Warning};
+
 /// A segment's id in the library: a small number the operator can type (`loaxa queue add 12`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -170,19 +172,19 @@ impl Segment {
     }
 
     /// Why the segment may not air on `day` (station-local date), if it may not.
-    pub fn not_airable_on(&self, day: NaiveDate) -> Option<String> {
+    pub fn not_airable_on(&self, day: NaiveDate) -> Option<Reason> {
         if let Some(from) = self.valid_from
             && day < from
         {
-            return Some(format!("not valid before {from}"));
+            return Some(Reason::NotValidBefore { from });
         }
         if let Some(until) = self.valid_until
             && day > until
         {
-            return Some(format!("expired on {until}"));
+            return Some(Reason::Expired { until });
         }
         if self.approval == Approval::Pending {
-            return Some("not approved".into());
+            return Some(Reason::NotApproved);
         }
         None
     }
@@ -264,6 +266,9 @@ pub struct AsRunRecord {
     pub unit: Option<String>,
     pub sha256: String,
     pub outcome: Outcome,
+    /// Why it did not air as planned: a [`Reason`] in its stored form
+    /// ([`Reason::stored`], compact JSON with a `code`), or in records of earlier builds
+    /// English prose ([`Reason::from_stored`] reads both).
     pub reason: Option<String>,
     /// The output it went to, e.g. `alsa:default`, `wav:/tmp/air.wav`.
     pub output: String,
@@ -418,10 +423,9 @@ mod tests {
         assert!(seg.not_airable_on(day(9)).is_some());
         assert_eq!(seg.not_airable_on(day(10)), None);
         assert_eq!(seg.not_airable_on(day(20)), None);
-        assert!(
-            seg.not_airable_on(day(21))
-                .expect("expired")
-                .contains("expired")
+        assert_eq!(
+            seg.not_airable_on(day(21)),
+            Some(Reason::Expired { until: day(20) })
         );
     }
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 
 use crate::config::Program;
-use crate::model::{Outcome, Role, Segment, SegmentId};
+use crate::model::{Outcome, Reason, Role, Segment, SegmentId};
 use crate::playlist::{self, Entry, Order, Playlist};
 use crate::store::QueueEntry;
 
@@ -66,7 +66,7 @@ pub struct NotAired {
     pub segment: Option<Segment>,
     pub title: String,
     pub outcome: Outcome,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 impl NotAired {
@@ -97,9 +97,9 @@ pub struct Plan {
 pub enum MayAir {
     Yes,
     /// Not on this day (outside its validity dates, not approved): logged as skipped.
-    Skip(String),
+    Skip(Reason),
     /// It is planned, but it will fail when it comes to air (its media file is missing).
-    Fails(String),
+    Fails(Reason),
 }
 
 impl Plan {
@@ -134,12 +134,12 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                 segment: seg,
                 origin,
             }),
-            Err(reason) => plan.not_aired.push(NotAired {
+            Err(detail) => plan.not_aired.push(NotAired {
                 title: crate::library::display_name(path),
                 origin,
                 segment: None,
                 outcome: Outcome::Failed,
-                reason,
+                reason: Reason::FileUnusable { detail },
             }),
         }
     }
@@ -152,13 +152,13 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
         .as_ref()
         .and_then(|path| match (inputs.file)(path) {
             Ok(seg) => Some(seg),
-            Err(reason) => {
+            Err(detail) => {
                 plan.not_aired.push(NotAired {
                     title: crate::library::display_name(path),
                     origin: Origin::Separator,
                     segment: None,
                     outcome: Outcome::Failed,
-                    reason,
+                    reason: Reason::FileUnusable { detail },
                 });
                 None
             }
@@ -196,7 +196,9 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                 segment: None,
                 title: format!("playlist {name}"),
                 outcome: Outcome::Failed,
-                reason: format!("playlist `{name}` not found"),
+                reason: Reason::PlaylistNotFound {
+                    playlist: name.clone(),
+                },
             });
             continue;
         };
@@ -218,13 +220,13 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                 },
                 Entry::File { path, title, .. } => match (inputs.file)(path) {
                     Ok(seg) => seg,
-                    Err(reason) => {
+                    Err(detail) => {
                         plan.not_aired.push(NotAired {
                             origin,
                             segment: None,
                             title: title.clone(),
                             outcome: Outcome::Failed,
-                            reason,
+                            reason: Reason::FileUnusable { detail },
                         });
                         continue;
                     }
@@ -311,7 +313,7 @@ fn fits(budget_ms: &mut Option<u64>, cost_ms: u64) -> bool {
     }
 }
 
-fn skipped(seg: Segment, origin: Origin, reason: String) -> NotAired {
+fn skipped(seg: Segment, origin: Origin, reason: Reason) -> NotAired {
     NotAired {
         title: seg.title.clone(),
         segment: Some(seg),
@@ -327,6 +329,6 @@ fn missing(id: SegmentId, origin: Origin) -> NotAired {
         segment: None,
         title: format!("segment {id}"),
         outcome: Outcome::Failed,
-        reason: format!("segment {id} is not in the library"),
+        reason: Reason::NotInLibrary { segment: id.0 },
     }
 }

@@ -473,8 +473,7 @@ fn a_segment_can_be_edited_and_approved() {
     let id = added[0]["segment"]["id"].as_u64().expect("id");
     let patch = |body: &Value| {
         read(
-            live.agent
-                .patch(live.url(&format!("/segments/{id}")))
+            live.auth(live.agent.patch(live.url(&format!("/segments/{id}"))))
                 .send_json(body),
         )
     };
@@ -484,11 +483,9 @@ fn a_segment_can_be_edited_and_approved() {
         (&seg["title"], &seg["topic"]),
         (&json!("Ngày Chuyển đổi số 10/10"), &json!("nq57"))
     );
-    assert_error(
-        &patch(&json!({ "topic": "khong-co" })),
-        400,
-        "unknown topic",
-    );
+    let unknown = patch(&json!({ "topic": "khong-co" }));
+    assert_error(&unknown, 400, "unknown topic");
+    assert_eq!(unknown.1["code"], "unknown_topic", "{}", unknown.1);
     assert_error(
         &patch(&json!({ "titel": "x" })),
         400,

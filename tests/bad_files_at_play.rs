@@ -151,7 +151,7 @@ async fn changed_truncated_or_deleted_files_fail_alone_and_the_station_goes_on()
         d.handle.status().warnings
     );
     d.until(local(2026, 3, 2, 18, 0, 0)).await;
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
 
     let expected: Vec<(String, String, Outcome)> = FILES
         .iter()

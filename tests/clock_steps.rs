@@ -62,7 +62,7 @@ async fn after_a_cmos_reset_programs_go_on_by_the_new_clock_and_the_clock_is_rep
     clock.set_wall(local(2000, 1, 1, 5, 30, 0).with_timezone(&Utc));
     // The daemon notices within its longest nap (15 minutes), then plans by the new clock.
     d.until(local(2000, 1, 1, 7, 0, 0)).await;
-    let warnings = d.handle.status().warnings;
+    let warnings = station::warnings_in_english(&d.handle.status().warnings);
     assert!(
         warnings
             .iter()

@@ -33,8 +33,7 @@ use std::path::{Path, PathBuf};
 
 use loaxa::audio::FileDecoder;
 use loaxa::library::measure;
-use loaxa::model::{Outcome, OutputSpec, SegmentId};
-use loaxa::player::ENDED_EARLY;
+use loaxa::model::{Outcome, OutputSpec, Reason, SegmentId};
 use running::Running;
 use station::{TestStation, local};
 
@@ -317,7 +316,13 @@ async fn an_item_that_ends_before_its_measured_length_is_logged_failed_not_compl
                 "Bản tin 1".to_string(),
                 Outcome::Failed,
                 1500,
-                Some(format!("{ENDED_EARLY}: played 1.500 s of 3.000 s measured"))
+                Some(
+                    Reason::EndedEarly {
+                        played_ms: 1500,
+                        measured_ms: 3000
+                    }
+                    .stored()
+                )
             ),
             ("Bản tin 2".to_string(), Outcome::Completed, 1250, None),
         ]

@@ -81,7 +81,7 @@ fn warned(d: &Running) -> bool {
         .status()
         .warnings
         .iter()
-        .any(|w| w.starts_with(WARNING))
+        .any(|w| matches!(w, loaxa::model::Warning::OutputUnavailable { .. }))
 }
 
 #[tokio::test(start_paused = true)]
@@ -98,7 +98,7 @@ async fn a_card_missing_at_the_start_of_a_program_airs_it_late_once_it_returns()
     assert!(!warned(&d), "warning gone once back");
     assert_eq!(d.handle.status().on_air.expect("on air").title, "A");
     d.until(at6(1, 0)).await;
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
     assert_eq!(
         summary(&records, "sang"),
         [
@@ -126,7 +126,7 @@ async fn a_card_lost_mid_item_fails_that_item_and_the_rest_airs_after_it_returns
     switch.plug_in();
     d.until(at6(1, 0)).await;
     assert!(!warned(&d));
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
     assert_eq!(
         summary(&records, "sang"),
         [
@@ -168,7 +168,7 @@ async fn a_card_that_never_returns_fails_the_program_once_and_the_next_program_a
     switch.plug_in();
     d.until(at6(31, 0)).await;
     assert!(!warned(&d), "the next program opened the card");
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
     assert_eq!(
         summary(&records, "sang"),
         [("A".into(), Outcome::Failed), ("B".into(), Outcome::Failed)],
@@ -203,7 +203,7 @@ async fn a_stalled_card_is_detected_within_five_seconds_and_reopened() {
     d.until(stalled).await;
     switch.stall();
     d.until(at6(1, 0)).await;
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
     assert_eq!(
         summary(&records, "sang"),
         [
@@ -264,7 +264,7 @@ async fn a_long_outage_costs_a_handful_of_attempts_per_ten_seconds() {
         given_up,
         "given up at the planned end"
     );
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
     assert_eq!(
         summary(&records, "sang"),
         [("A".into(), Outcome::Failed), ("B".into(), Outcome::Failed)]

@@ -55,8 +55,8 @@ async fn a_full_disk_loses_no_record_and_stops_nothing() {
     let status = d.handle.status();
     let on_air = status.on_air.as_ref().map(|o| o.title.clone());
     assert_eq!(on_air.as_deref(), Some("B"), "{status:?}");
-    let warning = status
-        .warnings
+    let said = station::warnings_in_english(&status.warnings);
+    let warning = said
         .iter()
         .find(|w| w.starts_with("cannot write the broadcast log"))
         .unwrap_or_else(|| panic!("no warning: {:?}", status.warnings));
@@ -73,8 +73,7 @@ async fn a_full_disk_loses_no_record_and_stops_nothing() {
     d.until(local(2026, 5, 4, 6, 1, 10)).await;
     let status = d.handle.status();
     assert!(
-        !status
-            .warnings
+        !station::warnings_in_english(&status.warnings)
             .iter()
             .any(|w| w.starts_with("cannot write the broadcast log")),
         "{:?}",
@@ -212,12 +211,9 @@ fn wait_now(
 }
 
 fn disk_warning(now: &Value) -> Option<String> {
-    now["warnings"]
-        .as_array()?
-        .iter()
-        .filter_map(Value::as_str)
+    station::json_warnings_in_english(now)
+        .into_iter()
         .find(|w| w.starts_with("cannot write the broadcast log"))
-        .map(str::to_string)
 }
 
 /// The real binary on a data folder on a real tmpfs, its program airing, the disk full.
@@ -284,9 +280,10 @@ impl Real {
         }
         let (status, body) = refused.expect("the full disk refuses an edit");
         assert_eq!(status, 507, "{body}");
+        assert_eq!(body["code"], "disk_full", "{body}");
         assert!(
-            body["error"].as_str().is_some_and(|e| e.contains("full")),
-            "{body}"
+            body["error"].as_str().is_some_and(|e| e.contains("đầy")),
+            "in Vietnamese by default: {body}"
         );
         Real {
             t,
@@ -384,13 +381,13 @@ fn a_real_full_disk_under_the_real_binary_loses_no_record_and_needs_no_restart()
     // An upload during the fault: 507 "disk full", and nothing left behind.
     let (status, body) = upload(&agent, &base, "bản tin mới.wav", &new_audio);
     assert_eq!(status, 507, "{body}");
+    assert_eq!(body["code"], "disk_full", "{body}");
     let error = body["error"].as_str().unwrap_or_default();
-    assert!(error.contains("disk") && error.contains("full"), "{body}");
-    assert!(!error.contains("not an audio file"), "{body}");
+    assert!(error.contains("ổ đĩa") && error.contains("đầy"), "{body}");
     assert!(
         body["hint"]
             .as_str()
-            .is_some_and(|h| h.contains("free disk space")),
+            .is_some_and(|h| h.contains("giải phóng ổ đĩa")),
         "{body}"
     );
     assert_eq!(
@@ -529,11 +526,8 @@ fn a_stop_and_start_while_the_disk_is_still_full_keeps_every_record_and_logs_not
     let now = wait_now(&agent, &base, 10, "the log catches up", |n| {
         disk_warning(n).is_none()
     });
-    let warned = now["warnings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
+    let warned = station::json_warnings_in_english(&now)
+        .iter()
         .any(|w| w.contains("was full at start") && w.contains("free disk space"));
     assert!(warned, "{now}");
     assert_eq!(real_log(&agent, &base), completed());

@@ -366,7 +366,11 @@ fn measure(name: &str) -> Measured {
     );
     for r in &a_recs[..REPEATS] {
         assert_eq!(r["outcome"], "interrupted", "{r}");
-        assert_eq!(r["reason"], "interrupted by an emergency broadcast", "{r}");
+        let why = loaxa::words::reason_text(
+            loaxa::words::Lang::En,
+            r["reason"].as_str().unwrap_or_default(),
+        );
+        assert_eq!(why, "interrupted by an emergency broadcast", "{r}");
     }
     let last = a_recs[REPEATS];
     assert_eq!(

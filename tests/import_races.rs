@@ -42,6 +42,8 @@ fn upload(base: &str, name: &str, bytes: &[u8]) -> (u16, Value) {
     let mut answer = agent()
         .post(format!("{base}/api/v1/segments"))
         .header("X-Loaxa-Request", "1")
+        // The English words (the code is checked too).
+        .header("Accept-Language", "en")
         .header("Content-Type", content_type)
         .send(&body[..])
         .expect("the API answers");
@@ -302,6 +304,13 @@ fn upload_errors_give_the_real_reason_and_the_operators_own_file_name() {
         "{body}"
     );
     assert!(!error.contains("upload-"), "{body}");
+    assert_eq!(body["code"], "unprocessable", "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("bản tin.opus") && !d.contains("upload-")),
+        "{body}"
+    );
     assert_eq!(
         station::files_in(&t.path("data/uploads")),
         Vec::<String>::new()

@@ -256,7 +256,7 @@ async fn every_kind_of_cut_fades_in_its_time_without_a_click_on_the_wav_output()
     d.until(at_ms(10, 0, 3, 517)).await;
     d.handle.stop().await.expect("stop");
     d.until(local(2026, 3, 2, 11, 0, 0)).await;
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
 
     let summary: Vec<(String, Role, String, Outcome)> = records
         .iter()

@@ -58,7 +58,7 @@ async fn skip_ends_the_item_and_the_program_goes_on_without_a_gap() {
     d.until(local(2026, 10, 1, 7, 0, 0)).await;
     let err = d.handle.skip().await.expect_err("nothing on air");
     assert!(err.to_string().contains("nothing is on air"), "{err}");
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
     assert_eq!(
         summary(&records),
         [
@@ -89,7 +89,7 @@ async fn stop_ends_the_program_as_interrupted_by_the_operator() {
     d.until(local(2026, 10, 1, 6, 0, 2)).await;
     d.handle.stop().await.expect("stop");
     d.until(local(2026, 10, 1, 6, 30, 0)).await;
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
     // B never aired: it is accounted for as skipped, with the reason.
     assert_eq!(
         summary(&records),
@@ -121,7 +121,7 @@ async fn an_emergency_interrupts_at_once_and_the_program_resumes() {
         .await
         .expect("emergency accepted");
     d.until(local(2026, 10, 1, 7, 0, 0)).await;
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
     assert_eq!(
         summary(&records),
         [
@@ -169,7 +169,7 @@ async fn an_emergency_repeated_every_two_hours_airs_twelve_times_a_day_across_a_
     let first_half = d.stop().await;
     let d = Running::start(t.station_at(local(2026, 10, 1, 11, 15, 0).with_timezone(&Utc)));
     d.until(local(2026, 10, 2, 1, 0, 0)).await;
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
 
     let storms: Vec<_> = records
         .iter()
@@ -221,7 +221,7 @@ async fn pending_segments_never_air_until_approved() {
         .approve_segment(new, "Chủ tịch UBND xã")
         .expect("approve");
     d.until(local(2026, 10, 2, 7, 0, 0)).await;
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
     let day1: Vec<_> = records
         .iter()
         .filter(|r| r.scheduled_at == local(2026, 10, 1, 6, 0, 0))
@@ -270,7 +270,7 @@ async fn manual_broadcasts_air_now_or_after_the_program() {
         .await
         .expect("play later");
     d.until(local(2026, 10, 1, 7, 0, 0)).await;
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
     assert_eq!(
         summary(&records),
         [
@@ -307,7 +307,7 @@ async fn a_broken_config_on_reload_keeps_the_running_one() {
     std::fs::write(t.config_path(), good.replace("0 6 * * *", "0 7 * * *")).expect("fix it");
     d.handle.reload().await.expect("reloaded");
     d.until(local(2026, 10, 2, 6, 30, 0)).await;
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
     let times: Vec<_> = records
         .iter()
         .filter(|r| r.title == "A")
@@ -336,7 +336,7 @@ async fn with_requeue_the_interrupted_item_waits_for_the_next_program() {
     d.until(local(2026, 10, 1, 6, 0, 4)).await;
     d.handle.emergency(storm, None).await.expect("emergency");
     d.until(local(2026, 10, 2, 6, 1, 0)).await;
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
     assert_eq!(
         summary(&records),
         [

@@ -71,7 +71,7 @@ async fn misses_are_recorded_once_however_often_the_daemon_restarts() {
     }
     let d = Running::start(t.station_at(utc(local(2026, 3, 3, 18, 10, 0))));
     d.until(local(2026, 3, 4, 7, 0, 0)).await;
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
     assert_eq!(
         missed(&records),
         [
@@ -100,7 +100,7 @@ async fn a_crash_mid_program_leaves_it_interrupted_and_later_fires_missed() {
     d.crash().await;
     let d = Running::start(t.station_at(utc(local(2026, 3, 2, 18, 0, 0))));
     d.until(local(2026, 3, 2, 18, 1, 0)).await;
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
     let summary: Vec<_> = records
         .iter()
         .map(|r| {
@@ -216,7 +216,7 @@ async fn a_dead_output_fails_the_items_with_the_reason_and_the_station_goes_on()
     let dead = loaxa::model::OutputSpec::Raw("/dev/full".into());
     let d = Running::start_with_output(t.station(), Some(dead));
     d.until(local(2026, 3, 2, 18, 0, 0)).await;
-    let records = d.stop().await;
+    let records = station::in_english(d.stop().await);
     let summary: Vec<_> = records
         .iter()
         .map(|r| (r.program.as_str(), r.outcome))

@@ -176,6 +176,9 @@ async fn play_then_good(
             Played::Failed(reason)
         }
         ItemEnd::Cut => panic!("{name}: nothing cut the program, yet the item ended Cut"),
+        ItemEnd::EndedEarly { played, measured } => {
+            panic!("{name}: ended early ({played:?} of {measured:?}) though no measure was given")
+        }
     }
 }
 

@@ -92,7 +92,7 @@ async fn a_week_of_programs_airs_exactly_as_scheduled() {
 
     t.run_for(station, Duration::days(7)).await;
 
-    let records = store.records(None, None).expect("records");
+    let records = station::in_english(store.records(None, None).expect("records"));
     let by_fire = group_by_fire(&records);
 
     // Expected fires, computed from the calendar: sang Mon–Fri 06:00, chieu every day 17:00.
@@ -246,7 +246,7 @@ async fn a_program_that_overruns_delays_the_next_and_never_doubles_itself() {
 
     t.run_for(station, Duration::hours(3)).await;
 
-    let records = store.records(None, None).expect("records");
+    let records = station::in_english(store.records(None, None).expect("records"));
     let ngan: Vec<_> = records.iter().filter(|r| r.program == "ngan").collect();
     assert_eq!(ngan.len(), 1, "{ngan:#?}");
     assert_eq!(ngan[0].scheduled_at, station::local(2026, 3, 2, 6, 1, 0));
@@ -294,7 +294,7 @@ async fn shutdown_mid_program_cuts_the_item_and_records_why() {
     // 06:00 the 90 s program starts; stop the daemon 30 s into it.
     t.run_for(station, Duration::seconds(90)).await;
 
-    let records = store.records(None, None).expect("records");
+    let records = station::in_english(store.records(None, None).expect("records"));
     assert_eq!(records.len(), 1, "{records:#?}");
     let r = &records[0];
     assert_eq!(r.outcome, Outcome::Interrupted);
@@ -326,10 +326,10 @@ max_duration = "3s"
     let preview = station.timetable(1).expect("timetable");
     assert_eq!(preview.len(), 1);
     assert!(
-        preview[0]
-            .warnings
-            .iter()
-            .any(|w| w.contains("max_duration")),
+        preview[0].warnings.iter().any(|w| matches!(
+            w,
+            loaxa::model::Warning::FrameTooLong { .. } | loaxa::model::Warning::Deferred { .. }
+        )),
         "{:?}",
         preview[0].warnings
     );
@@ -337,7 +337,7 @@ max_duration = "3s"
 
     t.run_for(station, Duration::hours(2)).await;
 
-    let records = store.records(None, None).expect("records");
+    let records = station::in_english(store.records(None, None).expect("records"));
     let summary: Vec<_> = records
         .iter()
         .map(|r| (r.role, r.outcome, r.played_ms))

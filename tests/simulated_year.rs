@@ -408,7 +408,7 @@ async fn a_year_on_air_records_every_due_item_exactly_once() {
         if r.outcome == Outcome::Interrupted {
             assert_eq!(
                 r.reason.as_deref(),
-                Some("the daemon stopped before the play ended")
+                Some(loaxa::asrun::STOPPED_UNEXPECTEDLY)
             );
         }
     }

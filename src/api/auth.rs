@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use super::{ApiError, AppState};
+use crate::words::ErrorCode;
 
 pub(super) async fn require_token(
     State(state): State<AppState>,
@@ -31,18 +32,17 @@ pub(super) async fn require_token(
         .and_then(|v| v.strip_prefix("Bearer "));
     let refusal = match given {
         Some(token) if matches(token.trim(), &expected) => return next.run(req).await,
-        Some(_) => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "the access token is wrong",
-            Some(
-                "use the token whose sha256 is [api] token_sha256 in the station config (LOAXA_TOKEN or --token)",
-            ),
-        ),
-        None => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "this station's API needs an access token",
-            Some("send Authorization: Bearer TOKEN (the CLI reads LOAXA_TOKEN or --token)"),
-        ),
+        Some(_) => ApiError {
+            code: Box::new(ErrorCode::TokenWrong),
+            ..ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "the access token is wrong",
+                Some(
+                    "use the token whose sha256 is [api] token_sha256 in the station config (LOAXA_TOKEN or --token)",
+                ),
+            )
+        },
+        None => ApiError::coded(StatusCode::UNAUTHORIZED, ErrorCode::TokenMissing),
     };
     // RFC 9110 §11.6.1: a 401 names the scheme it wants.
     let mut response = refusal.into_response();

@@ -1,8 +1,12 @@
 //! The one error type of the API and its mapping to an HTTP answer:
-//! `{"error": "what went wrong, for a person", "hint": "what to do about it"}`.
+//! `{"code": "no_segment", "id": 12, "error": "what went wrong, for a person", "hint": "what
+//! to do about it"}`: the code and its parameters for programs (the web page renders them
+//! from its own table), `error` and `hint` in the request's language (`?lang=` or
+//! `Accept-Language`; Vietnamese by default).
 //!
-//! The service layer reports problems as `anyhow` errors whose text is written for the
-//! operator (`message\n  hint: fix`); the status code is chosen from the error's type where
+//! The service layer reports problems as `anyhow` errors: coded refusals
+//! ([`crate::words::ErrorCode`]), or text written for the operator (`message\n  hint: fix`)
+//! that travels under a generic code; the status code is chosen from the error's type where
 //! there is one (import verdicts, database errors) and from the kind of message otherwise.
 
 use axum::Json;
@@ -14,20 +18,72 @@ use crate::daemon::control::ControlError;
 use crate::library::ImportError;
 use crate::service::Refusal;
 use crate::store::StoreError;
+use crate::words::{ErrorCode, Lang, Say};
+
+tokio::task_local! {
+    /// The language of the request being answered (set by [`choose_lang`]).
+    static LANG: Lang;
+}
+
+/// Middleware: answers the request in the language it asks for — `?lang=vi|en`, else the
+/// first of `vi`/`en` in `Accept-Language`, else Vietnamese.
+pub(crate) async fn choose_lang(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let lang = request_lang(&req);
+    LANG.scope(lang, next.run(req)).await
+}
+
+/// The language a request asks for.
+pub(crate) fn request_lang(req: &axum::extract::Request) -> Lang {
+    let query = req.uri().query().unwrap_or("");
+    let asked = query
+        .split('&')
+        .filter_map(|kv| kv.strip_prefix("lang="))
+        .find_map(|v| v.parse::<Lang>().ok());
+    asked.unwrap_or_else(|| {
+        req.headers()
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map_or(Lang::Vi, crate::words::from_accept_language)
+    })
+}
+
+/// The language of the request being answered (Vietnamese outside a request).
+pub(crate) fn current_lang() -> Lang {
+    LANG.try_with(|l| *l).unwrap_or_default()
+}
 
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
+    /// What went wrong, as a code with its parameters (boxed: errors travel in `Result`s).
+    pub code: Box<ErrorCode>,
+    /// The English text (the code's, or the message of a generic code).
     pub error: String,
     pub hint: Option<String>,
 }
 
 impl ApiError {
+    /// An error with an English message and hint, under the generic code of `status`.
     pub fn new(status: StatusCode, error: impl Into<String>, hint: Option<&str>) -> Self {
+        let error = error.into();
         ApiError {
             status,
-            error: error.into(),
+            code: Box::new(generic_code(status, &error)),
+            error,
             hint: hint.map(str::to_string),
+        }
+    }
+
+    /// An error with its own code: its words come from the message table.
+    pub fn coded(status: StatusCode, code: ErrorCode) -> Self {
+        ApiError {
+            status,
+            error: code.say(Lang::En).into_owned(),
+            hint: code.hint(Lang::En).map(|h| h.into_owned()),
+            code: Box::new(code),
         }
     }
 
@@ -48,22 +104,62 @@ impl ApiError {
         let text = format!("{e:#}");
         if disk_full(e) {
             let (error, _) = text.split_once("\n  hint: ").unwrap_or((&text, ""));
-            return ApiError::new(
-                StatusCode::INSUFFICIENT_STORAGE,
-                error.trim(),
-                Some(DISK_FULL_HINT),
-            );
+            let mut answer = ApiError::coded(StatusCode::INSUFFICIENT_STORAGE, ErrorCode::DiskFull);
+            answer.error = error.trim().to_string();
+            return answer;
+        }
+        if let Some(Refusal::Code(code)) = e.downcast_ref::<Refusal>() {
+            return ApiError::coded(code_status(code), code.clone());
         }
         ApiError::from_text(service_status(e), &text)
     }
 
     /// 507: the station's disk is full while `action`.
     pub fn disk_full(action: &str) -> Self {
-        ApiError::new(
-            StatusCode::INSUFFICIENT_STORAGE,
-            format!("the disk is full (No space left on device): cannot {action}"),
-            Some(DISK_FULL_HINT),
-        )
+        let mut e = ApiError::coded(StatusCode::INSUFFICIENT_STORAGE, ErrorCode::DiskFull);
+        e.error = format!("the disk is full (No space left on device): cannot {action}");
+        e
+    }
+
+    /// Replaces `from` with `to` in the answer's texts and its code's parameters (a temp
+    /// file's path with the name the operator knows).
+    pub fn replace_text(&mut self, from: &str, to: &str) {
+        self.error = self.error.replace(from, to);
+        self.hint = self.hint.take().map(|h| h.replace(from, to));
+        let replaced = serde_json::to_value(&*self.code).ok().and_then(|mut v| {
+            if let Some(map) = v.as_object_mut() {
+                for value in map.values_mut() {
+                    if let Some(text) = value.as_str() {
+                        *value = text.replace(from, to).into();
+                    }
+                }
+            }
+            serde_json::from_value(v).ok()
+        });
+        if let Some(code) = replaced {
+            *self.code = code;
+        }
+    }
+
+    /// The answer's body in the language of the request being answered.
+    pub fn body(self) -> ErrorBody {
+        let (error, hint) = match current_lang() {
+            Lang::En => (self.error, self.hint),
+            // A generic code holds an English message: its Vietnamese heading says what
+            // kind of problem it is; the message's own hint (English) stays.
+            Lang::Vi => (
+                self.code.say(Lang::Vi).into_owned(),
+                self.code
+                    .hint(Lang::Vi)
+                    .map(|h| h.into_owned())
+                    .or(self.hint),
+            ),
+        };
+        ErrorBody {
+            code: Some(*self.code),
+            error,
+            hint,
+        }
     }
 
     pub fn internal(action: &str, e: impl std::fmt::Display) -> Self {
@@ -75,7 +171,52 @@ impl ApiError {
     }
 }
 
-const DISK_FULL_HINT: &str = "free disk space on the station PC (`df -h` shows which disk is full), then try again; the station keeps airing meanwhile";
+/// The generic code of an answer with `status` and the English message `error`.
+fn generic_code(status: StatusCode, error: &str) -> ErrorCode {
+    let detail = error.to_string();
+    match status {
+        StatusCode::NOT_FOUND => ErrorCode::NotFound { detail },
+        StatusCode::CONFLICT => ErrorCode::Conflict { detail },
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::TooLarge { detail },
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMedia { detail },
+        StatusCode::UNPROCESSABLE_ENTITY => ErrorCode::Unprocessable { detail },
+        StatusCode::INSUFFICIENT_STORAGE => ErrorCode::DiskFull,
+        StatusCode::SERVICE_UNAVAILABLE => ErrorCode::Unavailable { detail },
+        s if s.is_server_error() => ErrorCode::Internal { detail },
+        _ => ErrorCode::BadRequest { detail },
+    }
+}
+
+/// The status a coded refusal answers with.
+fn code_status(code: &ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::NoSegment { .. }
+        | ErrorCode::NoQueueEntry { .. }
+        | ErrorCode::NoEmergencyRepeat { .. }
+        | ErrorCode::NoRoute { .. }
+        | ErrorCode::NotFound { .. } => StatusCode::NOT_FOUND,
+        ErrorCode::NothingOnAir
+        | ErrorCode::SegmentCannotAir { .. }
+        | ErrorCode::Conflict { .. } => StatusCode::CONFLICT,
+        ErrorCode::DaemonStopping | ErrorCode::DaemonNotRunning | ErrorCode::Unavailable { .. } => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        ErrorCode::DiskFull => StatusCode::INSUFFICIENT_STORAGE,
+        ErrorCode::TokenMissing | ErrorCode::TokenWrong => StatusCode::UNAUTHORIZED,
+        ErrorCode::UploadTooLarge { .. } | ErrorCode::TooLarge { .. } => {
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
+        ErrorCode::UnsupportedMedia { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::SegmentNeverAirs { .. }
+        | ErrorCode::NoSegmentGiven
+        | ErrorCode::UnknownTopic { .. }
+        | ErrorCode::TitleEmpty
+        | ErrorCode::DatesReversed { .. }
+        | ErrorCode::BadRequest { .. } => StatusCode::BAD_REQUEST,
+    }
+}
 
 /// A full disk, wherever it was met (database, media store, a file being written).
 fn disk_full(e: &anyhow::Error) -> bool {
@@ -106,6 +247,7 @@ fn service_status(e: &anyhow::Error) -> StatusCode {
         Some(Refusal::NotFound(_)) => StatusCode::NOT_FOUND,
         Some(Refusal::Conflict(_)) => StatusCode::CONFLICT,
         Some(Refusal::Invalid(_)) => StatusCode::BAD_REQUEST,
+        Some(Refusal::Code(code)) => code_status(code),
         None => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -120,20 +262,12 @@ impl From<ControlError> for ApiError {
                 });
                 e
             }
-            ControlError::Idle => {
-                let mut e =
-                    ApiError::from_text(StatusCode::CONFLICT, &ControlError::Idle.to_string());
-                e.hint.get_or_insert_with(|| {
-                    "`loaxa now` shows what is on air and when the next program starts".into()
-                });
-                e
-            }
+            ControlError::Idle => ApiError::coded(StatusCode::CONFLICT, ErrorCode::NothingOnAir),
             ControlError::Refused(msg) => ApiError::from_text(StatusCode::CONFLICT, &msg),
-            ControlError::Gone => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the daemon is shutting down",
-                Some("start it again with `loaxa run`"),
-            ),
+            ControlError::Gone => {
+                ApiError::coded(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::DaemonStopping)
+            }
+            ControlError::Code(code) => ApiError::coded(code_status(&code), code),
         }
     }
 }
@@ -187,15 +321,13 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             tracing::warn!(status = %self.status, error = %self.error, "API request failed");
         }
-        let body = ErrorBody {
-            error: self.error,
-            hint: self.hint,
-        };
-        let mut response = (self.status, Json(body)).into_response();
+        let status = self.status;
+        let body = self.body();
+        let mut response = (status, Json(body)).into_response();
         // These answers may leave the request body unread: the connection is not reusable,
         // say so, so a client does not send its next request into a closing socket.
         if matches!(
-            self.status,
+            status,
             StatusCode::UNAUTHORIZED | StatusCode::PAYLOAD_TOO_LARGE
         ) {
             response.headers_mut().insert(

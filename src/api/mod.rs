@@ -160,15 +160,29 @@ pub fn router(handle: DaemonHandle, config: &ApiConfig) -> Router {
             state.clone(),
             auth::require_token,
         ))
-        // Outermost: a request from another site or under a rebound name goes no further.
+        // A request from another site or under a rebound name goes no further.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::check,
         ))
+        // Outermost: every answer, refusals of the guard too, in the request's language.
+        .layer(axum::middleware::from_fn(error::choose_lang))
         .with_state(state)
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {
+    if uri.path().starts_with("/api/") {
+        let mut e = ApiError::coded(
+            axum::http::StatusCode::NOT_FOUND,
+            crate::words::ErrorCode::NoRoute {
+                path: uri.path().to_string(),
+            },
+        );
+        e.hint = Some(
+            "the web page is at /; API routes start with /api/v1/ (the README lists them)".into(),
+        );
+        return e;
+    }
     ApiError::new(
         axum::http::StatusCode::NOT_FOUND,
         if uri.path().starts_with("/api/") {

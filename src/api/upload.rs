@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use tokio::io::AsyncWriteExt;
 
-use super::wire::{AddResult, ErrorBody};
+use super::wire::AddResult;
 use super::{ApiError, ApiResult, AppState};
 use crate::library;
 use crate::service::{AddOutcome, SegmentMeta, Station};
@@ -192,16 +192,13 @@ fn answer(results: Outcomes) -> ApiResult<(StatusCode, Json<Vec<AddResult>>)> {
             Err(e) => {
                 // Name the client's file, not our temp file, in the message.
                 let mut err = ApiError::service(&e);
-                err.error = err.error.replace(&temp.display().to_string(), &name);
+                err.replace_text(&temp.display().to_string(), &name);
                 first_error.get_or_insert_with(|| err.clone());
                 AddResult {
                     file: name,
                     status: "failed".into(),
                     segment: None,
-                    error: Some(ErrorBody {
-                        error: err.error,
-                        hint: err.hint,
-                    }),
+                    error: Some(err.body()),
                 }
             }
         });

@@ -6,9 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Priority, Segment, SegmentId};
 
-/// Every error answer.
+/// Every error answer: the code with its parameters (flattened: `{"code":"no_segment",
+/// "id":12,…}`), and its words in the request's language.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErrorBody {
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<crate::words::ErrorCode>,
     pub error: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,

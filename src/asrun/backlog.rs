@@ -20,8 +20,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::spill::Spill;
-use crate::model::AsRunRecord;
+use crate::model::{AsRunRecord, Warning};
 use crate::store::{Result, Store, StoreError};
+use crate::words::Say;
 
 /// Ids from here on are placeholders of records still waiting to be written.
 const PLACEHOLDER_BASE: u64 = 1 << 62;
@@ -32,7 +33,7 @@ const RETRY_MAX: Duration = Duration::from_secs(4);
 
 /// Told whenever the backlog changes: `Some(warning)` while records wait, `None` once all
 /// are written.
-pub type BacklogWatch = Arc<dyn Fn(Option<String>) + Send + Sync>;
+pub type BacklogWatch = Arc<dyn Fn(Option<Warning>) + Send + Sync>;
 
 #[derive(Debug, Serialize, Deserialize)]
 enum Op {
@@ -322,7 +323,7 @@ impl Backlog {
     /// Something waits: warn, and make sure a retry is coming.
     fn waiting_now(&self, mut inner: MutexGuard<'_, Inner>) {
         let warning = warning(&inner);
-        tracing::error!("{warning}");
+        tracing::error!("{}", warning.say(crate::words::Lang::En));
         let spawn = !inner.retrying;
         inner.retrying = true;
         drop(inner);
@@ -380,7 +381,7 @@ impl Backlog {
         }
     }
 
-    fn tell(&self, warning: Option<String>) {
+    fn tell(&self, warning: Option<Warning>) {
         let watch = self.watch.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Some(watch) = watch {
             watch(warning);
@@ -389,11 +390,12 @@ impl Backlog {
 }
 
 /// The operator's warning while records wait.
-fn warning(inner: &Inner) -> String {
-    format!(
-        "cannot write the broadcast log ({}); {} record(s) wait in memory and are retried — \
-         free disk space on the station PC",
-        inner.last_error.as_deref().unwrap_or("unknown error"),
-        inner.ops.len()
-    )
+fn warning(inner: &Inner) -> Warning {
+    Warning::LogWaiting {
+        detail: inner
+            .last_error
+            .clone()
+            .unwrap_or_else(|| "unknown error".into()),
+        records: inner.ops.len() as u64,
+    }
 }

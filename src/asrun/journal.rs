@@ -8,12 +8,13 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::{ProgramContext, Recorder};
-use crate::model::{Outcome, Segment, SegmentId, Trigger};
+use crate::model::{Outcome, Reason, Segment, SegmentId, Trigger};
 use crate::program::{NotAired, Origin, PlannedItem};
 use crate::store::{Result, StoreError};
 
-/// What an item left unrecorded by a crash is logged with.
-pub const NOT_AIRED_CRASH: &str = "not aired: the daemon stopped unexpectedly before it aired";
+/// What an item left unrecorded by a crash is logged with: [`Reason::CrashBeforeAir`] in
+/// its stored form.
+pub const NOT_AIRED_CRASH: &str = r#"{"code":"crash_before_air"}"#;
 
 /// One due item of a run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -22,7 +23,8 @@ pub struct JournalEntry {
     pub origin: Origin,
     pub segment: Option<Segment>,
     pub title: String,
-    /// For an item that will not air: the outcome and reason of its record.
+    /// For an item that will not air: the outcome and reason of its record (the reason's
+    /// stored form; English prose in journals of earlier builds).
     pub not_aired: Option<(Outcome, String)>,
 }
 
@@ -46,7 +48,7 @@ impl JournalEntry {
                 .segment
                 .as_ref()
                 .map_or_else(|| item.title.clone(), |s| s.title.clone()),
-            not_aired: Some((item.outcome, item.reason.clone())),
+            not_aired: Some((item.outcome, item.reason.stored())),
         }
     }
 
@@ -166,6 +168,8 @@ impl Recorder {
                         .not_aired
                         .clone()
                         .unwrap_or_else(|| (Outcome::Skipped, NOT_AIRED_CRASH.to_string()));
+                    let reason = Reason::from_stored(&reason)
+                        .unwrap_or(Reason::FileUnusable { detail: reason });
                     let item = NotAired {
                         origin: entry.origin.clone(),
                         segment: entry.segment.clone(),

@@ -14,15 +14,16 @@ pub use journal::{JournalEntry, NOT_AIRED_CRASH, Recovery, RunJournal};
 use chrono::{DateTime, Utc};
 
 use crate::clock::SharedClock;
-use crate::model::{Approval, AsRunRecord, Outcome, Priority, Role, Segment, Trigger};
+use crate::model::{Approval, AsRunRecord, Outcome, Priority, Reason, Role, Segment, Trigger};
 use crate::player::Levels;
 use crate::program::{NotAired, PlannedItem};
 use crate::store::{Result, Store, StoreError};
 
-/// The reason a record carries while its play is on air. If the daemon dies, it stays, and
-/// the next start rewrites it to [`STOPPED_UNEXPECTEDLY`].
-pub const ON_AIR: &str = "on air";
-pub const STOPPED_UNEXPECTEDLY: &str = "the daemon stopped before the play ended";
+/// The reason a record carries while its play is on air ([`Reason::OnAir`] stored). If the
+/// daemon dies, it stays, and the next start rewrites it to [`STOPPED_UNEXPECTEDLY`].
+pub const ON_AIR: &str = r#"{"code":"on_air"}"#;
+/// [`Reason::StoppedUnexpectedly`] stored.
+pub const STOPPED_UNEXPECTEDLY: &str = r#"{"code":"stopped_unexpectedly"}"#;
 
 /// The program a record belongs to.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -119,27 +120,27 @@ impl Recorder {
     pub fn not_aired(&self, ctx: &ProgramContext, item: &NotAired) -> Result<AsRunRecord> {
         let mut rec = self.record(ctx, item.origin.role(), item.segment.as_ref(), &item.title);
         rec.outcome = item.outcome;
-        rec.reason = Some(item.reason.clone());
+        rec.reason = Some(item.reason.stored());
         self.backlog.append(&mut rec, None)?;
         Ok(rec)
     }
 
     /// A program whose fire time passed without it airing (the daemon was down).
-    pub fn missed(&self, ctx: &ProgramContext, reason: &str) -> Result<AsRunRecord> {
+    pub fn missed(&self, ctx: &ProgramContext, reason: &Reason) -> Result<AsRunRecord> {
         let title = format!("(chương trình {})", ctx.program);
         let mut rec = self.record(ctx, Role::Item, None, &title);
         rec.outcome = Outcome::Missed;
-        rec.reason = Some(reason.to_string());
+        rec.reason = Some(reason.stored());
         self.backlog
             .append(&mut rec, Some((&ctx.program, ctx.scheduled_at)))?;
         Ok(rec)
     }
 
     /// A program that fired but aired nothing (empty, or still on air from before).
-    pub fn program_skipped(&self, ctx: &ProgramContext, reason: &str) -> Result<AsRunRecord> {
+    pub fn program_skipped(&self, ctx: &ProgramContext, reason: &Reason) -> Result<AsRunRecord> {
         let title = format!("(chương trình {})", ctx.program);
         let mut rec = self.record(ctx, Role::Item, None, &title);
-        rec.reason = Some(reason.to_string());
+        rec.reason = Some(reason.stored());
         self.backlog
             .append(&mut rec, Some((&ctx.program, ctx.scheduled_at)))?;
         Ok(rec)
@@ -164,7 +165,7 @@ impl Recorder {
             None => self.now(),
         });
         rec.outcome = Outcome::Interrupted;
-        rec.reason = Some(ON_AIR.to_string());
+        rec.reason = Some(Reason::OnAir.stored());
         self.backlog.append(&mut rec, None)?;
         Ok(rec)
     }
@@ -175,7 +176,7 @@ impl Recorder {
         rec: &mut AsRunRecord,
         played: Duration,
         outcome: Outcome,
-        reason: Option<String>,
+        reason: Option<Reason>,
     ) -> Result<()> {
         self.ended_with_levels(rec, played, outcome, reason, None)
     }
@@ -188,13 +189,13 @@ impl Recorder {
         rec: &mut AsRunRecord,
         played: Duration,
         outcome: Outcome,
-        reason: Option<String>,
+        reason: Option<Reason>,
         levels: Option<&Levels>,
     ) -> Result<()> {
         rec.ended_at = Some(self.now());
         rec.played_ms = played.as_millis() as u64;
         rec.outcome = outcome;
-        rec.reason = reason;
+        rec.reason = reason.map(|r| r.stored());
         if let Some(l) = levels {
             rec.peak_dbfs = Some(l.peak_dbfs);
             rec.loudness_lufs = l.loudness_lufs;
@@ -237,14 +238,14 @@ impl Recorder {
         };
         if rec.started_at.is_none()
             || rec.ended_at.is_some()
-            || rec.reason.as_deref() != Some(ON_AIR)
+            || rec.reason.as_deref().and_then(Reason::from_stored) != Some(Reason::OnAir)
             // Its end was kept from the last run (the disk was full): it is coming.
             || self.backlog.update_waits(rec.id)
         {
             return Ok(0);
         }
         rec.outcome = Outcome::Interrupted;
-        rec.reason = Some(STOPPED_UNEXPECTEDLY.to_string());
+        rec.reason = Some(Reason::StoppedUnexpectedly.stored());
         self.backlog.update(&mut rec)?;
         Ok(1)
     }

@@ -37,7 +37,13 @@ pub fn check(path: &Path) -> Result<i32> {
                 Some(StoreError::Locked { .. })
             ) =>
         {
-            outln!("note: the daemon is running; library segment ids are not checked");
+            outln!(
+                "{}",
+                fmt::t(
+                    "ghi chú: phần mềm đang chạy; không kiểm tra mã bản tin trong thư viện",
+                    "note: the daemon is running; library segment ids are not checked"
+                )
+            );
             daemon_running = true;
             let media = crate::library::MediaStore::open(config.station.data_dir.join("media"))?;
             Station {
@@ -56,8 +62,9 @@ pub fn check(path: &Path) -> Result<i32> {
     }
     for (file, reason) in catalog.file_problems() {
         eprintln!(
-            "{}: error: cannot air: {}",
+            "{}: {}: {}",
             fmt::safe(&file.display().to_string()),
+            fmt::t("lỗi: không phát được", "error: cannot air"),
             text::message_for_terminal(reason)
         );
         problems += 1;
@@ -68,9 +75,14 @@ pub fn check(path: &Path) -> Result<i32> {
                 && !daemon_running
                 && station.store.segment(*id)?.is_none()
             {
+                let code = crate::words::ErrorCode::NoSegment { id: id.0 };
                 eprintln!(
-                    "{}:{line}: error: segment {id} is not in the library\n  hint: `loaxa segment list` shows the ids",
-                    pl.path.display()
+                    "{}:{line}: {}: {}\n  {}: {}",
+                    pl.path.display(),
+                    fmt::t("lỗi", "error"),
+                    fmt::say(&code),
+                    fmt::hint_word(),
+                    code.hint(fmt::lang()).unwrap_or_default()
                 );
                 problems += 1;
             }
@@ -78,32 +90,43 @@ pub fn check(path: &Path) -> Result<i32> {
     }
     if !daemon_running {
         for problem in station.library_problems()? {
-            eprintln!("library: error: {problem}");
+            eprintln!("{}: {problem}", fmt::t("thư viện: lỗi", "library: error"));
             problems += 1;
         }
     }
     outln!(
-        "{}: {} program(s), {} playlist(s), timezone {}",
+        "{}: {} {}, {} {}, {} {}",
         path.display(),
         station.config.programs.len(),
+        fmt::t("chương trình", "program(s)"),
         catalog.playlists.len(),
+        fmt::t("danh sách phát", "playlist(s)"),
+        fmt::t("múi giờ", "timezone"),
         station.tz()
     );
     for p in &station.config.programs {
         let next: Vec<String> = station.next_fires(p, 3).iter().map(fmt::time).collect();
-        let state = if p.enabled { "" } else { " (disabled)" };
+        let state = if p.enabled {
+            ""
+        } else {
+            fmt::t(" (đã tắt)", " (disabled)")
+        };
         outln!(
-            "  {}{state}  `{}`  next: {}",
+            "  {}{state}  `{}`  {}: {}",
             p.name,
             p.cron,
+            fmt::t("lần phát tới", "next"),
             next.join(", ")
         );
     }
     if problems > 0 {
-        eprintln!("{problems} problem(s) found");
+        eprintln!(
+            "{problems} {}",
+            fmt::t("vấn đề cần sửa", "problem(s) found")
+        );
         Ok(1)
     } else {
-        outln!("ok");
+        outln!("{}", fmt::t("tốt", "ok"));
         Ok(0)
     }
 }

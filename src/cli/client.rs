@@ -70,7 +70,8 @@ impl Client {
             "PATCH" => self.agent.patch(&url),
             _ => self.agent.post(&url),
         }
-        .header(api::REQUEST_HEADER, "1");
+        .header(api::REQUEST_HEADER, "1")
+        .header("Accept-Language", crate::words::cli_lang().to_string());
         match &self.token {
             Some(t) => builder.header("Authorization", format!("Bearer {t}")),
             None => builder,
@@ -89,7 +90,8 @@ impl Client {
             "DELETE" => self.agent.delete(&url),
             _ => self.agent.get(&url),
         }
-        .header(api::REQUEST_HEADER, "1");
+        .header(api::REQUEST_HEADER, "1")
+        .header("Accept-Language", crate::words::cli_lang().to_string());
         match &self.token {
             Some(t) => builder.header("Authorization", format!("Bearer {t}")),
             None => builder,
@@ -260,11 +262,15 @@ impl Client {
                 .with_context(|| format!("the daemon's answer to {method} {path} is not what this loaxa expects (different versions?)"));
         }
         match serde_json::from_slice::<ErrorBody>(&bytes) {
+            // In the language asked for (`Accept-Language`), like the CLI's own messages.
             Ok(ErrorBody {
                 error,
                 hint: Some(hint),
-            }) => bail!("{error}\n  hint: {hint}"),
-            Ok(ErrorBody { error, hint: None }) => bail!("{error}"),
+                ..
+            }) => bail!("{error}\n  {}: {hint}", crate::cli::fmt::hint_word()),
+            Ok(ErrorBody {
+                error, hint: None, ..
+            }) => bail!("{error}"),
             Err(_) => bail!(
                 "the daemon answered {status} to {method} {path}: {}",
                 String::from_utf8_lossy(&bytes).trim()

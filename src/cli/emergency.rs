@@ -30,7 +30,13 @@ pub fn repeats(station: &Backend, cmd: EmergencyCmd) -> Result<i32> {
                 return fmt::json_lines(&reps).map(|()| 0);
             }
             if reps.is_empty() {
-                outln!("no emergency repeat is to come");
+                outln!(
+                    "{}",
+                    fmt::t(
+                        "không có lượt phát khẩn cấp lặp lại nào sắp tới",
+                        "no emergency repeat is to come"
+                    )
+                );
             }
             for rep in &reps {
                 outln!("{}", describe(station, rep));
@@ -39,7 +45,11 @@ pub fn repeats(station: &Backend, cmd: EmergencyCmd) -> Result<i32> {
         }
         EmergencyCmd::Cancel { id } => {
             let rep = station.cancel_emergency_repeat(id)?;
-            outln!("cancelled {}", describe(station, &rep));
+            outln!(
+                "{} {}",
+                fmt::t("đã huỷ", "cancelled"),
+                describe(station, &rep)
+            );
             Ok(0)
         }
     }

@@ -7,6 +7,37 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 /// goes through it.
 pub use crate::text::for_terminal as safe;
 
+/// The language of the terminal's words: `LOAXA_LANG=en` for English, Vietnamese otherwise.
+pub fn lang() -> crate::words::Lang {
+    crate::words::cli_lang()
+}
+
+/// What a stored or coded value says in the terminal's language, made safe to print.
+pub fn say(value: &impl crate::words::Say) -> String {
+    safe(&value.say(lang())).to_string()
+}
+
+/// A stored reason of the log in the terminal's language, made safe to print.
+pub fn reason(stored: &str) -> String {
+    safe(&crate::words::reason_text(lang(), stored)).to_string()
+}
+
+/// `vi` or `en`, by the terminal's language: the CLI's own short texts (headings, labels).
+pub fn t(vi: &'static str, en: &'static str) -> &'static str {
+    match lang() {
+        crate::words::Lang::Vi => vi,
+        crate::words::Lang::En => en,
+    }
+}
+
+/// The word before a fix in an error message.
+pub fn hint_word() -> &'static str {
+    match lang() {
+        crate::words::Lang::Vi => "gợi ý",
+        crate::words::Lang::En => "hint",
+    }
+}
+
 /// `1:05` / `1:02:03` from milliseconds.
 pub fn duration(ms: u64) -> String {
     let s = (ms + 500) / 1000;

@@ -51,10 +51,11 @@ pub struct EmergencyArgs {
 pub fn daemon(config: &Config, token: Option<String>) -> Result<Client> {
     match find_daemon(config, token) {
         Some(c) => Ok(c),
-        None => bail!(
-            "the daemon is not running (no answer from the address in {})\n  hint: start it with `loaxa run` (or `systemctl start loaxa`), then try again",
-            crate::api::daemon_file(&config.station.data_dir).display()
-        ),
+        None => {
+            let file = crate::api::daemon_file(&config.station.data_dir);
+            tracing::debug!(file = %file.display(), "no daemon answers at the address in this file");
+            Err(crate::service::Refusal::Code(crate::words::ErrorCode::DaemonNotRunning).into())
+        }
     }
 }
 
@@ -77,47 +78,66 @@ pub fn now(client: &Client, config: &Config, args: &NowArgs) -> Result<i32> {
             .map(|t| super::fmt::time(&t.with_timezone(&tz).fixed_offset()))
             .unwrap_or_default()
     };
+    let t = super::fmt::t;
     match status.get("on_air").filter(|v| !v.is_null()) {
         Some(a) => outln!(
-            "on air:  «{}» ({}), item {} of {} in {}, since {} ({})",
+            "{}  «{}» ({}), {} {}/{} {} {}, {} {} ({})",
+            t("đang phát:", "on air:"),
             super::fmt::safe(a["title"].as_str().unwrap_or_default()),
             super::fmt::safe(a["topic"].as_str().unwrap_or_default()),
+            t("mục", "item"),
             a["index"].as_u64().unwrap_or(0) + 1,
             a["count"].as_u64().unwrap_or(0),
+            t("của chương trình", "in"),
             super::fmt::safe(a["program"].as_str().unwrap_or_default()),
+            t("từ", "since"),
             time(&a["started_at"]),
             super::fmt::duration(a["duration_ms"].as_u64().unwrap_or(0)),
         ),
-        None => outln!("on air:  nothing"),
+        None => outln!("{}", t("đang phát:  không có gì", "on air:  nothing")),
     }
     match status.get("next").filter(|v| !v.is_null()) {
         Some(n) => outln!(
-            "next:    {} at {}",
-            n["program"].as_str().unwrap_or_default(),
+            "{}    {} {} {}",
+            t("tiếp theo:", "next:"),
+            super::fmt::safe(n["program"].as_str().unwrap_or_default()),
+            t("lúc", "at"),
             time(&n["at"])
         ),
-        None => outln!("next:    no program is scheduled"),
+        None => outln!(
+            "{}",
+            t(
+                "tiếp theo:  chưa có chương trình nào trong lịch",
+                "next:    no program is scheduled"
+            )
+        ),
     }
     if let Some(list) = status.get("emergencies").and_then(Value::as_array)
         && !list.is_empty()
     {
-        outln!("emergency repeats:");
+        outln!("{}", t("phát khẩn cấp lặp lại:", "emergency repeats:"));
         for e in list {
             outln!(
-                "    segment {} every {}, next {}, until {}",
+                "    {} {} {} {}, {} {}, {} {}",
+                t("bản tin", "segment"),
                 e["segment"],
+                t("mỗi", "every"),
                 super::fmt::duration(e["every_s"].as_u64().unwrap_or(0) * 1000),
+                t("lần tới", "next"),
                 time(&e["next_at"]),
+                t("đến", "until"),
                 time(&e["until"])
             );
         }
     }
     if let Some(list) = status.get("warnings").and_then(Value::as_array) {
         for w in list {
-            outln!(
-                "WARNING: {}",
-                super::fmt::safe(w.as_str().unwrap_or_default())
-            );
+            // A code with its parameters; a text from an older daemon as it is.
+            let said = match serde_json::from_value::<crate::words::Warning>(w.clone()) {
+                Ok(w) => super::fmt::say(&w),
+                Err(_) => super::fmt::safe(w.as_str().unwrap_or_default()).to_string(),
+            };
+            outln!("{} {said}", t("CẢNH BÁO:", "WARNING:"));
         }
     }
     Ok(0)

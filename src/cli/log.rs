@@ -66,7 +66,13 @@ pub fn log(station: &Backend, args: LogArgs) -> Result<i32> {
     if args.json {
         return fmt::json_lines(&records).map(|()| 0);
     }
-    outln!("ID\tSTART\tPROGRAM\tOUTCOME\tPLAYED\tLEVEL\tTITLE\tREASON");
+    outln!(
+        "{}",
+        fmt::t(
+            "MÃ\tBẮT ĐẦU\tCHƯƠNG TRÌNH\tKẾT QUẢ\tĐÃ PHÁT\tMỨC\tTIÊU ĐỀ\tLÝ DO",
+            "ID\tSTART\tPROGRAM\tOUTCOME\tPLAYED\tLEVEL\tTITLE\tREASON"
+        )
+    );
     for r in &records {
         let at = r.started_at.unwrap_or(r.scheduled_at);
         outln!(
@@ -74,11 +80,11 @@ pub fn log(station: &Backend, args: LogArgs) -> Result<i32> {
             r.id,
             fmt::time(&at),
             fmt::safe(&r.program),
-            r.outcome,
+            fmt::say(&r.outcome),
             fmt::duration(r.played_ms),
             level(r),
             fmt::safe(&r.title),
-            fmt::safe(r.reason.as_deref().unwrap_or(""))
+            fmt::reason(r.reason.as_deref().unwrap_or(""))
         );
     }
     Ok(0)
@@ -88,10 +94,14 @@ pub fn log(station: &Backend, args: LogArgs) -> Result<i32> {
 /// (or peak, when too quiet for a loudness), empty for records without levels.
 fn level(r: &crate::model::AsRunRecord) -> String {
     match (r.silent, r.loudness_lufs, r.peak_dbfs) {
-        (true, _, Some(peak)) => format!("SILENT (peak {peak:.1} dBFS)"),
-        (true, _, None) => "SILENT".into(),
+        (true, _, Some(peak)) => format!(
+            "{} ({} {peak:.1} dBFS)",
+            fmt::t("IM LẶNG", "SILENT"),
+            fmt::t("đỉnh", "peak")
+        ),
+        (true, _, None) => fmt::t("IM LẶNG", "SILENT").into(),
         (false, Some(lufs), _) => format!("{lufs:.1} LUFS"),
-        (false, None, Some(peak)) => format!("peak {peak:.1} dBFS"),
+        (false, None, Some(peak)) => format!("{} {peak:.1} dBFS", fmt::t("đỉnh", "peak")),
         (false, None, None) => String::new(),
     }
 }

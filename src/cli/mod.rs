@@ -14,7 +14,7 @@ mod backend;
 mod check;
 mod client;
 mod emergency;
-mod fmt;
+pub mod fmt;
 mod live;
 mod log;
 mod queue;
@@ -96,6 +96,26 @@ impl Cli {
 ///
 /// While the daemon runs, commands go through its API (it holds the database); otherwise
 /// they work on the store directly.
+/// An error as the operator reads it, in the terminal's language ([`fmt::lang`]): a coded
+/// refusal from the message table, any other error as its text (`{:#}`).
+pub fn error_text(e: &anyhow::Error) -> String {
+    use crate::words::{ErrorCode, Say};
+    let coded = e
+        .chain()
+        .find_map(|c| match c.downcast_ref::<crate::service::Refusal>() {
+            Some(crate::service::Refusal::Code(code)) => Some(code.clone()),
+            _ => c.downcast_ref::<ErrorCode>().cloned(),
+        });
+    let Some(code) = coded else {
+        return format!("{e:#}");
+    };
+    let lang = fmt::lang();
+    match code.hint(lang) {
+        Some(h) => format!("{}\n  {}: {h}", code.say(lang), fmt::hint_word()),
+        None => code.say(lang).into_owned(),
+    }
+}
+
 pub fn dispatch(cli: Cli) -> Result<i32> {
     let path = config_path(cli.config.as_deref());
     let token = cli.token.or_else(|| std::env::var("LOAXA_TOKEN").ok());

@@ -58,7 +58,7 @@ pub fn queue(station: &Backend, cmd: QueueCmd) -> Result<i32> {
                 return fmt::json_lines(&entries).map(|()| 0);
             }
             if entries.is_empty() {
-                outln!("the queue is empty");
+                outln!("{}", fmt::t("hàng chờ trống", "the queue is empty"));
             }
             for e in entries {
                 let (title, dur) = station
@@ -77,7 +77,10 @@ pub fn queue(station: &Backend, cmd: QueueCmd) -> Result<i32> {
         }
         QueueCmd::Rm { number } => {
             station.queue_remove(number)?;
-            outln!("removed queue entry #{number}");
+            outln!(
+                "{} #{number}",
+                fmt::t("đã xoá khỏi hàng chờ mục", "removed queue entry")
+            );
             Ok(0)
         }
     }

@@ -21,7 +21,15 @@ pub fn schedule(station: &Backend, args: ScheduleArgs) -> Result<i32> {
         return fmt::json_lines(&programs).map(|()| 0);
     }
     if programs.is_empty() {
-        outln!("nothing is scheduled in the next {} day(s)", args.days);
+        outln!(
+            "{} {} {}",
+            fmt::t(
+                "không có chương trình nào trong",
+                "nothing is scheduled in the next"
+            ),
+            args.days,
+            fmt::t("ngày tới", "day(s)")
+        );
     }
     for p in &programs {
         let title = p
@@ -47,7 +55,7 @@ pub fn schedule(station: &Backend, args: ScheduleArgs) -> Result<i32> {
             );
         }
         for w in &p.warnings {
-            outln!("    ! {}", fmt::safe(&w.to_string()));
+            outln!("    ! {}", fmt::say(w));
         }
     }
     Ok(0)

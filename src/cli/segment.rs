@@ -119,8 +119,9 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                 }
                 match result {
                     Ok(AddOutcome::Added(seg)) => outln!(
-                        "{}\tadded «{}» ({}, {} Hz, {} ch, {})",
+                        "{}\t{} «{}» ({}, {} Hz, {} ch, {})",
                         seg.id,
+                        fmt::t("đã thêm", "added"),
                         fmt::safe(&seg.title),
                         fmt::safe(&seg.codec),
                         seg.sample_rate,
@@ -128,17 +129,23 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                         fmt::duration(seg.duration_ms)
                     ),
                     Ok(AddOutcome::AlreadyPresent(seg)) => outln!(
-                        "{}\talready in the library as #{} «{}» (same file content): not added again",
+                        "{}\t{} #{} «{}» {}",
                         seg.id,
+                        fmt::t("đã có trong thư viện:", "already in the library as"),
                         seg.id,
-                        fmt::safe(&seg.title)
+                        fmt::safe(&seg.title),
+                        fmt::t(
+                            "(cùng nội dung tệp): không thêm lại",
+                            "(same file content): not added again"
+                        )
                     ),
                     Err(e) => {
                         failed += 1;
                         eprintln!(
-                            "error: {}: {}",
+                            "{}: {}: {}",
+                            fmt::t("lỗi", "error"),
                             file.display(),
-                            crate::text::message_for_terminal(&format!("{e:#}"))
+                            crate::text::message_for_terminal(&super::error_text(&e))
                         );
                     }
                 }
@@ -150,7 +157,13 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
             if json {
                 fmt::json_lines(&segments)?;
             } else {
-                outln!("ID\tDURATION\tTOPIC\tVALID\tTITLE");
+                outln!(
+                    "{}",
+                    fmt::t(
+                        "MÃ\tTHỜI LƯỢNG\tCHUYÊN MỤC\tHIỆU LỰC\tTIÊU ĐỀ",
+                        "ID\tDURATION\tTOPIC\tVALID\tTITLE"
+                    )
+                );
                 for s in &segments {
                     outln!(
                         "{}\t{}\t{}\t{}..{}\t{}",
@@ -240,7 +253,13 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                 );
             }
             let seg = station.update_segment(id, &patch)?;
-            outln!("segment {} «{}» changed", seg.id, fmt::safe(&seg.title));
+            outln!(
+                "{} {} «{}» {}",
+                fmt::t("bản tin", "segment"),
+                seg.id,
+                fmt::safe(&seg.title),
+                fmt::t("đã được sửa", "changed")
+            );
             level_lines(station, &seg)?;
             Ok(0)
         }
@@ -251,16 +270,23 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                 _ => "",
             };
             outln!(
-                "segment {} «{}» approved by {}",
+                "{} {} «{}» {} {}",
+                fmt::t("bản tin", "segment"),
                 seg.id,
                 fmt::safe(&seg.title),
+                fmt::t("đã được duyệt bởi", "approved by"),
                 fmt::safe(by)
             );
             Ok(0)
         }
         SegmentCmd::Rm { id, force } => {
             let seg = station.remove_segment(id, force)?;
-            outln!("removed segment {} «{}»", seg.id, fmt::safe(&seg.title));
+            outln!(
+                "{} {} «{}»",
+                fmt::t("đã xoá bản tin", "removed segment"),
+                seg.id,
+                fmt::safe(&seg.title)
+            );
             Ok(0)
         }
     }

@@ -2,13 +2,14 @@
 //! rest to a session.
 
 use crate::asrun::{JournalEntry, ProgramContext};
-use crate::model::{Priority, Segment, SegmentId, Trigger};
+use crate::model::{Priority, Reason, Segment, SegmentId, Trigger};
 use crate::program::{MayAir, Origin, PlannedItem};
 use crate::service::catalog::Import;
 
 use super::control::ControlError;
 use super::session::OnAirItem;
 use super::{Daemon, ManualRequest};
+use crate::words::ErrorCode;
 
 /// The program name manual broadcasts are logged under.
 pub use crate::model::MANUAL_PROGRAM;
@@ -45,7 +46,7 @@ impl Daemon {
             "program starts"
         );
         if plan.items.is_empty() && plan.not_aired.is_empty() {
-            self.log(self.recorder.program_skipped(&ctx, "nothing to play"));
+            self.log(self.recorder.program_skipped(&ctx, &Reason::NothingToPlay));
             return self.shutdown.requested();
         }
         // Journaled (and the fire marked) before the first record: a crash from here on
@@ -99,12 +100,15 @@ impl Daemon {
             .store
             .segment(id)
             .map_err(|e| ControlError::Refused(e.to_string()))?
-            .ok_or_else(|| ControlError::NotFound(format!("there is no segment {id}")))?;
+            .ok_or(ControlError::Code(ErrorCode::NoSegment { id: id.0 }))?;
         match self.station.may_air(&segment, self.station.today()) {
-            MayAir::Skip(reason) | MayAir::Fails(reason) => Err(ControlError::Refused(format!(
-                "segment {id} «{}» cannot air: {reason}",
-                segment.title
-            ))),
+            MayAir::Skip(reason) | MayAir::Fails(reason) => {
+                Err(ControlError::Code(ErrorCode::SegmentCannotAir {
+                    id: id.0,
+                    title: segment.title.clone(),
+                    reason,
+                }))
+            }
             MayAir::Yes => Ok(segment),
         }
     }
@@ -112,7 +116,7 @@ impl Daemon {
     /// The segments of a manual broadcast, checked.
     pub(super) fn manual_items(&self, ids: &[SegmentId]) -> Result<Vec<PlannedItem>, ControlError> {
         if ids.is_empty() {
-            return Err(ControlError::Refused("give at least one segment id".into()));
+            return Err(ControlError::Code(ErrorCode::NoSegmentGiven));
         }
         ids.iter()
             .map(|&id| {

@@ -23,7 +23,7 @@ pub struct Status {
     pub emergencies: Vec<crate::store::EmergencyRepeat>,
     /// Problems the operator must see (e.g. a station clock that is obviously wrong).
     #[serde(default)]
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::model::Warning>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -67,6 +67,9 @@ pub enum ControlError {
     Refused(String),
     #[error("the daemon is shutting down")]
     Gone,
+    /// A refusal with its code (the words are chosen by whoever shows it).
+    #[error("{0}")]
+    Code(crate::words::ErrorCode),
 }
 
 pub(crate) type Reply = oneshot::Sender<Result<(), ControlError>>;

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::asrun::ProgramContext;
-use crate::model::{Priority, SegmentId, Trigger};
+use crate::model::{Priority, SegmentId, Trigger, Warning};
 use crate::program::{Origin, PlannedItem};
 use crate::service::next_slot;
 
@@ -15,10 +15,6 @@ use super::control::{ControlError, Repeat};
 use super::session::OnAirItem;
 
 pub use crate::model::EMERGENCY_PROGRAM;
-
-/// Opening words of the status warning about repeats dropped at start.
-pub(super) const REPEAT_WARNING: &str =
-    "an emergency repeat in the database was out of range and was removed (it will not air)";
 
 impl Daemon {
     fn emergency_context(&self) -> ProgramContext {
@@ -53,7 +49,10 @@ impl Daemon {
         self.station
             .save_emergency_repeat(id, repeat.every, repeat.until)
             .map(|_| ())
-            .map_err(|e| ControlError::Refused(format!("{e:#}")))
+            .map_err(|e| match e.downcast_ref::<crate::service::Refusal>() {
+                Some(crate::service::Refusal::Code(code)) => ControlError::Code(code.clone()),
+                _ => ControlError::Refused(format!("{e:#}")),
+            })
     }
 
     /// At start: repeats the store holds out of range (an older build wrote them) are
@@ -73,9 +72,13 @@ impl Daemon {
             return;
         }
         self.status.send_modify(|s| {
-            s.warnings.retain(|w| !w.starts_with(REPEAT_WARNING));
             s.warnings
-                .extend(reasons.iter().map(|r| format!("{REPEAT_WARNING}: {r}")));
+                .retain(|w| !matches!(w, Warning::RepeatDropped { .. }));
+            s.warnings.extend(
+                reasons
+                    .iter()
+                    .map(|r| Warning::RepeatDropped { detail: r.clone() }),
+            );
         });
     }
 

@@ -21,10 +21,11 @@ use tokio::sync::{mpsc, watch};
 
 use crate::asrun::{ProgramContext, Recorder};
 use crate::clock::{StepWatch, sleep_until};
-use crate::model::{OutputSpec, Priority, SegmentId, Trigger};
+use crate::model::{OutputSpec, Priority, Reason, SegmentId, Trigger, Warning};
 use crate::player::{OutputFormat, Player};
 use crate::schedule;
 use crate::service::{Catalog, Station, catalog::Import};
+use crate::words::Say;
 use control::{Command, ControlError, DaemonHandle, NextProgram, Status};
 pub use notify::Notifier;
 
@@ -129,9 +130,10 @@ pub fn start_with(
         ..Status::default()
     });
     let warn = status.clone();
-    recorder.on_backlog(Arc::new(move |warning: Option<String>| {
+    recorder.on_backlog(Arc::new(move |warning: Option<Warning>| {
         warn.send_modify(|s| {
-            s.warnings.retain(|w| !w.starts_with(LOG_WARNING));
+            s.warnings
+                .retain(|w| !matches!(w, Warning::LogWaiting { .. }));
             s.warnings.extend(warning);
         });
     }));
@@ -166,9 +168,6 @@ pub fn start_with(
         result
     }))
 }
-
-/// How the warning about log writes waiting for the disk begins.
-const LOG_WARNING: &str = "cannot write the broadcast log";
 
 /// A manual broadcast waiting for the current program to end.
 struct ManualRequest {
@@ -341,7 +340,7 @@ impl Daemon {
                     tracing::warn!(program = %ctx.program, "due again while its previous run was on air; skipped");
                     self.log(
                         self.recorder
-                            .program_skipped(&ctx, "previous run of this program was still on air"),
+                            .program_skipped(&ctx, &Reason::PreviousRunOnAir),
                     );
                     continue;
                 }
@@ -360,7 +359,7 @@ impl Daemon {
                         .into_iter()
                         .chain(self.due_between(last, clock.now()))
                     {
-                        self.log_missed(&due, "the daemon was shut down before it aired");
+                        self.log_missed(&due, &Reason::ShutDownBeforeAir);
                     }
                     self.log(self.station.store.set_checked_until(clock.now()));
                     return Ok(());
@@ -404,19 +403,15 @@ impl Daemon {
     /// in the status the operator sees.
     fn check_clock_plausible(&self) {
         let now = self.station.clock.now();
-        let warning = crate::clock::implausible(now).then(|| {
-            format!(
-                "the station clock reads {}, which cannot be right (dead BIOS battery?): set the \
-                 correct time (timedatectl set-time, or the BIOS) — programs air by this clock",
-                self.station.local(now).format("%Y-%m-%d %H:%M")
-            )
+        let warning = crate::clock::implausible(now).then(|| Warning::ClockImplausible {
+            reads: self.station.local(now).format("%Y-%m-%d %H:%M").to_string(),
         });
         if let Some(w) = &warning {
-            tracing::error!("{w}");
+            tracing::error!("{}", w.say(crate::words::Lang::En));
         }
         self.status.send_modify(|s| {
             s.warnings
-                .retain(|w| !w.starts_with("the station clock reads"));
+                .retain(|w| !matches!(w, Warning::ClockImplausible { .. }));
             s.warnings.extend(warning);
         });
     }
@@ -460,7 +455,9 @@ impl Daemon {
                 catch_up.push(d.clone());
                 continue;
             }
-            let reason = format!("loaxa was not running at that time (back at {back})");
+            let reason = Reason::NotRunning {
+                back: back.to_string(),
+            };
             self.log_missed(d, &reason);
         }
         if !due.is_empty() {
@@ -496,7 +493,7 @@ impl Daemon {
     }
 
     /// Records a fire that will not air, once.
-    fn log_missed(&self, due: &Due, reason: &str) {
+    fn log_missed(&self, due: &Due, reason: &Reason) {
         let store = &self.station.store;
         if store.fire_accounted(&due.program, due.at).unwrap_or(false) {
             return;

@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::asrun::{JournalEntry, ProgramContext, RunJournal};
 use crate::audio::playout_gain;
 use crate::config::AfterEmergency;
-use crate::model::{AsRunRecord, Outcome};
+use crate::model::{AsRunRecord, Outcome, Reason, Warning};
 use crate::player::{Cutter, ItemEnd, Levels, PlayItem, PlayerEvent};
 use crate::program::{NotAired, Origin, PlannedItem};
 
@@ -29,9 +29,6 @@ pub(super) async fn sleep_until_instant(t: Option<Instant>) {
 
 /// Fade before an emergency broadcast: short, so it is on air within ~100 ms.
 pub(super) const EMERGENCY_FADE: Duration = Duration::from_millis(30);
-
-/// Start of the status warning shown while the sound output is lost.
-const OUTPUT_WARNING: &str = "the sound output is unavailable";
 
 /// Measures, on a thread of its own, the segments imported before loudness was measured
 /// (until then they air with their offsets only, and a warning). A thread, not a blocking
@@ -80,12 +77,12 @@ struct Session {
     playing: Option<usize>,
     records: HashMap<usize, AsRunRecord>,
     /// Why an item that will end `Cut` was cut (skip, interruption).
-    cut_reasons: HashMap<usize, String>,
+    cut_reasons: HashMap<usize, Reason>,
     /// Why the whole session was cut (max_duration, stop, shutdown).
-    session_cut: Option<String>,
+    session_cut: Option<Reason>,
     /// Why the last item to end failed, if it did: when the run stops right after, the
     /// output itself failed and the items after it cannot air either.
-    failure: Option<String>,
+    failure: Option<Reason>,
 }
 
 impl Session {
@@ -192,8 +189,10 @@ impl Daemon {
         {
             Ok(run) => run,
             Err(e) => {
-                let reason = format!("output failed: {e}");
-                tracing::error!(%reason);
+                tracing::error!(error = %e, "output failed");
+                let reason = Reason::OutputFailed {
+                    detail: e.to_string(),
+                };
                 for entry in s.entries.values() {
                     if let Ok(mut rec) = self.recorder.started(&entry.ctx, &entry.item) {
                         self.log(self.recorder.ended(
@@ -248,7 +247,7 @@ impl Daemon {
                         give_up = Some(end);
                     } else {
                         tracing::error!("the output is still unavailable at the program's planned end: giving up");
-                        s.session_cut = Some("the sound output stayed unavailable".into());
+                        s.session_cut = Some(Reason::OutputStayedUnavailable);
                         cutter.cut();
                     }
                 }
@@ -270,12 +269,12 @@ impl Daemon {
                 }
                 () = sleep_until_instant(deadline), if s.session_cut.is_none() => {
                     tracing::info!("max_duration reached: cutting");
-                    s.session_cut = Some("max_duration reached".into());
+                    s.session_cut = Some(Reason::MaxDuration);
                     cutter.cut();
                 }
                 () = shutdown.wait(), if !stop => {
                     tracing::info!("shutting down: cutting what is on air");
-                    s.session_cut = Some("daemon shut down".into());
+                    s.session_cut = Some(Reason::Shutdown);
                     stop = true;
                     cutter.cut();
                 }
@@ -298,9 +297,19 @@ impl Daemon {
         self.status.send_modify(|st| st.on_air = None);
         // Every due item is accounted for: what the session never reached gets its record.
         let (outcome, why) = match (&s.failure, &s.session_cut) {
-            (Some(f), _) => (Outcome::Failed, format!("not aired: {f}")),
-            (None, Some(cut)) => (Outcome::Skipped, format!("not aired: {cut}")),
-            (None, None) => (Outcome::Skipped, "not aired".to_string()),
+            (Some(f), _) => (
+                Outcome::Failed,
+                Reason::NotAired {
+                    cause: Some(Box::new(f.clone())),
+                },
+            ),
+            (None, Some(cut)) => (
+                Outcome::Skipped,
+                Reason::NotAired {
+                    cause: Some(Box::new(cut.clone())),
+                },
+            ),
+            (None, None) => (Outcome::Skipped, Reason::NotAired { cause: None }),
         };
         let unreached: Vec<usize> = s
             .order
@@ -334,11 +343,14 @@ impl Daemon {
     /// by then is recorded as failed with `reason`; the next program tries the output again.
     fn output_lost(&self, s: &mut Session, reason: &str, began: Instant) -> Instant {
         tracing::error!(%reason, "sound output lost; retrying until the program's planned end");
-        s.failure = Some(format!("{OUTPUT_WARNING}: {reason}"));
-        let warning =
-            format!("{OUTPUT_WARNING}: {reason} (loaxa tries it again while a program is due)");
+        s.failure = Some(Reason::OutputUnavailable {
+            detail: reason.to_string(),
+        });
+        let warning = Warning::OutputUnavailable {
+            detail: reason.to_string(),
+        };
         self.status.send_modify(|st| {
-            st.warnings.retain(|w| !w.starts_with(OUTPUT_WARNING));
+            st.warnings.retain(|w| !w.same_kind(&warning));
             st.warnings.push(warning);
         });
         planned_end(s, began)
@@ -348,13 +360,14 @@ impl Daemon {
         tracing::info!("sound output back; airing resumes");
         self.status.send_if_modified(|st| {
             let before = st.warnings.len();
-            st.warnings.retain(|w| !w.starts_with(OUTPUT_WARNING));
+            st.warnings
+                .retain(|w| !matches!(w, Warning::OutputUnavailable { .. }));
             st.warnings.len() != before
         });
     }
 
     /// Records items of the session that never started.
-    fn not_reached(&self, s: &Session, keys: &[usize], outcome: Outcome, reason: &str) {
+    fn not_reached(&self, s: &Session, keys: &[usize], outcome: Outcome, reason: &Reason) {
         for key in keys {
             let Some(entry) = s.entries.get(key) else {
                 continue;
@@ -364,7 +377,7 @@ impl Daemon {
                 segment: Some(entry.item.segment.clone()),
                 title: entry.item.segment.title.clone(),
                 outcome,
-                reason: reason.to_string(),
+                reason: reason.clone(),
             };
             self.log(self.recorder.not_aired(&entry.ctx, &item));
         }
@@ -421,11 +434,19 @@ impl Daemon {
                     .cut_reasons
                     .remove(&key)
                     .or_else(|| s.session_cut.clone())
-                    .unwrap_or_else(|| "cut".into());
+                    .unwrap_or(Reason::Cut);
                 (Outcome::Interrupted, Some(why))
             }
-            ItemEnd::Failed(why) => {
+            ItemEnd::Failed(detail) => {
+                let why = Reason::PlayFailed { detail };
                 s.failure = Some(why.clone());
+                (Outcome::Failed, Some(why))
+            }
+            ItemEnd::EndedEarly { played, measured } => {
+                let why = Reason::EndedEarly {
+                    played_ms: played.as_millis() as u64,
+                    measured_ms: measured.as_millis() as u64,
+                };
                 (Outcome::Failed, Some(why))
             }
         };
@@ -434,7 +455,7 @@ impl Daemon {
             title = %entry.item.segment.title,
             %outcome,
             played_ms = played.as_millis() as u64,
-            reason = reason.as_deref().unwrap_or(""),
+            reason = reason.as_ref().map(Reason::code).unwrap_or_default(),
             "ended"
         );
         let rec = match s.records.remove(&key) {
@@ -506,7 +527,7 @@ impl Daemon {
             Command::Skip(reply) => {
                 let result = match s.playing {
                     Some(key) => {
-                        s.cut_reasons.insert(key, "skipped by the operator".into());
+                        s.cut_reasons.insert(key, Reason::SkippedByOperator);
                         let rest = s.rest();
                         cutter.splice(self.paths(s, &rest), fade);
                         Ok(())
@@ -516,7 +537,7 @@ impl Daemon {
                 let _ = reply.send(result);
             }
             Command::Stop(reply) => {
-                s.session_cut = Some("stopped by the operator".into());
+                s.session_cut = Some(Reason::StoppedByOperator);
                 cutter.cut();
                 let _ = reply.send(Ok(()));
             }
@@ -542,16 +563,10 @@ impl Daemon {
                         })
                         .collect();
                     if let Some(key) = s.playing {
-                        s.cut_reasons
-                            .insert(key, "interrupted by a manual broadcast".into());
+                        s.cut_reasons.insert(key, Reason::InterruptedByManual);
                     }
                     let dropped = s.continue_with(&keys);
-                    self.not_reached(
-                        s,
-                        &dropped,
-                        Outcome::Skipped,
-                        "replaced by a manual broadcast",
-                    );
+                    self.not_reached(s, &dropped, Outcome::Skipped, &Reason::ReplacedByManual);
                     *deadline = None;
                     cutter.splice(self.paths(s, &keys), fade);
                 });
@@ -587,8 +602,7 @@ impl Daemon {
         let emergency = s.add(item);
         let mut keys = vec![emergency];
         if let Some(key) = s.playing {
-            s.cut_reasons
-                .insert(key, "interrupted by an emergency broadcast".into());
+            s.cut_reasons.insert(key, Reason::InterruptedByEmergency);
             if let Some(again) = s.entries.get(&key).cloned() {
                 match self.station.config.station.after_emergency {
                     AfterEmergency::Resume => keys.push(s.add(again)),

@@ -63,6 +63,11 @@ fn kinds(events: &[(Duration, PlayerEvent)]) -> Vec<String> {
                 end: ItemEnd::Cut,
                 ..
             } => format!("cut {index}"),
+            PlayerEvent::Ended {
+                index,
+                end: ItemEnd::EndedEarly { .. },
+                ..
+            } => format!("ended early {index}"),
             PlayerEvent::OutputLost { .. } => "lost".into(),
             PlayerEvent::OutputBack => "back".into(),
             PlayerEvent::Finished => "finished".into(),

@@ -76,26 +76,22 @@ impl Default for OutputFormat {
     }
 }
 
-/// Reason of an item that reached the end of its audio earlier than its measured length
-/// minus [`ENDED_EARLY_SLACK`]: the file no longer decodes to what import measured (a read
-/// error taken for the end, a decoder that disagrees). Logged as failed, with the times:
-/// `ended early: played 2.873 s of 7.340 s measured`.
-pub const ENDED_EARLY: &str = "ended early";
 /// How much shorter than measured an item may end and still count as completed: decoders
 /// differ by a codec frame or two (26 ms for MP3), never by this much.
 pub const ENDED_EARLY_SLACK: Duration = Duration::from_millis(100);
 
-/// The failure reason of an item that played to its end after `played` when `expected` was
-/// measured; `None` when it aired (nearly) all of it. The player's completion invariant.
-pub fn ended_early(played: Duration, expected: Option<Duration>) -> Option<String> {
-    let expected = expected?;
-    (played + ENDED_EARLY_SLACK < expected).then(|| {
-        format!(
-            "{ENDED_EARLY}: played {:.3} s of {:.3} s measured",
-            played.as_secs_f64(),
-            expected.as_secs_f64()
-        )
-    })
+/// How an item that played to the end of its audio after `played` ended, when `expected`
+/// was measured: [`ItemEnd::EndedEarly`] when that end came more than [`ENDED_EARLY_SLACK`]
+/// before the measure (the file no longer decodes to what import measured: a read error
+/// taken for the end, a decoder that disagrees), else [`ItemEnd::Completed`]. The player's
+/// completion invariant.
+pub fn ended_early(played: Duration, expected: Option<Duration>) -> ItemEnd {
+    match expected {
+        Some(measured) if played + ENDED_EARLY_SLACK < measured => {
+            ItemEnd::EndedEarly { played, measured }
+        }
+        _ => ItemEnd::Completed,
+    }
 }
 
 /// How an item's play ended.
@@ -108,6 +104,12 @@ pub enum ItemEnd {
     Cut,
     /// Could not be opened, failed mid-play, or the output failed under it.
     Failed(String),
+    /// Reached the end of its audio more than [`ENDED_EARLY_SLACK`] before its measured
+    /// length: a failure, logged with both times.
+    EndedEarly {
+        played: Duration,
+        measured: Duration,
+    },
 }
 
 /// What happened to a program, in airing order.

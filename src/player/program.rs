@@ -422,13 +422,18 @@ impl ProgramSource {
             let played = cur.played(self.rate.get(), partial);
             let end = match (end, cur.shared.error.lock().map(|e| e.clone())) {
                 (ItemEnd::Completed, Ok(Some(reason))) => ItemEnd::Failed(reason),
-                (ItemEnd::Completed, _) => match super::ended_early(played, cur.expected) {
-                    Some(reason) => {
-                        tracing::warn!(index = cur.index, %reason, "item ended before its measured length");
-                        ItemEnd::Failed(reason)
+                (ItemEnd::Completed, _) => {
+                    let end = super::ended_early(played, cur.expected);
+                    if let ItemEnd::EndedEarly { played, measured } = &end {
+                        tracing::warn!(
+                            index = cur.index,
+                            played_ms = played.as_millis() as u64,
+                            measured_ms = measured.as_millis() as u64,
+                            "item ended before its measured length"
+                        );
                     }
-                    None => ItemEnd::Completed,
-                },
+                    end
+                }
                 (end, _) => end,
             };
             self.emit_with(

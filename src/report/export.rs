@@ -5,6 +5,7 @@
 //! written beside its final name and renamed into place only when complete, so a failed
 //! export never leaves a half file under the name the operator asked for.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
@@ -18,7 +19,7 @@ use chrono_tz::Tz;
 
 use super::labels::{self, COLUMN_COUNT};
 use super::view::{ExportRecord, StationTime};
-use super::{Lang, source, summary::serde_name};
+use super::{Lang, source};
 use super::{cell, outfile};
 use crate::model::AsRunRecord;
 use crate::store::{Store, StoreError};
@@ -124,8 +125,8 @@ pub fn export_cells(r: &AsRunRecord, opts: &ExportOptions) -> [String; COLUMN_CO
     [
         r.id.to_string(),
         r.program.clone(),
-        labels::trigger_label(lang, &serde_name(&r.trigger)).to_string(),
-        labels::role_label(lang, &serde_name(&r.role)).to_string(),
+        labels::trigger_label(lang, r.trigger).into_owned(),
+        labels::role_label(lang, r.role).into_owned(),
         time(&r.scheduled_at),
         opt_time(&r.started_at),
         opt_time(&r.ended_at),
@@ -139,9 +140,12 @@ pub fn export_cells(r: &AsRunRecord, opts: &ExportOptions) -> [String; COLUMN_CO
             .unwrap_or_else(|| r.topic.clone()),
         r.topic.clone(),
         r.unit.clone().unwrap_or_default(),
-        labels::priority_label(lang, &r.priority.to_string()).to_string(),
-        labels::outcome_label(lang, &r.outcome.to_string()).to_string(),
-        r.reason.clone().unwrap_or_default(),
+        labels::priority_label(lang, r.priority).into_owned(),
+        labels::outcome_label(lang, r.outcome).into_owned(),
+        r.reason
+            .as_deref()
+            .map(|stored| crate::words::reason_text(lang, stored).into_owned())
+            .unwrap_or_default(),
         r.approved_by.clone().unwrap_or_default(),
         opt_time(&r.approved_at),
         r.output.clone(),
@@ -178,11 +182,11 @@ impl<'o> CsvRow<'o> {
         use crate::model::{Outcome, Priority, Role, Trigger};
         let lang = opts.lang;
         let trigger = [Trigger::Schedule, Trigger::Manual, Trigger::CatchUp]
-            .map(|t| labels::trigger_label(lang, &serde_name(&t)).to_string());
+            .map(|t| labels::trigger_label(lang, t).into_owned());
         let role = [Role::Intro, Role::Item, Role::Outro, Role::Separator]
-            .map(|t| labels::role_label(lang, &serde_name(&t)).to_string());
+            .map(|t| labels::role_label(lang, t).into_owned());
         let priority = [Priority::Normal, Priority::Priority, Priority::Emergency]
-            .map(|p| labels::priority_label(lang, &p.to_string()).to_string());
+            .map(|p| labels::priority_label(lang, p).into_owned());
         let outcome = [
             Outcome::Completed,
             Outcome::Interrupted,
@@ -190,7 +194,7 @@ impl<'o> CsvRow<'o> {
             Outcome::Skipped,
             Outcome::Missed,
         ]
-        .map(|o| labels::outcome_label(lang, &o.to_string()).to_string());
+        .map(|o| labels::outcome_label(lang, o).into_owned());
         CsvRow {
             opts,
             trigger,
@@ -300,7 +304,12 @@ impl<'o> CsvRow<'o> {
                 Outcome::Missed => 4,
             }],
         )?;
-        text(w, r.reason.as_deref().unwrap_or_default())?;
+        text(
+            w,
+            &r.reason.as_deref().map_or(Cow::Borrowed(""), |stored| {
+                crate::words::reason_text(self.opts.lang, stored)
+            }),
+        )?;
         text(w, r.approved_by.as_deref().unwrap_or_default())?;
         self.time(w, r.approved_at.as_ref())?;
         text(w, &r.output)?;

@@ -1,9 +1,14 @@
 //! Words shown to the office: column headers and the translated values of the log's enums.
 //!
-//! Values are matched by their serde names (`completed`, `catch_up`…), never by variant, so
-//! a value added to the model later still exports: unknown names pass through unchanged.
+//! Values are rendered from the variant itself by the message table ([`crate::words`]): an
+//! exhaustive match, so a value added to the model cannot be left untranslated (matching
+//! serde names missed `catch-up`, which serde writes with a hyphen).
+
+use std::borrow::Cow;
 
 use super::Lang;
+use crate::model::{Outcome, Priority, Role, Trigger};
+use crate::words::Say;
 
 /// The export's columns, in order, as `(vi, en)`.
 const COLUMNS: &[(&str, &str)] = &[
@@ -48,70 +53,36 @@ pub fn export_headers(lang: Lang) -> Vec<&'static str> {
         .collect()
 }
 
-fn translate<'a>(lang: Lang, name: &'a str, table: &[(&str, &'static str)]) -> &'a str {
-    match lang {
-        Lang::En => name,
-        Lang::Vi => table
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map_or(name, |&(_, v)| v),
+/// `completed` → `đã phát` (vi): the words of the message table ([`crate::words`]).
+pub fn outcome_label(lang: Lang, value: Outcome) -> Cow<'static, str> {
+    value.say(lang)
+}
+
+/// An outcome by its serde name, as the report's counters keep it: the known ones in
+/// `lang`, a name no variant has unchanged.
+pub fn outcome_name_label(lang: Lang, name: &str) -> Cow<'_, str> {
+    let known = crate::words::all_outcomes()
+        .into_iter()
+        .find(|o| o.to_string() == name);
+    match known {
+        Some(o) => o.say(lang),
+        None => Cow::Borrowed(name),
     }
 }
 
-/// `completed` → `đã phát` (vi); unknown outcomes unchanged.
-pub fn outcome_label(lang: Lang, name: &str) -> &str {
-    translate(
-        lang,
-        name,
-        &[
-            ("completed", "đã phát"),
-            ("interrupted", "bị ngắt"),
-            ("failed", "lỗi"),
-            ("skipped", "bỏ qua"),
-            ("missed", "bị lỡ"),
-        ],
-    )
-}
-
-/// `schedule` → `theo lịch` (vi).
-pub fn trigger_label(lang: Lang, name: &str) -> &str {
-    translate(
-        lang,
-        name,
-        &[
-            ("schedule", "theo lịch"),
-            ("manual", "thủ công"),
-            ("catch_up", "phát bù"),
-            ("emergency", "khẩn cấp"),
-        ],
-    )
+/// `schedule` → `theo lịch`, `catch-up` → `phát bù` (vi).
+pub fn trigger_label(lang: Lang, value: Trigger) -> Cow<'static, str> {
+    value.say(lang)
 }
 
 /// `intro` → `nhạc hiệu mở đầu` (vi).
-pub fn role_label(lang: Lang, name: &str) -> &str {
-    translate(
-        lang,
-        name,
-        &[
-            ("intro", "nhạc hiệu mở đầu"),
-            ("item", "bản tin"),
-            ("outro", "nhạc hiệu kết thúc"),
-            ("separator", "nhạc chuyển tiếp"),
-        ],
-    )
+pub fn role_label(lang: Lang, value: Role) -> Cow<'static, str> {
+    value.say(lang)
 }
 
 /// Circular 39/2020's levels: `emergency` → `khẩn cấp` (vi).
-pub fn priority_label(lang: Lang, name: &str) -> &str {
-    translate(
-        lang,
-        name,
-        &[
-            ("normal", "thông thường"),
-            ("priority", "ưu tiên"),
-            ("emergency", "khẩn cấp"),
-        ],
-    )
+pub fn priority_label(lang: Lang, value: Priority) -> Cow<'static, str> {
+    value.say(lang)
 }
 
 #[cfg(test)]
@@ -120,9 +91,10 @@ mod tests {
 
     #[test]
     fn unknown_values_pass_through() {
-        assert_eq!(outcome_label(Lang::Vi, "completed"), "đã phát");
-        assert_eq!(outcome_label(Lang::Vi, "vanished"), "vanished");
-        assert_eq!(outcome_label(Lang::En, "completed"), "completed");
+        assert_eq!(outcome_name_label(Lang::Vi, "completed"), "đã phát");
+        assert_eq!(outcome_name_label(Lang::Vi, "vanished"), "vanished");
+        assert_eq!(outcome_name_label(Lang::En, "completed"), "completed");
+        assert_eq!(trigger_label(Lang::Vi, Trigger::CatchUp), "phát bù");
         assert_eq!(export_headers(Lang::Vi).len(), COLUMN_COUNT);
     }
 }

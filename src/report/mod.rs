@@ -22,7 +22,9 @@ pub use export::{
     ExportFormat, ExportOptions, Separator, export_cells, export_csv_cells, export_store_to_path,
     export_to_path, write_export, write_store_export,
 };
-pub use labels::{export_headers, outcome_label, priority_label, role_label, trigger_label};
+pub use labels::{
+    export_headers, outcome_label, outcome_name_label, priority_label, role_label, trigger_label,
+};
 pub use outfile::{check_target, write_atomically};
 pub use period::Period;
 pub use render::{ReportFormat, render_to_path, render_to_string};

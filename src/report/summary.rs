@@ -175,10 +175,14 @@ fn segment_key(r: &AsRunRecord) -> String {
     }
 }
 
-/// A reason as grouped: trimmed, inner whitespace (newlines too) collapsed.
+/// A reason as grouped: a known reason by its code and parameters (its stored form, so the
+/// prose of an earlier build and the code of this one count together), other text trimmed
+/// with inner whitespace (newlines too) collapsed. Rendered in the report's language by
+/// [`crate::words::reason_text`].
 fn reason_key(reason: Option<&str>) -> String {
     reason
         .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|s| crate::words::Reason::from_stored(&s).map_or(s, |r| r.stored()))
         .unwrap_or_default()
 }
 

@@ -266,10 +266,10 @@ fn tables_rest(report: &Report, lang: Lang, mut out: Vec<Table>) -> Vec<Table> {
                 let reason = if reason.is_empty() {
                     none.to_string()
                 } else {
-                    reason.clone()
+                    crate::words::reason_text(lang, reason).into_owned()
                 };
                 vec![
-                    Cell::Text(labels::outcome_label(lang, outcome).to_string()),
+                    Cell::Text(labels::outcome_name_label(lang, outcome).into_owned()),
                     Cell::Text(reason),
                     Cell::Int(*n),
                 ]
@@ -294,7 +294,7 @@ fn tables_rest(report: &Report, lang: Lang, mut out: Vec<Table>) -> Vec<Table> {
                     Cell::Text(e.at.format("%d/%m/%Y %H:%M").to_string()),
                     Cell::Text(e.program.clone()),
                     Cell::Text(e.title.clone()),
-                    Cell::Text(labels::outcome_label(lang, &e.outcome).to_string()),
+                    Cell::Text(labels::outcome_name_label(lang, &e.outcome).into_owned()),
                     Cell::Minutes(e.played_ms as f64 / 60_000.0),
                 ]
             })

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::Station;
 use crate::model::{Approval, Priority, Segment, SegmentId};
 use crate::text;
+use crate::words::ErrorCode;
 
 /// The fields an operator may change; an absent field stays as it is. For the dates and the
 /// unit, an explicit `null` (`Some(None)`) clears them. A misspelt field is an error, not
@@ -61,22 +62,17 @@ impl Station {
         if let Some(title) = &patch.title {
             let title = operator_text("title", title, text::MAX_TITLE)?;
             if title.is_empty() {
-                return Err(refuse!(
-                    Invalid,
-                    "the title is empty\n  hint: give the segment a title"
-                ));
+                return Err(super::error::refuse_code(ErrorCode::TitleEmpty));
             }
             seg.title = title;
         }
         if let Some(topic) = &patch.topic {
             let topic = operator_text("topic", topic, text::MAX_SLUG)?;
             if !self.config.topics.contains_key(&topic) {
-                let known: Vec<&str> = self.config.topics.keys().map(String::as_str).collect();
-                return Err(refuse!(
-                    Invalid,
-                    "unknown topic `{topic}`\n  hint: use one of {}",
-                    known.join(", ")
-                ));
+                return Err(super::error::refuse_code(ErrorCode::UnknownTopic {
+                    topic,
+                    known: self.config.topics.keys().cloned().collect(),
+                }));
             }
             seg.topic = topic;
         }
@@ -96,10 +92,10 @@ impl Station {
         if let (Some(from), Some(until)) = (seg.valid_from, seg.valid_until)
             && from > until
         {
-            return Err(refuse!(
-                Invalid,
-                "valid from {from} is after valid until {until}\n  hint: swap the two dates"
-            ));
+            return Err(super::error::refuse_code(ErrorCode::DatesReversed {
+                from,
+                until,
+            }));
         }
         if let Some(priority) = patch.priority {
             seg.priority = priority;

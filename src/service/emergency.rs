@@ -123,9 +123,8 @@ impl Station {
     /// Cancels emergency repeat `id`: no further repeat airs.
     pub fn cancel_emergency_repeat(&self, id: u64) -> Result<EmergencyRepeat> {
         let Some(rep) = self.store.emergencies()?.into_iter().find(|r| r.id == id) else {
-            return Err(refuse!(
-                NotFound,
-                "there is no emergency repeat {id}\n  hint: `loaxa emergency list` shows the repeats to come"
+            return Err(super::error::refuse_code(
+                crate::words::ErrorCode::NoEmergencyRepeat { id },
             ));
         };
         self.store.emergency_remove(id)?;

@@ -13,6 +13,29 @@ pub enum Refusal {
     /// The request itself is wrong (unknown topic, dates the wrong way round, empty title).
     #[error("{0}")]
     Invalid(String),
+    /// A refusal with its code: its words are chosen at the edge (API, CLI); its text here
+    /// is the English one.
+    #[error("{0}")]
+    Code(crate::words::ErrorCode),
+}
+
+impl Refusal {
+    /// The code of the refusal: its own, or a generic one holding the message.
+    pub fn code(&self) -> crate::words::ErrorCode {
+        use crate::words::ErrorCode;
+        let message = |text: &str| {
+            text.split_once("\n  hint: ")
+                .map_or(text, |(m, _)| m)
+                .trim()
+                .to_string()
+        };
+        match self {
+            Refusal::NotFound(t) => ErrorCode::NotFound { detail: message(t) },
+            Refusal::Conflict(t) => ErrorCode::Conflict { detail: message(t) },
+            Refusal::Invalid(t) => ErrorCode::BadRequest { detail: message(t) },
+            Refusal::Code(c) => c.clone(),
+        }
+    }
 }
 
 /// `return Err(refuse!(Kind, "format", args))` — an `anyhow::Error` holding a [`Refusal`].
@@ -22,6 +45,11 @@ macro_rules! refuse {
     };
 }
 pub(crate) use refuse;
+
+/// An `anyhow::Error` holding a coded [`Refusal`].
+pub(crate) fn refuse_code(code: crate::words::ErrorCode) -> anyhow::Error {
+    anyhow::Error::from(Refusal::Code(code))
+}
 
 /// Operator text through [`crate::text::bounded`] (clean, then at most `max` characters),
 /// or an `Invalid` refusal naming the field and its limit: the one check every text an

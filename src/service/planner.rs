@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Catalog, Station};
 use crate::config::Program;
-use crate::model::{Segment, SegmentId};
+use crate::model::{Reason, Segment, SegmentId};
 use crate::program::{self, MayAir, Plan, PlanInputs};
 use crate::store::QueueEntry;
 
@@ -28,10 +28,9 @@ impl Station {
         if seg.id != SegmentId(0) {
             let path = self.media_path(&seg.media_file);
             if !path.is_file() {
-                return MayAir::Fails(format!(
-                    "file is missing from the media store: {}; import it again",
-                    path.display()
-                ));
+                return MayAir::Fails(Reason::MediaMissing {
+                    file: path.display().to_string(),
+                });
             }
         }
         MayAir::Yes

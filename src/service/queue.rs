@@ -60,10 +60,12 @@ impl Station {
             if let Some(reason) = seg.not_airable_on(today)
                 && seg.valid_until.is_some_and(|u| u < today)
             {
-                return Err(refuse!(
-                    Invalid,
-                    "segment {id} «{}» {reason}: it would never air\n  hint: add a newer version",
-                    seg.title
+                return Err(super::error::refuse_code(
+                    crate::words::ErrorCode::SegmentNeverAirs {
+                        id: id.0,
+                        title: seg.title.clone(),
+                        reason,
+                    },
                 ));
             }
         }
@@ -84,9 +86,8 @@ impl Station {
 
     pub fn queue_remove(&self, qid: u64) -> Result<()> {
         if !self.store.queue_remove(qid)? {
-            return Err(refuse!(
-                NotFound,
-                "there is no queue entry {qid}\n  hint: `loaxa queue list` shows the numbers"
+            return Err(super::error::refuse_code(
+                crate::words::ErrorCode::NoQueueEntry { qid },
             ));
         }
         Ok(())

@@ -12,6 +12,7 @@ use super::{Catalog, Station};
 use crate::library::{self, Measured};
 use crate::model::{Approval, Level, Priority, Segment, SegmentId, Trim};
 use crate::store::Unique;
+use crate::words::ErrorCode;
 
 /// What the operator says about a new segment.
 #[derive(Debug, Clone, Default)]
@@ -49,21 +50,18 @@ impl Station {
     fn check_meta(&self, meta: &SegmentMeta) -> Result<SegmentMeta> {
         let topic = operator_text("topic", &meta.topic, text::MAX_SLUG)?;
         if !self.config.topics.contains_key(&topic) {
-            let known: Vec<&str> = self.config.topics.keys().map(String::as_str).collect();
-            return Err(refuse!(
-                Invalid,
-                "unknown topic `{topic}`\n  hint: use one of {} (topics are listed under [topics] in {})",
-                known.join(", "),
-                self.config.path.display()
-            ));
+            return Err(super::error::refuse_code(ErrorCode::UnknownTopic {
+                topic,
+                known: self.config.topics.keys().cloned().collect(),
+            }));
         }
         if let (Some(from), Some(until)) = (meta.valid_from, meta.valid_until)
             && from > until
         {
-            return Err(refuse!(
-                Invalid,
-                "--valid-from {from} is after --valid-until {until}\n  hint: swap the two dates"
-            ));
+            return Err(super::error::refuse_code(ErrorCode::DatesReversed {
+                from,
+                until,
+            }));
         }
         let title = meta
             .title
@@ -71,10 +69,7 @@ impl Station {
             .map(|t| operator_text("title", t, text::MAX_TITLE))
             .transpose()?;
         if title.as_deref().is_some_and(str::is_empty) {
-            return Err(refuse!(
-                Invalid,
-                "the title is empty\n  hint: give a title with --title \"...\" or leave it out to use the file name"
-            ));
+            return Err(super::error::refuse_code(ErrorCode::TitleEmpty));
         }
         let unit = meta
             .unit
@@ -251,9 +246,8 @@ impl Station {
     pub fn segment(&self, id: SegmentId) -> Result<Segment> {
         match self.store.segment(id)? {
             Some(seg) => Ok(seg),
-            None => Err(refuse!(
-                NotFound,
-                "there is no segment {id}\n  hint: `loaxa segment list` shows the ids"
+            None => Err(super::error::refuse_code(
+                crate::words::ErrorCode::NoSegment { id: id.0 },
             )),
         }
     }

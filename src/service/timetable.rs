@@ -16,7 +16,7 @@ use crate::program::{NotAired, Origin, PlannedItem};
 use crate::schedule;
 
 /// Something the operator should look at before the program airs.
-pub type Warning = String;
+pub use crate::words::Warning;
 
 /// One item a program will air, with what its as-run record will say of it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -40,7 +40,7 @@ pub struct NotAiredEntry {
     pub title: String,
     pub segment_id: Option<u64>,
     pub outcome: Outcome,
-    pub reason: String,
+    pub reason: crate::model::Reason,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -90,32 +90,30 @@ impl Station {
                 .iter()
                 .chain(&plan.will_fail)
                 .map(|n| {
-                    let what = if n.outcome == Outcome::Skipped {
-                        "skipped"
+                    let (title, reason) = (n.title.clone(), n.reason.clone());
+                    if n.outcome == Outcome::Skipped {
+                        Warning::ItemSkipped { title, reason }
                     } else {
-                        "cannot air"
-                    };
-                    format!("{what}: «{}» — {}", n.title, n.reason)
+                        Warning::ItemCannotAir { title, reason }
+                    }
                 })
                 .collect();
             if !plan.deferred.is_empty() {
-                warnings.push(format!(
-                    "{} item(s) do not fit in max_duration and wait for a later program: {}",
-                    plan.deferred.len(),
-                    plan.deferred.join(", ")
-                ));
+                warnings.push(Warning::Deferred {
+                    count: plan.deferred.len() as u64,
+                    titles: plan.deferred.clone(),
+                });
             }
             if let Some(max) = program.max_duration
                 && plan.duration() > max
             {
-                warnings.push(format!(
-                    "the signature tunes alone ({}s) are longer than max_duration ({}s): the program will be cut",
-                    plan.duration().as_secs(),
-                    max.as_secs()
-                ));
+                warnings.push(Warning::FrameTooLong {
+                    frame_s: plan.duration().as_secs(),
+                    max_s: max.as_secs(),
+                });
             }
             if !plan.items.iter().any(|i| i.origin.role() == Role::Item) {
-                warnings.push("empty program: nothing but the signature tune would air".into());
+                warnings.push(Warning::EmptyProgram);
             }
             for item in &plan.items {
                 match &item.origin {

@@ -153,15 +153,13 @@ impl Store {
     }
 
     /// The operator's warning when the database could only open on the disk reserve.
-    pub fn started_on_reserve(&self) -> Option<String> {
-        self.engine.reserve_used().then(|| {
-            format!(
-                "the disk holding {} was full at start: loaxa released its {} MiB reserve to get on air — \
-                 free disk space on the station PC, then restart loaxa to set the reserve aside again",
-                self.path.display(),
-                handles::RESERVE_BYTES >> 20
-            )
-        })
+    pub fn started_on_reserve(&self) -> Option<crate::model::Warning> {
+        self.engine
+            .reserve_used()
+            .then(|| crate::model::Warning::StartedOnReserve {
+                path: self.path.display().to_string(),
+                reserve_mib: handles::RESERVE_BYTES >> 20,
+            })
     }
 
     /// A throw-away database for tests.

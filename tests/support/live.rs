@@ -98,7 +98,10 @@ impl Live {
         format!("{}{path}", self.base)
     }
 
+    /// The token, if any, and `Accept-Language: en`: the behaviour tests read the English
+    /// words (`tests/vocabulary.rs` checks the Vietnamese default).
     pub fn auth<B>(&self, req: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        let req = req.header("Accept-Language", "en");
         match &self.token {
             Some(t) => req.header("Authorization", format!("Bearer {t}")),
             None => req,

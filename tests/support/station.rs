@@ -253,3 +253,33 @@ pub fn files_in(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// `records` with their reasons in English words (the log keeps codes): what the
+/// behaviour tests compare with.
+pub fn in_english(records: Vec<loaxa::model::AsRunRecord>) -> Vec<loaxa::model::AsRunRecord> {
+    records
+        .into_iter()
+        .map(|mut r| {
+            r.reason = r
+                .reason
+                .map(|why| loaxa::words::reason_text(loaxa::words::Lang::En, &why).into_owned());
+            r
+        })
+        .collect()
+}
+
+/// Status warnings (codes with parameters) in English words.
+pub fn warnings_in_english(warnings: &[loaxa::model::Warning]) -> Vec<String> {
+    use loaxa::words::Say;
+    warnings
+        .iter()
+        .map(|w| w.say(loaxa::words::Lang::En).into_owned())
+        .collect()
+}
+
+/// The `warnings` of a `/now` answer in English words.
+pub fn json_warnings_in_english(now: &serde_json::Value) -> Vec<String> {
+    let list: Vec<loaxa::model::Warning> =
+        serde_json::from_value(now["warnings"].clone()).unwrap_or_default();
+    warnings_in_english(&list)
+}

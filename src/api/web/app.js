@@ -2,7 +2,7 @@
 // Plain ES modules, no build step; every text the operator reads comes from i18n.js.
 // Station data is only ever put into the page as text (never as HTML).
 
-import { DICT } from "/assets/i18n.js";
+import { DICT, codeText } from "/assets/i18n.js";
 import { PAGES } from "/assets/pages.js";
 
 const TOKEN_KEY = "loaxa.token";
@@ -149,7 +149,8 @@ function askToken(wrong) {
  *  another site cannot send it: see "Security model" in the README). */
 function authHeaders() {
   const token = sessionStorage.getItem(TOKEN_KEY);
-  const headers = { "X-Loaxa-Request": "1" };
+  // The server words what it still words itself (hints) in the page's language.
+  const headers = { "X-Loaxa-Request": "1", "Accept-Language": ctx.lang };
   if (token) headers.Authorization = `Bearer ${token}`;
   return headers;
 }
@@ -157,7 +158,9 @@ function authHeaders() {
 async function failure(res) {
   let body = {};
   try { body = await res.json(); } catch { /* not JSON */ }
-  return new ApiError(res.status, body.error ?? `HTTP ${res.status}`, body.hint);
+  // The message from the code and its parameters; the server's text for a code it has no words for.
+  const message = body.code ? codeText(ctx.lang, "error", body) : body.error;
+  return new ApiError(res.status, message || body.error || `HTTP ${res.status}`, body.hint);
 }
 
 /** Calls `/api/v1{path}`; `json` is sent as the body; `raw` returns the Response. */

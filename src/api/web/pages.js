@@ -5,6 +5,7 @@ import {
   ApiError, api, confirmBox, ctx, download, field, fmtDateTime, fmtDay, fmtDuration, fmtTime,
   h, mediaUrl, say, sayError, select, stationDate, t, topicLabel, upload,
 } from "/assets/app.js";
+import { codeText } from "/assets/i18n.js";
 
 const section = (id, title, ...body) =>
   h("section", { class: "card", id, "aria-labelledby": `${id}-h` }, h("h2", { id: `${id}-h` }, title), ...body);
@@ -12,6 +13,9 @@ const section = (id, title, ...body) =>
 const priorityLabel = (p) => t(`priority_${p ?? "normal"}`);
 const outcomeLabel = (o) => t(`outcome_${o}`);
 const roleLabel = (r) => t(`role_${r}`);
+// Reasons and warnings arrive as codes with parameters; their words are in i18n.js.
+const reasonText = (r) => codeText(ctx.lang, "reason", r);
+const warningText = (w) => codeText(ctx.lang, "warning", w);
 
 function badge(text, kind) {
   return h("span", { class: `badge ${kind ?? ""}` }, text);
@@ -99,15 +103,19 @@ function tickProgress() {
 
 function warningItems(now, segments, schedule) {
   const today = stationDate();
-  const out = now.warnings.map((w) => [w, "danger"]);
+  const out = now.warnings.map((w) => [warningText(w), "danger"]);
   const pending = segments.filter((s) => s.approval?.state === "pending");
   if (pending.length) out.push([t("warn_pending", { n: pending.length }), "warn"]);
   const seen = new Set();
   for (const p of schedule) {
     for (const w of p.warnings) {
-      if (!/expired|not approved|cannot air/.test(w) || seen.has(w)) continue;
-      seen.add(w);
-      out.push([`${fmtDay(p.at)} ${fmtTime(p.at)} · ${p.title ?? p.program}: ${w}`, "warn"]);
+      // Items that will not air for a reason the operator can fix: expired, not approved, missing or broken.
+      const fixable = w.code === "item_cannot_air"
+        || (w.code === "item_skipped" && ["expired", "not_approved"].includes(w.reason?.code));
+      const key = JSON.stringify(w);
+      if (!fixable || seen.has(key)) continue;
+      seen.add(key);
+      out.push([`${fmtDay(p.at)} ${fmtTime(p.at)} · ${p.title ?? p.program}: ${warningText(w)}`, "warn"]);
     }
   }
   for (const s of segments) {
@@ -149,7 +157,7 @@ async function nowPage(main) {
       ? h("ul", { class: "programs" }, todays.slice(0, 8).map((p) => h("li", {},
         h("strong", {}, `${fmtTime(p.at)} · ${p.title ?? p.program}`),
         ` — ${t("items_n", { n: p.items.filter((i) => i.role === "item").length })}, ${fmtDuration(p.duration_ms)}`,
-        p.warnings.length ? h("ul", { class: "warn-list" }, p.warnings.map((w) => h("li", {}, w))) : null)),
+        p.warnings.length ? h("ul", { class: "warn-list" }, p.warnings.map((w) => h("li", {}, warningText(w)))) : null)),
         todays.length > 8 ? h("li", {}, t("and_more", { n: todays.length - 8 })) : null)
       : h("p", {}, t("no_more_today")));
   });
@@ -213,7 +221,7 @@ function uploadForm(reload) {
       bar.value = 1;
       results.replaceChildren(...out.map((r) => h("li", { class: r.status === "failed" ? "error" : "ok" },
         r.status === "failed"
-          ? t("upload_failed", { file: r.file, error: `${r.error?.error ?? ""} ${r.error?.hint ?? ""}` })
+          ? t("upload_failed", { file: r.file, error: `${r.error?.code ? codeText(ctx.lang, "error", r.error) : r.error?.error ?? ""} ${r.error?.hint ?? ""}` })
           : t(r.status === "added" ? "upload_added" : "upload_present", { file: r.file, id: r.segment?.id, title: r.segment?.title }))));
       form.reset();
       await reload();
@@ -484,7 +492,7 @@ async function schedulePage(main) {
       h("h3", {}, h("time", { datetime: p.at }, fmtTime(p.at)), " ", p.title ?? p.program),
       h("p", { class: "meta" }, `${fmtDuration(p.duration_ms)} · ${t("items_n", { n: p.items.filter((i) => i.role === "item").length })}`),
       h("ol", {}, p.items.map((i) => h("li", { class: i.role }, i.role === "item" ? "" : `${roleLabel(i.role)}: `, i.title, ` (${fmtDuration(i.duration_ms)})`))),
-      p.warnings.length ? h("ul", { class: "warn-list", "aria-label": t("warnings") }, p.warnings.map((w) => h("li", {}, `⚠ ${w}`))) : null))));
+      p.warnings.length ? h("ul", { class: "warn-list", "aria-label": t("warnings") }, p.warnings.map((w) => h("li", {}, `⚠ ${warningText(w)}`))) : null))));
   main.append(h("h1", {}, t("schedule_title")),
     columns.length ? h("div", { class: "timetable" }, columns) : h("p", {}, t("no_programs")));
 }
@@ -534,7 +542,7 @@ async function logPage(main) {
       h("td", {}, topicLabel(r.topic)),
       h("td", {}, fmtDuration(r.played_ms)),
       h("td", {}, badge(outcomeLabel(r.outcome), r.outcome), r.priority === "emergency" ? [" ", badge(priorityLabel("emergency"), "danger")] : null,
-        r.reason ? h("div", { class: "why" }, r.reason) : null))));
+        r.reason ? h("div", { class: "why" }, reasonText(r.reason)) : null))));
   };
   const filter = h("form", { class: "filters", id: "log-filter" },
     field("log-from", t("from_day"), from), field("log-to", t("to_day"), to), field("log-topic", t("topic"), topic),

@@ -1,0 +1,190 @@
+//! What the operator should look at: the daemon's status warnings and the schedule
+//! preview's warnings, as codes with parameters (`{"code":"empty_program"}`).
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Lang, Reason, Say, pick, pick_owned};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Warning {
+    /// The station clock reads a time before this build was made (`reads`: station time).
+    ClockImplausible { reads: String },
+    /// The sound output is unavailable; loaxa retries while a program is due.
+    OutputUnavailable { detail: String },
+    /// Log records wait in memory for the disk (`detail`: the write error).
+    LogWaiting { detail: String, records: u64 },
+    /// The database opened only on the disk reserve: the disk was full at start.
+    StartedOnReserve { path: String, reserve_mib: u64 },
+    /// An emergency repeat out of range was removed at start (`detail`: which and why).
+    RepeatDropped { detail: String },
+    /// An item of the program will be skipped.
+    ItemSkipped { title: String, reason: Reason },
+    /// An item of the program cannot air (missing, broken).
+    ItemCannotAir { title: String, reason: Reason },
+    /// Items that do not fit in `max_duration` wait for a later program.
+    Deferred { count: u64, titles: Vec<String> },
+    /// The signature tunes alone are longer than `max_duration`.
+    FrameTooLong { frame_s: u64, max_s: u64 },
+    /// Nothing but the signature tune would air.
+    EmptyProgram,
+}
+
+impl Warning {
+    /// The stable code (`empty_program`…).
+    pub fn code(&self) -> String {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(map)) => map
+                .get("code")
+                .and_then(|c| c.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// Whether `other` is the same kind of warning (replaced, not added, when it recurs).
+    pub fn same_kind(&self, other: &Warning) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+    }
+
+    /// One of each variant, with sample parameters.
+    pub fn samples() -> Vec<Warning> {
+        vec![
+            Warning::ClockImplausible {
+                reads: "2000-01-01 00:00".into(),
+            },
+            Warning::OutputUnavailable {
+                detail: "E: hw:0".into(),
+            },
+            Warning::LogWaiting {
+                detail: "ENOSPC".into(),
+                records: 3,
+            },
+            Warning::StartedOnReserve {
+                path: "/var/lib/loaxa".into(),
+                reserve_mib: 64,
+            },
+            Warning::RepeatDropped {
+                detail: "#3".into(),
+            },
+            Warning::ItemSkipped {
+                title: "Bản tin".into(),
+                reason: Reason::NotApproved,
+            },
+            Warning::ItemCannotAir {
+                title: "Bản tin".into(),
+                reason: Reason::NotInLibrary { segment: 4 },
+            },
+            Warning::Deferred {
+                count: 2,
+                titles: vec!["Tin 1".into(), "Tin 2".into()],
+            },
+            Warning::FrameTooLong {
+                frame_s: 90,
+                max_s: 60,
+            },
+            Warning::EmptyProgram,
+        ]
+    }
+}
+
+impl Say for Warning {
+    fn say(&self, lang: Lang) -> Cow<'static, str> {
+        match self {
+            Warning::ClockImplausible { reads } => pick_owned(
+                lang,
+                format!(
+                    "đồng hồ máy đang chỉ {reads}, không thể đúng (pin BIOS hết?): hãy chỉnh lại giờ \
+                     (timedatectl set-time, hoặc trong BIOS) — chương trình phát theo đồng hồ này"
+                ),
+                format!(
+                    "the station clock reads {reads}, which cannot be right (dead BIOS battery?): set the \
+                     correct time (timedatectl set-time, or the BIOS) — programs air by this clock"
+                ),
+            ),
+            Warning::OutputUnavailable { detail } => pick_owned(
+                lang,
+                format!(
+                    "đầu ra âm thanh không dùng được ({detail}); loaxa thử lại trong giờ có chương trình"
+                ),
+                format!(
+                    "the sound output is unavailable: {detail} (loaxa tries it again while a program is due)"
+                ),
+            ),
+            Warning::LogWaiting { detail, records } => pick_owned(
+                lang,
+                format!(
+                    "không ghi được nhật ký phát sóng ({detail}); {records} bản ghi đang chờ trong bộ nhớ \
+                     và sẽ được ghi lại — hãy giải phóng ổ đĩa của máy đài"
+                ),
+                format!(
+                    "cannot write the broadcast log ({detail}); {records} record(s) wait in memory and are \
+                     retried — free disk space on the station PC"
+                ),
+            ),
+            Warning::StartedOnReserve { path, reserve_mib } => pick_owned(
+                lang,
+                format!(
+                    "ổ đĩa chứa {path} đã đầy khi khởi động: loaxa đã dùng {reserve_mib} MiB dự phòng để \
+                     phát sóng — hãy giải phóng ổ đĩa rồi khởi động lại loaxa"
+                ),
+                format!(
+                    "the disk holding {path} was full at start: loaxa released its {reserve_mib} MiB reserve \
+                     to get on air — free disk space on the station PC, then restart loaxa to set the \
+                     reserve aside again"
+                ),
+            ),
+            Warning::RepeatDropped { detail } => pick_owned(
+                lang,
+                format!(
+                    "một lịch phát khẩn cấp lặp lại trong cơ sở dữ liệu vượt giới hạn và đã bị xoá \
+                     (sẽ không phát): {detail}"
+                ),
+                format!(
+                    "an emergency repeat in the database was out of range and was removed (it will not \
+                     air): {detail}"
+                ),
+            ),
+            Warning::ItemSkipped { title, reason } => pick_owned(
+                lang,
+                format!("bỏ qua: «{title}» — {}", reason.say(lang)),
+                format!("skipped: «{title}» — {}", reason.say(lang)),
+            ),
+            Warning::ItemCannotAir { title, reason } => pick_owned(
+                lang,
+                format!("không phát được: «{title}» — {}", reason.say(lang)),
+                format!("cannot air: «{title}» — {}", reason.say(lang)),
+            ),
+            Warning::Deferred { count, titles } => pick_owned(
+                lang,
+                format!(
+                    "{count} bản tin vượt thời lượng tối đa, chờ chương trình sau: {}",
+                    titles.join(", ")
+                ),
+                format!(
+                    "{count} item(s) do not fit in max_duration and wait for a later program: {}",
+                    titles.join(", ")
+                ),
+            ),
+            Warning::FrameTooLong { frame_s, max_s } => pick_owned(
+                lang,
+                format!(
+                    "riêng nhạc hiệu ({frame_s} giây) đã dài hơn thời lượng tối đa ({max_s} giây): \
+                     chương trình sẽ bị cắt"
+                ),
+                format!(
+                    "the signature tunes alone ({frame_s}s) are longer than max_duration ({max_s}s): the \
+                     program will be cut"
+                ),
+            ),
+            Warning::EmptyProgram => pick(
+                lang,
+                "chương trình rỗng: chỉ có nhạc hiệu được phát",
+                "empty program: nothing but the signature tune would air",
+            ),
+        }
+    }
+}

@@ -1,0 +1,539 @@
+//! One vocabulary, Vietnamese first: every value, reason, warning and error code the station
+//! can show is rendered from one table, and the Vietnamese rendering holds no English.
+
+#[path = "support/bin.rs"]
+mod bin;
+#[path = "support/live.rs"]
+mod live;
+#[path = "support/station.rs"]
+mod station;
+#[path = "support/wav.rs"]
+mod wav;
+
+use std::collections::BTreeMap;
+
+use loaxa::model::AsRunRecord;
+use loaxa::report::{
+    ExportFormat, ExportOptions, Lang, Period, ReportFormat, ReportMeta, export_cells,
+    render_to_string, summarise, write_export,
+};
+use loaxa::words::{self, ErrorCode, Reason, Say, Warning};
+
+/// The CSV export of `records` in `lang`, through the writer `loaxa log export` uses.
+fn csv_of(records: &[AsRunRecord], lang: Lang) -> String {
+    let opts = ExportOptions {
+        lang,
+        ..ExportOptions::default()
+    };
+    let mut out = Vec::new();
+    write_export(
+        records.iter().cloned().map(Ok),
+        ExportFormat::Csv,
+        &opts,
+        &mut out,
+    )
+    .expect("csv export");
+    String::from_utf8(out).expect("utf-8")
+}
+
+/// A record as the store keeps it, with the given trigger, outcome and reason.
+fn record(trigger: &str, outcome: &str, reason: Option<&str>) -> AsRunRecord {
+    let reason = match reason {
+        Some(r) => serde_json::to_string(r).expect("json string"),
+        None => "null".into(),
+    };
+    serde_json::from_str(&format!(
+        r#"{{"id":7,"program":"sang","trigger":"{trigger}","role":"item",
+        "scheduled_at":"2026-03-09T05:30:00+07:00","started_at":"2026-03-09T05:30:00+07:00",
+        "ended_at":"2026-03-09T05:31:00+07:00","played_ms":60000,"segment_id":3,
+        "title":"Bản tin","topic":"cds","unit":null,"sha256":"","outcome":"{outcome}",
+        "reason":{reason},"output":"null"}}"#
+    ))
+    .expect("a stored record")
+}
+
+/// Regression (issue 14): the labels looked up `catch_up` while serde writes `catch-up`, so a
+/// catch-up play's trigger reached the Vietnamese export untranslated.
+#[test]
+fn catch_up_trigger_is_translated_in_the_vietnamese_export() {
+    let rec = record("catch-up", "completed", None);
+    let opts = ExportOptions {
+        lang: Lang::Vi,
+        ..ExportOptions::default()
+    };
+    let cells = export_cells(&rec, &opts);
+    assert_eq!(cells[2], "phát bù", "{cells:?}");
+    let csv = csv_of(std::slice::from_ref(&rec), Lang::Vi);
+    assert!(csv.contains(",phát bù,"), "{csv}");
+    let en = ExportOptions {
+        lang: Lang::En,
+        ..ExportOptions::default()
+    };
+    assert_eq!(export_cells(&rec, &en)[2], "catch-up");
+}
+
+// ---------- every code has Vietnamese words ----------
+
+/// English words that have no business in a Vietnamese text (parameters aside: the samples'
+/// parameters are chosen free of them, and commands are quoted in backticks).
+const ENGLISH: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "is",
+    "are",
+    "was",
+    "not",
+    "no",
+    "on",
+    "of",
+    "and",
+    "or",
+    "to",
+    "by",
+    "at",
+    "in",
+    "for",
+    "from",
+    "with",
+    "it",
+    "be",
+    "would",
+    "there",
+    "this",
+    "that",
+    "air",
+    "aired",
+    "cannot",
+    "failed",
+    "skipped",
+    "missed",
+    "completed",
+    "interrupted",
+    "program",
+    "segment",
+    "daemon",
+    "output",
+    "error",
+    "file",
+    "nothing",
+    "expired",
+    "valid",
+    "before",
+    "after",
+    "approved",
+    "played",
+    "ended",
+    "early",
+    "cut",
+    "stopped",
+    "operator",
+    "broadcast",
+    "library",
+    "playlist",
+    "found",
+    "warning",
+    "disk",
+    "full",
+    "token",
+    "upload",
+    "request",
+    "item",
+    "items",
+    "emergency",
+    "manual",
+    "schedule",
+    "unavailable",
+    "sound",
+    "log",
+    "record",
+    "wait",
+    "clock",
+    "reads",
+    "empty",
+    "title",
+    "topic",
+    "unknown",
+    "queue",
+    "entry",
+    "repeat",
+    "running",
+    "shut",
+    "down",
+    "shutting",
+    "intro",
+    "outro",
+    "separator",
+    "normal",
+    "priority",
+    "catch",
+    "up",
+    "skip",
+    "stop",
+    "give",
+    "use",
+    "see",
+    "free",
+    "space",
+    "limit",
+    "larger",
+    "route",
+    "right",
+    "now",
+    "reached",
+    "duration",
+    "tune",
+    "alone",
+    "longer",
+    "will",
+];
+
+/// The words of `text` outside backtick-quoted commands, lower-cased.
+fn words_outside_code(text: &str) -> Vec<String> {
+    let prose: String = text
+        .split('`')
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+        .map(|(_, part)| part)
+        .collect::<Vec<_>>()
+        .join(" ");
+    prose
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Fails with every text in `vi` that is untranslated: equal to the English, without a
+/// Vietnamese letter, or holding an English word.
+fn assert_vietnamese(what: &str, vi: &str, en: &str, bad: &mut Vec<String>) {
+    if vi == en {
+        bad.push(format!("{what}: the same in both languages: {vi}"));
+    }
+    if vi.is_ascii() {
+        bad.push(format!("{what}: no Vietnamese letter: {vi}"));
+    }
+    let english: Vec<String> = words_outside_code(vi)
+        .into_iter()
+        .filter(|w| ENGLISH.contains(&w.as_str()))
+        .collect();
+    if !english.is_empty() {
+        bad.push(format!("{what}: English words {english:?} in: {vi}"));
+    }
+}
+
+fn check_all<T: Say + std::fmt::Debug>(values: &[T], bad: &mut Vec<String>) {
+    for v in values {
+        assert_vietnamese(&format!("{v:?}"), &v.say(Lang::Vi), &v.say(Lang::En), bad);
+    }
+}
+
+/// Every variant of every enum the operator can read, rendered in Vietnamese.
+#[test]
+fn every_variant_of_every_enum_has_vietnamese_words() {
+    let mut bad = Vec::new();
+    check_all(&words::all_outcomes(), &mut bad);
+    check_all(&words::all_triggers(), &mut bad);
+    check_all(&words::all_roles(), &mut bad);
+    check_all(&words::all_priorities(), &mut bad);
+    check_all(&Reason::samples(), &mut bad);
+    check_all(&Warning::samples(), &mut bad);
+    check_all(&ErrorCode::samples(), &mut bad);
+    for code in ErrorCode::samples() {
+        if let (Some(vi), Some(en)) = (code.hint(Lang::Vi), code.hint(Lang::En)) {
+            assert_vietnamese(&format!("hint of {code:?}"), &vi, &en, &mut bad);
+        }
+    }
+    // The samples cover every variant: serde names each one, and the codes are distinct.
+    let codes: std::collections::BTreeSet<String> =
+        Reason::samples().iter().map(Reason::code).collect();
+    assert_eq!(
+        codes.len() + 1,
+        Reason::samples().len(),
+        "one sample a code (`not_aired` twice)"
+    );
+    assert!(bad.is_empty(), "untranslated:\n{}", bad.join("\n"));
+}
+
+/// The check itself catches an untranslated text.
+#[test]
+fn the_check_catches_english() {
+    let mut bad = Vec::new();
+    assert_vietnamese("x", "daemon shut down", "daemon shut down", &mut bad);
+    assert_vietnamese("y", "phần mềm bị cut", "cut", &mut bad);
+    assert_eq!(bad.len(), 4, "{bad:?}");
+    let mut good = Vec::new();
+    assert_vietnamese(
+        "z",
+        "hãy xem `loaxa segment list`",
+        "see `loaxa segment list`",
+        &mut good,
+    );
+    assert!(good.is_empty(), "{good:?}");
+}
+
+// ---------- the Vietnamese report and CSV of a log hold no English reason ----------
+
+/// A record for each reason, once in the stored form of this build and once (where an
+/// earlier build wrote one) as its English prose.
+fn records_with_every_reason() -> Vec<AsRunRecord> {
+    let mut out = Vec::new();
+    for (i, r) in Reason::samples().into_iter().enumerate() {
+        let mut rec = record("schedule", "failed", Some(&r.stored()));
+        rec.id = 2 * i as u64 + 1;
+        out.push(rec);
+        let legacy = r.say(Lang::En).into_owned();
+        if Reason::from_stored(&legacy).as_ref() == Some(&r) {
+            let mut rec = record("schedule", "skipped", Some(&legacy));
+            rec.id = 2 * i as u64 + 2;
+            out.push(rec);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_vietnamese_report_and_csv_of_a_log_with_every_reason_hold_no_english_reason() {
+    let records = records_with_every_reason();
+    let legacy = records.len() - Reason::samples().len();
+    assert!(
+        legacy >= 20,
+        "most reasons have a legacy English form: {legacy}"
+    );
+    let csv = csv_of(&records, Lang::Vi);
+    let meta = ReportMeta {
+        station: "Đài xã".into(),
+        period: "2026-H1".parse::<Period>().expect("period"),
+        topics: Default::default(),
+        generated_at: records[0].scheduled_at,
+    };
+    let report = summarise(records.clone(), meta);
+    let rendered: Vec<(String, String)> = [ReportFormat::Md, ReportFormat::Html, ReportFormat::Csv]
+        .into_iter()
+        .map(|f| {
+            let text = render_to_string(&report, f, Lang::Vi).expect("report renders");
+            (format!("report {f:?}"), text)
+        })
+        .chain([("CSV export".to_string(), csv)])
+        .collect();
+    for (what, text) in &rendered {
+        for r in Reason::samples() {
+            let en = r.say(Lang::En);
+            // A technical cause is English in both (a parameter): its words are not.
+            let detail_only = matches!(r, Reason::FileUnusable { .. } | Reason::PlayFailed { .. });
+            assert!(
+                detail_only || !text.contains(&*en),
+                "{what}: English `{en}` in:\n{text}"
+            );
+            let vi = r.say(Lang::Vi);
+            let shown = text.replace("\"\"", "\"");
+            assert!(shown.contains(&*vi), "{what}: `{vi}` missing in:\n{text}");
+        }
+    }
+    // And in English, the English words.
+    let en = csv_of(&records, Lang::En);
+    assert!(en.contains("stopped by the operator"), "{en}");
+}
+
+// ---------- the page has words for every code the server sends ----------
+
+/// `key: "text"` entries of the `vi` and `en` tables of `src/api/web/i18n.js`.
+fn page_tables() -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let js = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/api/web/i18n.js"))
+        .expect("i18n.js");
+    let start_en = js.find("\n  en: {").expect("an en table");
+    let entries = |part: &str| {
+        part.lines()
+            .filter_map(|l| {
+                let (key, rest) = l.trim().split_once(": \"")?;
+                let key = key.trim();
+                key.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                    .then(|| {
+                        (
+                            key.to_string(),
+                            rest.trim_end_matches(',').trim_end_matches('"').to_string(),
+                        )
+                    })
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    (entries(&js[..start_en]), entries(&js[start_en..]))
+}
+
+/// The page key of a code as the server serialises it, with its parameters' names.
+fn page_key(kind: &str, value: &serde_json::Value) -> (String, Vec<String>) {
+    let map = value.as_object().expect("a code is an object");
+    let code = map["code"].as_str().expect("code");
+    let mut params = Vec::new();
+    for (k, v) in map {
+        if k == "code" {
+            continue;
+        }
+        params.push(k.clone());
+        if k.ends_with("_ms") {
+            params.push(format!("{}_s", &k[..k.len() - 3]));
+        }
+        let _ = v;
+    }
+    let key = if kind == "reason" && code == "not_aired" && !map["cause"].is_null() {
+        "reason_not_aired_cause".to_string()
+    } else {
+        format!("{kind}_{code}")
+    };
+    (key, params)
+}
+
+#[test]
+fn the_page_has_words_for_every_code_the_server_can_send() {
+    let (vi, en) = page_tables();
+    let mut codes: Vec<(String, serde_json::Value)> = Vec::new();
+    for r in Reason::samples() {
+        codes.push(("reason".into(), serde_json::to_value(&r).expect("json")));
+    }
+    for w in Warning::samples() {
+        codes.push(("warning".into(), serde_json::to_value(&w).expect("json")));
+    }
+    for e in ErrorCode::samples() {
+        codes.push(("error".into(), serde_json::to_value(&e).expect("json")));
+    }
+    let mut bad = Vec::new();
+    for (kind, value) in &codes {
+        let (key, params) = page_key(kind, value);
+        for (lang, table) in [("vi", &vi), ("en", &en)] {
+            let Some(text) = table.get(&key) else {
+                bad.push(format!("{lang}: no `{key}` for {value}"));
+                continue;
+            };
+            // Every placeholder is a parameter the server sends.
+            for part in text.split('{').skip(1) {
+                let name = part.split('}').next().unwrap_or_default();
+                if !params.iter().any(|p| p == name) {
+                    bad.push(format!(
+                        "{lang}: `{key}` uses {{{name}}}, not sent: {value}"
+                    ));
+                }
+            }
+        }
+        if let Some(text) = vi.get(&key) {
+            // The placeholders' names are not words the operator reads.
+            let words: String = text
+                .split('{')
+                .map(|part| part.split_once('}').map_or(part, |(_, rest)| rest))
+                .collect();
+            let en_text = en.get(&key).cloned().unwrap_or_default();
+            assert_vietnamese(&format!("page {key}"), &words, &en_text, &mut bad);
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    // The page classifies nothing by English text any more.
+    let pages =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/api/web/pages.js"))
+            .expect("pages.js");
+    assert!(
+        !pages.contains("/expired|not approved"),
+        "the English regex is gone"
+    );
+}
+
+// ---------- the API answers with codes, in the request's language ----------
+
+/// `GET` with nothing but `headers`: what a browser or a script sends.
+fn get_with(live: &live::Live, path: &str, headers: &[(&str, &str)]) -> live::Answer {
+    let mut req = live.agent.get(live.url(path));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    live::read(req.call())
+}
+
+#[test]
+fn api_errors_carry_their_code_and_speak_vietnamese_unless_asked_otherwise() {
+    let live = live::start(live::station());
+    let (status, vi) = get_with(&live, "/segments/999999", &[]);
+    assert_eq!(status, 404, "{vi}");
+    assert_eq!(vi["code"], "no_segment", "{vi}");
+    assert_eq!(vi["id"], 999999, "{vi}");
+    assert_eq!(vi["error"], "không có bản tin số 999999", "{vi}");
+    assert!(
+        vi["hint"].as_str().is_some_and(|h| h.contains("Bản tin")),
+        "{vi}"
+    );
+    let (_, en) = get_with(&live, "/segments/999999?lang=en", &[]);
+    assert_eq!(en["code"], "no_segment", "{en}");
+    assert_eq!(en["error"], "there is no segment 999999", "{en}");
+    let (_, browser) = get_with(
+        &live,
+        "/segments/999999",
+        &[("Accept-Language", "en-US,en;q=0.9")],
+    );
+    assert_eq!(browser["error"], "there is no segment 999999", "{browser}");
+    let (_, vi_browser) = get_with(
+        &live,
+        "/segments/999999",
+        &[("Accept-Language", "vi-VN,vi;q=0.9,en;q=0.5")],
+    );
+    assert_eq!(vi_browser["error"], "không có bản tin số 999999");
+
+    // A command with nothing on air: its own code, Vietnamese words.
+    let skip = live::read(
+        live.agent
+            .post(live.url("/skip"))
+            .header("X-Loaxa-Request", "1")
+            .send_empty(),
+    );
+    assert_eq!(skip.0, 409, "{}", skip.1);
+    assert_eq!(skip.1["code"], "nothing_on_air", "{}", skip.1);
+    assert_eq!(skip.1["error"], "hiện không có gì đang phát", "{}", skip.1);
+
+    // An error without a code of its own still has a generic one and a Vietnamese heading.
+    let bad = get_with(&live, "/schedule?days=999", &[]);
+    assert_eq!(bad.0, 400, "{}", bad.1);
+    assert!(bad.1["code"].is_string(), "{}", bad.1);
+    let error = bad.1["error"].as_str().unwrap_or_default();
+    assert!(error.starts_with("yêu cầu không hợp lệ"), "{}", bad.1);
+
+    // Warnings are codes too (none now, but an array of objects when there are).
+    let now = get_with(&live, "/now", &[]).1;
+    assert!(now["warnings"].is_array(), "{now}");
+}
+
+// ---------- the CLI speaks Vietnamese by default ----------
+
+#[test]
+fn the_cli_shows_schedule_warnings_in_vietnamese_by_default_and_english_when_asked() {
+    let t = station::TestStation::new(
+        "[[program]]\nname = \"sang\"\ncron = \"0 6 * * *\"\nplaylists = [\"p\"]\nmax_duration = \"2s\"\n",
+        &[(
+            "p.toml",
+            "topic = \"cds\"\n[[item]]\nfile = \"../media/a.wav\"\ntitle = \"Một\"\n[[item]]\nfile = \"../media/b.wav\"\ntitle = \"Hai\"\n",
+        )],
+        station::local(2026, 3, 1, 0, 0, 0),
+    );
+    t.noise_file("media/a.wav", 1.5);
+    t.noise_file("media/b.wav", 1.5);
+    let vi = bin::loaxa_in("", &t.config_path(), &["schedule", "--days", "1"]);
+    let out = bin::text(&vi.stdout);
+    assert!(vi.status.success(), "{}", bin::text(&vi.stderr));
+    assert!(
+        out.contains("1 bản tin vượt thời lượng tối đa, chờ chương trình sau: Hai"),
+        "{out}"
+    );
+    assert!(!out.contains("do not fit"), "{out}");
+    let en = bin::loaxa_in("en", &t.config_path(), &["schedule", "--days", "1"]);
+    assert!(bin::text(&en.stdout).contains("do not fit in max_duration"));
+    let json = bin::loaxa_in("", &t.config_path(), &["schedule", "--days", "1", "--json"]);
+    let first: serde_json::Value = bin::text(&json.stdout)
+        .lines()
+        .next()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .expect("a program");
+    assert_eq!(first["warnings"][0]["code"], "deferred", "{first}");
+    assert_eq!(first["warnings"][0]["titles"][0], "Hai", "{first}");
+
+    // An error of the CLI's own, coded: Vietnamese by default.
+    let missing = bin::loaxa_in("", &t.config_path(), &["segment", "show", "99"]);
+    let said = bin::text(&missing.stderr);
+    assert!(said.contains("lỗi: không có bản tin số 99"), "{said}");
+    assert!(said.contains("gợi ý:"), "{said}");
+}
