@@ -14,9 +14,10 @@ mod station;
 #[path = "support/wav.rs"]
 mod wav;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use chrono::{Duration as Span, FixedOffset, TimeZone};
@@ -24,7 +25,7 @@ use loaxa::clock::{SharedClock, SystemClock};
 use loaxa::model::{AsRunRecord, Outcome, Priority, Role, SegmentId, Trigger};
 use loaxa::service::Station;
 use loaxa::store::Store;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Record `i` of a generated log: two programs a day, a few topics and outcomes.
 fn record(i: u64) -> AsRunRecord {
@@ -148,4 +149,268 @@ fn ids_of(list: &Value) -> Vec<u64> {
         .iter()
         .map(|r| r["id"].as_u64().expect("id"))
         .collect()
+}
+
+/// One server-sent event: its name and its JSON data.
+type Event = (String, Value);
+
+/// An open event stream: the status of the answer, its content type, and its events as
+/// they arrive, read on a thread of their own (the channel closes with the stream).
+/// Dropping it closes the connection, as a closed tab does.
+struct Stream {
+    status: u16,
+    kind: String,
+    rx: Receiver<Event>,
+    socket: TcpStream,
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        let _ = self.socket.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// Opens `GET /api/v1/events{query}` over HTTP/1.0 (no chunks: the events as sent).
+fn subscribe(live: &live::Live, query: &str) -> Stream {
+    let addr = live
+        .base
+        .trim_start_matches("http://")
+        .trim_end_matches("/api/v1");
+    let mut socket = TcpStream::connect(addr).expect("connect");
+    let auth = live
+        .token
+        .as_ref()
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        socket,
+        "GET /api/v1/events{query} HTTP/1.0\r\nHost: {addr}\r\n{auth}\r\n"
+    )
+    .expect("send the request");
+    let mut reader = BufReader::new(socket.try_clone().expect("clone the socket"));
+    let mut head = String::new();
+    let mut status = 0;
+    let mut kind = String::new();
+    loop {
+        head.clear();
+        reader.read_line(&mut head).expect("read the head");
+        let line = head.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(rest) = line.strip_prefix("HTTP/1.") {
+            status = rest[2..5].parse().expect("a status code");
+        } else if let Some((k, v)) = line.split_once(':')
+            && k.eq_ignore_ascii_case("content-type")
+        {
+            kind = v.trim().to_string();
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (mut name, mut data) = (String::new(), String::new());
+        for line in reader.lines() {
+            let Ok(line) = line else { return };
+            if let Some(v) = line.strip_prefix("event: ") {
+                name = v.to_string();
+            } else if let Some(v) = line.strip_prefix("data: ") {
+                data = v.to_string();
+            } else if line.starts_with(':') {
+                let _ = tx.send(("comment".to_string(), Value::String(line)));
+            } else if line.is_empty() && !name.is_empty() {
+                let value =
+                    serde_json::from_str(&data).unwrap_or_else(|_| Value::String(data.clone()));
+                if tx.send((std::mem::take(&mut name), value)).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    Stream {
+        status,
+        kind,
+        rx,
+        socket,
+    }
+}
+
+/// The next event, within `secs`.
+fn next(rx: &Receiver<Event>, secs: u64, what: &str) -> Event {
+    rx.recv_timeout(Duration::from_secs(secs))
+        .unwrap_or_else(|e| panic!("no event ({e:?}) while waiting for {what}"))
+}
+
+/// Reads events until one satisfies `done`, within `secs` in all; returns it and those before.
+fn until(rx: &Receiver<Event>, secs: u64, what: &str, done: impl Fn(&Event) -> bool) -> Vec<Event> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(e) => {
+                let stop = done(&e);
+                seen.push(e);
+                if stop {
+                    return seen;
+                }
+            }
+            Err(e) => panic!("{what}: {e:?} after {seen:?}"),
+        }
+    }
+}
+
+/// A bulletin aired through the API reaches a client of the event stream: the status with
+/// it on air, its log record when it starts and again when it ends, then the idle status;
+/// and the stream sends nothing while nothing happens.
+#[test]
+fn what_airs_reaches_the_event_stream_as_it_happens() {
+    let (live, store) = live_with_log(30);
+    let wav = live::wav_bytes(&live.t, "tin.wav", 0.6);
+    let (status, added) = live.upload(&[("topic", "cds"), ("title", "Tin nóng")], "tin.wav", &wav);
+    assert_eq!(status, 201, "{added}");
+    let id = added[0]["segment"]["id"].as_u64().expect("id");
+
+    let stream = subscribe(&live, "?log=3");
+    assert_eq!(stream.status, 200);
+    assert_eq!(stream.kind, "text/event-stream");
+    let rx = &stream.rx;
+    let (name, first) = next(&rx, 5, "the opening status");
+    assert_eq!(name, "status");
+    assert_eq!(
+        first,
+        live.get("/now").1,
+        "the opening status is what /now gives"
+    );
+    let opening: Vec<u64> = (0..3)
+        .map(|_| {
+            let (name, r) = next(&rx, 5, "the opening records");
+            assert_eq!(name, "log");
+            r["id"].as_u64().expect("id")
+        })
+        .collect();
+    assert_eq!(
+        opening,
+        vec![28, 29, 30],
+        "the latest three records, oldest first"
+    );
+
+    // Idle: nothing arrives (the keep-alive comes after 30 s).
+    match rx.recv_timeout(Duration::from_secs(2)) {
+        Err(RecvTimeoutError::Timeout) => {}
+        other => panic!("an idle stream sent {other:?}"),
+    }
+
+    let decoded = store.records_decoded();
+    let (status, played) = live.post("/play", &json!({ "ids": [id], "now": true }));
+    assert_eq!(status, 202, "{played}");
+    let seen = until(&rx, 10, "the bulletin on air", |(name, v)| {
+        name == "status" && v["on_air"]["title"] == "Tin nóng"
+    });
+    // Then its end and the idle status, in either order (both may come of one wake).
+    let ended_seen = |e: &Event| e.0 == "log" && e.1["id"] == 31 && !e.1["ended_at"].is_null();
+    let idle_seen = |e: &Event| e.0 == "status" && e.1["on_air"].is_null();
+    let mut rest = Vec::new();
+    while !(rest.iter().any(ended_seen) && rest.iter().any(idle_seen)) {
+        rest.push(next(rx, 10, "the record's end and the idle status"));
+    }
+    let ended = &rest.iter().find(|e| ended_seen(e)).expect("its end").1;
+    let seen = [seen, rest.clone()].concat();
+    assert_eq!(ended["segment_id"], id);
+    assert_eq!(ended["outcome"], "completed");
+    assert!(
+        seen.iter()
+            .any(|(n, v)| n == "log" && v["id"] == 31 && v["ended_at"].is_null()),
+        "its record when it started: {seen:?}"
+    );
+    // Reading what changed costs the records written, not the log.
+    let read = store.records_decoded() - decoded;
+    assert!(read <= 12, "{read} records decoded for one play");
+    let (_, log) = live.get("/log?limit=1");
+    assert_eq!(log[0], *ended, "the pushed record is the stored one");
+}
+
+/// Bounds: `log` is 0 to 100; the ninth stream at once is refused; a stream ends with the
+/// daemon at once (a page left open does not hold up a stop); streams obey the token.
+#[test]
+fn event_streams_are_bounded_and_end_with_the_daemon() {
+    let (live, _store) = live_with_log(5);
+    let (status, body) = live.get("/events?log=101");
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = live.get("/events?log=-1");
+    assert_eq!(status, 400, "{body}");
+    let mut open = Vec::new();
+    for _ in 0..8 {
+        let stream = subscribe(&live, "?log=0");
+        assert_eq!(stream.status, 200);
+        assert_eq!(next(&stream.rx, 5, "status").0, "status");
+        open.push(stream);
+    }
+    let (status, body) = live.get("/events");
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("8 event streams")
+    );
+    assert_eq!(
+        live.get("/health").0,
+        200,
+        "other requests still get through"
+    );
+    // A stream closed by its client gives its place back.
+    drop(open.pop());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let stream = subscribe(&live, "?log=0");
+        if stream.status == 200 {
+            assert_eq!(next(&stream.rx, 5, "status").0, "status");
+            open.push(stream);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the closed stream's place never came back"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let stopping = Instant::now();
+    drop(live);
+    let took = stopping.elapsed();
+    assert!(
+        took < Duration::from_secs(3),
+        "stopping with 8 open streams took {took:?}"
+    );
+    for stream in open {
+        // Each stream ended: its reader saw the end (no more events, the channel closed).
+        match stream.rx.recv_timeout(Duration::from_secs(2)) {
+            Err(RecvTimeoutError::Disconnected) => {}
+            other => panic!("a stream went on after the stop: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn event_streams_need_the_token_when_the_station_has_one() {
+    let token = "mat-khau-dai-truyen-thanh";
+    let sha: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(token.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let t = station::TestStation::with_api(
+        live::PROGRAMS,
+        &[],
+        station::local(2026, 3, 1, 0, 0, 0),
+        &format!("token_sha256 = \"{sha}\""),
+    );
+    let mut live = live::start(t);
+    let (status, body) = live.get("/events");
+    assert_eq!(status, 401, "{body}");
+    live.token = Some(token.to_string());
+    let stream = subscribe(&live, "?log=0");
+    assert_eq!(stream.status, 200);
+    assert_eq!(next(&stream.rx, 5, "status").0, "status");
 }

@@ -126,7 +126,12 @@ async fn latest(station: Arc<Station>, n: usize) -> Vec<AsRunRecord> {
 }
 
 /// Sends what changes to `tx` until the client leaves or the daemon stops.
-async fn feed(state: AppState, tx: mpsc::Sender<Bytes>, first: usize, _permit: OwnedSemaphorePermit) {
+async fn feed(
+    state: AppState,
+    tx: mpsc::Sender<Bytes>,
+    first: usize,
+    _permit: OwnedSemaphorePermit,
+) {
     let mut shutdown = state.shutdown.clone();
     let mut status_rx = state.handle.watch_status();
     let station = state.handle.station();

@@ -56,8 +56,8 @@ impl Filter {
             && self.outcome.is_none_or(|o| r.outcome == o)
             && self.program.as_ref().is_none_or(|p| &r.program == p)
             && (self.words.is_empty() || {
-                let text = format!("{} {}", r.title, r.unit.as_deref().unwrap_or_default())
-                    .to_lowercase();
+                let text =
+                    format!("{} {}", r.title, r.unit.as_deref().unwrap_or_default()).to_lowercase();
                 self.words.iter().all(|w| text.contains(w.as_str()))
             })
     }
