@@ -13,6 +13,8 @@ mod live;
 mod station;
 #[path = "support/wav.rs"]
 mod wav;
+#[path = "support/webdriver.rs"]
+mod webdriver;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -413,4 +415,93 @@ fn event_streams_need_the_token_when_the_station_has_one() {
     let stream = subscribe(&live, "?log=0");
     assert_eq!(stream.status, 200);
     assert_eq!(next(&stream.rx, 5, "status").0, "status");
+}
+
+/// The On-air page in a real headless Chromium over a 20 000-record log: it draws the latest
+/// records, then asks the daemon for nothing while nothing happens (no `/now`, no `/log`
+/// request and no log record read in 5 s), and still shows a bulletin aired through the API
+/// as it airs and once it ended.
+#[test]
+fn the_open_on_air_page_is_pushed_to_and_polls_nothing() {
+    let (live, store) = live_with_log(20_000);
+    let title = "Thông báo: lịch tiêm chủng đợt 3";
+    let wav = live::wav_bytes(&live.t, "tiem.wav", 1.5);
+    let (status, added) = live.upload(&[("topic", "cds"), ("title", title)], "tiem.wav", &wav);
+    assert_eq!(status, 201, "{added}");
+    let id = added[0]["segment"]["id"].as_u64().expect("id");
+
+    let downloads = tempfile::tempdir().expect("tempdir");
+    let browser = webdriver::Browser::start(downloads.path(), 1280, 900);
+    let site = live.base.trim_end_matches("/api/v1").to_string();
+    browser.goto(&format!("{site}/#now"));
+    browser.wait("body[data-ready] main[data-page=\"now\"] h1", 10);
+    let rows = "return document.querySelectorAll('#recent-body tr').length;";
+    wait_for(&browser, rows, |v| v == 10, "the ten latest records drawn");
+    let newest = browser.run(
+        "return document.querySelector('#recent-body tr td:nth-child(2)').textContent;",
+        json!([]),
+    );
+    assert_eq!(
+        newest,
+        json!("Bản tin số 19999: chuyển đổi số"),
+        "newest first"
+    );
+
+    // The API requests the page made so far (Resource Timing: the browser's own record).
+    let polls = "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)
+        .filter(p => p === '/api/v1/now' || p === '/api/v1/log').length;";
+    let decoded = store.records_decoded();
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(browser.run(polls, json!([])), json!(0), "the page polled");
+    assert_eq!(
+        store.records_decoded() - decoded,
+        0,
+        "the daemon read log records for an idle open page"
+    );
+
+    let (status, played) = live.post("/play", &json!({ "ids": [id], "now": true }));
+    assert_eq!(status, 202, "{played}");
+    let on_air = browser.wait_text("#on-air-title", 10, "the bulletin on air", |t| t == title);
+    assert_eq!(on_air, title);
+    let first_title =
+        "return document.querySelector('#recent-body tr td:nth-child(2)')?.textContent ?? null;";
+    wait_for(
+        &browser,
+        first_title,
+        |v| v == title,
+        "its record in the table",
+    );
+    // Once it ended: the page says nothing is on air, and its record is the stored one.
+    browser.wait("#on-air-idle", 10);
+    let (_, log) = live.get("/log?limit=1");
+    assert_eq!(log[0]["title"], title);
+    assert_eq!(log[0]["outcome"], "completed");
+    let outcome = browser.run(
+        "return document.querySelector('#recent-body tr td:nth-child(5)').textContent;",
+        json!([]),
+    );
+    let outcome = outcome.as_str().unwrap_or_default().to_string();
+    assert!(
+        !outcome.is_empty() && outcome != "completed",
+        "the outcome in words: {outcome}"
+    );
+    assert_eq!(browser.run(polls, json!([])), json!(0), "the page polled");
+    let read = store.records_decoded() - decoded;
+    assert!(
+        read <= 10,
+        "{read} log records read for one bulletin on an open page"
+    );
+}
+
+/// Runs `script` until its answer satisfies `ok` (10 s at most).
+fn wait_for(browser: &webdriver::Browser, script: &str, ok: impl Fn(&Value) -> bool, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let v = browser.run(script, json!([]));
+        if ok(&v) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: last {v}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
