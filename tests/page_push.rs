@@ -276,7 +276,7 @@ fn what_airs_reaches_the_event_stream_as_it_happens() {
     assert_eq!(stream.status, 200);
     assert_eq!(stream.kind, "text/event-stream");
     let rx = &stream.rx;
-    let (name, first) = next(&rx, 5, "the opening status");
+    let (name, first) = next(rx, 5, "the opening status");
     assert_eq!(name, "status");
     assert_eq!(
         first,
@@ -285,7 +285,7 @@ fn what_airs_reaches_the_event_stream_as_it_happens() {
     );
     let opening: Vec<u64> = (0..3)
         .map(|_| {
-            let (name, r) = next(&rx, 5, "the opening records");
+            let (name, r) = next(rx, 5, "the opening records");
             assert_eq!(name, "log");
             r["id"].as_u64().expect("id")
         })
@@ -305,7 +305,7 @@ fn what_airs_reaches_the_event_stream_as_it_happens() {
     let decoded = store.records_decoded();
     let (status, played) = live.post("/play", &json!({ "ids": [id], "now": true }));
     assert_eq!(status, 202, "{played}");
-    let seen = until(&rx, 10, "the bulletin on air", |(name, v)| {
+    let seen = until(rx, 10, "the bulletin on air", |(name, v)| {
         name == "status" && v["on_air"]["title"] == "Tin nóng"
     });
     // Then its end and the idle status, in either order (both may come of one wake).
