@@ -186,7 +186,7 @@ fn subscribe(live: &live::Live, query: &str) -> Stream {
         .unwrap_or_default();
     write!(
         socket,
-        "GET /api/v1/events{query} HTTP/1.0\r\nHost: {addr}\r\n{auth}\r\n"
+        "GET /api/v1/events{query} HTTP/1.0\r\nHost: {addr}\r\nAccept: text/event-stream\r\n{auth}\r\n"
     )
     .expect("send the request");
     let mut reader = BufReader::new(socket.try_clone().expect("clone the socket"));
@@ -336,10 +336,13 @@ fn what_airs_reaches_the_event_stream_as_it_happens() {
 #[test]
 fn event_streams_are_bounded_and_end_with_the_daemon() {
     let (live, _store) = live_with_log(5);
-    let (status, body) = live.get("/events?log=101");
-    assert_eq!(status, 400, "{body}");
-    let (status, body) = live.get("/events?log=-1");
-    assert_eq!(status, 400, "{body}");
+    // Without asking for a stream: told at once, not left waiting on an endless answer.
+    let (status, body) = live.get("/events");
+    assert_eq!(status, 406, "{body}");
+    for query in ["?log=101", "?log=-1"] {
+        let stream = subscribe(&live, query);
+        assert_eq!(stream.status, 400, "{query}");
+    }
     let mut open = Vec::new();
     for _ in 0..8 {
         let stream = subscribe(&live, "?log=0");
@@ -347,14 +350,7 @@ fn event_streams_are_bounded_and_end_with_the_daemon() {
         assert_eq!(next(&stream.rx, 5, "status").0, "status");
         open.push(stream);
     }
-    let (status, body) = live.get("/events");
-    assert_eq!(status, 503, "{body}");
-    assert!(
-        body["error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("8 event streams")
-    );
+    assert_eq!(subscribe(&live, "").status, 503, "the ninth stream");
     assert_eq!(
         live.get("/health").0,
         200,
@@ -415,8 +411,7 @@ fn event_streams_need_the_token_when_the_station_has_one() {
         &format!("token_sha256 = \"{sha}\""),
     );
     let mut live = live::start(t);
-    let (status, body) = live.get("/events");
-    assert_eq!(status, 401, "{body}");
+    assert_eq!(subscribe(&live, "").status, 401);
     live.token = Some(token.to_string());
     let stream = subscribe(&live, "?log=0");
     assert_eq!(stream.status, 200);

@@ -1,5 +1,7 @@
 //! `/events`: what the operator's page shows, pushed as it changes (server-sent events), so
-//! an open page polls nothing and costs the daemon nothing while nothing happens.
+//! an open page polls nothing and costs the daemon nothing while nothing happens. Only a
+//! request with `Accept: text/event-stream` gets the stream (else 406): a client that reads
+//! answers to the end is never left waiting on one that has none.
 //!
 //! The stream opens with `status` (what `/now` answers) and the latest `log` records
 //! (`?log=N`, 10 by default), then sends `status` whenever what is on air changes and `log`
@@ -51,9 +53,24 @@ pub(super) struct EventsQuery {
 
 pub(super) async fn events(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     query: Result<Query<EventsQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = query?;
+    // A stream never ends: only a client that asks for one gets it (EventSource always
+    // does); any other is told, at once.
+    let asks = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("text/event-stream"));
+    if !asks {
+        return Err(ApiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "this route is an endless event stream",
+            Some("send Accept: text/event-stream (EventSource does); GET /api/v1/now answers once"),
+        ));
+    }
     let first = q.log.unwrap_or(10);
     if first > MAX_LOG {
         return Err(ApiError::bad_request(

@@ -204,13 +204,14 @@ export function subscribe(path, on, fallback) {
     if (stopped) return;
     ctrl = new AbortController();
     try {
-      const res = await fetch(`/api/v1${path}`, { headers: authHeaders(), signal: ctrl.signal });
+      const headers = { ...authHeaders(), Accept: "text/event-stream" };
+      const res = await fetch(`/api/v1${path}`, { headers, signal: ctrl.signal });
       if (stopped) return;
       if (res.status === 401) {
         await askToken(Boolean(sessionStorage.getItem(TOKEN_KEY)));
         return run();
       }
-      if ([404, 405, 503].includes(res.status) || !res.body) {
+      if ([404, 405, 406, 503].includes(res.status) || !res.body) {
         fallback();
         return;
       }
