@@ -12,6 +12,7 @@
 mod auth;
 mod control;
 mod error;
+mod events;
 mod export;
 mod guard;
 mod log;
@@ -50,6 +51,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/health"),
     ("GET", "/station"),
     ("GET", "/now"),
+    ("GET", "/events"),
     ("GET", "/segments"),
     ("POST", "/segments"),
     ("GET", "/segments/{id}"),
@@ -85,6 +87,10 @@ pub const PREFIX: &str = "/api/v1";
 pub(crate) struct AppState {
     pub handle: DaemonHandle,
     pub api: Arc<ApiConfig>,
+    /// Permits of the open event streams (see [`events`]).
+    pub streams: Arc<tokio::sync::Semaphore>,
+    /// Ends the event streams when the daemon stops (they never end by themselves).
+    pub shutdown: Shutdown,
 }
 
 impl AppState {
@@ -106,6 +112,7 @@ fn handler(method: &str, path: &str, upload_limit: usize) -> Option<MethodRouter
         ("GET", "/health") => get(control::health),
         ("GET", "/station") => get(control::station),
         ("GET", "/now") => get(control::now),
+        ("GET", "/events") => get(events::events),
         ("GET", "/segments") => get(segments::list),
         // Uploads stream to disk with their own check (see `upload`); other bodies keep
         // axum's small default limit.
@@ -139,9 +146,16 @@ fn handler(method: &str, path: &str, upload_limit: usize) -> Option<MethodRouter
 
 /// The API's routes over `handle`, with the access check of `config`.
 pub fn router(handle: DaemonHandle, config: &ApiConfig) -> Router {
+    router_until(handle, config, events::never())
+}
+
+/// [`router`] whose event streams end at `shutdown`.
+pub fn router_until(handle: DaemonHandle, config: &ApiConfig, shutdown: Shutdown) -> Router {
     let state = AppState {
         handle,
         api: Arc::new(config.clone()),
+        streams: events::streams(),
+        shutdown,
     };
     // The form fields around the file need a little room too.
     let limit = usize::try_from(config.max_upload.saturating_add(1 << 20)).unwrap_or(usize::MAX);
@@ -240,7 +254,8 @@ pub async fn serve_on(
         send_idle_s = server::SEND_IDLE.as_secs(),
         "control API limits"
     );
-    server::serve(listener, router(handle, &api), cap, shutdown).await;
+    let app = router_until(handle, &api, shutdown.clone());
+    server::serve(listener, app, cap, shutdown).await;
     if let Err(e) = std::fs::remove_file(&file) {
         tracing::warn!(file = %file.display(), error = %e, "could not remove daemon.json");
     }

@@ -124,6 +124,11 @@ impl DaemonHandle {
         self.status.borrow().clone()
     }
 
+    /// Changes whenever the status is published (it may be unchanged: compare).
+    pub fn watch_status(&self) -> watch::Receiver<Status> {
+        self.status.clone()
+    }
+
     async fn ask(&self, make: impl FnOnce(Reply) -> Command) -> Result<(), ControlError> {
         let (reply, answer) = oneshot::channel();
         self.tx.send(make(reply)).map_err(|_| ControlError::Gone)?;

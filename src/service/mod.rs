@@ -102,8 +102,18 @@ impl Station {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     ) -> Result<Vec<crate::model::AsRunRecord>> {
+        let (from, to) = self.day_bounds(from, to);
+        Ok(self.store.records(from, to)?)
+    }
+
+    /// The instants `[from, to)` of the station days `from..=to` (either bound open).
+    pub fn day_bounds(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> (Option<DateTime<FixedOffset>>, Option<DateTime<FixedOffset>>) {
         let from = from.map(|d| self.start_of_day(d));
         let to = to.and_then(|d| d.succ_opt()).map(|d| self.start_of_day(d));
-        Ok(self.store.records(from, to)?)
+        (from, to)
     }
 }

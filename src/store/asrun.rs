@@ -112,6 +112,8 @@ impl Store {
         self.flush_with(&h, action)?;
         head.last_id = record.id;
         head.link = record.hash.clone();
+        drop(head);
+        self.log_written(record.id);
         Ok(record.id)
     }
 
@@ -159,6 +161,8 @@ impl Store {
             .map_err(|e| self.failed(action, e))?;
         self.flush_with(&h, action)?;
         head.link = record.hash.clone();
+        drop(head);
+        self.log_written(record.id);
         Ok(())
     }
 
@@ -175,7 +179,7 @@ impl Store {
             .asrun
             .get(be(id))
             .map_err(db_err("reading the broadcast log"))?
-            .map(|v| from_json(&v, || format!("log record {id}")))
+            .map(|v| super::iter::decode(&self.decoded, &be(id), &v))
             .transpose()
     }
 
@@ -199,7 +203,7 @@ impl Store {
         let mut out = Vec::new();
         for kv in self.h()?.asrun.iter() {
             let (k, v) = kv.map_err(db_err("reading the broadcast log"))?;
-            let rec: AsRunRecord = from_json(&v, || format!("log record {}", from_be(&k)))?;
+            let rec = super::iter::decode(&self.decoded, &k, &v)?;
             let at = rec.started_at.unwrap_or(rec.scheduled_at);
             if from.is_some_and(|f| at < f) || to.is_some_and(|t| at >= t) {
                 continue;

@@ -20,6 +20,10 @@ use super::{Result, Store, StoreError};
 /// Room the disk must have before the database is opened again: sled writes in segments
 /// of 512 KiB and may start a new one at once.
 pub(super) const MIN_FREE_BYTES: u64 = 4 << 20;
+/// sled's page cache. Its default (1 GiB) keeps what an export reads; the daemon's own work
+/// needs little of it, and an export or report of a large log must stay small (see
+/// BENCHMARKS.md, "An open page").
+pub(super) const CACHE_BYTES: u64 = 8 << 20;
 /// How long a reopen waits for the old database's file lock to go.
 const UNLOCK_WAIT: Duration = Duration::from_secs(1);
 
@@ -101,7 +105,7 @@ pub(super) fn open_db(dir: &Path) -> Result<sled::Db> {
         .flush_every_ms(None)
         // sled caches 1 GiB by default and keeps what an export reads: a station PC has
         // better uses for its memory.
-        .cache_capacity(64 << 20)
+        .cache_capacity(CACHE_BYTES)
         .open()
         .map_err(|source| {
             let locked = matches!(&source, sled::Error::Io(e)

@@ -1,6 +1,9 @@
 //! Streaming reads of the as-run log, for exports and reports that must not hold a
-//! half-year (or ten years) of records in memory.
+//! half-year (or ten years) of records in memory; the log read from its tail (the page's
+//! latest records cost what they return, not the log's length); and the watch that tells
+//! listeners (the API's event stream) a record was written.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
@@ -25,12 +28,11 @@ impl Store {
             Err(e) => (None, Some(Err(e))),
         };
         let records = tree.into_iter().flat_map(|t| t.iter());
+        let decoded = self.decoded.clone();
         failed.into_iter().chain(records.filter_map(move |kv| {
             let record = kv
                 .map_err(db_err("reading the broadcast log"))
-                .and_then(|(k, v)| {
-                    from_json::<AsRunRecord>(&v, || format!("log record {}", from_be(&k)))
-                });
+                .and_then(|(k, v)| decode(&decoded, &k, &v));
             match record {
                 Ok(rec) => {
                     let at = rec.started_at.unwrap_or(rec.scheduled_at);
@@ -40,6 +42,47 @@ impl Store {
                 Err(e) => Some(Err(e)),
             }
         }))
+    }
+}
+
+/// Decodes the stored log record under key `k`, counting it in `decoded`.
+pub(super) fn decode(decoded: &AtomicU64, k: &[u8], v: &[u8]) -> Result<AsRunRecord> {
+    decoded.fetch_add(1, Ordering::Relaxed);
+    from_json(v, || format!("log record {}", from_be(k)))
+}
+
+impl Store {
+    /// The log newest first, one record at a time: taking the latest N reads N records,
+    /// whatever the log's length (keys are big-endian ids, so sled iterates backwards from
+    /// the end). Like [`Store::records_iter`], it owns its handle on the table.
+    pub fn records_rev(&self) -> impl Iterator<Item = Result<AsRunRecord>> + Send + 'static {
+        let (tree, failed) = match self.h() {
+            Ok(h) => (Some(h.asrun.clone()), None),
+            Err(e) => (None, Some(Err(e))),
+        };
+        let decoded = self.decoded.clone();
+        let records = tree.into_iter().flat_map(|t| t.iter().rev());
+        failed.into_iter().chain(records.map(move |kv| {
+            kv.map_err(db_err("reading the broadcast log"))
+                .and_then(|(k, v)| decode(&decoded, &k, &v))
+        }))
+    }
+
+    /// How many log records this store has decoded since it was opened: what a read of
+    /// the log costs, for the tests that pin a read to the records it returns.
+    pub fn records_decoded(&self) -> u64 {
+        self.decoded.load(Ordering::Relaxed)
+    }
+
+    /// Changes whenever a log record is appended or rewritten (its value: that record's
+    /// id). A receiver waits without any timer: the idle daemon stays asleep.
+    pub fn watch_log(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.log_changed.subscribe()
+    }
+
+    /// Tells the watchers of [`Store::watch_log`] that record `id` was written.
+    pub(super) fn log_written(&self, id: u64) {
+        self.log_changed.send_replace(id);
     }
 }
 
@@ -175,7 +218,7 @@ impl Store {
             .range(be(first)..)
             .map(|kv| {
                 let (k, v) = kv.map_err(db_err("reading the broadcast log"))?;
-                from_json(&v, || format!("log record {}", from_be(&k)))
+                decode(&self.decoded, &k, &v)
             })
             .collect()
     }
@@ -212,6 +255,7 @@ impl Store {
             .apply_batch(batch)
             .map_err(db_err("writing the broadcast log"))?;
         self.flush_with(&h, "writing the broadcast log")?;
+        self.log_written(head.last_id);
         Ok(n)
     }
 }

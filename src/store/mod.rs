@@ -125,6 +125,10 @@ pub struct Store {
     head: Mutex<asrun::Head>,
     /// Fires whose mark waits in memory for the disk (see `fires`).
     waiting_fires: Mutex<std::collections::HashSet<Vec<u8>>>,
+    /// The id of the log record written last (appended or rewritten); see [`Store::watch_log`].
+    log_changed: tokio::sync::watch::Sender<u64>,
+    /// Log records decoded so far (see [`Store::records_decoded`]).
+    decoded: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -176,8 +180,11 @@ impl Store {
 
     fn from_db(db: sled::Db, path: PathBuf, dir: Option<PathBuf>) -> Result<Store> {
         let handles = Handles::new(db, 0)?;
+        let head = asrun::Head::load(&handles.asrun, 0)?;
         Ok(Store {
-            head: Mutex::new(asrun::Head::load(&handles.asrun, 0)?),
+            log_changed: tokio::sync::watch::Sender::new(head.last_id),
+            decoded: std::sync::Arc::default(),
+            head: Mutex::new(head),
             engine: Engine::new(handles, dir),
             disk_full: std::sync::atomic::AtomicBool::new(false),
             waiting_fires: Mutex::default(),

@@ -29,9 +29,14 @@ pub struct Live {
 
 pub fn start(t: TestStation) -> Live {
     let config = loaxa::config::load(&t.config_path()).expect("test config is valid");
-    let api = config.api.clone();
     let clock: SharedClock = Arc::new(SystemClock);
     let station = Station::open(config, clock).expect("open station");
+    start_station(t, station)
+}
+
+/// [`start`] on a station the test opened itself (to keep its store, or its clock).
+pub fn start_station(t: TestStation, station: Station) -> Live {
+    let api = station.config.api.clone();
     let (stop, shutdown) = Shutdown::new();
     let (tx, rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {

@@ -181,6 +181,65 @@ export async function api(path, { method = "GET", json, body, raw = false } = {}
   return text ? JSON.parse(text) : null;
 }
 
+/**
+ * Listens to the server-sent events of `/api/v1{path}`: `on(name, data)` for each event, its
+ * JSON data parsed. Read with fetch rather than EventSource, so the access token goes along
+ * as a header (EventSource cannot send one). Reconnects after a drop (after the `retry:` the
+ * server asks for); a server without the stream (404, 405) or with no room for one more (503)
+ * gets `fallback()` called once instead. Returns the function that stops listening.
+ */
+export function subscribe(path, on, fallback) {
+  let stopped = false;
+  let ctrl = null;
+  let timer = null;
+  let retry = 3000;
+  const dispatch = (block) => {
+    let name = "message";
+    let data = "";
+    for (const line of block.split("\n")) {
+      if (line.startsWith("event: ")) name = line.slice(7);
+      else if (line.startsWith("data: ")) data += line.slice(6);
+      else if (line.startsWith("retry: ")) retry = Number(line.slice(7)) || retry;
+    }
+    if (data) on(name, JSON.parse(data));
+  };
+  const run = async () => {
+    if (stopped) return;
+    ctrl = new AbortController();
+    try {
+      const headers = { ...authHeaders(), Accept: "text/event-stream" };
+      const res = await fetch(`/api/v1${path}`, { headers, signal: ctrl.signal });
+      if (stopped) return;
+      if (res.status === 401) {
+        await askToken(Boolean(sessionStorage.getItem(TOKEN_KEY)));
+        return run();
+      }
+      if ([404, 405, 406, 503].includes(res.status) || !res.body) {
+        fallback();
+        return;
+      }
+      if (!res.ok) throw await failure(res);
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        for (let i = buf.indexOf("\n\n"); i >= 0; i = buf.indexOf("\n\n")) {
+          dispatch(buf.slice(0, i));
+          buf = buf.slice(i + 2);
+        }
+      }
+    } catch (e) {
+      if (stopped) return;
+      if (e instanceof ApiError) sayError(e);
+    }
+    if (!stopped) timer = setTimeout(run, retry);
+  };
+  run();
+  return () => { stopped = true; clearTimeout(timer); ctrl?.abort(); };
+}
+
 /** POSTs a multipart form with upload progress (`onProgress(sent, total)`). */
 export function upload(path, form, onProgress) {
   return new Promise((resolve, reject) => {

@@ -3,7 +3,7 @@
 
 import {
   ApiError, api, confirmBox, ctx, download, field, fmtDateTime, fmtDay, fmtDuration, fmtTime,
-  h, mediaUrl, say, sayError, select, stationDate, t, topicLabel, upload,
+  h, mediaUrl, say, sayError, select, stationDate, subscribe, t, topicLabel, upload,
 } from "/assets/app.js";
 import { codeText } from "/assets/i18n.js";
 
@@ -149,7 +149,8 @@ async function nowPage(main) {
   let last = "";
   let segments = [];
   let schedule = [];
-  const stopSlow = every(15_000, async () => {
+  // The day's plan changes when a program fires (the next one moves on) or time passes it.
+  const loadPlan = async () => {
     [segments, schedule] = await Promise.all([api("/segments"), api("/schedule?days=1")]);
     const today = stationDate();
     const todays = schedule.filter((p) => p.at.slice(0, 10) === today);
@@ -160,27 +161,61 @@ async function nowPage(main) {
         p.warnings.length ? h("ul", { class: "warn-list" }, p.warnings.map((w) => h("li", {}, warningText(w)))) : null)),
         todays.length > 8 ? h("li", {}, t("and_more", { n: todays.length - 8 })) : null)
       : h("p", {}, t("no_more_today")));
-  });
-  const stopFast = every(1000, async () => {
-    const [now, log] = await Promise.all([api("/now"), api("/log?limit=10")]);
-    const key = JSON.stringify([now, log.map((r) => [r.id, r.outcome])]);
-    if (key !== last) {
-      last = key;
-      body.replaceChildren(...onAirCard(now));
-      const items = warningItems(now, segments, schedule);
-      document.getElementById("warning-list").replaceChildren(...(items.length
-        ? items.map(([w, kind]) => h("li", { class: kind }, w))
-        : [h("li", { class: "ok" }, t("no_warnings"))]));
-      document.getElementById("recent-body").replaceChildren(...recentRows(log));
-      if (!performance.getEntriesByName("loaxa-now-drawn").length) performance.mark("loaxa-now-drawn");
-      if (now.emergencies.length) {
-        document.getElementById("warning-list").append(...now.emergencies.map((r) =>
-          h("li", { class: "warn" }, t("repeat_line", { id: r.segment, every: r.every_s / 3600, next: fmtDateTime(r.next_at), until: fmtDateTime(r.until) }))));
-      }
+    redraw();
+  };
+  const stopSlow = every(60_000, loadPlan);
+  let planTimer = null;
+  // The next program as last pushed: when it moves on, a program fired and the plan changed.
+  let nextKey = null;
+  // What is on air and the latest records come pushed over the event stream (an open page
+  // polls nothing); only the progress bar ticks here, locally.
+  let now = null;
+  let log = [];
+  let drawing = false;
+  const draw = () => {
+    drawing = false;
+    if (!now) return;
+    const items = warningItems(now, segments, schedule);
+    const key = JSON.stringify([now, log.map((r) => [r.id, r.outcome, r.played_ms]), items]);
+    if (key === last) return;
+    last = key;
+    body.replaceChildren(...onAirCard(now));
+    document.getElementById("warning-list").replaceChildren(...(items.length
+      ? items.map(([w, kind]) => h("li", { class: kind }, w))
+      : [h("li", { class: "ok" }, t("no_warnings"))]));
+    document.getElementById("recent-body").replaceChildren(...recentRows(log));
+    if (!performance.getEntriesByName("loaxa-now-drawn").length) performance.mark("loaxa-now-drawn");
+    if (now.emergencies.length) {
+      document.getElementById("warning-list").append(...now.emergencies.map((r) =>
+        h("li", { class: "warn" }, t("repeat_line", { id: r.segment, every: r.every_s / 3600, next: fmtDateTime(r.next_at), until: fmtDateTime(r.until) }))));
     }
     tickProgress();
+  };
+  // Events of one read arrive together: one drawing for all of them.
+  const redraw = () => { if (!drawing) { drawing = true; queueMicrotask(draw); } };
+  let stopPolling = () => {};
+  const stopListening = subscribe("/events?log=10", (name, data) => {
+    if (name === "status") {
+      const next = JSON.stringify(data.next ?? null);
+      if (nextKey !== null && next !== nextKey) {
+        clearTimeout(planTimer);
+        planTimer = setTimeout(() => loadPlan().catch(sayError), 1000);
+      }
+      nextKey = next;
+      now = data;
+    } else if (name === "log") {
+      log = [...log.filter((r) => r.id !== data.id), data].sort((a, b) => a.id - b.id).slice(-10);
+    }
+    redraw();
+  }, () => {
+    // No event stream (an older daemon, or too many tabs open): poll, slowly.
+    stopPolling = every(5000, async () => {
+      [now, log] = await Promise.all([api("/now"), api("/log?limit=10")]);
+      redraw();
+    });
   });
-  return () => { stopSlow(); stopFast(); };
+  const ticker = setInterval(tickProgress, 1000);
+  return () => { stopSlow(); stopListening(); stopPolling(); clearInterval(ticker); clearTimeout(planTimer); };
 }
 
 // ---------------------------------------------------------------- Bản tin (library)
