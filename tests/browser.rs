@@ -265,11 +265,19 @@ fn an_operator_runs_the_station_from_the_web_page() {
         meta.contains("Chuyển đổi số") && meta.contains("tin"),
         "topic and program shown: {meta}"
     );
-    std::thread::sleep(Duration::from_millis(1200));
-    let progress = browser.run(
-        "return document.getElementById('on-air-progress').value;",
-        json!([]),
-    );
+    // The bar ticks once a second in the page: within a few seconds (a loaded machine slows
+    // the browser's timers) it shows at least half a second aired.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let progress = loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let progress = browser.run(
+            "return document.getElementById('on-air-progress').value;",
+            json!([]),
+        );
+        if progress.as_f64().unwrap_or(0.0) >= 500.0 || std::time::Instant::now() > deadline {
+            break progress;
+        }
+    };
     assert!(
         progress.as_f64().unwrap_or(0.0) >= 500.0,
         "the progress bar moves: {progress}"
