@@ -264,3 +264,96 @@ fn the_report_comes_as_printable_html_and_the_other_formats() {
     let (status, err) = live.get("/report?format=pdf");
     assert_eq!(status, 400, "{err}");
 }
+
+/// The page shows the planner's verdict on each segment (`air_today`) and the server's
+/// half-years instead of deciding them again in JavaScript: the verdicts agree with what a
+/// broadcast of the same segment is refused with.
+#[test]
+fn the_library_carries_the_planners_verdict_and_the_report_its_half_years() {
+    use chrono::Datelike;
+    let live = start(station());
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive();
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let (yesterday, tomorrow) = (
+        day(today.pred_opt().expect("day")),
+        day(today.succ_opt().expect("day")),
+    );
+    let mut ids = Vec::new();
+    for (name, fields) in [
+        ("het-han.wav", vec![("valid_until", yesterday.as_str())]),
+        ("chua-toi.wav", vec![("valid_from", tomorrow.as_str())]),
+        ("hom-nay.wav", vec![]),
+        ("mat-tep.wav", vec![]),
+    ] {
+        let bytes = wav_bytes(&live.t, name, 0.3 + ids.len() as f64 * 0.1);
+        let mut all = vec![("topic", "cds"), ("title", name)];
+        all.extend(fields);
+        let (status, added) = live.upload(&all, name, &bytes);
+        assert_eq!(status, 201, "{added}");
+        ids.push(added[0]["segment"]["id"].as_u64().expect("id"));
+    }
+    // The fourth loses its media file behind the daemon's back.
+    let (_, gone) = live.get(&format!("/segments/{}", ids[3]));
+    let media = gone["media_file"].as_str().expect("media_file").to_string();
+    let path = live
+        .t
+        .path("data/media")
+        .join(std::path::Path::new(&media).file_name().expect("name"));
+    std::fs::remove_file(&path).expect("remove the media file");
+
+    let (status, list) = live.get("/segments");
+    assert_eq!(status, 200, "{list}");
+    let verdict = |id: u64| {
+        list.as_array()
+            .expect("segments")
+            .iter()
+            .find(|s| s["id"] == id)
+            .map(|s| s["air_today"].clone())
+            .expect("listed")
+    };
+    assert_eq!(
+        verdict(ids[0]),
+        json!({"state": "skip", "reason": {"code": "expired", "until": yesterday}})
+    );
+    assert_eq!(
+        verdict(ids[1]),
+        json!({"state": "skip", "reason": {"code": "not_valid_before", "from": tomorrow}})
+    );
+    assert_eq!(verdict(ids[2]), json!({"state": "yes"}));
+    assert_eq!(verdict(ids[3])["state"], "fails");
+    assert_eq!(verdict(ids[3])["reason"]["code"], "media_missing");
+    // The same rule refuses a broadcast of each, with the same reason.
+    for &id in &ids[..2] {
+        let (status, refused) = live.post("/play", &json!({ "ids": [id] }));
+        assert!(
+            status == 409 || status == 422 || status == 400,
+            "{status} {refused}"
+        );
+        assert_eq!(refused["reason"], verdict(id)["reason"], "{refused}");
+    }
+
+    // Half-years, by the province's rule written out here: H1 is 15/12 – 14/6, H2 15/6 – 14/12.
+    let (m, d) = (today.month(), today.day());
+    let (mut year, mut half) = if (m, d) >= (12, 15) {
+        (today.year() + 1, 1)
+    } else if (m, d) >= (6, 15) {
+        (today.year(), 2)
+    } else {
+        (today.year(), 1)
+    };
+    let mut expected = Vec::new();
+    for _ in 0..4 {
+        let (from, to) = if half == 1 {
+            (format!("{}-12-15", year - 1), format!("{year}-06-14"))
+        } else {
+            (format!("{year}-06-15"), format!("{year}-12-14"))
+        };
+        expected.push(json!({"period": format!("{year}-H{half}"), "from": from, "to": to}));
+        (year, half) = if half == 2 { (year, 1) } else { (year - 1, 2) };
+    }
+    let (status, periods) = live.get("/report/periods");
+    assert_eq!(status, 200, "{periods}");
+    assert_eq!(periods, json!(expected));
+}

@@ -8,20 +8,22 @@ use serde::Deserialize;
 use super::wire::ApproveRequest;
 use super::{ApiResult, AppState};
 use crate::model::{Segment, SegmentId};
-use crate::service::SegmentPatch;
+use crate::service::{SegmentPatch, SegmentView};
 
 #[derive(Debug, Deserialize)]
 pub(super) struct ListQuery {
     topic: Option<String>,
 }
 
+/// The library, each segment with whether it may air today (`air_today`), so the page
+/// shows the planner's verdict instead of deciding again.
 pub(super) async fn list(
     State(state): State<AppState>,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> ApiResult<Json<Vec<Segment>>> {
+) -> ApiResult<Json<Vec<SegmentView>>> {
     let Query(q) = query?;
     let segments = state
-        .blocking(move |st| st.segments(q.topic.as_deref()))
+        .blocking(move |st| st.segment_views(q.topic.as_deref()))
         .await?;
     Ok(Json(segments))
 }

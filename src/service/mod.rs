@@ -9,6 +9,7 @@ mod planner;
 mod queue;
 mod segments;
 mod timetable;
+mod verdict;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,6 +28,7 @@ pub use emergency::{check_repeat, first_repeat, next_slot, repeat_problem};
 pub use error::Refusal;
 pub use segments::{AddOutcome, SegmentMeta};
 pub use timetable::{NotAiredEntry, PlannedEntry, ScheduledProgram, Warning};
+pub use verdict::{AirToday, PeriodChoice, SegmentView};
 
 /// An open station: its config, database and media folder.
 #[derive(Debug)]

@@ -33,13 +33,18 @@ function segmentOptions(segments) {
   return segments.map((s) => [String(s.id), `#${s.id} — ${s.title} (${fmtDuration(s.duration_ms)})`]);
 }
 
-/** Whether a segment may air today, and if not, why (as the daemon decides). */
-function problem(seg, today) {
-  if (seg.valid_until && seg.valid_until < today) return t("expired_on", { day: seg.valid_until });
-  if (seg.valid_from && seg.valid_from > today) return t("valid_from_day", { day: seg.valid_from });
-  if (seg.approval?.state === "pending") return t("pending");
-  return null;
+/** Why a segment may not air today, in words, or null: the server's verdict
+ * (`air_today`, the planner's own rule), never decided again here. */
+function problem(seg) {
+  const air = seg.air_today;
+  return air && air.state !== "yes" ? reasonText(air.reason) : null;
 }
+
+/** Whether the server says the segment's validity is over. */
+const expired = (seg) => seg.air_today?.reason?.code === "expired";
+
+/** `2026-06-14` → `14/06/2026`. */
+const dmy = (day) => day.split("-").reverse().join("/");
 
 /** Runs `f` now and every `ms`, until the returned stop function is called. */
 function every(ms, f) {
@@ -102,7 +107,6 @@ function tickProgress() {
 }
 
 function warningItems(now, segments, schedule) {
-  const today = stationDate();
   const out = now.warnings.map((w) => [warningText(w), "danger"]);
   const pending = segments.filter((s) => s.approval?.state === "pending");
   if (pending.length) out.push([t("warn_pending", { n: pending.length }), "warn"]);
@@ -119,7 +123,7 @@ function warningItems(now, segments, schedule) {
     }
   }
   for (const s of segments) {
-    if (s.valid_until && s.valid_until < today && s.topic !== "station") {
+    if (expired(s) && s.topic !== "station") {
       out.push([t("warn_expired", { id: s.id, title: s.title, day: s.valid_until }), "info"]);
     }
   }
@@ -336,8 +340,8 @@ async function queueOne(seg) {
   } catch (e) { sayError(e); }
 }
 
-function segmentRow(seg, today, reload) {
-  const why = problem(seg, today);
+function segmentRow(seg, reload) {
+  const why = problem(seg);
   const approval = seg.approval?.state === "pending" ? badge(t("pending"), "warn")
     : seg.approval?.state === "approved" ? badge(t("approved_by", { by: seg.approval.by }), "ok") : null;
   const row = h("tr", { "data-id": seg.id },
@@ -373,17 +377,16 @@ async function libraryPage(main) {
   const count = h("p", { id: "segment-count", "aria-live": "polite" });
   let segments = [];
   const render = () => {
-    const today = stationDate();
     const words = search.value.toLowerCase().normalize("NFC").split(/\s+/).filter(Boolean);
     const shown = segments.filter((s) => {
       const text = `${s.title} ${s.unit ?? ""} ${s.original_name} #${s.id}`.toLowerCase().normalize("NFC");
-      const why = problem(s, today);
+      const why = problem(s);
       return words.every((w) => text.includes(w)) && (!topic.value || s.topic === topic.value)
         && (!state.value || (state.value === "airable" && !why) || (state.value === "pending" && s.approval?.state === "pending")
-          || (state.value === "expired" && s.valid_until && s.valid_until < today));
+          || (state.value === "expired" && expired(s)));
     });
     count.textContent = t("shown_of", { n: shown.length, total: segments.length });
-    tbody.replaceChildren(...shown.slice().reverse().map((s) => segmentRow(s, today, reload)));
+    tbody.replaceChildren(...shown.slice().reverse().map((s) => segmentRow(s, reload)));
   };
   const reload = async () => { segments = await api("/segments"); render(); };
   for (const el of [search, topic, state]) el.addEventListener("input", render);
@@ -534,19 +537,6 @@ async function schedulePage(main) {
 
 // ---------------------------------------------------------------- Nhật ký & báo cáo (log, report)
 
-function halfYears() {
-  const today = stationDate();
-  const [y, m, d] = today.split("-").map(Number);
-  let year = m === 12 && d >= 15 ? y + 1 : y;
-  let half = m === 12 && d >= 15 ? 1 : (m > 6 || (m === 6 && d >= 15)) ? 2 : 1;
-  const out = [];
-  for (let i = 0; i < 4; i++) {
-    out.push(`${year}-H${half}`);
-    if (half === 2) half = 1; else { half = 2; year -= 1; }
-  }
-  return out;
-}
-
 async function logPage(main) {
   const today = stationDate();
   const monthAgo = stationDate(new Date(Date.now() - 30 * 86400_000));
@@ -593,7 +583,8 @@ async function logPage(main) {
     try { say(t("downloaded", { file: await download(`/log/export?${q}`, `nhat-ky-phat-song.${format}`) })); } catch (e) { sayError(e); }
   };
 
-  const period = select(halfYears().map((p) => [p, p]), halfYears()[0]);
+  const periods = await api("/report/periods");
+  const period = select(periods.map((p) => [p.period, `${p.period} (${dmy(p.from)} – ${dmy(p.to)})`]), periods[0]?.period);
   const reportLink = h("p", { id: "report-link" });
   const openReport = async () => {
     try {
