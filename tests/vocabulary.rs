@@ -537,3 +537,88 @@ fn the_cli_shows_schedule_warnings_in_vietnamese_by_default_and_english_when_ask
     assert!(said.contains("lỗi: không có bản tin số 99"), "{said}");
     assert!(said.contains("gợi ý:"), "{said}");
 }
+
+// ---------- a refused file: coded, Vietnamese by default ----------
+
+#[test]
+fn every_code_reads_back_from_its_json() {
+    // The API sends codes flat (`{"code":"file_not_audio","file":…}`) and clients read them
+    // back: a file's code too, though it lives in an enum of its own.
+    for code in ErrorCode::samples() {
+        let json = serde_json::to_value(&code).expect("json");
+        assert!(json["code"].is_string(), "{json}");
+        let back: ErrorCode = serde_json::from_value(json.clone()).expect("reads back");
+        assert_eq!(back, code, "{json}");
+    }
+}
+
+#[test]
+fn segment_add_of_a_text_file_is_refused_in_vietnamese_by_default_and_english_when_asked() {
+    let t = station::TestStation::new("", &[], station::local(2026, 3, 1, 0, 0, 0));
+    let notes = t.path("ghi chú.txt");
+    std::fs::write(&notes, "đây là chữ, không phải âm thanh\n".repeat(200)).expect("write");
+    let notes = notes.to_string_lossy().into_owned();
+    let vi = bin::loaxa_in(
+        "",
+        &t.config_path(),
+        &["segment", "add", "--topic", "cds", &notes],
+    );
+    assert!(!vi.status.success());
+    let said = bin::text(&vi.stderr);
+    assert!(
+        said.contains("không phải tệp âm thanh loaxa nhận ra"),
+        "{said}"
+    );
+    assert!(
+        said.contains("hãy chuyển đổi: `ffmpeg -i 'ghi chú.txt' -c:a libmp3lame"),
+        "{said}"
+    );
+    assert!(!said.contains("is not an audio file"), "{said}");
+    let en = bin::loaxa_in(
+        "en",
+        &t.config_path(),
+        &["segment", "add", "--topic", "cds", &notes],
+    );
+    let said = bin::text(&en.stderr);
+    assert!(
+        said.contains("is not an audio file loaxa recognises"),
+        "{said}"
+    );
+    assert!(
+        said.contains("convert it: `ffmpeg -i 'ghi chú.txt'"),
+        "{said}"
+    );
+}
+
+#[test]
+fn an_upload_that_is_not_audio_answers_its_code_with_the_file_named_as_sent() {
+    let live = live::start(live::station());
+    let boundary = "loaxa-test-boundary-7f3a";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"topic\"\r\n\r\ncds\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ghi-chu.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\n{}\r\n--{boundary}--\r\n",
+        "chữ, không phải âm thanh\n".repeat(200)
+    );
+    let answer = live::read(
+        live.agent
+            .post(live.url("/segments"))
+            .header("X-Loaxa-Request", "1")
+            .header(
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .send(body.as_bytes()),
+    );
+    assert_eq!(answer.0, 422, "{}", answer.1);
+    assert_eq!(answer.1["code"], "file_not_audio", "{}", answer.1);
+    assert_eq!(answer.1["file"], "ghi-chu.txt", "{}", answer.1);
+    let text = answer.1["error"].as_str().unwrap_or_default().to_string();
+    assert!(text.contains("không phải tệp âm thanh"), "{}", answer.1);
+    assert!(text.contains("ghi-chu.txt"), "{}", answer.1);
+    assert!(
+        !text.contains("/tmp"),
+        "the temp file is not named: {}",
+        answer.1
+    );
+}

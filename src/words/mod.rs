@@ -9,6 +9,7 @@
 //! checks it names every code the server can send.
 
 mod error;
+mod file;
 mod reason;
 mod warning;
 
@@ -16,6 +17,7 @@ use std::borrow::Cow;
 
 pub use crate::report::Lang;
 pub use error::ErrorCode;
+pub use file::FileCode;
 pub use reason::{Reason, reason_text};
 pub use warning::Warning;
 
