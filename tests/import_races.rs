@@ -308,8 +308,7 @@ fn upload_errors_give_the_real_reason_and_the_operators_own_file_name() {
     assert_eq!(body["code"], "file_not_audio", "{body}");
     assert_eq!(body["file"], "bản tin.opus", "{body}");
     assert_eq!(
-        body["convert"],
-        "ffmpeg -i 'bản tin.opus' -c:a libmp3lame -q:a 2 'bản tin.mp3'",
+        body["convert"], "ffmpeg -i 'bản tin.opus' -c:a libmp3lame -q:a 2 'bản tin.mp3'",
         "{body}"
     );
     assert_eq!(

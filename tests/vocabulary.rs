@@ -487,7 +487,7 @@ fn api_errors_carry_their_code_and_speak_vietnamese_unless_asked_otherwise() {
     assert_eq!(skip.1["error"], "hiện không có gì đang phát", "{}", skip.1);
 
     // An error without a code of its own still has a generic one and a Vietnamese heading.
-    let bad = get_with(&live, "/schedule?days=999", &[]);
+    let bad = get_with(&live, "/schedule?days=abc", &[]);
     assert_eq!(bad.0, 400, "{}", bad.1);
     assert!(bad.1["code"].is_string(), "{}", bad.1);
     let error = bad.1["error"].as_str().unwrap_or_default();
@@ -620,5 +620,59 @@ fn an_upload_that_is_not_audio_answers_its_code_with_the_file_named_as_sent() {
         !text.contains("/tmp"),
         "the temp file is not named: {}",
         answer.1
+    );
+}
+
+// ---------- the service layer's refusals: coded, Vietnamese by default ----------
+
+#[test]
+fn removing_a_queued_segment_is_refused_with_its_code_and_vietnamese_words() {
+    let live = live::start(live::station());
+    let mut id = 0;
+    live::ensure_segment(&live, &mut id);
+    let (status, queued) = live.post("/queue", &serde_json::json!({ "ids": [id] }));
+    assert_eq!(status, 201, "{queued}");
+    let delete = |lang: &str| {
+        live::read(
+            live.agent
+                .delete(live.url(&format!("/segments/{id}?lang={lang}")))
+                .header("X-Loaxa-Request", "1")
+                .call(),
+        )
+    };
+    let (status, vi) = delete("vi");
+    assert_eq!(status, 409, "{vi}");
+    assert_eq!(vi["code"], "segment_in_use", "{vi}");
+    assert_eq!(vi["id"], id, "{vi}");
+    assert_eq!(vi["queued"], 1, "{vi}");
+    assert_eq!(
+        vi["error"],
+        format!("bản tin số {id} «Tin» đang xếp 1 lần trong hàng chờ"),
+        "{vi}"
+    );
+    assert!(
+        vi["hint"].as_str().is_some_and(|h| h.contains("`--force`")),
+        "{vi}"
+    );
+    let (status, en) = delete("en");
+    assert_eq!(status, 409, "{en}");
+    assert_eq!(
+        en["error"],
+        format!("segment {id} «Tin» is queued 1 time(s)"),
+        "{en}"
+    );
+    // Still there: the refusal removed nothing.
+    assert_eq!(live.get(&format!("/segments/{id}")).0, 200);
+
+    // A timetable out of range: its own code, with the limit as a parameter.
+    let (status, days) = get_with(&live, "/schedule?days=999", &[]);
+    assert_eq!(status, 400, "{days}");
+    assert_eq!(days["code"], "days_out_of_range", "{days}");
+    assert_eq!(days["days"], 999, "{days}");
+    assert!(
+        days["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("999 ngày nằm ngoài khoảng cho phép")),
+        "{days}"
     );
 }

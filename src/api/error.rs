@@ -221,6 +221,9 @@ fn code_status(code: &ErrorCode) -> StatusCode {
         ErrorCode::File(FileCode::FileDiskFull { .. }) => StatusCode::INSUFFICIENT_STORAGE,
         ErrorCode::File(f) if f.is_the_files_fault() => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::File(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::Refused(r) if r.is_not_found() => StatusCode::NOT_FOUND,
+        ErrorCode::Refused(r) if r.is_conflict() => StatusCode::CONFLICT,
+        ErrorCode::Refused(_) => StatusCode::BAD_REQUEST,
     }
 }
 

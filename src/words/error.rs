@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{FileCode, Lang, Reason, Say, pick, pick_owned};
+use super::{FileCode, Lang, Reason, RefusalCode, Say, pick, pick_owned};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
@@ -77,6 +77,9 @@ pub enum ErrorCode {
     /// (`file_not_audio`…): serialised flat, like every other code.
     #[serde(untagged)]
     File(FileCode),
+    /// A refusal of the service layer with its own code (`segment_in_use`…).
+    #[serde(untagged)]
+    Refused(RefusalCode),
 }
 
 impl ErrorCode {
@@ -173,6 +176,7 @@ impl ErrorCode {
             | ErrorCode::Unprocessable { .. }
             | ErrorCode::Unavailable { .. }
             | ErrorCode::File(_) => return None,
+            ErrorCode::Refused(r) => return r.hint(lang),
         })
     }
 
@@ -225,6 +229,7 @@ impl ErrorCode {
         ]
         .into_iter()
         .chain(FileCode::samples().into_iter().map(ErrorCode::File))
+        .chain(RefusalCode::samples().into_iter().map(ErrorCode::Refused))
         .collect()
     }
 
@@ -376,6 +381,7 @@ impl Say for ErrorCode {
                 pick_owned(lang, format!("lỗi của phần mềm ({detail})"), detail.clone())
             }
             ErrorCode::File(file) => file.say(lang),
+            ErrorCode::Refused(r) => r.say(lang),
         }
     }
 }

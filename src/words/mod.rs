@@ -11,6 +11,7 @@
 mod error;
 mod file;
 mod reason;
+mod refusal;
 mod warning;
 
 use std::borrow::Cow;
@@ -19,6 +20,7 @@ pub use crate::report::Lang;
 pub use error::ErrorCode;
 pub use file::FileCode;
 pub use reason::{Reason, reason_text};
+pub use refusal::RefusalCode;
 pub use warning::Warning;
 
 use crate::model::{Outcome, Priority, Role, Trigger};
