@@ -676,3 +676,61 @@ fn removing_a_queued_segment_is_refused_with_its_code_and_vietnamese_words() {
         "{days}"
     );
 }
+
+// ---------- what a command did, and a refused reload ----------
+
+#[test]
+fn every_command_answer_has_vietnamese_words() {
+    let mut bad = Vec::new();
+    check_all(&words::Done::all(), &mut bad);
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn reload_answers_its_code_and_the_cli_says_it_in_vietnamese() {
+    let live = live::start(live::station());
+    let post = |path: &str, lang: &str| {
+        live::read(
+            live.agent
+                .post(live.url(&format!("{path}?lang={lang}")))
+                .header("X-Loaxa-Request", "1")
+                .send_empty(),
+        )
+    };
+    let (status, vi) = post("/reload", "vi");
+    assert_eq!(status, 200, "{vi}");
+    assert_eq!(vi["code"], "reloaded", "{vi}");
+    assert_eq!(vi["done"], "đã đọc lại cấu hình và danh sách phát", "{vi}");
+    let (_, en) = post("/reload", "en");
+    assert_eq!(en["done"], "reloaded the config and playlists", "{en}");
+
+    // The real CLI, through the running daemon: the code in the terminal's language.
+    let cli = bin::loaxa_in("", &live.t.config_path(), &["reload"]);
+    let said = bin::text(&cli.stdout);
+    assert!(cli.status.success(), "{}", bin::text(&cli.stderr));
+    assert_eq!(said.trim(), "đã đọc lại cấu hình và danh sách phát");
+    let cli = bin::loaxa_in("en", &live.t.config_path(), &["reload"]);
+    assert_eq!(
+        bin::text(&cli.stdout).trim(),
+        "reloaded the config and playlists"
+    );
+
+    // A config with errors is refused with its code; the running one stays.
+    let config = std::fs::read_to_string(live.t.config_path()).expect("config");
+    std::fs::write(
+        live.t.config_path(),
+        format!("{config}\n[[program]]\nname = 1\n"),
+    )
+    .expect("write");
+    let (status, refused) = post("/reload", "vi");
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["code"], "reload_refused", "{refused}");
+    assert!(
+        refused["error"].as_str().is_some_and(
+            |e| e.starts_with("cấu hình mới có lỗi; cấu hình đang chạy được giữ nguyên")
+        ),
+        "{refused}"
+    );
+    std::fs::write(live.t.config_path(), config).expect("write");
+    live.assert_alive();
+}

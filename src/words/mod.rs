@@ -8,6 +8,7 @@
 //! The web page has its own copy of the codes' words (`src/api/web/i18n.js`); a test
 //! checks it names every code the server can send.
 
+mod done;
 mod error;
 mod file;
 mod reason;
@@ -17,6 +18,7 @@ mod warning;
 use std::borrow::Cow;
 
 pub use crate::report::Lang;
+pub use done::Done;
 pub use error::ErrorCode;
 pub use file::FileCode;
 pub use reason::{Reason, reason_text};

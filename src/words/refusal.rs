@@ -61,6 +61,9 @@ pub enum RefusalCode {
         ahead: String,
         latest: String,
     },
+    /// `reload` with a config that has errors: the running one stays (`detail`: the
+    /// config's diagnostics).
+    ReloadRefused { detail: String },
 }
 
 /// The hint every refusal of a repeat ends with.
@@ -136,6 +139,9 @@ impl RefusalCode {
                 ahead: "366d".into(),
                 latest: "2027-06-01 06:00 UTC".into(),
             },
+            RefusalCode::ReloadRefused {
+                detail: "loaxa.toml:3:1: E".into(),
+            },
         ]
     }
 
@@ -148,7 +154,9 @@ impl RefusalCode {
     pub fn is_conflict(&self) -> bool {
         matches!(
             self,
-            RefusalCode::SegmentInRepeat { .. } | RefusalCode::SegmentInUse { .. }
+            RefusalCode::SegmentInRepeat { .. }
+                | RefusalCode::SegmentInUse { .. }
+                | RefusalCode::ReloadRefused { .. }
         )
     }
 
@@ -201,6 +209,11 @@ impl RefusalCode {
             RefusalCode::RepeatEveryOutOfRange { .. } | RefusalCode::RepeatUntilTooFar { .. } => {
                 repeat_hint(lang)
             }
+            RefusalCode::ReloadRefused { .. } => pick(
+                lang,
+                "sửa các lỗi trên (`loaxa check` kiểm tra cấu hình) rồi đọc lại",
+                "fix the errors above (`loaxa check` checks the config), then reload",
+            ),
             RefusalCode::RepeatUntilPast { .. } => pick(
                 lang,
                 "hãy cho một thời điểm sau bây giờ, theo giờ của đài (YYYY-MM-DD HH:MM)",
@@ -310,6 +323,11 @@ impl Say for RefusalCode {
                 format!(
                     "`until` {until} is too far ahead: allowed is up to {ahead} from now ({latest})"
                 ),
+            ),
+            RefusalCode::ReloadRefused { detail } => pick_owned(
+                lang,
+                format!("cấu hình mới có lỗi; cấu hình đang chạy được giữ nguyên:\n{detail}"),
+                format!("the new config has errors; the running one stays:\n{detail}"),
             ),
         }
     }

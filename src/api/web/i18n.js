@@ -274,6 +274,7 @@ export const DICT = {
     error_repeat_every_out_of_range: "khoảng lặp lại «{every}» nằm ngoài khoảng cho phép: từ {min} đến {max}",
     error_repeat_until_past: "thời điểm kết thúc {until} đã qua",
     error_repeat_until_too_far: "thời điểm kết thúc {until} quá xa: chỉ được tối đa {ahead} kể từ bây giờ ({latest})",
+    error_reload_refused: "cấu hình mới có lỗi; cấu hình đang chạy được giữ nguyên: {detail}",
   },
   en: {
     app_title: "Station control",
@@ -543,6 +544,7 @@ export const DICT = {
     error_repeat_every_out_of_range: "`every` `{every}` is out of range: allowed is {min} to {max}",
     error_repeat_until_past: "`until` {until} is in the past",
     error_repeat_until_too_far: "`until` {until} is too far ahead: allowed is up to {ahead} from now ({latest})",
+    error_reload_refused: "the new config has errors; the running one stays: {detail}",
   },
 };
 
