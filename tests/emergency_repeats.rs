@@ -59,11 +59,21 @@ fn call(method: &str, url: &str, body: Option<&Value>) -> (u16, Value) {
         .http_status_as_error(false)
         .build()
         .into();
-    // The header the CLI and the page send on every request that changes something.
+    // The header the CLI and the page send on every request that changes something; the
+    // English words, as the behaviour tests read them (Vietnamese is the default).
+    let en = ("Accept-Language", "en");
     let answer = match (method, body) {
-        ("POST", Some(b)) => agent.post(url).header(SENT_BY, "1").send_json(b),
-        ("DELETE", _) => agent.delete(url).header(SENT_BY, "1").call(),
-        _ => agent.get(url).call(),
+        ("POST", Some(b)) => agent
+            .post(url)
+            .header(SENT_BY, "1")
+            .header(en.0, en.1)
+            .send_json(b),
+        ("DELETE", _) => agent
+            .delete(url)
+            .header(SENT_BY, "1")
+            .header(en.0, en.1)
+            .call(),
+        _ => agent.get(url).header(en.0, en.1).call(),
     };
     let mut answer = answer.expect("the daemon answers");
     let status = answer.status().as_u16();

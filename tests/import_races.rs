@@ -304,11 +304,11 @@ fn upload_errors_give_the_real_reason_and_the_operators_own_file_name() {
         "{body}"
     );
     assert!(!error.contains("upload-"), "{body}");
-    assert_eq!(body["code"], "unprocessable", "{body}");
-    assert!(
-        body["detail"]
-            .as_str()
-            .is_some_and(|d| d.starts_with("bản tin.opus") && !d.contains("upload-")),
+    // Its own code, the operator's file name and the conversion command as parameters.
+    assert_eq!(body["code"], "file_not_audio", "{body}");
+    assert_eq!(body["file"], "bản tin.opus", "{body}");
+    assert_eq!(
+        body["convert"], "ffmpeg -i 'bản tin.opus' -c:a libmp3lame -q:a 2 'bản tin.mp3'",
         "{body}"
     );
     assert_eq!(

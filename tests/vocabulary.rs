@@ -487,7 +487,7 @@ fn api_errors_carry_their_code_and_speak_vietnamese_unless_asked_otherwise() {
     assert_eq!(skip.1["error"], "hiện không có gì đang phát", "{}", skip.1);
 
     // An error without a code of its own still has a generic one and a Vietnamese heading.
-    let bad = get_with(&live, "/schedule?days=999", &[]);
+    let bad = get_with(&live, "/schedule?days=abc", &[]);
     assert_eq!(bad.0, 400, "{}", bad.1);
     assert!(bad.1["code"].is_string(), "{}", bad.1);
     let error = bad.1["error"].as_str().unwrap_or_default();
@@ -536,4 +536,201 @@ fn the_cli_shows_schedule_warnings_in_vietnamese_by_default_and_english_when_ask
     let said = bin::text(&missing.stderr);
     assert!(said.contains("lỗi: không có bản tin số 99"), "{said}");
     assert!(said.contains("gợi ý:"), "{said}");
+}
+
+// ---------- a refused file: coded, Vietnamese by default ----------
+
+#[test]
+fn every_code_reads_back_from_its_json() {
+    // The API sends codes flat (`{"code":"file_not_audio","file":…}`) and clients read them
+    // back: a file's code too, though it lives in an enum of its own.
+    for code in ErrorCode::samples() {
+        let json = serde_json::to_value(&code).expect("json");
+        assert!(json["code"].is_string(), "{json}");
+        let back: ErrorCode = serde_json::from_value(json.clone()).expect("reads back");
+        assert_eq!(back, code, "{json}");
+    }
+}
+
+#[test]
+fn segment_add_of_a_text_file_is_refused_in_vietnamese_by_default_and_english_when_asked() {
+    let t = station::TestStation::new("", &[], station::local(2026, 3, 1, 0, 0, 0));
+    let notes = t.path("ghi chú.txt");
+    std::fs::write(&notes, "đây là chữ, không phải âm thanh\n".repeat(200)).expect("write");
+    let notes = notes.to_string_lossy().into_owned();
+    let vi = bin::loaxa_in(
+        "",
+        &t.config_path(),
+        &["segment", "add", "--topic", "cds", &notes],
+    );
+    assert!(!vi.status.success());
+    let said = bin::text(&vi.stderr);
+    assert!(
+        said.contains("không phải tệp âm thanh loaxa nhận ra"),
+        "{said}"
+    );
+    assert!(
+        said.contains("hãy chuyển đổi: `ffmpeg -i 'ghi chú.txt' -c:a libmp3lame"),
+        "{said}"
+    );
+    assert!(!said.contains("is not an audio file"), "{said}");
+    let en = bin::loaxa_in(
+        "en",
+        &t.config_path(),
+        &["segment", "add", "--topic", "cds", &notes],
+    );
+    let said = bin::text(&en.stderr);
+    assert!(
+        said.contains("is not an audio file loaxa recognises"),
+        "{said}"
+    );
+    assert!(
+        said.contains("convert it: `ffmpeg -i 'ghi chú.txt'"),
+        "{said}"
+    );
+}
+
+#[test]
+fn an_upload_that_is_not_audio_answers_its_code_with_the_file_named_as_sent() {
+    let live = live::start(live::station());
+    let boundary = "loaxa-test-boundary-7f3a";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"topic\"\r\n\r\ncds\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ghi-chu.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\n{}\r\n--{boundary}--\r\n",
+        "chữ, không phải âm thanh\n".repeat(200)
+    );
+    let answer = live::read(
+        live.agent
+            .post(live.url("/segments"))
+            .header("X-Loaxa-Request", "1")
+            .header(
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .send(body.as_bytes()),
+    );
+    assert_eq!(answer.0, 422, "{}", answer.1);
+    assert_eq!(answer.1["code"], "file_not_audio", "{}", answer.1);
+    assert_eq!(answer.1["file"], "ghi-chu.txt", "{}", answer.1);
+    let text = answer.1["error"].as_str().unwrap_or_default().to_string();
+    assert!(text.contains("không phải tệp âm thanh"), "{}", answer.1);
+    assert!(text.contains("ghi-chu.txt"), "{}", answer.1);
+    assert!(
+        !text.contains("/tmp"),
+        "the temp file is not named: {}",
+        answer.1
+    );
+}
+
+// ---------- the service layer's refusals: coded, Vietnamese by default ----------
+
+#[test]
+fn removing_a_queued_segment_is_refused_with_its_code_and_vietnamese_words() {
+    let live = live::start(live::station());
+    let mut id = 0;
+    live::ensure_segment(&live, &mut id);
+    let (status, queued) = live.post("/queue", &serde_json::json!({ "ids": [id] }));
+    assert_eq!(status, 201, "{queued}");
+    let delete = |lang: &str| {
+        live::read(
+            live.agent
+                .delete(live.url(&format!("/segments/{id}?lang={lang}")))
+                .header("X-Loaxa-Request", "1")
+                .call(),
+        )
+    };
+    let (status, vi) = delete("vi");
+    assert_eq!(status, 409, "{vi}");
+    assert_eq!(vi["code"], "segment_in_use", "{vi}");
+    assert_eq!(vi["id"], id, "{vi}");
+    assert_eq!(vi["queued"], 1, "{vi}");
+    assert_eq!(
+        vi["error"],
+        format!("bản tin số {id} «Tin» đang xếp 1 lần trong hàng chờ"),
+        "{vi}"
+    );
+    assert!(
+        vi["hint"].as_str().is_some_and(|h| h.contains("`--force`")),
+        "{vi}"
+    );
+    let (status, en) = delete("en");
+    assert_eq!(status, 409, "{en}");
+    assert_eq!(
+        en["error"],
+        format!("segment {id} «Tin» is queued 1 time(s)"),
+        "{en}"
+    );
+    // Still there: the refusal removed nothing.
+    assert_eq!(live.get(&format!("/segments/{id}")).0, 200);
+
+    // A timetable out of range: its own code, with the limit as a parameter.
+    let (status, days) = get_with(&live, "/schedule?days=999", &[]);
+    assert_eq!(status, 400, "{days}");
+    assert_eq!(days["code"], "days_out_of_range", "{days}");
+    assert_eq!(days["days"], 999, "{days}");
+    assert!(
+        days["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("999 ngày nằm ngoài khoảng cho phép")),
+        "{days}"
+    );
+}
+
+// ---------- what a command did, and a refused reload ----------
+
+#[test]
+fn every_command_answer_has_vietnamese_words() {
+    let mut bad = Vec::new();
+    check_all(&words::Done::all(), &mut bad);
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn reload_answers_its_code_and_the_cli_says_it_in_vietnamese() {
+    let live = live::start(live::station());
+    let post = |path: &str, lang: &str| {
+        live::read(
+            live.agent
+                .post(live.url(&format!("{path}?lang={lang}")))
+                .header("X-Loaxa-Request", "1")
+                .send_empty(),
+        )
+    };
+    let (status, vi) = post("/reload", "vi");
+    assert_eq!(status, 200, "{vi}");
+    assert_eq!(vi["code"], "reloaded", "{vi}");
+    assert_eq!(vi["done"], "đã đọc lại cấu hình và danh sách phát", "{vi}");
+    let (_, en) = post("/reload", "en");
+    assert_eq!(en["done"], "reloaded the config and playlists", "{en}");
+
+    // The real CLI, through the running daemon: the code in the terminal's language.
+    let cli = bin::loaxa_in("", &live.t.config_path(), &["reload"]);
+    let said = bin::text(&cli.stdout);
+    assert!(cli.status.success(), "{}", bin::text(&cli.stderr));
+    assert_eq!(said.trim(), "đã đọc lại cấu hình và danh sách phát");
+    let cli = bin::loaxa_in("en", &live.t.config_path(), &["reload"]);
+    assert_eq!(
+        bin::text(&cli.stdout).trim(),
+        "reloaded the config and playlists"
+    );
+
+    // A config with errors is refused with its code; the running one stays.
+    let config = std::fs::read_to_string(live.t.config_path()).expect("config");
+    std::fs::write(
+        live.t.config_path(),
+        format!("{config}\n[[program]]\nname = 1\n"),
+    )
+    .expect("write");
+    let (status, refused) = post("/reload", "vi");
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["code"], "reload_refused", "{refused}");
+    assert!(
+        refused["error"].as_str().is_some_and(
+            |e| e.starts_with("cấu hình mới có lỗi; cấu hình đang chạy được giữ nguyên")
+        ),
+        "{refused}"
+    );
+    std::fs::write(live.t.config_path(), config).expect("write");
+    live.assert_alive();
 }

@@ -10,7 +10,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::wire::{EmergencyRequest, Health, PlayRequest, StationInfo};
 use super::{ApiError, ApiResult, AppState};
@@ -18,6 +18,7 @@ use crate::config::duration::EMERGENCY_EVERY;
 use crate::daemon::control::{Repeat, Status};
 use crate::model::Priority;
 use crate::store::EmergencyRepeat;
+use crate::words::Done;
 
 pub(super) async fn health(State(state): State<AppState>) -> Json<Health> {
     Json(Health {
@@ -49,23 +50,25 @@ pub(super) async fn now(State(state): State<AppState>) -> ApiResult<Json<Status>
     Ok(Json(status))
 }
 
-fn done(what: &str) -> Json<Value> {
-    Json(json!({ "ok": true, "done": what }))
+/// The answer of a command that was carried out: its code, and its words in the request's
+/// language.
+fn done(what: Done) -> Json<Value> {
+    Json(what.answer(super::error::current_lang()))
 }
 
 pub(super) async fn skip(State(state): State<AppState>, _body: Bytes) -> ApiResult<Json<Value>> {
     state.handle.skip().await?;
-    Ok(done("skipped the item on air"))
+    Ok(done(Done::Skipped))
 }
 
 pub(super) async fn stop(State(state): State<AppState>, _body: Bytes) -> ApiResult<Json<Value>> {
     state.handle.stop().await?;
-    Ok(done("stopped the program on air"))
+    Ok(done(Done::Stopped))
 }
 
 pub(super) async fn reload(State(state): State<AppState>, _body: Bytes) -> ApiResult<Json<Value>> {
     state.handle.reload().await?;
-    Ok(done("reloaded the config and playlists"))
+    Ok(done(Done::Reloaded))
 }
 
 pub(super) async fn play(
@@ -85,15 +88,12 @@ pub(super) async fn play(
         .await?;
     let priority = req.priority.unwrap_or(Priority::Normal);
     state.handle.play(req.ids, req.now, priority).await?;
-    let when = if req.now {
-        "now"
+    let what = if req.now {
+        Done::PlayingNow
     } else {
-        "after the current program"
+        Done::PlayingNext
     };
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({ "ok": true, "done": format!("playing {when}") })),
-    ))
+    Ok((StatusCode::ACCEPTED, done(what)))
 }
 
 pub(super) async fn emergency(
@@ -128,10 +128,7 @@ pub(super) async fn emergency(
         crate::service::check_repeat(r.every, r.until, now).map_err(|e| ApiError::service(&e))?;
     }
     state.handle.emergency(id, repeat).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({ "ok": true, "done": "emergency broadcast on air" })),
-    ))
+    Ok((StatusCode::ACCEPTED, done(Done::EmergencyOnAir)))
 }
 
 /// `GET /emergencies`: the emergency repeats still to come.

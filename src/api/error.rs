@@ -18,7 +18,7 @@ use crate::daemon::control::ControlError;
 use crate::library::ImportError;
 use crate::service::Refusal;
 use crate::store::StoreError;
-use crate::words::{ErrorCode, Lang, Say};
+use crate::words::{ErrorCode, FileCode, Lang, Say};
 
 tokio::task_local! {
     /// The language of the request being answered (set by [`choose_lang`]).
@@ -110,6 +110,9 @@ impl ApiError {
         }
         if let Some(Refusal::Code(code)) = e.downcast_ref::<Refusal>() {
             return ApiError::coded(code_status(code), code.clone());
+        }
+        if let Some(import) = e.downcast_ref::<ImportError>() {
+            return ApiError::coded(service_status(e), ErrorCode::File(import.code()));
         }
         ApiError::from_text(service_status(e), &text)
     }
@@ -215,6 +218,12 @@ fn code_status(code: &ErrorCode) -> StatusCode {
         | ErrorCode::TitleEmpty
         | ErrorCode::DatesReversed { .. }
         | ErrorCode::BadRequest { .. } => StatusCode::BAD_REQUEST,
+        ErrorCode::File(FileCode::FileDiskFull { .. }) => StatusCode::INSUFFICIENT_STORAGE,
+        ErrorCode::File(f) if f.is_the_files_fault() => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::File(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::Refused(r) if r.is_not_found() => StatusCode::NOT_FOUND,
+        ErrorCode::Refused(r) if r.is_conflict() => StatusCode::CONFLICT,
+        ErrorCode::Refused(_) => StatusCode::BAD_REQUEST,
     }
 }
 

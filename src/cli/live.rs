@@ -60,8 +60,16 @@ pub fn daemon(config: &Config, token: Option<String>) -> Result<Client> {
 }
 
 fn done(answer: &Value) -> Result<i32> {
-    let text = answer.get("done").and_then(Value::as_str).unwrap_or("done");
-    outln!("{}", super::fmt::safe(text));
+    // The code in the terminal's language; the daemon's own words from an older build.
+    let said = match serde_json::from_value::<crate::words::Done>(answer.clone()) {
+        Ok(what) => crate::words::Say::say(&what, super::fmt::lang()).into_owned(),
+        Err(_) => answer
+            .get("done")
+            .and_then(Value::as_str)
+            .unwrap_or("done")
+            .to_string(),
+    };
+    outln!("{}", super::fmt::safe(&said));
     Ok(0)
 }
 

@@ -104,7 +104,10 @@ pub fn error_text(e: &anyhow::Error) -> String {
         .chain()
         .find_map(|c| match c.downcast_ref::<crate::service::Refusal>() {
             Some(crate::service::Refusal::Code(code)) => Some(code.clone()),
-            _ => c.downcast_ref::<ErrorCode>().cloned(),
+            _ => c.downcast_ref::<ErrorCode>().cloned().or_else(|| {
+                c.downcast_ref::<crate::library::ImportError>()
+                    .map(|i| ErrorCode::File(i.code()))
+            }),
         });
     let Some(code) = coded else {
         return format!("{e:#}");

@@ -555,8 +555,10 @@ impl Daemon {
         let path = self.station.config.path.clone();
         let config = crate::config::load(&path).map_err(|e| {
             tracing::error!("reload refused, keeping the running config:\n{e}");
-            ControlError::Refused(format!(
-                "the new config has errors; the running one stays:\n{e}"
+            ControlError::Code(crate::words::ErrorCode::Refused(
+                crate::words::RefusalCode::ReloadRefused {
+                    detail: e.to_string(),
+                },
             ))
         })?;
         let station = Station {

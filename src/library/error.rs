@@ -6,120 +6,97 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::words::{FileCode, Lang, Say};
+
 /// The import check's verdict on a file, or a media-store failure.
 ///
-/// Match on the variant to decide what to do; show the `Display` text to the operator.
-#[derive(Debug, thiserror::Error)]
+/// Match on the variant to decide what to do; [`ImportError::code`] is what the operator
+/// reads (in either language); `Display` is its English text.
+#[derive(Debug)]
 pub enum ImportError {
-    #[error("{} does not exist; check the path (quote names with spaces)", path.display())]
-    NotFound { path: PathBuf },
-
-    #[error("{} is a folder, not an audio file; import the files inside it one by one", path.display())]
-    IsDirectory { path: PathBuf },
-
-    #[error("cannot read {}: {source}; check that the file is readable by the user running loaxa", path.display())]
+    NotFound {
+        path: PathBuf,
+    },
+    IsDirectory {
+        path: PathBuf,
+    },
     Unreadable {
         path: PathBuf,
-        #[source]
         source: io::Error,
     },
-
-    #[error("{} is empty (0 bytes); the copy or download probably failed, get the file again", path.display())]
-    EmptyFile { path: PathBuf },
-
-    #[error(
-        "{} is not an audio file loaxa recognises ({detail}); if it plays elsewhere, convert it: {}",
-        path.display(), convert_hint(path)
-    )]
-    NotAudio { path: PathBuf, detail: String },
-
-    #[error("{} has no audio track (a video or picture only?); extract the sound: {}", path.display(), convert_hint(path))]
-    NoAudioTrack { path: PathBuf },
-
-    #[error(
-        "{}: this audio format cannot be played ({detail}); loaxa plays MP3, WAV, OGG Vorbis, FLAC and M4A (AAC), convert it: {}",
-        path.display(), convert_hint(path)
-    )]
-    Unsupported { path: PathBuf, detail: String },
-
-    #[error(
-        "{} is damaged ({detail}); get the file again from its source, or try to rescue it: {}",
-        path.display(), convert_hint(path)
-    )]
-    Corrupt { path: PathBuf, detail: String },
-
-    #[error(
-        "{} is damaged: {bad} of {packets} audio packets cannot be decoded (would air as gaps or noise); get the file again, or try to rescue it: {}",
-        path.display(), convert_hint(path)
-    )]
+    EmptyFile {
+        path: PathBuf,
+    },
+    NotAudio {
+        path: PathBuf,
+        detail: String,
+    },
+    NoAudioTrack {
+        path: PathBuf,
+    },
+    Unsupported {
+        path: PathBuf,
+        detail: String,
+    },
+    Corrupt {
+        path: PathBuf,
+        detail: String,
+    },
     TooManyBadPackets {
         path: PathBuf,
         bad: u64,
         packets: u64,
     },
-
-    #[error(
-        "{} contains no playable audio (nothing decodes: the file is empty, cut off or damaged); get the file again from its source, or if it plays in other software, convert it: {}",
-        path.display(), convert_hint(path)
-    )]
-    NoAudio { path: PathBuf },
-
-    #[error(
-        "{} is cut off or damaged: only {} of the {} its header announces can be decoded; get the complete file again from its source",
-        path.display(), secs(*decoded_ms), secs(*declared_ms)
-    )]
+    NoAudio {
+        path: PathBuf,
+    },
     Truncated {
         path: PathBuf,
         decoded_ms: u64,
         declared_ms: u64,
     },
-
-    #[error(
-        "{} changed while it was being imported (sha256 {actual}, expected {expected}); wait until it is fully copied, then import it again",
-        path.display()
-    )]
     Changed {
         path: PathBuf,
         expected: String,
         actual: String,
     },
-
-    #[error(
-        "media file {} is missing from the media store; import the original file again",
-        path.display()
-    )]
-    MissingFromStore { path: PathBuf },
-
-    #[error(
-        "media file {} is damaged in the media store (sha256 {actual}, expected {expected}); check the disk, then import the original file again",
-        path.display()
-    )]
+    MissingFromStore {
+        path: PathBuf,
+    },
     StoreMismatch {
         path: PathBuf,
         expected: String,
         actual: String,
     },
-
-    #[error(
-        "{}: loaxa stopped while checking this file ({detail}); nothing of it was imported. \
-         This is a loaxa bug: please report it with the file",
-        path.display()
-    )]
-    CheckFailed { path: PathBuf, detail: String },
-
-    #[error(
-        "the disk is full (No space left on device): cannot store {}; free disk space on the station PC (`df -h {}`), then import the file again",
-        path.display(), path.parent().unwrap_or(path).display()
-    )]
-    DiskFull { path: PathBuf },
-
-    #[error("media store: {action} {}: {source}; check free disk space and permissions of the data folder", path.display())]
+    CheckFailed {
+        path: PathBuf,
+        detail: String,
+    },
+    DiskFull {
+        path: PathBuf,
+    },
     Store {
         action: &'static str,
         path: PathBuf,
-        #[source]
         source: io::Error,
     },
+}
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.code().say(Lang::En))
+    }
+}
+
+impl std::error::Error for ImportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ImportError::Unreadable { source, .. } | ImportError::Store { source, .. } => {
+                Some(source)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The `path` field that every variant carries, by reference or mutably (one list of variants).
@@ -157,6 +134,88 @@ impl ImportError {
     /// the operator knows it by, in the message and in the conversion command.
     pub fn path_mut(&mut self) -> &mut PathBuf {
         every_path!(self)
+    }
+
+    /// What the operator reads: the verdict as a code with its parameters (the file as it
+    /// is named here, the conversion command as a parameter).
+    pub fn code(&self) -> FileCode {
+        let file = self.path().display().to_string();
+        let convert = || convert_command(self.path());
+        match self {
+            ImportError::NotFound { .. } => FileCode::FileMissing { file },
+            ImportError::IsDirectory { .. } => FileCode::FileIsFolder { file },
+            ImportError::Unreadable { source, .. } => FileCode::FileUnreadable {
+                file,
+                detail: source.to_string(),
+            },
+            ImportError::EmptyFile { .. } => FileCode::FileEmpty { file },
+            ImportError::NotAudio { detail, .. } => FileCode::FileNotAudio {
+                file,
+                detail: detail.clone(),
+                convert: convert(),
+            },
+            ImportError::NoAudioTrack { .. } => FileCode::FileNoAudioTrack {
+                file,
+                convert: convert(),
+            },
+            ImportError::Unsupported { detail, .. } => FileCode::FileUnsupported {
+                file,
+                detail: detail.clone(),
+                convert: convert(),
+            },
+            ImportError::Corrupt { detail, .. } => FileCode::FileDamaged {
+                file,
+                detail: detail.clone(),
+                convert: convert(),
+            },
+            ImportError::TooManyBadPackets { bad, packets, .. } => FileCode::FileBadPackets {
+                file,
+                bad: *bad,
+                packets: *packets,
+                convert: convert(),
+            },
+            ImportError::NoAudio { .. } => FileCode::FileNoAudio {
+                file,
+                convert: convert(),
+            },
+            ImportError::Truncated {
+                decoded_ms,
+                declared_ms,
+                ..
+            } => FileCode::FileTruncated {
+                file,
+                decoded_ms: *decoded_ms,
+                declared_ms: *declared_ms,
+            },
+            ImportError::Changed {
+                expected, actual, ..
+            } => FileCode::FileChanged {
+                file,
+                expected: expected.clone(),
+                actual: actual.clone(),
+            },
+            ImportError::MissingFromStore { .. } => FileCode::MediaMissing { file },
+            ImportError::StoreMismatch {
+                expected, actual, ..
+            } => FileCode::MediaDamaged {
+                file,
+                expected: expected.clone(),
+                actual: actual.clone(),
+            },
+            ImportError::CheckFailed { detail, .. } => FileCode::FileCheckFailed {
+                file,
+                detail: detail.clone(),
+            },
+            ImportError::DiskFull { path } => FileCode::FileDiskFull {
+                file,
+                folder: path.parent().unwrap_or(path).display().to_string(),
+            },
+            ImportError::Store { action, source, .. } => FileCode::MediaStoreFailed {
+                action: (*action).to_string(),
+                file,
+                detail: source.to_string(),
+            },
+        }
     }
 
     /// An I/O error on `path` while reading a file to import.
@@ -197,18 +256,9 @@ pub fn is_disk_full(e: &io::Error) -> bool {
         || matches!(e.raw_os_error(), Some(28 | 122))
 }
 
-/// Milliseconds as operators read them: `1.50 s`, `2 min 05 s`.
-fn secs(ms: u64) -> String {
-    if ms < 60_000 {
-        format!("{}.{:02} s", ms / 1000, (ms % 1000) / 10)
-    } else {
-        format!("{} min {:02} s", ms / 60_000, (ms / 1000) % 60)
-    }
-}
-
 /// A ready-to-run conversion command for this file, e.g.
 /// `ffmpeg -i 'bản tin.opus' -c:a libmp3lame -q:a 2 'bản tin.mp3'`.
-pub(crate) fn convert_hint(path: &Path) -> String {
+pub(crate) fn convert_command(path: &Path) -> String {
     let input = path
         .file_name()
         .map_or_else(|| path.to_string_lossy(), |n| n.to_string_lossy());
@@ -224,7 +274,7 @@ pub(crate) fn convert_hint(path: &Path) -> String {
         format!("{stem}.mp3")
     };
     format!(
-        "`ffmpeg -i {} -c:a libmp3lame -q:a 2 {}`",
+        "ffmpeg -i {} -c:a libmp3lame -q:a 2 {}",
         shell_quote(&input),
         shell_quote(&output)
     )
@@ -249,16 +299,30 @@ mod tests {
     #[test]
     fn convert_hint_quotes_names_with_spaces_and_keeps_mp3_inputs_distinct() {
         assert_eq!(
-            convert_hint(Path::new("/in/bản tin.opus")),
-            "`ffmpeg -i 'bản tin.opus' -c:a libmp3lame -q:a 2 'bản tin.mp3'`"
+            convert_command(Path::new("/in/bản tin.opus")),
+            "ffmpeg -i 'bản tin.opus' -c:a libmp3lame -q:a 2 'bản tin.mp3'"
         );
         assert_eq!(
-            convert_hint(Path::new("x.mp3")),
-            "`ffmpeg -i x.mp3 -c:a libmp3lame -q:a 2 x-fixed.mp3`"
+            convert_command(Path::new("x.mp3")),
+            "ffmpeg -i x.mp3 -c:a libmp3lame -q:a 2 x-fixed.mp3"
         );
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
-        assert_eq!(secs(1500), "1.50 s");
-        assert_eq!(secs(125_000), "2 min 05 s");
+        let truncated = ImportError::Truncated {
+            path: "a.mp3".into(),
+            decoded_ms: 1500,
+            declared_ms: 125_000,
+        };
+        assert!(
+            truncated
+                .to_string()
+                .contains("only 1.50 s of the 2 min 05 s")
+        );
+        assert!(
+            truncated
+                .code()
+                .say(Lang::Vi)
+                .contains("1,50 giây trên 2 phút 05 giây")
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 
 use anyhow::Result;
 
-use super::error::{operator_text, refuse};
+use super::error::{operator_text, refused};
+use crate::words::RefusalCode;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -102,11 +103,10 @@ impl Station {
         }
         if let Some(gain) = patch.gain_db {
             if !(gain.is_finite() && gain.abs() <= MAX_GAIN_OFFSET_DB) {
-                return Err(refuse!(
-                    Invalid,
-                    "gain offset {gain} dB is out of range\n  hint: give a number of dB between \
-                     -{MAX_GAIN_OFFSET_DB} and {MAX_GAIN_OFFSET_DB}, e.g. --gain-db -3 (0 removes the offset)"
-                ));
+                return Err(refused(RefusalCode::GainOutOfRange {
+                    gain: gain.to_string(),
+                    max: MAX_GAIN_OFFSET_DB.to_string(),
+                }));
             }
             seg.level.gain_db = gain;
         }
@@ -118,10 +118,7 @@ impl Station {
     pub fn approve_segment(&self, id: SegmentId, by: &str) -> Result<Segment> {
         let by = operator_text("approver's name", by, text::MAX_PERSON)?;
         if by.is_empty() {
-            return Err(refuse!(
-                Invalid,
-                "say who approves it\n  hint: --by \"Nguyễn Văn A\""
-            ));
+            return Err(refused(RefusalCode::ApproverMissing));
         }
         let mut seg = self.segment(id)?;
         seg.approval = Approval::Approved {

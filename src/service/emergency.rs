@@ -11,35 +11,33 @@ use anyhow::Result;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
 use super::Station;
-use super::error::refuse;
+use super::error::refused;
 use crate::config::duration::{EMERGENCY_EVERY, EMERGENCY_UNTIL_AHEAD, format_duration, later};
 use crate::model::SegmentId;
 use crate::store::EmergencyRepeat;
-
-/// The hint every refusal of a repeat ends with.
-const HINT: &str = "storm bulletins repeat every 2h until the storm has passed";
+use crate::words::RefusalCode;
 
 /// Checks a new repeat's `every` and `until` (at `now`) against their ranges.
 pub fn check_repeat(every: Duration, until: DateTime<Utc>, now: DateTime<Utc>) -> Result<()> {
-    if let Err(e) = EMERGENCY_EVERY.check(&format_duration(every), every) {
-        return Err(refuse!(Invalid, "`every` {e}\n  hint: {HINT}"));
+    if EMERGENCY_EVERY.check("", every).is_err() {
+        return Err(refused(RefusalCode::RepeatEveryOutOfRange {
+            every: format_duration(every),
+            min: format_duration(EMERGENCY_EVERY.min),
+            max: format_duration(EMERGENCY_EVERY.max),
+        }));
     }
     if until <= now {
-        return Err(refuse!(
-            Invalid,
-            "`until` {} is in the past\n  hint: give a time after now, station time (YYYY-MM-DD HH:MM)",
-            until.format("%Y-%m-%d %H:%M UTC")
-        ));
+        return Err(refused(RefusalCode::RepeatUntilPast {
+            until: until.format("%Y-%m-%d %H:%M UTC").to_string(),
+        }));
     }
     let latest = later(now, EMERGENCY_UNTIL_AHEAD).unwrap_or(DateTime::<Utc>::MAX_UTC);
     if until > latest {
-        return Err(refuse!(
-            Invalid,
-            "`until` {} is too far ahead: allowed is up to {} from now ({})\n  hint: {HINT}",
-            until.format("%Y-%m-%d %H:%M UTC"),
-            format_duration(EMERGENCY_UNTIL_AHEAD),
-            latest.format("%Y-%m-%d %H:%M UTC")
-        ));
+        return Err(refused(RefusalCode::RepeatUntilTooFar {
+            until: until.format("%Y-%m-%d %H:%M UTC").to_string(),
+            ahead: format_duration(EMERGENCY_UNTIL_AHEAD),
+            latest: latest.format("%Y-%m-%d %H:%M UTC").to_string(),
+        }));
     }
     Ok(())
 }

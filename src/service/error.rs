@@ -38,22 +38,25 @@ impl Refusal {
     }
 }
 
-/// `return Err(refuse!(Kind, "format", args))` — an `anyhow::Error` holding a [`Refusal`].
-macro_rules! refuse {
-    ($kind:ident, $($arg:tt)*) => {
-        anyhow::Error::from($crate::service::Refusal::$kind(format!($($arg)*)))
-    };
-}
-pub(crate) use refuse;
-
 /// An `anyhow::Error` holding a coded [`Refusal`].
 pub(crate) fn refuse_code(code: crate::words::ErrorCode) -> anyhow::Error {
     anyhow::Error::from(Refusal::Code(code))
+}
+
+/// An `anyhow::Error` holding a coded refusal of the service layer.
+pub(crate) fn refused(code: crate::words::RefusalCode) -> anyhow::Error {
+    refuse_code(crate::words::ErrorCode::Refused(code))
 }
 
 /// Operator text through [`crate::text::bounded`] (clean, then at most `max` characters),
 /// or an `Invalid` refusal naming the field and its limit: the one check every text an
 /// operator or client gives the station goes through.
 pub(crate) fn operator_text(field: &'static str, s: &str, max: usize) -> anyhow::Result<String> {
-    crate::text::bounded(field, s, max).map_err(|e| refuse!(Invalid, "{e}"))
+    crate::text::bounded(field, s, max).map_err(|e| {
+        refused(crate::words::RefusalCode::TextTooLong {
+            field: e.field.to_string(),
+            len: e.len,
+            max: e.max,
+        })
+    })
 }

@@ -2,8 +2,9 @@
 
 use anyhow::Result;
 
-use super::error::{operator_text, refuse};
+use super::error::{operator_text, refused};
 use crate::text;
+use crate::words::RefusalCode;
 
 use super::Station;
 use crate::model::{Priority, SegmentId};
@@ -31,25 +32,21 @@ impl Station {
                     .iter()
                     .map(|p| p.name.as_str())
                     .collect();
-                return Err(refuse!(
-                    NotFound,
-                    "there is no program `{name}`\n  hint: programs are {}",
-                    names.join(", ")
-                ));
+                return Err(refused(RefusalCode::NoProgram {
+                    name: name.to_string(),
+                    known: names.iter().map(|n| n.to_string()).collect(),
+                }));
             };
             if !p.queue {
-                return Err(refuse!(
-                    Invalid,
-                    "program `{name}` does not take queued segments (queue = false in {})\n  hint: choose another program or set queue = true",
-                    self.config.path.display()
-                ));
+                return Err(refused(RefusalCode::ProgramTakesNoQueue {
+                    name: name.to_string(),
+                    config: self.config.path.display().to_string(),
+                }));
             }
         } else if !self.config.programs.iter().any(|p| p.queue && p.enabled) {
-            return Err(refuse!(
-                Invalid,
-                "no enabled program takes queued segments\n  hint: set queue = true on a [[program]] in {}",
-                self.config.path.display()
-            ));
+            return Err(refused(RefusalCode::NoQueueProgram {
+                config: self.config.path.display().to_string(),
+            }));
         }
         // Check every id before queuing any, so a typo queues nothing.
         let today = self.today();

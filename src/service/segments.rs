@@ -4,8 +4,9 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::error::{operator_text, refuse};
+use super::error::{operator_text, refused};
 use crate::text;
+use crate::words::RefusalCode;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Catalog, Station};
@@ -256,17 +257,15 @@ impl Station {
     pub fn remove_segment(&self, id: SegmentId, force: bool) -> Result<Segment> {
         let seg = self.segment(id)?;
         if let Some(rep) = self.repeats_of(id)?.first() {
-            return Err(refuse!(
-                Conflict,
-                "segment {id} «{}» is still to air as emergency repeat {} (every {} until {}): it cannot be deleted, not even with --force\n  hint: cancel the repeat first: `loaxa emergency cancel {}`",
-                seg.title,
-                rep.id,
-                crate::config::duration::format_duration(std::time::Duration::from_secs(
-                    rep.every_s
+            return Err(refused(RefusalCode::SegmentInRepeat {
+                id: id.0,
+                title: seg.title.clone(),
+                repeat: rep.id,
+                every: crate::config::duration::format_duration(std::time::Duration::from_secs(
+                    rep.every_s,
                 )),
-                self.local(rep.until).format("%Y-%m-%d %H:%M"),
-                rep.id
-            ));
+                until: self.local(rep.until).format("%Y-%m-%d %H:%M").to_string(),
+            }));
         }
         let queued = self
             .store
@@ -277,19 +276,12 @@ impl Station {
         let catalog = Catalog::load(self, super::catalog::Import::No);
         let playlists = catalog.playlists_naming(id);
         if !force && (queued > 0 || !playlists.is_empty()) {
-            let mut uses = Vec::new();
-            if queued > 0 {
-                uses.push(format!("queued {queued} time(s)"));
-            }
-            if !playlists.is_empty() {
-                uses.push(format!("named in playlist(s) {}", playlists.join(", ")));
-            }
-            return Err(refuse!(
-                Conflict,
-                "segment {id} «{}» is {}\n  hint: remove it from there first, or pass --force",
-                seg.title,
-                uses.join(" and ")
-            ));
+            return Err(refused(RefusalCode::SegmentInUse {
+                id: id.0,
+                title: seg.title.clone(),
+                queued,
+                playlists: playlists.iter().map(|p| p.to_string()).collect(),
+            }));
         }
         for entry in self.store.queue()? {
             if entry.segment == id {

@@ -65,9 +65,11 @@ impl Station {
         let catalog = Catalog::load(self, Import::No);
         let now = self.clock.now();
         if !(1..=MAX_DAYS).contains(&days) {
-            return Err(super::error::refuse!(
-                Invalid,
-                "{days} days is out of range: the timetable covers 1 to {MAX_DAYS} days\n  hint: e.g. --days 7"
+            return Err(super::error::refused(
+                crate::words::RefusalCode::DaysOutOfRange {
+                    days,
+                    max: MAX_DAYS,
+                },
             ));
         }
         let until = now

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Lang, Reason, Say, pick, pick_owned};
+use super::{FileCode, Lang, Reason, RefusalCode, Say, pick, pick_owned};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
@@ -73,6 +73,13 @@ pub enum ErrorCode {
     Unavailable { detail: String },
     /// The station failed (500): see the daemon's log.
     Internal { detail: String },
+    /// A file refused by the import check or the media store, with its own code
+    /// (`file_not_audio`…): serialised flat, like every other code.
+    #[serde(untagged)]
+    File(FileCode),
+    /// A refusal of the service layer with its own code (`segment_in_use`…).
+    #[serde(untagged)]
+    Refused(RefusalCode),
 }
 
 impl ErrorCode {
@@ -167,7 +174,9 @@ impl ErrorCode {
             | ErrorCode::TooLarge { .. }
             | ErrorCode::UnsupportedMedia { .. }
             | ErrorCode::Unprocessable { .. }
-            | ErrorCode::Unavailable { .. } => return None,
+            | ErrorCode::Unavailable { .. }
+            | ErrorCode::File(_) => return None,
+            ErrorCode::Refused(r) => return r.hint(lang),
         })
     }
 
@@ -218,6 +227,10 @@ impl ErrorCode {
             ErrorCode::Unavailable { detail: detail() },
             ErrorCode::Internal { detail: detail() },
         ]
+        .into_iter()
+        .chain(FileCode::samples().into_iter().map(ErrorCode::File))
+        .chain(RefusalCode::samples().into_iter().map(ErrorCode::Refused))
+        .collect()
     }
 
     /// The English message and hint as one text, `message\n  hint: fix`: how the service
@@ -367,6 +380,8 @@ impl Say for ErrorCode {
             ErrorCode::Internal { detail } => {
                 pick_owned(lang, format!("lỗi của phần mềm ({detail})"), detail.clone())
             }
+            ErrorCode::File(file) => file.say(lang),
+            ErrorCode::Refused(r) => r.say(lang),
         }
     }
 }

@@ -8,15 +8,21 @@
 //! The web page has its own copy of the codes' words (`src/api/web/i18n.js`); a test
 //! checks it names every code the server can send.
 
+mod done;
 mod error;
+mod file;
 mod reason;
+mod refusal;
 mod warning;
 
 use std::borrow::Cow;
 
 pub use crate::report::Lang;
+pub use done::Done;
 pub use error::ErrorCode;
+pub use file::FileCode;
 pub use reason::{Reason, reason_text};
+pub use refusal::RefusalCode;
 pub use warning::Warning;
 
 use crate::model::{Outcome, Priority, Role, Trigger};
