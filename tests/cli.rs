@@ -167,6 +167,7 @@ fn segment_add_json_gives_one_object_per_file_and_no_decoder_chatter() {
             .is_some_and(|e| e.contains("b.mp3")),
         "{lines:#?}"
     );
+    assert_eq!(lines[1]["code"]["code"], "file_not_audio", "{lines:#?}");
 }
 
 #[test]

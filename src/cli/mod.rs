@@ -99,17 +99,8 @@ impl Cli {
 /// An error as the operator reads it, in the terminal's language ([`fmt::lang`]): a coded
 /// refusal from the message table, any other error as its text (`{:#}`).
 pub fn error_text(e: &anyhow::Error) -> String {
-    use crate::words::{ErrorCode, Say};
-    let coded = e
-        .chain()
-        .find_map(|c| match c.downcast_ref::<crate::service::Refusal>() {
-            Some(crate::service::Refusal::Code(code)) => Some(code.clone()),
-            _ => c.downcast_ref::<ErrorCode>().cloned().or_else(|| {
-                c.downcast_ref::<crate::library::ImportError>()
-                    .map(|i| ErrorCode::File(i.code()))
-            }),
-        });
-    let Some(code) = coded else {
+    use crate::words::Say;
+    let Some(code) = error_code(e) else {
         return format!("{e:#}");
     };
     let lang = fmt::lang();
@@ -117,6 +108,20 @@ pub fn error_text(e: &anyhow::Error) -> String {
         Some(h) => format!("{}\n  {}: {h}", code.say(lang), fmt::hint_word()),
         None => code.say(lang).into_owned(),
     }
+}
+
+/// The typed code an error carries, if any (a service refusal, an import refusal, a code
+/// from the daemon's API).
+pub fn error_code(e: &anyhow::Error) -> Option<crate::words::ErrorCode> {
+    use crate::words::ErrorCode;
+    e.chain()
+        .find_map(|c| match c.downcast_ref::<crate::service::Refusal>() {
+            Some(crate::service::Refusal::Code(code)) => Some(code.clone()),
+            _ => c.downcast_ref::<ErrorCode>().cloned().or_else(|| {
+                c.downcast_ref::<crate::library::ImportError>()
+                    .map(|i| ErrorCode::File(i.code()))
+            }),
+        })
 }
 
 pub fn dispatch(cli: Cli) -> Result<i32> {

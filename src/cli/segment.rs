@@ -36,8 +36,8 @@ pub enum SegmentCmd {
         /// normal | priority (front of the next program) | emergency
         #[arg(long, default_value = "normal")]
         priority: Priority,
-        /// One JSON object per file: {"file","outcome":"added"|"already_present"|"error",
-        /// "segment"} or {"file","outcome":"error","error"}
+        /// One JSON object per file: {"file","outcome":"added"|"already_present",
+        /// "segment"} or {"file","outcome":"error","error","code"}
         #[arg(long)]
         json: bool,
     },
@@ -305,7 +305,8 @@ fn added_json(file: &std::path::Path, result: &Result<AddOutcome>) -> serde_json
         Err(e) => serde_json::json!({
             "file": file,
             "outcome": "error",
-            "error": crate::text::clean(&format!("{e:#}")),
+            "error": crate::text::clean(&super::error_text(e)),
+            "code": super::error_code(e),
         }),
     }
 }
