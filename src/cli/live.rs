@@ -74,43 +74,42 @@ fn done(answer: &Value) -> Result<i32> {
 }
 
 pub fn now(client: &Client, config: &Config, args: &NowArgs) -> Result<i32> {
-    let status: Value = client.get("/now", &[])?;
+    // The daemon's own type: a field renamed or retyped there breaks this at compile time
+    // (or answers a clear error from an incompatible daemon), never a silent blank.
+    let status: crate::daemon::control::Status = client.get("/now", &[])?;
     if args.json {
-        outln!("{status}");
+        outln!("{}", serde_json::to_string(&status)?);
         return Ok(0);
     }
     let tz = config.station.timezone;
-    let time = |v: &Value| {
-        v.as_str()
-            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-            .map(|t| super::fmt::time(&t.with_timezone(&tz).fixed_offset()))
-            .unwrap_or_default()
+    let time = |at: &chrono::DateTime<chrono::Utc>| {
+        super::fmt::time(&at.with_timezone(&tz).fixed_offset())
     };
     let t = super::fmt::t;
-    match status.get("on_air").filter(|v| !v.is_null()) {
+    match &status.on_air {
         Some(a) => outln!(
             "{}  «{}» ({}), {} {}/{} {} {}, {} {} ({})",
             t("đang phát:", "on air:"),
-            super::fmt::safe(a["title"].as_str().unwrap_or_default()),
-            super::fmt::safe(a["topic"].as_str().unwrap_or_default()),
+            super::fmt::safe(&a.title),
+            super::fmt::safe(&a.topic),
             t("mục", "item"),
-            a["index"].as_u64().unwrap_or(0) + 1,
-            a["count"].as_u64().unwrap_or(0),
+            a.index + 1,
+            a.count,
             t("của chương trình", "in"),
-            super::fmt::safe(a["program"].as_str().unwrap_or_default()),
+            super::fmt::safe(&a.program),
             t("từ", "since"),
-            time(&a["started_at"]),
-            super::fmt::duration(a["duration_ms"].as_u64().unwrap_or(0)),
+            time(&a.started_at),
+            super::fmt::duration(a.duration_ms),
         ),
         None => outln!("{}", t("đang phát:  không có gì", "on air:  nothing")),
     }
-    match status.get("next").filter(|v| !v.is_null()) {
+    match &status.next {
         Some(n) => outln!(
             "{}    {} {} {}",
             t("tiếp theo:", "next:"),
-            super::fmt::safe(n["program"].as_str().unwrap_or_default()),
+            super::fmt::safe(&n.program),
             t("lúc", "at"),
-            time(&n["at"])
+            time(&n.at)
         ),
         None => outln!(
             "{}",
@@ -120,33 +119,24 @@ pub fn now(client: &Client, config: &Config, args: &NowArgs) -> Result<i32> {
             )
         ),
     }
-    if let Some(list) = status.get("emergencies").and_then(Value::as_array)
-        && !list.is_empty()
-    {
+    if !status.emergencies.is_empty() {
         outln!("{}", t("phát khẩn cấp lặp lại:", "emergency repeats:"));
-        for e in list {
+        for e in &status.emergencies {
             outln!(
                 "    {} {} {} {}, {} {}, {} {}",
                 t("bản tin", "segment"),
-                e["segment"],
+                e.segment,
                 t("mỗi", "every"),
-                super::fmt::duration(e["every_s"].as_u64().unwrap_or(0) * 1000),
+                super::fmt::duration(e.every_s.saturating_mul(1000)),
                 t("lần tới", "next"),
-                time(&e["next_at"]),
+                time(&e.next_at),
                 t("đến", "until"),
-                time(&e["until"])
+                time(&e.until)
             );
         }
     }
-    if let Some(list) = status.get("warnings").and_then(Value::as_array) {
-        for w in list {
-            // A code with its parameters; a text from an older daemon as it is.
-            let said = match serde_json::from_value::<crate::words::Warning>(w.clone()) {
-                Ok(w) => super::fmt::say(&w),
-                Err(_) => super::fmt::safe(w.as_str().unwrap_or_default()).to_string(),
-            };
-            outln!("{} {said}", t("CẢNH BÁO:", "WARNING:"));
-        }
+    for w in &status.warnings {
+        outln!("{} {}", t("CẢNH BÁO:", "WARNING:"), super::fmt::say(w));
     }
     Ok(0)
 }
