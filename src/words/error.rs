@@ -85,14 +85,7 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// The stable code (`no_segment`…).
     pub fn code(&self) -> String {
-        match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(map)) => map
-                .get("code")
-                .and_then(|c| c.as_str())
-                .unwrap_or_default()
-                .to_string(),
-            _ => String::new(),
-        }
+        super::code_of(self)
     }
 
     /// What to do about it, in `lang`, when the code knows.

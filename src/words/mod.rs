@@ -33,6 +33,18 @@ pub trait Say {
     fn say(&self, lang: Lang) -> Cow<'static, str>;
 }
 
+/// The stable `code` a value serialises with (`{"code":"expired",…}` → `expired`).
+pub(crate) fn code_of<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::Object(map)) => map
+            .get("code")
+            .and_then(|c| c.as_str())
+            .unwrap_or_default()
+            .to_string(),
+        _ => String::new(),
+    }
+}
+
 /// `(vi, en)` picked by `lang`.
 pub(crate) fn pick(lang: Lang, vi: &'static str, en: &'static str) -> Cow<'static, str> {
     Cow::Borrowed(match lang {

@@ -104,14 +104,7 @@ impl Reason {
 
     /// The stable code (`expired`, `not_aired`…).
     pub fn code(&self) -> String {
-        match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(map)) => map
-                .get("code")
-                .and_then(|c| c.as_str())
-                .unwrap_or_default()
-                .to_string(),
-            _ => String::new(),
-        }
+        super::code_of(self)
     }
 
     /// The reason a stored text stands for: the machine form, or the English prose of an

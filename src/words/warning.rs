@@ -35,14 +35,7 @@ pub enum Warning {
 impl Warning {
     /// The stable code (`empty_program`…).
     pub fn code(&self) -> String {
-        match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(map)) => map
-                .get("code")
-                .and_then(|c| c.as_str())
-                .unwrap_or_default()
-                .to_string(),
-            _ => String::new(),
-        }
+        super::code_of(self)
     }
 
     /// Whether `other` is the same kind of warning (replaced, not added, when it recurs).
