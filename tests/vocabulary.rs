@@ -502,16 +502,7 @@ fn api_errors_carry_their_code_and_speak_vietnamese_unless_asked_otherwise() {
 
 #[test]
 fn the_cli_shows_schedule_warnings_in_vietnamese_by_default_and_english_when_asked() {
-    let t = station::TestStation::new(
-        "[[program]]\nname = \"sang\"\ncron = \"0 6 * * *\"\nplaylists = [\"p\"]\nmax_duration = \"2s\"\n",
-        &[(
-            "p.toml",
-            "topic = \"cds\"\n[[item]]\nfile = \"../media/a.wav\"\ntitle = \"Một\"\n[[item]]\nfile = \"../media/b.wav\"\ntitle = \"Hai\"\n",
-        )],
-        station::local(2026, 3, 1, 0, 0, 0),
-    );
-    t.noise_file("media/a.wav", 1.5);
-    t.noise_file("media/b.wav", 1.5);
+    let t = station::two_items_too_long_for_their_program();
     let vi = bin::loaxa_in("", &t.config_path(), &["schedule", "--days", "1"]);
     let out = bin::text(&vi.stdout);
     assert!(vi.status.success(), "{}", bin::text(&vi.stderr));

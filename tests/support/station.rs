@@ -62,6 +62,22 @@ pub fn store_when_free(dir: &Path) -> loaxa::store::Store {
     }
 }
 
+/// Program `sang` at 06:00 with `max_duration = "2s"` over playlist `p` of two 1.5 s items
+/// («Một», «Hai»): the second never fits, so every preview warns.
+pub fn two_items_too_long_for_their_program() -> TestStation {
+    let t = TestStation::new(
+        "[[program]]\nname = \"sang\"\ncron = \"0 6 * * *\"\nplaylists = [\"p\"]\nmax_duration = \"2s\"\n",
+        &[(
+            "p.toml",
+            "topic = \"cds\"\n[[item]]\nfile = \"../media/a.wav\"\ntitle = \"Một\"\n[[item]]\nfile = \"../media/b.wav\"\ntitle = \"Hai\"\n",
+        )],
+        local(2026, 3, 1, 0, 0, 0),
+    );
+    t.noise_file("media/a.wav", 1.5);
+    t.noise_file("media/b.wav", 1.5);
+    t
+}
+
 pub struct TestStation {
     pub dir: tempfile::TempDir,
     start: DateTime<Utc>,
