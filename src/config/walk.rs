@@ -7,6 +7,7 @@
 
 use std::ops::Range;
 
+use crate::words::ConfigProblem;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -27,10 +28,11 @@ pub(crate) fn parse_document<'i>(src: &mut Source<'i>) -> Option<Spanned<DeTable
     let (doc, errors) = DeTable::parse_recoverable(src.text);
     for e in &errors {
         let span = e.span().unwrap_or(0..0);
-        src.error(
+        src.problem(
             span,
-            format!("TOML syntax: {}", e.message().trim()),
-            Some("check quotes around text, `=` between key and value, and [brackets] of section names".into()),
+            ConfigProblem::TomlSyntax {
+                detail: e.message().trim().to_string(),
+            },
         );
     }
     errors.is_empty().then_some(doc)
@@ -63,14 +65,16 @@ impl<'a, 'i> Table<'a, 'i> {
             if allowed.contains(&key.get_ref().as_ref()) {
                 continue;
             }
-            let hint = match closest(key.get_ref(), allowed) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None => format!("keys allowed in {}: {}", self.name, allowed.join(", ")),
-            };
-            src.error(
+            // Sections are named `[station]`, `[[program]]`; the file itself otherwise.
+            let section = self.name.starts_with('[').then(|| self.name.to_string());
+            src.problem(
                 key.span(),
-                format!("unknown key `{}` in {}", key.get_ref(), self.name),
-                Some(hint),
+                ConfigProblem::UnknownKey {
+                    key: key.get_ref().to_string(),
+                    section,
+                    suggestion: closest(key.get_ref(), allowed).map(str::to_string),
+                    allowed: allowed.join(", "),
+                },
             );
         }
     }
@@ -293,10 +297,13 @@ pub(crate) fn bounded_at(
     if len <= max {
         return Spanned::new(span, text);
     }
-    src.error(
+    src.problem(
         span.clone(),
-        format!("`{what}` is {len} characters long; the limit is {max}"),
-        Some(format!("shorten it to at most {max} characters")),
+        ConfigProblem::TooLong {
+            what: what.to_string(),
+            len: len as u64,
+            max: max as u64,
+        },
     );
     Spanned::new(span, crate::text::truncate(&text, max).into_owned())
 }

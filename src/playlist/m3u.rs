@@ -37,6 +37,7 @@ pub(super) fn parse(
             column: 1,
             message,
             hint: Some(hint.to_string()),
+            problem: None,
         });
     };
     let mut too_long = Vec::new();
@@ -51,6 +52,7 @@ pub(super) fn parse(
                 column: 1,
                 message: format!("{what} is {len} characters long; the limit is {max}"),
                 hint: Some(format!("shorten it to at most {max} characters")),
+                problem: None,
             });
         }
         value

@@ -8,6 +8,7 @@
 //! The web page has its own copy of the codes' words (`src/api/web/i18n.js`); a test
 //! checks it names every code the server can send.
 
+mod config_problem;
 mod error;
 mod reason;
 mod warning;
@@ -15,6 +16,7 @@ mod warning;
 use std::borrow::Cow;
 
 pub use crate::report::Lang;
+pub use config_problem::ConfigProblem;
 pub use error::ErrorCode;
 pub use reason::{Reason, reason_text};
 pub use warning::Warning;
