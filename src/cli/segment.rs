@@ -330,14 +330,14 @@ fn added_json(file: &std::path::Path, result: &Result<AddOutcome>) -> serde_json
 
 /// A label of `segment show`, padded so the values line up.
 fn label(vi: &'static str, en: &'static str) -> String {
-    format!("{:<13}", fmt::t(vi, en))
+    format!("{:<12} ", fmt::t(vi, en))
 }
 
 /// Loudness, true peak, the gain it airs with under the current config, and the trim.
 fn level_lines(station: &Backend, s: &Segment) -> Result<()> {
     let l = &s.level;
     let audio = station.config().audio;
-    let loud = label("độ to:", "loudness:");
+    let loud = label("âm lượng:", "loudness:");
     let peak = label("đỉnh thực:", "true peak:");
     if !l.loudness_measured {
         outln!(

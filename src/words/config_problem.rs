@@ -123,7 +123,7 @@ impl Say for ConfigProblem {
             ),
             P::NothingToPlay => pick(
                 lang,
-                "chương trình này không có gì để phát: không có danh sách phát và queue = false",
+                "chương trình này không có gì để phát: không có danh sách phát và `queue = false`",
                 "this program has nothing to play: no playlists and queue = false",
             ),
             P::CronSyntax { detail, .. } => pick_owned(
@@ -143,7 +143,7 @@ impl Say for ConfigProblem {
             ),
             P::FileMissing { key, path } => pick_owned(
                 lang,
-                format!("tệp {key} {path} không tồn tại"),
+                format!("tệp {} {path} không tồn tại", role_vi(key)),
                 format!("{key} file {path} does not exist"),
             ),
             P::EntryFileMissing { path } => pick_owned(
@@ -230,7 +230,7 @@ impl ConfigProblem {
             ),
             P::DuplicateProgram { .. } => pick(
                 lang,
-                "mỗi [[program]] cần một tên riêng",
+                "mỗi `[[program]]` cần một tên riêng",
                 "every [[program]] needs its own name",
             ),
             P::ProgramNameNotOneWord { .. } => pick(
@@ -253,7 +253,7 @@ impl ConfigProblem {
             ),
             P::NothingToPlay => pick(
                 lang,
-                "thêm playlists = [\"ban-tin-sang\"] hoặc đặt queue = true",
+                "thêm `playlists = [\"ban-tin-sang\"]` hoặc đặt `queue = true`",
                 "add playlists = [\"ban-tin-sang\"] or set queue = true",
             ),
             P::CronSyntax { fix, .. } => Cow::Owned(fix.clone()),
@@ -336,9 +336,9 @@ impl ConfigProblem {
                 name: "sang som".into(),
             },
             P::ReservedProgramName {
-                name: "manual".into(),
-                reserved: vec!["manual".into(), "emergency".into()],
-                example: "manual-xa".into(),
+                name: "thu-cong".into(),
+                reserved: vec!["thu-cong".into(), "khan-cap".into()],
+                example: "thu-cong-xa".into(),
             },
             P::NothingToPlay,
             P::CronSyntax {
@@ -354,15 +354,25 @@ impl ConfigProblem {
             },
             P::FileMissing {
                 key: "intro".into(),
-                path: "/srv/intro.mp3".into(),
+                path: "/srv/nhac.mp3".into(),
             },
             P::EntryFileMissing {
-                path: "/srv/a.mp3".into(),
+                path: "/srv/bai.mp3".into(),
             },
             P::EntryTopicUnknown {
                 topic: "nq".into(),
                 config: "/etc/loaxa.toml".into(),
             },
         ]
+    }
+}
+
+/// The Vietnamese name of a program's `intro`/`outro`/`separator` key.
+fn role_vi(key: &str) -> String {
+    match key {
+        "intro" => "nhạc hiệu mở đầu (`intro`)".into(),
+        "outro" => "nhạc hiệu kết thúc (`outro`)".into(),
+        "separator" => "nhạc chuyển tiếp (`separator`)".into(),
+        other => format!("`{other}`"),
     }
 }
