@@ -59,6 +59,32 @@ pub enum ConfigProblem {
     EntryFileMissing { path: String },
     /// A playlist entry names a topic the config does not define.
     EntryTopicUnknown { topic: String, config: String },
+    /// A playlist file cannot be read (`detail`: the system's error).
+    CannotReadPlaylist { detail: String },
+    /// A playlist that is not UTF-8 text.
+    PlaylistNotUtf8,
+    /// A file in the playlists folder that is not a playlist.
+    NotAPlaylistFile,
+    /// The playlists folder cannot be read.
+    CannotReadPlaylistsDir { detail: String },
+    /// Two playlists with one name (`other`: the one kept).
+    DuplicatePlaylist { name: String, other: String },
+    /// A playlist order that is not known (`detail`: the order parser's words).
+    BadOrder { detail: String },
+    /// A negative segment id in a playlist.
+    NegativeSegmentId { id: String },
+    /// An `[[item]]` with both `segment` and `file`.
+    ItemSegmentAndFile,
+    /// An `[[item]]` whose `file` is empty.
+    ItemFileEmpty,
+    /// An `[[item]]` with neither `segment` nor `file`.
+    ItemNamesNothing { line: u64 },
+    /// An M3U `#LOAXA-…` directive loaxa does not know.
+    UnknownDirective { directive: String },
+    /// An M3U line that is a URL.
+    UrlEntry { url: String },
+    /// An M3U `#LOAXA-SEGMENT` value that is not an id (`detail`: the parser's words).
+    BadSegmentId { detail: String },
 }
 
 impl Say for ConfigProblem {
@@ -156,6 +182,61 @@ impl Say for ConfigProblem {
                 format!("chuyên mục \"{topic}\" không có trong [topics] của {config}"),
                 format!("topic \"{topic}\" is not in [topics] of {config}"),
             ),
+            P::CannotReadPlaylist { detail } => pick_owned(
+                lang,
+                format!("không đọc được danh sách phát: {detail}"),
+                format!("cannot read the playlist: {detail}"),
+            ),
+            P::PlaylistNotUtf8 => pick(
+                lang,
+                "danh sách phát không phải văn bản UTF-8",
+                "the playlist is not UTF-8 text",
+            ),
+            P::NotAPlaylistFile => {
+                pick(lang, "không phải tệp danh sách phát", "not a playlist file")
+            }
+            P::CannotReadPlaylistsDir { detail } => pick_owned(
+                lang,
+                format!("không đọc được thư mục danh sách phát: {detail}"),
+                format!("cannot read the playlists folder: {detail}"),
+            ),
+            P::DuplicatePlaylist { name, other } => pick_owned(
+                lang,
+                format!("một danh sách phát khác cũng tên \"{name}\": {other}"),
+                format!("another playlist is also called \"{name}\": {other}"),
+            ),
+            P::BadOrder { detail } => {
+                pick_owned(lang, format!("thứ tự phát sai: {detail}"), detail.clone())
+            }
+            P::NegativeSegmentId { id } => pick_owned(
+                lang,
+                format!("mã bản tin {id} không được âm"),
+                format!("segment id {id} cannot be negative"),
+            ),
+            P::ItemSegmentAndFile => pick(
+                lang,
+                "một `[[item]]` chỉ ghi `segment` hoặc `file`, không ghi cả hai",
+                "an [[item]] names either a `segment` or a `file`, not both",
+            ),
+            P::ItemFileEmpty => pick(lang, "`file` để trống", "`file` is empty"),
+            P::ItemNamesNothing { line } => pick_owned(
+                lang,
+                format!("`[[item]]` này (dòng {line}) không ghi `segment` hay `file`"),
+                format!("this [[item]] (line {line}) names no `segment` or `file`"),
+            ),
+            P::UnknownDirective { directive } => pick_owned(
+                lang,
+                format!("chỉ thị `#{directive}` không hợp lệ"),
+                format!("unknown directive `#{directive}`"),
+            ),
+            P::UrlEntry { url } => pick_owned(
+                lang,
+                format!("`{url}` là địa chỉ mạng; loaxa chỉ phát tệp"),
+                format!("`{url}` is a URL; loaxa plays files only"),
+            ),
+            P::BadSegmentId { detail } => {
+                pick_owned(lang, format!("mã bản tin sai: {detail}"), detail.clone())
+            }
         }
     }
 }
@@ -282,6 +363,55 @@ impl ConfigProblem {
                 "thêm nó vào [topics] trong cấu hình, hoặc sửa mã chuyên mục",
                 "add it to [topics] in the config, or fix the slug",
             ),
+            P::CannotReadPlaylist { .. } => return None,
+            P::PlaylistNotUtf8 => pick(
+                lang,
+                "lưu nó dưới dạng UTF-8 (danh sách .m3u8); tiếng Việt cần vậy",
+                "save it as UTF-8 (an .m3u8 playlist); Vietnamese needs it",
+            ),
+            P::NotAPlaylistFile => pick(
+                lang,
+                "danh sách phát có đuôi .toml, .m3u8 hoặc .m3u",
+                "playlists end in .toml, .m3u8 or .m3u",
+            ),
+            P::CannotReadPlaylistsDir { .. } => pick(
+                lang,
+                "đặt `playlists_dir` trong mục [station] của cấu hình",
+                "set [station] playlists_dir in the config",
+            ),
+            P::DuplicatePlaylist { .. } => pick(
+                lang,
+                "đổi tên hoặc bỏ một trong hai; tệp này bị bỏ qua",
+                "rename or remove one of them; this one is ignored",
+            ),
+            P::BadOrder { .. } => pick(lang, "ví dụ: `order = \"rotate\"`", "order = \"rotate\""),
+            P::NegativeSegmentId { .. } => pick(
+                lang,
+                "xem mã bằng `loaxa segment list`",
+                "ids are shown by `loaxa segment list`",
+            ),
+            P::ItemSegmentAndFile => pick(
+                lang,
+                "tách thành hai `[[item]]`",
+                "split it into two [[item]]s",
+            ),
+            P::ItemFileEmpty => return None,
+            P::ItemNamesNothing { .. } => pick(
+                lang,
+                "ví dụ: `segment = 12`, hoặc `file = \"demo/ban-tin-1.ogg\"`",
+                "segment = 12, or file = \"demo/ban-tin-1.ogg\"",
+            ),
+            P::UnknownDirective { .. } => pick(
+                lang,
+                "loaxa đọc `#LOAXA-TOPIC:`, `#LOAXA-UNIT:`, `#LOAXA-ORDER:` và `#LOAXA-SEGMENT:`",
+                "loaxa reads #LOAXA-TOPIC:, #LOAXA-UNIT:, #LOAXA-ORDER: and #LOAXA-SEGMENT:",
+            ),
+            P::UrlEntry { .. } => pick(
+                lang,
+                "tải tệp về và ghi đường dẫn của nó ở đây",
+                "download the file and write its path here",
+            ),
+            P::BadSegmentId { .. } => pick(lang, "ví dụ: `#LOAXA-SEGMENT:12`", "#LOAXA-SEGMENT:12"),
         })
     }
 
@@ -362,6 +492,34 @@ impl ConfigProblem {
             P::EntryTopicUnknown {
                 topic: "nq".into(),
                 config: "/etc/loaxa.toml".into(),
+            },
+            P::CannotReadPlaylist {
+                detail: "EACCES".into(),
+            },
+            P::PlaylistNotUtf8,
+            P::NotAPlaylistFile,
+            P::CannotReadPlaylistsDir {
+                detail: "ENOENT".into(),
+            },
+            P::DuplicatePlaylist {
+                name: "sang".into(),
+                other: "/srv/sang.m3u8".into(),
+            },
+            P::BadOrder {
+                detail: "`xyz`".into(),
+            },
+            P::NegativeSegmentId { id: "-3".into() },
+            P::ItemSegmentAndFile,
+            P::ItemFileEmpty,
+            P::ItemNamesNothing { line: 4 },
+            P::UnknownDirective {
+                directive: "LOAXA-X".into(),
+            },
+            P::UrlEntry {
+                url: "http://x.vn/b.mp3".into(),
+            },
+            P::BadSegmentId {
+                detail: "`x`".into(),
             },
         ]
     }
