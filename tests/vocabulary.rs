@@ -615,7 +615,7 @@ fn check_speaks_vietnamese_by_default_with_the_same_positions_as_in_english() {
     assert_eq!(positions(&vi), expected, "{vi}");
     assert_eq!(positions(&en), expected, "{en}");
     for words in [
-        "lỗi: khoá `timezon` không có trong [station]",
+        "lỗi: khoá `timezon` không có trong `[station]`",
         "gợi ý: có phải ý bạn là `timezone`?",
         "lỗi: múi giờ \"Asia/Hanoi\" không tồn tại",
         "không bao giờ đến",

@@ -125,25 +125,25 @@ fn bounded(
     ok: &mut bool,
 ) -> Option<std::time::Duration> {
     let s = t.string(src, key)?;
-    match bounds.parse(s.get_ref()) {
-        Ok(d) => Some(d),
-        Err(message) => {
-            *ok = false;
-            let example = match key {
-                "catch_up" => "catch_up = \"skip\" (default) or a grace window such as \"20m\"",
-                _ => "max_duration = \"30m\"",
-            };
-            src.error(
-                s.span(),
-                format!("{key}: {message}"),
-                Some(format!(
-                    "{key} must lie within {}; e.g. {example}",
-                    bounds.text()
-                )),
-            );
-            None
-        }
-    }
+    let text = s.get_ref().clone();
+    let problem = match super::duration::parse_duration(&text) {
+        Err(_) => ConfigProblem::BadDuration {
+            key: key.to_string(),
+            text,
+        },
+        Ok(d) => match bounds.check(&text, d) {
+            Ok(d) => return Some(d),
+            Err(_) => ConfigProblem::DurationOutOfRange {
+                key: key.to_string(),
+                text,
+                min: super::duration::format_duration(bounds.min),
+                max: super::duration::format_duration(bounds.max),
+            },
+        },
+    };
+    *ok = false;
+    src.problem(s.span(), problem);
+    None
 }
 
 /// Names the log uses for plays outside programs: a program may not take them.

@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use crate::words::ConfigProblem;
+use crate::words::{ConfigProblem, ValueKind};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -38,15 +38,15 @@ pub(crate) fn parse_document<'i>(src: &mut Source<'i>) -> Option<Spanned<DeTable
     errors.is_empty().then_some(doc)
 }
 
-fn type_name(v: &DeValue<'_>) -> &'static str {
+fn type_name(v: &DeValue<'_>) -> ValueKind {
     match v {
-        DeValue::String(_) => "text",
-        DeValue::Integer(_) => "a whole number",
-        DeValue::Float(_) => "a decimal number",
-        DeValue::Boolean(_) => "true/false",
-        DeValue::Datetime(_) => "a date/time",
-        DeValue::Array(_) => "a list",
-        DeValue::Table(_) => "a table",
+        DeValue::String(_) => ValueKind::Text,
+        DeValue::Integer(_) => ValueKind::WholeNumber,
+        DeValue::Float(_) => ValueKind::DecimalNumber,
+        DeValue::Boolean(_) => ValueKind::TrueFalse,
+        DeValue::Datetime(_) => ValueKind::DateTime,
+        DeValue::Array(_) => ValueKind::List,
+        DeValue::Table(_) => ValueKind::Table,
     }
 }
 
@@ -90,15 +90,21 @@ impl<'a, 'i> Table<'a, 'i> {
             .map(|(_, v)| v)
     }
 
-    fn wrong_type(&self, src: &mut Source<'_>, key: &str, v: &Spanned<DeValue<'_>>, want: &str) {
-        src.error(
+    fn wrong_type(
+        &self,
+        src: &mut Source<'_>,
+        key: &str,
+        v: &Spanned<DeValue<'_>>,
+        want: ValueKind,
+    ) {
+        src.problem(
             v.span(),
-            format!(
-                "`{key}` in {} must be {want}, not {}",
-                self.name,
-                type_name(v.get_ref())
-            ),
-            None,
+            ConfigProblem::WrongType {
+                key: key.to_string(),
+                section: self.name.starts_with('[').then(|| self.name.to_string()),
+                want,
+                found: type_name(v.get_ref()),
+            },
         );
     }
 
@@ -107,7 +113,7 @@ impl<'a, 'i> Table<'a, 'i> {
         match v.get_ref() {
             DeValue::String(s) => Some(Spanned::new(v.span(), s.to_string())),
             _ => {
-                self.wrong_type(src, key, v, "text in quotes");
+                self.wrong_type(src, key, v, ValueKind::Text);
                 None
             }
         }
@@ -125,7 +131,7 @@ impl<'a, 'i> Table<'a, 'i> {
         match v.get_ref() {
             DeValue::Boolean(b) => Some(Spanned::new(v.span(), *b)),
             _ => {
-                self.wrong_type(src, key, v, "true or false");
+                self.wrong_type(src, key, v, ValueKind::TrueFalse);
                 None
             }
         }
@@ -150,7 +156,7 @@ impl<'a, 'i> Table<'a, 'i> {
             _ => None,
         };
         if n.is_none() {
-            self.wrong_type(src, key, v, "a whole number");
+            self.wrong_type(src, key, v, ValueKind::WholeNumber);
         }
         n.map(|n| Spanned::new(v.span(), n))
     }
@@ -166,7 +172,7 @@ impl<'a, 'i> Table<'a, 'i> {
     ) -> Option<Result<i64, ()>> {
         let v = self.get(key)?;
         let DeValue::Integer(i) = v.get_ref() else {
-            self.wrong_type(src, key, v, "a whole number");
+            self.wrong_type(src, key, v, ValueKind::WholeNumber);
             return Some(Err(()));
         };
         let n = i64::from_str_radix(i.as_str(), i.radix()).ok();
@@ -199,7 +205,7 @@ impl<'a, 'i> Table<'a, 'i> {
             _ => None,
         };
         if n.is_none() {
-            self.wrong_type(src, key, v, "a number");
+            self.wrong_type(src, key, v, ValueKind::Number);
         }
         n.map(|n| Spanned::new(v.span(), n))
     }
@@ -222,14 +228,14 @@ impl<'a, 'i> Table<'a, 'i> {
     pub fn strings(&self, src: &mut Source<'_>, key: &str) -> Option<Vec<Spanned<String>>> {
         let v = self.get(key)?;
         let DeValue::Array(items) = v.get_ref() else {
-            self.wrong_type(src, key, v, "a list of texts, e.g. [\"a\", \"b\"]");
+            self.wrong_type(src, key, v, ValueKind::ListOfTexts);
             return None;
         };
         let mut out = Vec::new();
         for item in items.iter() {
             match item.get_ref() {
                 DeValue::String(s) => out.push(Spanned::new(item.span(), s.to_string())),
-                _ => self.wrong_type(src, key, item, "a list of texts"),
+                _ => self.wrong_type(src, key, item, ValueKind::ListOfTexts),
             }
         }
         Some(out)
@@ -241,7 +247,7 @@ impl<'a, 'i> Table<'a, 'i> {
         match v.get_ref() {
             DeValue::Table(t) => Some(Table::new(t, v.span(), name)),
             _ => {
-                self.wrong_type(src, key, v, "a table");
+                self.wrong_type(src, key, v, ValueKind::Table);
                 None
             }
         }
@@ -253,14 +259,14 @@ impl<'a, 'i> Table<'a, 'i> {
             return Vec::new();
         };
         let DeValue::Array(items) = v.get_ref() else {
-            self.wrong_type(src, key, v, &format!("a list of tables, written [[{key}]]"));
+            self.wrong_type(src, key, v, ValueKind::ListOfTables);
             return Vec::new();
         };
         let mut out = Vec::new();
         for item in items.iter() {
             match item.get_ref() {
                 DeValue::Table(t) => out.push(Table::new(t, item.span(), name)),
-                _ => self.wrong_type(src, key, item, "a table"),
+                _ => self.wrong_type(src, key, item, ValueKind::Table),
             }
         }
         out
@@ -275,7 +281,7 @@ impl<'a, 'i> Table<'a, 'i> {
                     Spanned::new(k.span(), k.get_ref().to_string()),
                     Spanned::new(v.span(), s.to_string()),
                 )),
-                _ => self.wrong_type(src, k.get_ref(), v, "text in quotes"),
+                _ => self.wrong_type(src, k.get_ref(), v, ValueKind::Text),
             }
         }
         out

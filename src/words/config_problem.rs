@@ -85,6 +85,63 @@ pub enum ConfigProblem {
     UrlEntry { url: String },
     /// An M3U `#LOAXA-SEGMENT` value that is not an id (`detail`: the parser's words).
     BadSegmentId { detail: String },
+    /// A value of the wrong kind (`section`: as in [`ConfigProblem::UnknownKey`]).
+    WrongType {
+        key: String,
+        section: Option<String>,
+        want: ValueKind,
+        found: ValueKind,
+    },
+    /// A duration that cannot be read (`key`: `max_duration`, `catch_up`…).
+    BadDuration { key: String, text: String },
+    /// A duration outside its range (`min`, `max` written as in the config: `1m`, `31d`).
+    DurationOutOfRange {
+        key: String,
+        text: String,
+        min: String,
+        max: String,
+    },
+}
+
+/// The kinds of value a config key can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueKind {
+    Text,
+    WholeNumber,
+    DecimalNumber,
+    Number,
+    TrueFalse,
+    DateTime,
+    List,
+    ListOfTexts,
+    Table,
+    ListOfTables,
+}
+
+impl Say for ValueKind {
+    fn say(&self, lang: Lang) -> Cow<'static, str> {
+        match self {
+            ValueKind::Text => pick(lang, "chữ trong ngoặc kép", "text in quotes"),
+            ValueKind::WholeNumber => pick(lang, "số nguyên", "a whole number"),
+            ValueKind::DecimalNumber => pick(lang, "số thập phân", "a decimal number"),
+            ValueKind::Number => pick(lang, "một số", "a number"),
+            ValueKind::TrueFalse => pick(lang, "`true` hoặc `false`", "true or false"),
+            ValueKind::DateTime => pick(lang, "ngày giờ", "a date/time"),
+            ValueKind::List => pick(lang, "một danh sách", "a list"),
+            ValueKind::ListOfTexts => pick(
+                lang,
+                "danh sách chữ, ví dụ `[\"a\", \"b\"]`",
+                "a list of texts, e.g. [\"a\", \"b\"]",
+            ),
+            ValueKind::Table => pick(lang, "một mục (bảng)", "a table"),
+            ValueKind::ListOfTables => pick(
+                lang,
+                "danh sách mục, viết `[[…]]`",
+                "a list of tables, written [[…]]",
+            ),
+        }
+    }
 }
 
 impl Say for ConfigProblem {
@@ -104,7 +161,7 @@ impl Say for ConfigProblem {
             P::UnknownKey { key, section, .. } => match section {
                 Some(s) => pick_owned(
                     lang,
-                    format!("khoá `{key}` không có trong {s}"),
+                    format!("khoá `{key}` không có trong `{s}`"),
                     format!("unknown key `{key}` in {s}"),
                 ),
                 None => pick_owned(
@@ -237,6 +294,45 @@ impl Say for ConfigProblem {
             P::BadSegmentId { detail } => {
                 pick_owned(lang, format!("mã bản tin sai: {detail}"), detail.clone())
             }
+            P::WrongType {
+                key,
+                section,
+                want,
+                found,
+            } => {
+                let (want, found) = (want.say(lang), found.say(lang));
+                match section {
+                    Some(s) => pick_owned(
+                        lang,
+                        format!("`{key}` trong `{s}` phải là {want}, không phải {found}"),
+                        format!("`{key}` in {s} must be {want}, not {found}"),
+                    ),
+                    None => pick_owned(
+                        lang,
+                        format!("`{key}` phải là {want}, không phải {found}"),
+                        format!("`{key}` in the config file must be {want}, not {found}"),
+                    ),
+                }
+            }
+            P::BadDuration { key, text } => pick_owned(
+                lang,
+                format!(
+                    "{key}: `{text}` không phải khoảng thời gian: viết ngày, giờ, phút, giây như `90s`, `30m`, `1h30m` hoặc `2d`"
+                ),
+                format!(
+                    "{key}: `{text}` is not a duration: write days, hours, minutes and seconds like `90s`, `30m`, `1h30m` or `2d`"
+                ),
+            ),
+            P::DurationOutOfRange {
+                key,
+                text,
+                min,
+                max,
+            } => pick_owned(
+                lang,
+                format!("{key}: `{text}` nằm ngoài khoảng cho phép: từ {min} đến {max}"),
+                format!("{key}: `{text}` is out of range: allowed is {min} to {max}"),
+            ),
         }
     }
 }
@@ -269,7 +365,7 @@ impl ConfigProblem {
             } => match section {
                 Some(s) => pick_owned(
                     lang,
-                    format!("các khoá dùng được trong {s}: {allowed}"),
+                    format!("các khoá dùng được trong `{s}`: {allowed}"),
                     format!("keys allowed in {s}: {allowed}"),
                 ),
                 None => pick_owned(
@@ -412,6 +508,16 @@ impl ConfigProblem {
                 "download the file and write its path here",
             ),
             P::BadSegmentId { .. } => pick(lang, "ví dụ: `#LOAXA-SEGMENT:12`", "#LOAXA-SEGMENT:12"),
+            P::WrongType { .. } => return None,
+            P::BadDuration { key, .. } => duration_example(lang, key),
+            P::DurationOutOfRange { key, min, max, .. } => {
+                let example = duration_example(lang, key);
+                pick_owned(
+                    lang,
+                    format!("{key} phải nằm trong khoảng {min} đến {max}; {example}"),
+                    format!("{key} must lie within {min} to {max}; e.g. {example}"),
+                )
+            }
         })
     }
 
@@ -521,6 +627,28 @@ impl ConfigProblem {
             P::BadSegmentId {
                 detail: "`x`".into(),
             },
+            P::WrongType {
+                key: "fade_ms".into(),
+                section: Some("[output]".into()),
+                want: ValueKind::WholeNumber,
+                found: ValueKind::Text,
+            },
+            P::WrongType {
+                key: "station".into(),
+                section: None,
+                want: ValueKind::Table,
+                found: ValueKind::ListOfTexts,
+            },
+            P::BadDuration {
+                key: "max_duration".into(),
+                text: "ba phut".into(),
+            },
+            P::DurationOutOfRange {
+                key: "catch_up".into(),
+                text: "90d".into(),
+                min: "1m".into(),
+                max: "31d".into(),
+            },
         ]
     }
 }
@@ -532,5 +660,21 @@ fn role_vi(key: &str) -> String {
         "outro" => "nhạc hiệu kết thúc (`outro`)".into(),
         "separator" => "nhạc chuyển tiếp (`separator`)".into(),
         other => format!("`{other}`"),
+    }
+}
+
+/// An example of a duration key, in `lang`.
+fn duration_example(lang: Lang, key: &str) -> Cow<'static, str> {
+    match key {
+        "catch_up" => pick(
+            lang,
+            "ví dụ `catch_up = \"skip\"` (mặc định) hoặc một khoảng như `\"20m\"`",
+            "catch_up = \"skip\" (default) or a grace window such as \"20m\"",
+        ),
+        _ => pick(
+            lang,
+            "ví dụ `max_duration = \"30m\"`",
+            "max_duration = \"30m\"",
+        ),
     }
 }

@@ -16,7 +16,7 @@ mod warning;
 use std::borrow::Cow;
 
 pub use crate::report::Lang;
-pub use config_problem::ConfigProblem;
+pub use config_problem::{ConfigProblem, ValueKind};
 pub use error::ErrorCode;
 pub use reason::{Reason, reason_text};
 pub use warning::Warning;
