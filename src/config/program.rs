@@ -156,10 +156,12 @@ pub const RESERVED_NAMES: &[&str] = &[
 fn name_is_valid(src: &mut Source<'_>, t: &Table<'_, '_>, name: Option<&Spanned<String>>) -> bool {
     match name {
         None if !t.has("name") => {
-            src.error(
+            src.problem(
                 t.span.clone(),
-                "a [[program]] needs a `name`",
-                Some("name = \"sang\"".into()),
+                ConfigProblem::KeyMissing {
+                    section: "[[program]]".into(),
+                    key: "name".into(),
+                },
             );
             false
         }
@@ -191,10 +193,12 @@ fn name_is_valid(src: &mut Source<'_>, t: &Table<'_, '_>, name: Option<&Spanned<
 fn cron(src: &mut Source<'_>, t: &Table<'_, '_>) -> Option<CronRule> {
     let Some(s) = t.string(src, "cron") else {
         if !t.has("cron") {
-            src.error(
+            src.problem(
                 t.span.clone(),
-                "a [[program]] needs a `cron` schedule",
-                Some("cron = \"30 5 * * *\" airs at 05:30 every day".into()),
+                ConfigProblem::KeyMissing {
+                    section: "[[program]]".into(),
+                    key: "cron".into(),
+                },
             );
         }
         return None;

@@ -42,11 +42,7 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
     let station = match top.table(src, "station", "[station]") {
         Some(t) => station(src, &t, &base, &topics),
         None => {
-            src.error(
-                0..0,
-                "the [station] section is missing",
-                Some("start the file with [station] and name = \"Đài truyền thanh xã ...\"".into()),
-            );
+            src.problem(0..0, ConfigProblem::StationMissing);
             None
         }
     };
@@ -133,10 +129,12 @@ fn station(
     t.check_keys(src, STATION_KEYS);
     let name = t.text(src, "name", crate::text::MAX_LABEL);
     if name.is_none() && !t.has("name") {
-        src.error(
+        src.problem(
             t.span.clone(),
-            "[station] needs a `name`",
-            Some("name = \"Đài truyền thanh xã Bình Chương\"".into()),
+            ConfigProblem::KeyMissing {
+                section: "[station]".into(),
+                key: "name".into(),
+            },
         );
     }
     let timezone = match t.string(src, "timezone") {
@@ -172,10 +170,11 @@ fn station(
             "resume" => AfterEmergency::Resume,
             "requeue" => AfterEmergency::Requeue,
             other => {
-                src.error(
+                src.problem(
                     s.span(),
-                    format!("after_emergency \"{other}\" is not known"),
-                    Some("use \"resume\" (replay the interrupted item) or \"requeue\" (queue it for the next program)".into()),
+                    ConfigProblem::AfterEmergencyUnknown {
+                        value: other.to_string(),
+                    },
                 );
                 AfterEmergency::Resume
             }

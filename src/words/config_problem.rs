@@ -85,6 +85,12 @@ pub enum ConfigProblem {
     UrlEntry { url: String },
     /// An M3U `#LOAXA-SEGMENT` value that is not an id (`detail`: the parser's words).
     BadSegmentId { detail: String },
+    /// The `[station]` section is missing.
+    StationMissing,
+    /// A section without its required key (`section`: `[station]`, `[[program]]`).
+    KeyMissing { section: String, key: String },
+    /// `after_emergency` names neither `resume` nor `requeue`.
+    AfterEmergencyUnknown { value: String },
     /// A value of the wrong kind (`section`: as in [`ConfigProblem::UnknownKey`]).
     WrongType {
         key: String,
@@ -294,6 +300,21 @@ impl Say for ConfigProblem {
             P::BadSegmentId { detail } => {
                 pick_owned(lang, format!("mã bản tin sai: {detail}"), detail.clone())
             }
+            P::StationMissing => pick(
+                lang,
+                "thiếu mục `[station]`",
+                "the [station] section is missing",
+            ),
+            P::KeyMissing { section, key } => pick_owned(
+                lang,
+                format!("`{section}` cần khoá `{key}`"),
+                format!("{section} needs a `{key}`"),
+            ),
+            P::AfterEmergencyUnknown { value } => pick_owned(
+                lang,
+                format!("after_emergency \"{value}\" không hợp lệ"),
+                format!("after_emergency \"{value}\" is not known"),
+            ),
             P::WrongType {
                 key,
                 section,
@@ -509,6 +530,27 @@ impl ConfigProblem {
             ),
             P::BadSegmentId { .. } => pick(lang, "ví dụ: `#LOAXA-SEGMENT:12`", "#LOAXA-SEGMENT:12"),
             P::WrongType { .. } => return None,
+            P::StationMissing => pick(
+                lang,
+                "mở đầu tệp bằng `[station]` và `name = \"Đài truyền thanh xã ...\"`",
+                "start the file with [station] and name = \"Đài truyền thanh xã ...\"",
+            ),
+            P::KeyMissing { key, .. } if key == "cron" => pick(
+                lang,
+                "`cron = \"30 5 * * *\"` phát lúc 05:30 hằng ngày",
+                "cron = \"30 5 * * *\" airs at 05:30 every day",
+            ),
+            P::KeyMissing { section, .. } if section == "[station]" => pick(
+                lang,
+                "ví dụ `name = \"Đài truyền thanh xã Bình Chương\"`",
+                "name = \"Đài truyền thanh xã Bình Chương\"",
+            ),
+            P::KeyMissing { .. } => pick(lang, "ví dụ `name = \"sang\"`", "name = \"sang\""),
+            P::AfterEmergencyUnknown { .. } => pick(
+                lang,
+                "dùng `\"resume\"` (phát lại bản tin bị ngắt) hoặc `\"requeue\"` (đưa nó vào hàng chờ của chương trình kế tiếp)",
+                "use \"resume\" (replay the interrupted item) or \"requeue\" (queue it for the next program)",
+            ),
             P::BadDuration { key, .. } => duration_example(lang, key),
             P::DurationOutOfRange { key, min, max, .. } => {
                 let example = duration_example(lang, key);
@@ -626,6 +668,22 @@ impl ConfigProblem {
             },
             P::BadSegmentId {
                 detail: "`x`".into(),
+            },
+            P::StationMissing,
+            P::KeyMissing {
+                section: "[[program]]".into(),
+                key: "cron".into(),
+            },
+            P::KeyMissing {
+                section: "[station]".into(),
+                key: "name".into(),
+            },
+            P::KeyMissing {
+                section: "[[program]]".into(),
+                key: "name".into(),
+            },
+            P::AfterEmergencyUnknown {
+                value: "tiep".into(),
             },
             P::WrongType {
                 key: "fade_ms".into(),
