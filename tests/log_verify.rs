@@ -31,6 +31,7 @@ fn loaxa(config: &Path, args: &[&str]) -> Output {
             .arg(config)
             .args(args)
             .env("NO_COLOR", "1")
+            .env("LOAXA_LANG", "en")
             .output()
             .expect("run loaxa");
         if !text(&out.stderr).contains("in use by another loaxa process")

@@ -725,3 +725,212 @@ fn reload_answers_its_code_and_the_cli_says_it_in_vietnamese() {
     std::fs::write(live.t.config_path(), config).expect("write");
     live.assert_alive();
 }
+
+// ---------- config diagnostics, `segment show` and `log verify` in Vietnamese ----------
+
+/// The English words (from [`ENGLISH`]) in `text`, outside backticks and quoted values.
+fn english_in(text: &str) -> Vec<String> {
+    let unquoted: String = text
+        .split('"')
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+        .map(|(_, part)| part)
+        .collect::<Vec<_>>()
+        .join(" ");
+    words_outside_code(&unquoted)
+        .into_iter()
+        .filter(|w| ENGLISH.contains(&w.as_str()))
+        .collect()
+}
+
+#[test]
+fn every_config_problem_has_vietnamese_words() {
+    let mut bad = Vec::new();
+    for p in words::ConfigProblem::samples() {
+        let what = format!("{p:?}");
+        assert_vietnamese(&what, &p.say(Lang::Vi), &p.say(Lang::En), &mut bad);
+        // A cron rule's fix is the cron parser's own text, passed through.
+        if matches!(p, words::ConfigProblem::CronSyntax { .. }) {
+            continue;
+        }
+        match (p.hint(Lang::Vi), p.hint(Lang::En)) {
+            (Some(vi), Some(en)) => assert_vietnamese(&what, &vi, &en, &mut bad),
+            (vi, en) => assert_eq!(
+                vi.is_some(),
+                en.is_some(),
+                "{what}: a hint in one language only"
+            ),
+        }
+    }
+    assert!(bad.is_empty(), "untranslated:\n{}", bad.join("\n"));
+}
+
+/// `(line, column)` of every `file:line:col:` diagnostic of `check`'s error output.
+fn positions(stderr: &str) -> Vec<(String, String)> {
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.splitn(4, ':');
+            let (_, line, col) = (parts.next()?, parts.next()?, parts.next()?);
+            (line.parse::<u32>().is_ok() && col.parse::<u32>().is_ok())
+                .then(|| (line.to_string(), col.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn check_speaks_vietnamese_by_default_with_the_same_positions_as_in_english() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("pl")).expect("mkdir");
+    let config = dir.path().join("loaxa.toml");
+    std::fs::write(
+        &config,
+        "[station]\nname = \"Đài xã\"\ntimezon = \"Asia/Ho_Chi_Minh\"\ntimezone = \"Asia/Hanoi\"\n\
+         data_dir = \"data\"\nplaylists_dir = \"pl\"\n\n[output]\ndevice = \"null\"\n\n\
+         [[program]]\nname = \"sang\"\ncron = \"0 6 31 2 *\"\nplaylists = [\"p\"]\n\n\
+         [[program]]\nname = \"sang\"\ncron = \"0 7 * * *\"\nqueue = true\n",
+    )
+    .expect("write config");
+    let vi = bin::loaxa_in("", &config, &["check"]);
+    let en = bin::loaxa_in("en", &config, &["check"]);
+    assert!(!vi.status.success() && !en.status.success());
+    let (vi, en) = (bin::text(&vi.stderr), bin::text(&en.stderr));
+    // Every mistake, where it is, in both languages.
+    let expected: Vec<(String, String)> = [("3", "1"), ("4", "12"), ("13", "8"), ("17", "8")]
+        .iter()
+        .map(|(l, c)| (l.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(positions(&vi), expected, "{vi}");
+    assert_eq!(positions(&en), expected, "{en}");
+    for words in [
+        "lỗi: khoá `timezon` không có trong `[station]`",
+        "gợi ý: có phải ý bạn là `timezone`?",
+        "lỗi: múi giờ \"Asia/Hanoi\" không tồn tại",
+        "không bao giờ đến",
+        "tên chương trình \"sang\" đã dùng ở dòng 12",
+    ] {
+        assert!(vi.contains(words), "missing «{words}» in:\n{vi}");
+    }
+    assert_eq!(english_in(&vi), Vec::<String>::new(), "{vi}");
+    for words in [
+        "error: unknown key `timezon` in [station]",
+        "hint: did you mean `timezone`?",
+        "unknown timezone \"Asia/Hanoi\"",
+        "never fires",
+        "program name \"sang\" is already used on line 12",
+    ] {
+        assert!(en.contains(words), "missing «{words}» in:\n{en}");
+    }
+
+    // A TOML syntax error: the parser's words stay, after a Vietnamese lead.
+    std::fs::write(&config, "[station\nname = \"x\"\n").expect("write");
+    let vi = bin::text(&bin::loaxa_in("", &config, &["check"]).stderr);
+    assert!(
+        vi.contains("loaxa.toml:1:9: lỗi: cú pháp TOML sai: "),
+        "{vi}"
+    );
+    let en = bin::text(&bin::loaxa_in("en", &config, &["check"]).stderr);
+    assert!(en.contains("loaxa.toml:1:9: error: TOML syntax: "), "{en}");
+
+    // The missing playlist, found by the file check once the config is valid.
+    std::fs::write(
+        &config,
+        "[station]\nname = \"Đài xã\"\ntimezone = \"Asia/Ho_Chi_Minh\"\ndata_dir = \"data\"\n\
+         playlists_dir = \"pl\"\n\n[output]\ndevice = \"null\"\n\n\
+         [[program]]\nname = \"sang\"\ncron = \"0 6 * * *\"\nplaylists = [\"khong-co\"]\n",
+    )
+    .expect("write");
+    let vi = bin::text(&bin::loaxa_in("", &config, &["check"]).stderr);
+    assert!(
+        vi.contains("loaxa.toml:13:14: lỗi: không thấy danh sách phát \"khong-co\""),
+        "{vi}"
+    );
+    let en = bin::text(&bin::loaxa_in("en", &config, &["check"]).stderr);
+    assert!(
+        en.contains("loaxa.toml:13:14: error: playlist \"khong-co\" not found"),
+        "{en}"
+    );
+}
+
+#[test]
+fn segment_show_speaks_vietnamese_by_default() {
+    let t = station::TestStation::new(
+        "[[program]]\nname = \"sang\"\ncron = \"0 6 * * *\"\nqueue = true\n",
+        &[],
+        station::local(2026, 3, 1, 0, 0, 0),
+    );
+    t.noise_file("media/a.wav", 1.5);
+    let id = {
+        let st = t.station();
+        t.add(&st, "media/a.wav", t.meta("Bản tin thời tiết"))
+    };
+    let id = id.to_string();
+    let vi = bin::loaxa_in("", &t.config_path(), &["segment", "show", &id]);
+    assert!(vi.status.success(), "{}", bin::text(&vi.stderr));
+    let vi = bin::text(&vi.stdout);
+    for label in [
+        "tiêu đề:",
+        "thời lượng:",
+        "âm lượng:",
+        "khuếch đại:",
+        "cắt lặng:",
+        "ngày thêm:",
+    ] {
+        assert!(vi.contains(label), "no «{label}» in:\n{vi}");
+    }
+    // The stored path and file name are the station's, not words: leave them out.
+    let prose: String = vi
+        .lines()
+        .filter(|l| !l.starts_with("tệp:") && !l.starts_with("tên khi nhập:"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(english_in(&prose), Vec::<String>::new(), "{vi}");
+    let en = bin::text(&bin::loaxa_in("en", &t.config_path(), &["segment", "show", &id]).stdout);
+    for label in ["title:", "duration:", "loudness:", "gain:", "trimmed:"] {
+        assert!(en.contains(label), "no «{label}» in:\n{en}");
+    }
+}
+
+#[test]
+fn log_verify_speaks_vietnamese_by_default() {
+    let t = live::station();
+    std::fs::create_dir_all(t.path("data")).expect("mkdir");
+    {
+        let store = station::store_when_free(&t.path("data/db"));
+        for i in 1..=3u64 {
+            let at = station::local(2026, 3, 1, 5, 30, 0) + chrono::Duration::minutes(i as i64);
+            let mut rec = record("schedule", "completed", None);
+            rec.id = 0;
+            rec.scheduled_at = at;
+            rec.started_at = Some(at);
+            rec.hash_version = 1;
+            rec.prev_hash = String::new();
+            rec.hash = String::new();
+            store.append_record(&mut rec).expect("append");
+        }
+    }
+    let vi = bin::loaxa_in("", &t.config_path(), &["log", "verify"]);
+    assert!(vi.status.success(), "{}", bin::text(&vi.stderr));
+    let said = bin::text(&vi.stdout);
+    assert!(
+        said.starts_with("tốt: 3 bản ghi, chuỗi còn nguyên"),
+        "{said}"
+    );
+    assert_eq!(english_in(&said), Vec::<String>::new(), "{said}");
+
+    // Record 2 deleted behind the station's back: the break, in Vietnamese.
+    {
+        let db = sled::open(t.path("data/db")).expect("open sled");
+        let tree = db.open_tree("asrun").expect("asrun tree");
+        tree.remove(2u64.to_be_bytes()).expect("remove");
+        db.flush().expect("flush");
+    }
+    let vi = bin::loaxa_in("", &t.config_path(), &["log", "verify"]);
+    assert_eq!(vi.status.code(), Some(1), "{}", bin::text(&vi.stderr));
+    let said = bin::text(&vi.stdout);
+    assert!(said.starts_with("HỎNG: thiếu bản ghi 2"), "{said}");
+    assert!(said.contains("gợi ý: các bản ghi đã bị xoá"), "{said}");
+    assert_eq!(english_in(&said), Vec::<String>::new(), "{said}");
+    let en = bin::text(&bin::loaxa_in("en", &t.config_path(), &["log", "verify"]).stdout);
+    assert!(en.starts_with("BROKEN: record 2 is missing"), "{en}");
+}

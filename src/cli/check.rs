@@ -17,13 +17,13 @@ pub fn check(path: &Path) -> Result<i32> {
     let config = match config::load(path) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("{}", text::message_for_terminal(&e.to_string()));
+            eprintln!("{}", text::message_for_terminal(&e.render(fmt::lang())));
             return Ok(1);
         }
     };
     let mut problems = 0;
     for d in config::check_files(&config) {
-        eprintln!("{}", text::message_for_terminal(&d.to_string()));
+        eprintln!("{}", text::message_for_terminal(&d.render(fmt::lang())));
         problems += 1;
     }
     let clock: SharedClock = Arc::new(SystemClock);
@@ -57,7 +57,7 @@ pub fn check(path: &Path) -> Result<i32> {
     };
     let catalog = Catalog::load(&station, Import::No);
     for d in &catalog.diagnostics {
-        eprintln!("{}", text::message_for_terminal(&d.to_string()));
+        eprintln!("{}", text::message_for_terminal(&d.render(fmt::lang())));
         problems += 1;
     }
     for (file, reason) in catalog.file_problems() {

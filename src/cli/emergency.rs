@@ -60,13 +60,18 @@ fn describe(station: &Backend, rep: &EmergencyRepeat) -> String {
     let title = station
         .segment(rep.segment)
         .map(|s| s.title)
-        .unwrap_or_else(|_| "(removed from the library)".into());
-    format!(
-        "repeat {}: segment {} «{title}» every {}, next {}, until {}",
-        rep.id,
-        rep.segment,
-        format_duration(std::time::Duration::from_secs(rep.every_s)),
-        fmt::time(&station.local(rep.next_at)),
-        fmt::time(&station.local(rep.until)),
-    )
+        .unwrap_or_else(|_| fmt::t("(đã xoá khỏi thư viện)", "(removed from the library)").into());
+    let every = format_duration(std::time::Duration::from_secs(rep.every_s));
+    let next = fmt::time(&station.local(rep.next_at));
+    let until = fmt::time(&station.local(rep.until));
+    match fmt::lang() {
+        crate::words::Lang::Vi => format!(
+            "lặp lại {}: bản tin {} «{title}» mỗi {every}, lần tới {next}, đến {until}",
+            rep.id, rep.segment
+        ),
+        crate::words::Lang::En => format!(
+            "repeat {}: segment {} «{title}» every {every}, next {next}, until {until}",
+            rep.id, rep.segment
+        ),
+    }
 }

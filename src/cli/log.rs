@@ -111,7 +111,13 @@ fn export(station: &Backend, args: ExportArgs) -> Result<i32> {
         && to < from
     {
         bail!(
-            "--to {to} comes before --from {from}\n  hint: the dates are inclusive station days, e.g. --from 2025-12-15 --to 2026-06-14"
+            "--to {to} {} --from {from}\n  {}: {} --from 2025-12-15 --to 2026-06-14",
+            fmt::t("đứng trước", "comes before"),
+            fmt::hint_word(),
+            fmt::t(
+                "các ngày tính trọn ngày theo giờ trạm, ví dụ",
+                "the dates are inclusive station days, e.g."
+            )
         );
     }
     let from_ext = args
@@ -121,7 +127,12 @@ fn export(station: &Backend, args: ExportArgs) -> Result<i32> {
         .and_then(|e| e.to_str()?.parse::<ExportFormat>().ok());
     let format = args.format.or(from_ext).unwrap_or(ExportFormat::Csv);
     if format == ExportFormat::Xlsx && args.output.is_none() {
-        bail!("an XLSX export needs a file\n  hint: add -o nhat-ky.xlsx");
+        bail!(
+            "{}\n  {}: {} -o nhat-ky.xlsx",
+            fmt::t("xuất XLSX cần một tệp", "an XLSX export needs a file"),
+            fmt::hint_word(),
+            fmt::t("thêm", "add")
+        );
     }
     // Before any work: a device, link, folder or FIFO is never written (checked again when
     // the file is written).
@@ -136,8 +147,16 @@ fn export(station: &Backend, args: ExportArgs) -> Result<i32> {
     let n = station.export(args.from, args.to, format, &opts, args.output.as_deref())?;
     if let Some(path) = &args.output {
         match n {
-            Some(n) => eprintln!("{n} records written to {}", path.display()),
-            None => eprintln!("log written to {}", path.display()),
+            Some(n) => eprintln!(
+                "{n} {} {}",
+                fmt::t("bản ghi đã được ghi vào", "records written to"),
+                path.display()
+            ),
+            None => eprintln!(
+                "{} {}",
+                fmt::t("đã ghi nhật ký vào", "log written to"),
+                path.display()
+            ),
         }
     }
     Ok(0)

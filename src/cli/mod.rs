@@ -176,7 +176,8 @@ fn config_path(given: Option<&std::path::Path>) -> PathBuf {
 }
 
 fn load_config(path: &std::path::Path) -> Result<Config> {
-    Ok(config::load(path)?)
+    // The diagnostics in the terminal's language, positions unchanged.
+    config::load(path).map_err(|e| anyhow::anyhow!(e.render(fmt::lang())))
 }
 
 fn backend(path: &std::path::Path, token: Option<String>) -> Result<backend::Backend> {

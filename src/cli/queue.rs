@@ -41,12 +41,18 @@ pub fn queue(station: &Backend, cmd: QueueCmd) -> Result<i32> {
                     .segment(e.segment)
                     .map(|s| s.title)
                     .unwrap_or_default();
-                let target = e.program.as_deref().unwrap_or("the next program");
+                let target = e
+                    .program
+                    .as_deref()
+                    .unwrap_or(fmt::t("chương trình kế tiếp", "the next program"));
                 outln!(
-                    "queued #{}: segment {} «{}» for {}",
+                    "{} #{}: {} {} «{}» {} {}",
+                    fmt::t("đã xếp hàng", "queued"),
                     e.qid,
+                    fmt::t("bản tin", "segment"),
                     e.segment,
                     fmt::safe(&title),
+                    fmt::t("cho", "for"),
                     fmt::safe(target)
                 );
             }
@@ -64,12 +70,22 @@ pub fn queue(station: &Backend, cmd: QueueCmd) -> Result<i32> {
                 let (title, dur) = station
                     .segment(e.segment)
                     .map(|s| (s.title, fmt::duration(s.duration_ms)))
-                    .unwrap_or_else(|_| ("(removed from the library)".into(), "-".into()));
+                    .unwrap_or_else(|_| {
+                        (
+                            fmt::t("(đã xoá khỏi thư viện)", "(removed from the library)").into(),
+                            "-".into(),
+                        )
+                    });
                 outln!(
-                    "#{}\tsegment {}\t{dur}\t{}\t«{}»",
+                    "#{}\t{} {}\t{dur}\t{}\t«{}»",
                     e.qid,
+                    fmt::t("bản tin", "segment"),
                     e.segment,
-                    fmt::safe(e.program.as_deref().unwrap_or("next program")),
+                    fmt::safe(
+                        e.program
+                            .as_deref()
+                            .unwrap_or(fmt::t("chương trình kế tiếp", "next program"))
+                    ),
                     fmt::safe(&title)
                 );
             }

@@ -46,7 +46,12 @@ pub fn report(station: &Backend, args: ReportArgs) -> Result<i32> {
         .and_then(|e| e.to_str()?.parse::<ReportFormat>().ok());
     let format = args.format.or(from_ext).unwrap_or(ReportFormat::Md);
     if format == ReportFormat::Xlsx && args.output.is_none() {
-        bail!("an XLSX report needs a file\n  hint: add -o bao-cao.xlsx");
+        bail!(
+            "{}\n  {}: {} -o bao-cao.xlsx",
+            fmt::t("báo cáo XLSX cần một tệp", "an XLSX report needs a file"),
+            fmt::hint_word(),
+            fmt::t("thêm", "add")
+        );
     }
     if let Some(path) = &args.output {
         report::check_target(path)?;
@@ -64,12 +69,22 @@ pub fn report(station: &Backend, args: ReportArgs) -> Result<i32> {
         .map_while(|r| r.map_err(|e| failure = Some(e)).ok());
     let summary = report::summarise(records, meta);
     if let Some(e) = failure {
-        return Err(e.context("reading the broadcast log for the report"));
+        return Err(e.context(fmt::t(
+            "đọc nhật ký phát thanh để làm báo cáo",
+            "reading the broadcast log for the report",
+        )));
     }
     match &args.output {
         Some(path) => {
             report::render_to_path(&summary, format, args.lang, path)?;
-            eprintln!("report for {period} written to {}", path.display());
+            match fmt::lang() {
+                crate::words::Lang::Vi => {
+                    eprintln!("đã ghi báo cáo {period} vào {}", path.display())
+                }
+                crate::words::Lang::En => {
+                    eprintln!("report for {period} written to {}", path.display())
+                }
+            }
         }
         None => {
             let text = report::render_to_string(&summary, format, args.lang)?;

@@ -190,42 +190,57 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                 .get(&s.topic)
                 .cloned()
                 .unwrap_or_default();
-            outln!("id:          {}", s.id);
-            outln!("title:       {}", fmt::safe(&s.title));
+            outln!("{}{}", label("mã:", "id:"), s.id);
+            outln!("{}{}", label("tiêu đề:", "title:"), fmt::safe(&s.title));
             outln!(
-                "topic:       {} ({})",
+                "{}{} ({})",
+                label("chuyên mục:", "topic:"),
                 fmt::safe(&s.topic),
                 fmt::safe(&topic_label)
             );
             outln!(
-                "unit:        {}",
+                "{}{}",
+                label("đơn vị:", "unit:"),
                 fmt::safe(s.unit.as_deref().unwrap_or("-"))
             );
             outln!(
-                "valid:       {} .. {}",
+                "{}{} .. {}",
+                label("hiệu lực:", "valid:"),
                 fmt::date_opt(s.valid_from),
                 fmt::date_opt(s.valid_until)
             );
             outln!(
-                "duration:    {} ({} ms, measured by full decode)",
+                "{}{} ({} ms, {})",
+                label("thời lượng:", "duration:"),
                 fmt::duration(s.duration_ms),
-                s.duration_ms
+                s.duration_ms,
+                fmt::t("đo bằng giải mã toàn bộ", "measured by full decode")
             );
             outln!(
-                "format:      {} / {} {} Hz {} ch",
+                "{}{} / {} {} Hz {} ch",
+                label("định dạng:", "format:"),
                 fmt::safe(&s.container),
                 fmt::safe(&s.codec),
                 s.sample_rate,
                 s.channels
             );
             level_lines(station, &s)?;
-            outln!("sha256:      {}", s.sha256);
+            outln!("{}{}", label("sha256:", "sha256:"), s.sha256);
             outln!(
-                "file:        {}",
+                "{}{}",
+                label("tệp:", "file:"),
                 station.media_path(&s.media_file).display()
             );
-            outln!("imported as: {}", fmt::safe(&s.original_name));
-            outln!("added:       {}", fmt::time(&station.local(s.added_at)));
+            outln!(
+                "{}{}",
+                label("tên khi nhập:", "imported as:"),
+                fmt::safe(&s.original_name)
+            );
+            outln!(
+                "{}{}",
+                label("ngày thêm:", "added:"),
+                fmt::time(&station.local(s.added_at))
+            );
             Ok(0)
         }
         SegmentCmd::Edit {
@@ -249,7 +264,10 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
             };
             if patch == SegmentPatch::default() {
                 anyhow::bail!(
-                    "nothing to change\n  hint: give what to change, e.g. `loaxa segment edit {id} --gain-db -3`"
+                    "{}\n  {}: {} `loaxa segment edit {id} --gain-db -3`",
+                    fmt::t("không có gì để sửa", "nothing to change"),
+                    fmt::hint_word(),
+                    fmt::t("cho biết cần sửa gì, ví dụ", "give what to change, e.g.")
                 );
             }
             let seg = station.update_segment(id, &patch)?;
@@ -311,46 +329,96 @@ fn added_json(file: &std::path::Path, result: &Result<AddOutcome>) -> serde_json
     }
 }
 
+/// A label of `segment show`, padded so the values line up.
+fn label(vi: &'static str, en: &'static str) -> String {
+    format!("{:<12} ", fmt::t(vi, en))
+}
+
 /// Loudness, true peak, the gain it airs with under the current config, and the trim.
 fn level_lines(station: &Backend, s: &Segment) -> Result<()> {
     let l = &s.level;
     let audio = station.config().audio;
+    let loud = label("âm lượng:", "loudness:");
+    let peak = label("đỉnh thực:", "true peak:");
     if !l.loudness_measured {
         outln!(
-            "loudness:    not measured yet (imported by an older loaxa; measured when the daemon starts)"
+            "{loud}{}",
+            fmt::t(
+                "chưa đo (nhập bằng loaxa cũ; sẽ đo khi chương trình nền khởi động)",
+                "not measured yet (imported by an older loaxa; measured when the daemon starts)"
+            )
         );
     } else {
         match l.loudness_lufs {
-            Some(lufs) => outln!("loudness:    {lufs:.1} LUFS integrated (EBU R128)"),
-            None => outln!("loudness:    silence (below the -70 LUFS gate)"),
+            Some(lufs) => outln!(
+                "{loud}{lufs:.1} LUFS {}",
+                fmt::t("tích phân (EBU R128)", "integrated (EBU R128)")
+            ),
+            None => outln!(
+                "{loud}{}",
+                fmt::t(
+                    "im lặng (dưới ngưỡng -70 LUFS)",
+                    "silence (below the -70 LUFS gate)"
+                )
+            ),
         }
         match l.true_peak_dbtp {
-            Some(peak) => outln!("true peak:   {peak:.1} dBTP"),
-            None => outln!("true peak:   - (digital silence)"),
+            Some(p) => outln!("{peak}{p:.1} dBTP"),
+            None => outln!(
+                "{peak}- ({})",
+                fmt::t("im lặng hoàn toàn", "digital silence")
+            ),
         }
     }
     let gain = playout_gain(&audio.levels(), &s.level_input());
-    let mut why = format!(
-        "target {} LUFS, offset {:+.1} dB, master {:+.1} dB",
-        audio.target_lufs, l.gain_db, audio.master_gain_db
-    );
+    let mut why = match fmt::lang() {
+        crate::words::Lang::Vi => format!(
+            "mục tiêu {} LUFS, bù {:+.1} dB, tổng {:+.1} dB",
+            audio.target_lufs, l.gain_db, audio.master_gain_db
+        ),
+        crate::words::Lang::En => format!(
+            "target {} LUFS, offset {:+.1} dB, master {:+.1} dB",
+            audio.target_lufs, l.gain_db, audio.master_gain_db
+        ),
+    };
     if gain.peak_limited {
         why.push_str(&format!(
-            "; held down by the true-peak ceiling of {} dBTP",
+            "; {} {} dBTP",
+            fmt::t(
+                "bị giữ thấp bởi trần đỉnh thực",
+                "held down by the true-peak ceiling of"
+            ),
             audio.true_peak_ceiling_dbtp
         ));
     }
     if gain.unmeasured {
-        why.push_str("; no loudness to normalise");
+        why.push_str(fmt::t(
+            "; không có độ to để chuẩn hoá",
+            "; no loudness to normalise",
+        ));
     }
-    outln!("gain:        {:+.1} dB now ({why})", gain.db);
+    outln!(
+        "{}{:+.1} dB {} ({why})",
+        label("khuếch đại:", "gain:"),
+        gain.db,
+        fmt::t("hiện tại", "now")
+    );
+    let trimmed = label("cắt lặng:", "trimmed:");
     match s.trim_ms() {
         Some((start, end)) => outln!(
-            "trimmed:     airs {:.3} s .. {:.3} s of the file (silence trimmed at import)",
+            "{trimmed}{} {:.3} s .. {:.3} s {}",
+            fmt::t("phát", "airs"),
             start as f64 / 1000.0,
-            end as f64 / 1000.0
+            end as f64 / 1000.0,
+            fmt::t(
+                "của tệp (đã cắt khoảng lặng khi nhập)",
+                "of the file (silence trimmed at import)"
+            )
         ),
-        None => outln!("trimmed:     no (airs the whole file)"),
+        None => outln!(
+            "{trimmed}{}",
+            fmt::t("không (phát cả tệp)", "no (airs the whole file)")
+        ),
     }
     Ok(())
 }

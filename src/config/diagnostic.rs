@@ -2,9 +2,12 @@
 //! [`ConfigError`], the list of all of them, plus the byte-offset -> line:column mapping
 //! and the "did you mean" suggestion shared by the config and playlist readers.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+
+use crate::words::{ConfigProblem, Lang, Say};
 
 /// One problem found in a file. `line` and `column` are 1-based (column in characters);
 /// both are 0 when the problem is about the file as a whole (it cannot be read).
@@ -13,8 +16,12 @@ pub struct Diagnostic {
     pub file: PathBuf,
     pub line: usize,
     pub column: usize,
+    /// The message in English (what the API and older callers read).
     pub message: String,
     pub hint: Option<String>,
+    /// The problem as a code with parameters, rendered in the operator's language at the
+    /// edge; `None` for a problem that has only the English words above.
+    pub problem: Option<ConfigProblem>,
 }
 
 impl Diagnostic {
@@ -26,28 +33,64 @@ impl Diagnostic {
             column: 0,
             message: message.into(),
             hint,
+            problem: None,
         }
+    }
+
+    /// A problem about the whole file, as a code.
+    pub fn whole_file_problem(file: &Path, problem: ConfigProblem) -> Self {
+        Diagnostic {
+            file: file.to_path_buf(),
+            line: 0,
+            column: 0,
+            message: problem.say(Lang::En).into_owned(),
+            hint: problem.hint(Lang::En).map(Cow::into_owned),
+            problem: Some(problem),
+        }
+    }
+
+    /// A problem at `line:column`, as a code.
+    pub fn at(file: &Path, (line, column): (usize, usize), problem: ConfigProblem) -> Self {
+        Diagnostic {
+            line,
+            column,
+            ..Diagnostic::whole_file_problem(file, problem)
+        }
+    }
+
+    /// `file:line:col: error: message` and the hint, in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        let (message, hint) = match &self.problem {
+            Some(p) => (p.say(lang), p.hint(lang)),
+            None => (
+                Cow::Borrowed(self.message.as_str()),
+                self.hint.as_deref().map(Cow::Borrowed),
+            ),
+        };
+        let (error, hint_word) = match lang {
+            Lang::Vi => ("lỗi", "gợi ý"),
+            Lang::En => ("error", "hint"),
+        };
+        let mut out = if self.line == 0 {
+            format!("{}: {error}: {message}", self.file.display())
+        } else {
+            format!(
+                "{}:{}:{}: {error}: {message}",
+                self.file.display(),
+                self.line,
+                self.column
+            )
+        };
+        if let Some(hint) = hint {
+            out.push_str(&format!("\n  {hint_word}: {hint}"));
+        }
+        out
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            write!(f, "{}: error: {}", self.file.display(), self.message)?;
-        } else {
-            write!(
-                f,
-                "{}:{}:{}: error: {}",
-                self.file.display(),
-                self.line,
-                self.column,
-                self.message
-            )?;
-        }
-        if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
-        }
-        Ok(())
+        f.write_str(&self.render(Lang::En))
     }
 }
 
@@ -55,6 +98,14 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ConfigError {
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ConfigError {
+    /// Every diagnostic in `lang`, one after the other.
+    pub fn render(&self, lang: Lang) -> String {
+        let all: Vec<String> = self.diagnostics.iter().map(|d| d.render(lang)).collect();
+        all.join("\n")
+    }
 }
 
 impl fmt::Display for ConfigError {
@@ -113,7 +164,20 @@ impl<'t> Source<'t> {
             column: column + shift,
             message: message.into(),
             hint,
+            problem: None,
         });
+    }
+
+    /// Records a coded problem at the start of `span`, `shift` characters further right.
+    pub fn problem_at(&mut self, span: Range<usize>, shift: usize, problem: ConfigProblem) {
+        let (line, column) = self.position(span.start);
+        let d = Diagnostic::at(&self.file, (line, column + shift), problem);
+        self.diagnostics.push(d);
+    }
+
+    /// Records a coded problem at the start of `span`.
+    pub fn problem(&mut self, span: Range<usize>, problem: ConfigProblem) {
+        self.problem_at(span, 0, problem);
     }
 
     pub fn error(&mut self, span: Range<usize>, message: impl Into<String>, hint: Option<String>) {
@@ -185,6 +249,7 @@ mod tests {
             column: 8,
             message: "unknown timezone \"Asia/Hanoi\"".into(),
             hint: Some("use an IANA name such as \"Asia/Ho_Chi_Minh\"".into()),
+            problem: None,
         };
         assert_eq!(
             d.to_string(),

@@ -7,19 +7,15 @@ use std::path::Path;
 
 use super::{Config, Diagnostic};
 use crate::playlist::{self, Entry};
+use crate::words::ConfigProblem;
 
 /// Missing playlists, intro/outro files and playlist entry files, plus every problem inside
 /// the playlists the programs use; positions point at where the config (or playlist) names
 /// the file.
 pub fn check_files(config: &Config) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let at = |(line, column): (usize, usize), message: String, hint: Option<String>| Diagnostic {
-        file: config.path.clone(),
-        line,
-        column,
-        message,
-        hint,
-    };
+    let at =
+        |pos: (usize, usize), problem: ConfigProblem| Diagnostic::at(&config.path, pos, problem);
     let dir = &config.station.playlists_dir;
     for program in &config.programs {
         for (i, name) in program.playlists.iter().enumerate() {
@@ -27,10 +23,10 @@ pub fn check_files(config: &Config) -> Vec<Diagnostic> {
             let Some(path) = playlist::find(dir, name) else {
                 out.push(at(
                     pos,
-                    format!("playlist \"{name}\" not found in {}", dir.display()),
-                    Some(format!(
-                        "create {name}.toml or {name}.m3u8 there, or fix the name in `playlists`"
-                    )),
+                    ConfigProblem::PlaylistNotFound {
+                        name: name.clone(),
+                        dir: dir.display().to_string(),
+                    },
                 ));
                 continue;
             };
@@ -49,8 +45,10 @@ pub fn check_files(config: &Config) -> Vec<Diagnostic> {
             {
                 out.push(at(
                     pos,
-                    format!("{key} file {} does not exist", file.display()),
-                    Some("paths are relative to the folder of this config file".into()),
+                    ConfigProblem::FileMissing {
+                        key: key.to_string(),
+                        path: file.display().to_string(),
+                    },
                 ));
             }
         }
@@ -70,29 +68,19 @@ fn check_entries(config: &Config, list: &playlist::Playlist) -> Vec<Diagnostic> 
         else {
             continue;
         };
-        let diag = |message: String, hint: &str| Diagnostic {
-            file: list.path.clone(),
-            line: *line,
-            column: 1,
-            message,
-            hint: Some(hint.to_string()),
-        };
+        let diag = |problem: ConfigProblem| Diagnostic::at(&list.path, (*line, 1), problem);
         if !Path::new(path).is_file() {
-            out.push(diag(
-                format!("file {} does not exist", path.display()),
-                "paths are relative to the folder of the playlist file",
-            ));
+            out.push(diag(ConfigProblem::EntryFileMissing {
+                path: path.display().to_string(),
+            }));
         }
         if let Some(topic) = topic
             && !config.topics.contains_key(topic)
         {
-            out.push(diag(
-                format!(
-                    "topic \"{topic}\" is not in [topics] of {}",
-                    config.path.display()
-                ),
-                "add it to [topics] in the config, or fix the slug",
-            ));
+            out.push(diag(ConfigProblem::EntryTopicUnknown {
+                topic: topic.clone(),
+                config: config.path.display().to_string(),
+            }));
         }
     }
     out

@@ -220,10 +220,11 @@ impl Config {
 /// Reads and validates the config file at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        diagnostics: vec![Diagnostic::whole_file(
+        diagnostics: vec![Diagnostic::whole_file_problem(
             path,
-            format!("cannot read the config file: {e}"),
-            Some("pass the right file with --config, or copy config/loaxa.toml from the loaxa sources".into()),
+            crate::words::ConfigProblem::CannotReadConfig {
+                detail: e.to_string(),
+            },
         )],
     })?;
     parse(&text, path)

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 
+use crate::words::ConfigProblem;
 use toml::Spanned;
 
 use super::duration::{Bounds, CATCH_UP, MAX_DURATION};
@@ -41,13 +42,12 @@ pub(super) fn programs(
         if let Some(name) = &name {
             let here = src.position(name.span().start);
             if let Some((line, _)) = seen.get(name.get_ref()) {
-                src.error(
+                src.problem(
                     name.span(),
-                    format!(
-                        "program name \"{}\" is already used on line {line}",
-                        name.get_ref()
-                    ),
-                    Some("every [[program]] needs its own name".into()),
+                    ConfigProblem::DuplicateProgram {
+                        name: name.get_ref().clone(),
+                        line: *line as u64,
+                    },
                 );
                 ok = false;
             } else {
@@ -80,11 +80,7 @@ fn program(
     if playlists.is_empty() && !queue {
         ok = false;
         let at = name.as_ref().map_or(t.span.clone(), Spanned::span);
-        src.error(
-            at,
-            "this program has nothing to play: no playlists and queue = false",
-            Some("add playlists = [\"ban-tin-sang\"] or set queue = true".into()),
-        );
+        src.problem(at, ConfigProblem::NothingToPlay);
     }
     let mut file = |key: &str, pos: &mut (usize, usize)| {
         t.string(src, key).map(|s| {
@@ -129,25 +125,25 @@ fn bounded(
     ok: &mut bool,
 ) -> Option<std::time::Duration> {
     let s = t.string(src, key)?;
-    match bounds.parse(s.get_ref()) {
-        Ok(d) => Some(d),
-        Err(message) => {
-            *ok = false;
-            let example = match key {
-                "catch_up" => "catch_up = \"skip\" (default) or a grace window such as \"20m\"",
-                _ => "max_duration = \"30m\"",
-            };
-            src.error(
-                s.span(),
-                format!("{key}: {message}"),
-                Some(format!(
-                    "{key} must lie within {}; e.g. {example}",
-                    bounds.text()
-                )),
-            );
-            None
-        }
-    }
+    let text = s.get_ref().clone();
+    let problem = match super::duration::parse_duration(&text) {
+        Err(_) => ConfigProblem::BadDuration {
+            key: key.to_string(),
+            text,
+        },
+        Ok(d) => match bounds.check(&text, d) {
+            Ok(d) => return Some(d),
+            Err(_) => ConfigProblem::DurationOutOfRange {
+                key: key.to_string(),
+                text,
+                min: super::duration::format_duration(bounds.min),
+                max: super::duration::format_duration(bounds.max),
+            },
+        },
+    };
+    *ok = false;
+    src.problem(s.span(), problem);
+    None
 }
 
 /// Names the log uses for plays outside programs: a program may not take them.
@@ -160,36 +156,32 @@ pub const RESERVED_NAMES: &[&str] = &[
 fn name_is_valid(src: &mut Source<'_>, t: &Table<'_, '_>, name: Option<&Spanned<String>>) -> bool {
     match name {
         None if !t.has("name") => {
-            src.error(
+            src.problem(
                 t.span.clone(),
-                "a [[program]] needs a `name`",
-                Some("name = \"sang\"".into()),
+                ConfigProblem::KeyMissing {
+                    section: "[[program]]".into(),
+                    key: "name".into(),
+                },
             );
             false
         }
         Some(n) if n.get_ref().is_empty() || n.get_ref().chars().any(char::is_whitespace) => {
-            src.error(
+            src.problem(
                 n.span(),
-                format!(
-                    "program name \"{}\" must be one word (no spaces)",
-                    n.get_ref()
-                ),
-                Some("use a short name such as \"sang\" and put the long one in `title`".into()),
+                ConfigProblem::ProgramNameNotOneWord {
+                    name: n.get_ref().clone(),
+                },
             );
             false
         }
         Some(n) if RESERVED_NAMES.contains(&n.get_ref().as_str()) => {
-            src.error(
+            src.problem(
                 n.span(),
-                format!(
-                    "program name \"{}\" is reserved: the log uses it for broadcasts outside programs",
-                    n.get_ref()
-                ),
-                Some(format!(
-                    "choose another name (not {}), e.g. \"{}-xa\"",
-                    RESERVED_NAMES.join(" or "),
-                    n.get_ref()
-                )),
+                ConfigProblem::ReservedProgramName {
+                    name: n.get_ref().clone(),
+                    reserved: RESERVED_NAMES.iter().map(|r| (*r).to_string()).collect(),
+                    example: format!("{}-xa", n.get_ref()),
+                },
             );
             false
         }
@@ -201,10 +193,12 @@ fn name_is_valid(src: &mut Source<'_>, t: &Table<'_, '_>, name: Option<&Spanned<
 fn cron(src: &mut Source<'_>, t: &Table<'_, '_>) -> Option<CronRule> {
     let Some(s) = t.string(src, "cron") else {
         if !t.has("cron") {
-            src.error(
+            src.problem(
                 t.span.clone(),
-                "a [[program]] needs a `cron` schedule",
-                Some("cron = \"30 5 * * *\" airs at 05:30 every day".into()),
+                ConfigProblem::KeyMissing {
+                    section: "[[program]]".into(),
+                    key: "cron".into(),
+                },
             );
         }
         return None;
@@ -213,11 +207,13 @@ fn cron(src: &mut Source<'_>, t: &Table<'_, '_>) -> Option<CronRule> {
         .map_err(|e| {
             // The error's 1-based column inside the text, shifted by the opening quote.
             let shift = e.column.unwrap_or(0);
-            src.error_at(
+            src.problem_at(
                 s.span(),
                 shift,
-                format!("cron: {}", e.message),
-                Some(e.hint),
+                ConfigProblem::CronSyntax {
+                    detail: e.message,
+                    fix: e.hint,
+                },
             );
         })
         .ok()?;
@@ -230,11 +226,7 @@ fn never_fires(src: &mut Source<'_>, span: Span, rule: &CronRule) -> bool {
     let text = rule.to_string();
     let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
     let Some(first) = rule.next_after(epoch, chrono_tz::UTC) else {
-        src.error(
-            span,
-            format!("cron: `{text}` never fires (no such date)"),
-            Some("check the day-of-month and month fields: `0 6 28 2 *` is 28 February".into()),
-        );
+        src.problem(span, ConfigProblem::CronNeverFires { text });
         return false;
     };
     if rule

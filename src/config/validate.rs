@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::words::ConfigProblem;
 use chrono_tz::Tz;
 use toml::Spanned;
 
@@ -41,11 +42,7 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
     let station = match top.table(src, "station", "[station]") {
         Some(t) => station(src, &t, &base, &topics),
         None => {
-            src.error(
-                0..0,
-                "the [station] section is missing",
-                Some("start the file with [station] and name = \"Đài truyền thanh xã ...\"".into()),
-            );
+            src.problem(0..0, ConfigProblem::StationMissing);
             None
         }
     };
@@ -132,10 +129,12 @@ fn station(
     t.check_keys(src, STATION_KEYS);
     let name = t.text(src, "name", crate::text::MAX_LABEL);
     if name.is_none() && !t.has("name") {
-        src.error(
+        src.problem(
             t.span.clone(),
-            "[station] needs a `name`",
-            Some("name = \"Đài truyền thanh xã Bình Chương\"".into()),
+            ConfigProblem::KeyMissing {
+                section: "[station]".into(),
+                key: "name".into(),
+            },
         );
     }
     let timezone = match t.string(src, "timezone") {
@@ -153,14 +152,13 @@ fn station(
         && !topics.contains_key(topic.get_ref())
     {
         let known: Vec<&str> = topics.keys().map(String::as_str).collect();
-        let hint = match closest(topic.get_ref(), &known) {
-            Some(near) => format!("did you mean \"{near}\"? topics are defined in [topics]"),
-            None => format!("add it to [topics] or use one of: {}", known.join(", ")),
-        };
-        src.error(
+        src.problem(
             topic.span(),
-            format!("default_topic \"{}\" is not in [topics]", topic.get_ref()),
-            Some(hint),
+            ConfigProblem::DefaultTopicUnknown {
+                topic: topic.get_ref().clone(),
+                suggestion: closest(topic.get_ref(), &known).map(str::to_string),
+                known: known.join(", "),
+            },
         );
     }
     let require_approval = t
@@ -172,10 +170,11 @@ fn station(
             "resume" => AfterEmergency::Resume,
             "requeue" => AfterEmergency::Requeue,
             other => {
-                src.error(
+                src.problem(
                     s.span(),
-                    format!("after_emergency \"{other}\" is not known"),
-                    Some("use \"resume\" (replay the interrupted item) or \"requeue\" (queue it for the next program)".into()),
+                    ConfigProblem::AfterEmergencyUnknown {
+                        value: other.to_string(),
+                    },
                 );
                 AfterEmergency::Resume
             }
@@ -197,16 +196,15 @@ fn timezone(src: &mut Source<'_>, s: &Spanned<String>) -> Option<Tz> {
         Ok(tz) => Some(tz),
         Err(_) => {
             let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
-            let hint = match closest(s.get_ref(), &names) {
-                Some(near) if near != "Asia/Ho_Chi_Minh" => {
-                    format!("did you mean \"{near}\"? Vietnam is \"Asia/Ho_Chi_Minh\" (IANA names)")
-                }
-                _ => "use an IANA name such as \"Asia/Ho_Chi_Minh\"".to_string(),
-            };
-            src.error(
+            let suggestion = closest(s.get_ref(), &names)
+                .filter(|near| *near != "Asia/Ho_Chi_Minh")
+                .map(str::to_string);
+            src.problem(
                 s.span(),
-                format!("unknown timezone \"{}\"", s.get_ref()),
-                Some(hint),
+                ConfigProblem::UnknownTimezone {
+                    name: s.get_ref().clone(),
+                    suggestion,
+                },
             );
             None
         }

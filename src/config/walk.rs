@@ -7,6 +7,7 @@
 
 use std::ops::Range;
 
+use crate::words::{ConfigProblem, ValueKind};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -27,24 +28,25 @@ pub(crate) fn parse_document<'i>(src: &mut Source<'i>) -> Option<Spanned<DeTable
     let (doc, errors) = DeTable::parse_recoverable(src.text);
     for e in &errors {
         let span = e.span().unwrap_or(0..0);
-        src.error(
+        src.problem(
             span,
-            format!("TOML syntax: {}", e.message().trim()),
-            Some("check quotes around text, `=` between key and value, and [brackets] of section names".into()),
+            ConfigProblem::TomlSyntax {
+                detail: e.message().trim().to_string(),
+            },
         );
     }
     errors.is_empty().then_some(doc)
 }
 
-fn type_name(v: &DeValue<'_>) -> &'static str {
+fn type_name(v: &DeValue<'_>) -> ValueKind {
     match v {
-        DeValue::String(_) => "text",
-        DeValue::Integer(_) => "a whole number",
-        DeValue::Float(_) => "a decimal number",
-        DeValue::Boolean(_) => "true/false",
-        DeValue::Datetime(_) => "a date/time",
-        DeValue::Array(_) => "a list",
-        DeValue::Table(_) => "a table",
+        DeValue::String(_) => ValueKind::Text,
+        DeValue::Integer(_) => ValueKind::WholeNumber,
+        DeValue::Float(_) => ValueKind::DecimalNumber,
+        DeValue::Boolean(_) => ValueKind::TrueFalse,
+        DeValue::Datetime(_) => ValueKind::DateTime,
+        DeValue::Array(_) => ValueKind::List,
+        DeValue::Table(_) => ValueKind::Table,
     }
 }
 
@@ -63,14 +65,16 @@ impl<'a, 'i> Table<'a, 'i> {
             if allowed.contains(&key.get_ref().as_ref()) {
                 continue;
             }
-            let hint = match closest(key.get_ref(), allowed) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None => format!("keys allowed in {}: {}", self.name, allowed.join(", ")),
-            };
-            src.error(
+            // Sections are named `[station]`, `[[program]]`; the file itself otherwise.
+            let section = self.name.starts_with('[').then(|| self.name.to_string());
+            src.problem(
                 key.span(),
-                format!("unknown key `{}` in {}", key.get_ref(), self.name),
-                Some(hint),
+                ConfigProblem::UnknownKey {
+                    key: key.get_ref().to_string(),
+                    section,
+                    suggestion: closest(key.get_ref(), allowed).map(str::to_string),
+                    allowed: allowed.join(", "),
+                },
             );
         }
     }
@@ -86,15 +90,21 @@ impl<'a, 'i> Table<'a, 'i> {
             .map(|(_, v)| v)
     }
 
-    fn wrong_type(&self, src: &mut Source<'_>, key: &str, v: &Spanned<DeValue<'_>>, want: &str) {
-        src.error(
+    fn wrong_type(
+        &self,
+        src: &mut Source<'_>,
+        key: &str,
+        v: &Spanned<DeValue<'_>>,
+        want: ValueKind,
+    ) {
+        src.problem(
             v.span(),
-            format!(
-                "`{key}` in {} must be {want}, not {}",
-                self.name,
-                type_name(v.get_ref())
-            ),
-            None,
+            ConfigProblem::WrongType {
+                key: key.to_string(),
+                section: self.name.starts_with('[').then(|| self.name.to_string()),
+                want,
+                found: type_name(v.get_ref()),
+            },
         );
     }
 
@@ -103,7 +113,7 @@ impl<'a, 'i> Table<'a, 'i> {
         match v.get_ref() {
             DeValue::String(s) => Some(Spanned::new(v.span(), s.to_string())),
             _ => {
-                self.wrong_type(src, key, v, "text in quotes");
+                self.wrong_type(src, key, v, ValueKind::Text);
                 None
             }
         }
@@ -121,7 +131,7 @@ impl<'a, 'i> Table<'a, 'i> {
         match v.get_ref() {
             DeValue::Boolean(b) => Some(Spanned::new(v.span(), *b)),
             _ => {
-                self.wrong_type(src, key, v, "true or false");
+                self.wrong_type(src, key, v, ValueKind::TrueFalse);
                 None
             }
         }
@@ -146,7 +156,7 @@ impl<'a, 'i> Table<'a, 'i> {
             _ => None,
         };
         if n.is_none() {
-            self.wrong_type(src, key, v, "a whole number");
+            self.wrong_type(src, key, v, ValueKind::WholeNumber);
         }
         n.map(|n| Spanned::new(v.span(), n))
     }
@@ -162,7 +172,7 @@ impl<'a, 'i> Table<'a, 'i> {
     ) -> Option<Result<i64, ()>> {
         let v = self.get(key)?;
         let DeValue::Integer(i) = v.get_ref() else {
-            self.wrong_type(src, key, v, "a whole number");
+            self.wrong_type(src, key, v, ValueKind::WholeNumber);
             return Some(Err(()));
         };
         let n = i64::from_str_radix(i.as_str(), i.radix()).ok();
@@ -195,7 +205,7 @@ impl<'a, 'i> Table<'a, 'i> {
             _ => None,
         };
         if n.is_none() {
-            self.wrong_type(src, key, v, "a number");
+            self.wrong_type(src, key, v, ValueKind::Number);
         }
         n.map(|n| Spanned::new(v.span(), n))
     }
@@ -218,14 +228,14 @@ impl<'a, 'i> Table<'a, 'i> {
     pub fn strings(&self, src: &mut Source<'_>, key: &str) -> Option<Vec<Spanned<String>>> {
         let v = self.get(key)?;
         let DeValue::Array(items) = v.get_ref() else {
-            self.wrong_type(src, key, v, "a list of texts, e.g. [\"a\", \"b\"]");
+            self.wrong_type(src, key, v, ValueKind::ListOfTexts);
             return None;
         };
         let mut out = Vec::new();
         for item in items.iter() {
             match item.get_ref() {
                 DeValue::String(s) => out.push(Spanned::new(item.span(), s.to_string())),
-                _ => self.wrong_type(src, key, item, "a list of texts"),
+                _ => self.wrong_type(src, key, item, ValueKind::ListOfTexts),
             }
         }
         Some(out)
@@ -237,7 +247,7 @@ impl<'a, 'i> Table<'a, 'i> {
         match v.get_ref() {
             DeValue::Table(t) => Some(Table::new(t, v.span(), name)),
             _ => {
-                self.wrong_type(src, key, v, "a table");
+                self.wrong_type(src, key, v, ValueKind::Table);
                 None
             }
         }
@@ -249,14 +259,14 @@ impl<'a, 'i> Table<'a, 'i> {
             return Vec::new();
         };
         let DeValue::Array(items) = v.get_ref() else {
-            self.wrong_type(src, key, v, &format!("a list of tables, written [[{key}]]"));
+            self.wrong_type(src, key, v, ValueKind::ListOfTables);
             return Vec::new();
         };
         let mut out = Vec::new();
         for item in items.iter() {
             match item.get_ref() {
                 DeValue::Table(t) => out.push(Table::new(t, item.span(), name)),
-                _ => self.wrong_type(src, key, item, "a table"),
+                _ => self.wrong_type(src, key, item, ValueKind::Table),
             }
         }
         out
@@ -271,7 +281,7 @@ impl<'a, 'i> Table<'a, 'i> {
                     Spanned::new(k.span(), k.get_ref().to_string()),
                     Spanned::new(v.span(), s.to_string()),
                 )),
-                _ => self.wrong_type(src, k.get_ref(), v, "text in quotes"),
+                _ => self.wrong_type(src, k.get_ref(), v, ValueKind::Text),
             }
         }
         out
@@ -293,10 +303,13 @@ pub(crate) fn bounded_at(
     if len <= max {
         return Spanned::new(span, text);
     }
-    src.error(
+    src.problem(
         span.clone(),
-        format!("`{what}` is {len} characters long; the limit is {max}"),
-        Some(format!("shorten it to at most {max} characters")),
+        ConfigProblem::TooLong {
+            what: what.to_string(),
+            len: len as u64,
+            max: max as u64,
+        },
     );
     Spanned::new(span, crate::text::truncate(&text, max).into_owned())
 }

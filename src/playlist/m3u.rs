@@ -13,6 +13,7 @@ use super::{Entry, Order, Playlist, file_entry};
 use crate::config::Diagnostic;
 use crate::model::SegmentId;
 use crate::text;
+use crate::words::ConfigProblem;
 
 pub(super) fn parse(
     text: &str,
@@ -30,14 +31,8 @@ pub(super) fn parse(
         entries: Vec::new(),
     };
     let mut diagnostics = Vec::new();
-    let mut problem = |line: usize, message: String, hint: &str| {
-        diagnostics.push(Diagnostic {
-            file: shown.to_path_buf(),
-            line,
-            column: 1,
-            message,
-            hint: Some(hint.to_string()),
-        });
+    let mut problem = |line: usize, problem: ConfigProblem| {
+        diagnostics.push(Diagnostic::at(shown, (line, 1), problem));
     };
     let mut too_long = Vec::new();
     // Text for people: cleaned, and at most `max` characters (a longer value is a problem).
@@ -45,13 +40,15 @@ pub(super) fn parse(
         let value = text::clean(value);
         let len = value.chars().count();
         if len > max {
-            too_long.push(Diagnostic {
-                file: shown.to_path_buf(),
-                line,
-                column: 1,
-                message: format!("{what} is {len} characters long; the limit is {max}"),
-                hint: Some(format!("shorten it to at most {max} characters")),
-            });
+            too_long.push(Diagnostic::at(
+                shown,
+                (line, 1),
+                ConfigProblem::TooLong {
+                    what: what.to_string(),
+                    len: len as u64,
+                    max: max as u64,
+                },
+            ));
         }
         value
     };
@@ -85,27 +82,24 @@ pub(super) fn parse(
                 }
                 "LOAXA-ORDER" => match Order::from_str(value) {
                     Ok(order) => list.order = order,
-                    Err(message) => problem(line, message, "#LOAXA-ORDER:rotate"),
+                    Err(detail) => problem(line, ConfigProblem::BadOrder { detail }),
                 },
                 "LOAXA-SEGMENT" => match SegmentId::from_str(value) {
                     Ok(id) => list.entries.push(Entry::Segment { id, line }),
-                    Err(message) => problem(line, message, "#LOAXA-SEGMENT:12"),
+                    Err(detail) => problem(line, ConfigProblem::BadSegmentId { detail }),
                 },
                 key if key.starts_with("LOAXA") => problem(
                     line,
-                    format!("unknown directive `#{}`", directive.trim()),
-                    "loaxa reads #LOAXA-TOPIC:, #LOAXA-UNIT:, #LOAXA-ORDER: and #LOAXA-SEGMENT:",
+                    ConfigProblem::UnknownDirective {
+                        directive: directive.trim().to_string(),
+                    },
                 ),
                 _ => {}
             }
             continue;
         }
         if l.contains("://") {
-            problem(
-                line,
-                format!("`{l}` is a URL; loaxa plays files only"),
-                "download the file and write its path here",
-            );
+            problem(line, ConfigProblem::UrlEntry { url: l.to_string() });
             title = None;
             continue;
         }

@@ -21,6 +21,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::config::Diagnostic;
 use crate::model::SegmentId;
+use crate::words::ConfigProblem;
 
 pub use order::play_order;
 
@@ -142,17 +143,17 @@ pub fn find(dir: &Path, name: &str) -> Option<PathBuf> {
 pub fn load(path: &Path) -> Result<Playlist, Vec<Diagnostic>> {
     form_of(path)?;
     let bytes = std::fs::read(path).map_err(|e| {
-        vec![Diagnostic::whole_file(
+        vec![Diagnostic::whole_file_problem(
             path,
-            format!("cannot read the playlist: {e}"),
-            None,
+            ConfigProblem::CannotReadPlaylist {
+                detail: e.to_string(),
+            },
         )]
     })?;
     let text = String::from_utf8(bytes).map_err(|_| {
-        vec![Diagnostic::whole_file(
+        vec![Diagnostic::whole_file_problem(
             path,
-            "the playlist is not UTF-8 text",
-            Some("save it as UTF-8 (an .m3u8 playlist); Vietnamese needs it".into()),
+            ConfigProblem::PlaylistNotUtf8,
         )]
     })?;
     parse(&text, path)
@@ -181,10 +182,9 @@ fn form_of(path: &Path) -> Result<bool, Vec<Diagnostic>> {
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     if !EXTENSIONS.contains(&ext.as_str()) {
-        return Err(vec![Diagnostic::whole_file(
+        return Err(vec![Diagnostic::whole_file_problem(
             path,
-            "not a playlist file",
-            Some("playlists end in .toml, .m3u8 or .m3u".into()),
+            ConfigProblem::NotAPlaylistFile,
         )]);
     }
     Ok(ext == "toml")
@@ -201,10 +201,11 @@ pub fn load_dir(dir: &Path) -> (BTreeMap<String, Playlist>, Vec<Diagnostic>) {
         Ok(read) => read,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (lists, diagnostics),
         Err(e) => {
-            diagnostics.push(Diagnostic::whole_file(
+            diagnostics.push(Diagnostic::whole_file_problem(
                 dir,
-                format!("cannot read the playlists folder: {e}"),
-                Some("set [station] playlists_dir in the config".into()),
+                ConfigProblem::CannotReadPlaylistsDir {
+                    detail: e.to_string(),
+                },
             ));
             return (lists, diagnostics);
         }
@@ -231,14 +232,12 @@ pub fn load_dir(dir: &Path) -> (BTreeMap<String, Playlist>, Vec<Diagnostic>) {
             Ok(list) => {
                 if let Some(first) = lists.get(&list.name) {
                     let first: &Playlist = first;
-                    diagnostics.push(Diagnostic::whole_file(
+                    diagnostics.push(Diagnostic::whole_file_problem(
                         &path,
-                        format!(
-                            "another playlist is also called \"{}\": {}",
-                            list.name,
-                            first.path.display()
-                        ),
-                        Some("rename or remove one of them; this one is ignored".into()),
+                        ConfigProblem::DuplicatePlaylist {
+                            name: list.name.clone(),
+                            other: first.path.display().to_string(),
+                        },
                     ));
                 } else {
                     lists.insert(list.name.clone(), list);

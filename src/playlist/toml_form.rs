@@ -11,6 +11,7 @@ use crate::config::walk::{Table, parse_document};
 use crate::config::{Diagnostic, Source};
 use crate::model::SegmentId;
 use crate::text;
+use crate::words::ConfigProblem;
 
 const KEYS: &[&str] = &["title", "order", "topic", "unit", "item"];
 const ITEM_KEYS: &[&str] = &["segment", "file", "title", "topic", "unit"];
@@ -34,7 +35,7 @@ pub(super) fn parse(
     let order = match top.string(&mut src, "order") {
         None => Order::default(),
         Some(o) => Order::from_str(o.get_ref()).unwrap_or_else(|message| {
-            src.error(o.span(), message, Some("order = \"rotate\"".into()));
+            src.problem(o.span(), ConfigProblem::BadOrder { detail: message });
             Order::default()
         }),
     };
@@ -66,10 +67,11 @@ pub(super) fn parse(
                     id: SegmentId(n),
                     line: src.position(id.span().start).0,
                 }),
-                Err(_) => src.error(
+                Err(_) => src.problem(
                     id.span(),
-                    format!("segment id {} cannot be negative", id.get_ref()),
-                    Some("ids are shown by `loaxa segment list`".into()),
+                    ConfigProblem::NegativeSegmentId {
+                        id: id.get_ref().to_string(),
+                    },
                 ),
             },
             (None, Some(f)) if !f.get_ref().trim().is_empty() => entries.push(file_entry(
@@ -80,16 +82,11 @@ pub(super) fn parse(
                 item_unit,
                 src.position(f.span().start).0,
             )),
-            (Some(_), Some(f)) => src.error(
-                f.span(),
-                "an [[item]] names either a `segment` or a `file`, not both",
-                Some("split it into two [[item]]s".into()),
-            ),
-            (None, Some(f)) => src.error(f.span(), "`file` is empty", None),
-            (None, None) if !item.has("segment") && !item.has("file") => src.error(
+            (Some(_), Some(f)) => src.problem(f.span(), ConfigProblem::ItemSegmentAndFile),
+            (None, Some(f)) => src.problem(f.span(), ConfigProblem::ItemFileEmpty),
+            (None, None) if !item.has("segment") && !item.has("file") => src.problem(
                 item.span.clone(),
-                format!("this [[item]] (line {line}) names no `segment` or `file`"),
-                Some("segment = 12, or file = \"demo/ban-tin-1.ogg\"".into()),
+                ConfigProblem::ItemNamesNothing { line: line as u64 },
             ),
             (None, None) => {}
         }

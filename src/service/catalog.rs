@@ -145,6 +145,7 @@ impl Catalog {
                                  use the same title and topic in both places"
                                     .into(),
                             ),
+                            problem: None,
                         });
                     }
                     continue;

@@ -280,61 +280,105 @@ pub enum Problem {
 
 impl fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::words::Say::say(self, crate::words::Lang::En))
+    }
+}
+
+impl crate::words::Say for ChainBreak {
+    fn say(&self, lang: crate::words::Lang) -> std::borrow::Cow<'static, str> {
         let id = self.id;
-        match &self.problem {
-            Problem::ContentChanged { stored, recomputed } => write!(
-                f,
-                "record {id}: content changed after it was written (stored hash {stored}, recomputed {recomputed})"
+        let before = id.saturating_sub(1);
+        let (vi, en) = match &self.problem {
+            Problem::ContentChanged { stored, recomputed } => (
+                format!(
+                    "bản ghi {id}: nội dung đã bị thay đổi sau khi ghi (mã băm lưu {stored}, tính lại {recomputed})"
+                ),
+                format!(
+                    "record {id}: content changed after it was written (stored hash {stored}, recomputed {recomputed})"
+                ),
             ),
-            Problem::PrevHashMismatch { expected, found } if id == 1 => write!(
-                f,
-                "record {id}: prev_hash is {found}, but the first record must link to {expected}"
+            Problem::PrevHashMismatch { expected, found } if id == 1 => (
+                format!(
+                    "bản ghi {id}: prev_hash là {found}, nhưng bản ghi đầu tiên phải nối với {expected}"
+                ),
+                format!(
+                    "record {id}: prev_hash is {found}, but the first record must link to {expected}"
+                ),
             ),
-            Problem::PrevHashMismatch { expected, found } => write!(
-                f,
-                "record {id}: prev_hash does not match record {} (record {} hashes to {expected}, record {id} says {found})",
-                id - 1,
-                id - 1
+            Problem::PrevHashMismatch { expected, found } => (
+                format!(
+                    "bản ghi {id}: prev_hash không khớp bản ghi {before} (bản ghi {before} có mã băm {expected}, bản ghi {id} ghi {found})"
+                ),
+                format!(
+                    "record {id}: prev_hash does not match record {before} (record {before} hashes to {expected}, record {id} says {found})"
+                ),
             ),
-            Problem::Missing { next } if *next == id + 1 => write!(
-                f,
-                "record {id} is missing (ids jump from {} to {next})",
-                id.saturating_sub(1)
+            Problem::Missing { next } if *next == id + 1 => (
+                format!("thiếu bản ghi {id} (số thứ tự nhảy từ {before} lên {next})"),
+                format!("record {id} is missing (ids jump from {before} to {next})"),
             ),
-            Problem::Missing { next } => write!(
-                f,
-                "records {id}–{} are missing (ids jump from {} to {next})",
-                next - 1,
-                id.saturating_sub(1)
+            Problem::Missing { next } => (
+                format!(
+                    "thiếu các bản ghi {id}–{} (số thứ tự nhảy từ {before} lên {next})",
+                    next - 1
+                ),
+                format!(
+                    "records {id}–{} are missing (ids jump from {before} to {next})",
+                    next - 1
+                ),
             ),
-            Problem::Undecodable { error } => {
-                write!(f, "record {id} cannot be decoded (damaged bytes: {error})")
-            }
-            Problem::WrongId { stored_as, claims } => write!(
-                f,
-                "record {stored_as} says it is record {claims} (moved from elsewhere)"
+            Problem::Undecodable { error } => (
+                format!("không đọc được bản ghi {id} (dữ liệu hỏng: {error})"),
+                format!("record {id} cannot be decoded (damaged bytes: {error})"),
             ),
-            Problem::UnknownVersion { version } => write!(
-                f,
-                "record {id} says it was hashed with encoding v{version}, which this loaxa does not know"
+            Problem::WrongId { stored_as, claims } => (
+                format!(
+                    "bản ghi {stored_as} tự nhận là bản ghi {claims} (bị chuyển từ chỗ khác tới)"
+                ),
+                format!("record {stored_as} says it is record {claims} (moved from elsewhere)"),
             ),
-            Problem::NotCovered { version, fields } => write!(
-                f,
-                "record {id} carries {fields}, which its hash (encoding v{version}) does not cover (added after it was written?)"
+            Problem::UnknownVersion { version } => (
+                format!(
+                    "bản ghi {id} ghi rằng nó được băm theo mã hoá v{version}, phiên bản loaxa này không biết"
+                ),
+                format!(
+                    "record {id} says it was hashed with encoding v{version}, which this loaxa does not know"
+                ),
             ),
-            Problem::AnchorMismatch { expected, found } => write!(
-                f,
-                "record {id}: hash {found} is not the {expected} written down for it (the log was rewritten)"
+            Problem::NotCovered { version, fields } => (
+                format!(
+                    "bản ghi {id} có trường {fields} mà mã băm của nó (mã hoá v{version}) không bao gồm (thêm vào sau khi ghi?)"
+                ),
+                format!(
+                    "record {id} carries {fields}, which its hash (encoding v{version}) does not cover (added after it was written?)"
+                ),
             ),
-            Problem::AnchorMissing { log_ends_at } => write!(
-                f,
-                "record {id} was written down but the log ends at record {log_ends_at} (records were cut off)"
+            Problem::AnchorMismatch { expected, found } => (
+                format!(
+                    "bản ghi {id}: mã băm {found} không phải {expected} đã ghi lại cho nó (nhật ký đã bị viết lại)"
+                ),
+                format!(
+                    "record {id}: hash {found} is not the {expected} written down for it (the log was rewritten)"
+                ),
             ),
-            Problem::Unchained { chain_began_at } => write!(
-                f,
-                "record {id} has no hash, but the chain began at record {chain_began_at} (hash removed?)"
+            Problem::AnchorMissing { log_ends_at } => (
+                format!(
+                    "bản ghi {id} đã được ghi lại nhưng nhật ký chỉ đến bản ghi {log_ends_at} (các bản ghi đã bị cắt bỏ)"
+                ),
+                format!(
+                    "record {id} was written down but the log ends at record {log_ends_at} (records were cut off)"
+                ),
             ),
-        }
+            Problem::Unchained { chain_began_at } => (
+                format!(
+                    "bản ghi {id} không có mã băm, nhưng chuỗi đã bắt đầu từ bản ghi {chain_began_at} (mã băm bị xoá?)"
+                ),
+                format!(
+                    "record {id} has no hash, but the chain began at record {chain_began_at} (hash removed?)"
+                ),
+            ),
+        };
+        crate::words::pick_owned(lang, vi, en)
     }
 }
 

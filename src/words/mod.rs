@@ -8,6 +8,7 @@
 //! The web page has its own copy of the codes' words (`src/api/web/i18n.js`); a test
 //! checks it names every code the server can send.
 
+mod config_problem;
 mod done;
 mod error;
 mod file;
@@ -18,6 +19,7 @@ mod warning;
 use std::borrow::Cow;
 
 pub use crate::report::Lang;
+pub use config_problem::{ConfigProblem, ValueKind};
 pub use done::Done;
 pub use error::ErrorCode;
 pub use file::FileCode;

@@ -1,0 +1,738 @@
+//! What is wrong in a config or playlist file, as codes with parameters
+//! (`{"code":"unknown_key","key":"timezon",…}`); the file, line and column stay in
+//! [`crate::config::Diagnostic`]. Words (message and hint) are chosen at the edge.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Lang, Say, pick, pick_owned};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum ConfigProblem {
+    /// The file cannot be read (`detail`: the system's error).
+    CannotReadConfig { detail: String },
+    /// TOML syntax error (`detail`: the toml parser's own message).
+    TomlSyntax { detail: String },
+    /// A key not allowed here; `section` is `[station]`… or `None` for the top level.
+    UnknownKey {
+        key: String,
+        section: Option<String>,
+        suggestion: Option<String>,
+        allowed: String,
+    },
+    /// A text longer than its limit.
+    TooLong { what: String, len: u64, max: u64 },
+    /// A timezone that is not an IANA name.
+    UnknownTimezone {
+        name: String,
+        suggestion: Option<String>,
+    },
+    /// `default_topic` names no topic of `[topics]`.
+    DefaultTopicUnknown {
+        topic: String,
+        suggestion: Option<String>,
+        known: String,
+    },
+    /// Two programs with one name.
+    DuplicateProgram { name: String, line: u64 },
+    /// A program name with spaces.
+    ProgramNameNotOneWord { name: String },
+    /// A program name the log keeps for itself.
+    ReservedProgramName {
+        name: String,
+        reserved: Vec<String>,
+        example: String,
+    },
+    /// A program with no playlist and no queue.
+    NothingToPlay,
+    /// A cron rule the parser refused (`detail`, `fix`: the parser's words).
+    CronSyntax { detail: String, fix: String },
+    /// A cron rule that names no date that exists.
+    CronNeverFires { text: String },
+    /// A playlist named by a program is not in the playlists folder.
+    PlaylistNotFound { name: String, dir: String },
+    /// The intro, outro or separator file does not exist.
+    FileMissing { key: String, path: String },
+    /// A playlist entry's audio file does not exist.
+    EntryFileMissing { path: String },
+    /// A playlist entry names a topic the config does not define.
+    EntryTopicUnknown { topic: String, config: String },
+    /// A playlist file cannot be read (`detail`: the system's error).
+    CannotReadPlaylist { detail: String },
+    /// A playlist that is not UTF-8 text.
+    PlaylistNotUtf8,
+    /// A file in the playlists folder that is not a playlist.
+    NotAPlaylistFile,
+    /// The playlists folder cannot be read.
+    CannotReadPlaylistsDir { detail: String },
+    /// Two playlists with one name (`other`: the one kept).
+    DuplicatePlaylist { name: String, other: String },
+    /// A playlist order that is not known (`detail`: the order parser's words).
+    BadOrder { detail: String },
+    /// A negative segment id in a playlist.
+    NegativeSegmentId { id: String },
+    /// An `[[item]]` with both `segment` and `file`.
+    ItemSegmentAndFile,
+    /// An `[[item]]` whose `file` is empty.
+    ItemFileEmpty,
+    /// An `[[item]]` with neither `segment` nor `file`.
+    ItemNamesNothing { line: u64 },
+    /// An M3U `#LOAXA-…` directive loaxa does not know.
+    UnknownDirective { directive: String },
+    /// An M3U line that is a URL.
+    UrlEntry { url: String },
+    /// An M3U `#LOAXA-SEGMENT` value that is not an id (`detail`: the parser's words).
+    BadSegmentId { detail: String },
+    /// The `[station]` section is missing.
+    StationMissing,
+    /// A section without its required key (`section`: `[station]`, `[[program]]`).
+    KeyMissing { section: String, key: String },
+    /// `after_emergency` names neither `resume` nor `requeue`.
+    AfterEmergencyUnknown { value: String },
+    /// A value of the wrong kind (`section`: as in [`ConfigProblem::UnknownKey`]).
+    WrongType {
+        key: String,
+        section: Option<String>,
+        want: ValueKind,
+        found: ValueKind,
+    },
+    /// A duration that cannot be read (`key`: `max_duration`, `catch_up`…).
+    BadDuration { key: String, text: String },
+    /// A duration outside its range (`min`, `max` written as in the config: `1m`, `31d`).
+    DurationOutOfRange {
+        key: String,
+        text: String,
+        min: String,
+        max: String,
+    },
+}
+
+/// The kinds of value a config key can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueKind {
+    Text,
+    WholeNumber,
+    DecimalNumber,
+    Number,
+    TrueFalse,
+    DateTime,
+    List,
+    ListOfTexts,
+    Table,
+    ListOfTables,
+}
+
+impl Say for ValueKind {
+    fn say(&self, lang: Lang) -> Cow<'static, str> {
+        match self {
+            ValueKind::Text => pick(lang, "chữ trong ngoặc kép", "text in quotes"),
+            ValueKind::WholeNumber => pick(lang, "số nguyên", "a whole number"),
+            ValueKind::DecimalNumber => pick(lang, "số thập phân", "a decimal number"),
+            ValueKind::Number => pick(lang, "một số", "a number"),
+            ValueKind::TrueFalse => pick(lang, "`true` hoặc `false`", "true or false"),
+            ValueKind::DateTime => pick(lang, "ngày giờ", "a date/time"),
+            ValueKind::List => pick(lang, "một danh sách", "a list"),
+            ValueKind::ListOfTexts => pick(
+                lang,
+                "danh sách chữ, ví dụ `[\"a\", \"b\"]`",
+                "a list of texts, e.g. [\"a\", \"b\"]",
+            ),
+            ValueKind::Table => pick(lang, "một mục (bảng)", "a table"),
+            ValueKind::ListOfTables => pick(
+                lang,
+                "danh sách mục, viết `[[…]]`",
+                "a list of tables, written [[…]]",
+            ),
+        }
+    }
+}
+
+impl Say for ConfigProblem {
+    fn say(&self, lang: Lang) -> Cow<'static, str> {
+        use ConfigProblem as P;
+        match self {
+            P::CannotReadConfig { detail } => pick_owned(
+                lang,
+                format!("không đọc được tệp cấu hình: {detail}"),
+                format!("cannot read the config file: {detail}"),
+            ),
+            P::TomlSyntax { detail } => pick_owned(
+                lang,
+                format!("cú pháp TOML sai: {detail}"),
+                format!("TOML syntax: {detail}"),
+            ),
+            P::UnknownKey { key, section, .. } => match section {
+                Some(s) => pick_owned(
+                    lang,
+                    format!("khoá `{key}` không có trong `{s}`"),
+                    format!("unknown key `{key}` in {s}"),
+                ),
+                None => pick_owned(
+                    lang,
+                    format!("khoá `{key}` không hợp lệ ở đầu tệp"),
+                    format!("unknown key `{key}` in the config file"),
+                ),
+            },
+            P::TooLong { what, len, max } => pick_owned(
+                lang,
+                format!("`{what}` dài {len} ký tự; giới hạn là {max}"),
+                format!("`{what}` is {len} characters long; the limit is {max}"),
+            ),
+            P::UnknownTimezone { name, .. } => pick_owned(
+                lang,
+                format!("múi giờ \"{name}\" không tồn tại"),
+                format!("unknown timezone \"{name}\""),
+            ),
+            P::DefaultTopicUnknown { topic, .. } => pick_owned(
+                lang,
+                format!("default_topic \"{topic}\" không có trong [topics]"),
+                format!("default_topic \"{topic}\" is not in [topics]"),
+            ),
+            P::DuplicateProgram { name, line } => pick_owned(
+                lang,
+                format!("tên chương trình \"{name}\" đã dùng ở dòng {line}"),
+                format!("program name \"{name}\" is already used on line {line}"),
+            ),
+            P::ProgramNameNotOneWord { name } => pick_owned(
+                lang,
+                format!("tên chương trình \"{name}\" phải là một từ (không dấu cách)"),
+                format!("program name \"{name}\" must be one word (no spaces)"),
+            ),
+            P::ReservedProgramName { name, .. } => pick_owned(
+                lang,
+                format!(
+                    "tên chương trình \"{name}\" đã được dành riêng: nhật ký dùng nó cho các lần phát ngoài chương trình"
+                ),
+                format!(
+                    "program name \"{name}\" is reserved: the log uses it for broadcasts outside programs"
+                ),
+            ),
+            P::NothingToPlay => pick(
+                lang,
+                "chương trình này không có gì để phát: không có danh sách phát và `queue = false`",
+                "this program has nothing to play: no playlists and queue = false",
+            ),
+            P::CronSyntax { detail, .. } => pick_owned(
+                lang,
+                format!("lịch cron sai: {detail}"),
+                format!("cron: {detail}"),
+            ),
+            P::CronNeverFires { text } => pick_owned(
+                lang,
+                format!("lịch cron `{text}` không bao giờ đến (ngày đó không có)"),
+                format!("cron: `{text}` never fires (no such date)"),
+            ),
+            P::PlaylistNotFound { name, dir } => pick_owned(
+                lang,
+                format!("không thấy danh sách phát \"{name}\" trong {dir}"),
+                format!("playlist \"{name}\" not found in {dir}"),
+            ),
+            P::FileMissing { key, path } => pick_owned(
+                lang,
+                format!("tệp {} {path} không tồn tại", role_vi(key)),
+                format!("{key} file {path} does not exist"),
+            ),
+            P::EntryFileMissing { path } => pick_owned(
+                lang,
+                format!("tệp {path} không tồn tại"),
+                format!("file {path} does not exist"),
+            ),
+            P::EntryTopicUnknown { topic, config } => pick_owned(
+                lang,
+                format!("chuyên mục \"{topic}\" không có trong [topics] của {config}"),
+                format!("topic \"{topic}\" is not in [topics] of {config}"),
+            ),
+            P::CannotReadPlaylist { detail } => pick_owned(
+                lang,
+                format!("không đọc được danh sách phát: {detail}"),
+                format!("cannot read the playlist: {detail}"),
+            ),
+            P::PlaylistNotUtf8 => pick(
+                lang,
+                "danh sách phát không phải văn bản UTF-8",
+                "the playlist is not UTF-8 text",
+            ),
+            P::NotAPlaylistFile => {
+                pick(lang, "không phải tệp danh sách phát", "not a playlist file")
+            }
+            P::CannotReadPlaylistsDir { detail } => pick_owned(
+                lang,
+                format!("không đọc được thư mục danh sách phát: {detail}"),
+                format!("cannot read the playlists folder: {detail}"),
+            ),
+            P::DuplicatePlaylist { name, other } => pick_owned(
+                lang,
+                format!("một danh sách phát khác cũng tên \"{name}\": {other}"),
+                format!("another playlist is also called \"{name}\": {other}"),
+            ),
+            P::BadOrder { detail } => {
+                pick_owned(lang, format!("thứ tự phát sai: {detail}"), detail.clone())
+            }
+            P::NegativeSegmentId { id } => pick_owned(
+                lang,
+                format!("mã bản tin {id} không được âm"),
+                format!("segment id {id} cannot be negative"),
+            ),
+            P::ItemSegmentAndFile => pick(
+                lang,
+                "một `[[item]]` chỉ ghi `segment` hoặc `file`, không ghi cả hai",
+                "an [[item]] names either a `segment` or a `file`, not both",
+            ),
+            P::ItemFileEmpty => pick(lang, "`file` để trống", "`file` is empty"),
+            P::ItemNamesNothing { line } => pick_owned(
+                lang,
+                format!("`[[item]]` này (dòng {line}) không ghi `segment` hay `file`"),
+                format!("this [[item]] (line {line}) names no `segment` or `file`"),
+            ),
+            P::UnknownDirective { directive } => pick_owned(
+                lang,
+                format!("chỉ thị `#{directive}` không hợp lệ"),
+                format!("unknown directive `#{directive}`"),
+            ),
+            P::UrlEntry { url } => pick_owned(
+                lang,
+                format!("`{url}` là địa chỉ mạng; loaxa chỉ phát tệp"),
+                format!("`{url}` is a URL; loaxa plays files only"),
+            ),
+            P::BadSegmentId { detail } => {
+                pick_owned(lang, format!("mã bản tin sai: {detail}"), detail.clone())
+            }
+            P::StationMissing => pick(
+                lang,
+                "thiếu mục `[station]`",
+                "the [station] section is missing",
+            ),
+            P::KeyMissing { section, key } => pick_owned(
+                lang,
+                format!("`{section}` cần khoá `{key}`"),
+                format!("{section} needs a `{key}`"),
+            ),
+            P::AfterEmergencyUnknown { value } => pick_owned(
+                lang,
+                format!("after_emergency \"{value}\" không hợp lệ"),
+                format!("after_emergency \"{value}\" is not known"),
+            ),
+            P::WrongType {
+                key,
+                section,
+                want,
+                found,
+            } => {
+                let (want, found) = (want.say(lang), found.say(lang));
+                match section {
+                    Some(s) => pick_owned(
+                        lang,
+                        format!("`{key}` trong `{s}` phải là {want}, không phải {found}"),
+                        format!("`{key}` in {s} must be {want}, not {found}"),
+                    ),
+                    None => pick_owned(
+                        lang,
+                        format!("`{key}` phải là {want}, không phải {found}"),
+                        format!("`{key}` in the config file must be {want}, not {found}"),
+                    ),
+                }
+            }
+            P::BadDuration { key, text } => pick_owned(
+                lang,
+                format!(
+                    "{key}: `{text}` không phải khoảng thời gian: viết ngày, giờ, phút, giây như `90s`, `30m`, `1h30m` hoặc `2d`"
+                ),
+                format!(
+                    "{key}: `{text}` is not a duration: write days, hours, minutes and seconds like `90s`, `30m`, `1h30m` or `2d`"
+                ),
+            ),
+            P::DurationOutOfRange {
+                key,
+                text,
+                min,
+                max,
+            } => pick_owned(
+                lang,
+                format!("{key}: `{text}` nằm ngoài khoảng cho phép: từ {min} đến {max}"),
+                format!("{key}: `{text}` is out of range: allowed is {min} to {max}"),
+            ),
+        }
+    }
+}
+
+impl ConfigProblem {
+    /// The fix to suggest, if there is one.
+    pub fn hint(&self, lang: Lang) -> Option<Cow<'static, str>> {
+        use ConfigProblem as P;
+        Some(match self {
+            P::CannotReadConfig { .. } => pick(
+                lang,
+                "chỉ đúng tệp bằng --config, hoặc chép config/loaxa.toml từ mã nguồn loaxa",
+                "pass the right file with --config, or copy config/loaxa.toml from the loaxa sources",
+            ),
+            P::TomlSyntax { .. } => pick(
+                lang,
+                "xem lại dấu ngoặc kép quanh chữ, dấu `=` giữa khoá và giá trị, và [ngoặc vuông] của tên mục",
+                "check quotes around text, `=` between key and value, and [brackets] of section names",
+            ),
+            P::UnknownKey {
+                suggestion: Some(near),
+                ..
+            } => pick_owned(
+                lang,
+                format!("có phải ý bạn là `{near}`?"),
+                format!("did you mean `{near}`?"),
+            ),
+            P::UnknownKey {
+                section, allowed, ..
+            } => match section {
+                Some(s) => pick_owned(
+                    lang,
+                    format!("các khoá dùng được trong `{s}`: {allowed}"),
+                    format!("keys allowed in {s}: {allowed}"),
+                ),
+                None => pick_owned(
+                    lang,
+                    format!("các khoá dùng được ở đầu tệp: {allowed}"),
+                    format!("keys allowed in the config file: {allowed}"),
+                ),
+            },
+            P::TooLong { max, .. } => pick_owned(
+                lang,
+                format!("rút ngắn còn tối đa {max} ký tự"),
+                format!("shorten it to at most {max} characters"),
+            ),
+            P::UnknownTimezone {
+                suggestion: Some(near),
+                ..
+            } => pick_owned(
+                lang,
+                format!("có phải ý bạn là \"{near}\"? Việt Nam là \"Asia/Ho_Chi_Minh\" (tên IANA)"),
+                format!("did you mean \"{near}\"? Vietnam is \"Asia/Ho_Chi_Minh\" (IANA names)"),
+            ),
+            P::UnknownTimezone { .. } => pick(
+                lang,
+                "dùng tên IANA, ví dụ \"Asia/Ho_Chi_Minh\"",
+                "use an IANA name such as \"Asia/Ho_Chi_Minh\"",
+            ),
+            P::DefaultTopicUnknown {
+                suggestion: Some(near),
+                ..
+            } => pick_owned(
+                lang,
+                format!("có phải ý bạn là \"{near}\"? chuyên mục được khai báo trong [topics]"),
+                format!("did you mean \"{near}\"? topics are defined in [topics]"),
+            ),
+            P::DefaultTopicUnknown { known, .. } => pick_owned(
+                lang,
+                format!("thêm nó vào [topics] hoặc dùng một trong: {known}"),
+                format!("add it to [topics] or use one of: {known}"),
+            ),
+            P::DuplicateProgram { .. } => pick(
+                lang,
+                "mỗi `[[program]]` cần một tên riêng",
+                "every [[program]] needs its own name",
+            ),
+            P::ProgramNameNotOneWord { .. } => pick(
+                lang,
+                "dùng tên ngắn như \"sang\" và để tên dài trong `title`",
+                "use a short name such as \"sang\" and put the long one in `title`",
+            ),
+            P::ReservedProgramName {
+                reserved, example, ..
+            } => pick_owned(
+                lang,
+                format!(
+                    "chọn tên khác (không phải {}), ví dụ \"{example}\"",
+                    reserved.join(" hoặc ")
+                ),
+                format!(
+                    "choose another name (not {}), e.g. \"{example}\"",
+                    reserved.join(" or ")
+                ),
+            ),
+            P::NothingToPlay => pick(
+                lang,
+                "thêm `playlists = [\"ban-tin-sang\"]` hoặc đặt `queue = true`",
+                "add playlists = [\"ban-tin-sang\"] or set queue = true",
+            ),
+            P::CronSyntax { fix, .. } => Cow::Owned(fix.clone()),
+            P::CronNeverFires { .. } => pick(
+                lang,
+                "xem lại trường ngày trong tháng và tháng: `0 6 28 2 *` là ngày 28 tháng 2",
+                "check the day-of-month and month fields: `0 6 28 2 *` is 28 February",
+            ),
+            P::PlaylistNotFound { name, .. } => pick_owned(
+                lang,
+                format!("tạo {name}.toml hoặc {name}.m3u8 ở đó, hoặc sửa tên trong `playlists`"),
+                format!("create {name}.toml or {name}.m3u8 there, or fix the name in `playlists`"),
+            ),
+            P::FileMissing { .. } => pick(
+                lang,
+                "đường dẫn tính từ thư mục của tệp cấu hình này",
+                "paths are relative to the folder of this config file",
+            ),
+            P::EntryFileMissing { .. } => pick(
+                lang,
+                "đường dẫn tính từ thư mục của tệp danh sách phát",
+                "paths are relative to the folder of the playlist file",
+            ),
+            P::EntryTopicUnknown { .. } => pick(
+                lang,
+                "thêm nó vào [topics] trong cấu hình, hoặc sửa mã chuyên mục",
+                "add it to [topics] in the config, or fix the slug",
+            ),
+            P::CannotReadPlaylist { .. } => return None,
+            P::PlaylistNotUtf8 => pick(
+                lang,
+                "lưu nó dưới dạng UTF-8 (danh sách .m3u8); tiếng Việt cần vậy",
+                "save it as UTF-8 (an .m3u8 playlist); Vietnamese needs it",
+            ),
+            P::NotAPlaylistFile => pick(
+                lang,
+                "danh sách phát có đuôi .toml, .m3u8 hoặc .m3u",
+                "playlists end in .toml, .m3u8 or .m3u",
+            ),
+            P::CannotReadPlaylistsDir { .. } => pick(
+                lang,
+                "đặt `playlists_dir` trong mục [station] của cấu hình",
+                "set [station] playlists_dir in the config",
+            ),
+            P::DuplicatePlaylist { .. } => pick(
+                lang,
+                "đổi tên hoặc bỏ một trong hai; tệp này bị bỏ qua",
+                "rename or remove one of them; this one is ignored",
+            ),
+            P::BadOrder { .. } => pick(lang, "ví dụ: `order = \"rotate\"`", "order = \"rotate\""),
+            P::NegativeSegmentId { .. } => pick(
+                lang,
+                "xem mã bằng `loaxa segment list`",
+                "ids are shown by `loaxa segment list`",
+            ),
+            P::ItemSegmentAndFile => pick(
+                lang,
+                "tách thành hai `[[item]]`",
+                "split it into two [[item]]s",
+            ),
+            P::ItemFileEmpty => return None,
+            P::ItemNamesNothing { .. } => pick(
+                lang,
+                "ví dụ: `segment = 12`, hoặc `file = \"demo/ban-tin-1.ogg\"`",
+                "segment = 12, or file = \"demo/ban-tin-1.ogg\"",
+            ),
+            P::UnknownDirective { .. } => pick(
+                lang,
+                "loaxa đọc `#LOAXA-TOPIC:`, `#LOAXA-UNIT:`, `#LOAXA-ORDER:` và `#LOAXA-SEGMENT:`",
+                "loaxa reads #LOAXA-TOPIC:, #LOAXA-UNIT:, #LOAXA-ORDER: and #LOAXA-SEGMENT:",
+            ),
+            P::UrlEntry { .. } => pick(
+                lang,
+                "tải tệp về và ghi đường dẫn của nó ở đây",
+                "download the file and write its path here",
+            ),
+            P::BadSegmentId { .. } => pick(lang, "ví dụ: `#LOAXA-SEGMENT:12`", "#LOAXA-SEGMENT:12"),
+            P::WrongType { .. } => return None,
+            P::StationMissing => pick(
+                lang,
+                "mở đầu tệp bằng `[station]` và `name = \"Đài truyền thanh xã ...\"`",
+                "start the file with [station] and name = \"Đài truyền thanh xã ...\"",
+            ),
+            P::KeyMissing { key, .. } if key == "cron" => pick(
+                lang,
+                "`cron = \"30 5 * * *\"` phát lúc 05:30 hằng ngày",
+                "cron = \"30 5 * * *\" airs at 05:30 every day",
+            ),
+            P::KeyMissing { section, .. } if section == "[station]" => pick(
+                lang,
+                "ví dụ `name = \"Đài truyền thanh xã Bình Chương\"`",
+                "name = \"Đài truyền thanh xã Bình Chương\"",
+            ),
+            P::KeyMissing { .. } => pick(lang, "ví dụ `name = \"sang\"`", "name = \"sang\""),
+            P::AfterEmergencyUnknown { .. } => pick(
+                lang,
+                "dùng `\"resume\"` (phát lại bản tin bị ngắt) hoặc `\"requeue\"` (đưa nó vào hàng chờ của chương trình kế tiếp)",
+                "use \"resume\" (replay the interrupted item) or \"requeue\" (queue it for the next program)",
+            ),
+            P::BadDuration { key, .. } => duration_example(lang, key),
+            P::DurationOutOfRange { key, min, max, .. } => {
+                let example = duration_example(lang, key);
+                pick_owned(
+                    lang,
+                    format!("{key} phải nằm trong khoảng {min} đến {max}; {example}"),
+                    format!("{key} must lie within {min} to {max}; e.g. {example}"),
+                )
+            }
+        })
+    }
+
+    /// One of each variant, with sample parameters.
+    pub fn samples() -> Vec<ConfigProblem> {
+        use ConfigProblem as P;
+        vec![
+            P::CannotReadConfig {
+                detail: "ENOENT".into(),
+            },
+            P::TomlSyntax { detail: "x".into() },
+            P::UnknownKey {
+                key: "timezon".into(),
+                section: Some("[station]".into()),
+                suggestion: Some("timezone".into()),
+                allowed: "name".into(),
+            },
+            P::UnknownKey {
+                key: "xyz".into(),
+                section: None,
+                suggestion: None,
+                allowed: "station".into(),
+            },
+            P::TooLong {
+                what: "name".into(),
+                len: 300,
+                max: 200,
+            },
+            P::UnknownTimezone {
+                name: "Asia/Hanoi".into(),
+                suggestion: None,
+            },
+            P::UnknownTimezone {
+                name: "Asia/Ho_Chi_Mih".into(),
+                suggestion: Some("Asia/Saigon".into()),
+            },
+            P::DefaultTopicUnknown {
+                topic: "nq".into(),
+                suggestion: Some("nq57".into()),
+                known: "nq57".into(),
+            },
+            P::DefaultTopicUnknown {
+                topic: "zz".into(),
+                suggestion: None,
+                known: "nq57".into(),
+            },
+            P::DuplicateProgram {
+                name: "sang".into(),
+                line: 3,
+            },
+            P::ProgramNameNotOneWord {
+                name: "sang som".into(),
+            },
+            P::ReservedProgramName {
+                name: "thu-cong".into(),
+                reserved: vec!["thu-cong".into(), "khan-cap".into()],
+                example: "thu-cong-xa".into(),
+            },
+            P::NothingToPlay,
+            P::CronSyntax {
+                detail: "`61`".into(),
+                fix: "0-59".into(),
+            },
+            P::CronNeverFires {
+                text: "0 6 31 2 *".into(),
+            },
+            P::PlaylistNotFound {
+                name: "sang".into(),
+                dir: "/srv/playlists".into(),
+            },
+            P::FileMissing {
+                key: "intro".into(),
+                path: "/srv/nhac.mp3".into(),
+            },
+            P::EntryFileMissing {
+                path: "/srv/bai.mp3".into(),
+            },
+            P::EntryTopicUnknown {
+                topic: "nq".into(),
+                config: "/etc/loaxa.toml".into(),
+            },
+            P::CannotReadPlaylist {
+                detail: "EACCES".into(),
+            },
+            P::PlaylistNotUtf8,
+            P::NotAPlaylistFile,
+            P::CannotReadPlaylistsDir {
+                detail: "ENOENT".into(),
+            },
+            P::DuplicatePlaylist {
+                name: "sang".into(),
+                other: "/srv/sang.m3u8".into(),
+            },
+            P::BadOrder {
+                detail: "`xyz`".into(),
+            },
+            P::NegativeSegmentId { id: "-3".into() },
+            P::ItemSegmentAndFile,
+            P::ItemFileEmpty,
+            P::ItemNamesNothing { line: 4 },
+            P::UnknownDirective {
+                directive: "LOAXA-X".into(),
+            },
+            P::UrlEntry {
+                url: "http://x.vn/b.mp3".into(),
+            },
+            P::BadSegmentId {
+                detail: "`x`".into(),
+            },
+            P::StationMissing,
+            P::KeyMissing {
+                section: "[[program]]".into(),
+                key: "cron".into(),
+            },
+            P::KeyMissing {
+                section: "[station]".into(),
+                key: "name".into(),
+            },
+            P::KeyMissing {
+                section: "[[program]]".into(),
+                key: "name".into(),
+            },
+            P::AfterEmergencyUnknown {
+                value: "tiep".into(),
+            },
+            P::WrongType {
+                key: "fade_ms".into(),
+                section: Some("[output]".into()),
+                want: ValueKind::WholeNumber,
+                found: ValueKind::Text,
+            },
+            P::WrongType {
+                key: "station".into(),
+                section: None,
+                want: ValueKind::Table,
+                found: ValueKind::ListOfTexts,
+            },
+            P::BadDuration {
+                key: "max_duration".into(),
+                text: "ba phut".into(),
+            },
+            P::DurationOutOfRange {
+                key: "catch_up".into(),
+                text: "90d".into(),
+                min: "1m".into(),
+                max: "31d".into(),
+            },
+        ]
+    }
+}
+
+/// The Vietnamese name of a program's `intro`/`outro`/`separator` key.
+fn role_vi(key: &str) -> String {
+    match key {
+        "intro" => "nhạc hiệu mở đầu (`intro`)".into(),
+        "outro" => "nhạc hiệu kết thúc (`outro`)".into(),
+        "separator" => "nhạc chuyển tiếp (`separator`)".into(),
+        other => format!("`{other}`"),
+    }
+}
+
+/// An example of a duration key, in `lang`.
+fn duration_example(lang: Lang, key: &str) -> Cow<'static, str> {
+    match key {
+        "catch_up" => pick(
+            lang,
+            "ví dụ `catch_up = \"skip\"` (mặc định) hoặc một khoảng như `\"20m\"`",
+            "catch_up = \"skip\" (default) or a grace window such as \"20m\"",
+        ),
+        _ => pick(
+            lang,
+            "ví dụ `max_duration = \"30m\"`",
+            "max_duration = \"30m\"",
+        ),
+    }
+}
