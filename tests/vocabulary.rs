@@ -934,3 +934,25 @@ fn log_verify_speaks_vietnamese_by_default() {
     let en = bin::text(&bin::loaxa_in("en", &t.config_path(), &["log", "verify"]).stdout);
     assert!(en.starts_with("BROKEN: record 2 is missing"), "{en}");
 }
+
+#[test]
+fn a_missing_sound_device_is_said_in_vietnamese_with_its_fix() {
+    // The operator's first start on a PC whose sound card is not the one configured.
+    let t = station::TestStation::new("", &[], station::local(2026, 3, 1, 0, 0, 0));
+    let args = ["run", "--output", "loaxa_no_such_pcm"];
+    let vi = bin::loaxa_in("", &t.config_path(), &args);
+    assert!(!vi.status.success());
+    let said = bin::text(&vi.stderr);
+    assert!(
+        said.contains("lỗi: không tìm thấy thiết bị âm thanh `loaxa_no_such_pcm`"),
+        "{said}"
+    );
+    assert!(said.contains("gợi ý:"), "{said}");
+    let en = bin::loaxa_in("en", &t.config_path(), &args);
+    let said = bin::text(&en.stderr);
+    assert!(
+        said.contains("error: sound device `loaxa_no_such_pcm` not found"),
+        "{said}"
+    );
+    assert!(said.contains("hint:"), "{said}");
+}

@@ -211,7 +211,9 @@ fn code_status(code: &ErrorCode) -> StatusCode {
         }
         ErrorCode::UnsupportedMedia { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorCode::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::Internal { .. } | ErrorCode::NoSoundDevice { .. } => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
         ErrorCode::SegmentNeverAirs { .. }
         | ErrorCode::NoSegmentGiven
         | ErrorCode::UnknownTopic { .. }

@@ -120,6 +120,10 @@ pub fn error_code(e: &anyhow::Error) -> Option<crate::words::ErrorCode> {
             _ => c.downcast_ref::<ErrorCode>().cloned().or_else(|| {
                 c.downcast_ref::<crate::library::ImportError>()
                     .map(|i| ErrorCode::File(i.code()))
+                    .or_else(|| {
+                        c.downcast_ref::<crate::player::OutputError>()
+                            .and_then(crate::player::OutputError::code)
+                    })
             }),
         })
 }

@@ -49,10 +49,6 @@ enum DeviceMsg {
     Error(cpal::Error),
 }
 
-const NO_CARD_HINT: &str = "No sound card is visible: to air into a file instead, use \
-     `--output wav:PATH` (or `raw:PATH`, or `null` to only keep time)";
-const NAMES_HINT: &str = "Use one of the names above (`aplay -L` lists the same PCM names)";
-
 fn not_found(name: &str, detail: String) -> OutputError {
     let host = cpal::default_host();
     let mut names = Vec::new();
@@ -70,17 +66,12 @@ fn not_found(name: &str, detail: String) -> OutputError {
             });
         }
     }
-    let has_card = names.iter().any(|n| n.contains("hw:"));
-    let available = if names.is_empty() {
-        "none".to_string()
-    } else {
-        names.join(", ")
-    };
+    let card = names.iter().any(|n| n.contains("hw:"));
     OutputError::DeviceNotFound {
         name: name.to_string(),
         detail,
-        available,
-        hint: if has_card { NAMES_HINT } else { NO_CARD_HINT },
+        available: names,
+        card,
     }
 }
 

@@ -168,19 +168,52 @@ pub enum OutputError {
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "sound device `{name}` not found{detail}. Available output devices: {available}. {hint}"
-    )]
+    #[error("{}", not_found_words(.name, .detail, .available, *.card))]
     DeviceNotFound {
         name: String,
         detail: String,
-        available: String,
-        hint: &'static str,
+        /// The output devices there are, `id (description)`.
+        available: Vec<String>,
+        /// Whether any of them is a real sound card (`hw:`).
+        card: bool,
     },
     #[error("cannot open sound device `{name}`: {detail}")]
     DeviceOpen { name: String, detail: String },
     #[error("invalid output format: {0}")]
     Format(String),
+}
+
+impl OutputError {
+    /// The operator's code for this error, where it has one (the words are chosen by
+    /// whoever shows it).
+    pub fn code(&self) -> Option<crate::words::ErrorCode> {
+        match self {
+            OutputError::DeviceNotFound {
+                name,
+                available,
+                card,
+                ..
+            } => Some(crate::words::ErrorCode::NoSoundDevice {
+                device: name.clone(),
+                available: available.clone(),
+                card: *card,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The English words of a missing sound device, with the sound system's own `detail` and
+/// the hint (the journal's form; the operator's words come from [`OutputError::code`]).
+fn not_found_words(name: &str, detail: &str, available: &[String], card: bool) -> String {
+    use crate::words::{ErrorCode, Lang, Say};
+    let code = ErrorCode::NoSoundDevice {
+        device: name.to_string(),
+        available: available.to_vec(),
+        card,
+    };
+    let hint = code.hint(Lang::En).unwrap_or_default();
+    format!("{}{detail}\n  hint: {hint}", code.say(Lang::En))
 }
 
 /// Steers a running program from any thread. Cheap to clone.

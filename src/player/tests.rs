@@ -432,8 +432,16 @@ fn unknown_device_error_lists_devices_and_suggests_a_file_output() {
     .expect_err("no such device");
     let text = err.to_string();
     assert!(text.contains("loaxa_no_such_pcm"), "{text}");
-    assert!(text.contains("Available output devices"), "{text}");
-    println!("{text}");
+    assert!(text.contains("available output devices"), "{text}");
+    // The operator's words: Vietnamese, from the code, with the fix.
+    let code = err.code().expect("a coded error");
+    let vi = crate::words::Say::say(&code, crate::words::Lang::Vi);
+    assert!(
+        vi.contains("không tìm thấy thiết bị âm thanh `loaxa_no_such_pcm`"),
+        "{vi}"
+    );
+    assert!(code.hint(crate::words::Lang::Vi).is_some());
+    println!("{text}\n{vi}");
 }
 
 #[test]

@@ -73,6 +73,13 @@ pub enum ErrorCode {
     Unavailable { detail: String },
     /// The station failed (500): see the daemon's log.
     Internal { detail: String },
+    /// The sound device named in `[output]` or `--output` does not exist; `available` lists
+    /// the output devices there are, `card` whether any of them is a real sound card.
+    NoSoundDevice {
+        device: String,
+        available: Vec<String>,
+        card: bool,
+    },
     /// A file refused by the import check or the media store, with its own code
     /// (`file_not_audio`…): serialised flat, like every other code.
     #[serde(untagged)]
@@ -160,6 +167,18 @@ impl ErrorCode {
                 "xem nhật ký của phần mềm (`journalctl -u loaxa`) để biết chi tiết",
                 "see the daemon's log (journalctl -u loaxa) for details",
             ),
+            ErrorCode::NoSoundDevice { card: true, .. } => pick(
+                lang,
+                "dùng một trong các tên trên (`aplay -L` liệt kê cùng các tên PCM)",
+                "use one of the names above (`aplay -L` lists the same PCM names)",
+            ),
+            ErrorCode::NoSoundDevice { card: false, .. } => pick(
+                lang,
+                "máy không thấy card âm thanh nào: để phát vào tệp, dùng `--output wav:ĐƯỜNG_DẪN` \
+                 (hoặc `raw:ĐƯỜNG_DẪN`, hoặc `null` chỉ để giữ giờ)",
+                "no sound card is visible: to air into a file instead, use `--output wav:PATH` \
+                 (or `raw:PATH`, or `null` to only keep time)",
+            ),
             ErrorCode::NoRoute { .. }
             | ErrorCode::BadRequest { .. }
             | ErrorCode::NotFound { .. }
@@ -219,6 +238,11 @@ impl ErrorCode {
             ErrorCode::Unprocessable { detail: detail() },
             ErrorCode::Unavailable { detail: detail() },
             ErrorCode::Internal { detail: detail() },
+            ErrorCode::NoSoundDevice {
+                device: "default".into(),
+                available: vec!["alsa:null".into()],
+                card: false,
+            },
         ]
         .into_iter()
         .chain(FileCode::samples().into_iter().map(ErrorCode::File))
@@ -372,6 +396,28 @@ impl Say for ErrorCode {
             ),
             ErrorCode::Internal { detail } => {
                 pick_owned(lang, format!("lỗi của phần mềm ({detail})"), detail.clone())
+            }
+            ErrorCode::NoSoundDevice {
+                device, available, ..
+            } => {
+                let list = |none: &str| {
+                    if available.is_empty() {
+                        none.to_string()
+                    } else {
+                        available.join(", ")
+                    }
+                };
+                pick_owned(
+                    lang,
+                    format!(
+                        "không tìm thấy thiết bị âm thanh `{device}`; các thiết bị phát có: {}",
+                        list("không có")
+                    ),
+                    format!(
+                        "sound device `{device}` not found; available output devices: {}",
+                        list("none")
+                    ),
+                )
             }
             ErrorCode::File(file) => file.say(lang),
             ErrorCode::Refused(r) => r.say(lang),
