@@ -373,3 +373,49 @@ fn schedule_shows_what_each_program_will_play_with_warnings() {
     assert_eq!(programs[0]["items"][0]["title"], "Một");
     assert_eq!(programs[1]["items"][0]["title"], "Một");
 }
+
+#[test]
+fn the_running_daemon_tells_the_operator_what_airs_in_vietnamese() {
+    let t = empty_station();
+    t.noise_file("media/a.wav", 0.6);
+    let file = t.path("media/a.wav").to_string_lossy().into_owned();
+    let added = loaxa(
+        &t.config_path(),
+        &[
+            "segment", "add", &file, "--topic", "cds", "--title", "Tin A",
+        ],
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_loaxa"))
+        .arg("-c")
+        .arg(t.config_path())
+        .args(["run", "--output", "null"])
+        .env("NO_COLOR", "1")
+        .env_remove("LOAXA_LANG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start daemon");
+    let stdout = daemon.stdout.take().expect("piped stdout");
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    wait_for(&lines, "chương trình tiếp theo: sang lúc");
+    let played = loaxa(&t.config_path(), &["play", "1", "--now"]);
+    assert!(played.status.success(), "{}", text(&played.stderr));
+    wait_for(&lines, "▶ đang phát «Tin A» — chương trình manual, mục 1/1");
+    let said = wait_for(&lines, "«Tin A»");
+    assert!(
+        said.iter()
+            .any(|l| l.starts_with("✓ đã phát «Tin A», ") && l.ends_with(" giây")),
+        "{}",
+        said.join("\n")
+    );
+    daemon.kill().expect("SIGKILL");
+    daemon.wait().expect("reap");
+}

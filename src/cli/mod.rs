@@ -13,6 +13,7 @@ macro_rules! outln {
 mod backend;
 mod check;
 mod client;
+mod console;
 mod emergency;
 pub mod fmt;
 mod live;

@@ -60,6 +60,10 @@ pub fn run(config_path: &Path, args: RunArgs) -> Result<i32> {
             api_config,
             shutdown,
         ));
+        tokio::spawn(super::console::follow(
+            handle.station(),
+            handle.watch_status(),
+        ));
         tokio::spawn(reload_on_hangup(hangup, handle));
         tokio::pin!(daemon);
         let result = tokio::select! {
