@@ -102,8 +102,8 @@ fn check_playlist(text: &str, name: &str) -> Result<(), TestCaseError> {
 }
 
 fn check_cron_error(text: &str, e: &CronError) -> Result<(), TestCaseError> {
-    prop_assert!(!e.message.trim().is_empty(), "{:?}", e);
-    prop_assert!(!e.hint.trim().is_empty(), "{:?}", e);
+    prop_assert!(!e.message().trim().is_empty(), "{:?}", e);
+    prop_assert!(!e.hint().trim().is_empty(), "{:?}", e);
     if let Some(col) = e.column {
         let width = text.chars().count();
         prop_assert!(

@@ -210,10 +210,7 @@ fn cron(src: &mut Source<'_>, t: &Table<'_, '_>) -> Option<CronRule> {
             src.problem_at(
                 s.span(),
                 shift,
-                ConfigProblem::CronSyntax {
-                    detail: e.message,
-                    fix: e.hint,
-                },
+                ConfigProblem::CronSyntax { problem: e.problem },
             );
         })
         .ok()?;

@@ -23,25 +23,37 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use crate::words::{CronProblem, Lang, Say};
+
 use super::field::{DAY_NAMES, DAY_OF_MONTH, DAY_OF_WEEK, FieldSpec, HOUR, MINUTE, MONTH};
 
-/// Why a cron line was refused.
+/// Why a cron line was refused: the problem as a code (words chosen where it is shown).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CronError {
-    pub message: String,
+    pub problem: CronProblem,
     /// 1-based character column inside the cron text, where known.
     pub column: Option<usize>,
-    /// A correct example or the way out.
-    pub hint: String,
+}
+
+impl CronError {
+    /// What is wrong, in English.
+    pub fn message(&self) -> String {
+        self.problem.say(Lang::En).into_owned()
+    }
+
+    /// A correct example or the way out, in English.
+    pub fn hint(&self) -> String {
+        self.problem.hint(Lang::En).into_owned()
+    }
 }
 
 impl fmt::Display for CronError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.column {
-            Some(col) => write!(f, "column {col}: {}", self.message)?,
-            None => f.write_str(&self.message)?,
+            Some(col) => write!(f, "column {col}: {}", self.message())?,
+            None => f.write_str(&self.message())?,
         }
-        write!(f, " (hint: {})", self.hint)
+        write!(f, " (hint: {})", self.hint())
     }
 }
 
@@ -78,13 +90,11 @@ impl FromStr for CronRule {
             6 | 7 => vec![crate_form(text, &tokens)?],
             n => {
                 return Err(CronError {
-                    message: format!(
-                        "`{}` has {n} field{}; expected 5 (Unix crontab: minute hour day-of-month month day-of-week) or 6/7 (seconds first)",
-                        text.trim(),
-                        if n == 1 { "" } else { "s" }
-                    ),
+                    problem: CronProblem::FieldCount {
+                        text: text.trim().to_string(),
+                        count: n as u64,
+                    },
                     column: tokens.first().map(|t| t.0),
-                    hint: "`30 5 * * *` is 05:30 every day; `0 17 * * Mon-Fri` is 17:00 Monday to Friday".into(),
                 });
             }
         };
@@ -139,9 +149,10 @@ fn tokens_of_macro((col, word): (usize, &str)) -> Result<Vec<(usize, &'static st
         "@hourly" => "0 * * * *",
         _ => {
             return Err(CronError {
-                message: format!("`{word}` is not a schedule loaxa knows"),
+                problem: CronProblem::UnknownMacro {
+                    word: word.to_string(),
+                },
                 column: Some(col),
-                hint: "use @hourly, @daily, @weekly, @monthly, @yearly or five fields such as `30 5 * * *`".into(),
             });
         }
     };
@@ -176,11 +187,11 @@ fn unix(tokens: &[(usize, &str)]) -> Result<Vec<cron::Schedule>, CronError> {
         .iter()
         .map(|line| {
             cron::Schedule::from_str(line).map_err(|e| CronError {
-                message: format!(
-                    "internal translation `{line}` was refused by the cron crate: {e}"
-                ),
+                problem: CronProblem::Internal {
+                    line: line.clone(),
+                    detail: e.to_string(),
+                },
                 column: None,
-                hint: "please report this line to the loaxa developers".into(),
             })
         })
         .collect()
@@ -198,20 +209,19 @@ fn crate_form(text: &str, tokens: &[(usize, &str)]) -> Result<cron::Schedule, Cr
         let base = item.split('/').next().unwrap_or(item);
         if let Some(pos) = base.find(|c: char| c.is_ascii_digit()) {
             return Err(CronError {
-                message: format!(
-                    "day-of-week field `{dow}`: numbers mean different days in different cron dialects"
-                ),
+                problem: CronProblem::NumericWeekday {
+                    item: dow.to_string(),
+                },
                 column: Some(col + offset + base[..pos].chars().count()),
-                hint:
-                    "write day names such as `MON-FRI`, or use the 5-field Unix form `0 6 * * 1-5`"
-                        .into(),
             });
         }
         offset += item.chars().count() + 1;
     }
     cron::Schedule::from_str(text.trim()).map_err(|e| CronError {
-        message: format!("`{}` is not a valid 6/7-field cron line: {e}", text.trim()),
+        problem: CronProblem::NotCron {
+            text: text.trim().to_string(),
+            detail: e.to_string(),
+        },
         column: None,
-        hint: "6 fields are `sec min hour day-of-month month day-of-week`, e.g. `0 30 5 * * MON-FRI`; or use the 5-field Unix form `30 5 * * 1-5`".into(),
     })
 }

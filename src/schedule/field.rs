@@ -7,58 +7,53 @@
 use std::collections::BTreeSet;
 
 use super::CronError;
+use crate::words::{CronField, CronProblem};
 
 /// What one position of a Unix crontab line accepts.
 #[derive(Debug)]
 pub(super) struct FieldSpec {
-    pub name: &'static str,
+    pub field: CronField,
     pub min: u32,
     pub max: u32,
     /// Three-letter names; `names[i]` is the value `min + i`.
     pub names: &'static [&'static str],
-    pub hint: &'static str,
 }
 
 pub(super) const MINUTE: FieldSpec = FieldSpec {
-    name: "minute",
+    field: CronField::Minute,
     min: 0,
     max: 59,
     names: &[],
-    hint: "minutes are 0-59: `30 5 * * *` is 05:30 every day, `*/15 * * * *` every quarter hour",
 };
 
 pub(super) const HOUR: FieldSpec = FieldSpec {
-    name: "hour",
+    field: CronField::Hour,
     min: 0,
     max: 23,
     names: &[],
-    hint: "hours are 0-23: `0 17 * * *` is 17:00 every day, `0 */2 * * *` every two hours",
 };
 
 pub(super) const DAY_OF_MONTH: FieldSpec = FieldSpec {
-    name: "day-of-month",
+    field: CronField::DayOfMonth,
     min: 1,
     max: 31,
     names: &[],
-    hint: "days of the month are 1-31: `0 6 15 * *` is 06:00 on the 15th",
 };
 
 pub(super) const MONTH: FieldSpec = FieldSpec {
-    name: "month",
+    field: CronField::Month,
     min: 1,
     max: 12,
     names: &[
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     ],
-    hint: "months are 1-12 or names: `0 6 * 9-12 *` is 06:00 every day from September to December",
 };
 
 pub(super) const DAY_OF_WEEK: FieldSpec = FieldSpec {
-    name: "day-of-week",
+    field: CronField::DayOfWeek,
     min: 0,
     max: 7,
     names: &["sun", "mon", "tue", "wed", "thu", "fri", "sat"],
-    hint: "days of the week are 0-7 (0 and 7 are Sunday) or names: `0 6 * * 1-5` or `0 6 * * Mon-Fri` is 06:00 Monday to Friday",
 };
 
 /// Cron-crate names for Sunday (0) .. Saturday (6).
@@ -69,11 +64,10 @@ impl FieldSpec {
         self.max == 7
     }
 
-    fn error(&self, field: &str, column: usize, problem: String) -> CronError {
+    fn error(&self, column: usize, problem: CronProblem) -> CronError {
         CronError {
-            message: format!("{} field `{field}`: {problem}", self.name),
+            problem,
             column: Some(column),
-            hint: self.hint.to_string(),
         }
     }
 
@@ -88,18 +82,28 @@ impl FieldSpec {
         {
             self.min + i as u32
         } else {
+            let (field, item) = (self.field, field.to_string());
             let what = if text.is_empty() {
-                "a value is missing".to_string()
+                CronProblem::ValueMissing { field, item }
             } else {
-                format!("`{text}` is not a number or a known name")
+                CronProblem::NotANumber {
+                    field,
+                    item,
+                    text: text.to_string(),
+                }
             };
-            return Err(self.error(field, column, what));
+            return Err(self.error(column, what));
         };
         if value < self.min || value > self.max {
             return Err(self.error(
-                field,
                 column,
-                format!("{value} is out of range ({}-{})", self.min, self.max),
+                CronProblem::OutOfRange {
+                    field: self.field,
+                    item: field.to_string(),
+                    value: u64::from(value),
+                    min: u64::from(self.min),
+                    max: u64::from(self.max),
+                },
             ));
         }
         Ok(value)
@@ -113,7 +117,13 @@ impl FieldSpec {
             let col = column + offset;
             offset += item.chars().count() + 1;
             if item.is_empty() {
-                return Err(self.error(field, col, "empty item in the list".into()));
+                return Err(self.error(
+                    col,
+                    CronProblem::EmptyItem {
+                        field: self.field,
+                        item: field.to_string(),
+                    },
+                ));
             }
             for v in self.parse_item(field, item, col)? {
                 set.insert(if self.is_day_of_week() && v == 7 {
@@ -135,9 +145,12 @@ impl FieldSpec {
                     Ok(n) if n > 0 => (base, Some(n)),
                     _ => {
                         return Err(self.error(
-                            field,
                             step_col,
-                            format!("step `{step}` must be a whole number above 0"),
+                            CronProblem::BadStep {
+                                field: self.field,
+                                item: field.to_string(),
+                                step: step.to_string(),
+                            },
                         ));
                     }
                 }
@@ -162,12 +175,16 @@ impl FieldSpec {
             (from..=6).chain(0..=to).collect()
         } else {
             return Err(self.error(
-                field,
                 col,
-                format!(
-                    "range `{base}` runs backwards; write it as two ranges, e.g. `{from}-{},{}-{to}`",
-                    self.max, self.min
-                ),
+                CronProblem::Backwards {
+                    field: self.field,
+                    item: field.to_string(),
+                    range: base.to_string(),
+                    from: u64::from(from),
+                    to: u64::from(to),
+                    min: u64::from(self.min),
+                    max: u64::from(self.max),
+                },
             ));
         };
         Ok(sequence
@@ -214,12 +231,12 @@ mod tests {
         let err = HOUR.parse("5,25", 10).expect_err("25 is not an hour");
         assert_eq!(err.column, Some(12));
         assert!(
-            err.message.starts_with("hour field `5,25`"),
+            err.message().starts_with("hour field `5,25`"),
             "{}",
-            err.message
+            err.message()
         );
         let err = HOUR.parse("22-2", 3).expect_err("backwards");
-        assert!(err.message.contains("backwards"), "{}", err.message);
+        assert!(err.message().contains("backwards"), "{}", err.message());
         let err = MINUTE.parse("*/0", 1).expect_err("zero step");
         assert_eq!(err.column, Some(3));
         assert!(MINUTE.parse("1,,2", 1).is_err());

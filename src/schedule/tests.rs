@@ -77,9 +77,9 @@ fn numeric_day_of_week_in_six_fields_is_refused() {
     let err = "0 0 6 * * 1-5"
         .parse::<CronRule>()
         .expect_err("dialect-dependent");
-    assert!(err.message.contains("different cron dialects"), "{err}");
+    assert!(err.message().contains("different cron dialects"), "{err}");
     assert_eq!(err.column, Some(11));
-    assert!(err.hint.contains("MON-FRI"), "{err}");
+    assert!(err.hint().contains("MON-FRI"), "{err}");
     assert!("0 0 6 * * MON,WED".parse::<CronRule>().is_ok());
 }
 
@@ -185,8 +185,8 @@ fn bad_lines_name_the_field_and_column() {
     for (text, column, needle) in cases {
         let err = text.parse::<CronRule>().expect_err(text);
         assert_eq!(err.column, column, "{text}: {err}");
-        assert!(err.message.contains(needle), "{text}: {err}");
-        assert!(!err.hint.is_empty(), "{text}");
+        assert!(err.message().contains(needle), "{text}: {err}");
+        assert!(!err.hint().is_empty(), "{text}");
     }
 }
 

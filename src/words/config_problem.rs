@@ -48,7 +48,7 @@ pub enum ConfigProblem {
     /// A program with no playlist and no queue.
     NothingToPlay,
     /// A cron rule the parser refused (`detail`, `fix`: the parser's words).
-    CronSyntax { detail: String, fix: String },
+    CronSyntax { problem: super::CronProblem },
     /// A cron rule that names no date that exists.
     CronNeverFires { text: String },
     /// A playlist named by a program is not in the playlists folder.
@@ -215,10 +215,10 @@ impl Say for ConfigProblem {
                 "chương trình này không có gì để phát: không có danh sách phát và `queue = false`",
                 "this program has nothing to play: no playlists and queue = false",
             ),
-            P::CronSyntax { detail, .. } => pick_owned(
+            P::CronSyntax { problem } => pick_owned(
                 lang,
-                format!("lịch cron sai: {detail}"),
-                format!("cron: {detail}"),
+                format!("lịch cron sai: {}", problem.say(lang)),
+                format!("cron: {}", problem.say(lang)),
             ),
             P::CronNeverFires { text } => pick_owned(
                 lang,
@@ -454,7 +454,7 @@ impl ConfigProblem {
                 "thêm `playlists = [\"ban-tin-sang\"]` hoặc đặt `queue = true`",
                 "add playlists = [\"ban-tin-sang\"] or set queue = true",
             ),
-            P::CronSyntax { fix, .. } => Cow::Owned(fix.clone()),
+            P::CronSyntax { problem } => problem.hint(lang),
             P::CronNeverFires { .. } => pick(
                 lang,
                 "xem lại trường ngày trong tháng và tháng: `0 6 28 2 *` là ngày 28 tháng 2",
@@ -620,8 +620,10 @@ impl ConfigProblem {
             },
             P::NothingToPlay,
             P::CronSyntax {
-                detail: "`61`".into(),
-                fix: "0-59".into(),
+                problem: super::CronProblem::FieldCount {
+                    text: "30 5 *".into(),
+                    count: 3,
+                },
             },
             P::CronNeverFires {
                 text: "0 6 31 2 *".into(),
@@ -708,6 +710,13 @@ impl ConfigProblem {
                 max: "31d".into(),
             },
         ]
+        .into_iter()
+        .chain(
+            super::CronProblem::samples()
+                .into_iter()
+                .map(|problem| P::CronSyntax { problem }),
+        )
+        .collect()
     }
 }
 

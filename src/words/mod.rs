@@ -9,6 +9,7 @@
 //! checks it names every code the server can send.
 
 mod config_problem;
+mod cron;
 mod done;
 mod error;
 mod file;
@@ -20,6 +21,7 @@ use std::borrow::Cow;
 
 pub use crate::report::Lang;
 pub use config_problem::{ConfigProblem, ValueKind};
+pub use cron::{CronField, CronProblem};
 pub use done::Done;
 pub use error::ErrorCode;
 pub use file::FileCode;
