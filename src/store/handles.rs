@@ -24,7 +24,10 @@ pub(super) const MIN_FREE_BYTES: u64 = 4 << 20;
 /// needs little of it, and an export or report of a large log must stay small (see
 /// BENCHMARKS.md, "An open page").
 pub(super) const CACHE_BYTES: u64 = 8 << 20;
-/// How long a reopen waits for the old database's file lock to go.
+/// How long an open waits for a database's file lock to go: sled's threads let go of it a
+/// moment after the last handle in this process is dropped (a reopen after a write error, a
+/// tool that closed the store and opens it again). Another process holding it (a running
+/// daemon) is still told after this wait.
 const UNLOCK_WAIT: Duration = Duration::from_secs(1);
 
 /// The open database and its tables; `epoch` counts reopens.
@@ -132,7 +135,7 @@ const RESERVE_NAME: &str = "disk-reserve";
 /// opens), releases the reserve file next to it and tries once more — the station must get
 /// on air. `Ok((db, true))` when the reserve was used.
 pub(super) fn open_with_reserve(dir: &Path) -> Result<(sled::Db, bool)> {
-    match open_db(dir) {
+    match open_when_unlocked(dir) {
         Err(StoreError::Open {
             source: sled::Error::Io(e),
             ..
@@ -145,7 +148,7 @@ pub(super) fn open_with_reserve(dir: &Path) -> Result<(sled::Db, bool)> {
                 });
             }
             tracing::error!(file = %reserve.display(), "the disk is full: released loaxa's reserve to open the database");
-            Ok((open_db(dir)?, true))
+            Ok((open_when_unlocked(dir)?, true))
         }
         other => other.map(|db| (db, false)),
     }
@@ -282,19 +285,23 @@ impl Store {
     }
 }
 
-/// Opens `dir`, waiting a moment for the old database's threads to let go of its lock.
-fn reopen_waiting(dir: &Path) -> Result<sled::Db> {
+/// Opens `dir`, waiting up to [`UNLOCK_WAIT`] for a lock to go.
+fn open_when_unlocked(dir: &Path) -> Result<sled::Db> {
     let started = std::time::Instant::now();
     loop {
         match open_db(dir) {
             Err(StoreError::Locked { .. }) if started.elapsed() < UNLOCK_WAIT => {
-                std::thread::sleep(Duration::from_millis(50));
+                std::thread::sleep(Duration::from_millis(20));
             }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot reopen the database; the next write tries again");
-                return Err(e);
-            }
-            Ok(db) => return Ok(db),
+            other => return other,
         }
     }
+}
+
+/// Opens `dir` again after a write error, waiting a moment for the old database's threads
+/// to let go of its lock.
+fn reopen_waiting(dir: &Path) -> Result<sled::Db> {
+    open_when_unlocked(dir).inspect_err(|e| {
+        tracing::error!(error = %e, "cannot reopen the database; the next write tries again");
+    })
 }
