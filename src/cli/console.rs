@@ -12,12 +12,15 @@ use crate::daemon::control::Status;
 use crate::model::{AsRunRecord, Outcome, Role};
 use crate::service::Station;
 
+/// What was last said: the item on air (its start and segment) and the next program.
+type Said = (Option<(String, u64)>, Option<String>);
+
 /// Prints each change of what is on air and what comes next, and each item's end, until
 /// the daemon's channels close.
 pub async fn follow(station: Arc<Station>, mut status: watch::Receiver<Status>) {
     let mut log = station.store.watch_log();
     log.mark_unchanged();
-    let mut last: (Option<(String, u64)>, Option<String>) = (None, None);
+    let mut last: Said = (None, None);
     let mut said_end = 0u64;
     loop {
         let now = status.borrow_and_update().clone();
@@ -44,8 +47,6 @@ pub async fn follow(station: Arc<Station>, mut status: watch::Receiver<Status>) 
         }
     }
 }
-
-type Said = (Option<(String, u64)>, Option<String>);
 
 /// Prints what changed since `last`; returns what is now said.
 fn say_status(station: &Station, now: &Status, last: Said) -> Said {
