@@ -359,6 +359,13 @@ fn a_401_names_the_bearer_scheme_and_an_unreadable_range_is_ignored() {
 
 /// The real `loaxa` binary against the daemon, as the operator types it.
 fn cli(live: &Live, args: &[&str]) -> String {
+    // The API task announces the daemon in `daemon.json` a moment after it is bound: until
+    // then the CLI would take the store for itself and find it locked.
+    let announced = live.t.path("data/daemon.json");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !announced.is_file() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let out = Command::new(env!("CARGO_BIN_EXE_loaxa"))
         .arg("-c")
         .arg(live.t.config_path())
