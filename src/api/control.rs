@@ -6,8 +6,8 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::Value;
@@ -17,7 +17,6 @@ use super::{ApiError, ApiResult, AppState};
 use crate::config::duration::EMERGENCY_EVERY;
 use crate::daemon::control::{Repeat, Status};
 use crate::model::Priority;
-use crate::store::EmergencyRepeat;
 use crate::words::Done;
 
 pub(super) async fn health(State(state): State<AppState>) -> Json<Health> {
@@ -129,26 +128,6 @@ pub(super) async fn emergency(
     }
     state.handle.emergency(id, repeat).await?;
     Ok((StatusCode::ACCEPTED, done(Done::EmergencyOnAir)))
-}
-
-/// `GET /emergencies`: the emergency repeats still to come.
-pub(super) async fn emergencies(
-    State(state): State<AppState>,
-) -> ApiResult<Json<Vec<EmergencyRepeat>>> {
-    Ok(Json(state.blocking(|st| st.emergency_repeats()).await?))
-}
-
-/// `DELETE /emergencies/{id}`: cancels a repeat; answers with the repeat cancelled.
-pub(super) async fn cancel_emergency(
-    State(state): State<AppState>,
-    id: Result<Path<u64>, PathRejection>,
-) -> ApiResult<Json<EmergencyRepeat>> {
-    let Path(id) = id?;
-    Ok(Json(
-        state
-            .blocking(move |st| st.cancel_emergency_repeat(id))
-            .await?,
-    ))
 }
 
 fn parse_every(s: &str) -> ApiResult<std::time::Duration> {

@@ -15,13 +15,11 @@ mod error;
 mod events;
 mod export;
 mod guard;
-mod log;
 mod media;
+mod ops;
 mod playlists;
-mod queue;
 mod report;
 mod schedule;
-mod segments;
 pub mod server;
 mod upload;
 mod verify;
@@ -34,13 +32,14 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::{MethodRouter, get, post};
 use tokio::net::TcpListener;
 
 use crate::config::ApiConfig;
 use crate::daemon::Shutdown;
 use crate::daemon::control::DaemonHandle;
 use crate::service::Station;
+use crate::service::ops as op;
 
 pub use error::{ApiError, ApiResult};
 pub use export::RECORDS_HEADER;
@@ -114,33 +113,33 @@ fn handler(method: &str, path: &str, upload_limit: usize) -> Option<MethodRouter
         ("GET", "/station") => get(control::station),
         ("GET", "/now") => get(control::now),
         ("GET", "/events") => get(events::events),
-        ("GET", "/segments") => get(segments::list),
+        ("GET", "/segments") => ops::route::<op::ListSegments>(),
         // Uploads stream to disk with their own check (see `upload`); other bodies keep
         // axum's small default limit.
         ("POST", "/segments") => post(upload::upload).layer(DefaultBodyLimit::max(upload_limit)),
-        ("GET", "/segments/{id}") => get(segments::show),
-        ("PATCH", "/segments/{id}") => patch(segments::update),
-        ("DELETE", "/segments/{id}") => delete(segments::remove),
-        ("POST", "/segments/{id}/approve") => post(segments::approve),
+        ("GET", "/segments/{id}") => ops::route::<op::ShowSegment>(),
+        ("PATCH", "/segments/{id}") => ops::route::<op::UpdateSegment>(),
+        ("DELETE", "/segments/{id}") => ops::route::<op::RemoveSegment>(),
+        ("POST", "/segments/{id}/approve") => ops::route::<op::ApproveSegment>(),
         ("GET", "/segments/{id}/audio") => get(media::audio),
-        ("GET", "/queue") => get(queue::list),
-        ("POST", "/queue") => post(queue::add),
-        ("DELETE", "/queue/{qid}") => delete(queue::remove),
+        ("GET", "/queue") => ops::route::<op::ListQueue>(),
+        ("POST", "/queue") => ops::route::<op::AddToQueue>(),
+        ("DELETE", "/queue/{qid}") => ops::route::<op::RemoveFromQueue>(),
         ("GET", "/playlists") => get(playlists::list),
         ("GET", "/playlists/{name}") => get(playlists::show),
         ("GET", "/programs") => get(schedule::programs),
-        ("GET", "/schedule") => get(schedule::schedule),
-        ("GET", "/log") => get(log::log),
+        ("GET", "/schedule") => ops::route::<op::Timetable>(),
+        ("GET", "/log") => ops::route::<crate::service::LogQuery>(),
         ("GET", "/log/verify") => get(verify::verify),
         ("GET", "/log/export") => get(export::export),
         ("GET", "/report") => get(report::report),
-        ("GET", "/report/periods") => get(report::periods),
+        ("GET", "/report/periods") => ops::route::<op::ReportPeriods>(),
         ("POST", "/skip") => post(control::skip),
         ("POST", "/stop") => post(control::stop),
         ("POST", "/play") => post(control::play),
         ("POST", "/emergency") => post(control::emergency),
-        ("GET", "/emergencies") => get(control::emergencies),
-        ("DELETE", "/emergencies/{id}") => delete(control::cancel_emergency),
+        ("GET", "/emergencies") => ops::route::<op::ListEmergencies>(),
+        ("DELETE", "/emergencies/{id}") => ops::route::<op::CancelEmergency>(),
         ("POST", "/reload") => post(control::reload),
         _ => return None,
     })
@@ -278,6 +277,17 @@ mod tests {
     fn every_route_in_the_table_has_a_handler() {
         for &(method, path) in ROUTES {
             assert!(handler(method, path, 1).is_some(), "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn every_operation_of_the_service_is_a_route() {
+        for &(method, path) in crate::service::ops::ALL {
+            assert!(
+                ROUTES.contains(&(method.as_str(), path)),
+                "{} {path} is not in ROUTES",
+                method.as_str()
+            );
         }
     }
 }

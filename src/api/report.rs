@@ -103,11 +103,3 @@ pub(super) async fn report(
     )
         .into_response())
 }
-
-/// `GET /report/periods`: the half-year today is reported in and the three before it, as
-/// the page offers them.
-pub(super) async fn periods(
-    State(state): State<AppState>,
-) -> axum::Json<Vec<crate::service::PeriodChoice>> {
-    axum::Json(state.handle.station().report_periods(4))
-}

@@ -1,14 +1,11 @@
-//! `/programs` (the config's air slots and when they fire next) and `/schedule` (what will
-//! air, item by item, with warnings).
+//! `/programs`: the config's air slots and when they fire next (`/schedule`, what will air
+//! item by item, is the service's operation `Timetable`).
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use serde::Deserialize;
+use axum::extract::State;
 
 use super::wire::ProgramView;
 use super::{ApiResult, AppState};
-use crate::service::ScheduledProgram;
 
 pub(super) async fn programs(State(state): State<AppState>) -> ApiResult<Json<Vec<ProgramView>>> {
     let station = state.handle.station();
@@ -33,19 +30,4 @@ pub(super) async fn programs(State(state): State<AppState>) -> ApiResult<Json<Ve
         })
         .collect();
     Ok(Json(views))
-}
-
-#[derive(Debug, Deserialize)]
-pub(super) struct ScheduleQuery {
-    days: Option<u32>,
-}
-
-pub(super) async fn schedule(
-    State(state): State<AppState>,
-    query: Result<Query<ScheduleQuery>, QueryRejection>,
-) -> ApiResult<Json<Vec<ScheduledProgram>>> {
-    let Query(q) = query?;
-    // The range is the service's to check (one rule for CLI, API and page).
-    let days = q.days.unwrap_or(1);
-    Ok(Json(state.blocking(move |st| st.timetable(days)).await?))
 }

@@ -53,17 +53,6 @@ pub struct AddResult {
     pub error: Option<ErrorBody>,
 }
 
-/// `POST /queue`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QueueRequest {
-    pub ids: Vec<SegmentId>,
-    #[serde(default)]
-    pub program: Option<String>,
-    #[serde(default)]
-    pub priority: Option<Priority>,
-}
-
 /// `POST /play`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,13 +75,6 @@ pub struct EmergencyRequest {
     /// RFC 3339, or `YYYY-MM-DD HH:MM` station time.
     #[serde(default)]
     pub until: Option<String>,
-}
-
-/// `POST /segments/{id}/approve`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApproveRequest {
-    pub by: String,
 }
 
 /// `GET /playlists`, `GET /playlists/{name}`.

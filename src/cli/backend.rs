@@ -8,13 +8,13 @@ use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
 use super::client::Client;
-use crate::api::wire::{AddResult, ApproveRequest, QueueRequest};
+use crate::api::wire::AddResult;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
-use crate::model::{AsRunRecord, Priority, Segment, SegmentId};
+use crate::model::AsRunRecord;
 use crate::report::{self, ExportFormat, ExportOptions};
-use crate::service::{AddOutcome, ScheduledProgram, SegmentMeta, SegmentPatch, Station};
-use crate::store::{EmergencyRepeat, QueueEntry};
+use crate::service::ops::Op;
+use crate::service::{AddOutcome, SegmentMeta, Station};
 
 pub enum Backend {
     /// No daemon runs: the store is ours.
@@ -79,125 +79,12 @@ impl Backend {
         }
     }
 
-    pub fn segments(&self, topic: Option<&str>) -> Result<Vec<Segment>> {
+    /// Carries out one of the station's operations: on the store, or through the daemon
+    /// (the same operation, sent as the API takes it).
+    pub fn call<O: Op>(&self, op: O) -> Result<O::Output> {
         match self {
-            Backend::Local(st) => st.segments(topic),
-            Backend::Remote { client, .. } => {
-                let query: Vec<(&str, String)> = topic
-                    .map(|t| ("topic", t.to_string()))
-                    .into_iter()
-                    .collect();
-                client.get("/segments", &query)
-            }
-        }
-    }
-
-    pub fn segment(&self, id: SegmentId) -> Result<Segment> {
-        match self {
-            Backend::Local(st) => st.segment(id),
-            Backend::Remote { client, .. } => client.get(&format!("/segments/{id}"), &[]),
-        }
-    }
-
-    pub fn remove_segment(&self, id: SegmentId, force: bool) -> Result<Segment> {
-        match self {
-            Backend::Local(st) => st.remove_segment(id, force),
-            Backend::Remote { client, .. } => {
-                client.delete(&format!("/segments/{id}"), &[("force", force.to_string())])
-            }
-        }
-    }
-
-    pub fn update_segment(&self, id: SegmentId, patch: &SegmentPatch) -> Result<Segment> {
-        match self {
-            Backend::Local(st) => st.update_segment(id, patch),
-            Backend::Remote { client, .. } => {
-                client.send("PATCH", &format!("/segments/{id}"), patch)
-            }
-        }
-    }
-
-    pub fn approve_segment(&self, id: SegmentId, by: &str) -> Result<Segment> {
-        match self {
-            Backend::Local(st) => st.approve_segment(id, by),
-            Backend::Remote { client, .. } => client.send(
-                "POST",
-                &format!("/segments/{id}/approve"),
-                &ApproveRequest { by: by.to_string() },
-            ),
-        }
-    }
-
-    pub fn queue_add(
-        &self,
-        ids: &[SegmentId],
-        program: Option<&str>,
-        priority: Option<Priority>,
-    ) -> Result<Vec<QueueEntry>> {
-        match self {
-            Backend::Local(st) => st.queue_add(ids, program, priority),
-            Backend::Remote { client, .. } => client.send(
-                "POST",
-                "/queue",
-                &QueueRequest {
-                    ids: ids.to_vec(),
-                    program: program.map(str::to_string),
-                    priority,
-                },
-            ),
-        }
-    }
-
-    pub fn queue(&self) -> Result<Vec<QueueEntry>> {
-        match self {
-            Backend::Local(st) => st.queue(),
-            Backend::Remote { client, .. } => client.get("/queue", &[]),
-        }
-    }
-
-    pub fn queue_remove(&self, qid: u64) -> Result<()> {
-        match self {
-            Backend::Local(st) => st.queue_remove(qid),
-            Backend::Remote { client, .. } => client.delete(&format!("/queue/{qid}"), &[]),
-        }
-    }
-
-    pub fn emergency_repeats(&self) -> Result<Vec<EmergencyRepeat>> {
-        match self {
-            Backend::Local(st) => st.emergency_repeats(),
-            Backend::Remote { client, .. } => client.get("/emergencies", &[]),
-        }
-    }
-
-    pub fn cancel_emergency_repeat(&self, id: u64) -> Result<EmergencyRepeat> {
-        match self {
-            Backend::Local(st) => st.cancel_emergency_repeat(id),
-            Backend::Remote { client, .. } => client.delete(&format!("/emergencies/{id}"), &[]),
-        }
-    }
-
-    pub fn timetable(&self, days: u32) -> Result<Vec<ScheduledProgram>> {
-        match self {
-            Backend::Local(st) => st.timetable(days),
-            Backend::Remote { client, .. } => {
-                client.get("/schedule", &[("days", days.to_string())])
-            }
-        }
-    }
-
-    pub fn log(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Vec<AsRunRecord>> {
-        match self {
-            Backend::Local(st) => st.log(from, to),
-            Backend::Remote { client, .. } => {
-                let mut query = Vec::new();
-                if let Some(d) = from {
-                    query.push(("from", d.to_string()));
-                }
-                if let Some(d) = to {
-                    query.push(("to", d.to_string()));
-                }
-                client.get("/log", &query)
-            }
+            Backend::Local(st) => op.run(st),
+            Backend::Remote { client, .. } => client.call(&op),
         }
     }
 }

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use crate::api::wire::{AddResult, DaemonFile, ErrorBody, StationInfo};
 use crate::api::{self, PREFIX};
 use crate::service::SegmentMeta;
+use crate::service::ops::{Method, Op, Wire};
 
 /// Largest answer read (a long log as JSON).
 const MAX_ANSWER: u64 = 512 * 1024 * 1024;
@@ -95,6 +96,22 @@ impl Client {
         match &self.token {
             Some(t) => builder.header("Authorization", format!("Bearer {t}")),
             None => builder,
+        }
+    }
+
+    /// Sends one of the station's operations as the API takes it, and reads its answer.
+    pub fn call<O: Op>(&self, op: &O) -> Result<O::Output> {
+        let wire = Wire::of(op)?;
+        let query: Vec<(&str, String)> = wire
+            .query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        let method = O::METHOD.as_str();
+        match (O::METHOD, wire.body) {
+            (Method::Get, _) => self.get(&wire.path, &query),
+            (Method::Delete, _) => self.delete(&wire.path, &query),
+            (_, body) => self.send(method, &wire.path, &body.unwrap_or_default()),
         }
     }
 

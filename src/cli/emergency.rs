@@ -8,6 +8,7 @@ use clap::Subcommand;
 use super::backend::Backend;
 use super::fmt;
 use crate::config::duration::format_duration;
+use crate::service::ops as op;
 use crate::store::EmergencyRepeat;
 
 #[derive(Debug, Subcommand)]
@@ -25,7 +26,7 @@ pub enum EmergencyCmd {
 pub fn repeats(station: &Backend, cmd: EmergencyCmd) -> Result<i32> {
     match cmd {
         EmergencyCmd::List { json } => {
-            let reps = station.emergency_repeats()?;
+            let reps = station.call(op::ListEmergencies {})?;
             if json {
                 return fmt::json_lines(&reps).map(|()| 0);
             }
@@ -44,7 +45,7 @@ pub fn repeats(station: &Backend, cmd: EmergencyCmd) -> Result<i32> {
             Ok(0)
         }
         EmergencyCmd::Cancel { id } => {
-            let rep = station.cancel_emergency_repeat(id)?;
+            let rep = station.call(op::CancelEmergency { id })?;
             outln!(
                 "{} {}",
                 fmt::t("đã huỷ", "cancelled"),
@@ -58,7 +59,7 @@ pub fn repeats(station: &Backend, cmd: EmergencyCmd) -> Result<i32> {
 /// `repeat 3: segment 12 «Tin bão» every 2h, next 2026-10-01 14:00:00, until …`.
 fn describe(station: &Backend, rep: &EmergencyRepeat) -> String {
     let title = station
-        .segment(rep.segment)
+        .call(op::ShowSegment { id: rep.segment })
         .map(|s| s.title)
         .unwrap_or_else(|_| fmt::t("(đã xoá khỏi thư viện)", "(removed from the library)").into());
     let every = format_duration(std::time::Duration::from_secs(rep.every_s));

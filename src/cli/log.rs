@@ -8,7 +8,10 @@ use chrono::NaiveDate;
 
 use super::backend::Backend;
 use super::fmt;
+use crate::model::Outcome;
 use crate::report::{ExportFormat, ExportOptions, Lang, Separator};
+use crate::service::LogQuery;
+use crate::words::Say;
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -21,10 +24,54 @@ pub struct LogArgs {
     /// To this day (YYYY-MM-DD), inclusive
     #[arg(long, value_parser = fmt::parse_date)]
     to: Option<NaiveDate>,
+    /// Only records of this topic (e.g. nq57)
+    #[arg(long)]
+    topic: Option<String>,
+    /// Only records with this outcome: completed | interrupted | failed | skipped | missed
+    #[arg(long, value_parser = parse_outcome)]
+    outcome: Option<Outcome>,
+    /// Only records of this program
+    #[arg(long)]
+    program: Option<String>,
+    /// Only records whose title or unit holds all these words
+    #[arg(long, value_name = "WORDS")]
+    search: Option<String>,
+    /// Only the last N records that match
+    #[arg(long, value_name = "N")]
+    last: Option<usize>,
     /// One JSON object per line, with every field
     #[arg(long)]
     json: bool,
 }
+
+/// An outcome as the log writes it (`completed`), or in the operator's words (`hoàn thành`).
+fn parse_outcome(s: &str) -> Result<Outcome, String> {
+    let wanted = s.trim().to_lowercase();
+    OUTCOMES
+        .into_iter()
+        .find(|o| {
+            o.to_string() == wanted
+                || [Lang::Vi, Lang::En]
+                    .iter()
+                    .any(|&lang| o.say(lang).to_lowercase() == wanted)
+        })
+        .ok_or_else(|| {
+            let names: Vec<String> = OUTCOMES.iter().map(ToString::to_string).collect();
+            format!(
+                "{} `{s}`: {}",
+                fmt::t("không có kết quả", "there is no outcome"),
+                names.join(" | ")
+            )
+        })
+}
+
+const OUTCOMES: [Outcome; 5] = [
+    Outcome::Completed,
+    Outcome::Interrupted,
+    Outcome::Failed,
+    Outcome::Skipped,
+    Outcome::Missed,
+];
 
 #[derive(Debug, clap::Subcommand)]
 pub enum LogCmd {
@@ -62,7 +109,15 @@ pub fn log(station: &Backend, args: LogArgs) -> Result<i32> {
         Some(LogCmd::Verify(verify_args)) => return super::verify::verify(station, &verify_args),
         None => {}
     }
-    let records = station.log(args.from, args.to)?;
+    let records = station.call(LogQuery {
+        from: args.from,
+        to: args.to,
+        topic: args.topic,
+        outcome: args.outcome,
+        program: args.program,
+        q: args.search,
+        limit: args.last,
+    })?;
     if args.json {
         return fmt::json_lines(&records).map(|()| 0);
     }

@@ -6,6 +6,7 @@ use clap::Subcommand;
 use super::backend::Backend;
 use super::fmt;
 use crate::model::{Priority, SegmentId};
+use crate::service::ops as op;
 
 #[derive(Debug, Subcommand)]
 pub enum QueueCmd {
@@ -36,9 +37,13 @@ pub fn queue(station: &Backend, cmd: QueueCmd) -> Result<i32> {
             program,
             priority,
         } => {
-            for e in station.queue_add(&ids, program.as_deref(), priority)? {
+            for e in station.call(op::AddToQueue {
+                ids,
+                program,
+                priority,
+            })? {
                 let title = station
-                    .segment(e.segment)
+                    .call(op::ShowSegment { id: e.segment })
                     .map(|s| s.title)
                     .unwrap_or_default();
                 let target = e
@@ -59,7 +64,7 @@ pub fn queue(station: &Backend, cmd: QueueCmd) -> Result<i32> {
             Ok(0)
         }
         QueueCmd::List { json } => {
-            let entries = station.queue()?;
+            let entries = station.call(op::ListQueue {})?;
             if json {
                 return fmt::json_lines(&entries).map(|()| 0);
             }
@@ -68,7 +73,7 @@ pub fn queue(station: &Backend, cmd: QueueCmd) -> Result<i32> {
             }
             for e in entries {
                 let (title, dur) = station
-                    .segment(e.segment)
+                    .call(op::ShowSegment { id: e.segment })
                     .map(|s| (s.title, fmt::duration(s.duration_ms)))
                     .unwrap_or_else(|_| {
                         (
@@ -92,7 +97,7 @@ pub fn queue(station: &Backend, cmd: QueueCmd) -> Result<i32> {
             Ok(0)
         }
         QueueCmd::Rm { number } => {
-            station.queue_remove(number)?;
+            station.call(op::RemoveFromQueue { qid: number })?;
             outln!(
                 "{} #{number}",
                 fmt::t("đã xoá khỏi hàng chờ mục", "removed queue entry")

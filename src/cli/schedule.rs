@@ -4,6 +4,7 @@ use anyhow::Result;
 
 use super::backend::Backend;
 use super::fmt;
+use crate::service::ops as op;
 
 #[derive(Debug, clap::Args)]
 pub struct ScheduleArgs {
@@ -16,7 +17,9 @@ pub struct ScheduleArgs {
 }
 
 pub fn schedule(station: &Backend, args: ScheduleArgs) -> Result<i32> {
-    let programs = station.timetable(args.days)?;
+    let programs = station.call(op::Timetable {
+        days: Some(args.days),
+    })?;
     if args.json {
         return fmt::json_lines(&programs).map(|()| 0);
     }

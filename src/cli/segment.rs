@@ -10,6 +10,7 @@ use super::backend::Backend;
 use super::fmt;
 use crate::audio::playout_gain;
 use crate::model::{Priority, Segment, SegmentId};
+use crate::service::ops as op;
 use crate::service::{AddOutcome, SegmentMeta, SegmentPatch};
 
 #[derive(Debug, Subcommand)]
@@ -153,9 +154,9 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
             Ok(if failed > 0 { 1 } else { 0 })
         }
         SegmentCmd::List { topic, json } => {
-            let segments = station.segments(topic.as_deref())?;
+            let views = station.call(op::ListSegments { topic })?;
             if json {
-                fmt::json_lines(&segments)?;
+                fmt::json_lines(&views)?;
             } else {
                 outln!(
                     "{}",
@@ -164,7 +165,7 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                         "ID\tDURATION\tTOPIC\tVALID\tTITLE"
                     )
                 );
-                for s in &segments {
+                for s in views.iter().map(|v| &v.segment) {
                     outln!(
                         "{}\t{}\t{}\t{}..{}\t{}",
                         s.id,
@@ -179,7 +180,7 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
             Ok(0)
         }
         SegmentCmd::Show { id, json } => {
-            let s = station.segment(id)?;
+            let s = station.call(op::ShowSegment { id })?;
             if json {
                 fmt::json_lines(&[&s])?;
                 return Ok(0);
@@ -270,7 +271,7 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                     fmt::t("cho biết cần sửa gì, ví dụ", "give what to change, e.g.")
                 );
             }
-            let seg = station.update_segment(id, &patch)?;
+            let seg = station.call(op::UpdateSegment { id, patch })?;
             outln!(
                 "{} {} «{}» {}",
                 fmt::t("bản tin", "segment"),
@@ -282,7 +283,7 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
             Ok(0)
         }
         SegmentCmd::Approve { id, by } => {
-            let seg = station.approve_segment(id, &by)?;
+            let seg = station.call(op::ApproveSegment { id, by })?;
             let by = match &seg.approval {
                 crate::model::Approval::Approved { by, .. } => by.as_str(),
                 _ => "",
@@ -298,7 +299,7 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
             Ok(0)
         }
         SegmentCmd::Rm { id, force } => {
-            let seg = station.remove_segment(id, force)?;
+            let seg = station.call(op::RemoveSegment { id, force })?;
             outln!(
                 "{} {} «{}»",
                 fmt::t("đã xoá bản tin", "removed segment"),

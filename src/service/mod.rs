@@ -6,6 +6,7 @@ mod edit;
 mod emergency;
 mod error;
 mod log;
+pub mod ops;
 mod planner;
 mod queue;
 mod segments;

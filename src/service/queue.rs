@@ -20,6 +20,11 @@ impl Station {
         program: Option<&str>,
         priority: Option<Priority>,
     ) -> Result<Vec<QueueEntry>> {
+        if ids.is_empty() {
+            return Err(super::error::refuse_code(
+                crate::words::ErrorCode::NoSegmentGiven,
+            ));
+        }
         let program = program
             .map(|name| operator_text("program name", name, text::MAX_SLUG))
             .transpose()?;

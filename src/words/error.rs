@@ -308,11 +308,7 @@ impl Say for ErrorCode {
                     reason.say(lang)
                 ),
             ),
-            ErrorCode::NoSegmentGiven => pick(
-                lang,
-                "chưa chọn bản tin nào",
-                "give at least one segment id",
-            ),
+            ErrorCode::NoSegmentGiven => pick(lang, "chưa chọn bản tin nào", "no segment given"),
             ErrorCode::NoQueueEntry { qid } => pick_owned(
                 lang,
                 format!("không có mục số {qid} trong hàng chờ"),

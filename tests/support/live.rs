@@ -70,8 +70,9 @@ pub fn start_station(t: TestStation, station: Station) -> Live {
     }
 }
 
-impl Drop for Live {
-    fn drop(&mut self) {
+impl Live {
+    /// Stops the daemon and waits for it to end; the station's folder stays until drop.
+    pub fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(true);
         }
@@ -81,6 +82,12 @@ impl Drop for Live {
         {
             panic!("the daemon thread panicked");
         }
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

@@ -493,7 +493,7 @@ export const DICT = {
     error_no_segment: "there is no segment {id}",
     error_segment_cannot_air: "segment {id} «{title}» cannot air: {reason}",
     error_segment_never_airs: "segment {id} «{title}» {reason}: it would never air",
-    error_no_segment_given: "give at least one segment id",
+    error_no_segment_given: "no segment given",
     error_no_queue_entry: "there is no queue entry {qid}",
     error_no_emergency_repeat: "there is no emergency repeat {id}",
     error_unknown_topic: "unknown topic `{topic}`",
