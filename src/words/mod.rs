@@ -25,7 +25,7 @@ pub use cron::{CronField, CronProblem};
 pub use done::Done;
 pub use error::ErrorCode;
 pub use file::FileCode;
-pub use reason::{Reason, reason_text};
+pub use reason::{Reason, reason_as_code, reason_text};
 pub use refusal::RefusalCode;
 pub use warning::Warning;
 
