@@ -10,48 +10,40 @@ use super::backend::Backend;
 use super::fmt;
 use crate::report::{ExportFormat, ExportOptions, Lang, Separator};
 
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct LogArgs {
     #[command(subcommand)]
     cmd: Option<LogCmd>,
-    /// From this day (YYYY-MM-DD, station time), inclusive
     #[arg(long, value_parser = fmt::parse_date)]
     from: Option<NaiveDate>,
-    /// To this day (YYYY-MM-DD), inclusive
     #[arg(long, value_parser = fmt::parse_date)]
     to: Option<NaiveDate>,
-    /// One JSON object per line, with every field
     #[arg(long)]
     json: bool,
 }
 
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, clap::Subcommand)]
 pub enum LogCmd {
-    /// Write the log to a file: CSV for Excel, JSON Lines with every field, or XLSX
     Export(ExportArgs),
-    /// Check that no record was changed, removed or reordered since it was written
     Verify(super::verify::VerifyArgs),
 }
 
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
-    /// From this day (YYYY-MM-DD, station time), inclusive [default: the first record]
     #[arg(long, value_parser = fmt::parse_date)]
     from: Option<NaiveDate>,
-    /// To this day (YYYY-MM-DD), inclusive [default: the last record]
     #[arg(long, value_parser = fmt::parse_date)]
     to: Option<NaiveDate>,
-    /// csv | jsonl | xlsx [default: from the -o file's extension, else csv]
     #[arg(long)]
     format: Option<ExportFormat>,
-    /// Column headers and values: vi (tiếng Việt) | en
     #[arg(long, default_value = "vi")]
     lang: Lang,
-    /// CSV field separator: comma | semicolon (when Excel shows everything in one column)
     #[arg(long, default_value = "comma")]
     sep: Separator,
-    /// The file to write [default: stdout, for csv and jsonl]
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 }
