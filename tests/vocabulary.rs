@@ -983,6 +983,20 @@ fn help_keys() -> Vec<String> {
     out
 }
 
+/// The value placeholders of every argument under `cmd` (`TOPIC`, `FILE`…).
+fn value_names(cmd: &clap::Command) -> Vec<String> {
+    let mut out: Vec<String> = cmd
+        .get_arguments()
+        .filter(|a| a.get_action().takes_values())
+        .flat_map(|a| a.get_value_names().unwrap_or_default())
+        .map(ToString::to_string)
+        .collect();
+    for sub in cmd.get_subcommands() {
+        out.extend(value_names(sub));
+    }
+    out
+}
+
 /// A flag or subcommand added without its words in `cli/help.rs` fails here; so does a
 /// table entry that no longer names anything.
 #[test]
@@ -998,6 +1012,15 @@ fn every_subcommand_and_argument_has_vietnamese_help() {
         match loaxa::cli::help::words(key) {
             Some((vi, en)) => assert_vietnamese(&format!("help of `{key}`"), vi, en, &mut bad),
             None => bad.push(format!("`{key}` has no words in src/cli/help.rs")),
+        }
+    }
+    // Every placeholder of a value (`--topic <TOPIC>`) has its Vietnamese one.
+    for name in value_names(&<loaxa::cli::Cli as clap::CommandFactory>::command()) {
+        match loaxa::cli::help::value_name_words(&name) {
+            Some(vi) if !vi.is_ascii() => {}
+            _ => bad.push(format!(
+                "value name `{name}` has no Vietnamese in src/cli/help.rs"
+            )),
         }
     }
     for key in loaxa::cli::help::keys() {
@@ -1101,10 +1124,18 @@ fn help_is_vietnamese_by_default_and_english_when_asked() {
     );
     let add = help_of("", &["segment", "add", "--help"]);
     assert!(
+        add.contains("--topic <CHUYÊN_MỤC>") && add.contains("<TỆP>..."),
+        "{add}"
+    );
+    assert!(
         add.contains("Đối số:") && add.contains("[mặc định: normal]"),
         "{add}"
     );
     let en = help_of("en", &["segment", "add", "--help"]);
+    assert!(
+        en.contains("--topic <TOPIC>") && en.contains("<FILE>..."),
+        "{en}"
+    );
     assert!(
         en.contains("Arguments:") && en.contains("[default: normal]"),
         "{en}"

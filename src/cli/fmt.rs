@@ -67,10 +67,17 @@ pub fn json_lines<T: serde::Serialize>(items: &[T]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Parses `YYYY-MM-DD` with a message that says what is expected.
+/// Parses `YYYY-MM-DD` with a message, in the terminal's language, that says what is
+/// expected.
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("`{s}` is not a date: write it as YYYY-MM-DD, e.g. 2026-06-14"))
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        crate::words::pick_owned(
+            lang(),
+            format!("`{s}` không phải là ngày: viết theo dạng YYYY-MM-DD, ví dụ 2026-06-14"),
+            format!("`{s}` is not a date: write it as YYYY-MM-DD, e.g. 2026-06-14"),
+        )
+        .into_owned()
+    })
 }
 
 #[cfg(test)]

@@ -383,7 +383,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     (
         "emergency/until",
-        "Lần lặp cuối: \"YYYY-MM-DD HH:MM\" theo giờ của đài, hoặc RFC 3339; xa nhất 366 ngày tới",
+        "Lần lặp cuối: \"YYYY-MM-DD HH:MM\" theo giờ của đài, hoặc RFC 3339; không quá 366 ngày kể từ bây giờ",
         "Last repeat: \"YYYY-MM-DD HH:MM\" station time, or RFC 3339; at most 366 days ahead",
     ),
     (
@@ -412,6 +412,44 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Re-read the config and playlists; a broken config keeps the old one (needs the daemon)",
     ),
 ];
+
+/// The Vietnamese placeholders of the values arguments take (`--topic <CHUYÊN_MỤC>`), by
+/// the English ones the clap types name (`value_name`, else the field's name in capitals).
+const VALUE_NAMES: &[(&str, &str)] = &[
+    ("FILE", "TỆP"),
+    ("TOKEN", "MÃ_TRUY_CẬP"),
+    ("TITLE", "TIÊU_ĐỀ"),
+    ("TOPIC", "CHUYÊN_MỤC"),
+    ("UNIT", "ĐƠN_VỊ"),
+    ("VALID_FROM", "TỪ_NGÀY"),
+    ("VALID_UNTIL", "ĐẾN_NGÀY"),
+    ("FROM", "TỪ_NGÀY"),
+    ("TO", "ĐẾN_NGÀY"),
+    ("PRIORITY", "MỨC"),
+    ("ID", "MÃ"),
+    ("IDS", "MÃ"),
+    ("DB", "SỐ_DB"),
+    ("NAME", "HỌ_TÊN"),
+    ("PROGRAM", "CHƯƠNG_TRÌNH"),
+    ("NUMBER", "SỐ"),
+    ("DAYS", "SỐ_NGÀY"),
+    ("FORMAT", "ĐỊNH_DẠNG"),
+    ("LANG", "NGÔN_NGỮ"),
+    ("SEP", "DẤU"),
+    ("RECORD:HASH", "BẢN_GHI:MÃ_BĂM"),
+    ("PERIOD", "KỲ"),
+    ("SPEC", "THIẾT_BỊ"),
+    ("DURATION", "KHOẢNG"),
+    ("DATETIME", "THỜI_ĐIỂM"),
+];
+
+/// The Vietnamese placeholder for clap's English `name` of a value, if the table has it.
+pub fn value_name_words(name: &str) -> Option<&'static str> {
+    VALUE_NAMES
+        .iter()
+        .find(|(en, _)| *en == name)
+        .map(|(_, vi)| *vi)
+}
 
 /// The key of a subcommand: its path from the root, words joined by spaces (`""` for the root).
 pub fn command_key(path: &[&str]) -> String {
@@ -514,7 +552,23 @@ fn localise_arg(arg: Arg, path: &[&str], lang: Lang) -> Arg {
     } else {
         arg
     };
-    arg.help(help).long_help(None).help_heading(heading)
+    localise_values(arg, lang)
+        .help(help)
+        .long_help(None)
+        .help_heading(heading)
+}
+
+/// `arg`'s value placeholders in `lang` (clap's are the English ones already).
+fn localise_values(arg: Arg, lang: Lang) -> Arg {
+    let names = match arg.get_value_names() {
+        Some(names) if arg.get_action().takes_values() => names,
+        _ => return arg,
+    };
+    let vi: Option<Vec<&'static str>> = names.iter().map(|n| value_name_words(n)).collect();
+    match (lang, vi) {
+        (Lang::Vi, Some(vi)) => arg.value_names(vi),
+        _ => arg,
+    }
 }
 
 fn options_heading(lang: Lang) -> &'static str {
