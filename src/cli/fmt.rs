@@ -24,10 +24,7 @@ pub fn reason(stored: &str) -> String {
 
 /// `vi` or `en`, by the terminal's language: the CLI's own short texts (headings, labels).
 pub fn t(vi: &'static str, en: &'static str) -> &'static str {
-    match lang() {
-        crate::words::Lang::Vi => vi,
-        crate::words::Lang::En => en,
-    }
+    crate::words::pick_str(lang(), vi, en)
 }
 
 /// The word before a fix in an error message.

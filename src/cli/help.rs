@@ -14,7 +14,7 @@ use clap::builder::Styles;
 use clap::error::ErrorKind;
 use clap::{Arg, ArgAction, ArgMatches, Command, CommandFactory};
 
-use crate::words::Lang;
+use crate::words::{Lang, pick_str as pick};
 
 /// `(key, vi, en)`. A subcommand's key is its path from the root (`""` for `loaxa` itself,
 /// `"segment add"`); an argument's is the path, `/` and the argument's id (`"segment add/topic"`,
@@ -479,13 +479,6 @@ fn text(key: &str, lang: Lang) -> Option<&'static str> {
     words(key).map(|(vi, en)| pick(lang, vi, en))
 }
 
-fn pick(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
-}
-
 /// The whole command line in `lang`: `Cli::command()` with the table's words.
 pub fn command(lang: Lang) -> Command {
     let version = Arg::new("version")
@@ -504,7 +497,7 @@ fn localise(cmd: Command, path: &[&str], lang: Lang) -> Command {
     let mut cmd = cmd
         .help_template(template(lang))
         .subcommand_help_heading(pick(lang, "Lệnh", "Commands"))
-        .subcommand_value_name(pick(lang, "LỆNH", "COMMAND"))
+        .subcommand_value_name(command_placeholder(lang))
         .mut_args(|arg| localise_arg(arg, path, lang))
         .disable_help_flag(true)
         .arg(help_flag(lang))
@@ -531,7 +524,7 @@ fn localise(cmd: Command, path: &[&str], lang: Lang) -> Command {
 /// in `lang` too (clap would say `[default: …]`).
 fn localise_arg(arg: Arg, path: &[&str], lang: Lang) -> Arg {
     let heading = if arg.is_positional() {
-        pick(lang, "Đối số", "Arguments")
+        arguments_heading(lang)
     } else {
         options_heading(lang)
     };
@@ -575,6 +568,15 @@ fn options_heading(lang: Lang) -> &'static str {
     pick(lang, "Tuỳ chọn", "Options")
 }
 
+fn arguments_heading(lang: Lang) -> &'static str {
+    pick(lang, "Đối số", "Arguments")
+}
+
+/// What stands for a subcommand in a usage line (`loaxa <LỆNH>`).
+fn command_placeholder(lang: Lang) -> &'static str {
+    pick(lang, "LỆNH", "COMMAND")
+}
+
 /// `-h, --help` in `lang` (clap's own is English only).
 fn help_flag(lang: Lang) -> Arg {
     Arg::new("help")
@@ -602,13 +604,13 @@ fn help_subcommand(lang: Lang) -> Command {
             Arg::new("command")
                 .action(ArgAction::Append)
                 .num_args(..)
-                .value_name(pick(lang, "LỆNH", "COMMAND"))
+                .value_name(command_placeholder(lang))
                 .help(pick(
                     lang,
                     "Lệnh cần xem hướng dẫn",
                     "The subcommand to explain",
                 ))
-                .help_heading(pick(lang, "Đối số", "Arguments")),
+                .help_heading(arguments_heading(lang)),
         )
 }
 
