@@ -2,11 +2,10 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = loaxa::cli::Cli::parse();
+    let cli = loaxa::cli::parse();
     let filter = EnvFilter::try_from_env("LOAXA_LOG")
         .unwrap_or_else(|_| EnvFilter::new(cli.default_log_filter()));
     tracing_subscriber::fmt()

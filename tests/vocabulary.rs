@@ -956,3 +956,344 @@ fn a_missing_sound_device_is_said_in_vietnamese_with_its_fix() {
     );
     assert!(said.contains("hint:"), "{said}");
 }
+
+// ---------- the command line's help ----------
+
+/// The help-table keys of every subcommand and argument of `Cli::command()` (`""`,
+/// `"segment add"`, `"segment add/topic"`…), walked from the derive definitions themselves.
+fn help_keys() -> Vec<String> {
+    fn walk(cmd: &clap::Command, path: &mut Vec<String>, out: &mut Vec<String>) {
+        let here: Vec<&str> = path.iter().map(String::as_str).collect();
+        out.push(loaxa::cli::help::command_key(&here));
+        for arg in cmd.get_arguments() {
+            out.push(loaxa::cli::help::arg_key(&here, arg.get_id().as_str()));
+        }
+        for sub in cmd.get_subcommands() {
+            path.push(sub.get_name().to_string());
+            walk(sub, path, out);
+            path.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &<loaxa::cli::Cli as clap::CommandFactory>::command(),
+        &mut Vec::new(),
+        &mut out,
+    );
+    out
+}
+
+/// The value placeholders of every argument under `cmd` (`TOPIC`, `FILE`…).
+fn value_names(cmd: &clap::Command) -> Vec<String> {
+    let mut out: Vec<String> = cmd
+        .get_arguments()
+        .filter(|a| a.get_action().takes_values())
+        .flat_map(|a| a.get_value_names().unwrap_or_default())
+        .map(ToString::to_string)
+        .collect();
+    for sub in cmd.get_subcommands() {
+        out.extend(value_names(sub));
+    }
+    out
+}
+
+/// A flag or subcommand added without its words in `cli/help.rs` fails here; so does a
+/// table entry that no longer names anything.
+#[test]
+fn every_subcommand_and_argument_has_vietnamese_help() {
+    let keys = help_keys();
+    assert!(keys.len() > 80, "the walk found too little: {keys:?}");
+    assert!(
+        keys.iter().any(|k| k == "segment add/valid_from"),
+        "{keys:?}"
+    );
+    let mut bad = Vec::new();
+    for key in &keys {
+        match loaxa::cli::help::words(key) {
+            Some((vi, en)) => assert_vietnamese(&format!("help of `{key}`"), vi, en, &mut bad),
+            None => bad.push(format!("`{key}` has no words in src/cli/help.rs")),
+        }
+    }
+    // Every placeholder of a value (`--topic <TOPIC>`) has its Vietnamese one.
+    for name in value_names(&<loaxa::cli::Cli as clap::CommandFactory>::command()) {
+        match loaxa::cli::help::value_name_words(&name) {
+            Some(vi) if !vi.is_ascii() => {}
+            _ => bad.push(format!(
+                "value name `{name}` has no Vietnamese in src/cli/help.rs"
+            )),
+        }
+    }
+    for key in loaxa::cli::help::keys() {
+        if !keys.iter().any(|k| k == key) {
+            bad.push(format!(
+                "`{key}` in src/cli/help.rs names no subcommand or argument"
+            ));
+        }
+    }
+    assert!(bad.is_empty(), "help words:\n{}", bad.join("\n"));
+}
+
+/// `loaxa ARGS` in `lang` (no config is read for help): its standard output.
+fn help_of(lang: &str, args: &[&str]) -> String {
+    let out = bin::loaxa_in(lang, std::path::Path::new("/khong-co/loaxa.toml"), args);
+    assert!(out.status.success(), "{args:?}: {}", bin::text(&out.stderr));
+    bin::text(&out.stdout)
+}
+
+/// The table's `(vi, en)` words of `key`.
+fn help_words(key: &str) -> (&'static str, &'static str) {
+    loaxa::cli::help::words(key).unwrap_or_else(|| panic!("no words for `{key}`"))
+}
+
+#[test]
+fn help_is_vietnamese_by_default_and_english_when_asked() {
+    // `loaxa --help`: every subcommand's line and the global options.
+    let top: Vec<&str> = [
+        "run",
+        "check",
+        "segment",
+        "queue",
+        "schedule",
+        "log",
+        "report",
+        "now",
+        "skip",
+        "stop",
+        "play",
+        "emergency",
+        "reload",
+        "/config",
+        "/token",
+    ]
+    .to_vec();
+    // `loaxa segment add --help`: its about line, every argument, and the inherited options.
+    let add: Vec<&str> = [
+        "segment add",
+        "segment add/files",
+        "segment add/title",
+        "segment add/topic",
+        "segment add/unit",
+        "segment add/valid_from",
+        "segment add/valid_until",
+        "segment add/priority",
+        "segment add/json",
+        "/config",
+        "/token",
+    ]
+    .to_vec();
+    for (args, keys) in [
+        (&["--help"][..], &top),
+        (&["segment", "add", "--help"][..], &add),
+    ] {
+        let vi = help_of("", args);
+        let en = help_of("en", args);
+        for key in keys {
+            let (vi_words, en_words) = help_words(key);
+            assert!(vi.contains(vi_words), "{args:?}: no «{vi_words}» in:\n{vi}");
+            assert!(
+                !vi.contains(en_words),
+                "{args:?}: English «{en_words}» in:\n{vi}"
+            );
+            assert!(en.contains(en_words), "{args:?}: no «{en_words}» in:\n{en}");
+        }
+        for heading in ["Cách dùng:", "Tuỳ chọn:", "In hướng dẫn này"] {
+            assert!(vi.contains(heading), "{args:?}: no «{heading}» in:\n{vi}");
+        }
+        for clap_english in [
+            "Usage:",
+            "Options:",
+            "Commands:",
+            "Arguments:",
+            "Print help",
+            "[default:",
+            "[OPTIONS]",
+        ] {
+            assert!(
+                !vi.contains(clap_english),
+                "{args:?}: «{clap_english}» in:\n{vi}"
+            );
+        }
+        for heading in ["Usage:", "Options:", "Print help"] {
+            assert!(en.contains(heading), "{args:?}: no «{heading}» in:\n{en}");
+        }
+    }
+    let vi = help_of("", &["--help"]);
+    assert!(
+        vi.contains("Lệnh:") && vi.contains("In số phiên bản"),
+        "{vi}"
+    );
+    let add = help_of("", &["segment", "add", "--help"]);
+    assert!(
+        add.contains("--topic <CHUYÊN_MỤC>") && add.contains("<TỆP>..."),
+        "{add}"
+    );
+    assert!(
+        add.contains("Đối số:") && add.contains("[mặc định: normal]"),
+        "{add}"
+    );
+    let en = help_of("en", &["segment", "add", "--help"]);
+    assert!(
+        en.contains("--topic <TOPIC>") && en.contains("<FILE>..."),
+        "{en}"
+    );
+    assert!(
+        en.contains("Arguments:") && en.contains("[default: normal]"),
+        "{en}"
+    );
+    // `loaxa help segment add` says the same as `loaxa segment add --help`.
+    assert_eq!(help_of("", &["help", "segment", "add"]), add);
+}
+
+#[test]
+fn a_wrong_command_line_says_in_vietnamese_how_to_get_help() {
+    let config = std::path::Path::new("/khong-co/loaxa.toml");
+    let out = bin::loaxa_in("", config, &["segment", "add", "--bogus", "a.mp3"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = bin::text(&out.stderr);
+    assert!(err.contains("--bogus"), "{err}");
+    assert!(
+        err.contains("Xem cách dùng: loaxa segment add --help"),
+        "{err}"
+    );
+    let out = bin::loaxa_in("en", config, &["segment", "add", "--bogus", "a.mp3"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = bin::text(&out.stderr);
+    assert!(!err.contains("Xem cách dùng"), "{err}");
+    assert!(err.contains("--help"), "{err}");
+}
+
+// ---------- old records' English reasons reach the page as codes ----------
+
+/// The `log` events `GET /api/v1/events?log=10` opens with, read until one holds `title`.
+fn opening_log_events(live: &live::Live, title: &str) -> Vec<serde_json::Value> {
+    use std::io::{BufRead, BufReader, Write};
+    let addr = live
+        .base
+        .trim_start_matches("http://")
+        .trim_end_matches("/api/v1");
+    let mut socket = std::net::TcpStream::connect(addr).expect("connect");
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    write!(
+        socket,
+        "GET /api/v1/events?log=10 HTTP/1.0\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .expect("send the request");
+    let mut events = Vec::new();
+    let mut name = String::new();
+    for line in BufReader::new(socket).lines() {
+        let line = line.expect("the stream goes on until the record is sent");
+        if let Some(v) = line.strip_prefix("event: ") {
+            name = v.to_string();
+        } else if let Some(data) = line.strip_prefix("data: ")
+            && name == "log"
+        {
+            let record: serde_json::Value = serde_json::from_str(data).expect("JSON data");
+            let done = record["title"] == title;
+            events.push(record);
+            if done {
+                break;
+            }
+        }
+    }
+    events
+}
+
+/// The record titled `title` among `records`.
+fn titled<'a>(records: &'a [serde_json::Value], title: &str) -> &'a serde_json::Value {
+    records
+        .iter()
+        .find(|r| r["title"] == title)
+        .unwrap_or_else(|| panic!("no record «{title}» in {records:?}"))
+}
+
+#[test]
+fn old_english_reasons_reach_the_page_as_codes_through_log_and_events() {
+    let t = live::station();
+    std::fs::create_dir_all(t.path("data")).expect("mkdir");
+    {
+        // Records as an earlier build wrote them: the reason as English prose.
+        let store = station::store_when_free(&t.path("data/db"));
+        for (title, reason) in [
+            ("Bản tin cũ", "expired on 2026-05-31"),
+            ("Bản tin bị ngắt", "not aired: daemon shut down"),
+            ("Bản tin lạ", "a reason no build wrote"),
+        ] {
+            let mut rec = record("schedule", "skipped", Some(reason));
+            rec.id = 0;
+            rec.title = title.to_string();
+            store.append_record(&mut rec).expect("append");
+        }
+    }
+    let live = live::start(t);
+    let expired = r#"{"code":"expired","until":"2026-05-31"}"#;
+    let shut_down = r#"{"code":"not_aired","cause":{"code":"shutdown"}}"#;
+    for path in ["/log", "/log?limit=10"] {
+        let (status, body) = live.get(path);
+        assert_eq!(status, 200, "{body}");
+        let records = body.as_array().expect("an array").clone();
+        assert_eq!(titled(&records, "Bản tin cũ")["reason"], expired, "{path}");
+        assert_eq!(
+            titled(&records, "Bản tin bị ngắt")["reason"],
+            shut_down,
+            "{path}"
+        );
+        // Prose of no known build is shown as it is.
+        assert_eq!(
+            titled(&records, "Bản tin lạ")["reason"],
+            "a reason no build wrote"
+        );
+    }
+    let events = opening_log_events(&live, "Bản tin lạ");
+    assert_eq!(
+        titled(&events, "Bản tin cũ")["reason"],
+        expired,
+        "{events:?}"
+    );
+    assert_eq!(titled(&events, "Bản tin bị ngắt")["reason"], shut_down);
+    // The store keeps what was written: the chain still verifies.
+    let (status, report) = live.get("/log/verify");
+    assert_eq!(status, 200, "{report}");
+    assert!(report["broken"].is_null(), "{report}");
+}
+
+// ---------- config diagnostics that were English only ----------
+
+#[test]
+fn check_says_a_bad_api_address_and_a_bad_audio_value_in_vietnamese_at_their_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("pl")).expect("mkdir");
+    let config = dir.path().join("loaxa.toml");
+    std::fs::write(
+        &config,
+        "[station]\nname = \"Đài xã\"\ntimezone = \"Asia/Ho_Chi_Minh\"\ndata_dir = \"data\"\n\
+         playlists_dir = \"pl\"\n\n[output]\ndevice = \"null\"\n\n\
+         [[program]]\nname = \"sang\"\ncron = \"0 6 * * *\"\nqueue = true\n\n\
+         [api]\nlisten = \"localhost\"\n\n[audio]\ntarget_lufs = 16\nnormalize = false\n",
+    )
+    .expect("write config");
+    let vi = bin::loaxa_in("", &config, &["check"]);
+    let en = bin::loaxa_in("en", &config, &["check"]);
+    assert!(!vi.status.success() && !en.status.success());
+    let (vi, en) = (bin::text(&vi.stderr), bin::text(&en.stderr));
+    let shown = config.display().to_string();
+    for words in [
+        format!("{shown}:16:10: lỗi: listen \"localhost\" không phải dạng địa chỉ:cổng"),
+        "gợi ý: `listen = \"127.0.0.1:8757\"` (chỉ máy này)".to_string(),
+        format!("{shown}:19:15: lỗi: target_lufs 16 phải nằm trong khoảng -40 đến -5 LUFS"),
+        "gợi ý: `target_lufs = -16` hợp với tiếng nói qua loa".to_string(),
+        format!("{shown}:20:1: lỗi: khoá `normalize` không có trong `[audio]`"),
+        "gợi ý: có phải ý bạn là `normalise`?".to_string(),
+    ] {
+        assert!(vi.contains(&words), "missing «{words}» in:\n{vi}");
+    }
+    assert_eq!(english_in(&vi), Vec::<String>::new(), "{vi}");
+    for words in [
+        format!("{shown}:16:10: error: listen \"localhost\" is not an address:port"),
+        format!("{shown}:19:15: error: target_lufs 16 must be between -40 and -5 LUFS"),
+        format!("{shown}:20:1: error: unknown key `normalize` in [audio]"),
+    ] {
+        assert!(en.contains(&words), "missing «{words}» in:\n{en}");
+    }
+}

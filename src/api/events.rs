@@ -103,6 +103,12 @@ fn event(name: &str, data: &impl serde::Serialize) -> Bytes {
     Bytes::from(format!("event: {name}\ndata: {json}\n\n"))
 }
 
+/// One `log` event: the record as `/log` gives it, its reason as a code
+/// ([`crate::service::with_coded_reason`]).
+fn log_event(r: AsRunRecord) -> Bytes {
+    event("log", &crate::service::with_coded_reason(r))
+}
+
 /// The status as `/now` gives it: the daemon's, with the repeats as the store holds them.
 async fn status(state: &AppState) -> Option<String> {
     let mut status = state.handle.status();
@@ -161,7 +167,7 @@ async fn feed(
     ))];
     for r in latest(station.clone(), first).await {
         sent_up_to = sent_up_to.max(r.id);
-        opening.push(event("log", &r));
+        opening.push(log_event(r));
     }
     for bytes in opening {
         if tx.send(bytes).await.is_err() {
@@ -187,7 +193,7 @@ async fn feed(
                 // From the last record sent: its end may have been written since.
                 for r in records_from(station.clone(), sent_up_to.min(id).max(1)).await {
                     sent_up_to = sent_up_to.max(r.id);
-                    out.push(event("log", &r));
+                    out.push(log_event(r));
                 }
             }
             () = keep_alive.as_mut() => out.push(Bytes::from_static(b": keep-alive\n\n")),

@@ -11,16 +11,16 @@ use crate::config::duration::format_duration;
 use crate::service::ops as op;
 use crate::store::EmergencyRepeat;
 
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, Subcommand)]
 pub enum EmergencyCmd {
-    /// The emergency repeats to come
     List {
-        /// One JSON object per line
         #[arg(long)]
         json: bool,
     },
-    /// Cancel an emergency repeat by its number (see `emergency list`): it airs no more
-    Cancel { id: u64 },
+    Cancel {
+        id: u64,
+    },
 }
 
 pub fn repeats(station: &Backend, cmd: EmergencyCmd) -> Result<i32> {

@@ -24,10 +24,7 @@ pub fn reason(stored: &str) -> String {
 
 /// `vi` or `en`, by the terminal's language: the CLI's own short texts (headings, labels).
 pub fn t(vi: &'static str, en: &'static str) -> &'static str {
-    match lang() {
-        crate::words::Lang::Vi => vi,
-        crate::words::Lang::En => en,
-    }
+    crate::words::pick_str(lang(), vi, en)
 }
 
 /// The word before a fix in an error message.
@@ -67,10 +64,17 @@ pub fn json_lines<T: serde::Serialize>(items: &[T]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Parses `YYYY-MM-DD` with a message that says what is expected.
+/// Parses `YYYY-MM-DD` with a message, in the terminal's language, that says what is
+/// expected.
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("`{s}` is not a date: write it as YYYY-MM-DD, e.g. 2026-06-14"))
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        crate::words::pick_owned(
+            lang(),
+            format!("`{s}` không phải là ngày: viết theo dạng YYYY-MM-DD, ví dụ 2026-06-14"),
+            format!("`{s}` is not a date: write it as YYYY-MM-DD, e.g. 2026-06-14"),
+        )
+        .into_owned()
+    })
 }
 
 #[cfg(test)]

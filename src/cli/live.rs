@@ -11,38 +11,34 @@ use crate::api::wire::{EmergencyRequest, PlayRequest};
 use crate::config::Config;
 use crate::model::{Priority, SegmentId};
 
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, clap::Args)]
 pub struct NowArgs {
-    /// The status as JSON
     #[arg(long)]
     json: bool,
 }
 
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, clap::Args)]
 pub struct PlayArgs {
     #[arg(required = true)]
     ids: Vec<SegmentId>,
-    /// Cut the program on air and play at once (default: right after it)
     #[arg(long)]
     now: bool,
-    /// normal | priority | emergency
     #[arg(long)]
     priority: Option<Priority>,
 }
 
-/// `loaxa emergency ID [--every --until]`, or `loaxa emergency list|cancel`.
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct EmergencyArgs {
     #[command(subcommand)]
     pub cmd: Option<super::emergency::EmergencyCmd>,
-    /// The segment to air at once
     #[arg(required = true)]
     id: Option<SegmentId>,
-    /// Repeat every DURATION, 1m to 31d (storm bulletins: 2h), until --until
     #[arg(long, value_name = "DURATION", requires = "until")]
     every: Option<String>,
-    /// Last repeat: "YYYY-MM-DD HH:MM" station time, or RFC 3339; at most 366 days ahead
     #[arg(long, value_name = "DATETIME", requires = "every")]
     until: Option<String>,
 }

@@ -13,38 +13,31 @@ use crate::report::{ExportFormat, ExportOptions, Lang, Separator};
 use crate::service::LogQuery;
 use crate::words::Say;
 
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct LogArgs {
     #[command(subcommand)]
     cmd: Option<LogCmd>,
-    /// From this day (YYYY-MM-DD, station time), inclusive
     #[arg(long, value_parser = fmt::parse_date)]
     from: Option<NaiveDate>,
-    /// To this day (YYYY-MM-DD), inclusive
     #[arg(long, value_parser = fmt::parse_date)]
     to: Option<NaiveDate>,
-    /// Only records of this topic (e.g. nq57)
     #[arg(long)]
     topic: Option<String>,
-    /// Only records with this outcome: completed | interrupted | failed | skipped | missed
     #[arg(long, value_parser = parse_outcome)]
     outcome: Option<Outcome>,
-    /// Only records of this program
     #[arg(long)]
     program: Option<String>,
-    /// Only records whose title or unit holds all these words
     #[arg(long, value_name = "WORDS")]
     search: Option<String>,
-    /// Only the last N records that match
     #[arg(long, value_name = "N")]
     last: Option<usize>,
-    /// One JSON object per line, with every field
     #[arg(long)]
     json: bool,
 }
 
-/// An outcome as the log writes it (`completed`), or in the operator's words (`hoàn thành`).
+/// An outcome as the log writes it (`completed`), or in the operator's words (`đã phát`).
 fn parse_outcome(s: &str) -> Result<Outcome, String> {
     let wanted = s.trim().to_lowercase();
     OUTCOMES
@@ -73,32 +66,26 @@ const OUTCOMES: [Outcome; 5] = [
     Outcome::Missed,
 ];
 
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, clap::Subcommand)]
 pub enum LogCmd {
-    /// Write the log to a file: CSV for Excel, JSON Lines with every field, or XLSX
     Export(ExportArgs),
-    /// Check that no record was changed, removed or reordered since it was written
     Verify(super::verify::VerifyArgs),
 }
 
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
-    /// From this day (YYYY-MM-DD, station time), inclusive [default: the first record]
     #[arg(long, value_parser = fmt::parse_date)]
     from: Option<NaiveDate>,
-    /// To this day (YYYY-MM-DD), inclusive [default: the last record]
     #[arg(long, value_parser = fmt::parse_date)]
     to: Option<NaiveDate>,
-    /// csv | jsonl | xlsx [default: from the -o file's extension, else csv]
     #[arg(long)]
     format: Option<ExportFormat>,
-    /// Column headers and values: vi (tiếng Việt) | en
     #[arg(long, default_value = "vi")]
     lang: Lang,
-    /// CSV field separator: comma | semicolon (when Excel shows everything in one column)
     #[arg(long, default_value = "comma")]
     sep: Separator,
-    /// The file to write [default: stdout, for csv and jsonl]
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 }

@@ -16,6 +16,7 @@ mod client;
 mod console;
 mod emergency;
 pub mod fmt;
+pub mod help;
 mod live;
 mod log;
 mod queue;
@@ -28,55 +29,48 @@ mod verify;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{FromArgMatches, Parser, Subcommand};
 
 use crate::config::{self, Config};
 
-/// loaxa — đài truyền thanh xã: plays the station's programs on schedule and logs every broadcast.
+/// The command line. Its help words (every subcommand's and argument's, in Vietnamese and
+/// English) are in [`help`], not in doc comments here: clap would show those in one language.
 #[derive(Debug, Parser)]
-#[command(name = "loaxa", version, about, long_about = None)]
+#[command(name = "loaxa", version, long_about = None)]
 pub struct Cli {
-    /// Station config file [default: $LOAXA_CONFIG, else config/loaxa.toml, else /etc/loaxa/loaxa.toml]
     #[arg(short, long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Access token of the daemon's API, when [api] token_sha256 is set [default: $LOAXA_TOKEN]
     #[arg(long, global = true, value_name = "TOKEN")]
     pub token: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The subcommands (their words: [`help`]).
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the daemon: air programs on schedule until Ctrl-C / SIGTERM
     Run(run::RunArgs),
-    /// Validate the config, playlists and referenced files; show the next broadcasts
     Check,
-    /// The segment library (bản tin)
     #[command(subcommand)]
     Segment(segment::SegmentCmd),
-    /// The operator queue (hàng chờ): segments that air once in the next program
     #[command(subcommand)]
     Queue(queue::QueueCmd),
-    /// What will air when (lịch phát), with warnings
     Schedule(schedule::ScheduleArgs),
-    /// The broadcast log (nhật ký phát sóng); `log export` writes it to a file
     Log(log::LogArgs),
-    /// The half-year report to the province (báo cáo): broadcasts and minutes per topic, unit, month
     Report(report::ReportArgs),
-    /// What is on air now and what comes next (needs the daemon)
     Now(live::NowArgs),
-    /// End the item on air; the program goes on with the next one (needs the daemon)
     Skip,
-    /// End the program on air (needs the daemon)
     Stop,
-    /// Play segments outside the schedule: after the program on air, or --now (needs the daemon)
     Play(live::PlayArgs),
-    /// Emergency broadcast (phát khẩn cấp): air at once, optionally repeat (needs the daemon);
-    /// `emergency list` / `emergency cancel N`: the repeats to come
     Emergency(live::EmergencyArgs),
-    /// Re-read the config and playlists; a broken config keeps the old one (needs the daemon)
     Reload,
+}
+
+/// The command line of this process, in the terminal's language ([`fmt::lang`]): `--help`
+/// and wrong arguments are answered (and the process ends) in [`help::matches`].
+pub fn parse() -> Cli {
+    let matches = help::matches(fmt::lang());
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 impl Cli {

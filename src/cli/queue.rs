@@ -8,26 +8,24 @@ use super::fmt;
 use crate::model::{Priority, SegmentId};
 use crate::service::ops as op;
 
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, Subcommand)]
 pub enum QueueCmd {
-    /// Queue segments: they air once, ahead of the playlists, in the next program
     Add {
         #[arg(required = true)]
         ids: Vec<SegmentId>,
-        /// Only in this program (default: the next program that takes the queue)
         #[arg(long)]
         program: Option<String>,
-        /// normal | priority (ahead of everything queued); default: the segment's own level
         #[arg(long)]
         priority: Option<Priority>,
     },
-    /// Show the queue
     List {
         #[arg(long)]
         json: bool,
     },
-    /// Remove an entry by its queue number (see `queue list`)
-    Rm { number: u64 },
+    Rm {
+        number: u64,
+    },
 }
 
 pub fn queue(station: &Backend, cmd: QueueCmd) -> Result<i32> {

@@ -9,25 +9,19 @@ use super::backend::Backend;
 use super::fmt;
 use crate::report::{self, Lang, Period, ReportFormat, ReportMeta};
 
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// Reporting half-year: 2026-H1 (15/12/2025 – 14/06/2026) or 2026-H2 (15/06 – 14/12/2026)
-    /// [default: the last half-year that has ended]
     #[arg(long, conflicts_with_all = ["from", "to"])]
     period: Option<Period>,
-    /// Any other period: from this day (YYYY-MM-DD), inclusive (with --to)
     #[arg(long, value_parser = fmt::parse_date, requires = "to")]
     from: Option<NaiveDate>,
-    /// To this day (YYYY-MM-DD), inclusive (with --from)
     #[arg(long, value_parser = fmt::parse_date, requires = "from")]
     to: Option<NaiveDate>,
-    /// md | csv | xlsx | html [default: from the -o file's extension, else md]
     #[arg(long)]
     format: Option<ReportFormat>,
-    /// Labels: vi (tiếng Việt) | en
     #[arg(long, default_value = "vi")]
     lang: Lang,
-    /// The file to write [default: stdout, for md, csv and html]
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 }

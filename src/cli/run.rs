@@ -14,9 +14,9 @@ use crate::daemon::{self, Shutdown};
 use crate::model::OutputSpec;
 use crate::service::Station;
 
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// Override [output] device: default | DEVICE | wav:PATH | raw:PATH | null
     #[arg(long, value_name = "SPEC")]
     output: Option<OutputSpec>,
 }

@@ -6,12 +6,11 @@ use super::backend::Backend;
 use super::fmt;
 use crate::service::ops as op;
 
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, clap::Args)]
 pub struct ScheduleArgs {
-    /// How many days ahead
     #[arg(long, default_value_t = 1)]
     days: u32,
-    /// One JSON object per program
     #[arg(long)]
     json: bool,
 }

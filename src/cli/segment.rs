@@ -13,50 +13,38 @@ use crate::model::{Priority, Segment, SegmentId};
 use crate::service::ops as op;
 use crate::service::{AddOutcome, SegmentMeta, SegmentPatch};
 
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, Subcommand)]
 pub enum SegmentCmd {
-    /// Import audio files (MP3, WAV, OGG, FLAC, M4A) into the library
     Add {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
-        /// Title (default: the file name)
         #[arg(long)]
         title: Option<String>,
-        /// Topic slug from [topics], e.g. nq57
         #[arg(long)]
         topic: String,
-        /// Responsible unit (đơn vị thực hiện)
         #[arg(long)]
         unit: Option<String>,
-        /// First day it may air (YYYY-MM-DD)
         #[arg(long, value_parser = fmt::parse_date)]
         valid_from: Option<NaiveDate>,
-        /// Last day it may air (YYYY-MM-DD)
         #[arg(long, value_parser = fmt::parse_date)]
         valid_until: Option<NaiveDate>,
-        /// normal | priority (front of the next program) | emergency
         #[arg(long, default_value = "normal")]
         priority: Priority,
-        /// One JSON object per file: {"file","outcome":"added"|"already_present",
-        /// "segment"} or {"file","outcome":"error","error","code"}
         #[arg(long)]
         json: bool,
     },
-    /// List segments
     List {
         #[arg(long)]
         topic: Option<String>,
-        /// One JSON object per line
         #[arg(long)]
         json: bool,
     },
-    /// Show one segment
     Show {
         id: SegmentId,
         #[arg(long)]
         json: bool,
     },
-    /// Change a segment's title, topic, unit, dates, priority or gain offset
     Edit {
         id: SegmentId,
         #[arg(long)]
@@ -71,18 +59,14 @@ pub enum SegmentCmd {
         valid_until: Option<NaiveDate>,
         #[arg(long)]
         priority: Option<Priority>,
-        /// Gain offset in dB on top of loudness normalisation (e.g. -3 or 2.5; 0 removes it)
         #[arg(long, value_name = "DB", allow_negative_numbers = true)]
         gain_db: Option<f64>,
     },
-    /// Record that the commune leadership approved a segment (đã duyệt)
     Approve {
         id: SegmentId,
-        /// Who approved it
         #[arg(long, value_name = "NAME")]
         by: String,
     },
-    /// Remove a segment (refused while it is queued or in a playlist, unless --force)
     Rm {
         id: SegmentId,
         #[arg(long)]

@@ -9,13 +9,11 @@ use crate::store::ChainReport;
 use crate::store::chain::{Anchor, Problem};
 use crate::words::Lang;
 
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
-    /// A record's hash written down earlier (e.g. in the last report), as RECORD:HASH; the log
-    /// must still hold that record with that hash
     #[arg(long, value_name = "RECORD:HASH")]
     expect: Option<Anchor>,
-    /// Print the report as one JSON object
     #[arg(long)]
     json: bool,
 }

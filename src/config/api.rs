@@ -9,14 +9,12 @@ use std::net::SocketAddr;
 
 use super::walk::Table;
 use super::{ApiConfig, DEFAULT_API_LISTEN, DEFAULT_MAX_UPLOAD_MB, Source};
+use crate::words::ConfigProblem;
 
 const API_KEYS: &[&str] = &["listen", "token_sha256", "max_upload_mb", "allowed_hosts"];
 
 /// At most this many names in `allowed_hosts`.
 const MAX_ALLOWED_HOSTS: usize = 32;
-
-const TOKEN_HINT: &str = "choose a token, then write its hash: printf %s 'TOKEN' | sha256sum \
-     and put the 64 hex digits in token_sha256 = \"...\"";
 
 /// The defaults, for a file without `[api]`.
 pub(super) fn default_api() -> ApiConfig {
@@ -38,10 +36,11 @@ pub(super) fn api(src: &mut Source<'_>, t: &Table<'_, '_>) -> Option<ApiConfig> 
             Ok(a) => a,
             Err(_) => {
                 ok = false;
-                src.error(
+                src.problem(
                     s.span(),
-                    format!("listen \"{}\" is not an address:port", s.get_ref()),
-                    Some("listen = \"127.0.0.1:8757\" (this machine only) or \"0.0.0.0:8757\" (the network, with a token)".into()),
+                    ConfigProblem::ListenNotAddress {
+                        text: s.get_ref().clone(),
+                    },
                 );
                 DEFAULT_API_LISTEN
             }
@@ -54,28 +53,18 @@ pub(super) fn api(src: &mut Source<'_>, t: &Table<'_, '_>) -> Option<ApiConfig> 
             Some(h) => Some(h),
             None => {
                 ok = false;
-                src.error(
-                    s.span(),
-                    "token_sha256 must be 64 hex digits (the sha256 of the token, not the token itself)",
-                    Some(TOKEN_HINT.into()),
-                );
+                src.problem(s.span(), ConfigProblem::TokenHashNotHex);
                 None
             }
         },
     };
     if ok && token.is_none() && !addr.ip().is_loopback() {
         let span = listen.as_ref().map_or(t.span.clone(), |s| s.span());
-        src.error(
-            span,
-            format!("the API would listen on {addr}, beyond this machine, without a token"),
-            Some(format!(
-                "add token_sha256 to [api] ({TOKEN_HINT}), or listen on 127.0.0.1"
-            )),
-        );
+        let addr = addr.to_string();
+        src.problem(span, ConfigProblem::OpenWithoutToken { addr });
         ok = false;
     }
-    let hint = format!("max_upload_mb = {DEFAULT_MAX_UPLOAD_MB}");
-    let max_upload = match t.integer_in(src, "max_upload_mb", 1..=4096, &hint) {
+    let max_upload = match t.integer_in(src, "max_upload_mb", 1..=4096) {
         None => DEFAULT_MAX_UPLOAD_MB * 1024 * 1024,
         Some(Ok(mb)) => u64::try_from(mb).unwrap_or(DEFAULT_MAX_UPLOAD_MB) * 1024 * 1024,
         Some(Err(())) => {
@@ -103,20 +92,14 @@ fn allowed_hosts(src: &mut Source<'_>, t: &Table<'_, '_>, ok: &mut bool) -> Vec<
         let name = item.get_ref().trim();
         if i == MAX_ALLOWED_HOSTS {
             *ok = false;
-            src.error(
-                item.span(),
-                format!("allowed_hosts lists more than {MAX_ALLOWED_HOSTS} names"),
-                Some("list only the names the station's page is opened with".into()),
-            );
+            let max = MAX_ALLOWED_HOSTS as u64;
+            src.problem(item.span(), ConfigProblem::TooManyAllowedHosts { max });
             break;
         }
         if !valid_host_name(name) {
             *ok = false;
-            src.error(
-                item.span(),
-                format!("allowed_hosts: \"{name}\" is not a host name"),
-                Some("write the name alone, as in the browser's address bar without http:// or a path: \"loa-xa.local\" or \"loa-xa.local:8757\"".into()),
-            );
+            let name = name.to_string();
+            src.problem(item.span(), ConfigProblem::NotAHostName { name });
             continue;
         }
         out.push(name.to_ascii_lowercase());

@@ -14,6 +14,7 @@ use toml::Spanned;
 
 use super::walk::Table;
 use super::{AudioConfig, Source};
+use crate::words::ConfigProblem;
 
 const AUDIO_KEYS: &[&str] = &[
     "normalise",
@@ -47,14 +48,14 @@ pub(super) fn default_audio() -> AudioConfig {
     }
 }
 
-/// A number in `range`, or a diagnostic at its place with `hint`.
+/// A number in `range`, or a diagnostic at its place (the words of the range and of a good
+/// value: [`ConfigProblem::NumberOutOfRange`]).
 fn ranged(
     src: &mut Source<'_>,
     value: Option<Spanned<f64>>,
     key: &str,
     unit: &str,
     range: RangeInclusive<f64>,
-    hint: &str,
     ok: &mut bool,
 ) -> Option<f64> {
     let n = value?;
@@ -63,15 +64,14 @@ fn ranged(
         return Some(v);
     }
     *ok = false;
-    src.error(
-        n.span(),
-        format!(
-            "{key} {v} must be between {} and {} {unit}",
-            range.start(),
-            range.end()
-        ),
-        Some(hint.into()),
-    );
+    let problem = ConfigProblem::NumberOutOfRange {
+        key: key.to_string(),
+        value: v.to_string(),
+        min: range.start().to_string(),
+        max: range.end().to_string(),
+        unit: unit.to_string(),
+    };
+    src.problem(n.span(), problem);
     None
 }
 
@@ -80,15 +80,7 @@ pub(super) fn audio(src: &mut Source<'_>, t: &Table<'_, '_>) -> Option<AudioConf
     let mut ok = true;
     let d = default_audio();
     let target = t.number(src, "target_lufs");
-    let target_lufs = ranged(
-        src,
-        target,
-        "target_lufs",
-        "LUFS",
-        TARGET_RANGE,
-        "target_lufs = -16 suits speech on loudspeakers (loudness is negative: -16 is louder than -23)",
-        &mut ok,
-    );
+    let target_lufs = ranged(src, target, "target_lufs", "LUFS", TARGET_RANGE, &mut ok);
     let ceiling = t.number(src, "true_peak_ceiling_dbtp");
     let true_peak_ceiling_dbtp = ranged(
         src,
@@ -96,19 +88,10 @@ pub(super) fn audio(src: &mut Source<'_>, t: &Table<'_, '_>) -> Option<AudioConf
         "true_peak_ceiling_dbtp",
         "dBTP",
         CEILING_RANGE,
-        "true_peak_ceiling_dbtp = -1 keeps every peak 1 dB below clipping",
         &mut ok,
     );
     let master = t.number(src, "master_gain_db");
-    let master_gain_db = ranged(
-        src,
-        master,
-        "master_gain_db",
-        "dB",
-        MASTER_RANGE,
-        "master_gain_db = 0 airs at the target; -6 halves the level",
-        &mut ok,
-    );
+    let master_gain_db = ranged(src, master, "master_gain_db", "dB", MASTER_RANGE, &mut ok);
     let trim_silence_db = match t.number_or_bool(src, "trim_silence_db") {
         None => None,
         Some(v) => match *v.get_ref() {
@@ -120,7 +103,6 @@ pub(super) fn audio(src: &mut Source<'_>, t: &Table<'_, '_>) -> Option<AudioConf
                 "trim_silence_db",
                 "dBFS",
                 TRIM_RANGE,
-                "trim_silence_db = -50 trims what is quieter than -50 dBFS; false keeps files whole",
                 &mut ok,
             ),
         },

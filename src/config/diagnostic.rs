@@ -20,23 +20,11 @@ pub struct Diagnostic {
     pub message: String,
     pub hint: Option<String>,
     /// The problem as a code with parameters, rendered in the operator's language at the
-    /// edge; `None` for a problem that has only the English words above.
-    pub problem: Option<ConfigProblem>,
+    /// edge; `message` and `hint` are its English words.
+    pub problem: ConfigProblem,
 }
 
 impl Diagnostic {
-    /// A problem about the whole file (no position).
-    pub fn whole_file(file: &Path, message: impl Into<String>, hint: Option<String>) -> Self {
-        Diagnostic {
-            file: file.to_path_buf(),
-            line: 0,
-            column: 0,
-            message: message.into(),
-            hint,
-            problem: None,
-        }
-    }
-
     /// A problem about the whole file, as a code.
     pub fn whole_file_problem(file: &Path, problem: ConfigProblem) -> Self {
         Diagnostic {
@@ -45,7 +33,7 @@ impl Diagnostic {
             column: 0,
             message: problem.say(Lang::En).into_owned(),
             hint: problem.hint(Lang::En).map(Cow::into_owned),
-            problem: Some(problem),
+            problem,
         }
     }
 
@@ -60,13 +48,7 @@ impl Diagnostic {
 
     /// `file:line:col: error: message` and the hint, in `lang`.
     pub fn render(&self, lang: Lang) -> String {
-        let (message, hint) = match &self.problem {
-            Some(p) => (p.say(lang), p.hint(lang)),
-            None => (
-                Cow::Borrowed(self.message.as_str()),
-                self.hint.as_deref().map(Cow::Borrowed),
-            ),
-        };
+        let (message, hint) = (self.problem.say(lang), self.problem.hint(lang));
         let (error, hint_word) = match lang {
             Lang::Vi => ("lỗi", "gợi ý"),
             Lang::En => ("error", "hint"),
@@ -149,25 +131,6 @@ impl<'t> Source<'t> {
         (line, before[line_start..].chars().count() + 1)
     }
 
-    /// Records a problem at the start of `span`, `shift` characters further right.
-    pub fn error_at(
-        &mut self,
-        span: Range<usize>,
-        shift: usize,
-        message: impl Into<String>,
-        hint: Option<String>,
-    ) {
-        let (line, column) = self.position(span.start);
-        self.diagnostics.push(Diagnostic {
-            file: self.file.clone(),
-            line,
-            column: column + shift,
-            message: message.into(),
-            hint,
-            problem: None,
-        });
-    }
-
     /// Records a coded problem at the start of `span`, `shift` characters further right.
     pub fn problem_at(&mut self, span: Range<usize>, shift: usize, problem: ConfigProblem) {
         let (line, column) = self.position(span.start);
@@ -178,10 +141,6 @@ impl<'t> Source<'t> {
     /// Records a coded problem at the start of `span`.
     pub fn problem(&mut self, span: Range<usize>, problem: ConfigProblem) {
         self.problem_at(span, 0, problem);
-    }
-
-    pub fn error(&mut self, span: Range<usize>, message: impl Into<String>, hint: Option<String>) {
-        self.error_at(span, 0, message, hint);
     }
 
     /// The diagnostics in file order.
@@ -243,17 +202,21 @@ mod tests {
 
     #[test]
     fn display_has_position_and_hint() {
-        let d = Diagnostic {
-            file: "config/loaxa.toml".into(),
-            line: 12,
-            column: 8,
-            message: "unknown timezone \"Asia/Hanoi\"".into(),
-            hint: Some("use an IANA name such as \"Asia/Ho_Chi_Minh\"".into()),
-            problem: None,
-        };
+        let d = Diagnostic::at(
+            Path::new("config/loaxa.toml"),
+            (12, 8),
+            ConfigProblem::UnknownTimezone {
+                name: "Asia/Hanoi".into(),
+                suggestion: None,
+            },
+        );
         assert_eq!(
             d.to_string(),
             "config/loaxa.toml:12:8: error: unknown timezone \"Asia/Hanoi\"\n  hint: use an IANA name such as \"Asia/Ho_Chi_Minh\""
+        );
+        assert_eq!(
+            d.render(Lang::Vi),
+            "config/loaxa.toml:12:8: lỗi: múi giờ \"Asia/Hanoi\" không tồn tại\n  gợi ý: dùng tên IANA, ví dụ \"Asia/Ho_Chi_Minh\""
         );
     }
 }

@@ -230,17 +230,8 @@ fn never_fires(src: &mut Source<'_>, span: Span, rule: &CronRule) -> bool {
         .next_after(chrono::Utc::now(), chrono_tz::UTC)
         .is_none()
     {
-        src.error(
-            span,
-            format!(
-                "cron: `{text}` never fires again (its times are in the past, from {})",
-                first.format("%Y-%m-%d")
-            ),
-            Some(
-                "check the year field, or leave it out: `0 0 6 * * * *` fires every day at 06:00"
-                    .into(),
-            ),
-        );
+        let first = first.format("%Y-%m-%d").to_string();
+        src.problem(span, ConfigProblem::CronInThePast { text, first });
         return false;
     }
     true
@@ -258,14 +249,8 @@ fn playlists(
         positions.push(src.position(p.span().start));
         if p.get_ref().is_empty() || p.get_ref().contains(['/', '\\']) {
             *ok = false;
-            src.error(
-                p.span(),
-                format!(
-                    "playlist name \"{}\" must be a file name without folder or extension",
-                    p.get_ref()
-                ),
-                Some("\"ban-tin-sang\" reads playlists/ban-tin-sang.toml (or .m3u / .m3u8)".into()),
-            );
+            let name = p.get_ref().clone();
+            src.problem(p.span(), ConfigProblem::PlaylistNameNotFileName { name });
         }
     }
     playlists

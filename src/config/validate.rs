@@ -83,11 +83,10 @@ fn topics(src: &mut Source<'_>, top: &Table<'_, '_>) -> BTreeMap<String, String>
             let slug = super::walk::bounded_at(src, "topic slug", slug, crate::text::MAX_SLUG);
             let title = super::walk::bounded_at(src, "topic label", title, crate::text::MAX_LABEL);
             if slug.get_ref().chars().any(char::is_whitespace) || slug.get_ref().is_empty() {
-                src.error(
-                    slug.span(),
-                    format!("topic slug `{}` must be one word", slug.get_ref()),
-                    Some("use short slugs such as nq57 = \"Nghị quyết 57-NQ/TW\"".into()),
-                );
+                let problem = ConfigProblem::TopicSlugNotOneWord {
+                    slug: slug.get_ref().clone(),
+                };
+                src.problem(slug.span(), problem);
             }
             out.insert(slug.into_inner(), title.into_inner());
         }
@@ -215,25 +214,19 @@ fn output(src: &mut Source<'_>, t: &Table<'_, '_>, base: &Path) -> Option<Output
     t.check_keys(src, OUTPUT_KEYS);
     let device = match t.string(src, "device") {
         None => Some(OutputSpec::Default),
-        Some(s) => {
-            match OutputSpec::from_str(s.get_ref()) {
-                Ok(OutputSpec::Wav(p)) => Some(OutputSpec::Wav(normalize(&base.join(p)))),
-                Ok(OutputSpec::Raw(p)) => Some(OutputSpec::Raw(normalize(&base.join(p)))),
-                Ok(spec) => Some(spec),
-                Err(message) => {
-                    src.error(
-                    s.span(),
-                    format!("output device: {message}"),
-                    Some("device = \"default\" plays on the sound card; \"null\" discards the audio".into()),
-                );
-                    None
-                }
+        Some(s) => match OutputSpec::from_str(s.get_ref()) {
+            Ok(OutputSpec::Wav(p)) => Some(OutputSpec::Wav(normalize(&base.join(p)))),
+            Ok(OutputSpec::Raw(p)) => Some(OutputSpec::Raw(normalize(&base.join(p)))),
+            Ok(spec) => Some(spec),
+            Err(_) => {
+                let text = s.get_ref().clone();
+                src.problem(s.span(), ConfigProblem::BadOutputDevice { text });
+                None
             }
-        }
+        },
     };
     let mut ok = true;
-    let hint = "use 44100 or 48000, or leave it out to use the device's own rate";
-    let sample_rate = match t.integer_in(src, "sample_rate", 8_000..=384_000, hint) {
+    let sample_rate = match t.integer_in(src, "sample_rate", 8_000..=384_000) {
         Some(Ok(rate)) => u32::try_from(rate).ok(),
         Some(Err(())) => {
             ok = false;
@@ -241,8 +234,7 @@ fn output(src: &mut Source<'_>, t: &Table<'_, '_>, base: &Path) -> Option<Output
         }
         None => None,
     };
-    let hint = "channels = 2 (stereo) or 1 (mono)";
-    let channels = match t.integer_in(src, "channels", 1..=2, hint) {
+    let channels = match t.integer_in(src, "channels", 1..=2) {
         Some(Ok(n)) => u16::try_from(n).ok(),
         Some(Err(())) => {
             ok = false;
@@ -250,7 +242,7 @@ fn output(src: &mut Source<'_>, t: &Table<'_, '_>, base: &Path) -> Option<Output
         }
         None => None,
     };
-    let fade = match t.integer_in(src, "fade_ms", 0..=10_000, "fade_ms = 200") {
+    let fade = match t.integer_in(src, "fade_ms", 0..=10_000) {
         None => DEFAULT_FADE,
         Some(Ok(ms)) => Duration::from_millis(ms.unsigned_abs()),
         Some(Err(())) => {
@@ -258,8 +250,7 @@ fn output(src: &mut Source<'_>, t: &Table<'_, '_>, base: &Path) -> Option<Output
             DEFAULT_FADE
         }
     };
-    let hint = "buffer_ms = 20 (raise it if the sound stutters)";
-    let buffer = match t.integer_in(src, "buffer_ms", 5..=500, hint) {
+    let buffer = match t.integer_in(src, "buffer_ms", 5..=500) {
         None => DEFAULT_BUFFER,
         Some(Ok(ms)) => Duration::from_millis(ms.unsigned_abs()),
         Some(Err(())) => {

@@ -143,13 +143,12 @@ impl<'a, 'i> Table<'a, 'i> {
             DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    src.error(
-                        v.span(),
-                        format!("`{key}` in {}: {} is far too large", self.name, i.as_str()),
-                        Some(
-                            "write a small whole number (the key's range is in the README)".into(),
-                        ),
-                    );
+                    let problem = ConfigProblem::NumberTooLarge {
+                        key: key.to_string(),
+                        section: self.name.to_string(),
+                        text: i.as_str().to_string(),
+                    };
+                    src.problem(v.span(), problem);
                     return None;
                 }
             },
@@ -162,13 +161,13 @@ impl<'a, 'i> Table<'a, 'i> {
     }
 
     /// A whole number within `range`. Anything else, a number too large for 64 bits
-    /// included, is reported naming the range (`Err(())`); `None` when the key is absent.
+    /// included, is reported naming the range and a good value (`Err(())`); `None` when the
+    /// key is absent.
     pub fn integer_in(
         &self,
         src: &mut Source<'_>,
         key: &str,
         range: std::ops::RangeInclusive<i64>,
-        hint: &str,
     ) -> Option<Result<i64, ()>> {
         let v = self.get(key)?;
         let DeValue::Integer(i) = v.get_ref() else {
@@ -179,16 +178,14 @@ impl<'a, 'i> Table<'a, 'i> {
         if let Some(n) = n.filter(|n| range.contains(n)) {
             return Some(Ok(n));
         }
-        src.error(
-            v.span(),
-            format!(
-                "{key} {} must be between {} and {}",
-                i.as_str(),
-                range.start(),
-                range.end()
-            ),
-            Some(hint.into()),
-        );
+        let problem = ConfigProblem::NumberOutOfRange {
+            key: key.to_string(),
+            value: i.as_str().to_string(),
+            min: range.start().to_string(),
+            max: range.end().to_string(),
+            unit: String::new(),
+        };
+        src.problem(v.span(), problem);
         Some(Err(()))
     }
 

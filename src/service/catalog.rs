@@ -131,22 +131,16 @@ impl Catalog {
                 };
                 if let Some((other, other_line, t, tp)) = first.get(path) {
                     if (t, tp) != (title, &topic) {
-                        catalog.diagnostics.push(Diagnostic {
-                            file: pl.path.clone(),
-                            line: *line,
-                            column: 1,
-                            message: format!(
-                                "{} is also in {}:{other_line} as «{t}» (topic {tp}); here it is «{title}» (topic {topic})",
-                                path.display(),
-                                other.display()
-                            ),
-                            hint: Some(
-                                "one file is one segment in the library and keeps the first title and topic: \
-                                 use the same title and topic in both places"
-                                    .into(),
-                            ),
-                            problem: None,
-                        });
+                        let problem = crate::words::ConfigProblem::FileTitleConflict {
+                            path: path.display().to_string(),
+                            other: format!("{}:{other_line}", other.display()),
+                            other_title: t.clone(),
+                            other_topic: tp.clone(),
+                            title: title.clone(),
+                            topic: topic.clone(),
+                        };
+                        let d = Diagnostic::at(&pl.path, (*line, 1), problem);
+                        catalog.diagnostics.push(d);
                     }
                     continue;
                 }

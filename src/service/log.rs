@@ -73,14 +73,28 @@ fn inside(
     from.is_none_or(|f| at >= f) && to.is_none_or(|t| at < t)
 }
 
+/// `r` as clients read it: a reason an earlier build wrote as English prose carries its code
+/// instead ([`crate::words::reason_as_code`]), so the page words it in the operator's
+/// language. The store keeps the prose (the log's hash chain covers it); the API's log
+/// records ([`Station::log_query`]) and the event stream's go through here.
+pub fn with_coded_reason(mut r: AsRunRecord) -> AsRunRecord {
+    if let Some(reason) = &r.reason
+        && let std::borrow::Cow::Owned(coded) = crate::words::reason_as_code(reason)
+    {
+        r.reason = Some(coded);
+    }
+    r
+}
+
 impl Station {
-    /// The records `query` asks for, oldest first.
+    /// The records `query` asks for, oldest first, their reasons as codes
+    /// ([`with_coded_reason`]).
     pub fn log_query(&self, query: &LogQuery) -> Result<Vec<AsRunRecord>> {
         let filter = Filter::of(query);
         let Some(limit) = query.limit else {
-            let mut all = self.log(query.from, query.to)?;
-            all.retain(|r| filter.keeps(r));
-            return Ok(all);
+            let all = self.log(query.from, query.to)?;
+            let kept = all.into_iter().filter(|r| filter.keeps(r));
+            return Ok(kept.map(with_coded_reason).collect());
         };
         let (from, to) = self.day_bounds(query.from, query.to);
         let mut latest = Vec::new();
@@ -90,7 +104,7 @@ impl Station {
             }
             let r = r?;
             if inside(&r, from, to) && filter.keeps(&r) {
-                latest.push(r);
+                latest.push(with_coded_reason(r));
             }
         }
         latest.reverse();

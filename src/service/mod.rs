@@ -28,7 +28,7 @@ pub use catalog::Catalog;
 pub use edit::SegmentPatch;
 pub use emergency::{check_repeat, first_repeat, next_slot, repeat_problem};
 pub use error::Refusal;
-pub use log::LogQuery;
+pub use log::{LogQuery, with_coded_reason};
 pub use segments::{AddOutcome, SegmentMeta};
 pub use timetable::{NotAiredEntry, PlannedEntry, ScheduledProgram, Warning};
 pub use verdict::{AirToday, PeriodChoice, SegmentView};

@@ -107,6 +107,49 @@ pub enum ConfigProblem {
         min: String,
         max: String,
     },
+    /// A number outside its range (`value`, `min`, `max` written as numbers; `unit`: `LUFS`,
+    /// `dB`… or empty).
+    NumberOutOfRange {
+        key: String,
+        value: String,
+        min: String,
+        max: String,
+        unit: String,
+    },
+    /// A whole number too large to be read at all (`section` as in [`ConfigProblem::UnknownKey`]).
+    NumberTooLarge {
+        key: String,
+        section: String,
+        text: String,
+    },
+    /// A cron rule whose times are all past (`first`: its first date, `YYYY-MM-DD`).
+    CronInThePast { text: String, first: String },
+    /// A playlist name with a folder or an extension, or none at all.
+    PlaylistNameNotFileName { name: String },
+    /// A topic slug with spaces, or empty.
+    TopicSlugNotOneWord { slug: String },
+    /// An `[output] device` that cannot be read (empty, or `wav:` without a path).
+    BadOutputDevice { text: String },
+    /// `[api] listen` that is not `address:port`.
+    ListenNotAddress { text: String },
+    /// `[api] token_sha256` that is not 64 hex digits.
+    TokenHashNotHex,
+    /// The API would listen beyond this machine (`addr`) without a token.
+    OpenWithoutToken { addr: String },
+    /// `[api] allowed_hosts` lists more than `max` names.
+    TooManyAllowedHosts { max: u64 },
+    /// An `[api] allowed_hosts` entry that is not a host name.
+    NotAHostName { name: String },
+    /// One audio file in two playlists with another title or topic (`other`: the first
+    /// place, `file:line`, whose title and topic the library keeps).
+    FileTitleConflict {
+        path: String,
+        other: String,
+        other_title: String,
+        other_topic: String,
+        title: String,
+        topic: String,
+    },
 }
 
 /// The kinds of value a config key can hold.
@@ -354,6 +397,93 @@ impl Say for ConfigProblem {
                 format!("{key}: `{text}` nằm ngoài khoảng cho phép: từ {min} đến {max}"),
                 format!("{key}: `{text}` is out of range: allowed is {min} to {max}"),
             ),
+            P::NumberOutOfRange {
+                key,
+                value,
+                min,
+                max,
+                unit,
+            } => pick_owned(
+                lang,
+                format!("{key} {value} phải nằm trong khoảng {min} đến {max} {unit}")
+                    .trim_end()
+                    .to_string(),
+                format!("{key} {value} must be between {min} and {max} {unit}")
+                    .trim_end()
+                    .to_string(),
+            ),
+            P::NumberTooLarge { key, section, text } => pick_owned(
+                lang,
+                format!("`{key}` trong `{section}`: {text} quá lớn"),
+                format!("`{key}` in {section}: {text} is far too large"),
+            ),
+            P::CronInThePast { text, first } => pick_owned(
+                lang,
+                format!(
+                    "lịch cron `{text}` không bao giờ đến nữa (các thời điểm của nó đã qua, từ {first})"
+                ),
+                format!(
+                    "cron: `{text}` never fires again (its times are in the past, from {first})"
+                ),
+            ),
+            P::PlaylistNameNotFileName { name } => pick_owned(
+                lang,
+                format!(
+                    "tên danh sách phát \"{name}\" phải là tên tệp, không kèm thư mục hay đuôi tệp"
+                ),
+                format!("playlist name \"{name}\" must be a file name without folder or extension"),
+            ),
+            P::TopicSlugNotOneWord { slug } => pick_owned(
+                lang,
+                format!("mã chuyên mục `{slug}` phải là một từ (không dấu cách)"),
+                format!("topic slug `{slug}` must be one word"),
+            ),
+            P::BadOutputDevice { text } => pick_owned(
+                lang,
+                format!("thiết bị phát \"{text}\" không hợp lệ"),
+                format!("output device \"{text}\" is not valid"),
+            ),
+            P::ListenNotAddress { text } => pick_owned(
+                lang,
+                format!("listen \"{text}\" không phải dạng địa chỉ:cổng"),
+                format!("listen \"{text}\" is not an address:port"),
+            ),
+            P::TokenHashNotHex => pick(
+                lang,
+                "token_sha256 phải gồm 64 chữ số thập lục phân (mã băm sha256 của mã truy cập, không phải chính mã truy cập)",
+                "token_sha256 must be 64 hex digits (the sha256 of the token, not the token itself)",
+            ),
+            P::OpenWithoutToken { addr } => pick_owned(
+                lang,
+                format!("API sẽ nghe ở {addr}, ra ngoài máy này, mà không có mã truy cập"),
+                format!("the API would listen on {addr}, beyond this machine, without a token"),
+            ),
+            P::TooManyAllowedHosts { max } => pick_owned(
+                lang,
+                format!("allowed_hosts ghi hơn {max} tên"),
+                format!("allowed_hosts lists more than {max} names"),
+            ),
+            P::NotAHostName { name } => pick_owned(
+                lang,
+                format!("allowed_hosts: \"{name}\" không phải tên máy"),
+                format!("allowed_hosts: \"{name}\" is not a host name"),
+            ),
+            P::FileTitleConflict {
+                path,
+                other,
+                other_title,
+                other_topic,
+                title,
+                topic,
+            } => pick_owned(
+                lang,
+                format!(
+                    "{path} cũng có trong {other} với tiêu đề «{other_title}» (chuyên mục {other_topic}); ở đây là «{title}» (chuyên mục {topic})"
+                ),
+                format!(
+                    "{path} is also in {other} as «{other_title}» (topic {other_topic}); here it is «{title}» (topic {topic})"
+                ),
+            ),
         }
     }
 }
@@ -560,6 +690,61 @@ impl ConfigProblem {
                     format!("{key} must lie within {min} to {max}; e.g. {example}"),
                 )
             }
+            P::NumberOutOfRange { key, .. } => return number_example(lang, key),
+            P::NumberTooLarge { .. } => pick(
+                lang,
+                "ghi một số nguyên nhỏ (khoảng cho phép của từng khoá có trong README)",
+                "write a small whole number (the key's range is in the README)",
+            ),
+            P::CronInThePast { .. } => pick(
+                lang,
+                "xem lại trường năm, hoặc bỏ nó đi: `0 0 6 * * * *` phát lúc 06:00 hằng ngày",
+                "check the year field, or leave it out: `0 0 6 * * * *` fires every day at 06:00",
+            ),
+            P::PlaylistNameNotFileName { .. } => pick(
+                lang,
+                "`\"ban-tin-sang\"` đọc tệp `playlists/ban-tin-sang.toml` (hoặc .m3u / .m3u8)",
+                "\"ban-tin-sang\" reads playlists/ban-tin-sang.toml (or .m3u / .m3u8)",
+            ),
+            P::TopicSlugNotOneWord { .. } => pick(
+                lang,
+                "dùng mã ngắn, ví dụ `nq57 = \"Nghị quyết 57-NQ/TW\"`",
+                "use short slugs such as nq57 = \"Nghị quyết 57-NQ/TW\"",
+            ),
+            P::BadOutputDevice { .. } => pick(
+                lang,
+                "`device = \"default\"` phát ra card âm thanh; `\"null\"` bỏ âm thanh đi; `\"wav:ĐƯỜNG_DẪN\"` ghi ra tệp, ví dụ `\"wav:/tmp/air.wav\"`",
+                "device = \"default\" plays on the sound card; \"null\" discards the audio; \"wav:PATH\" records to a file, e.g. \"wav:/tmp/air.wav\"",
+            ),
+            P::ListenNotAddress { .. } => pick(
+                lang,
+                "`listen = \"127.0.0.1:8757\"` (chỉ máy này) hoặc `\"0.0.0.0:8757\"` (cả mạng, cần mã truy cập)",
+                "listen = \"127.0.0.1:8757\" (this machine only) or \"0.0.0.0:8757\" (the network, with a token)",
+            ),
+            P::TokenHashNotHex => token_hint(lang),
+            P::OpenWithoutToken { .. } => {
+                let how = token_hint(lang);
+                pick_owned(
+                    lang,
+                    format!("thêm `token_sha256` vào [api] ({how}), hoặc nghe ở 127.0.0.1"),
+                    format!("add token_sha256 to [api] ({how}), or listen on 127.0.0.1"),
+                )
+            }
+            P::TooManyAllowedHosts { .. } => pick(
+                lang,
+                "chỉ ghi những tên dùng để mở trang điều hành của đài",
+                "list only the names the station's page is opened with",
+            ),
+            P::NotAHostName { .. } => pick(
+                lang,
+                "chỉ ghi tên máy, như trên thanh địa chỉ của trình duyệt nhưng bỏ http:// và đường dẫn: `\"loa-xa.local\"` hoặc `\"loa-xa.local:8757\"`",
+                "write the name alone, as in the browser's address bar without http:// or a path: \"loa-xa.local\" or \"loa-xa.local:8757\"",
+            ),
+            P::FileTitleConflict { .. } => pick(
+                lang,
+                "mỗi tệp là một bản tin trong thư viện và giữ tiêu đề, chuyên mục đầu tiên: hãy ghi cùng tiêu đề và chuyên mục ở cả hai nơi",
+                "one file is one segment in the library and keeps the first title and topic: use the same title and topic in both places",
+            ),
         })
     }
 
@@ -709,6 +894,57 @@ impl ConfigProblem {
                 min: "1m".into(),
                 max: "31d".into(),
             },
+            P::NumberOutOfRange {
+                key: "target_lufs".into(),
+                value: "16".into(),
+                min: "-40".into(),
+                max: "-5".into(),
+                unit: "LUFS".into(),
+            },
+            P::NumberOutOfRange {
+                key: "sample_rate".into(),
+                value: "7".into(),
+                min: "8000".into(),
+                max: "384000".into(),
+                unit: String::new(),
+            },
+            P::NumberTooLarge {
+                key: "fade_ms".into(),
+                section: "[output]".into(),
+                text: "99999999999999999999".into(),
+            },
+            P::CronInThePast {
+                text: "0 0 6 * * * 2020".into(),
+                first: "2020-01-01".into(),
+            },
+            P::PlaylistNameNotFileName {
+                name: "pl/sang.toml".into(),
+            },
+            P::TopicSlugNotOneWord {
+                slug: "nq 57".into(),
+            },
+            P::BadOutputDevice {
+                text: "wav:".into(),
+            },
+            P::ListenNotAddress {
+                text: "localhost".into(),
+            },
+            P::TokenHashNotHex,
+            P::OpenWithoutToken {
+                addr: "0.0.0.0:8757".into(),
+            },
+            P::TooManyAllowedHosts { max: 32 },
+            P::NotAHostName {
+                name: "*.lan".into(),
+            },
+            P::FileTitleConflict {
+                path: "/srv/bai.mp3".into(),
+                other: "/srv/sang.toml:3".into(),
+                other_title: "Bản tin sáng".into(),
+                other_topic: "nq57".into(),
+                title: "Bản tin chiều".into(),
+                topic: "cds".into(),
+            },
         ]
         .into_iter()
         .chain(
@@ -744,4 +980,64 @@ fn duration_example(lang: Lang, key: &str) -> Cow<'static, str> {
             "max_duration = \"30m\"",
         ),
     }
+}
+
+/// How to write `[api] token_sha256`, in `lang`.
+fn token_hint(lang: Lang) -> Cow<'static, str> {
+    pick(
+        lang,
+        "chọn một mã truy cập rồi ghi mã băm của nó: `printf %s 'MÃ' | sha256sum`, và đặt 64 chữ số đó vào `token_sha256 = \"...\"`",
+        "choose a token, then write its hash: printf %s 'TOKEN' | sha256sum and put the 64 hex digits in token_sha256 = \"...\"",
+    )
+}
+
+/// A good value of a ranged number key, in `lang` (`None` for a key without an example).
+fn number_example(lang: Lang, key: &str) -> Option<Cow<'static, str>> {
+    Some(match key {
+        "target_lufs" => pick(
+            lang,
+            "`target_lufs = -16` hợp với tiếng nói qua loa (độ lớn tính bằng số âm: -16 lớn hơn -23)",
+            "target_lufs = -16 suits speech on loudspeakers (loudness is negative: -16 is louder than -23)",
+        ),
+        "true_peak_ceiling_dbtp" => pick(
+            lang,
+            "`true_peak_ceiling_dbtp = -1` giữ mọi đỉnh thấp hơn mức méo tiếng 1 dB",
+            "true_peak_ceiling_dbtp = -1 keeps every peak 1 dB below clipping",
+        ),
+        "master_gain_db" => pick(
+            lang,
+            "`master_gain_db = 0` phát đúng mức chuẩn; -6 giảm mức còn một nửa",
+            "master_gain_db = 0 airs at the target; -6 halves the level",
+        ),
+        "trim_silence_db" => pick(
+            lang,
+            "`trim_silence_db = -50` cắt phần nhỏ hơn -50 dBFS ở đầu và cuối tệp; `false` giữ nguyên tệp",
+            "trim_silence_db = -50 trims what is quieter than -50 dBFS; false keeps files whole",
+        ),
+        "max_upload_mb" => pick_owned(
+            lang,
+            format!(
+                "ví dụ `max_upload_mb = {}`",
+                crate::config::DEFAULT_MAX_UPLOAD_MB
+            ),
+            format!("max_upload_mb = {}", crate::config::DEFAULT_MAX_UPLOAD_MB),
+        ),
+        "sample_rate" => pick(
+            lang,
+            "dùng 44100 hoặc 48000, hoặc bỏ khoá này để dùng tần số của chính thiết bị",
+            "use 44100 or 48000, or leave it out to use the device's own rate",
+        ),
+        "channels" => pick(
+            lang,
+            "`channels = 2` (âm thanh nổi) hoặc `1` (đơn kênh)",
+            "channels = 2 (stereo) or 1 (mono)",
+        ),
+        "fade_ms" => pick(lang, "ví dụ `fade_ms = 200`", "fade_ms = 200"),
+        "buffer_ms" => pick(
+            lang,
+            "`buffer_ms = 20` (tăng lên nếu tiếng bị giật)",
+            "buffer_ms = 20 (raise it if the sound stutters)",
+        ),
+        _ => return None,
+    })
 }

@@ -25,7 +25,7 @@ pub use cron::{CronField, CronProblem};
 pub use done::Done;
 pub use error::ErrorCode;
 pub use file::FileCode;
-pub use reason::{Reason, reason_text};
+pub use reason::{Reason, reason_as_code, reason_text};
 pub use refusal::RefusalCode;
 pub use warning::Warning;
 
@@ -51,10 +51,15 @@ pub(crate) fn code_of<T: serde::Serialize>(value: &T) -> String {
 
 /// `(vi, en)` picked by `lang`.
 pub(crate) fn pick(lang: Lang, vi: &'static str, en: &'static str) -> Cow<'static, str> {
-    Cow::Borrowed(match lang {
+    Cow::Borrowed(pick_str(lang, vi, en))
+}
+
+/// [`pick`] as a plain `&str`, for APIs that take one (clap's help texts).
+pub(crate) fn pick_str(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
+    match lang {
         Lang::Vi => vi,
         Lang::En => en,
-    })
+    }
 }
 
 /// `(vi, en)` formatted texts picked by `lang`.

@@ -181,6 +181,19 @@ pub fn reason_text(lang: Lang, stored: &str) -> Cow<'_, str> {
     }
 }
 
+/// A stored reason in its machine form, for clients that word codes themselves (the page):
+/// the English prose of an earlier build becomes its code's compact JSON; the machine form,
+/// and prose of no known build, stay as they are.
+pub fn reason_as_code(stored: &str) -> Cow<'_, str> {
+    if stored.trim_start().starts_with('{') {
+        return Cow::Borrowed(stored);
+    }
+    match legacy(stored.trim()) {
+        Some(r) => Cow::Owned(r.stored()),
+        None => Cow::Borrowed(stored),
+    }
+}
+
 /// Seconds with one decimal, as the reasons show lengths.
 fn secs(ms: u64) -> String {
     format!("{}.{}", ms / 1000, (ms % 1000) / 100)
@@ -468,6 +481,14 @@ mod tests {
             })
         );
         assert_eq!(reason_text(Lang::Vi, "cut; at max"), "cut; at max");
+        // For the page: known prose becomes its code, anything else stays.
+        assert_eq!(
+            reason_as_code("expired on 2026-05-31"),
+            r#"{"code":"expired","until":"2026-05-31"}"#
+        );
+        assert_eq!(reason_as_code("cut; at max"), "cut; at max");
+        let stored = Reason::Shutdown.stored();
+        assert_eq!(reason_as_code(&stored), stored);
         assert_eq!(
             reason_text(Lang::Vi, "daemon shut down"),
             "phần mềm được tắt"
