@@ -23,12 +23,13 @@ impl fmt::Display for SegmentId {
 }
 
 impl FromStr for SegmentId {
-    type Err = String;
+    type Err = crate::words::BadValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let digits = s.trim().trim_start_matches('#');
-        digits.parse::<u64>().map(SegmentId).map_err(|_| {
-            format!("`{s}` is not a segment id (ids are numbers, see `loaxa segment list`)")
-        })
+        digits
+            .parse::<u64>()
+            .map(SegmentId)
+            .map_err(|_| crate::words::BadValue::SegmentId { value: s.into() })
     }
 }
 
@@ -115,15 +116,13 @@ pub enum Priority {
 }
 
 impl FromStr for Priority {
-    type Err = String;
+    type Err = crate::words::BadValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "normal" | "thong-thuong" | "thông thường" => Ok(Priority::Normal),
             "priority" | "uu-tien" | "ưu tiên" => Ok(Priority::Priority),
             "emergency" | "khan-cap" | "khẩn cấp" => Ok(Priority::Emergency),
-            _ => Err(format!(
-                "`{s}` is not a priority: use normal, priority or emergency"
-            )),
+            _ => Err(crate::words::BadValue::Priority { value: s.into() }),
         }
     }
 }
@@ -378,7 +377,10 @@ mod tests {
         assert_eq!("12".parse::<SegmentId>(), Ok(SegmentId(12)));
         assert_eq!("#7".parse::<SegmentId>(), Ok(SegmentId(7)));
         let err = "abc".parse::<SegmentId>().expect_err("not a number");
-        assert!(err.contains("segment list"), "{err}");
+        assert!(
+            crate::words::Say::say(&err, crate::words::Lang::En).contains("segment list"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1162,6 +1162,49 @@ fn a_wrong_command_line_says_in_vietnamese_how_to_get_help() {
     assert!(err.contains("--help"), "{err}");
 }
 
+/// A flag's value that does not read (a period, a priority, an id, a format) is said in the
+/// terminal's language, with the forms that work.
+#[test]
+fn a_flag_value_that_does_not_read_is_said_in_vietnamese() {
+    let config = std::path::Path::new("/khong-co/loaxa.toml");
+    let cases: [(&[&str], &str, &str); 5] = [
+        (
+            &["report", "--period", "2026-H3"],
+            "không phải kỳ báo cáo",
+            "is not a reporting period",
+        ),
+        (
+            &["queue", "add", "1", "--priority", "gấp"],
+            "không phải mức ưu tiên",
+            "is not a priority",
+        ),
+        (
+            &["segment", "show", "abc"],
+            "không phải mã bản tin",
+            "is not a segment id",
+        ),
+        (
+            &["log", "export", "--format", "pdf"],
+            "không phải định dạng xuất",
+            "is not an export format",
+        ),
+        (
+            &["log", "verify", "--expect", "12"],
+            "không có dạng BẢN_GHI:MÃ_BĂM",
+            "is not RECORD:HASH",
+        ),
+    ];
+    for (args, vi, en) in cases {
+        let out = bin::loaxa_in("", config, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = bin::text(&out.stderr);
+        assert!(err.contains(vi), "{args:?}: {err}");
+        let out = bin::loaxa_in("en", config, args);
+        let err = bin::text(&out.stderr);
+        assert!(err.contains(en), "{args:?}: {err}");
+    }
+}
+
 // ---------- old records' English reasons reach the page as codes ----------
 
 /// The `log` events `GET /api/v1/events?log=10` opens with, read until one holds `title`.

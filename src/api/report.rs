@@ -9,8 +9,10 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use super::error::current_lang;
 use super::{ApiError, ApiResult, AppState};
 use crate::report::{self, Lang, Period, ReportFormat, ReportMeta};
+use crate::words::Say;
 
 #[derive(Debug, Deserialize)]
 pub(super) struct ReportQuery {
@@ -28,17 +30,17 @@ pub(super) async fn report(
     let Query(q) = query?;
     let format = match q.format.as_deref() {
         None => ReportFormat::Html,
-        Some(f) => f
-            .parse::<ReportFormat>()
-            .map_err(|e| ApiError::bad_request(e, "format=html, md, csv or xlsx"))?,
+        Some(f) => f.parse::<ReportFormat>().map_err(|e| {
+            ApiError::bad_request(e.say(current_lang()), "format=html, md, csv or xlsx")
+        })?,
     };
     let lang = q.lang.unwrap_or_default();
     let station = state.handle.station();
     let now = station.local(station.clock.now());
     let period = match (q.period.as_deref(), q.from, q.to) {
-        (Some(p), None, None) => p
-            .parse::<Period>()
-            .map_err(|e| ApiError::bad_request(e, "period=2026-H1 or 2026-H2"))?,
+        (Some(p), None, None) => p.parse::<Period>().map_err(|e| {
+            ApiError::bad_request(e.say(current_lang()), "period=2026-H1 or 2026-H2")
+        })?,
         (None, Some(from), Some(to)) => Period::days(from, to)
             .map_err(|e| ApiError::bad_request(e, "give from before to (YYYY-MM-DD)"))?,
         (None, None, None) => Period::containing(now.date_naive()),

@@ -231,8 +231,11 @@ fn meta(f: &Fields) -> ApiResult<SegmentMeta> {
     };
     let priority = match f.priority.as_deref() {
         None => Default::default(),
-        Some(p) => p.parse().map_err(|e: String| {
-            ApiError::bad_request(e, "priority is normal, priority or emergency")
+        Some(p) => p.parse().map_err(|e: crate::words::BadValue| {
+            ApiError::bad_request(
+                crate::words::Say::say(&e, super::error::current_lang()),
+                "priority is normal, priority or emergency",
+            )
         })?,
     };
     Ok(SegmentMeta {

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::{ApiError, ApiResult, AppState};
 use crate::store::ChainReport;
 use crate::store::chain::Anchor;
+use crate::words::Say;
 
 #[derive(Debug, Deserialize)]
 pub(super) struct VerifyQuery {
@@ -27,7 +28,13 @@ pub(super) async fn verify(
         .expect
         .map(|s| s.parse::<Anchor>())
         .transpose()
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e, None))?;
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                e.say(super::error::current_lang()),
+                None,
+            )
+        })?;
     let report = state
         .blocking(move |st| Ok(st.store.verify_chain_with(anchor)?))
         .await?;

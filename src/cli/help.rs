@@ -247,7 +247,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     (
         "log/outcome",
-        "Chỉ các bản ghi có kết quả này: completed (đã phát) | interrupted (bị ngắt) | failed (lỗi) | skipped (bỏ qua) | missed (bị lỡ)",
+        "Chỉ các bản ghi có kết quả này: \"đã phát\", \"bị ngắt\", \"lỗi\", \"bỏ qua\" hoặc \"bị lỡ\"",
         "Only records with this outcome: completed | interrupted | failed | skipped | missed",
     ),
     (
@@ -468,7 +468,7 @@ const VALUE_NAMES: &[(&str, &str)] = &[
     ("DATETIME", "THỜI_ĐIỂM"),
     ("OUTCOME", "KẾT_QUẢ"),
     ("WORDS", "TỪ_KHOÁ"),
-    ("N", "N"),
+    ("N", "SỐ_LƯỢNG"),
 ];
 
 /// The Vietnamese placeholder for clap's English `name` of a value, if the table has it.

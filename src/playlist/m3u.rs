@@ -86,7 +86,7 @@ pub(super) fn parse(
                 },
                 "LOAXA-SEGMENT" => match SegmentId::from_str(value) {
                     Ok(id) => list.entries.push(Entry::Segment { id, line }),
-                    Err(detail) => problem(line, ConfigProblem::BadSegmentId { detail }),
+                    Err(bad) => problem(line, ConfigProblem::BadSegmentId { bad }),
                 },
                 key if key.starts_with("LOAXA") => problem(
                     line,

@@ -54,15 +54,13 @@ impl ExportFormat {
 }
 
 impl FromStr for ExportFormat {
-    type Err = String;
+    type Err = crate::words::BadValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "csv" => Ok(ExportFormat::Csv),
             "jsonl" | "json" | "ndjson" => Ok(ExportFormat::Jsonl),
             "xlsx" | "excel" => Ok(ExportFormat::Xlsx),
-            _ => Err(format!(
-                "`{s}` is not an export format: use csv, jsonl or xlsx"
-            )),
+            _ => Err(crate::words::BadValue::ExportFormat { value: s.into() }),
         }
     }
 }
@@ -93,12 +91,12 @@ impl Separator {
 }
 
 impl FromStr for Separator {
-    type Err = String;
+    type Err = crate::words::BadValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim() {
             "comma" | "," => Ok(Separator::Comma),
             "semicolon" | ";" => Ok(Separator::Semicolon),
-            _ => Err(format!("`{s}` is not a separator: use comma or semicolon")),
+            _ => Err(crate::words::BadValue::Separator { value: s.into() }),
         }
     }
 }

@@ -46,12 +46,12 @@ pub enum Lang {
 }
 
 impl FromStr for Lang {
-    type Err = String;
+    type Err = crate::words::BadValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "vi" => Ok(Lang::Vi),
             "en" => Ok(Lang::En),
-            _ => Err(format!("`{s}` is not a language: use vi or en")),
+            _ => Err(crate::words::BadValue::Lang { value: s.into() }),
         }
     }
 }

@@ -70,14 +70,10 @@ impl Period {
 }
 
 impl FromStr for Period {
-    type Err = String;
+    type Err = crate::words::BadValue;
     /// `2026-H1`, `2026-h2`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || {
-            format!(
-                "`{s}` is not a reporting period: write YEAR-H1 or YEAR-H2, e.g. 2026-H1 (15/12/2025 – 14/06/2026)"
-            )
-        };
+        let bad = || crate::words::BadValue::Period { value: s.into() };
         let (year, half) = s.trim().split_once('-').ok_or_else(bad)?;
         let year: i32 = year.parse().map_err(|_| bad())?;
         let half = match half.to_ascii_uppercase().as_str() {
@@ -85,7 +81,7 @@ impl FromStr for Period {
             "H2" => 2,
             _ => return Err(bad()),
         };
-        Period::half_year(year, half)
+        Period::half_year(year, half).map_err(|_| bad())
     }
 }
 
@@ -129,7 +125,10 @@ mod tests {
     fn bad_periods_say_the_format() {
         for s in ["2026", "2026-H3", "H1-2026", "abcd-H1"] {
             let err = s.parse::<Period>().expect_err(s);
-            assert!(err.contains("YEAR-H1"), "{err}");
+            assert!(
+                crate::words::Say::say(&err, crate::words::Lang::En).contains("YEAR-H1"),
+                "{err}"
+            );
         }
         assert!(Period::days(day(2026, 2, 1), day(2026, 1, 1)).is_err());
     }

@@ -23,16 +23,14 @@ pub enum ReportFormat {
 }
 
 impl FromStr for ReportFormat {
-    type Err = String;
+    type Err = crate::words::BadValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "md" | "markdown" => Ok(ReportFormat::Md),
             "csv" => Ok(ReportFormat::Csv),
             "xlsx" | "excel" => Ok(ReportFormat::Xlsx),
             "html" | "htm" => Ok(ReportFormat::Html),
-            _ => Err(format!(
-                "`{s}` is not a report format: use md, csv, xlsx or html"
-            )),
+            _ => Err(crate::words::BadValue::ReportFormat { value: s.into() }),
         }
     }
 }

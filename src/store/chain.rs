@@ -209,13 +209,9 @@ pub struct Anchor {
 }
 
 impl FromStr for Anchor {
-    type Err = String;
+    type Err = crate::words::BadValue;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        let bad = || {
-            format!(
-                "`{s}` is not RECORD:HASH, e.g. 1234:5e1f… with the 64 hex digits `loaxa log verify` printed"
-            )
-        };
+        let bad = || crate::words::BadValue::Anchor { value: s.into() };
         let (id, hash) = s.trim().split_once(':').ok_or_else(bad)?;
         let id = id
             .trim()

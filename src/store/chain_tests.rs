@@ -677,6 +677,9 @@ fn anchors_parse_as_record_colon_hash() {
     assert_eq!(a.to_string(), format!("12:{}", "ab".repeat(32)));
     for bad in ["12", "x:ab", "12:abc", &format!("12:{}", "zz".repeat(32))] {
         let err = bad.parse::<Anchor>().expect_err(bad);
-        assert!(err.contains("RECORD:HASH"), "{err}");
+        assert!(
+            crate::words::Say::say(&err, crate::words::Lang::En).contains("RECORD:HASH"),
+            "{err}"
+        );
     }
 }

@@ -84,7 +84,7 @@ pub enum ConfigProblem {
     /// An M3U line that is a URL.
     UrlEntry { url: String },
     /// An M3U `#LOAXA-SEGMENT` value that is not an id (`detail`: the parser's words).
-    BadSegmentId { detail: String },
+    BadSegmentId { bad: super::BadValue },
     /// The `[station]` section is missing.
     StationMissing,
     /// A section without its required key (`section`: `[station]`, `[[program]]`).
@@ -340,9 +340,7 @@ impl Say for ConfigProblem {
                 format!("`{url}` là địa chỉ mạng; loaxa chỉ phát tệp"),
                 format!("`{url}` is a URL; loaxa plays files only"),
             ),
-            P::BadSegmentId { detail } => {
-                pick_owned(lang, format!("mã bản tin sai: {detail}"), detail.clone())
-            }
+            P::BadSegmentId { bad } => bad.say(lang),
             P::StationMissing => pick(
                 lang,
                 "thiếu mục `[station]`",
@@ -854,7 +852,7 @@ impl ConfigProblem {
                 url: "http://x.vn/b.mp3".into(),
             },
             P::BadSegmentId {
-                detail: "`x`".into(),
+                bad: super::BadValue::SegmentId { value: "x".into() },
             },
             P::StationMissing,
             P::KeyMissing {

@@ -15,6 +15,7 @@ mod error;
 mod file;
 mod reason;
 mod refusal;
+mod value;
 mod warning;
 
 use std::borrow::Cow;
@@ -27,6 +28,7 @@ pub use error::ErrorCode;
 pub use file::FileCode;
 pub use reason::{Reason, reason_as_code, reason_text};
 pub use refusal::RefusalCode;
+pub use value::BadValue;
 pub use warning::Warning;
 
 use crate::model::{Outcome, Priority, Role, Trigger};
