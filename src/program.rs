@@ -117,7 +117,7 @@ pub struct PlanInputs<'a> {
     pub segment: &'a (dyn Fn(SegmentId) -> Option<Segment> + Sync),
     /// The segment a file stands for (playlist file entry, intro, outro, separator), or why
     /// it cannot air.
-    pub file: &'a (dyn Fn(&Path) -> Result<Segment, String> + Sync),
+    pub file: &'a (dyn Fn(&Path) -> Result<Segment, Reason> + Sync),
     /// Whether a segment may air on a day.
     pub may_air: &'a (dyn Fn(&Segment, NaiveDate) -> MayAir + Sync),
     pub cursor: &'a (dyn Fn(&str) -> usize + Sync),
@@ -134,12 +134,12 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                 segment: seg,
                 origin,
             }),
-            Err(detail) => plan.not_aired.push(NotAired {
+            Err(reason) => plan.not_aired.push(NotAired {
                 title: crate::library::display_name(path),
                 origin,
                 segment: None,
                 outcome: Outcome::Failed,
-                reason: Reason::FileUnusable { detail },
+                reason,
             }),
         }
     }
@@ -152,13 +152,13 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
         .as_ref()
         .and_then(|path| match (inputs.file)(path) {
             Ok(seg) => Some(seg),
-            Err(detail) => {
+            Err(reason) => {
                 plan.not_aired.push(NotAired {
                     title: crate::library::display_name(path),
                     origin: Origin::Separator,
                     segment: None,
                     outcome: Outcome::Failed,
-                    reason: Reason::FileUnusable { detail },
+                    reason,
                 });
                 None
             }
@@ -220,13 +220,13 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
                 },
                 Entry::File { path, title, .. } => match (inputs.file)(path) {
                     Ok(seg) => seg,
-                    Err(detail) => {
+                    Err(reason) => {
                         plan.not_aired.push(NotAired {
                             origin,
                             segment: None,
                             title: title.clone(),
                             outcome: Outcome::Failed,
-                            reason: Reason::FileUnusable { detail },
+                            reason,
                         });
                         continue;
                     }

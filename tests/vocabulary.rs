@@ -1303,6 +1303,46 @@ fn old_english_reasons_reach_the_page_as_codes_through_log_and_events() {
 
 // ---------- config diagnostics that were English only ----------
 
+/// A playlist's file that its import checks refuse is said by `check` with the refusal's own
+/// Vietnamese words (a code, not the English text of the import error).
+#[test]
+fn check_says_why_a_playlist_file_cannot_air_in_vietnamese() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("pl")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("pl/tin.mp3"),
+        b"not audio at all, only words",
+    )
+    .expect("file");
+    std::fs::write(
+        dir.path().join("pl/sang.toml"),
+        "topic = \"cds\"\n[[item]]\nfile = \"tin.mp3\"\ntitle = \"Tin\"\n",
+    )
+    .expect("playlist");
+    // No English journal line beside the operator's words either.
+    let config = dir.path().join("loaxa.toml");
+    std::fs::write(
+        &config,
+        "[station]\nname = \"Đài xã\"\ntimezone = \"Asia/Ho_Chi_Minh\"\ndata_dir = \"data\"\n\
+         playlists_dir = \"pl\"\n\n[output]\ndevice = \"null\"\n\n\
+         [topics]\ncds = \"Chuyển đổi số\"\n\n\
+         [[program]]\nname = \"sang\"\ncron = \"0 6 * * *\"\nplaylists = [\"sang\"]\n",
+    )
+    .expect("write config");
+    let vi = bin::loaxa_in("", &config, &["check"]);
+    let en = bin::loaxa_in("en", &config, &["check"]);
+    assert!(!vi.status.success() && !en.status.success());
+    let (vi, en) = (bin::text(&vi.stderr), bin::text(&en.stderr));
+    assert!(
+        vi.contains("lỗi: không phát được: tệp âm thanh không dùng được:"),
+        "{vi}"
+    );
+    assert!(vi.contains("không phải tệp âm thanh loaxa nhận ra"), "{vi}");
+    assert!(!vi.contains("is not an audio file"), "{vi}");
+    assert!(!vi.contains("WARN"), "{vi}");
+    assert!(en.contains("is not an audio file loaxa recognises"), "{en}");
+}
+
 #[test]
 fn check_says_a_bad_api_address_and_a_bad_audio_value_in_vietnamese_at_their_place() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -65,7 +65,7 @@ pub fn check(path: &Path) -> Result<i32> {
             "{}: {}: {}",
             fmt::safe(&file.display().to_string()),
             fmt::t("lỗi: không phát được", "error: cannot air"),
-            text::message_for_terminal(reason)
+            text::message_for_terminal(&fmt::say(reason))
         );
         problems += 1;
     }

@@ -74,15 +74,16 @@ pub fn parse() -> Cli {
 }
 
 impl Cli {
-    /// Log filter when `LOAXA_LOG` is unset: the daemon narrates what it does, other
-    /// commands only warn; libraries speak up only for warnings.
+    /// Log filter when `LOAXA_LOG` is unset: the daemon narrates what it does in its journal;
+    /// other commands say what matters in the operator's words themselves, so their journal
+    /// lines (English, technical) show only for errors.
     pub fn default_log_filter(&self) -> &'static str {
         // The decoders' own notes ("skipped 20 bytes of junk", "invalid main_data_begin")
         // are not the operator's business: what a file's damage means is said by loaxa, in
         // its own words, when it refuses the file or fails the item. `LOAXA_LOG` shows them.
         match self.command {
             Command::Run(_) => "warn,loaxa=info,symphonia=off",
-            _ => "warn,symphonia=off",
+            _ => "error,symphonia=off",
         }
     }
 }

@@ -20,7 +20,7 @@ use anyhow::Result;
 use super::Station;
 use crate::config::{Diagnostic, STATION_TOPIC};
 use crate::library;
-use crate::model::{Priority, Segment, SegmentId};
+use crate::model::{Priority, Reason, Segment, SegmentId};
 use crate::playlist::{self, Entry, Playlist};
 use crate::store::FileStamp;
 
@@ -33,7 +33,7 @@ pub struct Catalog {
     pub diagnostics: Vec<Diagnostic>,
     /// Files that could not be resolved, by their size and modification time: measured
     /// again only once they change.
-    failed: HashMap<PathBuf, ((u64, i128), String)>,
+    failed: HashMap<PathBuf, ((u64, i128), Reason)>,
 }
 
 /// What a file named by a playlist or a program stands for.
@@ -44,7 +44,7 @@ enum Resolved {
     /// A file the library does not hold yet, measured for a preview (not stored): the
     /// segment the daemon will import it as.
     Unstored(Box<Segment>),
-    Failed(String),
+    Failed(Reason),
 }
 
 /// Whether resolving a file may add it to the library.
@@ -98,7 +98,7 @@ impl Catalog {
         &mut self,
         station: &Station,
         import: Import,
-        failed: &HashMap<PathBuf, ((u64, i128), String)>,
+        failed: &HashMap<PathBuf, ((u64, i128), Reason)>,
     ) {
         let catalog = self;
         let default_topic = station.config.station.default_topic.clone();
@@ -121,11 +121,10 @@ impl Catalog {
                 let Some(topic) = topic.clone().or_else(|| default_topic.clone()) else {
                     catalog.files.insert(
                         path.clone(),
-                        Resolved::Failed(format!(
-                            "{} has no topic: add `topic = \"...\"` to the playlist {} or set [station] default_topic",
-                            path.display(),
-                            pl.path.display()
-                        )),
+                        Resolved::Failed(Reason::FileWithoutTopic {
+                            file: path.display().to_string(),
+                            playlist: pl.path.display().to_string(),
+                        }),
                     );
                     continue;
                 };
@@ -182,8 +181,15 @@ impl Catalog {
             let resolved = match resolve_file(station, &path, &meta, import) {
                 Ok(r) => r,
                 Err(e) => {
-                    let reason = format!("{e:#}");
-                    tracing::warn!(file = %path.display(), %reason, "playlist file cannot air");
+                    tracing::warn!(file = %path.display(), reason = %format!("{e:#}"), "playlist file cannot air");
+                    let reason = match e.downcast_ref::<library::ImportError>() {
+                        Some(import) => Reason::FileRefused {
+                            refusal: import.code(),
+                        },
+                        None => Reason::FileUnusable {
+                            detail: format!("{e:#}"),
+                        },
+                    };
                     // Only what is wrong with the file itself stays wrong until it
                     // changes; a store or disk error is tried again next time.
                     let about_file = e.downcast_ref::<library::ImportError>().is_some_and(|e| {
@@ -205,33 +211,34 @@ impl Catalog {
 
     /// The segment a file entry or intro/outro path stands for, with its facts as the
     /// store holds them now (or why it cannot air).
-    pub fn file_segment(&self, station: &Station, path: &Path) -> Result<Segment, String> {
+    pub fn file_segment(&self, station: &Station, path: &Path) -> Result<Segment, Reason> {
         match self.files.get(path) {
             Some(Resolved::Stored(id)) => match station.store.segment(*id) {
                 Ok(Some(seg)) => Ok(seg),
-                Ok(None) => Err(format!(
-                    "{}: its segment {id} was removed from the library",
-                    path.display()
-                )),
-                Err(e) => Err(format!("cannot read segment {id}: {e}")),
+                Ok(None) => Err(Reason::NotInLibrary { segment: id.0 }),
+                Err(e) => Err(Reason::FileUnusable {
+                    detail: format!("cannot read segment {id}: {e}"),
+                }),
             },
             Some(Resolved::Unstored(seg)) => Ok((**seg).clone()),
             Some(Resolved::Failed(reason)) => Err(reason.clone()),
-            None => Err(format!("{} is not known to the catalog", path.display())),
+            None => Err(Reason::FileUnusable {
+                detail: format!("{} is not known to the catalog", path.display()),
+            }),
         }
     }
 
     /// Files that cannot air, with the reason, sorted by path.
-    pub fn file_problems(&self) -> Vec<(&Path, &str)> {
+    pub fn file_problems(&self) -> Vec<(&Path, &Reason)> {
         let mut out: Vec<_> = self
             .files
             .iter()
             .filter_map(|(p, r)| match r {
-                Resolved::Failed(e) => Some((p.as_path(), e.as_str())),
+                Resolved::Failed(e) => Some((p.as_path(), e)),
                 _ => None,
             })
             .collect();
-        out.sort();
+        out.sort_by(|a, b| a.0.cmp(b.0));
         out
     }
 

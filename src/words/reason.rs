@@ -49,6 +49,16 @@ pub enum Reason {
     FileUnusable {
         detail: String,
     },
+    /// A file named by a playlist or a program that its import checks refuse (not audio,
+    /// damaged, missing…), with the refusal's own code.
+    FileRefused {
+        refusal: super::FileCode,
+    },
+    /// A playlist's file with no topic, from the playlist or the station's default.
+    FileWithoutTopic {
+        file: String,
+        playlist: String,
+    },
     /// The item failed while playing (decoder, file); `detail` is the technical cause.
     PlayFailed {
         detail: String,
@@ -137,6 +147,15 @@ impl Reason {
             },
             Reason::FileUnusable {
                 detail: detail.clone(),
+            },
+            Reason::FileRefused {
+                refusal: super::FileCode::FileMissing {
+                    file: "tin-sang.mp3".into(),
+                },
+            },
+            Reason::FileWithoutTopic {
+                file: "tin-sang.mp3".into(),
+                playlist: "playlists/sang.toml".into(),
             },
             Reason::PlayFailed {
                 detail: detail.clone(),
@@ -244,6 +263,20 @@ impl Say for Reason {
                 lang,
                 format!("tệp âm thanh không dùng được ({detail})"),
                 detail.clone(),
+            ),
+            Reason::FileRefused { refusal } => pick_owned(
+                lang,
+                format!("tệp âm thanh không dùng được: {}", refusal.say(lang)),
+                refusal.say(lang).into_owned(),
+            ),
+            Reason::FileWithoutTopic { file, playlist } => pick_owned(
+                lang,
+                format!(
+                    "{file} chưa có chuyên mục: thêm `topic = ...` vào danh sách phát {playlist} hoặc đặt `default_topic` trong [station]"
+                ),
+                format!(
+                    "{file} has no topic: add `topic = ...` to the playlist {playlist} or set [station] default_topic"
+                ),
             ),
             Reason::PlayFailed { detail } => {
                 pick_owned(lang, format!("lỗi khi phát ({detail})"), detail.clone())
@@ -463,6 +496,8 @@ mod tests {
             match &r {
                 // No earlier build stored these (the last is a preview's warning).
                 Reason::FileUnusable { .. }
+                | Reason::FileRefused { .. }
+                | Reason::FileWithoutTopic { .. }
                 | Reason::PlayFailed { .. }
                 | Reason::EndedEarly { .. }
                 | Reason::MediaMissing { .. } => {

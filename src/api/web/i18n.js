@@ -189,6 +189,8 @@ export const DICT = {
     reason_media_missing: "tệp âm thanh không còn trong kho: {file}; hãy thêm lại bản tin",
     reason_playlist_not_found: "không tìm thấy danh sách phát «{playlist}»",
     reason_file_unusable: "tệp âm thanh không dùng được ({detail})",
+    reason_file_refused: "tệp âm thanh không dùng được: {refusal}",
+    reason_file_without_topic: "{file} chưa có chuyên mục: thêm `topic = ...` vào danh sách phát {playlist} hoặc đặt `default_topic` trong [station]",
     reason_play_failed: "lỗi khi phát ({detail})",
     reason_ended_early: "kết thúc sớm: phát {played_s} giây trên {measured_s} giây",
     reason_output_failed: "không mở được đầu ra âm thanh ({detail})",
@@ -458,6 +460,8 @@ export const DICT = {
     reason_media_missing: "file is missing from the media store: {file}; import it again",
     reason_playlist_not_found: "playlist `{playlist}` not found",
     reason_file_unusable: "{detail}",
+    reason_file_refused: "{refusal}",
+    reason_file_without_topic: "{file} has no topic: add `topic = ...` to the playlist {playlist} or set [station] default_topic",
     reason_play_failed: "{detail}",
     reason_ended_early: "ended early: played {played_s} s of {measured_s} s",
     reason_output_failed: "output failed: {detail}",
@@ -563,6 +567,7 @@ export function codeText(lang, kind, value) {
   const vars = {};
   for (const [k, v] of Object.entries(value)) {
     if (k === "reason" || k === "cause") vars[k] = codeText(lang, "reason", v);
+    else if (k === "refusal") vars[k] = codeText(lang, "error", v);
     else if (Array.isArray(v)) vars[k] = v.join(", ");
     else if (lang === "vi" && typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v)) vars[k] = v.split("-").reverse().join("/");
     else vars[k] = v;
