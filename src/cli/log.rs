@@ -40,7 +40,8 @@ pub struct LogArgs {
 /// An outcome as the log writes it (`completed`), or in the operator's words (`đã phát`).
 fn parse_outcome(s: &str) -> Result<Outcome, String> {
     let wanted = s.trim().to_lowercase();
-    OUTCOMES
+    let outcomes = crate::words::all_outcomes();
+    outcomes
         .into_iter()
         .find(|o| {
             o.to_string() == wanted
@@ -49,7 +50,7 @@ fn parse_outcome(s: &str) -> Result<Outcome, String> {
                     .any(|&lang| o.say(lang).to_lowercase() == wanted)
         })
         .ok_or_else(|| {
-            let names: Vec<String> = OUTCOMES.iter().map(ToString::to_string).collect();
+            let names: Vec<String> = outcomes.iter().map(ToString::to_string).collect();
             format!(
                 "{} `{s}`: {}",
                 fmt::t("không có kết quả", "there is no outcome"),
@@ -57,14 +58,6 @@ fn parse_outcome(s: &str) -> Result<Outcome, String> {
             )
         })
 }
-
-const OUTCOMES: [Outcome; 5] = [
-    Outcome::Completed,
-    Outcome::Interrupted,
-    Outcome::Failed,
-    Outcome::Skipped,
-    Outcome::Missed,
-];
 
 // Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, clap::Subcommand)]

@@ -177,7 +177,7 @@ struct CsvRow<'o> {
 
 impl<'o> CsvRow<'o> {
     fn new(opts: &'o ExportOptions) -> Self {
-        use crate::model::{Outcome, Priority, Role, Trigger};
+        use crate::model::{Priority, Role, Trigger};
         let lang = opts.lang;
         let trigger = [Trigger::Schedule, Trigger::Manual, Trigger::CatchUp]
             .map(|t| labels::trigger_label(lang, t).into_owned());
@@ -185,14 +185,8 @@ impl<'o> CsvRow<'o> {
             .map(|t| labels::role_label(lang, t).into_owned());
         let priority = [Priority::Normal, Priority::Priority, Priority::Emergency]
             .map(|p| labels::priority_label(lang, p).into_owned());
-        let outcome = [
-            Outcome::Completed,
-            Outcome::Interrupted,
-            Outcome::Failed,
-            Outcome::Skipped,
-            Outcome::Missed,
-        ]
-        .map(|o| labels::outcome_label(lang, o).into_owned());
+        let outcome =
+            crate::words::all_outcomes().map(|o| labels::outcome_label(lang, o).into_owned());
         CsvRow {
             opts,
             trigger,

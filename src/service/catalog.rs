@@ -181,14 +181,13 @@ impl Catalog {
             let resolved = match resolve_file(station, &path, &meta, import) {
                 Ok(r) => r,
                 Err(e) => {
-                    tracing::warn!(file = %path.display(), reason = %format!("{e:#}"), "playlist file cannot air");
+                    let detail = format!("{e:#}");
+                    tracing::warn!(file = %path.display(), reason = %detail, "playlist file cannot air");
                     let reason = match e.downcast_ref::<library::ImportError>() {
                         Some(import) => Reason::FileRefused {
                             refusal: import.code(),
                         },
-                        None => Reason::FileUnusable {
-                            detail: format!("{e:#}"),
-                        },
+                        None => Reason::FileUnusable { detail },
                     };
                     // Only what is wrong with the file itself stays wrong until it
                     // changes; a store or disk error is tried again next time.
