@@ -16,14 +16,19 @@ use crate::{
 #[cfg(any(test, feature = "lock_free_delays"))]
 const MAX_QUEUE_ITEMS: usize = 4;
 
+// loaxa: 8 (upstream 64). Accesses wait in a shard's queue until it fills; with 256
+// shards of 64 that is up to 16 384 pages read and never counted, so a walk over a large
+// tree (an export of the log) kept ~114 MiB of nodes whatever the cache capacity.
 #[cfg(not(any(test, feature = "lock_free_delays")))]
-const MAX_QUEUE_ITEMS: usize = 64;
+const MAX_QUEUE_ITEMS: usize = 8;
 
 #[cfg(any(test, feature = "lock_free_delays"))]
 const N_SHARDS: usize = 2;
 
+// loaxa: 16 (upstream 256): see MAX_QUEUE_ITEMS. A station has a few threads, not the
+// many cores the sharding is for.
 #[cfg(not(any(test, feature = "lock_free_delays")))]
-const N_SHARDS: usize = 256;
+const N_SHARDS: usize = 16;
 
 struct AccessBlock {
     len: AtomicUsize,
