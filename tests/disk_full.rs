@@ -210,6 +210,29 @@ fn wait_now(
     }
 }
 
+/// Waits until nothing is on air (seen twice, half a second apart: between two items of a
+/// program the status may pass through "nothing" for an instant) and `also` holds.
+fn wait_off_air(
+    agent: &ureq::Agent,
+    base: &str,
+    secs: u64,
+    what: &str,
+    also: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let off = |n: &Value| n["on_air"].is_null() && also(n);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now()).as_secs();
+        wait_now(agent, base, left, what, off);
+        std::thread::sleep(Duration::from_millis(500));
+        let (status, now) = api(agent, agent.get(format!("{base}/api/v1/now")).call());
+        assert_eq!(status, 200, "{now}");
+        if off(&now) {
+            return now;
+        }
+    }
+}
+
 fn disk_warning(now: &Value) -> Option<String> {
     station::json_warnings_in_english(now)
         .into_iter()
@@ -430,12 +453,12 @@ fn a_real_full_disk_under_the_real_binary_loses_no_record_and_needs_no_restart()
     // Space comes back while the program airs on: the log catches up, no restart.
     std::thread::sleep(Duration::from_secs(2));
     disk.free();
-    let done = wait_now(
+    let done = wait_off_air(
         &agent,
         &base,
         40,
         "the program ends and the log catches up",
-        |n| n["on_air"].is_null() && disk_warning(n).is_none(),
+        |n| disk_warning(n).is_none(),
     );
     let rows = real_log(&agent, &base);
     let want = completed();
@@ -495,12 +518,12 @@ fn a_stop_and_start_while_the_disk_is_still_full_keeps_every_record_and_logs_not
         agent,
         ..
     } = Real::start_and_fill();
-    wait_now(
+    wait_off_air(
         &agent,
         &base,
         40,
         "the program ends, its records waiting",
-        |n| n["on_air"].is_null() && disk_warning(n).is_some(),
+        |n| disk_warning(n).is_some(),
     );
     daemon.stop();
     let said = daemon.said();

@@ -389,16 +389,9 @@ impl Daemon {
         };
         s.playing = Some(key);
         let at = at.map(chrono::DateTime::<chrono::Utc>::from);
-        match self.recorder.started_at(&entry.ctx, &entry.item, at) {
-            Ok(rec) => {
-                s.records.insert(key, rec);
-            }
-            Err(e) => tracing::error!(error = %e, "could not write the broadcast log"),
-        }
         let seg = &entry.item.segment;
-        tracing::info!(program = %entry.ctx.program, segment = %seg.id, title = %seg.title, "on air");
-        self.notifier
-            .status(&format!("on air: {} — {}", entry.ctx.program, seg.title));
+        // Published before the log is written: on a slow or full disk the write may take a
+        // while, and the page must not show "nothing on air" between two gapless items.
         let position = s.order.iter().position(|&k| k == key).unwrap_or(0);
         let on_air = OnAir {
             program: entry.ctx.program.clone(),
@@ -413,6 +406,15 @@ impl Daemon {
             count: s.order.len(),
         };
         self.status.send_modify(|st| st.on_air = Some(on_air));
+        tracing::info!(program = %entry.ctx.program, segment = %seg.id, title = %seg.title, "on air");
+        self.notifier
+            .status(&format!("on air: {} — {}", entry.ctx.program, seg.title));
+        match self.recorder.started_at(&entry.ctx, &entry.item, at) {
+            Ok(rec) => {
+                s.records.insert(key, rec);
+            }
+            Err(e) => tracing::error!(error = %e, "could not write the broadcast log"),
+        }
     }
 
     fn ended(
