@@ -21,6 +21,7 @@ pub mod model;
 pub mod player;
 pub mod playlist;
 pub mod program;
+pub mod relay;
 pub mod report;
 pub mod schedule;
 pub mod service;

@@ -1,0 +1,1 @@
+//! MPEG-TS to ADTS (TO BE WRITTEN: helper "hls").
