@@ -18,8 +18,9 @@ pub fn check_files(config: &Config) -> Vec<Diagnostic> {
         |pos: (usize, usize), problem: ConfigProblem| Diagnostic::at(&config.path, pos, problem);
     let dir = &config.station.playlists_dir;
     for program in &config.programs {
-        for (i, name) in program.playlists.iter().enumerate() {
-            let pos = program.spans.playlists.get(i).copied().unwrap_or((0, 0));
+        let named = (program.playlists.iter().zip(&program.spans.playlists))
+            .chain(program.fallback.iter().zip(&program.spans.fallback));
+        for (name, &pos) in named {
             let Some(path) = playlist::find(dir, name) else {
                 out.push(at(
                     pos,

@@ -36,6 +36,7 @@ pub use diagnostic::{ConfigError, Diagnostic};
 pub(crate) use diagnostic::{Source, closest};
 pub use duration::parse_duration;
 pub use files::check_files;
+pub use program::{MAX_RELAY_URLS, MAX_URL};
 pub use validate::normalize;
 
 /// Topic slug that signature tunes (intro/outro) are logged under.
@@ -192,6 +193,13 @@ pub struct Program {
     /// missed, the program airs late (trigger `catch-up`); `None` (`"skip"`, the default):
     /// the missed fire is only logged.
     pub catch_up: Option<Duration>,
+    /// `relay = [URL, …]`: a relay program (tiếp sóng) airs the first of these sources that
+    /// plays, for its window (`max_duration`, required), between its intro and outro.
+    pub relay: Vec<String>,
+    /// Playlists aired while no relay source plays (a relay program only).
+    pub fallback: Vec<String>,
+    /// Keep what the relay aired as a segment, to air again later (a relay program only).
+    pub record: bool,
     /// Where things were written, for diagnostics of the later file checks.
     pub(crate) spans: ProgramSpans,
 }
@@ -200,6 +208,7 @@ pub struct Program {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ProgramSpans {
     pub playlists: Vec<(usize, usize)>,
+    pub fallback: Vec<(usize, usize)>,
     pub intro: (usize, usize),
     pub outro: (usize, usize),
     pub separator: (usize, usize),

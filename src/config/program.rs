@@ -27,7 +27,14 @@ const PROGRAM_KEYS: &[&str] = &[
     "max_duration",
     "enabled",
     "catch_up",
+    "relay",
+    "fallback",
+    "record",
 ];
+
+/// The most source URLs a relay program may list, and the longest URL.
+pub const MAX_RELAY_URLS: usize = 8;
+pub const MAX_URL: usize = 2048;
 
 pub(super) fn programs(
     src: &mut Source<'_>,
@@ -75,12 +82,28 @@ fn program(
         .map(Spanned::into_inner);
     let cron = cron(src, t);
     let mut spans = ProgramSpans::default();
-    let playlists = playlists(src, t, &mut spans.playlists, &mut ok);
-    let queue = t.boolean(src, "queue").is_none_or(|b| *b.get_ref());
-    if playlists.is_empty() && !queue {
+    let playlists = playlists(src, t, "playlists", &mut spans.playlists, &mut ok);
+    let relay = relay_urls(src, t, &mut ok);
+    let fallback = playlists_of(src, t, "fallback", &mut spans.fallback, &mut ok);
+    let record = t.boolean(src, "record").is_some_and(|b| *b.get_ref());
+    let at = name.as_ref().map_or(t.span.clone(), Spanned::span);
+    let queue = t.boolean(src, "queue");
+    if !relay.is_empty() {
+        // A relay program airs its relay; files come in only while no source plays.
+        let files = t.span_of("playlists");
+        let queued = queue.as_ref().filter(|q| *q.get_ref()).map(Spanned::span);
+        if let Some(span) = files.or(queued) {
+            ok = false;
+            src.problem(span, ConfigProblem::RelayWithPlaylists);
+        }
+    } else if let Some(span) = t.span_of("fallback").or(t.span_of("record")) {
         ok = false;
-        let at = name.as_ref().map_or(t.span.clone(), Spanned::span);
-        src.problem(at, ConfigProblem::NothingToPlay);
+        src.problem(span, ConfigProblem::RelayOnlyKey);
+    }
+    let queue = relay.is_empty() && queue.is_none_or(|b| *b.get_ref());
+    if playlists.is_empty() && !queue && relay.is_empty() {
+        ok = false;
+        src.problem(at.clone(), ConfigProblem::NothingToPlay);
     }
     let mut file = |key: &str, pos: &mut (usize, usize)| {
         t.string(src, key).map(|s| {
@@ -92,6 +115,10 @@ fn program(
     let outro = file("outro", &mut spans.outro);
     let separator = file("separator", &mut spans.separator);
     let max_duration = bounded(src, t, "max_duration", MAX_DURATION, &mut ok);
+    if !relay.is_empty() && max_duration.is_none() && !t.has("max_duration") {
+        ok = false;
+        src.problem(at, ConfigProblem::RelayWithoutWindow);
+    }
     let enabled = t.boolean(src, "enabled").is_none_or(|b| *b.get_ref());
     let catch_up = match t.string(src, "catch_up") {
         Some(s) if s.get_ref() == "skip" => None,
@@ -112,12 +139,15 @@ fn program(
         max_duration,
         enabled,
         catch_up,
+        relay,
+        fallback: fallback.into_iter().map(Spanned::into_inner).collect(),
+        record,
         spans,
     })
 }
 
 /// A duration key held to `bounds`; an error names the key, the range and an example.
-fn bounded(
+pub(super) fn bounded(
     src: &mut Source<'_>,
     t: &Table<'_, '_>,
     key: &str,
@@ -241,10 +271,23 @@ fn never_fires(src: &mut Source<'_>, span: Span, rule: &CronRule) -> bool {
 fn playlists(
     src: &mut Source<'_>,
     t: &Table<'_, '_>,
+    key: &str,
     positions: &mut Vec<(usize, usize)>,
     ok: &mut bool,
 ) -> Vec<Spanned<String>> {
-    let playlists = t.strings(src, "playlists").unwrap_or_default();
+    playlists_of(src, t, key, positions, ok)
+}
+
+/// A list of playlist names (`playlists`, `fallback`): each a file name in the playlists
+/// folder, its position kept for the file checks.
+fn playlists_of(
+    src: &mut Source<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    positions: &mut Vec<(usize, usize)>,
+    ok: &mut bool,
+) -> Vec<Spanned<String>> {
+    let playlists = t.strings(src, key).unwrap_or_default();
     for p in &playlists {
         positions.push(src.position(p.span().start));
         if p.get_ref().is_empty() || p.get_ref().contains(['/', '\\']) {
@@ -254,4 +297,33 @@ fn playlists(
         }
     }
     playlists
+}
+
+/// `relay = ["https://…/vov1.m3u8", "http://…/vov1.mp3"]`: the sources, tried in order.
+fn relay_urls(src: &mut Source<'_>, t: &Table<'_, '_>, ok: &mut bool) -> Vec<String> {
+    let urls = t.strings(src, "relay").unwrap_or_default();
+    if urls.len() > MAX_RELAY_URLS {
+        *ok = false;
+        let span = t.span_of("relay").unwrap_or(t.span.clone());
+        src.problem(
+            span,
+            ConfigProblem::TooManyRelayUrls {
+                count: urls.len() as u64,
+                max: MAX_RELAY_URLS as u64,
+            },
+        );
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for u in urls {
+        match crate::relay::check_url(u.get_ref()) {
+            Ok(()) => out.push(u.into_inner()),
+            Err(problem) => {
+                *ok = false;
+                let url: String = u.get_ref().chars().take(200).collect();
+                src.problem(u.span(), ConfigProblem::RelayUrl { url, problem });
+            }
+        }
+    }
+    out
 }

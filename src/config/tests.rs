@@ -436,3 +436,84 @@ fn audio_bad_values_are_reported_at_their_place_with_a_fix() {
         assert!(h.unwrap_or_default().contains(hint), "{line}: hint");
     }
 }
+
+const RELAY_STATION: &str = "[station]\nname = \"x\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n";
+
+#[test]
+fn a_relay_program_reads_its_sources_window_and_fallback() {
+    let text = format!(
+        r#"{RELAY_STATION}[[program]]
+name = "vov1-sang"
+title = "Tiếp sóng Thời sự VOV1"
+cron = "0 6 * * *"
+relay = ["https://radio.example.vn/vov1/playlist.m3u8", "http://[2001:db8::1]:8000/vov1.mp3"]
+max_duration = "30m"
+fallback = ["ban-tin-sang"]
+record = true
+"#
+    );
+    let c = parse(&text, Path::new("/st/config/loaxa.toml")).expect("valid");
+    let p = &c.programs[0];
+    assert_eq!(p.relay.len(), 2);
+    assert_eq!(p.fallback, vec!["ban-tin-sang".to_string()]);
+    assert!(p.record);
+    assert!(!p.queue, "a relay program takes no queued segments");
+    assert_eq!(p.max_duration, Some(Duration::from_secs(1800)));
+    assert_eq!(p.spans.fallback, vec![(10, 13)]);
+}
+
+#[test]
+fn relay_mistakes_are_found_at_their_place() {
+    let text = format!(
+        r#"{RELAY_STATION}[[program]]
+name = "a"
+cron = "0 6 * * *"
+relay = ["ftp://vov.vn/x", "http://:80/x", "http://h:99999/x", "https://ok.example/x"]
+[[program]]
+name = "b"
+cron = "0 7 * * *"
+relay = ["http://h/x"]
+max_duration = "10m"
+playlists = ["p"]
+[[program]]
+name = "c"
+cron = "0 8 * * *"
+playlists = ["p"]
+fallback = ["q"]
+"#
+    );
+    let got = positions(&text);
+    let at: Vec<(usize, usize)> = got.iter().map(|g| (g.0, g.1)).collect();
+    assert_eq!(
+        at,
+        vec![(5, 8), (7, 10), (7, 28), (7, 44), (13, 13), (18, 12)],
+        "{got:#?}"
+    );
+    assert!(got[0].2.contains("max_duration"), "{}", got[0].2);
+    assert!(got[1].2.contains("http:// or https://"), "{}", got[1].2);
+    assert!(got[2].2.contains("host name is missing"), "{}", got[2].2);
+    assert!(got[3].2.contains("99999"), "{}", got[3].2);
+    assert!(got[4].2.contains("relay only"), "{}", got[4].2);
+    assert!(
+        got[5].2.contains("belong to relay programs"),
+        "{}",
+        got[5].2
+    );
+}
+
+#[test]
+fn a_relay_program_lists_at_most_eight_sources() {
+    let urls = (0..9)
+        .map(|i| format!("\"http://h{i}.example/x\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = format!(
+        "{RELAY_STATION}[[program]]\nname = \"a\"\ncron = \"0 6 * * *\"\nmax_duration = \"5m\"\nrelay = [{urls}]\n"
+    );
+    let (_, _, message, hint) = one(&text);
+    assert!(
+        message.contains("9 sources") && message.contains("at most 8"),
+        "{message}"
+    );
+    assert!(hint.is_some());
+}

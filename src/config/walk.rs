@@ -83,6 +83,11 @@ impl<'a, 'i> Table<'a, 'i> {
         self.get(key).is_some()
     }
 
+    /// Where `key`'s value is written, if it is.
+    pub fn span_of(&self, key: &str) -> Option<std::ops::Range<usize>> {
+        self.get(key).map(Spanned::span)
+    }
+
     fn get(&self, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
         self.entries
             .iter()

@@ -16,6 +16,8 @@ pub mod net;
 pub mod ts;
 
 use std::sync::{Arc, Mutex};
+
+use crate::words::UrlProblem;
 use std::time::Duration;
 
 /// How sources are reached.
@@ -149,4 +151,45 @@ pub fn open(url: &str, opts: &NetOptions) -> Result<Stream, SourceError> {
     } else {
         icy::open(response, opts)
     }
+}
+
+/// Whether `url` can name a relay source: `http://` or `https://`, a host, a port from 1 to
+/// 65535 if any, no spaces or control characters, at most [`crate::config::MAX_URL`] bytes.
+/// The config's check; what the server answers is the source's own matter.
+pub fn check_url(url: &str) -> Result<(), UrlProblem> {
+    if url.len() > crate::config::MAX_URL {
+        return Err(UrlProblem::TooLong {
+            max: crate::config::MAX_URL as u64,
+        });
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(UrlProblem::Space);
+    }
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or(UrlProblem::Scheme)?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let (host, port) = match host_port.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((host, tail)) => (host, tail.strip_prefix(':')),
+            None => return Err(UrlProblem::Ipv6Unclosed),
+        },
+        None => match host_port.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        },
+    };
+    if host.is_empty() {
+        return Err(UrlProblem::NoHost);
+    }
+    if let Some(port) = port
+        && port.parse::<u16>().ok().is_none_or(|p| p == 0)
+    {
+        return Err(UrlProblem::BadPort {
+            port: port.chars().take(20).collect(),
+        });
+    }
+    Ok(())
 }

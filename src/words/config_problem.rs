@@ -8,6 +8,64 @@ use serde::{Deserialize, Serialize};
 
 use super::{Lang, Say, pick, pick_owned};
 
+/// What is wrong with an address given as a relay source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum UrlProblem {
+    /// Not `http://` or `https://`.
+    Scheme,
+    NoHost,
+    BadPort {
+        port: String,
+    },
+    /// A space or a control character inside.
+    Space,
+    /// `[` of an IPv6 address without its `]`.
+    Ipv6Unclosed,
+    TooLong {
+        max: u64,
+    },
+}
+
+impl UrlProblem {
+    pub fn say(&self, lang: Lang) -> Cow<'static, str> {
+        match self {
+            UrlProblem::Scheme => pick(
+                lang,
+                "địa chỉ phải bắt đầu bằng http:// hoặc https://",
+                "it must start with http:// or https://",
+            ),
+            UrlProblem::NoHost => pick(lang, "thiếu tên máy chủ", "the host name is missing"),
+            UrlProblem::BadPort { port } => pick_owned(
+                lang,
+                format!("cổng `{port}` phải là số từ 1 đến 65535"),
+                format!("port `{port}` is not a number from 1 to 65535"),
+            ),
+            UrlProblem::Space => pick(
+                lang,
+                "địa chỉ có dấu cách hoặc ký tự điều khiển",
+                "it contains a space or a control character",
+            ),
+            UrlProblem::Ipv6Unclosed => pick(
+                lang,
+                "địa chỉ IPv6 thiếu dấu `]`",
+                "an IPv6 address without its closing `]`",
+            ),
+            UrlProblem::TooLong { max } => pick_owned(
+                lang,
+                format!("địa chỉ dài quá {max} byte"),
+                format!("it is longer than {max} bytes"),
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for UrlProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.say(Lang::En))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum ConfigProblem {
@@ -126,6 +184,16 @@ pub enum ConfigProblem {
     CronInThePast { text: String, first: String },
     /// A playlist name with a folder or an extension, or none at all.
     PlaylistNameNotFileName { name: String },
+    /// A relay source that is not an http(s) address (`detail`: what is wrong, technical).
+    RelayUrl { url: String, problem: UrlProblem },
+    /// More relay sources than a program may list.
+    TooManyRelayUrls { count: u64, max: u64 },
+    /// A relay program without `max_duration` (its window).
+    RelayWithoutWindow,
+    /// A relay program that also names playlists or takes the queue.
+    RelayWithPlaylists,
+    /// `fallback` or `record` on a program without `relay`.
+    RelayOnlyKey,
     /// A topic slug with spaces, or empty.
     TopicSlugNotOneWord { slug: String },
     /// An `[output] device` that cannot be read (empty, or `wav:` without a path).
@@ -431,6 +499,34 @@ impl Say for ConfigProblem {
                 ),
                 format!("playlist name \"{name}\" must be a file name without folder or extension"),
             ),
+            P::RelayUrl { url, problem } => pick_owned(
+                lang,
+                format!(
+                    "địa chỉ tiếp sóng `{url}` không dùng được: {}",
+                    problem.say(lang)
+                ),
+                format!("relay source `{url}` cannot be used: {}", problem.say(lang)),
+            ),
+            P::TooManyRelayUrls { count, max } => pick_owned(
+                lang,
+                format!("`relay` có {count} địa chỉ; một chương trình được tối đa {max}"),
+                format!("`relay` lists {count} sources; a program may list at most {max}"),
+            ),
+            P::RelayWithoutWindow => pick(
+                lang,
+                "chương trình tiếp sóng cần `max_duration`: thời lượng tiếp sóng",
+                "a relay program needs `max_duration`: how long the relay lasts",
+            ),
+            P::RelayWithPlaylists => pick(
+                lang,
+                "chương trình tiếp sóng chỉ phát tín hiệu tiếp sóng: `playlists` và `queue` dành cho chương trình thường",
+                "a relay program airs the relay only: `playlists` and `queue` belong to other programs",
+            ),
+            P::RelayOnlyKey => pick(
+                lang,
+                "`fallback` và `record` chỉ dùng cho chương trình tiếp sóng (có `relay`)",
+                "`fallback` and `record` belong to relay programs (with `relay`)",
+            ),
             P::TopicSlugNotOneWord { slug } => pick_owned(
                 lang,
                 format!("mã chuyên mục `{slug}` phải là một từ (không dấu cách)"),
@@ -704,6 +800,31 @@ impl ConfigProblem {
                 "`\"ban-tin-sang\"` đọc tệp `playlists/ban-tin-sang.toml` (hoặc .m3u / .m3u8)",
                 "\"ban-tin-sang\" reads playlists/ban-tin-sang.toml (or .m3u / .m3u8)",
             ),
+            P::RelayUrl { .. } => pick(
+                lang,
+                "viết địa chỉ đầy đủ, ví dụ `\"https://example.vn/vov1.m3u8\"` hoặc `\"http://192.0.2.10:8000/vov1.mp3\"`",
+                "write the whole address, e.g. \"https://example.vn/vov1.m3u8\" or \"http://192.0.2.10:8000/vov1.mp3\"",
+            ),
+            P::TooManyRelayUrls { .. } => pick(
+                lang,
+                "giữ vài địa chỉ dự phòng tốt nhất; địa chỉ được thử lần lượt",
+                "keep the few best backup sources; they are tried in order",
+            ),
+            P::RelayWithoutWindow => pick(
+                lang,
+                "thêm `max_duration = \"30m\"` (tiếp sóng 30 phút kể từ giờ phát)",
+                "add max_duration = \"30m\" (relay for 30 minutes from the fire time)",
+            ),
+            P::RelayWithPlaylists => pick(
+                lang,
+                "đưa danh sách vào `fallback = [\"ban-tin-sang\"]` để phát khi mất tín hiệu, hoặc tạo một chương trình riêng",
+                "put the playlists in fallback = [\"ban-tin-sang\"] to air them while no source plays, or make another program",
+            ),
+            P::RelayOnlyKey => pick(
+                lang,
+                "thêm `relay = [\"https://…\"]`, hoặc bỏ `fallback`/`record`",
+                "add relay = [\"https://…\"], or remove fallback/record",
+            ),
             P::TopicSlugNotOneWord { .. } => pick(
                 lang,
                 "dùng mã ngắn, ví dụ `nq57 = \"Nghị quyết 57-NQ/TW\"`",
@@ -918,6 +1039,34 @@ impl ConfigProblem {
             P::PlaylistNameNotFileName {
                 name: "pl/sang.toml".into(),
             },
+            P::RelayUrl {
+                url: "ftp://vov.vn/vov1".into(),
+                problem: UrlProblem::Scheme,
+            },
+            P::RelayUrl {
+                url: "http://:80/".into(),
+                problem: UrlProblem::NoHost,
+            },
+            P::RelayUrl {
+                url: "http://h:0/".into(),
+                problem: UrlProblem::BadPort { port: "0".into() },
+            },
+            P::RelayUrl {
+                url: "http://h/a b".into(),
+                problem: UrlProblem::Space,
+            },
+            P::RelayUrl {
+                url: "http://[::1/".into(),
+                problem: UrlProblem::Ipv6Unclosed,
+            },
+            P::RelayUrl {
+                url: "http://h/…".into(),
+                problem: UrlProblem::TooLong { max: 2048 },
+            },
+            P::TooManyRelayUrls { count: 9, max: 8 },
+            P::RelayWithoutWindow,
+            P::RelayWithPlaylists,
+            P::RelayOnlyKey,
             P::TopicSlugNotOneWord {
                 slug: "nq 57".into(),
             },

@@ -21,7 +21,7 @@ mod warning;
 use std::borrow::Cow;
 
 pub use crate::report::Lang;
-pub use config_problem::{ConfigProblem, ValueKind};
+pub use config_problem::{ConfigProblem, UrlProblem, ValueKind};
 pub use cron::{CronField, CronProblem};
 pub use done::Done;
 pub use error::ErrorCode;
