@@ -103,8 +103,31 @@ impl FileDecoder {
         guarded(path, || Self::open_file(path, file))?
     }
 
+    /// Opens a stream that cannot seek — a relay source's bytes — named `name` (an URL) in
+    /// errors, its format hinted by `extension` (`mp3`, `aac`). The first packet is decoded
+    /// here, so this waits for the stream's first bytes.
+    pub fn open_stream(
+        name: &str,
+        reader: Box<dyn std::io::Read + Send>,
+        extension: &str,
+    ) -> Result<FileDecoder, DecodeError> {
+        let path = Path::new(name);
+        guarded(path, || {
+            let reader = super::open::open_stream_reader(path, reader, extension)?;
+            Self::from_reader(path, reader, None)
+        })?
+    }
+
     fn open_file(path: &Path, file: File) -> Result<FileDecoder, DecodeError> {
         let (reader, declared_frames) = open_reader(path, file)?;
+        Self::from_reader(path, reader, declared_frames)
+    }
+
+    fn from_reader(
+        path: &Path,
+        reader: Box<dyn symphonia::core::formats::FormatReader>,
+        declared_frames: Option<u64>,
+    ) -> Result<FileDecoder, DecodeError> {
         let container = reader.format_info().short_name.to_string();
         let track =
             reader

@@ -55,13 +55,47 @@ pub(super) fn open_reader(
     Ok((probe(path, forward_only)?, declared))
 }
 
+/// Probes a stream that cannot seek (a relay source) named `name`, its format hinted by
+/// `extension` (`mp3`, `aac`).
+pub(super) fn open_stream_reader(
+    name: &Path,
+    reader: Box<dyn std::io::Read + Send>,
+    extension: &str,
+) -> Result<Box<dyn FormatReader>, DecodeError> {
+    let source = ReadOnlySource::new(SyncRead(std::sync::Mutex::new(reader)));
+    let mss = MediaSourceStream::new(Box::new(source), Default::default());
+    probe_hinted(name, mss, Some(extension))
+}
+
+/// A reader symphonia may share between threads (it asks for `Sync`; the reader is only
+/// ever used by the decoder's thread, so the lock is never contended).
+struct SyncRead(std::sync::Mutex<Box<dyn std::io::Read + Send>>);
+
+impl std::io::Read for SyncRead {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .read(buf)
+    }
+}
+
 /// Probes `mss` for a container loaxa reads (the file's extension as a hint only).
 fn probe(
     path: &Path,
     mss: MediaSourceStream<'static>,
 ) -> Result<Box<dyn FormatReader>, DecodeError> {
+    let ext = path.extension().and_then(|e| e.to_str());
+    probe_hinted(path, mss, ext)
+}
+
+fn probe_hinted(
+    path: &Path,
+    mss: MediaSourceStream<'static>,
+    extension: Option<&str>,
+) -> Result<Box<dyn FormatReader>, DecodeError> {
     let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+    if let Some(ext) = extension {
         hint.with_extension(&ext.to_ascii_lowercase());
     }
     symphonia::default::get_probe()

@@ -10,6 +10,7 @@
 //! reader with [`SourceError::Frozen`] (inside an [`std::io::Error`]). The caller (the relay
 //! item in the player) decides what to do: switch to the next URL, the fallback, retry.
 
+pub mod feed;
 pub mod hls;
 pub mod icy;
 pub mod net;
