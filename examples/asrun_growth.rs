@@ -80,6 +80,7 @@ fn play(at: DateTime<FixedOffset>, k: usize, program: &str, i: u64) -> AsRunReco
         loudness_lufs: None,
         audible_ms: None,
         silent: false,
+        relay: None,
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),

@@ -214,6 +214,8 @@ pub enum Role {
     Outro,
     /// The short sound between two items (`[[program]] separator`).
     Separator,
+    /// A relay of another station (tiếp sóng): its window, with what aired in it.
+    Relay,
 }
 
 /// How a play attempt ended.
@@ -292,6 +294,10 @@ pub struct AsRunRecord {
     /// The item aired but went out silent: sound in less than a tenth of its played time.
     #[serde(default)]
     pub silent: bool,
+    /// A relay's proof (role `relay`): the URL and stream title that aired, relayed and
+    /// dropout time, switches and source failures. `None` for every other item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay: Option<crate::relay::RelayProof>,
     /// The canonical encoding that hashed this record (`store::chain`): 1 for records from
     /// before the levels existed (absent in them), 2 since. Set by the store.
     #[serde(default = "hash_version_1")]

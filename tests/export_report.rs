@@ -119,6 +119,7 @@ fn record(r: &R) -> AsRunRecord {
         loudness_lufs: (started && r.seg != 11).then(|| -16.3 - r.seg as f64),
         audible_ms: started.then(|| if r.seg == 11 { 0 } else { r.played_ms - 1_400 }),
         silent: started && r.seg == 11,
+        relay: None,
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),

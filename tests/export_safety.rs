@@ -54,6 +54,7 @@ fn record(title: &str, unit: Option<&str>, loudness: f64) -> AsRunRecord {
         loudness_lufs: Some(loudness),
         audible_ms: Some(60_000),
         silent: false,
+        relay: None,
         hash_version: 2,
         prev_hash: String::new(),
         hash: String::new(),

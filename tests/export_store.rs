@@ -107,6 +107,7 @@ fn varied_log(n: usize) -> Vec<AsRunRecord> {
                 loudness_lufs: (full && opt(&mut rng)).then(|| -(rng.f64() * 70.0)),
                 audible_ms: (full && opt(&mut rng)).then(|| rng.u64(..10_000_000)),
                 silent: full && opt(&mut rng),
+                relay: None,
                 hash_version: 2,
                 prev_hash: String::new(),
                 hash: String::new(),

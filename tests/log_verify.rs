@@ -88,6 +88,7 @@ fn station_with_plays(n: u64) -> TestStation {
             loudness_lufs: None,
             audible_ms: None,
             silent: false,
+            relay: None,
             hash_version: 1,
             prev_hash: String::new(),
             hash: String::new(),

@@ -64,6 +64,7 @@ fn record(i: u64) -> AsRunRecord {
         loudness_lufs: None,
         audible_ms: None,
         silent: false,
+        relay: None,
         hash_version: 0,
         prev_hash: String::new(),
         hash: String::new(),

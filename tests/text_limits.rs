@@ -227,6 +227,7 @@ fn stored_text_with_escape_sequences_prints_as_visible_escapes() {
             loudness_lufs: None,
             audible_ms: None,
             silent: false,
+            relay: None,
             hash_version: 2,
             prev_hash: String::new(),
             hash: String::new(),

@@ -97,6 +97,7 @@ pub fn record(i: u64) -> AsRunRecord {
         loudness_lufs: None,
         audible_ms: None,
         silent: false,
+        relay: None,
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),

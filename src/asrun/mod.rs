@@ -101,6 +101,7 @@ impl Recorder {
             loudness_lufs: None,
             audible_ms: None,
             silent: false,
+            relay: None,
             hash_version: crate::store::chain::HASH_VERSION,
             prev_hash: String::new(),
             hash: String::new(),

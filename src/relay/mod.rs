@@ -14,9 +14,12 @@ pub mod feed;
 pub mod hls;
 pub mod icy;
 pub mod net;
+pub mod proof;
 pub mod ts;
 
 use std::sync::{Arc, Mutex};
+
+pub use proof::{Air, Failure, Fault, RelayProof, Switch};
 
 use crate::words::UrlProblem;
 use std::time::Duration;

@@ -169,7 +169,7 @@ pub fn export_cells(r: &AsRunRecord, opts: &ExportOptions) -> [String; COLUMN_CO
 struct CsvRow<'o> {
     opts: &'o ExportOptions,
     trigger: [String; 3],
-    role: [String; 4],
+    role: [String; 5],
     priority: [String; 3],
     outcome: [String; 5],
     buf: String,
@@ -177,12 +177,11 @@ struct CsvRow<'o> {
 
 impl<'o> CsvRow<'o> {
     fn new(opts: &'o ExportOptions) -> Self {
-        use crate::model::{Priority, Role, Trigger};
+        use crate::model::{Priority, Trigger};
         let lang = opts.lang;
         let trigger = [Trigger::Schedule, Trigger::Manual, Trigger::CatchUp]
             .map(|t| labels::trigger_label(lang, t).into_owned());
-        let role = [Role::Intro, Role::Item, Role::Outro, Role::Separator]
-            .map(|t| labels::role_label(lang, t).into_owned());
+        let role = crate::words::all_roles().map(|t| labels::role_label(lang, t).into_owned());
         let priority = [Priority::Normal, Priority::Priority, Priority::Emergency]
             .map(|p| labels::priority_label(lang, p).into_owned());
         let outcome =
@@ -260,6 +259,7 @@ impl<'o> CsvRow<'o> {
                 Role::Item => 1,
                 Role::Outro => 2,
                 Role::Separator => 3,
+                Role::Relay => 4,
             }],
         )?;
         self.time(w, Some(&r.scheduled_at))?;
@@ -570,6 +570,7 @@ mod tests {
             loudness_lufs: full.then_some(-16.49),
             audible_ms: full.then_some(88_499),
             silent: full,
+            relay: None,
             hash_version: 2,
             prev_hash: String::new(),
             hash: String::new(),

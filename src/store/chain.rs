@@ -13,8 +13,11 @@
 //! - `loaxa.asrun.v1\n` + `CanonicalV1`: every field of records written before the levels
 //!   existed. A v1 record that carries levels is a break: v1 does not cover them.
 //! - `loaxa.asrun.v2\n` + `CanonicalV2`: v1's fields in v1's order, then `hash_version` and
-//!   the proof-of-air fields (`peak_dbfs`, `loudness_lufs`, `audible_ms`, `silent`). The store
-//!   writes every new record in this version ([`HASH_VERSION`]).
+//!   the proof-of-air fields (`peak_dbfs`, `loudness_lufs`, `audible_ms`, `silent`).
+//! - `loaxa.asrun.v3\n` + `CanonicalV3`: v2's fields in v2's order, then `relay` (a relay's
+//!   proof, `null` for every other item; its fields in the order of
+//!   [`crate::relay::RelayProof`]). The store writes every new record in this version
+//!   ([`HASH_VERSION`]).
 //!
 //! Golden tests pin the bytes of each version; a test fails when `AsRunRecord` grows a field
 //! the current version does not cover (then write `v3` and keep the others for old records).
@@ -45,9 +48,10 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// Domain tags: the encoding's name and version.
 const TAG_V1: &[u8] = b"loaxa.asrun.v1\n";
 const TAG_V2: &[u8] = b"loaxa.asrun.v2\n";
+const TAG_V3: &[u8] = b"loaxa.asrun.v3\n";
 
 /// The encoding the store hashes new records with.
-pub const HASH_VERSION: u8 = 2;
+pub const HASH_VERSION: u8 = 3;
 
 /// The hashed view of a record, version 1. Field order here is the encoding's order.
 #[derive(Serialize)]
@@ -86,6 +90,14 @@ struct CanonicalV2<'a> {
     silent: bool,
 }
 
+/// The hashed view of a record, version 3: version 2's fields, then a relay's proof.
+#[derive(Serialize)]
+struct CanonicalV3<'a> {
+    #[serde(flatten)]
+    v2: CanonicalV2<'a>,
+    relay: Option<&'a crate::relay::RelayProof>,
+}
+
 fn time(t: &chrono::DateTime<chrono::FixedOffset>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, false)
 }
@@ -100,7 +112,7 @@ pub fn canonical(r: &AsRunRecord) -> Vec<u8> {
         serde_json::to_writer(&mut out, &v1(r)).unwrap_or_default();
         return out;
     }
-    let view = CanonicalV2 {
+    let v2 = CanonicalV2 {
         v1: v1(r),
         hash_version: r.hash_version,
         peak_dbfs: r.peak_dbfs,
@@ -108,28 +120,37 @@ pub fn canonical(r: &AsRunRecord) -> Vec<u8> {
         audible_ms: r.audible_ms,
         silent: r.silent,
     };
-    let mut out = TAG_V2.to_vec();
-    serde_json::to_writer(&mut out, &view).unwrap_or_default();
+    let mut out;
+    if r.hash_version == 2 {
+        out = TAG_V2.to_vec();
+        serde_json::to_writer(&mut out, &v2).unwrap_or_default();
+    } else {
+        out = TAG_V3.to_vec();
+        let view = CanonicalV3 {
+            v2,
+            relay: r.relay.as_ref(),
+        };
+        serde_json::to_writer(&mut out, &view).unwrap_or_default();
+    }
     out
 }
 
-/// Fields of `r` that its hash version does not cover, if any (a v1 record with levels).
+/// Fields of `r` that its hash version does not cover, if any (a v1 record with levels, a
+/// v2 record with a relay proof).
 fn uncovered(r: &AsRunRecord) -> Vec<&'static str> {
-    if r.hash_version != 1 {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for (name, set) in [
-        ("peak_dbfs", r.peak_dbfs.is_some()),
-        ("loudness_lufs", r.loudness_lufs.is_some()),
-        ("audible_ms", r.audible_ms.is_some()),
-        ("silent", r.silent),
-    ] {
-        if set {
-            out.push(name);
-        }
-    }
-    out
+    // (field, set, the first version that covers it)
+    let fields = [
+        ("peak_dbfs", r.peak_dbfs.is_some(), 2),
+        ("loudness_lufs", r.loudness_lufs.is_some(), 2),
+        ("audible_ms", r.audible_ms.is_some(), 2),
+        ("silent", r.silent, 2),
+        ("relay", r.relay.is_some(), 3),
+    ];
+    fields
+        .into_iter()
+        .filter(|(_, set, since)| *set && r.hash_version < *since)
+        .map(|(name, ..)| name)
+        .collect()
 }
 
 fn v1(r: &AsRunRecord) -> CanonicalV1<'_> {

@@ -41,6 +41,7 @@ fn record(title: &str) -> AsRunRecord {
         loudness_lufs: None,
         audible_ms: None,
         silent: false,
+        relay: None,
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),
@@ -134,6 +135,111 @@ fn canonical_encoding_v2_is_pinned() {
 
 /// sha256 of the v2 bytes above, computed independently (Python's hashlib and json).
 const GOLDEN_HASH_V2: &str = "5e17dd502d87124d4666e17693eb133ec71d0ebe225d1808a019390fc7461eb8";
+
+#[test]
+fn canonical_encoding_v3_is_pinned() {
+    // Golden: if this fails, logs written since relays no longer verify. Write a v4.
+    let mut rec = record("Tiếp sóng Thời sự VOV1");
+    rec.id = 8;
+    rec.prev_hash = GENESIS.into();
+    end(&mut rec);
+    with_levels(&mut rec);
+    with_relay(&mut rec);
+    let text = String::from_utf8(canonical(&rec)).expect("utf-8");
+    assert_eq!(text, GOLDEN_V3);
+    assert_eq!(record_hash(&rec), GOLDEN_HASH_V3);
+    // A v3 record of an item (no relay) hashes `relay` as null.
+    rec.relay = None;
+    let text = String::from_utf8(canonical(&rec)).expect("utf-8");
+    assert!(
+        text.ends_with(",\"silent\":false,\"relay\":null}"),
+        "{text}"
+    );
+}
+
+const GOLDEN_V3: &str = "loaxa.asrun.v3\n{\"id\":8,\"prev_hash\":\"0000000000000000000000000000000000000000000000000000000000000000\",\"program\":\"sang\",\"trigger\":\"schedule\",\"role\":\"relay\",\"scheduled_at\":\"2026-03-01T05:30:00.000000000+07:00\",\"started_at\":\"2026-03-01T05:30:00.000000000+07:00\",\"ended_at\":\"2026-03-01T05:31:35.000000000+07:00\",\"played_ms\":95000,\"segment_id\":null,\"title\":\"Tiếp sóng Thời sự VOV1\",\"topic\":\"cds\",\"unit\":\"UBND xã\",\"sha256\":\"\",\"outcome\":\"completed\",\"reason\":null,\"output\":\"null\",\"priority\":\"normal\",\"approved_by\":null,\"approved_at\":null,\"hash_version\":3,\"peak_dbfs\":-3.5,\"loudness_lufs\":-18.2,\"audible_ms\":94100,\"silent\":false,\"relay\":{\"url\":\"https://radio.example.vn/vov1.m3u8\",\"stream_title\":\"Thời sự 6h\",\"relayed_ms\":90000,\"dropout_ms\":5000,\"switches\":[{\"at_ms\":0,\"to\":\"source\",\"url\":\"https://radio.example.vn/vov1.m3u8\"},{\"at_ms\":40000,\"to\":\"fallback\",\"why\":{\"code\":\"stalled\"}},{\"at_ms\":45000,\"to\":\"source\",\"url\":\"http://192.0.2.10:8000/vov1.mp3\"}],\"failures\":[{\"at_ms\":39000,\"url\":\"https://radio.example.vn/vov1.m3u8\",\"fault\":{\"code\":\"stalled\"}},{\"at_ms\":39500,\"url\":\"https://radio.example.vn/vov1.m3u8\",\"fault\":{\"code\":\"status\",\"status\":404}}],\"failures_dropped\":0}}";
+
+/// sha256 of [`GOLDEN_V3`], computed independently (Python's hashlib over the bytes its
+/// json module writes for the same values).
+const GOLDEN_HASH_V3: &str = "fffc6ea98422bc0bae2339213648816638e2cef4b063d888de75703bef2c9f26";
+
+/// A relay's record (role `relay`) with its proof.
+fn with_relay(rec: &mut AsRunRecord) {
+    use crate::relay::{Air, Failure, Fault, RelayProof, Switch};
+    let (hls, mp3) = (
+        "https://radio.example.vn/vov1.m3u8",
+        "http://192.0.2.10:8000/vov1.mp3",
+    );
+    rec.hash_version = 3;
+    rec.role = crate::model::Role::Relay;
+    rec.title = "Tiếp sóng Thời sự VOV1".into();
+    rec.segment_id = None;
+    rec.sha256 = String::new();
+    rec.relay = Some(RelayProof {
+        url: Some(hls.into()),
+        stream_title: Some("Thời sự 6h".into()),
+        relayed_ms: 90_000,
+        dropout_ms: 5_000,
+        switches: vec![
+            Switch {
+                at_ms: 0,
+                air: Air::Source { url: hls.into() },
+                why: None,
+            },
+            Switch {
+                at_ms: 40_000,
+                air: Air::Fallback,
+                why: Some(Fault::Stalled),
+            },
+            Switch {
+                at_ms: 45_000,
+                air: Air::Source { url: mp3.into() },
+                why: None,
+            },
+        ],
+        failures: vec![
+            Failure {
+                at_ms: 39_000,
+                url: hls.into(),
+                fault: Fault::Stalled,
+            },
+            Failure {
+                at_ms: 39_500,
+                url: hls.into(),
+                fault: Fault::Status { status: 404 },
+            },
+        ],
+        failures_dropped: 0,
+    });
+}
+
+#[test]
+fn a_relay_proof_is_covered_and_a_changed_dropout_is_found() {
+    let mut rec = record("t");
+    with_levels(&mut rec);
+    with_relay(&mut rec);
+    let (stored, hashed) = stored_and_hashed(&rec);
+    assert_eq!(stored, hashed, "v3 covers every field");
+    // A v2 record carrying a relay proof was edited: v2 does not cover it.
+    let (_dir, store) = mixed_log();
+    let text = String::from_utf8(raw(&store, 3)).expect("utf-8");
+    let proof = serde_json::to_string(&rec.relay).expect("json");
+    let text = text
+        .replace("\"hash_version\":3", "\"hash_version\":2")
+        .replacen('{', &format!("{{\"relay\":{proof},"), 1);
+    put_raw(&store, 3, text.as_bytes());
+    let (id, problem, _) = broken(&store);
+    assert_eq!(
+        (id, problem),
+        (
+            3,
+            Problem::NotCovered {
+                version: 2,
+                fields: "relay".into()
+            }
+        )
+    );
+}
 
 /// The proof-of-air fields of a v2 record.
 fn with_levels(rec: &mut AsRunRecord) {
@@ -234,16 +340,16 @@ fn mixed_log() -> (tempfile::TempDir, Store) {
 }
 
 #[test]
-fn a_log_of_v1_and_v2_records_verifies_each_with_its_version() {
+fn a_log_of_v1_and_v3_records_verifies_each_with_its_version() {
     let (_dir, store) = mixed_log();
     let all = store.records(None, None).expect("records");
     let versions: Vec<u8> = all.iter().map(|r| r.hash_version).collect();
     assert_eq!(
         versions,
-        [1, 1, 2, 2],
-        "absent means v1; new records are v2"
+        [1, 1, 3, 3],
+        "absent means v1; new records are v3"
     );
-    assert_eq!(all[2].prev_hash, all[1].hash, "v2 links to v1");
+    assert_eq!(all[2].prev_hash, all[1].hash, "v3 links to v1");
     assert_eq!(all[3].peak_dbfs, Some(-3.5));
     let report = store.verify_chain().expect("verify");
     assert!(report.intact(), "{report:?}");
@@ -311,7 +417,7 @@ fn levels_added_to_a_v1_record_or_a_version_changed_are_found() {
     put_raw(
         &store,
         3,
-        text.replace("\"hash_version\":2", "\"hash_version\":9")
+        text.replace("\"hash_version\":3", "\"hash_version\":9")
             .as_bytes(),
     );
     let (id, problem, _) = broken(&store);

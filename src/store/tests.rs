@@ -56,6 +56,7 @@ fn record(program: &str) -> AsRunRecord {
         loudness_lufs: None,
         audible_ms: None,
         silent: false,
+        relay: None,
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),

@@ -101,6 +101,7 @@ impl Say for Role {
             Role::Item => pick(lang, "bản tin", "item"),
             Role::Outro => pick(lang, "nhạc hiệu kết thúc", "outro"),
             Role::Separator => pick(lang, "nhạc chuyển tiếp", "separator"),
+            Role::Relay => pick(lang, "tiếp sóng", "relay"),
         }
     }
 }
@@ -132,8 +133,14 @@ pub fn all_triggers() -> [Trigger; 3] {
 }
 
 /// Every role.
-pub fn all_roles() -> [Role; 4] {
-    [Role::Intro, Role::Item, Role::Outro, Role::Separator]
+pub fn all_roles() -> [Role; 5] {
+    [
+        Role::Intro,
+        Role::Item,
+        Role::Outro,
+        Role::Separator,
+        Role::Relay,
+    ]
 }
 
 /// Every priority.
