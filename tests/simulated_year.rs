@@ -255,6 +255,7 @@ fn role_name(role: Role) -> &'static str {
         Role::Item => "item",
         Role::Outro => "outro",
         Role::Separator => "separator",
+        Role::Relay => "relay",
     }
 }
 
