@@ -39,6 +39,24 @@ pub struct OnAir {
     /// 0-based position of the item in its program, and the program's item count.
     pub index: usize,
     pub count: usize,
+    /// A relay on air: what airs in its window now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay: Option<RelayNow>,
+}
+
+/// What a relay airs now, updated about twice a second while it is on air.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelayNow {
+    /// The relay from a source, the fallback, or silence.
+    #[serde(flatten)]
+    pub air: crate::relay::Air,
+    /// The stream title the source gives, if any.
+    pub stream_title: Option<String>,
+    /// The level going out over the last half second, dBFS (−120: silence).
+    pub level_dbfs: f32,
+    /// Relayed and dropout time so far, ms.
+    pub relayed_ms: u64,
+    pub dropout_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -404,6 +404,7 @@ impl Daemon {
             duration_ms: seg.duration_ms,
             index: position,
             count: s.order.len(),
+            relay: None,
         };
         self.status.send_modify(|st| st.on_air = Some(on_air));
         tracing::info!(program = %entry.ctx.program, segment = %seg.id, title = %seg.title, "on air");
