@@ -609,3 +609,31 @@ fn the_largest_metadata_block_is_taken_out_exactly() {
     assert!(all == audio, "audio only ({} bytes)", all.len());
     assert_eq!(stream.title.get().as_deref(), Some("dai"));
 }
+
+#[test]
+fn content_length_is_honoured_and_a_short_body_is_an_error() {
+    let radio = Radio::start();
+    let mut more =
+        b"HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\nContent-Length: 4000\r\n\r\n".to_vec();
+    more.extend_from_slice(&MP3[..6000]);
+    radio.answer("/more", Answer::Raw(more));
+    let mut stream = open_ok(&radio.url("/more"), &opts());
+    let mut all = Vec::new();
+    stream.reader.read_to_end(&mut all).expect("4000 bytes");
+    assert!(
+        all == MP3[..4000],
+        "cut at Content-Length ({} bytes)",
+        all.len()
+    );
+
+    let mut short =
+        b"HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\nContent-Length: 9000\r\n\r\n".to_vec();
+    short.extend_from_slice(&MP3[..4000]);
+    radio.answer("/short", Answer::Raw(short));
+    let mut stream = open_ok(&radio.url("/short"), &opts());
+    let err = stream
+        .reader
+        .read_to_end(&mut Vec::new())
+        .expect_err("closed before Content-Length");
+    assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof, "{err}");
+}

@@ -83,37 +83,55 @@ fn sniffed(
     mut reader: Box<dyn Read + Send>,
 ) -> Result<(Codec, Box<dyn Read + Send>), SourceError> {
     let mut head = Vec::with_capacity(SNIFF);
-    (&mut reader)
-        .take(SNIFF as u64)
-        .read_to_end(&mut head)
-        .map_err(|e| match SourceError::from_io(&e) {
-            Some(source) => source.clone(),
-            None => SourceError::Connect {
-                url: url.to_string(),
-                detail: e.to_string(),
-            },
+    let mut chunk = [0u8; 1024];
+    // Only as much as it takes: a slow stream would otherwise hold the start back.
+    let mut codec = None;
+    while codec.is_none() && head.len() < SNIFF {
+        let n = match reader.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_error(url, &e)),
+        };
+        if n == 0 {
+            break;
+        }
+        head.extend_from_slice(&chunk[..n]);
+        codec = sniff(&head, false);
+    }
+    let codec = codec
+        .or_else(|| sniff(&head, true))
+        .ok_or_else(|| SourceError::Unsupported {
+            url: url.to_string(),
+            what: "audio of unknown type (no Content-Type, no MP3 or ADTS frames)".into(),
         })?;
-    let codec = sniff(&head).ok_or_else(|| SourceError::Unsupported {
-        url: url.to_string(),
-        what: "audio of unknown type (no Content-Type, no MP3 or ADTS frames)".into(),
-    })?;
     Ok((codec, Box::new(std::io::Cursor::new(head).chain(reader))))
+}
+
+/// A body read's failure as a source error: the one inside, or a connection failure.
+fn read_error(url: &str, e: &std::io::Error) -> SourceError {
+    match SourceError::from_io(e) {
+        Some(source) => source.clone(),
+        None => SourceError::Connect {
+            url: url.to_string(),
+            detail: e.to_string(),
+        },
+    }
 }
 
 /// The codec of a stream's first bytes: an ID3 tag or two MPEG layer III frames in a row
 /// → MP3; two ADTS frames in a row → AAC. Two frames, not one sync word: 0xFFF turns up
-/// in any data by chance.
-pub(crate) fn sniff(bytes: &[u8]) -> Option<Codec> {
+/// in any data by chance. A frame whose successor is not in `bytes` yet counts only when
+/// `complete` (no more bytes will come).
+pub(crate) fn sniff(bytes: &[u8], complete: bool) -> Option<Codec> {
     if bytes.starts_with(b"ID3") {
         return Some(Codec::Mp3);
     }
-    (0..bytes.len().saturating_sub(4)).find_map(|at| {
+    (0..bytes.len()).find_map(|at| {
         let (codec, len) = frame_at(&bytes[at..])?;
-        let next = bytes.get(at + len..)?;
-        // A frame at the very end of the sniffed bytes cannot be checked against its
-        // successor: take it only then.
-        let confirmed = next.len() < 4 || frame_at(next).is_some_and(|(c, _)| c == codec);
-        confirmed.then_some(codec)
+        match bytes.get(at + len..at + len + 7) {
+            Some(next) => (frame_at(next)?.0 == codec).then_some(codec),
+            None => complete.then_some(codec),
+        }
     })
 }
 
@@ -423,10 +441,16 @@ mod tests {
             mp3.extend_from_slice(&frame);
         }
         assert_eq!(mp3_frame_len(&mp3), Some(417));
-        assert_eq!(sniff(&mp3), Some(Codec::Mp3));
+        assert_eq!(sniff(&mp3, false), Some(Codec::Mp3));
+        assert_eq!(
+            sniff(&mp3[..420], false),
+            None,
+            "undecided: the second frame is not all there yet"
+        );
+        assert_eq!(sniff(&mp3[..420], true), Some(Codec::Mp3), "all there is");
         let mut junk_then_mp3 = vec![0x00, 0xFF, 0xFB, 0x12, 0x34];
         junk_then_mp3.extend_from_slice(&mp3);
-        assert_eq!(sniff(&junk_then_mp3), Some(Codec::Mp3));
+        assert_eq!(sniff(&junk_then_mp3, false), Some(Codec::Mp3));
         // ADTS, 48 kHz, frame length 300.
         let mut aac = Vec::new();
         for _ in 0..3 {
@@ -443,12 +467,12 @@ mod tests {
             ]);
             aac.extend_from_slice(&frame);
         }
-        assert_eq!(sniff(&aac), Some(Codec::Aac));
-        assert_eq!(sniff(b"ID3\x04\0\0\0\0\0\0"), Some(Codec::Mp3));
-        assert_eq!(sniff(b"<html><body>not audio</body></html>"), None);
+        assert_eq!(sniff(&aac, false), Some(Codec::Aac));
+        assert_eq!(sniff(b"ID3\x04\0\0\0\0\0\0", false), Some(Codec::Mp3));
+        assert_eq!(sniff(b"<html><body>not audio</body></html>", true), None);
         // One sync word followed by something else is not a stream.
         let mut lone = mp3[..417].to_vec();
         lone.extend_from_slice(&[0u8; 600]);
-        assert_eq!(sniff(&lone), None);
+        assert_eq!(sniff(&lone, true), None);
     }
 }

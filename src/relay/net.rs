@@ -387,8 +387,13 @@ fn tls_handshake(
     };
     let mut tls = rustls::ClientConnection::new(config, name).map_err(|e| url.connect_error(&e))?;
     while tls.is_handshaking() {
-        tls.complete_io(&mut tcp)
-            .map_err(|e| url.connect_error(&format!("TLS: {e}")))?;
+        tls.complete_io(&mut tcp).map_err(|e| {
+            if is_timeout(&e) {
+                url.connect_error(&"TLS handshake timed out")
+            } else {
+                url.connect_error(&format!("TLS: {e}"))
+            }
+        })?;
     }
     Ok(rustls::StreamOwned::new(tls, tcp))
 }
