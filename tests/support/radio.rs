@@ -11,8 +11,28 @@
 //! https with a certificate from a test CA ([`Radio::ca_der`] for `NetOptions::ca_certs`).
 //! Requests are counted per path ([`Radio::connections`]) so tests can assert reconnects.
 //!
-//! Bounded in time: every thread polls a stop flag at least every 20 ms and writes with a
-//! 1 s timeout, and dropping the `Radio` stops and joins them all.
+//! Bounded in time: every thread polls a stop flag at least every 50 ms and writes with a
+//! 1 s timeout, and dropping the `Radio` stops and joins them all (a [`Radio::dynamic`]
+//! handler that sleeps holds its thread, and so the drop, that long).
+//!
+//! ```ignore
+//! #[path = "support/radio.rs"]
+//! mod radio;
+//! use radio::{Answer, Fault, Icy, Radio};
+//!
+//! let radio = Radio::start();
+//! let mut icy = Icy::new(std::fs::read("tests/fixtures/relay/chirp-128k-44k1.mp3")?, 128_000);
+//! icy.metaint = Some(16000);
+//! icy.titles = vec!["Thời sự".into(), "Bản tin".into()];
+//! radio.icy("/vov1.mp3", icy);
+//! radio.answer("/old", Answer::redirect(302, "/vov1.mp3"));
+//! let start = std::time::Instant::now();
+//! radio.dynamic("/hls/", move |path| Answer::bytes("application/vnd.apple.mpegurl",
+//!     playlist_at(path, start.elapsed())));
+//! // … open radio.url("/old") …; later, while it plays:
+//! radio.fault("/vov1.mp3", Fault::Stall);
+//! assert_eq!(radio.connections("/vov1.mp3"), 1);
+//! ```
 
 #![allow(dead_code)]
 
@@ -244,6 +264,7 @@ impl Radio {
 
     fn launch(tls: Option<Arc<rustls::ServerConfig>>, ca_der: Option<Vec<u8>>) -> Radio {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the test radio");
+        listener.set_nonblocking(true).expect("a polled listener");
         let addr = listener.local_addr().expect("radio address");
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
@@ -385,15 +406,15 @@ fn accept_loop(listener: TcpListener, addr: SocketAddr, shared: &Arc<Shared>) {
             continue;
         }
         let Some(open) = listener.as_ref() else {
-            listener = TcpListener::bind(addr).ok();
+            // Polled, so that the loop sees the stop and refuse flags.
+            listener = TcpListener::bind(addr)
+                .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                .ok();
             if listener.is_none() {
                 std::thread::sleep(TICK);
             }
             continue;
         };
-        if open.set_nonblocking(true).is_err() {
-            break;
-        }
         match open.accept() {
             Ok((stream, _)) => {
                 let shared = shared.clone();
