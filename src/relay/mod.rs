@@ -36,6 +36,8 @@ pub struct NetOptions {
     pub max_redirects: u8,
     /// A live HLS playlist whose media sequence has not advanced for this long is frozen.
     pub frozen: Duration,
+    /// Extra trusted root certificates (DER) beside Mozilla's, e.g. a province's own CA.
+    pub ca_certs: Vec<Vec<u8>>,
 }
 
 impl Default for NetOptions {
@@ -45,6 +47,7 @@ impl Default for NetOptions {
             stall: Duration::from_secs(5),
             max_redirects: 5,
             frozen: Duration::from_secs(30),
+            ca_certs: Vec::new(),
         }
     }
 }
