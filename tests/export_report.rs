@@ -6,7 +6,7 @@
 #[path = "support/bin.rs"]
 mod bin;
 
-use bin::loaxa;
+use bin::{loaxa, loaxa_in};
 use std::collections::BTreeMap;
 use std::process::Command;
 
@@ -1027,15 +1027,14 @@ fn every_report_format_has_the_relay_section_in_both_languages() {
     let mut book: Xlsx<_> = open_workbook(&path).expect("open");
     let mut row_of = |sheet: &str, first: &str| -> Vec<f64> {
         let range = book.worksheet_range(sheet).expect(sheet);
-        let row = range
+        range
             .rows()
             .find(|row| row.first().is_some_and(|c| c.get_string() == Some(first)))
             .unwrap_or_else(|| panic!("{first} in {sheet}"))
             .iter()
             .skip(1)
             .map(|c| c.as_f64().expect("a number"))
-            .collect();
-        row
+            .collect()
     };
     let vov = row_of("Tiếp sóng", "vov-sang");
     assert_eq!(&vov[..2], [2.0, 1.0]);
@@ -1131,6 +1130,14 @@ fn station_dir() -> (tempfile::TempDir, std::path::PathBuf) {
 }
 
 fn station_dir_with(extra: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    station_dir_of(extra, log())
+}
+
+/// A station folder whose log holds `records`.
+fn station_dir_of(
+    extra: &str,
+    records: Vec<AsRunRecord>,
+) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("loaxa.toml");
     std::fs::write(
@@ -1140,11 +1147,73 @@ fn station_dir_with(extra: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     .expect("config");
     std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
     let store = Store::open(&dir.path().join("data/db")).expect("store");
-    for mut r in log() {
+    for mut r in records {
         store.append_record(&mut r).expect("append");
     }
     drop(store);
     (dir, config)
+}
+
+/// `loaxa log` shows under a relay's row its source, stream title and dropout, in both
+/// languages; the JSON lines carry the proof as stored.
+#[test]
+fn loaxa_log_shows_what_a_relay_aired() {
+    let (_dir, config) = station_dir_of("", log_with_relays());
+    let out = loaxa(&config, &["log", "--program", "vov-sang"]);
+    let en = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = en.lines().collect();
+    assert_eq!(
+        lines.len(),
+        5,
+        "a heading, two rows, a line under each:\n{en}"
+    );
+    assert_eq!(
+        lines[2],
+        "\t↳ source: http://a.vov.vn/vov1.mp3 · stream title: «Thời sự 6 giờ» · dropout 5:00 (17%)"
+    );
+    assert_eq!(lines[4], "\t↳ no source aired · dropout 30:00 (100%)");
+    let out = loaxa_in("vi", &config, &["log", "--program", "vov-sang"]);
+    let vi = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        vi.contains(
+            "\t↳ nguồn: http://a.vov.vn/vov1.mp3 · tên chương trình đang phát của nguồn: \
+             «Thời sự 6 giờ» · mất tín hiệu 5:00 (17%)"
+        ),
+        "{vi}"
+    );
+    assert!(
+        vi.contains("\t↳ không có nguồn nào phát được · mất tín hiệu 30:00 (100%)"),
+        "{vi}"
+    );
+    // A row that is no relay has no line under it.
+    let out = loaxa(&config, &["log", "--program", "chieu"]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('↳'));
+
+    let out = loaxa(
+        &config,
+        &[
+            "log",
+            "export",
+            "--format",
+            "jsonl",
+            "--from",
+            "2026-01-10",
+            "--to",
+            "2026-01-10",
+        ],
+    );
+    let relays: Vec<AsRunRecord> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<AsRunRecord>(l).expect("a record"))
+        .filter(|r| r.role == Role::Relay)
+        .collect();
+    assert_eq!(relays.len(), 1);
+    assert_eq!(relays[0].relay, relay_log()[0].relay);
 }
 
 #[test]

@@ -145,14 +145,20 @@ impl RelayCounts {
         }
     }
 
-    /// The share of the aired relay time (relayed + dropout) that was dropout, 0–1.
+    /// [`dropout_share`] of these windows.
     pub fn dropout_share(&self) -> f64 {
-        let aired = self.relayed_ms + self.dropout_ms;
-        if aired == 0 {
-            0.0
-        } else {
-            self.dropout_ms as f64 / aired as f64
-        }
+        dropout_share(self.relayed_ms, self.dropout_ms)
+    }
+}
+
+/// The share of a relay's aired time (relayed + dropout) that was dropout (fallback or
+/// silence), 0–1; 0 when nothing aired.
+pub fn dropout_share(relayed_ms: u64, dropout_ms: u64) -> f64 {
+    let aired = relayed_ms.saturating_add(dropout_ms);
+    if aired == 0 {
+        0.0
+    } else {
+        dropout_ms as f64 / aired as f64
     }
 }
 
@@ -203,7 +209,7 @@ impl RelayAcc {
     }
 
     fn finish(mut self) -> Relays {
-        self.faults.sort_by(|a, b| b.1.cmp(&a.1));
+        self.faults.sort_by_key(|f| std::cmp::Reverse(f.1));
         Relays {
             totals: self.totals,
             by_program: self.programs.into_iter().collect(),
