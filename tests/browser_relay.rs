@@ -1,0 +1,251 @@
+//! A relay on the operator's page, in a real headless Chromium against the real daemon: the
+//! log (the On-air page's latest records, pushed over `/api/v1/events`, and the Log page)
+//! shows a relay window's source and dropout; the On-air card shows a relay on air.
+//!
+//! The daemon airs no relay yet that a test could start, so the On-air card is drawn from a
+//! recorded status (what `/api/v1/events` sends while a relay airs: `on_air.relay`) by the
+//! page's own functions, imported from `/assets/pages.js` in the page the daemon served.
+//! Needs Debian's `chromium` and `chromium-driver` (installed by `.ci/run`).
+
+#[path = "support/live.rs"]
+mod live;
+#[path = "support/station.rs"]
+mod station;
+#[path = "support/wav.rs"]
+mod wav;
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
+use std::sync::Arc;
+
+use chrono::{Duration as Span, FixedOffset, Utc};
+use loaxa::clock::{SharedClock, SystemClock};
+use loaxa::model::{AsRunRecord, Outcome, Priority, Role, Trigger};
+use loaxa::relay::{Air, RelayProof, Switch};
+use loaxa::service::Station;
+use serde_json::{Value, json};
+
+const SOURCE: &str = "https://vov.example/vov1/playlist.m3u8";
+
+/// A relay window of yesterday (within the Log page's default 30 days): `url` aired with
+/// `dropout_ms` of fallback, or no source at all.
+fn relay_record(url: Option<&str>, dropout_ms: u64) -> AsRunRecord {
+    let tz = FixedOffset::east_opt(7 * 3600).expect("UTC+7");
+    let at = (Utc::now() - Span::days(1)).with_timezone(&tz);
+    let window = 1_800_000;
+    let relayed_ms = if url.is_some() {
+        window - dropout_ms
+    } else {
+        0
+    };
+    let mut switches = Vec::new();
+    if let Some(url) = url {
+        switches.push(Switch {
+            at_ms: 0,
+            air: Air::Source { url: url.into() },
+            why: None,
+        });
+    }
+    if dropout_ms > 0 {
+        switches.push(Switch {
+            at_ms: relayed_ms,
+            air: Air::Fallback,
+            why: None,
+        });
+    }
+    AsRunRecord {
+        id: 0,
+        program: "vov-sang".into(),
+        trigger: Trigger::Schedule,
+        role: Role::Relay,
+        scheduled_at: at,
+        started_at: Some(at),
+        ended_at: Some(at + Span::milliseconds(window as i64)),
+        played_ms: window,
+        segment_id: None,
+        title: "Tiếp sóng Thời sự VOV1".into(),
+        topic: "station".into(),
+        unit: None,
+        sha256: String::new(),
+        outcome: Outcome::Completed,
+        reason: None,
+        output: "null".into(),
+        priority: Priority::Normal,
+        approved_by: None,
+        approved_at: None,
+        peak_dbfs: None,
+        loudness_lufs: None,
+        audible_ms: None,
+        silent: false,
+        relay: Some(RelayProof {
+            url: url.map(str::to_string),
+            stream_title: url.map(|_| "Thời sự 6 giờ".to_string()),
+            relayed_ms,
+            dropout_ms,
+            switches,
+            ..RelayProof::default()
+        }),
+        hash_version: 0,
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
+}
+
+/// The live daemon over a log of two relay windows.
+fn live_with_relays() -> live::Live {
+    let t = live::station();
+    let config = loaxa::config::load(&t.config_path()).expect("test config is valid");
+    let clock: SharedClock = Arc::new(SystemClock);
+    let station = Station::open(config, clock).expect("open station");
+    station
+        .store
+        .bulk_append_records([
+            relay_record(Some(SOURCE), 300_000),
+            relay_record(None, 1_800_000),
+        ])
+        .expect("fill the log");
+    live::start_station(t, station)
+}
+
+/// A status as the daemon pushes it while a relay airs `air`.
+fn relay_status(air: Value, level: f64) -> Value {
+    let mut relay = json!({
+        "stream_title": "Thời sự 6 giờ",
+        "level_dbfs": level,
+        "relayed_ms": 65_000,
+        "dropout_ms": 5_000,
+    });
+    for (k, v) in air.as_object().expect("air").clone() {
+        relay[k] = v;
+    }
+    json!({
+        "on_air": {
+            "program": "vov-sang", "trigger": "schedule", "priority": "normal", "segment_id": 0,
+            "title": "Tiếp sóng Thời sự VOV1", "topic": "station",
+            "started_at": Utc::now().to_rfc3339(), "duration_ms": 1_800_000, "index": 0, "count": 1,
+            "relay": relay,
+        },
+        "next": null, "emergencies": [], "warnings": [],
+    })
+}
+
+/// Draws `status` with the page's own On-air card into a box of its own, in `lang`; returns
+/// what the card shows.
+fn draw(browser: &webdriver::Browser, status: &Value, lang: &str) -> Value {
+    browser.run(
+        "const [status, lang] = arguments;
+         return Promise.all([import('/assets/app.js'), import('/assets/pages.js')]).then(([app, pages]) => {
+           app.ctx.lang = lang;
+           let box = document.getElementById('relay-test');
+           if (!box) { box = document.createElement('div'); box.id = 'relay-test'; document.body.append(box); }
+           box.replaceChildren(...pages.onAirCard(status));
+           pages.updateRelay(status.on_air.relay);
+           const text = (id) => document.getElementById(id)?.textContent ?? null;
+           return {
+             card: box.textContent,
+             badge: box.querySelector('.badge')?.textContent,
+             airs: text('relay-airs'),
+             to: document.getElementById('relay-airs')?.dataset.to,
+             title: text('relay-stream-title'),
+             level: document.getElementById('relay-level')?.value,
+             level_text: text('relay-level-text'),
+             times: text('relay-times'),
+           };
+         });",
+        json!([status, lang]),
+    )
+}
+
+#[test]
+fn the_page_shows_a_relay_on_air_and_relay_windows_in_the_log() {
+    let live = live_with_relays();
+    let downloads = tempfile::tempdir().expect("tempdir");
+    let browser = webdriver::Browser::start(downloads.path(), 1280, 900);
+    let site = live.base.trim_end_matches("/api/v1").to_string();
+    browser.goto(&format!("{site}/#now"));
+    browser.wait("body[data-ready] main[data-page=\"now\"] h1", 10);
+
+    // The latest records, pushed: each relay row says its source and its dropout.
+    let recent = browser.wait_text("#recent-body", 10, "the relay rows", |t| {
+        t.contains("mất tín hiệu 30:00")
+    });
+    assert!(
+        recent.contains(&format!("Nguồn: {SOURCE} · mất tín hiệu 5:00")),
+        "{recent}"
+    );
+    assert!(
+        recent.contains("Không có nguồn nào phát được · mất tín hiệu 30:00"),
+        "{recent}"
+    );
+
+    // A relay on air from its source: badge, URL, stream title, level meter, times.
+    let source = json!({ "to": "source", "url": SOURCE });
+    let shown = draw(&browser, &relay_status(source.clone(), -18.4), "vi");
+    assert_eq!(shown["badge"], "Tiếp sóng", "{shown}");
+    assert_eq!(shown["airs"], format!("Nguồn: {SOURCE}"), "{shown}");
+    assert_eq!(
+        shown["title"], "Tên chương trình đang phát của nguồn: Thời sự 6 giờ",
+        "{shown}"
+    );
+    assert_eq!(shown["level"], json!(-18.4), "{shown}");
+    assert_eq!(shown["level_text"], "-18 dBFS", "{shown}");
+    assert_eq!(
+        shown["times"], "Đã tiếp sóng 1:05 · mất tín hiệu 0:05",
+        "{shown}"
+    );
+    // A level beyond the meter's range fills it or empties it, never more.
+    let loud = draw(&browser, &relay_status(source.clone(), 3.0), "vi");
+    assert_eq!(loud["level"], json!(0), "{loud}");
+    let silent = draw(&browser, &relay_status(source.clone(), -120.0), "vi");
+    assert_eq!(silent["level"], json!(-60), "{silent}");
+    assert_eq!(silent["level_text"], "im lặng", "{silent}");
+
+    // During a dropout: the fallback or silence instead of the URL.
+    let fallback = draw(
+        &browser,
+        &relay_status(json!({ "to": "fallback" }), -20.0),
+        "vi",
+    );
+    assert_eq!(fallback["airs"], "Nguồn: Phát dự phòng", "{fallback}");
+    assert_eq!(fallback["to"], "fallback");
+    let quiet = draw(
+        &browser,
+        &relay_status(json!({ "to": "silence" }), -120.0),
+        "vi",
+    );
+    assert_eq!(quiet["airs"], "Nguồn: Im lặng", "{quiet}");
+
+    // In English.
+    let en = draw(&browser, &relay_status(source, -18.4), "en");
+    assert_eq!(en["badge"], "Relay", "{en}");
+    assert_eq!(en["title"], "Stream title: Thời sự 6 giờ", "{en}");
+    assert_eq!(en["times"], "Relayed 1:05 · dropout 0:05", "{en}");
+    let en_fallback = draw(
+        &browser,
+        &relay_status(json!({ "to": "fallback" }), -20.0),
+        "en",
+    );
+    assert_eq!(en_fallback["airs"], "Source: Fallback", "{en_fallback}");
+
+    // The Log page: the relay rows with their source and dropout.
+    // Back to the default language (the drawings above set English), as the page starts.
+    browser.run(
+        "return import('/assets/app.js').then((app) => { app.ctx.lang = 'vi'; return null; });",
+        json!([]),
+    );
+    browser.goto(&format!("{site}/#log"));
+    browser.wait("body[data-ready] main[data-page=\"log\"] h1", 10);
+    let rows = browser.wait_text("#log-rows", 10, "the relay rows", |t| {
+        t.contains("Tiếp sóng Thời sự VOV1")
+    });
+    assert!(rows.contains("(Tiếp sóng)"), "the role in words: {rows}");
+    assert!(
+        rows.contains(&format!("Nguồn: {SOURCE} · mất tín hiệu 5:00")),
+        "{rows}"
+    );
+    assert!(rows.contains("Không có nguồn nào phát được"), "{rows}");
+    assert!(
+        !rows.contains("Nhạc hiệu"),
+        "a relay is no signature tune: {rows}"
+    );
+}
