@@ -18,7 +18,9 @@ use super::{
 };
 use crate::model::OutputSpec;
 
-const TOP_KEYS: &[&str] = &["station", "output", "topics", "program", "api", "audio"];
+const TOP_KEYS: &[&str] = &[
+    "station", "output", "topics", "program", "api", "audio", "relay",
+];
 const STATION_KEYS: &[&str] = &[
     "name",
     "timezone",
@@ -65,6 +67,10 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         Some(t) => super::audio::audio(src, &t),
         None => Some(super::audio::default_audio()),
     };
+    let relay = match top.table(src, "relay", "[relay]") {
+        Some(t) => super::relay::relay(src, &t),
+        None => Some(super::relay::default_relay()),
+    };
     Some(Config {
         path,
         station: station?,
@@ -73,6 +79,7 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         programs: programs?,
         api: api?,
         audio: audio?,
+        relay: relay?,
     })
 }
 
