@@ -63,6 +63,8 @@ struct Server {
     fixture: Fixture,
     clock: Arc<VirtualClock>,
     live_from: Option<usize>,
+    /// (segment, packet): a TS packet the server loses.
+    lose: Option<(usize, usize)>,
     asked: Mutex<Vec<String>>,
 }
 
@@ -91,6 +93,17 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Segment `i` as served: without the lost packet, if it is in this segment.
+    fn damaged(&self, i: usize) -> Vec<u8> {
+        let mut bytes = self.fixture.segments[i].1.clone();
+        if let Some((_, packet)) = self.lose.filter(|(seg, _)| *seg == i) {
+            bytes.drain(packet * 188..(packet + 1) * 188);
+        }
+        bytes
+    }
+}
+
 impl Fetch for Server {
     fn get(&self, url: &str) -> Result<Response, SourceError> {
         self.asked.lock().expect("log").push(url.to_string());
@@ -98,9 +111,9 @@ impl Fetch for Server {
             self.playlist().into_bytes()
         } else {
             let name = url.strip_prefix(&format!("{HOST}/")).unwrap_or_default();
-            let found = self.fixture.segments.iter().find(|(n, _, _)| n == name);
+            let found = self.fixture.segments.iter().position(|(n, _, _)| n == name);
             found
-                .map(|(_, bytes, _)| bytes.clone())
+                .map(|i| self.damaged(i))
                 .ok_or_else(|| SourceError::Status {
                     url: url.to_string(),
                     status: 404,
@@ -115,12 +128,17 @@ impl Fetch for Server {
 }
 
 fn open(kind: &'static str, live_from: Option<usize>) -> (Arc<Server>, Stats, Stream) {
-    let server = Arc::new(Server {
+    serve(Server {
         fixture: Fixture::load(kind),
         clock: Arc::new(VirtualClock::default()),
         live_from,
+        lose: None,
         asked: Mutex::default(),
-    });
+    })
+}
+
+fn serve(server: Server) -> (Arc<Server>, Stats, Stream) {
+    let server = Arc::new(server);
     let stats = Stats::default();
     let env = Env {
         fetch: server.clone(),
@@ -259,4 +277,23 @@ fn a_live_ts_playlist_is_followed_to_its_end() {
     );
     assert_eq!(title.get().as_deref(), Some("Thời sự 6"));
     assert_eq!(server.clock.now(), Duration::from_secs(4));
+}
+
+#[test]
+fn a_lost_ts_packet_costs_its_pes_not_the_stream() {
+    let (server, stats, stream) = serve(Server {
+        fixture: Fixture::load("ts"),
+        clock: Arc::new(VirtualClock::default()),
+        live_from: None,
+        lose: Some((2, 40)),
+        asked: Mutex::default(),
+    });
+    let (samples, _, _) = decode(stream);
+    let total = server.fixture.total();
+    let lost = (total - samples) / FRAME;
+    assert_eq!((total - samples) % FRAME, 0, "whole frames only");
+    // ffmpeg puts up to ~15 frames (2 930 bytes) in one PES packet.
+    assert!((1..=16).contains(&lost), "{lost} frames lost");
+    assert!(stats.get().ts_faults >= 1);
+    assert_eq!(stats.get().segments, server.fixture.segments.len() as u64);
 }

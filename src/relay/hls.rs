@@ -13,6 +13,11 @@
 //! [`NetOptions::frozen`] ends it with [`SourceError::Frozen`]. A playlist with
 //! `#EXT-X-ENDLIST` is read to its end, then the reader says end of file.
 //!
+//! A read waits for the worker at most [`NetOptions::frozen`] + a target duration + twice
+//! [`NetOptions::stall`] (the worker reports a frozen or failing source itself well within
+//! that; a live stream's reader legitimately waits up to a target duration for the next
+//! segment, longer than the stall time), then fails with [`SourceError::Stalled`].
+//!
 //! Every fetch goes through [`Fetch`] and every wait through [`MonoClock`], so a test drives a
 //! live playlist that advances, freezes or loses segments without network or real time
 //! ([`VirtualClock`]).
@@ -139,6 +144,8 @@ pub struct Counts {
     pub reloads: u64,
     /// `#EXT-X-DISCONTINUITY` passed.
     pub discontinuities: u64,
+    /// Faults inside MPEG-TS segments (see [`segment::Unwrapper::take_ts_faults`]).
+    pub ts_faults: u64,
 }
 
 impl Stats {
@@ -364,7 +371,11 @@ impl Worker {
         match bytes {
             Ok(bytes) => {
                 self.failures = 0;
-                self.env.stats.add(|c| c.segments += 1);
+                let ts_faults = self.unwrapper.take_ts_faults();
+                self.env.stats.add(|c| {
+                    c.segments += 1;
+                    c.ts_faults += ts_faults;
+                });
                 Ok(Some(Chunk {
                     bytes,
                     title: seg.title.clone(),
@@ -447,8 +458,7 @@ struct LiveReader {
     pos: usize,
     title: Title,
     stop: Arc<AtomicBool>,
-    /// How long a read waits for the worker, which reports a frozen or failing source
-    /// itself within about `frozen` + a target duration + the fetch's stall time.
+    /// How long a read waits for the worker (see the module doc).
     patience: Duration,
     url: String,
     failed: Option<SourceError>,
@@ -520,6 +530,8 @@ mod tests {
         missing: Vec<u64>,
         /// From this time on, this many more segments exist (the window leaps ahead).
         leap: Option<(Duration, u64)>,
+        /// From this time on, the playlist does not answer.
+        down_from: Option<Duration>,
         /// What was asked, when.
         log: Mutex<Vec<(Duration, String)>>,
     }
@@ -534,6 +546,7 @@ mod tests {
                 end_after: None,
                 missing: Vec::new(),
                 leap: None,
+                down_from: None,
                 log: Mutex::default(),
             }
         }
@@ -616,6 +629,12 @@ mod tests {
                 .lock()
                 .expect("log")
                 .push((self.clock.now(), url.to_string()));
+            if url == LIVE && self.down_from.is_some_and(|t| self.clock.now() >= t) {
+                return Err(SourceError::Connect {
+                    url: url.to_string(),
+                    detail: "connection refused".into(),
+                });
+            }
             if url == LIVE {
                 return Ok(answer(url, self.playlist().into_bytes()));
             }
@@ -766,6 +785,27 @@ mod tests {
             SourceError::from_io(&again),
             Some(SourceError::Frozen { .. })
         ));
+    }
+
+    #[test]
+    fn a_playlist_that_stops_answering_ends_the_stream_after_three_tries() {
+        let clock = Arc::new(VirtualClock::default());
+        let mut fake = FakeLive::new(&clock);
+        fake.down_from = Some(Duration::from_secs(3));
+        let (fake, _env, stream) = start(fake);
+        let (seqs, end) = read_all(&mut stream.expect("open"));
+        assert_eq!(seqs, vec![7, 8, 9, 10], "what was listed is aired");
+        let end = end.expect("an error");
+        assert!(matches!(
+            SourceError::from_io(&end),
+            Some(SourceError::Connect { .. })
+        ));
+        // Reloads at 2 s (fine), 4 s, 5 s and 6 s (refused: half a target duration apart).
+        let times = fake.playlist_times();
+        assert_eq!(
+            times.iter().map(|t| t.as_secs()).collect::<Vec<_>>(),
+            vec![0, 2, 4, 5, 6]
+        );
     }
 
     #[test]

@@ -339,7 +339,7 @@ impl Demuxer {
             return;
         }
         let len = 3 + usize::from(u16::from_be_bytes([s.bytes[1], s.bytes[2]]) & 0x0FFF);
-        if len > MAX_SECTION || len < 12 {
+        if !(12..=MAX_SECTION).contains(&len) {
             self.section = None;
             self.stats.bad_packets += 1;
             return;

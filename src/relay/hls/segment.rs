@@ -19,6 +19,10 @@ pub struct Unwrapper {
     codec: Option<Codec>,
     demuxer: ts::Demuxer,
     framer: AdtsFramer,
+    /// TS faults of the current demuxer already counted.
+    ts_seen: u64,
+    /// TS faults not yet taken by [`Unwrapper::take_ts_faults`].
+    ts_faults: u64,
 }
 
 impl Unwrapper {
@@ -31,7 +35,14 @@ impl Unwrapper {
     /// is half read is dropped, and the TS demuxer starts over.
     pub fn gap(&mut self) {
         self.demuxer = ts::Demuxer::new();
+        self.ts_seen = 0;
         self.framer.reset();
+    }
+
+    /// TS faults met since the last call: continuity gaps, refused packets, lost sync and
+    /// the PES packets dropped with them.
+    pub fn take_ts_faults(&mut self) -> u64 {
+        std::mem::take(&mut self.ts_faults)
     }
 
     /// The elementary bytes of the next segment (`url` names it in errors).
@@ -59,6 +70,10 @@ impl Unwrapper {
     fn ts(&mut self, bytes: &[u8], url: &str) -> Result<(Codec, Vec<u8>), SourceError> {
         self.demuxer.feed(bytes);
         let elementary = self.demuxer.take();
+        let s = self.demuxer.stats();
+        let faults = s.cc_gaps + s.bad_packets + s.resyncs + s.dropped_pes;
+        self.ts_faults += faults - self.ts_seen;
+        self.ts_seen = faults;
         match self.demuxer.program() {
             ts::Program::Audio { codec, .. } => Ok((*codec, elementary)),
             ts::Program::NoAudio { stream_types } => Err(SourceError::Unsupported {
