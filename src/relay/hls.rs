@@ -284,7 +284,7 @@ impl Worker {
         let next_seq = if media.ended {
             media.media_sequence
         } else {
-            media.media_sequence + playlist::live_start(&media) as u64
+            media.live_edge()
         };
         Worker {
             url,
@@ -402,29 +402,43 @@ impl Worker {
         let now = self.env.clock.now();
         self.last_reload = now;
         self.env.stats.add(|c| c.reloads += 1);
-        let media = match fetch_playlist(self.env.fetch.as_ref(), &self.url) {
-            Ok((_, Playlist::Media(media))) => media,
-            Ok((url, Playlist::Master(_))) => {
-                return Err(SourceError::Malformed {
-                    url,
-                    detail: "the media playlist became a master playlist".into(),
-                });
+        match self.fetch_media()? {
+            Some(media) => self.update(media, now),
+            None => Ok(()),
+        }
+    }
+
+    /// The playlist anew; `None` after a failure that is tried again half a target duration
+    /// later (the third in a row is the error).
+    fn fetch_media(&mut self) -> Result<Option<Media>, SourceError> {
+        match fetch_playlist(self.env.fetch.as_ref(), &self.url) {
+            Ok((_, Playlist::Media(media))) => {
+                self.reload_failures = 0;
+                Ok(Some(media))
             }
-            Err(e @ SourceError::Unsupported { .. }) => return Err(e),
+            Ok((url, Playlist::Master(_))) => Err(SourceError::Malformed {
+                url,
+                detail: "the media playlist became a master playlist".into(),
+            }),
+            Err(e @ SourceError::Unsupported { .. }) => Err(e),
             Err(e) => {
                 self.reload_failures += 1;
                 self.reload_wait = self.media.target / 2;
                 if self.reload_failures >= MAX_FAILURES {
                     return Err(e);
                 }
-                return Ok(());
+                tracing::warn!("HLS playlist reload failed: {e}");
+                Ok(None)
             }
-        };
-        self.reload_failures = 0;
+        }
+    }
+
+    /// Takes a reloaded playlist (see [`Worker::reload`]).
+    fn update(&mut self, media: Media, now: Duration) -> Result<(), SourceError> {
         let grew = media.end() != self.media.end();
         if media.end() < self.media.end() {
             // The server started over (its sequence numbers went back): join it afresh.
-            self.next_seq = media.media_sequence + playlist::live_start(&media) as u64;
+            self.next_seq = media.live_edge();
             self.unwrapper.gap();
         }
         if grew {
@@ -433,12 +447,7 @@ impl Worker {
         self.reload_wait = if grew { media.target } else { media.target / 2 };
         self.media = media;
         if self.next_seq < self.media.media_sequence {
-            let to = self.media.media_sequence + playlist::live_start(&self.media) as u64;
-            let behind = to - self.next_seq;
-            tracing::warn!("HLS {}: fell behind, {behind} segments skipped", self.url);
-            self.env.stats.add(|c| c.behind += behind);
-            self.next_seq = to;
-            self.unwrapper.gap();
+            self.catch_up();
         }
         let still = now - self.last_change;
         if !grew && !self.media.ended && still >= self.frozen {
@@ -448,6 +457,16 @@ impl Worker {
             });
         }
         Ok(())
+    }
+
+    /// The segments wanted next have left the playlist: joins it again at the live edge.
+    fn catch_up(&mut self) {
+        let to = self.media.live_edge();
+        let behind = to.saturating_sub(self.next_seq);
+        tracing::warn!("HLS {}: fell behind, {behind} segments skipped", self.url);
+        self.env.stats.add(|c| c.behind += behind);
+        self.next_seq = to;
+        self.unwrapper.gap();
     }
 }
 
@@ -760,7 +779,7 @@ mod tests {
         let clock = Arc::new(VirtualClock::default());
         let mut fake = FakeLive::new(&clock);
         fake.freeze_at = Some(Duration::from_secs(6)); // segments up to 10 + 3 - 1 = 12
-        let (_fake, _env, stream) = start(fake);
+        let (fake, _env, stream) = start(fake);
         let mut stream = stream.expect("open");
         let (seqs, end) = read_all(&mut stream);
         assert_eq!(

@@ -115,11 +115,14 @@ impl Demuxer {
     /// The end of the stream: a last packet waiting for its successor to confirm the sync is
     /// read, a PES that declared its length but is short is dropped.
     pub fn finish(&mut self) {
+        let mut used = 0;
         if self.pending.len() >= PACKET && self.pending[0] == SYNC {
-            let packet: [u8; PACKET] = self.pending[..PACKET].try_into().unwrap_or([0; PACKET]);
+            let mut packet = [0; PACKET];
+            packet.copy_from_slice(&self.pending[..PACKET]);
             self.packet(&packet);
+            used = PACKET;
         }
-        self.stats.junk_bytes += self.pending.len().saturating_sub(PACKET) as u64;
+        self.stats.junk_bytes += (self.pending.len() - used) as u64;
         self.pending.clear();
         self.abandon_pes();
     }

@@ -71,6 +71,11 @@ impl Media {
     pub fn end(&self) -> u64 {
         self.media_sequence + self.segments.len() as u64
     }
+
+    /// The sequence number a live reader joins at (see [`live_start`]).
+    pub fn live_edge(&self) -> u64 {
+        self.media_sequence + live_start(self) as u64
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -581,6 +586,8 @@ mod tests {
             ended: false,
         };
         assert_eq!(live_start(&m), 7);
+        m.media_sequence = 100;
+        assert_eq!(m.live_edge(), 107);
         m.segments = vec![seg(0, 6), seg(1, 6)];
         assert_eq!(live_start(&m), 0);
         m.segments = (0..10).map(|i| seg(i, 4)).collect(); // 18 s back needs five

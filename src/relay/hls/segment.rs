@@ -197,8 +197,9 @@ fn frame_len(h: &[u8]) -> Option<usize> {
     (len > header && len <= MAX_FRAME).then_some(len)
 }
 
-/// An ADTS frame (AAC-LC, 48 kHz, stereo, no CRC) with `payload`: for tests.
-pub fn adts_frame(payload: &[u8]) -> Vec<u8> {
+/// An ADTS frame (AAC-LC, 48 kHz, stereo, no CRC) with `payload`.
+#[cfg(test)]
+pub(crate) fn adts_frame(payload: &[u8]) -> Vec<u8> {
     let len = 7 + payload.len();
     let mut f = vec![
         0xFF,
