@@ -178,7 +178,7 @@ pub fn open_with(response: Response, opts: &NetOptions, env: Env) -> Result<Stre
             detail: format!("cannot start the reader: {e}"),
         })?;
     let mut reader = LiveReader {
-        rx,
+        rx: Mutex::new(rx),
         current: Vec::new(),
         pos: 0,
         title: title.clone(),
@@ -472,7 +472,9 @@ impl Worker {
 
 /// The reader side: the worker's chunks in order, its error at the end.
 struct LiveReader {
-    rx: Receiver<Result<Chunk, SourceError>>,
+    /// In a mutex only to make the reader `Sync` (symphonia's sources must be); never
+    /// contended: reads take `&mut self`.
+    rx: Mutex<Receiver<Result<Chunk, SourceError>>>,
     current: Vec<u8>,
     pos: usize,
     title: Title,
@@ -503,7 +505,8 @@ impl Read for LiveReader {
             if self.ended || buf.is_empty() {
                 return Ok(0);
             }
-            match self.rx.recv_timeout(self.patience) {
+            let rx = self.rx.get_mut().unwrap_or_else(|e| e.into_inner());
+            match rx.recv_timeout(self.patience) {
                 Ok(Ok(chunk)) => self.start(chunk),
                 Ok(Err(e)) => self.failed = Some(e),
                 Err(RecvTimeoutError::Disconnected) => self.ended = true,
@@ -936,6 +939,52 @@ mod tests {
                 what: "encrypted HLS".into()
             }
         );
+    }
+
+    #[test]
+    fn the_reader_is_sync_for_the_decoder() {
+        fn sync<T: Send + Sync>() {}
+        sync::<LiveReader>();
+    }
+
+    #[test]
+    fn a_read_that_waits_past_its_patience_fails_as_stalled() {
+        /// Answers the playlist, the first segment, then hangs on every segment.
+        struct Hanging(FakeLive);
+        impl Fetch for Hanging {
+            fn get(&self, url: &str) -> Result<Response, SourceError> {
+                if url.ends_with("seg8.aac") {
+                    std::thread::sleep(Duration::from_secs(3));
+                }
+                self.0.get(url)
+            }
+        }
+        let clock = Arc::new(VirtualClock::default());
+        let fake = Arc::new(Hanging(FakeLive::new(&clock)));
+        let env = Env {
+            fetch: fake.clone(),
+            clock,
+            stats: Stats::default(),
+        };
+        let opts = NetOptions {
+            frozen: Duration::from_millis(100),
+            stall: Duration::from_millis(100),
+            ..NetOptions::default()
+        };
+        let mut stream = open_with(fake.0.first(), &opts, env).expect("open");
+        let started = Instant::now();
+        let (seqs, end) = read_all(&mut stream);
+        let waited = started.elapsed();
+        assert_eq!(seqs, vec![7]);
+        let end = end.expect("an error");
+        assert_eq!(end.kind(), std::io::ErrorKind::TimedOut);
+        assert!(matches!(
+            SourceError::from_io(&end),
+            Some(SourceError::Stalled { .. })
+        ));
+        // Patience: frozen + the target duration (2 s) + twice the stall time.
+        assert!(waited >= Duration::from_millis(2300), "{waited:?}");
+        assert!(waited < Duration::from_millis(2900), "{waited:?}");
     }
 
     #[test]
