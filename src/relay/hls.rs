@@ -162,14 +162,15 @@ impl Stats {
 pub fn open_with(response: Response, opts: &NetOptions, env: Env) -> Result<Stream, SourceError> {
     let (url, media) = media_playlist(response, env.fetch.as_ref())?;
     let mut worker = Worker::new(url.clone(), media, opts, env);
-    let first = worker.next_chunk()?;
+    let first = worker.next_chunk()?.ok_or_else(|| SourceError::Malformed {
+        url: url.clone(),
+        detail: "the playlist ended without a segment".into(),
+    })?;
     let codec = worker.unwrapper.codec().unwrap_or(Codec::Aac);
     let patience = opts.frozen + worker.media.target + opts.stall * 2;
-    let title = Title::default();
-    let stop = Arc::new(AtomicBool::new(false));
     let (tx, rx) = sync_channel(1);
-    let thread_stop = stop.clone();
-    worker.stop = thread_stop;
+    let stop = Arc::new(AtomicBool::new(false));
+    worker.stop = stop.clone();
     std::thread::Builder::new()
         .name("hls".into())
         .spawn(move || worker.run(tx))
@@ -177,21 +178,8 @@ pub fn open_with(response: Response, opts: &NetOptions, env: Env) -> Result<Stre
             url: url.clone(),
             detail: format!("cannot start the reader: {e}"),
         })?;
-    let mut reader = LiveReader {
-        rx: Mutex::new(rx),
-        current: Vec::new(),
-        pos: 0,
-        title: title.clone(),
-        stop,
-        patience,
-        url: url.clone(),
-        failed: None,
-        ended: false,
-    };
-    match first {
-        Some(chunk) => reader.start(chunk),
-        None => reader.ended = true,
-    }
+    let reader = LiveReader::new(rx, stop, patience, url.clone(), first);
+    let title = reader.title.clone();
     Ok(Stream {
         reader: Box::new(reader),
         codec,
@@ -211,23 +199,24 @@ fn media_playlist(response: Response, fetch: &dyn Fetch) -> Result<(String, Medi
                 url: url.clone(),
                 what: "an HLS stream without AAC audio".into(),
             })?;
-            let (url, playlist) = fetch_playlist(fetch, &variant)?;
-            match playlist {
-                Playlist::Media(media) => Ok((url, media)),
-                Playlist::Master(_) => Err(SourceError::Malformed {
-                    url,
-                    detail: "a master playlist where a media playlist was expected".into(),
-                }),
-            }
+            fetch_media(fetch, &variant)
         }
     }
 }
 
-fn fetch_playlist(fetch: &dyn Fetch, url: &str) -> Result<(String, Playlist), SourceError> {
+/// The media playlist at `url` and the URL that answered (one level of master playlist
+/// only: a master playlist here is malformed).
+fn fetch_media(fetch: &dyn Fetch, url: &str) -> Result<(String, Media), SourceError> {
     let response = fetch.get(url)?;
     let answered = response.url.clone();
     let bytes = read_bounded(response, playlist::MAX_BYTES)?;
-    Ok((answered.clone(), playlist::parse(&bytes, &answered)?))
+    match playlist::parse(&bytes, &answered)? {
+        Playlist::Media(media) => Ok((answered, media)),
+        Playlist::Master(_) => Err(SourceError::Malformed {
+            url: answered,
+            detail: "a master playlist where a media playlist was expected".into(),
+        }),
+    }
 }
 
 /// A body of at most `max` bytes.
@@ -411,15 +400,11 @@ impl Worker {
     /// The playlist anew; `None` after a failure that is tried again half a target duration
     /// later (the third in a row is the error).
     fn fetch_media(&mut self) -> Result<Option<Media>, SourceError> {
-        match fetch_playlist(self.env.fetch.as_ref(), &self.url) {
-            Ok((_, Playlist::Media(media))) => {
+        match fetch_media(self.env.fetch.as_ref(), &self.url) {
+            Ok((_, media)) => {
                 self.reload_failures = 0;
                 Ok(Some(media))
             }
-            Ok((url, Playlist::Master(_))) => Err(SourceError::Malformed {
-                url,
-                detail: "the media playlist became a master playlist".into(),
-            }),
             Err(e @ SourceError::Unsupported { .. }) => Err(e),
             Err(e) => {
                 self.reload_failures += 1;
@@ -487,6 +472,29 @@ struct LiveReader {
 }
 
 impl LiveReader {
+    /// The reader of what the worker sends on `rx`, starting with `first`.
+    fn new(
+        rx: Receiver<Result<Chunk, SourceError>>,
+        stop: Arc<AtomicBool>,
+        patience: Duration,
+        url: String,
+        first: Chunk,
+    ) -> LiveReader {
+        let mut reader = LiveReader {
+            rx: Mutex::new(rx),
+            current: Vec::new(),
+            pos: 0,
+            title: Title::default(),
+            stop,
+            patience,
+            url,
+            failed: None,
+            ended: false,
+        };
+        reader.start(first);
+        reader
+    }
+
     fn start(&mut self, chunk: Chunk) {
         if chunk.title.is_some() && chunk.title != self.title.get() {
             self.title.set(chunk.title);
@@ -919,6 +927,19 @@ mod tests {
         assert_eq!(stream.url, LIVE);
         let (seqs, _) = read_all(&mut stream);
         assert_eq!(seqs, vec![7, 8, 9, 10, 11]);
+    }
+
+    #[test]
+    fn an_ended_playlist_without_segments_is_refused_at_open() {
+        let clock = Arc::new(VirtualClock::default());
+        let text = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-ENDLIST\n";
+        let env = Env {
+            fetch: Arc::new(FakeLive::new(&clock)),
+            clock,
+            stats: Stats::default(),
+        };
+        let err = open_with(answer(LIVE, text.into()), &opts(), env).expect_err("refused");
+        assert!(matches!(err, SourceError::Malformed { .. }), "{err}");
     }
 
     #[test]
