@@ -434,7 +434,7 @@ impl Worker {
         if self.next_seq < self.media.media_sequence {
             self.catch_up();
         }
-        let still = now - self.last_change;
+        let still = now.saturating_sub(self.last_change);
         if !grew && !self.media.ended && still >= self.frozen {
             return Err(SourceError::Frozen {
                 url: self.url.clone(),

@@ -557,6 +557,32 @@ mod tests {
     }
 
     #[test]
+    fn damaged_playlists_never_panic() {
+        let text = "#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:7\n\
+            #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",URI=\"../ä/vi.m3u8\"\n\
+            #EXT-X-STREAM-INF:BANDWIDTH=64000,CODECS=\"mp4a.40.2\",AUDIO=\"a\"\nlow/ạ.m3u8\n\
+            #EXTINF:5.5,Thời sự\nseg7.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:6,\n//cdn/seg8.ts\n";
+        const NOISE: &[u8] = b"\n,=\":#/.?x\xc3\xa4-0";
+        let clean = text.as_bytes();
+        let mut x = 0x2545_F491u32;
+        for round in 0..3000 {
+            let mut bytes = clean.to_vec();
+            for _ in 0..1 + round % 4 {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                let at = x as usize % bytes.len();
+                bytes[at] = NOISE[(x >> 8) as usize % NOISE.len()];
+            }
+            if let Ok(Playlist::Master(m)) = parse(&bytes, BASE) {
+                let _ = choose(&m);
+            } else if let Ok(Playlist::Media(m)) = parse(&bytes, BASE) {
+                let _ = live_start(&m);
+            }
+        }
+    }
+
+    #[test]
     fn attribute_lists() {
         let list = "BANDWIDTH=64000,CODECS=\"mp4a.40.2,mp4a.40.5\",NAME=\"a=b\",X=1";
         assert_eq!(attribute(list, "BANDWIDTH").as_deref(), Some("64000"));

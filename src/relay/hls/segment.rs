@@ -72,7 +72,7 @@ impl Unwrapper {
         let elementary = self.demuxer.take();
         let s = self.demuxer.stats();
         let faults = s.cc_gaps + s.bad_packets + s.resyncs + s.dropped_pes;
-        self.ts_faults += faults - self.ts_seen;
+        self.ts_faults += faults.saturating_sub(self.ts_seen);
         self.ts_seen = faults;
         match self.demuxer.program() {
             ts::Program::Audio { codec, .. } => Ok((*codec, elementary)),
@@ -291,6 +291,49 @@ mod tests {
         ));
         // A tag that claims more than there is.
         assert!(sniff(b"ID3\x04\x00\x00\x7F\x7F\x7F\x7F", "u").is_err());
+    }
+
+    /// Segments with random bytes changed, cut or repeated never panic, and what comes out
+    /// of AAC is whole ADTS frames.
+    #[test]
+    fn damaged_segments_never_panic() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/relay/hls");
+        let mut x = 0x9E37_79B9u32;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as usize
+        };
+        for name in ["ts/seg1.ts", "aac/seg1.aac", "mp3/seg0.ts"] {
+            let clean = std::fs::read(format!("{dir}/{name}")).expect("fixture");
+            for round in 0..60 {
+                let mut bytes = clean.clone();
+                for _ in 0..1 + round % 20 {
+                    let at = next() % bytes.len();
+                    bytes[at] = next() as u8;
+                }
+                let cut = next() % bytes.len();
+                if round % 3 == 0 {
+                    bytes.truncate(cut);
+                } else if round % 3 == 1 {
+                    let piece = bytes[cut..].to_vec();
+                    bytes.extend_from_slice(&piece[..piece.len().min(500)]);
+                }
+                let mut u = Unwrapper::default();
+                let Ok(out) = u.segment(&bytes, name) else {
+                    continue;
+                };
+                if u.codec() == Some(Codec::Aac) {
+                    let mut at = 0;
+                    while at < out.len() {
+                        let len = frame_len(&out[at..]).expect("a whole frame");
+                        at += len;
+                    }
+                    assert_eq!(at, out.len());
+                }
+            }
+        }
     }
 
     #[test]
