@@ -40,7 +40,9 @@ pub enum Origin {
     Emergency,
     /// A relay program's window (tiếp sóng); `fallback`: the segments aired while no
     /// source plays, in order.
-    Relay { fallback: Vec<SegmentId> },
+    Relay {
+        fallback: Vec<SegmentId>,
+    },
 }
 
 impl Origin {
@@ -301,7 +303,10 @@ fn fallback(program: &Program, inputs: &PlanInputs<'_>) -> Vec<SegmentId> {
 pub fn relay_segment(program: &Program, window_ms: u64) -> Segment {
     Segment {
         id: SegmentId(0),
-        title: program.title.clone().unwrap_or_else(|| program.name.clone()),
+        title: program
+            .title
+            .clone()
+            .unwrap_or_else(|| program.name.clone()),
         topic: crate::config::STATION_TOPIC.to_string(),
         unit: None,
         valid_from: None,

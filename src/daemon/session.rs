@@ -228,7 +228,9 @@ impl Daemon {
             channels: std::num::NonZero::new(config.output.channels.unwrap_or(2))
                 .unwrap_or(std::num::NonZero::<u16>::MIN),
             window: match ends_at {
-                Some(end) => end.saturating_duration_since(std::time::Instant::now()).min(window),
+                Some(end) => end
+                    .saturating_duration_since(std::time::Instant::now())
+                    .min(window),
                 None => window,
             },
             ends_at,

@@ -14,8 +14,8 @@ use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::Duration;
 
 use crate::audio::FileDecoder;
-use crate::relay::feed::{FeedReader, FeedSlot};
 use crate::library::sha256_file;
+use crate::relay::feed::{FeedReader, FeedSlot};
 
 use super::program::frames_to_duration;
 

@@ -783,7 +783,9 @@ impl FeedReader {
         let fall = 20.0 * frames as f32 / self.rate.get() as f32;
         let was = f32::from_bits(self.shared.level_db.load(Ordering::Relaxed));
         let level = peak_db.max(was - fall).max(SILENT_DB);
-        self.shared.level_db.store(level.to_bits(), Ordering::Relaxed);
+        self.shared
+            .level_db
+            .store(level.to_bits(), Ordering::Relaxed);
     }
 
     fn off_air(&self) -> Air {
@@ -804,7 +806,10 @@ impl FeedReader {
     fn note(&mut self, air: Air, why: Option<Fault>) {
         let at_ms = ms(at(self.frames, self.rate));
         tracing::info!(at_ms, ?air, ?why, "relay switch");
-        self.shared.aired().switches.push(Switch { at_ms, air, why });
+        self.shared
+            .aired()
+            .switches
+            .push(Switch { at_ms, air, why });
     }
 
     /// Takes `want` live samples into the block; false (taking none) when fewer are there.
