@@ -26,7 +26,7 @@ pub(crate) type Opened = Result<(ItemDecoder, NonZero<u16>, NonZero<u32>), Strin
 /// dropouts are covered inside it).
 pub(crate) enum ItemDecoder {
     File(FileDecoder),
-    Relay(Box<FeedReader>),
+    Relay(FeedReader),
 }
 
 impl ItemDecoder {
@@ -147,7 +147,7 @@ fn open_item(item: &PlayItem) -> Opened {
                 .take()
                 .ok_or_else(|| "the relay has already aired".to_string())?;
             let (channels, rate) = (feed.channels(), feed.rate());
-            Ok((ItemDecoder::Relay(Box::new(feed)), channels, rate))
+            Ok((ItemDecoder::Relay(feed), channels, rate))
         }
         None => open(&item.path, skip(item)),
     }
