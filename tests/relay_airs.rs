@@ -198,6 +198,19 @@ fn a_relay_airs_its_second_source_survives_a_stall_on_the_fallback_and_proves_it
     );
     let airs: Vec<&Air> = proof.switches.iter().map(|s| &s.air).collect();
     let source = Air::Source { url: vov1.clone() };
+    // Connected ahead of the fire time: the relay is on air from its first sample, and
+    // that sample went out on the fire time.
+    assert_eq!(
+        (proof.switches[0].at_ms, airs[0]),
+        (0, &source),
+        "{proof:#?}"
+    );
+    let started = rec.started_at.expect("started");
+    let late = (started - rec.scheduled_at).num_milliseconds();
+    assert!(
+        (0..500).contains(&late),
+        "on air {late} ms after the fire time"
+    );
     assert!(
         airs.windows(3)
             .any(|w| w == [&source, &Air::Fallback, &source]),

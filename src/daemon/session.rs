@@ -162,8 +162,23 @@ impl Daemon {
                 relay: None,
             };
             if let Origin::Relay { fallback } = &e.item.origin {
-                let spec = self.feed_spec(&e.ctx.program, seg, fallback, s.relay_end);
-                let feed = crate::relay::feed::start(spec);
+                let early = s
+                    .relay_end
+                    .is_none()
+                    .then(|| self.take_early_relay(&e.ctx.program, e.ctx.scheduled_at))
+                    .flatten();
+                let feed = match early {
+                    Some(mut feed) => {
+                        feed.set_window(Duration::from_millis(seg.duration_ms));
+                        feed
+                    }
+                    None => crate::relay::feed::start(self.feed_spec(
+                        &e.ctx.program,
+                        seg,
+                        fallback,
+                        s.relay_end,
+                    )),
+                };
                 s.relays.insert(*k, feed.handle());
                 item.gain = 1.0;
                 item.relay = Some(crate::relay::feed::FeedSlot::new(feed));
@@ -197,7 +212,7 @@ impl Daemon {
     /// How the relay of `program` airs: its sources, its window (`seg`'s length, or what is
     /// left of it until `ends_at` when it resumes after an emergency), the station's
     /// loudness, the fallback segments.
-    fn feed_spec(
+    pub(super) fn feed_spec(
         &self,
         program: &str,
         seg: &crate::model::Segment,

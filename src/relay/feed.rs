@@ -730,6 +730,14 @@ impl FeedReader {
         Some(&self.block)
     }
 
+    /// Sets the window before the feed airs (a feed started early, before its program's
+    /// plan was final).
+    pub fn set_window(&mut self, window: Duration) {
+        if !self.begun {
+            self.window_frames = frames_of(window, self.rate) as u64;
+        }
+    }
+
     /// A handle on what the feed airs, for its record and the status.
     pub fn handle(&self) -> FeedHandle {
         FeedHandle {
