@@ -85,6 +85,31 @@ fn best_match(x: &[f32], reference: &[f32]) -> (f32, usize) {
     best
 }
 
+/// Sets the program's cron (first written as `0 0 3 1 1 *`) to fire 3 s from now and
+/// reloads the daemon.
+fn fire_in_three_seconds(t: &TestStation, daemon: &Daemon) {
+    let fire = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        + chrono::Duration::seconds(3);
+    let cron = fire.format("%-S %-M %-H * * *").to_string();
+    let config = std::fs::read_to_string(t.config_path()).expect("config");
+    std::fs::write(t.config_path(), config.replace("0 0 3 1 1 *", &cron)).expect("config");
+    daemon.send(rustix::process::Signal::HUP);
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// The log's records, read after the daemon stopped.
+fn records(t: &TestStation) -> Vec<loaxa::model::AsRunRecord> {
+    let config = loaxa::config::load(&t.config_path()).expect("config");
+    let store = loaxa::store::Store::open(&config.station.data_dir.join("db")).expect("store");
+    store.records(None, None).expect("records")
+}
+
 #[test]
 fn a_relay_airs_its_second_source_survives_a_stall_on_the_fallback_and_proves_it() {
     let radio = Radio::start();
@@ -113,16 +138,8 @@ fn a_relay_airs_its_second_source_survives_a_stall_on_the_fallback_and_proves_it
     t.set_output(&format!("device = \"wav:{}\"", air.display()));
     let mut daemon = Daemon::spawn_with_env(&t.config_path(), &[]);
     let base = daemon.api_address(&t.path("data"));
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let fire = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
-        + chrono::Duration::seconds(3);
-    let cron = fire.format("%-S %-M %-H * * *").to_string();
-    let config = std::fs::read_to_string(t.config_path()).expect("config");
-    std::fs::write(t.config_path(), config.replace("0 0 3 1 1 *", &cron)).expect("config");
-    daemon.send(rustix::process::Signal::HUP);
+    let agent = agent();
+    fire_in_three_seconds(&t, &daemon);
 
     // On air from the second source, its title in the status.
     let on = wait_for(&agent, &base, 15, "the relay airs its source", |n| {
@@ -154,10 +171,7 @@ fn a_relay_airs_its_second_source_survives_a_stall_on_the_fallback_and_proves_it
     daemon.stop();
 
     // The record: one relay, completed, its window aired, with the proof.
-    let config = loaxa::config::load(&t.config_path()).expect("config");
-    let store = loaxa::store::Store::open(&config.station.data_dir.join("db")).expect("store");
-    let records = store.records(None, None).expect("records");
-    drop(store);
+    let records = records(&t);
     let relays: Vec<_> = records.iter().filter(|r| r.role == Role::Relay).collect();
     assert_eq!(relays.len(), 1, "{records:#?}");
     let rec = relays[0];
@@ -250,5 +264,84 @@ fn a_relay_airs_its_second_source_survives_a_stall_on_the_fallback_and_proves_it
     assert!(
         corr > 0.7,
         "the relay's audio is the source's: correlation {corr:.2} at {lag}"
+    );
+}
+
+#[test]
+fn an_emergency_cuts_the_relay_which_resumes_live_until_its_window_ends() {
+    let radio = Radio::start();
+    radio.icy("/vov1.mp3", Icy::new(CHIRP.to_vec(), 128_000));
+    let vov1 = radio.url("/vov1.mp3");
+    let program = format!(
+        "[relay]\nprebuffer = \"1s\"\n\n[[program]]\nname = \"vov1\"\ncron = \"0 0 3 1 1 *\"\nrelay = [\"{vov1}\"]\nmax_duration = \"10s\"\n"
+    );
+    let t = TestStation::new(&program, &[], local(2026, 5, 4, 4, 59, 0));
+    t.noise_file("media/bao-bao.wav", 2.0);
+    let add = bin::loaxa(
+        &t.config_path(),
+        &[
+            "segment",
+            "add",
+            &t.path("media/bao-bao.wav").display().to_string(),
+            "--topic",
+            "cds",
+            "--title",
+            "Tin bão",
+        ],
+    );
+    assert!(add.status.success(), "{}", bin::text(&add.stderr));
+    let mut daemon = Daemon::spawn_with_env(&t.config_path(), &[]);
+    let base = daemon.api_address(&t.path("data"));
+    let agent = agent();
+    fire_in_three_seconds(&t, &daemon);
+    wait_for(&agent, &base, 15, "the relay airs", |n| {
+        n["on_air"]["relay"]["to"] == "source"
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let answer = agent
+        .post(format!("{base}/api/v1/emergency"))
+        .send_json(serde_json::json!({ "id": 1 }))
+        .expect("the API answers");
+    assert_eq!(answer.status().as_u16(), 202, "accepted: it airs at once");
+    wait_for(&agent, &base, 5, "the emergency airs", |n| {
+        n["on_air"]["title"] == "Tin bão"
+    });
+    wait_for(&agent, &base, 10, "the relay resumes", |n| {
+        n["on_air"]["relay"]["to"] == "source"
+    });
+    wait_for(&agent, &base, 20, "the window ends", |n| {
+        n["on_air"].is_null()
+    });
+    daemon.stop();
+
+    let records = records(&t);
+    let rows: Vec<(Role, Outcome, &str)> = records
+        .iter()
+        .map(|r| (r.role, r.outcome, r.title.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (Role::Relay, Outcome::Interrupted, "vov1"),
+            (Role::Item, Outcome::Completed, "Tin bão"),
+            (Role::Relay, Outcome::Completed, "vov1"),
+        ],
+        "{records:#?}"
+    );
+    // The window keeps its end: ten seconds from the relay's first sample.
+    let began = records[0].started_at.expect("started");
+    let ended = records[2].ended_at.expect("ended");
+    let window = (ended - began).num_milliseconds();
+    assert!((9_600..=10_600).contains(&window), "window {window} ms");
+    let relayed = records[0].played_ms + records[2].played_ms;
+    assert!(
+        (7_400..=8_400).contains(&relayed),
+        "relayed {relayed} ms around a 2 s emergency"
+    );
+    assert!(
+        records[2]
+            .relay
+            .as_ref()
+            .is_some_and(|p| p.url.as_deref() == Some(vov1.as_str()))
     );
 }

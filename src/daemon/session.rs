@@ -181,6 +181,9 @@ impl Daemon {
                 };
                 s.relays.insert(*k, feed.handle());
                 item.gain = 1.0;
+                // The feed airs its window to the frame (shorter when it resumes after an
+                // emergency, to the window's end): no file length to hold it to.
+                item.measured = None;
                 item.relay = Some(crate::relay::feed::FeedSlot::new(feed));
             } else if !seg.level.loudness_measured {
                 tracing::warn!(segment = %seg.id, "loudness not measured yet: airs without normalisation");
