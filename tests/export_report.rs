@@ -6,14 +6,16 @@
 #[path = "support/bin.rs"]
 mod bin;
 
-use bin::loaxa;
+use bin::{loaxa, loaxa_in};
 use std::collections::BTreeMap;
 use std::process::Command;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 use loaxa::model::{AsRunRecord, Outcome, Priority, Role, SegmentId, Trigger};
+use loaxa::relay::{Air, Failure, Fault, RelayProof, Switch};
 use loaxa::report::{
-    self, Counts, ExportFormat, ExportOptions, Lang, Period, ReportFormat, ReportMeta, Separator,
+    self, Counts, ExportFormat, ExportOptions, Lang, Period, RelayCounts, ReportFormat, ReportMeta,
+    Separator,
 };
 use loaxa::store::Store;
 use unicode_normalization::UnicodeNormalization;
@@ -410,7 +412,17 @@ fn expected_cells(r: &AsRunRecord) -> Vec<String> {
         } else {
             String::new()
         },
+        relay_cell(r, |p| p.url.clone().unwrap_or_default()),
+        relay_cell(r, |p| p.stream_title.clone().unwrap_or_default()),
+        relay_cell(r, |p| ((p.relayed_ms + 500) / 1000).to_string()),
+        relay_cell(r, |p| ((p.dropout_ms + 500) / 1000).to_string()),
+        relay_cell(r, |p| p.switches.len().to_string()),
     ]
+}
+
+/// A relay column: empty for records that are not relays.
+fn relay_cell(r: &AsRunRecord, cell: impl Fn(&RelayProof) -> String) -> String {
+    r.relay.as_ref().map(cell).unwrap_or_default()
 }
 
 fn opts(lang: Lang) -> ExportOptions {
@@ -470,10 +482,10 @@ fn csv_export_opens_in_excel_and_reads_back_every_field() {
     assert_eq!(rows[0][15], "đã phát");
     assert_eq!(rows[9][14], "khẩn cấp");
     // Proof of air: levels as whole numbers, the silent item flagged.
-    assert_eq!(&rows[1][21..], ["-6", "-26", "119", ""]);
-    assert_eq!(&rows[2][21..], ["-120", "", "0", "có"]);
+    assert_eq!(&rows[1][21..25], ["-6", "-26", "119", ""]);
+    assert_eq!(&rows[2][21..25], ["-120", "", "0", "có"]);
     assert_eq!(
-        &rows[6][21..],
+        &rows[6][21..25],
         ["", "", "", ""],
         "a failed play has no levels"
     );
@@ -771,6 +783,346 @@ fn markdown_csv_and_xlsx_reports_carry_the_same_figures() {
     assert_eq!(figures, ["2", "1", "3.25", "3"]);
 }
 
+// ---- relays (tiếp sóng) ----------------------------------------------------------------
+
+const SOURCE_A: &str = "http://a.vov.vn/vov1.mp3";
+const SOURCE_B: &str = "https://b.vov.vn/vov1.m3u8";
+
+fn switch(at_ms: u64, air: Air, why: Option<Fault>) -> Switch {
+    Switch { at_ms, air, why }
+}
+
+fn source(url: &str) -> Air {
+    Air::Source { url: url.into() }
+}
+
+fn failures(url: &str, fault: Fault, n: usize) -> Vec<Failure> {
+    (0..n)
+        .map(|i| Failure {
+            at_ms: i as u64 * 5_000,
+            url: url.into(),
+            fault: fault.clone(),
+        })
+        .collect()
+}
+
+/// A relay window's record, as the daemon writes one: the program's title, the station
+/// topic, no segment, the window aired as `played_ms`.
+fn relay_window(
+    program: &'static str,
+    start: &'static str,
+    played_ms: u64,
+    outcome: Outcome,
+    proof: RelayProof,
+) -> AsRunRecord {
+    let mut r = record(&R {
+        role: Role::Relay,
+        title: "Tiếp sóng Thời sự VOV1",
+        ..item(
+            program, "station", None, 0, start, start, played_ms, outcome,
+        )
+    });
+    r.segment_id = None;
+    r.sha256 = String::new();
+    r.peak_dbfs = None;
+    r.loudness_lufs = None;
+    r.audible_ms = None;
+    r.relay = Some(proof);
+    r
+}
+
+/// Three relay windows in 2026-H1 (one with a dropout and a second source, one that never
+/// found a source, one clean) and one in 2026-H2.
+fn relay_log() -> Vec<AsRunRecord> {
+    let mut stalled = failures(SOURCE_A, Fault::Stalled, 1);
+    stalled.extend(failures(SOURCE_B, Fault::Status { status: 404 }, 2));
+    vec![
+        relay_window(
+            "vov-sang",
+            "2026-01-10 06:00:00",
+            1_800_000,
+            Outcome::Completed,
+            RelayProof {
+                url: Some(SOURCE_A.into()),
+                stream_title: Some("Thời sự 6 giờ".into()),
+                relayed_ms: 1_500_000,
+                dropout_ms: 300_000,
+                switches: vec![
+                    switch(0, source(SOURCE_A), None),
+                    switch(1_200_000, Air::Fallback, Some(Fault::Stalled)),
+                    switch(1_500_000, source(SOURCE_B), None),
+                ],
+                failures: stalled,
+                failures_dropped: 0,
+            },
+        ),
+        relay_window(
+            "vov-sang",
+            "2026-01-11 06:00:00",
+            1_800_000,
+            Outcome::Completed,
+            RelayProof {
+                dropout_ms: 1_800_000,
+                switches: vec![switch(0, Air::Fallback, None)],
+                failures: failures(
+                    SOURCE_A,
+                    Fault::Connect {
+                        detail: "connection refused".into(),
+                    },
+                    3,
+                ),
+                failures_dropped: 2,
+                ..RelayProof::default()
+            },
+        ),
+        relay_window(
+            "tinh-chieu",
+            "2026-02-01 17:30:00",
+            3_600_000,
+            Outcome::Completed,
+            RelayProof {
+                url: Some(SOURCE_B.into()),
+                relayed_ms: 3_600_000,
+                switches: vec![switch(0, source(SOURCE_B), None)],
+                ..RelayProof::default()
+            },
+        ),
+        relay_window(
+            "tinh-chieu",
+            "2026-07-01 17:30:00",
+            3_600_000,
+            Outcome::Completed,
+            RelayProof {
+                url: Some(SOURCE_B.into()),
+                relayed_ms: 3_600_000,
+                switches: vec![switch(0, source(SOURCE_B), None)],
+                ..RelayProof::default()
+            },
+        ),
+    ]
+}
+
+/// The hand-made log with the relay windows after it, numbered on.
+fn log_with_relays() -> Vec<AsRunRecord> {
+    let mut all = log();
+    all.extend(relay_log());
+    for (i, r) in all.iter_mut().enumerate() {
+        r.id = i as u64 + 1;
+    }
+    all
+}
+
+#[test]
+fn the_report_counts_relays_apart_from_news_items() {
+    let period: Period = "2026-H1".parse().expect("period");
+    let news = report::summarise(log(), meta(period));
+    let r = report::summarise(log_with_relays(), meta(period));
+    // The news tables are those of the log without relays.
+    assert_eq!(r.totals, news.totals);
+    assert_eq!(r.by_topic, news.by_topic);
+    assert_eq!(r.by_unit, news.by_unit);
+    assert_eq!(r.by_month, news.by_month);
+    assert_eq!(r.signature, news.signature, "a relay is no signature tune");
+    assert_eq!(r.records, news.records + 3, "the H2 window is outside");
+
+    let relay = |windows, no_source, window_ms, relayed_ms, dropout_ms| RelayCounts {
+        windows,
+        no_source,
+        window_ms,
+        relayed_ms,
+        dropout_ms,
+    };
+    let relays = &r.relays;
+    assert_eq!(relays.totals, relay(3, 1, 7_200_000, 5_100_000, 2_100_000));
+    assert_eq!(
+        relays.by_program,
+        [
+            (
+                "tinh-chieu".to_string(),
+                relay(1, 0, 3_600_000, 3_600_000, 0)
+            ),
+            (
+                "vov-sang".to_string(),
+                relay(2, 1, 3_600_000, 1_500_000, 2_100_000)
+            ),
+        ]
+    );
+    // Each source from its switch to the next: A until the stall, B from 25:00 to the end.
+    assert_eq!(
+        relays.by_source,
+        [
+            (SOURCE_A.to_string(), 1_200_000),
+            (SOURCE_B.to_string(), 300_000 + 3_600_000),
+        ]
+    );
+    let refused = Fault::Connect {
+        detail: "connection refused".into(),
+    };
+    assert_eq!(
+        relays.faults,
+        [
+            (Some(refused), 3),
+            (Some(Fault::Status { status: 404 }), 2),
+            (None, 2),
+            (Some(Fault::Stalled), 1),
+        ]
+    );
+    let programs: Vec<(&str, u64, u64, u64)> = r
+        .programs
+        .iter()
+        .filter(|p| p.name.starts_with("vov") || p.name.starts_with("tinh"))
+        .map(|p| (p.name.as_str(), p.runs, p.items, p.outcome("completed")))
+        .collect();
+    assert_eq!(programs, [("tinh-chieu", 1, 1, 1), ("vov-sang", 2, 2, 2)]);
+}
+
+#[test]
+fn every_report_format_has_the_relay_section_in_both_languages() {
+    use calamine::{DataType, Reader, Xlsx, open_workbook};
+    let r = report::summarise(log_with_relays(), meta("2026-H1".parse().expect("period")));
+    let md = report::render_to_string(&r, ReportFormat::Md, Lang::Vi).expect("md");
+    for line in [
+        "## Tiếp sóng theo chương trình",
+        "| vov-sang | 2 | 1 | 0,4 | 35,0 | 58,3 |",
+        "| tinh-chieu | 1 | 0 | 1,0 | 0,0 | 0,0 |",
+        "| Tổng cộng | 3 | 1 | 1,4 | 35,0 | 29,2 |",
+        "## Tiếp sóng theo nguồn",
+        "| http://a.vov.vn/vov1.mp3 | 0,3 |",
+        "| https://b.vov.vn/vov1.m3u8 | 1,1 |",
+        "## Lỗi nguồn tiếp sóng thường gặp",
+        "| không kết nối được tới nguồn (connection refused) | 3 |",
+        "| máy chủ của nguồn trả về mã lỗi 404 | 2 |",
+        "| (các lần lỗi khác, không lưu chi tiết) | 2 |",
+        "| nguồn ngừng gửi dữ liệu | 1 |",
+        "| Số phút phát sóng bản tin (không kể tiếp sóng) | 8,3 |",
+        "| Tiếp sóng: số lần | 3 |",
+        "| Tiếp sóng: số giờ tiếp sóng | 1,4 |",
+    ] {
+        assert!(md.contains(line), "`{line}` missing in:\n{md}");
+    }
+    let en = report::render_to_string(&r, ReportFormat::Md, Lang::En).expect("md");
+    for line in [
+        "| vov-sang | 2 | 1 | 0.4 | 35.0 | 58.3 |",
+        "| cannot connect to the source (connection refused) | 3 |",
+        "| the source stopped sending data | 1 |",
+        "| Relays: hours relayed | 1.4 |",
+    ] {
+        assert!(en.contains(line), "`{line}` missing in:\n{en}");
+    }
+    let html = report::render_to_string(&r, ReportFormat::Html, Lang::Vi).expect("html");
+    assert!(html.contains("<h2>Tiếp sóng theo nguồn</h2>"), "{html}");
+    assert!(
+        html.contains("<tr class=\"total\"><td>Tổng cộng</td><td class=\"n\">3</td>"),
+        "{html}"
+    );
+    let csv = report::render_to_string(&r, ReportFormat::Csv, Lang::Vi).expect("csv");
+    assert!(
+        csv.contains("vov-sang,2,1,\"0,4\",\"35,0\",\"58,3\"\r\n"),
+        "{csv}"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bao-cao.xlsx");
+    report::render_to_path(&r, ReportFormat::Xlsx, Lang::Vi, &path).expect("xlsx");
+    let mut book: Xlsx<_> = open_workbook(&path).expect("open");
+    let mut row_of = |sheet: &str, first: &str| -> Vec<f64> {
+        let range = book.worksheet_range(sheet).expect(sheet);
+        range
+            .rows()
+            .find(|row| row.first().is_some_and(|c| c.get_string() == Some(first)))
+            .unwrap_or_else(|| panic!("{first} in {sheet}"))
+            .iter()
+            .skip(1)
+            .map(|c| c.as_f64().expect("a number"))
+            .collect()
+    };
+    let vov = row_of("Tiếp sóng", "vov-sang");
+    assert_eq!(&vov[..2], [2.0, 1.0]);
+    assert!((vov[2] - 1_500_000.0 / 3_600_000.0).abs() < 1e-9, "{vov:?}");
+    let a = row_of("Nguồn tiếp sóng", SOURCE_A);
+    assert!((a[0] - 1.0 / 3.0).abs() < 1e-9, "{a:?}");
+    assert_eq!(row_of("Lỗi nguồn", "nguồn ngừng gửi dữ liệu"), [1.0]);
+}
+
+#[test]
+fn exports_add_the_relay_columns_at_the_end() {
+    let store = Store::temporary().expect("store");
+    for mut r in log_with_relays() {
+        store.append_record(&mut r).expect("append");
+    }
+    let headers = report::export_headers(Lang::Vi);
+    assert_eq!(headers.len(), 30);
+    assert_eq!(
+        &headers[25..],
+        [
+            "Nguồn tiếp sóng",
+            "Tên chương trình đang phát của nguồn",
+            "Thời gian tiếp sóng (giây)",
+            "Thời gian mất tín hiệu (giây)",
+            "Số lần chuyển nguồn phát"
+        ]
+    );
+    assert_eq!(
+        headers[24], "Phát ra im lặng",
+        "the columns before keep their place"
+    );
+    // The CSV from the store's fast path and from the records.
+    let mut fast = Vec::new();
+    report::write_store_export(
+        &store,
+        chrono_tz::Asia::Ho_Chi_Minh,
+        None,
+        None,
+        ExportFormat::Csv,
+        &opts(Lang::Vi),
+        &mut fast,
+    )
+    .expect("export");
+    let mut plain = Vec::new();
+    report::write_export(all(&store), ExportFormat::Csv, &opts(Lang::Vi), &mut plain)
+        .expect("export");
+    assert_eq!(
+        String::from_utf8_lossy(&fast),
+        String::from_utf8_lossy(&plain)
+    );
+    let rows: Vec<Vec<String>> = csv::Reader::from_reader(&fast[3..])
+        .records()
+        .map(|r| r.expect("row").iter().map(str::to_string).collect())
+        .collect();
+    let log = log_with_relays();
+    for (row, r) in rows.iter().zip(&log) {
+        assert_eq!(row, &expected_cells(r), "record {}", r.id);
+    }
+    assert_eq!(
+        &rows[15][25..],
+        [SOURCE_A, "Thời sự 6 giờ", "1500", "300", "3"]
+    );
+    assert_eq!(
+        &rows[16][25..],
+        ["", "", "0", "1800", "1"],
+        "no source at all"
+    );
+    assert_eq!(rows[15][3], "tiếp sóng");
+    assert!(rows[0][25..].iter().all(String::is_empty), "{:?}", rows[0]);
+
+    // XLSX: the same cells, the times and counts as numbers.
+    use calamine::{DataType, Reader, Xlsx, open_workbook};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("log.xlsx");
+    report::export_to_path(all(&store), ExportFormat::Xlsx, &opts(Lang::Vi), &path)
+        .expect("export");
+    let mut book: Xlsx<_> = open_workbook(&path).expect("open xlsx");
+    let range = book.worksheet_range("Nhật ký phát sóng").expect("sheet");
+    let row: Vec<_> = range.rows().nth(16).expect("the first relay").to_vec();
+    assert_eq!(row[25].get_string(), Some(SOURCE_A));
+    assert_eq!(row[26].get_string(), Some("Thời sự 6 giờ"));
+    assert_eq!(row[27].as_f64(), Some(1500.0));
+    assert_eq!(row[28].as_f64(), Some(300.0));
+    assert_eq!(row[29].as_f64(), Some(3.0));
+    let intro: Vec<_> = range.rows().nth(1).expect("the intro").to_vec();
+    assert!(intro[25..].iter().all(|c| c.is_empty()), "{intro:?}");
+}
+
 // ---- the binary ------------------------------------------------------------------------
 
 fn station_dir() -> (tempfile::TempDir, std::path::PathBuf) {
@@ -778,6 +1130,14 @@ fn station_dir() -> (tempfile::TempDir, std::path::PathBuf) {
 }
 
 fn station_dir_with(extra: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    station_dir_of(extra, log())
+}
+
+/// A station folder whose log holds `records`.
+fn station_dir_of(
+    extra: &str,
+    records: Vec<AsRunRecord>,
+) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("loaxa.toml");
     std::fs::write(
@@ -787,11 +1147,73 @@ fn station_dir_with(extra: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     .expect("config");
     std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
     let store = Store::open(&dir.path().join("data/db")).expect("store");
-    for mut r in log() {
+    for mut r in records {
         store.append_record(&mut r).expect("append");
     }
     drop(store);
     (dir, config)
+}
+
+/// `loaxa log` shows under a relay's row its source, stream title and dropout, in both
+/// languages; the JSON lines carry the proof as stored.
+#[test]
+fn loaxa_log_shows_what_a_relay_aired() {
+    let (_dir, config) = station_dir_of("", log_with_relays());
+    let out = loaxa(&config, &["log", "--program", "vov-sang"]);
+    let en = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = en.lines().collect();
+    assert_eq!(
+        lines.len(),
+        5,
+        "a heading, two rows, a line under each:\n{en}"
+    );
+    assert_eq!(
+        lines[2],
+        "\t↳ source: http://a.vov.vn/vov1.mp3 · stream title: «Thời sự 6 giờ» · dropout 5:00 (17%)"
+    );
+    assert_eq!(lines[4], "\t↳ no source aired · dropout 30:00 (100%)");
+    let out = loaxa_in("vi", &config, &["log", "--program", "vov-sang"]);
+    let vi = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        vi.contains(
+            "\t↳ nguồn: http://a.vov.vn/vov1.mp3 · tên chương trình đang phát của nguồn: \
+             «Thời sự 6 giờ» · mất tín hiệu 5:00 (17%)"
+        ),
+        "{vi}"
+    );
+    assert!(
+        vi.contains("\t↳ không có nguồn nào phát được · mất tín hiệu 30:00 (100%)"),
+        "{vi}"
+    );
+    // A row that is no relay has no line under it.
+    let out = loaxa(&config, &["log", "--program", "chieu"]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('↳'));
+
+    let out = loaxa(
+        &config,
+        &[
+            "log",
+            "export",
+            "--format",
+            "jsonl",
+            "--from",
+            "2026-01-10",
+            "--to",
+            "2026-01-10",
+        ],
+    );
+    let relays: Vec<AsRunRecord> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<AsRunRecord>(l).expect("a record"))
+        .filter(|r| r.role == Role::Relay)
+        .collect();
+    assert_eq!(relays.len(), 1);
+    assert_eq!(relays[0].relay, relay_log()[0].relay);
 }
 
 #[test]

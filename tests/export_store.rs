@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone};
 use loaxa::model::{AsRunRecord, Outcome, Priority, Role, SegmentId, Trigger};
+use loaxa::relay::{Air, Failure, Fault, RelayProof, Switch};
 use loaxa::report::{self, ExportFormat, ExportOptions, Lang, Separator};
 use loaxa::store::Store;
 
@@ -80,7 +81,13 @@ fn varied_log(n: usize) -> Vec<AsRunRecord> {
                 id: 0,
                 program: ["sáng", "chiều", "a,b", "\"q\""][i % 4].into(),
                 trigger: [Trigger::Schedule, Trigger::Manual, Trigger::CatchUp][i % 3],
-                role: [Role::Intro, Role::Item, Role::Outro, Role::Separator][i % 4],
+                role: [
+                    Role::Intro,
+                    Role::Item,
+                    Role::Outro,
+                    Role::Separator,
+                    Role::Relay,
+                ][i % 5],
                 scheduled_at: time(&mut rng),
                 started_at: (full && opt(&mut rng)).then(|| time(&mut rng)),
                 ended_at: (full && opt(&mut rng)).then(|| time(&mut rng)),
@@ -107,13 +114,42 @@ fn varied_log(n: usize) -> Vec<AsRunRecord> {
                 loudness_lufs: (full && opt(&mut rng)).then(|| -(rng.f64() * 70.0)),
                 audible_ms: (full && opt(&mut rng)).then(|| rng.u64(..10_000_000)),
                 silent: full && opt(&mut rng),
-                relay: None,
+                relay: (i % 5 == 4).then(|| relay_proof(&mut rng, full)),
                 hash_version: 2,
                 prev_hash: String::new(),
                 hash: String::new(),
             }
         })
         .collect()
+}
+
+/// A relay's proof with text to quote (a title that would start a formula) and switches to
+/// count; without a source at all when not `full`.
+fn relay_proof(rng: &mut fastrand::Rng, full: bool) -> RelayProof {
+    let url = "http://vov.vn/a,\"b\".mp3".to_string();
+    RelayProof {
+        url: full.then(|| url.clone()),
+        stream_title: (full && rng.bool()).then(|| format!("={}", text(rng))),
+        relayed_ms: if full { rng.u64(..10_000_000) } else { 0 },
+        dropout_ms: rng.u64(..10_000_000),
+        switches: (0..rng.usize(..4))
+            .map(|k| Switch {
+                at_ms: k as u64 * 1000,
+                air: if k % 2 == 0 {
+                    Air::Source { url: url.clone() }
+                } else {
+                    Air::Fallback
+                },
+                why: (k % 2 == 1).then_some(Fault::Stalled),
+            })
+            .collect(),
+        failures: vec![Failure {
+            at_ms: 5,
+            url: url.clone(),
+            fault: Fault::Status { status: 404 },
+        }],
+        failures_dropped: 0,
+    }
 }
 
 fn store_with(records: Vec<AsRunRecord>) -> Store {

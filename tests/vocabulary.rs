@@ -239,6 +239,8 @@ fn every_variant_of_every_enum_has_vietnamese_words() {
     check_all(&Reason::samples(), &mut bad);
     check_all(&Warning::samples(), &mut bad);
     check_all(&ErrorCode::samples(), &mut bad);
+    check_all(&words::fault_samples(), &mut bad);
+    check_all(&words::air_samples(), &mut bad);
     for code in ErrorCode::samples() {
         if let (Some(vi), Some(en)) = (code.hint(Lang::Vi), code.hint(Lang::En)) {
             assert_vietnamese(&format!("hint of {code:?}"), &vi, &en, &mut bad);
@@ -252,7 +254,26 @@ fn every_variant_of_every_enum_has_vietnamese_words() {
         Reason::samples().len(),
         "one sample a code (`not_aired` twice)"
     );
+    // One sample of each fault and of each thing a relay airs: serde names each one once.
+    for codes in [
+        serde_codes(&words::fault_samples(), "code"),
+        serde_codes(&words::air_samples(), "to"),
+    ] {
+        assert_eq!(codes.1, codes.0.len(), "one sample a variant: {codes:?}");
+    }
     assert!(bad.is_empty(), "untranslated:\n{}", bad.join("\n"));
+}
+
+/// The distinct serde tags (`tag`) of `values`, and how many values there were.
+fn serde_codes<T: serde::Serialize>(
+    values: &[T],
+    tag: &str,
+) -> (std::collections::BTreeSet<String>, usize) {
+    let codes = values
+        .iter()
+        .map(|v| serde_json::to_value(v).expect("json")[tag].to_string())
+        .collect();
+    (codes, values.len())
 }
 
 /// The check itself catches an untranslated text.

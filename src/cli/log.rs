@@ -121,8 +121,33 @@ pub fn log(station: &Backend, args: LogArgs) -> Result<i32> {
             fmt::safe(&r.title),
             fmt::reason(r.reason.as_deref().unwrap_or(""))
         );
+        if let Some(proof) = &r.relay {
+            outln!("\t↳ {}", relay_line(proof));
+        }
     }
     Ok(0)
+}
+
+/// What a relay aired, under its record's row: the source (or that none aired), the
+/// source's stream title, and the dropout time with its share of the window.
+fn relay_line(p: &crate::relay::RelayProof) -> String {
+    let source = match &p.url {
+        Some(url) => format!("{}: {}", fmt::t("nguồn", "source"), fmt::safe(url)),
+        None => fmt::t("không có nguồn nào phát được", "no source aired").into(),
+    };
+    let title = p.stream_title.as_deref().map_or(String::new(), |title| {
+        format!(
+            " · {}: «{}»",
+            fmt::t("tên chương trình đang phát của nguồn", "stream title"),
+            fmt::safe(title)
+        )
+    });
+    let share = crate::report::dropout_share(p.relayed_ms, p.dropout_ms) * 100.0;
+    format!(
+        "{source}{title} · {} {} ({share:.0}%)",
+        fmt::t("mất tín hiệu", "dropout"),
+        fmt::duration(p.dropout_ms)
+    )
 }
 
 /// What the output measured: `SILENT` for an item that went out silent, else its loudness

@@ -18,7 +18,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 
 use super::labels::{self, COLUMN_COUNT};
-use super::view::{ExportRecord, StationTime};
+use super::view::{ExportRecord, RelayView, StationTime};
 use super::{Lang, source};
 use super::{cell, outfile};
 use crate::model::AsRunRecord;
@@ -160,7 +160,22 @@ pub fn export_cells(r: &AsRunRecord, opts: &ExportOptions) -> [String; COLUMN_CO
             (true, Lang::Vi) => "có".into(),
             (true, Lang::En) => "yes".into(),
         },
+        relay(r, |p| p.url.clone().unwrap_or_default()),
+        relay(r, |p| p.stream_title.clone().unwrap_or_default()),
+        relay(r, |p| seconds(p.relayed_ms).to_string()),
+        relay(r, |p| seconds(p.dropout_ms).to_string()),
+        relay(r, |p| p.switches.len().to_string()),
     ]
+}
+
+/// A relay column of `r`: empty for records that are not relays.
+fn relay(r: &AsRunRecord, cell: impl Fn(&crate::relay::RelayProof) -> String) -> String {
+    r.relay.as_ref().map(cell).unwrap_or_default()
+}
+
+/// Milliseconds as whole seconds, half up: how every duration column reads.
+fn seconds(ms: u64) -> u64 {
+    ms.saturating_add(500) / 1000
 }
 
 /// Writes one record as a CSV row, cell by cell straight into the writer: the same cells as
@@ -238,6 +253,22 @@ impl<'o> CsvRow<'o> {
             None => w.write_field("")?,
         }
         Ok(())
+    }
+
+    /// The relay columns: empty for records that are not relays.
+    fn relay<W: Write>(&mut self, w: &mut csv::Writer<W>, relay: Option<&RelayView>) -> Result<()> {
+        use fmt::Write as _;
+        let Some(p) = relay else {
+            for _ in 0..RELAY_COLUMNS {
+                w.write_field("")?;
+            }
+            return Ok(());
+        };
+        text(w, p.url.as_deref().unwrap_or_default())?;
+        text(w, p.stream_title.as_deref().unwrap_or_default())?;
+        self.num(w, |b| write!(b, "{}", seconds(p.relayed_ms)))?;
+        self.num(w, |b| write!(b, "{}", seconds(p.dropout_ms)))?;
+        self.num(w, |b| write!(b, "{}", p.switches.0))
     }
 
     fn write<W: Write>(&mut self, w: &mut csv::Writer<W>, r: &ExportRecord) -> Result<()> {
@@ -323,6 +354,7 @@ impl<'o> CsvRow<'o> {
             (true, Lang::Vi) => "có",
             (true, Lang::En) => "yes",
         })?;
+        self.relay(w, r.relay.as_ref())?;
         w.write_record(None::<&[u8]>)?;
         Ok(())
     }
@@ -505,7 +537,10 @@ pub fn export_to_path(
 
 /// Columns holding station times (written as Excel date-times) and numbers.
 pub(super) const TIME_COLUMNS: [usize; 4] = [4, 5, 6, 18];
-pub(super) const NUMBER_COLUMNS: [usize; 7] = [0, 7, 8, 9, 21, 22, 23];
+pub(super) const NUMBER_COLUMNS: [usize; 10] = [0, 7, 8, 9, 21, 22, 23, 27, 28, 29];
+
+/// The relay columns, the last ones.
+const RELAY_COLUMNS: usize = 5;
 
 /// Writes to `path` through [`outfile::write_atomically`] (a regular file only, through a
 /// temp file renamed into place), buffered.
@@ -577,6 +612,57 @@ mod tests {
         }
     }
 
+    /// A relay window: two switches, a stream title that would start a formula.
+    fn relay_record() -> AsRunRecord {
+        use crate::relay::{Air, RelayProof, Switch};
+        let mut r = record(true);
+        r.role = Role::Relay;
+        r.relay = Some(RelayProof {
+            url: Some("https://vov.vn/vov1.m3u8".into()),
+            stream_title: Some("=Thời sự 6h".into()),
+            relayed_ms: 1_799_499,
+            dropout_ms: 500,
+            switches: vec![
+                Switch {
+                    at_ms: 0,
+                    air: Air::Source {
+                        url: "https://vov.vn/vov1.m3u8".into(),
+                    },
+                    why: None,
+                },
+                Switch {
+                    at_ms: 1_799_499,
+                    air: Air::Fallback,
+                    why: None,
+                },
+            ],
+            ..RelayProof::default()
+        });
+        r
+    }
+
+    /// The relay columns come last, empty for other records; JSON Lines keeps the proof.
+    #[test]
+    fn relay_columns_come_last() {
+        let opts = ExportOptions::default();
+        let cells = export_csv_cells(&relay_record(), &opts);
+        assert_eq!(
+            &cells[COLUMN_COUNT - RELAY_COLUMNS..],
+            ["https://vov.vn/vov1.m3u8", "'=Thời sự 6h", "1799", "1", "2"]
+        );
+        let plain = export_cells(&record(true), &opts);
+        assert!(
+            plain[COLUMN_COUNT - RELAY_COLUMNS..]
+                .iter()
+                .all(String::is_empty)
+        );
+        assert_eq!(plain[24], "có", "the columns before keep their place");
+        let mut out = Vec::new();
+        write_export([Ok(relay_record())], ExportFormat::Jsonl, &opts, &mut out).expect("jsonl");
+        let back: AsRunRecord = serde_json::from_slice(&out).expect("a record");
+        assert_eq!(back.relay, relay_record().relay);
+    }
+
     /// The CSV row writer writes exactly the cells the XLSX export and older loaxa wrote.
     #[test]
     fn csv_rows_are_the_cells() {
@@ -593,7 +679,7 @@ mod tests {
                 let mut formula = record(true);
                 formula.title = "=HYPERLINK(\"http://x\",\"Bấm\")".into();
                 formula.unit = Some("@SUM(1)".into());
-                let records = [record(true), record(false), formula];
+                let records = [record(true), record(false), formula, relay_record()];
                 let mut fast = csv::Writer::from_writer(Vec::new());
                 let mut row = CsvRow::new(&opts);
                 let mut slow = csv::Writer::from_writer(Vec::new());

@@ -37,6 +37,13 @@ const COLUMNS: &[(&str, &str)] = &[
     ("Độ to (LUFS)", "loudness_lufs"),
     ("Thời gian có tiếng (giây)", "audible_s"),
     ("Phát ra im lặng", "silent"),
+    // A relay's proof (role `relay`; empty for other records). Added at the end: the
+    // province's spreadsheets read the columns above by position.
+    ("Nguồn tiếp sóng", "relay_url"),
+    ("Tên chương trình đang phát của nguồn", "stream_title"),
+    ("Thời gian tiếp sóng (giây)", "relayed_s"),
+    ("Thời gian mất tín hiệu (giây)", "dropout_s"),
+    ("Số lần chuyển nguồn phát", "switches"),
 ];
 
 /// Number of export columns.

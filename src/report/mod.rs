@@ -12,6 +12,7 @@ mod export_xlsx;
 mod labels;
 mod outfile;
 mod period;
+mod relay_tables;
 mod render;
 pub mod source;
 mod summary;
@@ -29,7 +30,8 @@ pub use outfile::{check_target, write_atomically};
 pub use period::Period;
 pub use render::{ReportFormat, render_to_path, render_to_string};
 pub use summary::{
-    Counts, EmergencyPlay, ProgramCounts, Report, ReportMeta, is_content, serde_name, summarise,
+    Counts, EmergencyPlay, ProgramCounts, RelayCounts, Relays, Report, ReportMeta, dropout_share,
+    is_content, serde_name, summarise,
 };
 
 use std::fmt;

@@ -176,7 +176,7 @@ fn xlsx(report: &Report, lang: Lang, out: &mut std::fs::File) -> Result<()> {
                     Cell::Int(n) => {
                         ws.write_number(row, col, *n as f64)?;
                     }
-                    Cell::Minutes(m) => {
+                    Cell::Decimal(m) => {
                         ws.write_number_with_format(row, col, *m, &minutes)?;
                     }
                 }

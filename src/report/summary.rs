@@ -9,7 +9,10 @@
 //! - **minutes on air** are the `played_ms` of every content play (completed and interrupted:
 //!   what listeners heard; failed and skipped plays have none);
 //! - **distinct segments** are counted over content plays that aired, by segment id, else
-//!   sha256, else title.
+//!   sha256, else title;
+//! - **relays** (role `relay`, one record a relay window) are not news items: they are
+//!   counted apart ([`Relays`]), never in the totals, topics, units or months (which count
+//!   news items only), but they are in the programs and reasons tables like any play.
 //!
 //! Memory grows with the number of groups (topics, units, months, programs, reason texts,
 //! distinct segments, emergency plays), never with the number of records.
@@ -21,6 +24,7 @@ use serde::Serialize;
 
 use super::Period;
 use crate::model::{AsRunRecord, Priority, Role};
+use crate::relay::{Air, Fault, RelayProof};
 
 /// The serde name of a value (`completed`, `catch_up`): how enums are compared and shown
 /// without matching on variants the model may extend.
@@ -77,7 +81,7 @@ pub struct ProgramCounts {
     pub name: String,
     /// Times the program was due (distinct scheduled times).
     pub runs: u64,
-    /// Items due in it: content plays, plus records of any role whose outcome is none of
+    /// Items due in it: content plays and relay windows, plus records of any role whose outcome is none of
     /// completed, interrupted, failed, skipped (e.g. a missed program).
     pub items: u64,
     /// By outcome name (`completed`, `interrupted`, `failed`, `skipped`, anything newer).
@@ -111,6 +115,136 @@ pub struct EmergencyPlay {
     pub played_ms: u64,
 }
 
+/// Relay (tiếp sóng) figures of one group (a program, or everything).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RelayCounts {
+    /// Relay windows (records of role `relay`).
+    pub windows: u64,
+    /// Windows in which no source ever aired (only fallback or silence).
+    pub no_source: u64,
+    /// The windows' time on air (`played_ms`), ms.
+    pub window_ms: u64,
+    /// Relayed audio aired, ms.
+    pub relayed_ms: u64,
+    /// Fallback or silence aired instead of the relay, ms.
+    pub dropout_ms: u64,
+}
+
+impl RelayCounts {
+    fn add(&mut self, r: &AsRunRecord) {
+        self.windows += 1;
+        self.window_ms += r.played_ms;
+        match &r.relay {
+            Some(p) => {
+                self.no_source += u64::from(p.url.is_none());
+                self.relayed_ms += p.relayed_ms;
+                self.dropout_ms += p.dropout_ms;
+            }
+            // A relay that never started (missed, failed before its window) aired nothing.
+            None => self.no_source += 1,
+        }
+    }
+
+    /// [`dropout_share`] of these windows.
+    pub fn dropout_share(&self) -> f64 {
+        dropout_share(self.relayed_ms, self.dropout_ms)
+    }
+}
+
+/// The share of a relay's aired time (relayed + dropout) that was dropout (fallback or
+/// silence), 0–1; 0 when nothing aired.
+pub fn dropout_share(relayed_ms: u64, dropout_ms: u64) -> f64 {
+    let aired = relayed_ms.saturating_add(dropout_ms);
+    if aired == 0 {
+        0.0
+    } else {
+        dropout_ms as f64 / aired as f64
+    }
+}
+
+/// The *Tiếp sóng* section: what the relays aired.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Relays {
+    pub totals: RelayCounts,
+    /// `(program, counts)`, by program name.
+    pub by_program: Vec<(String, RelayCounts)>,
+    /// `(source URL, relayed ms)`, by URL.
+    pub by_source: Vec<(String, u64)>,
+    /// `(fault, times met)`, most frequent first: the source failures the relays met
+    /// (every retry counts), plus the failures a record did not keep as `None`.
+    pub faults: Vec<(Option<Fault>, u64)>,
+}
+
+/// Folds relay records into [`Relays`].
+#[derive(Default)]
+struct RelayAcc {
+    totals: RelayCounts,
+    programs: BTreeMap<String, RelayCounts>,
+    sources: BTreeMap<String, u64>,
+    faults: Vec<(Option<Fault>, u64)>,
+}
+
+impl RelayAcc {
+    fn add(&mut self, r: &AsRunRecord) {
+        self.totals.add(r);
+        self.programs.entry(r.program.clone()).or_default().add(r);
+        let Some(proof) = &r.relay else { return };
+        for (url, ms) in relayed_by_source(proof, r.played_ms) {
+            *self.sources.entry(url).or_default() += ms;
+        }
+        for f in &proof.failures {
+            self.count_fault(Some(&f.fault), 1);
+        }
+        if proof.failures_dropped > 0 {
+            self.count_fault(None, proof.failures_dropped);
+        }
+    }
+
+    /// A linear search: a station meets a handful of distinct faults.
+    fn count_fault(&mut self, fault: Option<&Fault>, n: u64) {
+        match self.faults.iter_mut().find(|(f, _)| f.as_ref() == fault) {
+            Some((_, c)) => *c += n,
+            None => self.faults.push((fault.cloned(), n)),
+        }
+    }
+
+    fn finish(mut self) -> Relays {
+        self.faults.sort_by_key(|f| std::cmp::Reverse(f.1));
+        Relays {
+            totals: self.totals,
+            by_program: self.programs.into_iter().collect(),
+            by_source: self.sources.into_iter().collect(),
+            faults: self.faults,
+        }
+    }
+}
+
+/// Relayed time by source URL, from the switches: each source airs from its switch to the
+/// next one (the last until the window's end, relayed + dropout, or `played_ms` when
+/// that is longer). A record without switches gives all its relayed time to its URL.
+fn relayed_by_source(proof: &RelayProof, played_ms: u64) -> Vec<(String, u64)> {
+    let end = (proof.relayed_ms + proof.dropout_ms).max(played_ms);
+    let mut out: Vec<(String, u64)> = Vec::new();
+    for (i, sw) in proof.switches.iter().enumerate() {
+        let Air::Source { url } = &sw.air else {
+            continue;
+        };
+        let until = proof.switches.get(i + 1).map_or(end, |next| next.at_ms);
+        let ms = until.saturating_sub(sw.at_ms);
+        match out.iter_mut().find(|(u, _)| u == url) {
+            Some((_, total)) => *total += ms,
+            None => out.push((url.clone(), ms)),
+        }
+    }
+    if out.is_empty()
+        && let Some(url) = &proof.url
+        && proof.relayed_ms > 0
+    {
+        out.push((url.clone(), proof.relayed_ms));
+    }
+    out
+}
+
 /// The finished figures.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -140,6 +274,8 @@ pub struct Report {
     /// Plays (any role) that aired but went out silent (`silent` in the log).
     #[serde(default)]
     pub silent: u64,
+    /// The relays (tiếp sóng), apart from the news items.
+    pub relays: Relays,
 }
 
 #[derive(Default)]
@@ -205,6 +341,7 @@ pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMet
     let mut emergencies = Vec::new();
     let mut emergency_broadcasts = 0;
     let mut silent = 0;
+    let mut relays = RelayAcc::default();
     let mut n = 0;
     let mut anchor: Option<(u64, String)> = None;
 
@@ -219,6 +356,7 @@ pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMet
         }
         let outcome = r.outcome.to_string();
         let content = is_content(&r);
+        let relay = r.role == Role::Relay;
         silent += u64::from(r.silent);
 
         let (prog, last_run) = programs.entry(r.program.clone()).or_insert_with(|| {
@@ -232,7 +370,7 @@ pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMet
             prog.runs += 1;
             *last_run = Some(r.scheduled_at);
         }
-        if content || !KNOWN_OUTCOMES.contains(&outcome.as_str()) {
+        if content || relay || !KNOWN_OUTCOMES.contains(&outcome.as_str()) {
             prog.items += 1;
             *prog.outcomes.entry(outcome.clone()).or_default() += 1;
         }
@@ -242,6 +380,10 @@ pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMet
                 .or_default() += 1;
         }
 
+        if relay {
+            relays.add(&r);
+            continue;
+        }
         if !content {
             signature.add(&r, &outcome);
             continue;
@@ -295,6 +437,63 @@ pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMet
         emergencies,
         signature: signature.finish(),
         silent,
+        relays: relays.finish(),
         meta,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::relay::Switch;
+
+    fn proof(switches: Vec<Switch>) -> RelayProof {
+        RelayProof {
+            url: Some("http://a/x.mp3".into()),
+            relayed_ms: 50_000,
+            dropout_ms: 10_000,
+            switches,
+            ..RelayProof::default()
+        }
+    }
+
+    fn to(url: &str, at_ms: u64) -> Switch {
+        Switch {
+            at_ms,
+            air: Air::Source { url: url.into() },
+            why: None,
+        }
+    }
+
+    /// Each source airs from its switch to the next; the last one to the window's end.
+    #[test]
+    fn relayed_time_is_split_by_source_at_the_switches() {
+        let fallback = Switch {
+            at_ms: 20_000,
+            air: Air::Fallback,
+            why: Some(Fault::Ended),
+        };
+        let p = proof(vec![
+            to("http://a/x.mp3", 0),
+            fallback,
+            to("http://b/y.mp3", 30_000),
+        ]);
+        assert_eq!(
+            relayed_by_source(&p, 60_000),
+            [
+                ("http://a/x.mp3".to_string(), 20_000),
+                ("http://b/y.mp3".to_string(), 30_000)
+            ]
+        );
+        // A record without switches: its relayed time, to its URL.
+        assert_eq!(
+            relayed_by_source(&proof(Vec::new()), 60_000),
+            [("http://a/x.mp3".to_string(), 50_000)]
+        );
+        let none = RelayProof {
+            dropout_ms: 60_000,
+            ..RelayProof::default()
+        };
+        assert!(relayed_by_source(&none, 60_000).is_empty());
     }
 }

@@ -3,12 +3,12 @@
 use super::summary::{Counts, Report};
 use super::{Lang, labels};
 
-/// A cell: text, a count, or minutes (one decimal).
+/// A cell: text, a count, or a figure with one decimal (minutes, hours, a percentage).
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Cell {
     Text(String),
     Int(u64),
-    Minutes(f64),
+    Decimal(f64),
 }
 
 impl Cell {
@@ -17,7 +17,7 @@ impl Cell {
         match self {
             Cell::Text(s) => s.clone(),
             Cell::Int(n) => n.to_string(),
-            Cell::Minutes(m) => {
+            Cell::Decimal(m) => {
                 // Half up (8.25 → 8.3), as people round, not half to even.
                 let s = format!("{:.1}", (m * 10.0).round() / 10.0);
                 match lang {
@@ -47,7 +47,7 @@ pub(super) struct Heading {
     pub lines: Vec<(&'static str, String)>,
 }
 
-fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
+pub(super) fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
     match lang {
         Lang::Vi => vi,
         Lang::En => en,
@@ -84,7 +84,7 @@ fn count_row(name: String, c: &Counts) -> Vec<Cell> {
         Cell::Text(name),
         Cell::Int(c.broadcasts),
         Cell::Int(c.interrupted),
-        Cell::Minutes(c.minutes()),
+        Cell::Decimal(c.minutes()),
         Cell::Int(c.segments),
     ]
 }
@@ -114,8 +114,23 @@ pub(super) fn tables(report: &Report, lang: Lang) -> Vec<Table> {
                 Cell::Int(s.broadcasts),
             ],
             vec![
-                Cell::Text(t(lang, "Số phút phát sóng", "Minutes on air").into()),
-                Cell::Minutes(s.minutes()),
+                Cell::Text(
+                    t(
+                        lang,
+                        "Số phút phát sóng bản tin (không kể tiếp sóng)",
+                        "Minutes on air of news items (relays not included)",
+                    )
+                    .into(),
+                ),
+                Cell::Decimal(s.minutes()),
+            ],
+            vec![
+                Cell::Text(t(lang, "Tiếp sóng: số lần", "Relays: windows").into()),
+                Cell::Int(report.relays.totals.windows),
+            ],
+            vec![
+                Cell::Text(t(lang, "Tiếp sóng: số giờ tiếp sóng", "Relays: hours relayed").into()),
+                Cell::Decimal(hours(report.relays.totals.relayed_ms)),
             ],
             vec![
                 Cell::Text(t(lang, "Số bản tin khác nhau", "Distinct segments").into()),
@@ -146,7 +161,7 @@ pub(super) fn tables(report: &Report, lang: Lang) -> Vec<Table> {
             ],
             vec![
                 Cell::Text(t(lang, "Nhạc hiệu: số phút", "Signature tunes: minutes").into()),
-                Cell::Minutes(report.signature.minutes()),
+                Cell::Decimal(report.signature.minutes()),
             ],
             vec![
                 Cell::Text(t(lang, "Số bản ghi nhật ký", "Log records").into()),
@@ -276,7 +291,18 @@ fn tables_rest(report: &Report, lang: Lang, mut out: Vec<Table>) -> Vec<Table> {
             })
             .collect(),
     });
-    out.push(Table {
+    out.push(emergencies(report, lang));
+    out.extend(super::relay_tables::relay_tables(&report.relays, lang));
+    out
+}
+
+/// Milliseconds as hours, for display.
+pub(super) fn hours(ms: u64) -> f64 {
+    ms as f64 / 3_600_000.0
+}
+
+fn emergencies(report: &Report, lang: Lang) -> Table {
+    Table {
         sheet: t(lang, "Khẩn cấp", "Emergencies"),
         title: t(lang, "Phát khẩn cấp", "Emergency broadcasts"),
         headers: vec![
@@ -295,10 +321,9 @@ fn tables_rest(report: &Report, lang: Lang, mut out: Vec<Table>) -> Vec<Table> {
                     Cell::Text(e.program.clone()),
                     Cell::Text(e.title.clone()),
                     Cell::Text(labels::outcome_name_label(lang, &e.outcome).into_owned()),
-                    Cell::Minutes(e.played_ms as f64 / 60_000.0),
+                    Cell::Decimal(e.played_ms as f64 / 60_000.0),
                 ]
             })
             .collect(),
-    });
-    out
+    }
 }

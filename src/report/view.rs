@@ -57,6 +57,58 @@ pub struct ExportRecord<'a> {
     pub audible_ms: Option<u64>,
     #[serde(default)]
     pub silent: bool,
+    #[serde(default, borrow)]
+    pub relay: Option<RelayView<'a>>,
+}
+
+/// What the export shows of a relay's proof ([`crate::relay::RelayProof`]): its other
+/// fields (failures) are skipped, its switches only counted.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RelayView<'a> {
+    #[serde(borrow)]
+    pub url: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub stream_title: Option<Text<'a>>,
+    pub relayed_ms: u64,
+    pub dropout_ms: u64,
+    pub switches: Count,
+}
+
+impl<'a> From<&'a crate::relay::RelayProof> for RelayView<'a> {
+    fn from(p: &'a crate::relay::RelayProof) -> Self {
+        let text = |s: &'a String| Text(Cow::Borrowed(s.as_str()));
+        RelayView {
+            url: p.url.as_ref().map(text),
+            stream_title: p.stream_title.as_ref().map(text),
+            relayed_ms: p.relayed_ms,
+            dropout_ms: p.dropout_ms,
+            switches: Count(p.switches.len()),
+        }
+    }
+}
+
+/// The length of a JSON array, read without keeping its elements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(pub usize);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Count;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Count, A::Error> {
+                let mut n = 0;
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {
+                    n += 1;
+                }
+                Ok(Count(n))
+            }
+        }
+        d.deserialize_seq(V)
+    }
 }
 
 impl<'a> ExportRecord<'a> {
@@ -94,6 +146,7 @@ impl<'a> From<&'a AsRunRecord> for ExportRecord<'a> {
             loudness_lufs: r.loudness_lufs,
             audible_ms: r.audible_ms,
             silent: r.silent,
+            relay: r.relay.as_ref().map(RelayView::from),
         }
     }
 }

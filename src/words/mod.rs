@@ -2,7 +2,7 @@
 //! operator, rendered into Vietnamese (the default) or English.
 //!
 //! The core carries typed codes ([`Reason`], [`Warning`], [`ErrorCode`], and the log's enums
-//! [`Outcome`], [`Trigger`], [`Role`], [`Priority`]); words are chosen only at the edges (CLI,
+//! [`Outcome`], [`Trigger`], [`Role`], [`Priority`], a relay's `Fault` and `Air`); words are chosen only at the edges (CLI,
 //! page, report, export) by [`Say::say`]. Every rendering is an exhaustive `match` on the
 //! variant, so a variant added later cannot be left without its words: it does not compile.
 //! The web page has its own copy of the codes' words (`src/api/web/i18n.js`); a test
@@ -15,6 +15,7 @@ mod error;
 mod file;
 mod reason;
 mod refusal;
+mod relay;
 mod value;
 mod warning;
 
@@ -28,6 +29,7 @@ pub use error::ErrorCode;
 pub use file::FileCode;
 pub use reason::{Reason, reason_as_code, reason_text};
 pub use refusal::RefusalCode;
+pub use relay::{air_samples, fault_samples};
 pub use value::BadValue;
 pub use warning::Warning;
 
