@@ -345,3 +345,48 @@ fn an_emergency_cuts_the_relay_which_resumes_live_until_its_window_ends() {
             .is_some_and(|p| p.url.as_deref() == Some(vov1.as_str()))
     );
 }
+
+#[test]
+fn check_asks_each_source_and_schedule_shows_the_relay_window() {
+    let radio = Radio::start();
+    radio.icy("/vov1.mp3", Icy::new(CHIRP.to_vec(), 128_000));
+    radio.answer("/gone.mp3", Answer::not_found());
+    let (vov1, gone) = (radio.url("/vov1.mp3"), radio.url("/gone.mp3"));
+    let program = format!(
+        "[[program]]\nname = \"vov1\"\ntitle = \"Tiếp sóng VOV1\"\ncron = \"0 6 * * *\"\nrelay = [\"{vov1}\", \"{gone}\"]\nmax_duration = \"30m\"\n"
+    );
+    let t = TestStation::new(&program, &[], local(2026, 5, 4, 4, 59, 0));
+
+    let out = bin::loaxa_in("en", &t.config_path(), &["check"]);
+    let (said, warned) = (bin::text(&out.stdout), bin::text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a source down is a warning: {said}{warned}"
+    );
+    assert!(
+        said.contains(&format!("relay source {vov1} answers (MP3)")),
+        "{said}"
+    );
+    assert!(
+        warned.contains(&format!(
+            "warning: vov1: relay source {gone} does not answer"
+        )) && warned.contains("404"),
+        "{warned}"
+    );
+    let vi = bin::loaxa_in("vi", &t.config_path(), &["check"]);
+    assert!(
+        bin::text(&vi.stderr).contains("không trả lời"),
+        "{}",
+        bin::text(&vi.stderr)
+    );
+
+    let out = bin::loaxa_in("en", &t.config_path(), &["schedule", "--days", "2"]);
+    let shown = bin::text(&out.stdout);
+    assert!(shown.contains("30:00  Tiếp sóng VOV1"), "{shown}");
+    assert!(
+        shown.contains(&format!("relayed from: {vov1}, {gone}")),
+        "{shown}"
+    );
+    assert!(!shown.contains("empty program"), "{shown}");
+}

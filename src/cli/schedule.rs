@@ -56,8 +56,11 @@ pub fn schedule(station: &Backend, args: ScheduleArgs) -> Result<i32> {
                 fmt::safe(&item.title)
             );
             if !item.sources.is_empty() {
-                let sources: Vec<String> =
-                    item.sources.iter().map(|u| fmt::safe(u).to_string()).collect();
+                let sources: Vec<String> = item
+                    .sources
+                    .iter()
+                    .map(|u| fmt::safe(u).to_string())
+                    .collect();
                 outln!(
                     "             {}: {}",
                     fmt::t("tiếp sóng từ", "relayed from"),
