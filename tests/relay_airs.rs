@@ -103,6 +103,28 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
+/// Waits (10 s at most) for a library segment whose title starts with `prefix`.
+fn wait_for_segment(agent: &ureq::Agent, base: &str, prefix: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut answer = agent
+            .get(format!("{base}/api/v1/segments"))
+            .call()
+            .expect("the API answers");
+        let all: Value =
+            serde_json::from_str(&answer.body_mut().read_to_string().expect("body")).expect("json");
+        let found = all.as_array().and_then(|a| {
+            a.iter()
+                .find(|s| s["title"].as_str().is_some_and(|t| t.starts_with(prefix)))
+        });
+        if let Some(seg) = found {
+            return seg.clone();
+        }
+        assert!(Instant::now() < deadline, "no segment `{prefix}…`: {all}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// The log's records, read after the daemon stopped.
 fn records(t: &TestStation) -> Vec<loaxa::model::AsRunRecord> {
     let config = loaxa::config::load(&t.config_path()).expect("config");
@@ -123,7 +145,7 @@ fn a_relay_airs_its_second_source_survives_a_stall_on_the_fallback_and_proves_it
 
     // Fires far away at first; set to a few seconds ahead once the daemon is up (reload).
     let program = format!(
-        "[relay]\nprebuffer = \"1s\"\nstall_timeout = \"1s\"\n\n[[program]]\nname = \"vov1\"\ntitle = \"Tiếp sóng VOV1\"\ncron = \"0 0 3 1 1 *\"\nrelay = [\"{gone}\", \"{vov1}\"]\nmax_duration = \"12s\"\nfallback = [\"du-phong\"]\n"
+        "[relay]\nprebuffer = \"1s\"\nstall_timeout = \"1s\"\n\n[[program]]\nname = \"vov1\"\ntitle = \"Tiếp sóng VOV1\"\ncron = \"0 0 3 1 1 *\"\nrelay = [\"{gone}\", \"{vov1}\"]\nmax_duration = \"12s\"\nfallback = [\"du-phong\"]\nrecord = true\ntopic = \"khcn\"\n\n[[program]]\nname = \"chieu\"\ncron = \"0 0 4 1 1 *\"\nqueue = true\n"
     );
     let t = TestStation::new(
         &program,
@@ -168,6 +190,8 @@ fn a_relay_airs_its_second_source_survives_a_stall_on_the_fallback_and_proves_it
     wait_for(&agent, &base, 20, "the window ends", |n| {
         n["on_air"].is_null()
     });
+    // `record = true`: what aired is kept as a segment, to be queued again later.
+    let kept = wait_for_segment(&agent, &base, "Tiếp sóng VOV1 — ");
     daemon.stop();
 
     // The record: one relay, completed, its window aired, with the proof.
@@ -236,6 +260,15 @@ fn a_relay_airs_its_second_source_survives_a_stall_on_the_fallback_and_proves_it
         .find(|s| s.air == Air::Fallback && s.why.is_some())
         .expect("a switch to the fallback with its reason");
     assert_eq!(stall.why, Some(Fault::Stalled), "{proof:#?}");
+    let kept_ms = kept["duration_ms"].as_u64().expect("duration");
+    assert!(
+        kept_ms.abs_diff(rec.played_ms) <= 100,
+        "the kept segment is the window that aired: {kept_ms} ms against {} ms",
+        rec.played_ms
+    );
+    assert_eq!(kept["topic"], "khcn", "{kept}");
+    let queued = bin::loaxa(&t.config_path(), &["queue", "add", &kept["id"].to_string()]);
+    assert!(queued.status.success(), "{}", bin::text(&queued.stderr));
     let verified = bin::loaxa(&t.config_path(), &["log", "verify"]);
     assert!(
         verified.status.success(),

@@ -232,6 +232,8 @@ pub struct Program {
     pub fallback: Vec<String>,
     /// Keep what the relay aired as a segment, to air again later (a relay program only).
     pub record: bool,
+    /// The topic of those recordings (default: `[station] default_topic`).
+    pub topic: Option<String>,
     /// Where things were written, for diagnostics of the later file checks.
     pub(crate) spans: ProgramSpans,
 }

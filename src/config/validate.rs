@@ -58,7 +58,8 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
             buffer: DEFAULT_BUFFER,
         }),
     };
-    let programs = super::program::programs(src, &top, &base);
+    let default_topic = station.as_ref().and_then(|s| s.default_topic.as_deref());
+    let programs = super::program::programs(src, &top, &base, &topics, default_topic);
     let api = match top.table(src, "api", "[api]") {
         Some(t) => super::api::api(src, &t),
         None => Some(super::api::default_api()),

@@ -641,7 +641,7 @@ impl Daemon {
             return None;
         };
         tracing::info!(program = %due.program, "relay: connecting ahead of the fire time");
-        let spec = self.feed_spec(&due.program, &relay_item.segment, fallback, None);
+        let spec = self.feed_spec(&due.program, due.at, &relay_item.segment, fallback, None);
         *early = Some(EarlyRelay {
             program: due.program.clone(),
             at: due.at,

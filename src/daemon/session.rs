@@ -174,6 +174,7 @@ impl Daemon {
                     }
                     None => crate::relay::feed::start(self.feed_spec(
                         &e.ctx.program,
+                        e.ctx.scheduled_at,
                         seg,
                         fallback,
                         s.relay_end,
@@ -218,6 +219,7 @@ impl Daemon {
     pub(super) fn feed_spec(
         &self,
         program: &str,
+        at: chrono::DateTime<chrono::Utc>,
         seg: &crate::model::Segment,
         fallback: &[crate::model::SegmentId],
         ends_at: Option<std::time::Instant>,
@@ -261,7 +263,70 @@ impl Daemon {
             ceiling_db: config.audio.true_peak_ceiling_dbtp,
             fallback,
             connect: std::sync::Arc::new(crate::relay::open),
+            record: self.recording(program, at, seg),
         }
+    }
+
+    /// Where a relay of `program` (fired at `at`) is kept when it has `record = true`, and
+    /// its import as a segment once aired: titled with the program's title and the fire's
+    /// date and time, the program's topic (or the station's default), through the normal
+    /// import checks. The recording file is removed once imported.
+    fn recording(
+        &self,
+        program: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        seg: &crate::model::Segment,
+    ) -> Option<crate::relay::feed::Record> {
+        let config = &self.station.config;
+        let p = config.program(program).filter(|p| p.record)?;
+        let topic = p
+            .topic
+            .clone()
+            .or_else(|| config.station.default_topic.clone())?;
+        let local = self.station.local(at);
+        let title = format!("{} — {}", seg.title, local.format("%d/%m/%Y %H:%M"));
+        // A second part (after an emergency) gets its own file.
+        let name = format!(
+            "{program}-{}-{:08x}.wav",
+            local.format("%Y%m%d-%H%M%S"),
+            fastrand::u32(..)
+        );
+        let path = config.station.data_dir.join("recordings").join(&name);
+        let station = self.station.clone();
+        let done = move |path: std::path::PathBuf, length: Duration| {
+            let meta = crate::service::SegmentMeta {
+                title: Some(title.clone()),
+                topic: topic.clone(),
+                unit: None,
+                valid_from: None,
+                valid_until: None,
+                priority: crate::model::Priority::Normal,
+                original_name: Some(name.clone()),
+            };
+            match station.add_segments(&[&path], &meta) {
+                Ok(results) => {
+                    for result in results {
+                        match result {
+                            Ok(crate::service::AddOutcome::Added(seg))
+                            | Ok(crate::service::AddOutcome::AlreadyPresent(seg)) => {
+                                tracing::info!(segment = %seg.id, title = %seg.title, length_ms = length.as_millis() as u64, "relay kept as a segment");
+                            }
+                            Err(e) => {
+                                tracing::error!(error = %e, "the relay's recording was refused at import")
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "the relay's recording was refused at import")
+                }
+            }
+            let _ = std::fs::remove_file(&path);
+        };
+        Some(crate::relay::feed::Record {
+            path,
+            done: std::sync::Arc::new(done),
+        })
     }
 
     /// Plays `items` to the end (or until cut). Returns `true` when shutdown was asked.

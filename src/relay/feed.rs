@@ -86,6 +86,17 @@ pub struct FeedSpec {
     /// Aired while no source plays, in a loop; empty: silence.
     pub fallback: Vec<FallbackItem>,
     pub connect: Connect,
+    /// Keep what airs in a file (`record = true`).
+    pub record: Option<Record>,
+}
+
+/// Where a relay's air is kept, and what to do with the file once the window has aired
+/// (called on the recorder's thread with the file and its length; not called when nothing
+/// aired).
+#[derive(Clone)]
+pub struct Record {
+    pub path: PathBuf,
+    pub done: Arc<dyn Fn(PathBuf, Duration) + Send + Sync>,
 }
 
 impl std::fmt::Debug for FeedSpec {
@@ -223,7 +234,12 @@ pub fn start(spec: FeedSpec) -> FeedReader {
         );
     }
     let channels = usize::from(spec.channels.get());
+    let recorder = spec
+        .record
+        .clone()
+        .and_then(|record| super::record::start(record, spec.rate, spec.channels));
     FeedReader {
+        recorder,
         window_frames: frames_of(spec.window, spec.rate) as u64,
         ends_at: spec.ends_at,
         fade_frames: frames_of(spec.fade_out, spec.rate) as u64,
@@ -654,6 +670,9 @@ impl std::fmt::Debug for FeedSlot {
 /// The relay as the player's item reads it: a block at a time, never waiting.
 pub struct FeedReader {
     shared: Arc<Shared>,
+    /// Where the air goes to be kept (`record = true`); blocks are dropped, never waited
+    /// for, when the recorder falls behind.
+    recorder: Option<std::sync::mpsc::SyncSender<Vec<f32>>>,
     rate: NonZero<u32>,
     channels: usize,
     window_frames: u64,
@@ -727,6 +746,9 @@ impl FeedReader {
         self.fade_out_end();
         self.frames += frames as u64;
         self.publish(frames);
+        if let Some(recorder) = &self.recorder {
+            let _ = recorder.try_send(self.block.clone());
+        }
         Some(&self.block)
     }
 

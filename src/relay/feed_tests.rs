@@ -111,6 +111,7 @@ fn spec(urls: &[&str], connect: Connect) -> FeedSpec {
         ceiling_db: -1.0,
         fallback: Vec::new(),
         connect,
+        record: None,
     }
 }
 
