@@ -110,7 +110,7 @@ fn program(
         src.problem(span, ConfigProblem::RelayOnlyKey);
     }
     let topic = recording_topic(src, t, topics, &mut ok);
-    if record && topic.is_none() && default_topic.is_none() && !relay.is_empty() {
+    if record && !t.has("topic") && default_topic.is_none() && !relay.is_empty() {
         ok = false;
         let span = t.span_of("record").unwrap_or(t.span.clone());
         src.problem(span, ConfigProblem::RecordWithoutTopic);
