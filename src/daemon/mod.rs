@@ -601,6 +601,20 @@ impl Daemon {
     /// and fills its prebuffer before the program airs); when it is not yet, the time to
     /// wake for it. Nothing for other programs, or when it is started already.
     fn start_relay_early(&self, due: &Due) -> Option<DateTime<Utc>> {
+        {
+            // One started for another fire (a reload changed the programs, the fire was
+            // missed) connects no longer.
+            let mut early = self
+                .early_relay
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if early
+                .as_ref()
+                .is_some_and(|e| e.program != due.program || e.at != due.at)
+            {
+                *early = None;
+            }
+        }
         let program = self.station.config.program(&due.program)?;
         if program.relay.is_empty() {
             return None;
