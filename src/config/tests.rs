@@ -437,7 +437,8 @@ fn audio_bad_values_are_reported_at_their_place_with_a_fix() {
     }
 }
 
-const RELAY_STATION: &str = "[station]\nname = \"x\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n[topics]\nkhcn = \"KH&CN\"\n";
+const RELAY_STATION: &str =
+    "[station]\nname = \"x\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n[topics]\nkhcn = \"KH&CN\"\n";
 
 #[test]
 fn a_relay_program_reads_its_sources_window_and_fallback() {
