@@ -6,7 +6,6 @@
 //!
 //!     cargo run --release --example radio -- 120
 
-#[allow(dead_code)]
 #[path = "../tests/support/radio.rs"]
 mod radio;
 
