@@ -11,11 +11,6 @@ use std::time::Duration;
 use loaxa::relay::hls::{self, Env, Fetch, MonoClock, Stats, VirtualClock};
 use loaxa::relay::net::Response;
 use loaxa::relay::{Codec, NetOptions, SourceError, Stream};
-use symphonia::core::codecs::audio::AudioDecoderOptions;
-use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
-use symphonia::core::io::{MediaSourceStream, ReadOnlySource};
-use symphonia::core::meta::MetadataOptions;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/relay/hls");
 const HOST: &str = "http://radio.test";
@@ -160,53 +155,24 @@ fn serve(server: Server) -> (Arc<Server>, Stats, Stream) {
     (server, stats, stream)
 }
 
-/// symphonia's sources must be `Sync`; a stream's reader is only `Send`.
-struct SyncReader(Mutex<Box<dyn std::io::Read + Send>>);
-
-impl std::io::Read for SyncReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .read(buf)
-    }
-}
-
-/// Samples per channel symphonia decodes from the stream, as the player would read it.
+/// Samples per channel decoded from the stream as the player reads it
+/// (`FileDecoder::open_stream`), with its rate and channel count.
 fn decode(stream: Stream) -> (u64, u32, usize) {
-    let mut hint = Hint::new();
-    hint.with_extension(stream.codec.extension());
-    let source = ReadOnlySource::new(SyncReader(Mutex::new(stream.reader)));
-    let mss = MediaSourceStream::new(Box::new(source), Default::default());
-    let mut reader = symphonia::default::get_probe()
-        .probe(
-            &hint,
-            mss,
-            FormatOptions::default(),
-            MetadataOptions::default(),
-        )
-        .expect("probe");
-    let track = reader.default_track(TrackType::Audio).expect("audio track");
-    let track_id = track.id;
-    let params = track
-        .codec_params
-        .as_ref()
-        .and_then(|p| p.audio())
-        .expect("audio")
-        .clone();
-    let mut decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .expect("decoder");
-    let (mut samples, mut rate, mut channels) = (0, 0, 0);
-    while let Some(packet) = reader.next_packet().expect("packet") {
-        if packet.track_id != track_id {
-            continue;
-        }
-        let buf = decoder.decode(&packet).expect("decode");
-        samples += buf.frames() as u64;
-        rate = buf.spec().rate();
-        channels = buf.spec().channels().count();
+    let mut decoder = loaxa::audio::FileDecoder::open_stream(
+        &stream.url,
+        stream.reader,
+        stream.codec.extension(),
+    )
+    .expect("open the stream");
+    let (rate, channels) = (
+        decoder.info().sample_rate,
+        usize::from(decoder.info().channels),
+    );
+    let mut samples = 0u64;
+    while let Some(block) = decoder.next_block().expect("decode") {
+        samples += (block.len() / channels.max(1)) as u64;
     }
+    assert_eq!(decoder.bad_packets(), 0, "every packet decodes");
     (samples, rate, channels)
 }
 
