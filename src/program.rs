@@ -38,6 +38,11 @@ pub enum Origin {
     Manual,
     /// An emergency broadcast (`loaxa emergency`).
     Emergency,
+    /// A relay program's window (tiếp sóng); `fallback`: the segments aired while no
+    /// source plays, in order.
+    Relay {
+        fallback: Vec<SegmentId>,
+    },
 }
 
 impl Origin {
@@ -46,6 +51,7 @@ impl Origin {
             Origin::Intro => Role::Intro,
             Origin::Outro => Role::Outro,
             Origin::Separator => Role::Separator,
+            Origin::Relay { .. } => Role::Relay,
             Origin::Queue { .. } | Origin::Playlist { .. } | Origin::Manual | Origin::Emergency => {
                 Role::Item
             }
@@ -168,6 +174,18 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
     let extra = |body: &Vec<PlannedItem>| if body.is_empty() { 0 } else { sep_ms };
 
     let mut body = Vec::new();
+    if !program.relay.is_empty() {
+        // The window is what the intro and outro leave of `max_duration` (none left: the
+        // program is its signature tunes only).
+        let window_ms = budget_ms.unwrap_or(0);
+        if window_ms > 0 {
+            let fallback = fallback(program, inputs);
+            body.push(PlannedItem {
+                segment: relay_segment(program, window_ms),
+                origin: Origin::Relay { fallback },
+            });
+        }
+    }
     if program.queue {
         for entry in inputs.queue {
             if entry.program.as_deref().is_some_and(|p| p != program.name) {
@@ -255,6 +273,60 @@ pub fn plan(program: &Program, inputs: &PlanInputs<'_>, rng: &mut fastrand::Rng)
     }
     plan.items = intro.into_iter().chain(joined).chain(outro).collect();
     plan
+}
+
+/// The segments of a relay program's fallback playlists that may air today, in playlist
+/// order (the relay's dropouts loop over them; what cannot air today is left out).
+fn fallback(program: &Program, inputs: &PlanInputs<'_>) -> Vec<SegmentId> {
+    let mut out = Vec::new();
+    for name in &program.fallback {
+        let Some(pl) = inputs.playlists.get(name) else {
+            continue;
+        };
+        for entry in &pl.entries {
+            let seg = match entry {
+                Entry::Segment { id, .. } => (inputs.segment)(*id),
+                Entry::File { path, .. } => (inputs.file)(path).ok(),
+            };
+            if let Some(seg) = seg
+                && (inputs.may_air)(&seg, inputs.day) == MayAir::Yes
+            {
+                out.push(seg.id);
+            }
+        }
+    }
+    out
+}
+
+/// The relay window as a program item: the program's title, the station's topic, the
+/// window's length; no library segment and no file (its record has no segment id or hash).
+pub fn relay_segment(program: &Program, window_ms: u64) -> Segment {
+    Segment {
+        id: SegmentId(0),
+        title: program
+            .title
+            .clone()
+            .unwrap_or_else(|| program.name.clone()),
+        topic: crate::config::STATION_TOPIC.to_string(),
+        unit: None,
+        valid_from: None,
+        valid_until: None,
+        sha256: String::new(),
+        media_file: String::new(),
+        original_name: program.relay.first().cloned().unwrap_or_default(),
+        container: "relay".into(),
+        codec: String::new(),
+        sample_rate: 0,
+        channels: 0,
+        duration_ms: window_ms,
+        added_at: chrono::DateTime::UNIX_EPOCH,
+        priority: crate::model::Priority::Normal,
+        approval: crate::model::Approval::default(),
+        level: crate::model::Level {
+            loudness_measured: true,
+            ..Default::default()
+        },
+    }
 }
 
 enum Admit {

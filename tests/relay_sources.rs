@@ -66,75 +66,22 @@ fn is_source_error(e: &std::io::Error, pred: impl Fn(&SourceError) -> bool) -> b
     SourceError::from_io(e).is_some_and(pred)
 }
 
-/// A `Stream::reader` made `Sync` for symphonia's `ReadOnlySource` (it asks `Send + Sync`;
-/// the reader is `Send` only).
-struct SyncRead(std::sync::Mutex<Box<dyn Read + Send>>);
-
-impl Read for SyncRead {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .read(buf)
-    }
-}
-
-/// Decodes a stream to the end with symphonia (the codec's extension as the hint) and
-/// returns the samples per channel.
+/// Decodes a stream to the end as the player does (`FileDecoder::open_stream`: symphonia
+/// over a stream that cannot seek, the codec's extension as the hint) and returns the
+/// samples per channel.
 fn decoded_samples(stream: Stream) -> u64 {
-    use symphonia::core::codecs::audio::AudioDecoderOptions;
-    use symphonia::core::formats::probe::Hint;
-    use symphonia::core::formats::{FormatOptions, TrackType};
-    use symphonia::core::io::{MediaSourceStream, ReadOnlySource};
-    use symphonia::core::meta::MetadataOptions;
-
-    let mut hint = Hint::new();
-    hint.with_extension(stream.codec.extension());
-    let mss = MediaSourceStream::new(
-        Box::new(ReadOnlySource::new(SyncRead(std::sync::Mutex::new(
-            stream.reader,
-        )))),
-        Default::default(),
-    );
-    let mut reader = symphonia::default::get_probe()
-        .probe(
-            &hint,
-            mss,
-            FormatOptions::default(),
-            MetadataOptions::default(),
-        )
-        .expect("probe the stream");
-    let track = reader
-        .default_track(TrackType::Audio)
-        .expect("an audio track");
-    let track_id = track.id;
-    let params = track
-        .codec_params
-        .as_ref()
-        .and_then(|p| p.audio())
-        .expect("audio parameters")
-        .clone();
-    let mut decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .expect("a decoder");
+    let mut decoder = loaxa::audio::FileDecoder::open_stream(
+        &stream.url,
+        stream.reader,
+        stream.codec.extension(),
+    )
+    .expect("open the stream");
+    let channels = usize::from(decoder.info().channels.max(1));
     let mut samples = 0u64;
-    loop {
-        let packet = match reader.next_packet() {
-            Ok(Some(packet)) => packet,
-            Ok(None) => break,
-            Err(symphonia::core::errors::Error::IoError(e))
-                if e.kind() == std::io::ErrorKind::UnexpectedEof =>
-            {
-                break;
-            }
-            Err(e) => panic!("reading packets: {e}"),
-        };
-        if packet.track_id != track_id {
-            continue;
-        }
-        let buf = decoder.decode(&packet).expect("decode a packet");
-        samples += buf.frames() as u64;
+    while let Some(block) = decoder.next_block().expect("decode") {
+        samples += (block.len() / channels) as u64;
     }
+    assert_eq!(decoder.bad_packets(), 0, "every packet decodes");
     samples
 }
 

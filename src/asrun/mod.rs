@@ -106,6 +106,11 @@ impl Recorder {
             prev_hash: String::new(),
             hash: String::new(),
         };
+        if role == Role::Relay {
+            // A relay is no library segment: no id, no file hash (its proof says what aired).
+            rec.segment_id = None;
+            rec.sha256.clear();
+        }
         if let Some(Approval::Approved { by, at }) = segment.map(|s| &s.approval) {
             rec.approved_by = Some(by.clone());
             rec.approved_at = Some(at.with_timezone(&self.tz).fixed_offset());

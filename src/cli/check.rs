@@ -119,6 +119,7 @@ pub fn check(path: &Path) -> Result<i32> {
             next.join(", ")
         );
     }
+    probe_relays(&station.config)?;
     if problems > 0 {
         eprintln!(
             "{problems} {}",
@@ -130,3 +131,58 @@ pub fn check(path: &Path) -> Result<i32> {
         Ok(0)
     }
 }
+
+/// Asks every relay source of the enabled programs whether it answers now (all at once, a few
+/// seconds at most). A source down now is a warning, not a problem of the config: it may be
+/// back by its hour, and the relay tries the next one.
+fn probe_relays(config: &config::Config) -> Result<()> {
+    let opts = crate::relay::NetOptions {
+        connect: PROBE_TIMEOUT,
+        stall: PROBE_TIMEOUT,
+        ..config.relay.net()
+    };
+    let sources: Vec<(&str, &str)> = config
+        .programs
+        .iter()
+        .filter(|p| p.enabled)
+        .flat_map(|p| p.relay.iter().map(|u| (p.name.as_str(), u.as_str())))
+        .collect();
+    let answers: Vec<_> = std::thread::scope(|scope| {
+        let probes: Vec<_> = sources
+            .iter()
+            .map(|(_, url)| scope.spawn(|| crate::relay::probe(url, &opts)))
+            .collect();
+        probes
+            .into_iter()
+            .map(|p| {
+                p.join().unwrap_or_else(|_| {
+                    Err(crate::relay::Fault::Unreadable {
+                        detail: "the probe failed".into(),
+                    })
+                })
+            })
+            .collect()
+    });
+    for ((program, url), answer) in sources.iter().zip(answers) {
+        let url = fmt::safe(url);
+        match answer {
+            Ok(probe) => outln!(
+                "  {program}: {} {url} {} ({})",
+                fmt::t("nguồn tiếp sóng", "relay source"),
+                fmt::t("trả lời", "answers"),
+                probe.codec.extension().to_ascii_uppercase()
+            ),
+            Err(fault) => eprintln!(
+                "{}: {program}: {} {url} {}: {}",
+                fmt::t("cảnh báo", "warning"),
+                fmt::t("nguồn tiếp sóng", "relay source"),
+                fmt::t("không trả lời", "does not answer"),
+                fmt::say(&fault)
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// How long `check` waits for a relay source.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);

@@ -55,6 +55,18 @@ pub fn schedule(station: &Backend, args: ScheduleArgs) -> Result<i32> {
                 fmt::duration(item.duration_ms),
                 fmt::safe(&item.title)
             );
+            if !item.sources.is_empty() {
+                let sources: Vec<String> = item
+                    .sources
+                    .iter()
+                    .map(|u| fmt::safe(u).to_string())
+                    .collect();
+                outln!(
+                    "             {}: {}",
+                    fmt::t("tiếp sóng từ", "relayed from"),
+                    sources.join(", ")
+                );
+            }
         }
         for w in &p.warnings {
             outln!("    ! {}", fmt::say(w));

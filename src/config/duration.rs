@@ -28,7 +28,7 @@ pub const CATCH_UP: Bounds = Bounds::secs(1, DAY);
 pub const MAX_DURATION: Bounds = Bounds::secs(1, DAY);
 
 impl Bounds {
-    const fn secs(min: u64, max: u64) -> Bounds {
+    pub(super) const fn secs(min: u64, max: u64) -> Bounds {
         Bounds {
             min: Duration::from_secs(min),
             max: Duration::from_secs(max),

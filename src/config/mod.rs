@@ -15,6 +15,7 @@ mod diagnostic;
 pub mod duration;
 mod files;
 mod program;
+mod relay;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -71,6 +72,37 @@ pub struct Config {
     pub programs: Vec<Program>,
     pub api: ApiConfig,
     pub audio: AudioConfig,
+    pub relay: RelaySettings,
+}
+
+/// `[relay]`: how relay programs reach their sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RelaySettings {
+    /// To connect to a source (and its TLS handshake).
+    pub connect_timeout: Duration,
+    /// No byte for this long: the source stalled.
+    pub stall_timeout: Duration,
+    /// Digital silence this long fails a source.
+    pub silence_timeout: Duration,
+    /// A live HLS playlist that has not advanced this long is frozen.
+    pub frozen_timeout: Duration,
+    /// Audio buffered before a source airs (the relay airs this much behind the source).
+    pub prebuffer: Duration,
+    /// The wait after a round of failed tries, doubling up to `retry_max`.
+    pub retry_first: Duration,
+    pub retry_max: Duration,
+}
+
+impl RelaySettings {
+    /// The network options of the sources.
+    pub fn net(&self) -> crate::relay::NetOptions {
+        crate::relay::NetOptions {
+            connect: self.connect_timeout,
+            stall: self.stall_timeout,
+            frozen: self.frozen_timeout,
+            ..Default::default()
+        }
+    }
 }
 
 /// `[audio]`: loudness normalisation at playout and silence trimming at import.
@@ -200,6 +232,8 @@ pub struct Program {
     pub fallback: Vec<String>,
     /// Keep what the relay aired as a segment, to air again later (a relay program only).
     pub record: bool,
+    /// The topic of those recordings (default: `[station] default_topic`).
+    pub topic: Option<String>,
     /// Where things were written, for diagnostics of the later file checks.
     pub(crate) spans: ProgramSpans,
 }

@@ -30,6 +30,7 @@ const PROGRAM_KEYS: &[&str] = &[
     "relay",
     "fallback",
     "record",
+    "topic",
 ];
 
 /// The most source URLs a relay program may list, and the longest URL.
@@ -40,6 +41,8 @@ pub(super) fn programs(
     src: &mut Source<'_>,
     top: &Table<'_, '_>,
     base: &Path,
+    topics: &std::collections::BTreeMap<String, String>,
+    default_topic: Option<&str>,
 ) -> Option<Vec<Program>> {
     let mut out = Vec::new();
     let mut ok = true;
@@ -61,7 +64,7 @@ pub(super) fn programs(
                 seen.insert(name.get_ref().clone(), here);
             }
         }
-        match program(src, &t, base, name) {
+        match program(src, &t, base, name, topics, default_topic) {
             Some(p) => out.push(p),
             None => ok = false,
         }
@@ -74,6 +77,8 @@ fn program(
     t: &Table<'_, '_>,
     base: &Path,
     name: Option<Spanned<String>>,
+    topics: &std::collections::BTreeMap<String, String>,
+    default_topic: Option<&str>,
 ) -> Option<Program> {
     t.check_keys(src, PROGRAM_KEYS);
     let mut ok = name_is_valid(src, t, name.as_ref());
@@ -96,9 +101,19 @@ fn program(
             ok = false;
             src.problem(span, ConfigProblem::RelayWithPlaylists);
         }
-    } else if let Some(span) = t.span_of("fallback").or(t.span_of("record")) {
+    } else if let Some(span) = t
+        .span_of("fallback")
+        .or(t.span_of("record"))
+        .or(t.span_of("topic"))
+    {
         ok = false;
         src.problem(span, ConfigProblem::RelayOnlyKey);
+    }
+    let topic = recording_topic(src, t, topics, &mut ok);
+    if record && !t.has("topic") && default_topic.is_none() && !relay.is_empty() {
+        ok = false;
+        let span = t.span_of("record").unwrap_or(t.span.clone());
+        src.problem(span, ConfigProblem::RecordWithoutTopic);
     }
     let queue = relay.is_empty() && queue.is_none_or(|b| *b.get_ref());
     if playlists.is_empty() && !queue && relay.is_empty() {
@@ -142,6 +157,7 @@ fn program(
         relay,
         fallback: fallback.into_iter().map(Spanned::into_inner).collect(),
         record,
+        topic,
         spans,
     })
 }
@@ -297,6 +313,30 @@ fn playlists_of(
         }
     }
     playlists
+}
+
+/// A relay program's `topic` (of its recordings), one of `[topics]`.
+fn recording_topic(
+    src: &mut Source<'_>,
+    t: &Table<'_, '_>,
+    topics: &std::collections::BTreeMap<String, String>,
+    ok: &mut bool,
+) -> Option<String> {
+    let topic = t.text(src, "topic", crate::text::MAX_SLUG)?;
+    if topics.contains_key(topic.get_ref()) {
+        return Some(topic.into_inner());
+    }
+    *ok = false;
+    let known: Vec<&str> = topics.keys().map(String::as_str).collect();
+    src.problem(
+        topic.span(),
+        ConfigProblem::ProgramTopicUnknown {
+            topic: topic.get_ref().clone(),
+            suggestion: super::diagnostic::closest(topic.get_ref(), &known).map(str::to_string),
+            known: known.join(", "),
+        },
+    );
+    None
 }
 
 /// `relay = ["https://…/vov1.m3u8", "http://…/vov1.mp3"]`: the sources, tried in order.

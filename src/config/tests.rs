@@ -437,7 +437,8 @@ fn audio_bad_values_are_reported_at_their_place_with_a_fix() {
     }
 }
 
-const RELAY_STATION: &str = "[station]\nname = \"x\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n";
+const RELAY_STATION: &str =
+    "[station]\nname = \"x\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n[topics]\nkhcn = \"KH&CN\"\n";
 
 #[test]
 fn a_relay_program_reads_its_sources_window_and_fallback() {
@@ -450,6 +451,7 @@ relay = ["https://radio.example.vn/vov1/playlist.m3u8", "http://[2001:db8::1]:80
 max_duration = "30m"
 fallback = ["ban-tin-sang"]
 record = true
+topic = "khcn"
 "#
     );
     let c = parse(&text, Path::new("/st/config/loaxa.toml")).expect("valid");
@@ -459,7 +461,8 @@ record = true
     assert!(p.record);
     assert!(!p.queue, "a relay program takes no queued segments");
     assert_eq!(p.max_duration, Some(Duration::from_secs(1800)));
-    assert_eq!(p.spans.fallback, vec![(10, 13)]);
+    assert_eq!(p.spans.fallback, vec![(12, 13)]);
+    assert_eq!(p.topic.as_deref(), Some("khcn"));
 }
 
 #[test]
@@ -486,7 +489,7 @@ fallback = ["q"]
     let at: Vec<(usize, usize)> = got.iter().map(|g| (g.0, g.1)).collect();
     assert_eq!(
         at,
-        vec![(5, 8), (7, 10), (7, 28), (7, 44), (13, 13), (18, 12)],
+        vec![(7, 8), (9, 10), (9, 28), (9, 44), (15, 13), (20, 12)],
         "{got:#?}"
     );
     assert!(got[0].2.contains("max_duration"), "{}", got[0].2);
@@ -516,4 +519,23 @@ fn a_relay_program_lists_at_most_eight_sources() {
         "{message}"
     );
     assert!(hint.is_some());
+}
+
+#[test]
+fn a_recorded_relay_needs_a_known_topic() {
+    let program = |extra: &str| {
+        format!(
+            "{RELAY_STATION}[[program]]\nname = \"a\"\ncron = \"0 6 * * *\"\nmax_duration = \"5m\"\nrelay = [\"http://h/x\"]\nrecord = true\n{extra}"
+        )
+    };
+    let (line, _, message, hint) = one(&program(""));
+    assert_eq!(line, 11);
+    assert!(message.contains("need a topic"), "{message}");
+    assert!(hint.is_some_and(|h| h.contains("default_topic")));
+    let (_, _, message, hint) = one(&program("topic = \"khc\"\n"));
+    assert!(message.contains("\"khc\" is not in [topics]"), "{message}");
+    assert!(hint.is_some_and(|h| h.contains("did you mean \"khcn\"")));
+    let with_default = program("").replace("[topics]", "default_topic = \"khcn\"\n[topics]");
+    let c = parse(&with_default, Path::new("/st/config/loaxa.toml")).expect("valid");
+    assert!(c.programs[0].record && c.programs[0].topic.is_none());
 }

@@ -18,7 +18,9 @@ use super::{
 };
 use crate::model::OutputSpec;
 
-const TOP_KEYS: &[&str] = &["station", "output", "topics", "program", "api", "audio"];
+const TOP_KEYS: &[&str] = &[
+    "station", "output", "topics", "program", "api", "audio", "relay",
+];
 const STATION_KEYS: &[&str] = &[
     "name",
     "timezone",
@@ -56,7 +58,8 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
             buffer: DEFAULT_BUFFER,
         }),
     };
-    let programs = super::program::programs(src, &top, &base);
+    let default_topic = station.as_ref().and_then(|s| s.default_topic.as_deref());
+    let programs = super::program::programs(src, &top, &base, &topics, default_topic);
     let api = match top.table(src, "api", "[api]") {
         Some(t) => super::api::api(src, &t),
         None => Some(super::api::default_api()),
@@ -64,6 +67,10 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
     let audio = match top.table(src, "audio", "[audio]") {
         Some(t) => super::audio::audio(src, &t),
         None => Some(super::audio::default_audio()),
+    };
+    let relay = match top.table(src, "relay", "[relay]") {
+        Some(t) => super::relay::relay(src, &t),
+        None => Some(super::relay::default_relay()),
     };
     Some(Config {
         path,
@@ -73,6 +80,7 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         programs: programs?,
         api: api?,
         audio: audio?,
+        relay: relay?,
     })
 }
 

@@ -89,7 +89,10 @@ impl Daemon {
                 ctx: ctx.clone(),
             })
             .collect();
-        self.run_session(items, program.max_duration, journal, start_at)
+        // A relay's window is its length (it ends on its frame, emergencies included):
+        // no session cut that could clip the outro by a rounding.
+        let max_duration = program.max_duration.filter(|_| program.relay.is_empty());
+        self.run_session(items, max_duration, journal, start_at)
             .await
     }
 

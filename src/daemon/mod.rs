@@ -150,6 +150,7 @@ pub fn start_with(
         status,
         manual: VecDeque::new(),
         notifier,
+        early_relay: std::sync::Mutex::default(),
     };
     if let Some(recovery) = recovery {
         tracing::warn!(
@@ -187,6 +188,16 @@ struct Daemon {
     status: watch::Sender<Status>,
     manual: VecDeque<ManualRequest>,
     notifier: Notifier,
+    /// A relay's feed started ahead of its program's fire time (it connects and fills its
+    /// prebuffer, so the first relayed sample airs on time); taken when the program airs.
+    early_relay: std::sync::Mutex<Option<EarlyRelay>>,
+}
+
+/// A relay feed started ahead of the fire `at` of `program`.
+struct EarlyRelay {
+    program: String,
+    at: DateTime<Utc>,
+    feed: crate::relay::feed::FeedReader,
 }
 
 /// A program due at `at` (by name: a reload may change the program list meanwhile).
@@ -274,11 +285,12 @@ impl Daemon {
             // starts on it to the frame (`Player::start_at`).
             let pre_roll = self.pre_roll();
             let handover = next.as_ref().map(|d| d.at - pre_roll);
-            let wake = match (handover, next_emergency) {
-                (Some(h), Some(e)) => Some(h.min(e)),
-                (Some(h), None) => Some(h),
-                (None, e) => e,
-            };
+            // A relay connects ahead of its fire time.
+            let relay_at = next.as_ref().and_then(|d| self.start_relay_early(d));
+            let wake = [handover, next_emergency, relay_at]
+                .into_iter()
+                .flatten()
+                .min();
             if let Some(d) = &next
                 && handover == wake
             {
@@ -585,6 +597,92 @@ impl Daemon {
         self.ok(result);
     }
 
+    /// Starts the relay of `due` when its fire time is near enough (its feed then connects
+    /// and fills its prebuffer before the program airs); when it is not yet, the time to
+    /// wake for it. Nothing for other programs, or when it is started already.
+    fn start_relay_early(&self, due: &Due) -> Option<DateTime<Utc>> {
+        {
+            // One started for another fire (a reload changed the programs, the fire was
+            // missed) connects no longer.
+            let mut early = self
+                .early_relay
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if early
+                .as_ref()
+                .is_some_and(|e| e.program != due.program || e.at != due.at)
+            {
+                *early = None;
+            }
+        }
+        let program = self.station.config.program(&due.program)?;
+        if program.relay.is_empty() {
+            return None;
+        }
+        let relay = &self.station.config.relay;
+        let lead = chrono::TimeDelta::from_std(
+            relay.prebuffer + relay.connect_timeout + RELAY_EARLY_SLACK,
+        )
+        .unwrap_or_default();
+        let start_at = due.at - lead;
+        let clock = self.station.clock.now();
+        if clock < start_at {
+            return Some(start_at);
+        }
+        let mut early = self
+            .early_relay
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if early
+            .as_ref()
+            .is_some_and(|e| e.program == due.program && e.at == due.at)
+        {
+            return None;
+        }
+        let plan = self.station.plan_program(
+            &self.catalog,
+            program,
+            due.at,
+            self.station.today(),
+            &self.station.store.queue().unwrap_or_default(),
+            &|_| None,
+        );
+        let relay_item = plan
+            .items
+            .iter()
+            .find(|i| matches!(i.origin, crate::program::Origin::Relay { .. }))?;
+        let crate::program::Origin::Relay { fallback } = &relay_item.origin else {
+            return None;
+        };
+        tracing::info!(program = %due.program, "relay: connecting ahead of the fire time");
+        let spec = self.feed_spec(&due.program, due.at, &relay_item.segment, fallback, None);
+        *early = Some(EarlyRelay {
+            program: due.program.clone(),
+            at: due.at,
+            feed: crate::relay::feed::start(spec),
+        });
+        None
+    }
+
+    /// The relay feed started early for `program`'s fire at `at`, if it was.
+    fn take_early_relay(
+        &self,
+        program: &str,
+        at: DateTime<Utc>,
+    ) -> Option<crate::relay::feed::FeedReader> {
+        let mut early = self
+            .early_relay
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match early.take() {
+            Some(e) if e.program == program && e.at == at => Some(e.feed),
+            other => {
+                *early = other;
+                None
+            }
+        }
+    }
+
     /// How long before its fire time a program is handed to the player: a sound device
     /// then starts it on the fire time to the frame; a file output starts it when it is
     /// handed over, so there it is handed over on the fire time.
@@ -603,6 +701,10 @@ impl Daemon {
             .ok()
     }
 }
+
+/// Added to a relay's prebuffer and connect timeout: how long before its fire time it
+/// starts connecting.
+const RELAY_EARLY_SLACK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How long before a program's fire time its sound device is opened ([`Player::warm_up`]).
 const WARM_UP_AHEAD: chrono::TimeDelta = chrono::TimeDelta::seconds(1);

@@ -27,6 +27,9 @@ pub(super) async fn sleep_until_instant(t: Option<Instant>) {
     }
 }
 
+/// How often the status says what a relay on air airs.
+const RELAY_STATUS_EVERY: Duration = Duration::from_millis(500);
+
 /// Fade before an emergency broadcast: short, so it is on air within ~100 ms.
 pub(super) const EMERGENCY_FADE: Duration = Duration::from_millis(30);
 
@@ -83,6 +86,11 @@ struct Session {
     /// Why the last item to end failed, if it did: when the run stops right after, the
     /// output itself failed and the items after it cannot air either.
     failure: Option<Reason>,
+    /// Relay items' feeds (key → what it aired).
+    relays: HashMap<usize, crate::relay::feed::FeedHandle>,
+    /// When the relay's window ends, from its first sample: an emergency that cuts into
+    /// it does not move the end, the relay resumes for what is left.
+    relay_end: Option<std::time::Instant>,
 }
 
 impl Session {
@@ -135,25 +143,190 @@ fn planned_end(s: &Session, began: Instant) -> Instant {
 impl Daemon {
     /// The player's items for `keys`: each file with its gain and trimmed span, so every
     /// way an item reaches the air (program, skip, emergency, manual) airs it at its level.
-    fn paths(&self, s: &Session, keys: &[usize]) -> Vec<PlayItem> {
+    /// A relay's feed is started here, ahead of its turn (it connects and buffers while
+    /// what comes before it airs).
+    fn paths(&self, s: &mut Session, keys: &[usize]) -> Vec<PlayItem> {
         let levels = self.station.config.audio.levels();
-        keys.iter()
-            .filter_map(|k| {
-                s.entries.get(k).map(|e| {
-                    let seg = &e.item.segment;
-                    if !seg.level.loudness_measured {
-                        tracing::warn!(segment = %seg.id, "loudness not measured yet: airs without normalisation");
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            let Some(e) = s.entries.get(k) else {
+                continue;
+            };
+            let seg = &e.item.segment;
+            let mut item = PlayItem {
+                key: *k,
+                path: self.station.media_path(&seg.media_file),
+                gain: playout_gain(&levels, &seg.level_input()).factor(),
+                span: seg.level.trim.map(|t| (t.start_frame, t.end_frame)),
+                measured: Some(Duration::from_millis(seg.duration_ms)),
+                relay: None,
+            };
+            if let Origin::Relay { fallback } = &e.item.origin {
+                let early = s
+                    .relay_end
+                    .is_none()
+                    .then(|| self.take_early_relay(&e.ctx.program, e.ctx.scheduled_at))
+                    .flatten();
+                let feed = match early {
+                    Some(mut feed) => {
+                        feed.set_window(Duration::from_millis(seg.duration_ms));
+                        feed
                     }
-                    PlayItem {
-                        key: *k,
-                        path: self.station.media_path(&seg.media_file),
-                        gain: playout_gain(&levels, &seg.level_input()).factor(),
-                        span: seg.level.trim.map(|t| (t.start_frame, t.end_frame)),
-                        measured: Some(Duration::from_millis(seg.duration_ms)),
-                    }
-                })
+                    None => crate::relay::feed::start(self.feed_spec(
+                        &e.ctx.program,
+                        e.ctx.scheduled_at,
+                        seg,
+                        fallback,
+                        s.relay_end,
+                    )),
+                };
+                s.relays.insert(*k, feed.handle());
+                item.gain = 1.0;
+                // The feed airs its window to the frame (shorter when it resumes after an
+                // emergency, to the window's end): no file length to hold it to.
+                item.measured = None;
+                item.relay = Some(crate::relay::feed::FeedSlot::new(feed));
+            } else if !seg.level.loudness_measured {
+                tracing::warn!(segment = %seg.id, "loudness not measured yet: airs without normalisation");
+            }
+            out.push(item);
+        }
+        out
+    }
+
+    /// Puts what the relay on air airs now into the status.
+    fn publish_relay(&self, s: &Session) {
+        let Some(feed) = s.playing.and_then(|k| s.relays.get(&k)) else {
+            return;
+        };
+        let now = feed.now();
+        self.status.send_modify(|st| {
+            if let Some(on_air) = st.on_air.as_mut() {
+                on_air.relay = Some(super::control::RelayNow {
+                    air: now.air,
+                    stream_title: now.stream_title,
+                    level_dbfs: now.level_dbfs,
+                    relayed_ms: now.relayed_ms,
+                    dropout_ms: now.dropout_ms,
+                });
+            }
+        });
+    }
+
+    /// How the relay of `program` airs: its sources, its window (`seg`'s length, or what is
+    /// left of it until `ends_at` when it resumes after an emergency), the station's
+    /// loudness, the fallback segments.
+    pub(super) fn feed_spec(
+        &self,
+        program: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        seg: &crate::model::Segment,
+        fallback: &[crate::model::SegmentId],
+        ends_at: Option<std::time::Instant>,
+    ) -> crate::relay::feed::FeedSpec {
+        use crate::relay::feed::{FallbackItem, FeedSpec};
+        let config = &self.station.config;
+        let levels = config.audio.levels();
+        let fallback = fallback
+            .iter()
+            .filter_map(|id| self.station.store.segment(*id).ok().flatten())
+            .map(|seg| FallbackItem {
+                path: self.station.media_path(&seg.media_file),
+                gain: playout_gain(&levels, &seg.level_input()).factor(),
             })
-            .collect()
+            .collect();
+        let relay = &config.relay;
+        let window = Duration::from_millis(seg.duration_ms);
+        FeedSpec {
+            urls: config
+                .program(program)
+                .map(|p| p.relay.clone())
+                .unwrap_or_default(),
+            net: relay.net(),
+            rate: std::num::NonZero::new(config.output.sample_rate.unwrap_or(48_000))
+                .unwrap_or(std::num::NonZero::<u32>::MIN),
+            channels: std::num::NonZero::new(config.output.channels.unwrap_or(2))
+                .unwrap_or(std::num::NonZero::<u16>::MIN),
+            window: match ends_at {
+                Some(end) => end
+                    .saturating_duration_since(std::time::Instant::now())
+                    .min(window),
+                None => window,
+            },
+            ends_at,
+            fade_out: config.output.fade,
+            silence: relay.silence_timeout,
+            prebuffer: relay.prebuffer,
+            retry_first: relay.retry_first,
+            retry_max: relay.retry_max,
+            target_lufs: config.audio.normalise.then_some(config.audio.target_lufs),
+            ceiling_db: config.audio.true_peak_ceiling_dbtp,
+            fallback,
+            connect: std::sync::Arc::new(crate::relay::open),
+            record: self.recording(program, at, seg),
+        }
+    }
+
+    /// Where a relay of `program` (fired at `at`) is kept when it has `record = true`, and
+    /// its import as a segment once aired: titled with the program's title and the fire's
+    /// date and time, the program's topic (or the station's default), through the normal
+    /// import checks. The recording file is removed once imported.
+    fn recording(
+        &self,
+        program: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        seg: &crate::model::Segment,
+    ) -> Option<crate::relay::feed::Record> {
+        let config = &self.station.config;
+        let p = config.program(program).filter(|p| p.record)?;
+        let topic = p
+            .topic
+            .clone()
+            .or_else(|| config.station.default_topic.clone())?;
+        let local = self.station.local(at);
+        let title = format!("{} — {}", seg.title, local.format("%d/%m/%Y %H:%M"));
+        // A second part (after an emergency) gets its own file.
+        let name = format!(
+            "{program}-{}-{:08x}.wav",
+            local.format("%Y%m%d-%H%M%S"),
+            fastrand::u32(..)
+        );
+        let path = config.station.data_dir.join("recordings").join(&name);
+        let station = self.station.clone();
+        let done = move |path: std::path::PathBuf, length: Duration| {
+            let meta = crate::service::SegmentMeta {
+                title: Some(title.clone()),
+                topic: topic.clone(),
+                unit: None,
+                valid_from: None,
+                valid_until: None,
+                priority: crate::model::Priority::Normal,
+                original_name: Some(name.clone()),
+            };
+            match station.add_segments(&[&path], &meta) {
+                Ok(results) => {
+                    for result in results {
+                        match result {
+                            Ok(crate::service::AddOutcome::Added(seg))
+                            | Ok(crate::service::AddOutcome::AlreadyPresent(seg)) => {
+                                tracing::info!(segment = %seg.id, title = %seg.title, length_ms = length.as_millis() as u64, "relay kept as a segment");
+                            }
+                            Err(e) => {
+                                tracing::error!(error = %e, "the relay's recording was refused at import")
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "the relay's recording was refused at import")
+                }
+            }
+            let _ = std::fs::remove_file(&path);
+        };
+        Some(crate::relay::feed::Record {
+            path,
+            done: std::sync::Arc::new(done),
+        })
     }
 
     /// Plays `items` to the end (or until cut). Returns `true` when shutdown was asked.
@@ -182,7 +355,8 @@ impl Daemon {
             let key = s.add(item);
             s.order.push(key);
         }
-        let start = self.paths(&s, &s.order.clone());
+        let order = s.order.clone();
+        let start = self.paths(&mut s, &order);
         let mut run = match self
             .player
             .start_at(start, start_at.map(std::time::SystemTime::from))
@@ -226,7 +400,13 @@ impl Daemon {
         // player is busy getting the output back): a hung output or session gets restarted.
         // Frames out, and when that count last moved.
         let mut progress = (cutter.progress(), Instant::now());
+        // While a relay airs, the status says what it airs twice a second (the page's meter).
+        let mut relay_tick = Instant::now();
         loop {
+            let relay_at = s
+                .playing
+                .filter(|k| s.relays.contains_key(k))
+                .map(|_| relay_tick);
             let emergency_at = self.next_emergency_at();
             let ping_at = self.notifier.next_alive();
             tokio::select! {
@@ -250,6 +430,10 @@ impl Daemon {
                         s.session_cut = Some(Reason::OutputStayedUnavailable);
                         cutter.cut();
                     }
+                }
+                () = sleep_until_instant(relay_at) => {
+                    self.publish_relay(&s);
+                    relay_tick = Instant::now() + RELAY_STATUS_EVERY;
                 }
                 () = sleep_until_instant(ping_at) => {
                     let frames = cutter.progress();
@@ -388,6 +572,10 @@ impl Daemon {
             return;
         };
         s.playing = Some(key);
+        if s.relays.contains_key(&key) && s.relay_end.is_none() {
+            let window = Duration::from_millis(entry.item.segment.duration_ms);
+            s.relay_end = std::time::Instant::now().checked_add(window);
+        }
         let at = at.map(chrono::DateTime::<chrono::Utc>::from);
         let seg = &entry.item.segment;
         // Published before the log is written: on a slow or full disk the write may take a
@@ -466,6 +654,9 @@ impl Daemon {
             None => self.recorder.started(&entry.ctx, &entry.item).ok(),
         };
         if let Some(mut rec) = rec {
+            if let Some(feed) = s.relays.get(&key) {
+                rec.relay = Some(feed.proof());
+            }
             self.log(self.recorder.ended_with_levels(
                 &mut rec,
                 played,

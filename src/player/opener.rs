@@ -15,11 +15,29 @@ use std::time::Duration;
 
 use crate::audio::FileDecoder;
 use crate::library::sha256_file;
+use crate::relay::feed::{FeedReader, FeedSlot};
 
 use super::program::frames_to_duration;
 
 /// An opened item with its format, or why it cannot be played.
-pub(crate) type Opened = Result<(FileDecoder, NonZero<u16>, NonZero<u32>), String>;
+pub(crate) type Opened = Result<(ItemDecoder, NonZero<u16>, NonZero<u32>), String>;
+
+/// What an item's audio comes from: a file, or a relay's feed (which never fails: its
+/// dropouts are covered inside it).
+pub(crate) enum ItemDecoder {
+    File(FileDecoder),
+    Relay(FeedReader),
+}
+
+impl ItemDecoder {
+    /// The next block of interleaved samples; `None` at the end.
+    pub(crate) fn next_block(&mut self) -> Result<Option<&[f32]>, String> {
+        match self {
+            ItemDecoder::File(d) => d.next_block().map_err(|e| e.to_string()),
+            ItemDecoder::Relay(r) => Ok(r.next_block()),
+        }
+    }
+}
 
 /// A program item: the key its events carry, its file, and how it airs.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +52,8 @@ pub struct PlayItem {
     /// that ends more than [`super::ENDED_EARLY_SLACK`] before this (or before its span's
     /// end) has not aired what the log would claim: it ends as failed, not completed.
     pub measured: Option<Duration>,
+    /// A relay's feed, started ahead by the caller: the item airs it instead of `path`.
+    pub relay: Option<FeedSlot>,
 }
 
 impl PlayItem {
@@ -45,6 +65,7 @@ impl PlayItem {
             gain: 1.0,
             span: None,
             measured: None,
+            relay: None,
         }
     }
 }
@@ -77,13 +98,13 @@ pub(crate) struct Opener {
 impl Opener {
     pub(crate) fn new(items: Vec<Keyed>) -> Opener {
         let (tx, rx) = sync_channel(1);
-        let list: Vec<(PathBuf, u64)> = items.iter().map(|i| (i.path.clone(), skip(i))).collect();
+        let list: Vec<PlayItem> = items.clone();
         let spawned = std::thread::Builder::new()
             .name("loaxa-open".into())
             .spawn(move || {
-                for (path, skip) in list {
+                for item in list {
                     // The program ended (or was cut): stop opening.
-                    if tx.send(open(&path, skip)).is_err() {
+                    if tx.send(open_item(&item)).is_err() {
                         return;
                     }
                 }
@@ -107,7 +128,7 @@ impl Opener {
             Some(rx) => rx.recv().unwrap_or_else(|_| {
                 Err(format!("{}: the file opener stopped", item.path.display()))
             }),
-            None => open(&item.path, skip(&item)),
+            None => open_item(&item),
         };
         Some((item, opened))
     }
@@ -116,6 +137,20 @@ impl Opener {
 /// Frames to drop before the item airs (its trimmed start).
 fn skip(item: &PlayItem) -> u64 {
     item.span.map_or(0, |(start, _)| start)
+}
+
+/// Opens an item: its relay feed, or its file.
+fn open_item(item: &PlayItem) -> Opened {
+    match &item.relay {
+        Some(slot) => {
+            let feed = slot
+                .take()
+                .ok_or_else(|| "the relay has already aired".to_string())?;
+            let (channels, rate) = (feed.channels(), feed.rate());
+            Ok((ItemDecoder::Relay(feed), channels, rate))
+        }
+        None => open(&item.path, skip(item)),
+    }
 }
 
 /// Opens `path` and decodes past its first `skip` frames, here on the opener's thread, not
@@ -128,7 +163,7 @@ fn open(path: &Path, skip: u64) -> Opened {
     }
     let info = decoder.info();
     match (NonZero::new(info.channels), NonZero::new(info.sample_rate)) {
-        (Some(channels), Some(rate)) => Ok((decoder, channels, rate)),
+        (Some(channels), Some(rate)) => Ok((ItemDecoder::File(decoder), channels, rate)),
         _ => Err(format!(
             "{}: zero sample rate or channel count",
             path.display()

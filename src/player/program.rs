@@ -22,9 +22,8 @@ use rodio::source::UniformSourceIterator;
 use super::control::{Control, Playing, PlayingUpdate};
 use super::level::ItemLevel;
 use super::meter::Meter;
-use super::opener::{Keyed, Opener};
+use super::opener::{ItemDecoder, Keyed, Opener};
 use super::{ItemEnd, PlayerEvent};
-use crate::audio::FileDecoder;
 
 /// What an item's decoder adapter tells the program (per block, never per sample).
 #[derive(Debug, Default)]
@@ -39,7 +38,7 @@ struct ItemShared {
 /// first) — at its gain, ending at its trimmed end (the opener already skipped to its
 /// trimmed start).
 struct ItemSource {
-    decoder: FileDecoder,
+    decoder: ItemDecoder,
     channels: NonZero<u16>,
     /// The file's channel count when it is downmixed to mono, else `None`.
     downmix: Option<usize>,
@@ -85,8 +84,7 @@ impl ItemSource {
                 }
                 Ok(None) => return false,
                 Err(e) => {
-                    *self.shared.error.lock().unwrap_or_else(|p| p.into_inner()) =
-                        Some(e.to_string());
+                    *self.shared.error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                     return false;
                 }
             }

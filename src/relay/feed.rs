@@ -27,7 +27,7 @@
 use std::collections::VecDeque;
 use std::num::NonZero;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -68,6 +68,9 @@ pub struct FeedSpec {
     pub channels: NonZero<u16>,
     /// How long the feed airs.
     pub window: Duration,
+    /// When the window ends, if fixed (a relay resumed after an emergency ends where the
+    /// first part would have): the window is cut to it at the first block.
+    pub ends_at: Option<Instant>,
     /// The fade-out that ends the window.
     pub fade_out: Duration,
     /// Digital silence longer than this fails a source.
@@ -83,6 +86,17 @@ pub struct FeedSpec {
     /// Aired while no source plays, in a loop; empty: silence.
     pub fallback: Vec<FallbackItem>,
     pub connect: Connect,
+    /// Keep what airs in a file (`record = true`).
+    pub record: Option<Record>,
+}
+
+/// Where a relay's air is kept, and what to do with the file once the window has aired
+/// (called on the recorder's thread with the file and its length; not called when nothing
+/// aired).
+#[derive(Clone)]
+pub struct Record {
+    pub path: PathBuf,
+    pub done: Arc<dyn Fn(PathBuf, Duration) + Send + Sync>,
 }
 
 impl std::fmt::Debug for FeedSpec {
@@ -97,6 +111,13 @@ impl std::fmt::Debug for FeedSpec {
 /// State shared by the threads and the reader.
 struct Shared {
     live: Mutex<Live>,
+    /// What the reader aired (switches, first URL, title): written at switches only.
+    aired: Mutex<RelayProof>,
+    /// Frames the reader handed out, and of them relayed ones; its level (f32 bits, dBFS).
+    frames: AtomicU64,
+    live_frames: AtomicU64,
+    level_db: AtomicU32,
+    rate: NonZero<u32>,
     fallback: Mutex<VecDeque<f32>>,
     fallback_room: Condvar,
     stop: AtomicBool,
@@ -118,6 +139,12 @@ struct Live {
 impl Shared {
     fn live(&self) -> MutexGuard<'_, Live> {
         self.live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn aired(&self) -> MutexGuard<'_, RelayProof> {
+        self.aired
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -179,6 +206,11 @@ fn frames_of(d: Duration, rate: NonZero<u32>) -> usize {
 pub fn start(spec: FeedSpec) -> FeedReader {
     let shared = Arc::new(Shared {
         live: Mutex::default(),
+        aired: Mutex::default(),
+        frames: AtomicU64::new(0),
+        live_frames: AtomicU64::new(0),
+        level_db: AtomicU32::new(SILENT_DB.to_bits()),
+        rate: spec.rate,
         fallback: Mutex::default(),
         fallback_room: Condvar::new(),
         stop: AtomicBool::new(false),
@@ -202,8 +234,14 @@ pub fn start(spec: FeedSpec) -> FeedReader {
         );
     }
     let channels = usize::from(spec.channels.get());
+    let recorder = spec
+        .record
+        .clone()
+        .and_then(|record| super::record::start(record, spec.rate, spec.channels));
     FeedReader {
+        recorder,
         window_frames: frames_of(spec.window, spec.rate) as u64,
+        ends_at: spec.ends_at,
         fade_frames: frames_of(spec.fade_out, spec.rate) as u64,
         prebuffer_samples: frames_of(spec.prebuffer, spec.rate).max(BLOCK) * channels,
         channels,
@@ -215,7 +253,6 @@ pub fn start(spec: FeedSpec) -> FeedReader {
         frames: 0,
         on_live: false,
         live_frames: 0,
-        proof: RelayProof::default(),
         begun: false,
         airing: None,
     }
@@ -598,22 +635,57 @@ fn run_fallback(spec: &FeedSpec, shared: &Shared) {
 // ---------------------------------------------------------------------------------------
 // The reader
 
+/// A started feed waiting for the player to take it (the player's item for a relay holds
+/// one): the feed is started ahead of its window so its sources have connected and filled
+/// the prebuffer by the time it airs.
+#[derive(Clone)]
+pub struct FeedSlot(Arc<Mutex<Option<FeedReader>>>);
+
+impl FeedSlot {
+    pub fn new(reader: FeedReader) -> FeedSlot {
+        FeedSlot(Arc::new(Mutex::new(Some(reader))))
+    }
+
+    /// The feed, once: `None` when it was taken already.
+    pub fn take(&self) -> Option<FeedReader> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+}
+
+impl PartialEq for FeedSlot {
+    fn eq(&self, other: &FeedSlot) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for FeedSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FeedSlot")
+    }
+}
+
 /// The relay as the player's item reads it: a block at a time, never waiting.
 pub struct FeedReader {
     shared: Arc<Shared>,
+    /// Where the air goes to be kept (`record = true`); blocks are dropped, never waited
+    /// for, when the recorder falls behind.
+    recorder: Option<std::sync::mpsc::SyncSender<Vec<f32>>>,
     rate: NonZero<u32>,
     channels: usize,
     window_frames: u64,
+    ends_at: Option<Instant>,
     fade_frames: u64,
     prebuffer_samples: usize,
     has_fallback: bool,
     block: Vec<f32>,
     other: Vec<f32>,
-    /// Frames handed out so far.
+    /// Frames handed out so far, and of them relayed ones (published to the handle).
     frames: u64,
     on_live: bool,
     live_frames: u64,
-    proof: RelayProof,
     begun: bool,
     /// The URL whose audio is on air.
     airing: Option<String>,
@@ -641,6 +713,12 @@ impl FeedReader {
     /// The next block of interleaved samples (at most [`BLOCK`] frames), or `None` once the
     /// window has aired.
     pub fn next_block(&mut self) -> Option<&[f32]> {
+        if !self.begun
+            && let Some(end) = self.ends_at
+        {
+            let left = frames_of(end.saturating_duration_since(Instant::now()), self.rate);
+            self.window_frames = self.window_frames.min(left as u64);
+        }
         let left = self.window_frames.saturating_sub(self.frames);
         if left == 0 {
             return None;
@@ -667,30 +745,31 @@ impl FeedReader {
         }
         self.fade_out_end();
         self.frames += frames as u64;
+        self.publish(frames);
+        if let Some(recorder) = &self.recorder {
+            let _ = recorder.try_send(self.block.clone());
+        }
         Some(&self.block)
+    }
+
+    /// Sets the window before the feed airs (a feed started early, before its program's
+    /// plan was final).
+    pub fn set_window(&mut self, window: Duration) {
+        if !self.begun {
+            self.window_frames = frames_of(window, self.rate) as u64;
+        }
+    }
+
+    /// A handle on what the feed airs, for its record and the status.
+    pub fn handle(&self) -> FeedHandle {
+        FeedHandle {
+            shared: self.shared.clone(),
+        }
     }
 
     /// What aired so far (complete once the window ended or the reader is dropped).
     pub fn proof(&self) -> RelayProof {
-        let live = self.shared.live();
-        let mut proof = self.proof.clone();
-        proof.relayed_ms = ms(self.at(self.live_frames));
-        proof.dropout_ms = ms(self.at(self.frames)).saturating_sub(proof.relayed_ms);
-        proof.failures = live.failures.clone();
-        proof.failures_dropped = live.failures_dropped;
-        if let Some((_, title)) = &live.source
-            && let Some(t) = title.get()
-        {
-            proof.stream_title = Some(t);
-        }
-        proof
-    }
-
-    fn at(&self, frames: u64) -> Duration {
-        Duration::from_nanos(
-            u64::try_from(u128::from(frames) * 1_000_000_000 / u128::from(self.rate.get()))
-                .unwrap_or(u64::MAX),
-        )
+        self.handle().proof()
     }
 
     /// Goes on air with the live audio when a source works and has the prebuffer ready (at
@@ -706,15 +785,37 @@ impl FeedReader {
                 .unwrap_or_default();
             drop(live);
             self.on_live = true;
-            if self.proof.url.is_none() {
-                self.proof.url = Some(url.clone());
+            let mut aired = self.shared.aired();
+            if aired.url.is_none() {
+                aired.url = Some(url.clone());
             }
+            drop(aired);
             self.airing = Some(url.clone());
             self.note(Air::Source { url }, None);
         } else if !self.begun {
             drop(live);
             self.note(self.off_air(), None);
         }
+    }
+
+    /// Publishes the counters and the level (a peak meter falling 20 dB a second).
+    fn publish(&self, frames: usize) {
+        self.shared.frames.store(self.frames, Ordering::Relaxed);
+        self.shared
+            .live_frames
+            .store(self.live_frames, Ordering::Relaxed);
+        let peak = self.block.iter().fold(0f32, |m, s| m.max(s.abs()));
+        let peak_db = if peak > 1e-6 {
+            20.0 * peak.log10()
+        } else {
+            SILENT_DB
+        };
+        let fall = 20.0 * frames as f32 / self.rate.get() as f32;
+        let was = f32::from_bits(self.shared.level_db.load(Ordering::Relaxed));
+        let level = peak_db.max(was - fall).max(SILENT_DB);
+        self.shared
+            .level_db
+            .store(level.to_bits(), Ordering::Relaxed);
     }
 
     fn off_air(&self) -> Air {
@@ -733,9 +834,12 @@ impl FeedReader {
     }
 
     fn note(&mut self, air: Air, why: Option<Fault>) {
-        let at_ms = ms(self.at(self.frames));
+        let at_ms = ms(at(self.frames, self.rate));
         tracing::info!(at_ms, ?air, ?why, "relay switch");
-        self.proof.switches.push(Switch { at_ms, air, why });
+        self.shared
+            .aired()
+            .switches
+            .push(Switch { at_ms, air, why });
     }
 
     /// Takes `want` live samples into the block; false (taking none) when fewer are there.
@@ -749,7 +853,10 @@ impl FeedReader {
             return true;
         };
         if let Some(t) = title.get() {
-            self.proof.stream_title = Some(t);
+            let mut aired = self.shared.aired();
+            if aired.stream_title.as_ref() != Some(&t) {
+                aired.stream_title = Some(t);
+            }
         }
         if self.airing.as_ref() != Some(url) {
             // Another URL took over without a dropout (the buffer covered the change).
@@ -813,6 +920,69 @@ impl FeedReader {
                 let g = (self.window_frames - at) as f32 / self.fade_frames as f32;
                 frame.iter_mut().for_each(|s| *s *= g.clamp(0.0, 1.0));
             }
+        }
+    }
+}
+
+/// The level of silence, dBFS.
+const SILENT_DB: f32 = -120.0;
+
+fn at(frames: u64, rate: NonZero<u32>) -> Duration {
+    Duration::from_nanos(
+        u64::try_from(u128::from(frames) * 1_000_000_000 / u128::from(rate.get()))
+            .unwrap_or(u64::MAX),
+    )
+}
+
+/// What a feed airs, read from anywhere while it airs and after.
+#[derive(Clone)]
+pub struct FeedHandle {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for FeedHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FeedHandle")
+    }
+}
+
+/// What a relay airs at a moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Now {
+    pub air: Air,
+    pub stream_title: Option<String>,
+    pub level_dbfs: f32,
+    pub relayed_ms: u64,
+    pub dropout_ms: u64,
+}
+
+impl FeedHandle {
+    /// What aired so far.
+    pub fn proof(&self) -> RelayProof {
+        let shared = &self.shared;
+        let mut proof = shared.aired().clone();
+        let frames = shared.frames.load(Ordering::Relaxed);
+        let live_frames = shared.live_frames.load(Ordering::Relaxed);
+        proof.relayed_ms = ms(at(live_frames, shared.rate));
+        proof.dropout_ms = ms(at(frames, shared.rate)).saturating_sub(proof.relayed_ms);
+        let live = shared.live();
+        proof.failures = live.failures.clone();
+        proof.failures_dropped = live.failures_dropped;
+        proof
+    }
+
+    /// What airs now.
+    pub fn now(&self) -> Now {
+        let proof = self.proof();
+        Now {
+            air: proof
+                .switches
+                .last()
+                .map_or(Air::Silence, |s| s.air.clone()),
+            stream_title: proof.stream_title,
+            level_dbfs: f32::from_bits(self.shared.level_db.load(Ordering::Relaxed)),
+            relayed_ms: proof.relayed_ms,
+            dropout_ms: proof.dropout_ms,
         }
     }
 }

@@ -101,6 +101,7 @@ fn spec(urls: &[&str], connect: Connect) -> FeedSpec {
         rate: NonZero::new(RATE).expect("rate"),
         channels: NonZero::new(2).expect("channels"),
         window: Duration::from_secs(3),
+        ends_at: None,
         fade_out: Duration::from_millis(200),
         silence: Duration::from_secs(1),
         prebuffer: Duration::from_millis(300),
@@ -110,6 +111,7 @@ fn spec(urls: &[&str], connect: Connect) -> FeedSpec {
         ceiling_db: -1.0,
         fallback: Vec::new(),
         connect,
+        record: None,
     }
 }
 

@@ -15,8 +15,10 @@ pub mod hls;
 pub mod icy;
 pub mod net;
 pub mod proof;
+pub mod record;
 pub mod ts;
 
+use std::io::Read;
 use std::sync::{Arc, Mutex};
 
 pub use proof::{Air, Failure, Fault, RelayProof, Switch};
@@ -199,4 +201,31 @@ pub fn check_url(url: &str) -> Result<(), UrlProblem> {
         });
     }
     Ok(())
+}
+
+/// What a source answered when probed: its codec and the URL that answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    pub codec: Codec,
+    pub url: String,
+}
+
+/// Whether `url` answers as a relay source now: it opens and its first audio bytes arrive
+/// within the timeouts of `opts`. What `loaxa check` asks of each source.
+pub fn probe(url: &str, opts: &NetOptions) -> Result<Probe, Fault> {
+    let mut stream = open(url, opts).map_err(|e| Fault::of(&e))?;
+    let mut first = [0u8; 512];
+    match stream.reader.read(&mut first) {
+        Ok(0) => Err(Fault::Ended),
+        Ok(_) => Ok(Probe {
+            codec: stream.codec,
+            url: stream.url,
+        }),
+        Err(e) => Err(SourceError::from_io(&e).map_or(
+            Fault::Connect {
+                detail: e.to_string(),
+            },
+            Fault::of,
+        )),
+    }
 }

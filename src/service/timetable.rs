@@ -31,6 +31,9 @@ pub struct PlannedEntry {
     /// The gain it airs at, in dB: loudness normalisation, its own offset and the master
     /// gain, under the true-peak ceiling.
     pub gain_db: f64,
+    /// A relay's sources, in the order they are tried (empty for other items).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
 }
 
 /// A due item the program will not air (logged as skipped or failed), or one that will
@@ -114,7 +117,11 @@ impl Station {
                     max_s: max.as_secs(),
                 });
             }
-            if !plan.items.iter().any(|i| i.origin.role() == Role::Item) {
+            if !plan
+                .items
+                .iter()
+                .any(|i| matches!(i.origin.role(), Role::Item | Role::Relay))
+            {
                 warnings.push(Warning::EmptyProgram);
             }
             for item in &plan.items {
@@ -130,7 +137,8 @@ impl Station {
                     _ => {}
                 }
             }
-            let items: Vec<PlannedEntry> = plan.items.iter().map(|i| self.entry(i)).collect();
+            let items: Vec<PlannedEntry> =
+                plan.items.iter().map(|i| self.entry(program, i)).collect();
             out.push(ScheduledProgram {
                 at,
                 program: program.name.clone(),
@@ -149,8 +157,12 @@ impl Station {
         Ok(out)
     }
     /// A planned item as its record will show it.
-    fn entry(&self, item: &PlannedItem) -> PlannedEntry {
+    fn entry(&self, program: &crate::config::Program, item: &PlannedItem) -> PlannedEntry {
         let seg = &item.segment;
+        let sources = match item.origin {
+            Origin::Relay { .. } => program.relay.clone(),
+            _ => Vec::new(),
+        };
         PlannedEntry {
             title: seg.title.clone(),
             role: item.origin.role(),
@@ -160,6 +172,7 @@ impl Station {
             unit: seg.unit.clone(),
             priority: seg.priority,
             gain_db: crate::audio::playout_gain(&self.config.audio.levels(), &seg.level_input()).db,
+            sources,
         }
     }
 }

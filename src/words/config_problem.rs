@@ -188,6 +188,14 @@ pub enum ConfigProblem {
     RelayUrl { url: String, problem: UrlProblem },
     /// More relay sources than a program may list.
     TooManyRelayUrls { count: u64, max: u64 },
+    /// A relay program's `topic` (for its recordings) names no topic of `[topics]`.
+    ProgramTopicUnknown {
+        topic: String,
+        suggestion: Option<String>,
+        known: String,
+    },
+    /// `record = true` with no `topic` on the program and no `default_topic`.
+    RecordWithoutTopic,
     /// A relay program without `max_duration` (its window).
     RelayWithoutWindow,
     /// A relay program that also names playlists or takes the queue.
@@ -512,6 +520,16 @@ impl Say for ConfigProblem {
                 format!("`relay` có {count} địa chỉ; một chương trình được tối đa {max}"),
                 format!("`relay` lists {count} sources; a program may list at most {max}"),
             ),
+            P::ProgramTopicUnknown { topic, .. } => pick_owned(
+                lang,
+                format!("chuyên mục `topic = \"{topic}\"` không có trong [topics]"),
+                format!("topic \"{topic}\" is not in [topics]"),
+            ),
+            P::RecordWithoutTopic => pick(
+                lang,
+                "bản ghi tiếp sóng (`record = true`) cần một chuyên mục",
+                "a relay's recordings (`record = true`) need a topic",
+            ),
             P::RelayWithoutWindow => pick(
                 lang,
                 "chương trình tiếp sóng cần `max_duration`: thời lượng tiếp sóng",
@@ -810,6 +828,24 @@ impl ConfigProblem {
                 "giữ vài địa chỉ dự phòng tốt nhất; địa chỉ được thử lần lượt",
                 "keep the few best backup sources; they are tried in order",
             ),
+            P::ProgramTopicUnknown {
+                suggestion: Some(near),
+                ..
+            } => pick_owned(
+                lang,
+                format!("có phải ý bạn là \"{near}\"? chuyên mục được khai báo trong [topics]"),
+                format!("did you mean \"{near}\"? topics are defined in [topics]"),
+            ),
+            P::ProgramTopicUnknown { known, .. } => pick_owned(
+                lang,
+                format!("thêm nó vào [topics] hoặc dùng một trong: {known}"),
+                format!("add it to [topics] or use one of: {known}"),
+            ),
+            P::RecordWithoutTopic => pick(
+                lang,
+                "thêm `topic = \"khcn\"` vào chương trình, hoặc `default_topic` vào [station]",
+                "add topic = \"khcn\" to the program, or default_topic to [station]",
+            ),
             P::RelayWithoutWindow => pick(
                 lang,
                 "thêm `max_duration = \"30m\"` (tiếp sóng 30 phút kể từ giờ phát)",
@@ -1064,6 +1100,17 @@ impl ConfigProblem {
                 problem: UrlProblem::TooLong { max: 2048 },
             },
             P::TooManyRelayUrls { count: 9, max: 8 },
+            P::ProgramTopicUnknown {
+                topic: "kh".into(),
+                suggestion: Some("khcn".into()),
+                known: "khcn".into(),
+            },
+            P::ProgramTopicUnknown {
+                topic: "zz".into(),
+                suggestion: None,
+                known: "khcn".into(),
+            },
+            P::RecordWithoutTopic,
             P::RelayWithoutWindow,
             P::RelayWithPlaylists,
             P::RelayOnlyKey,
