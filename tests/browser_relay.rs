@@ -2,13 +2,18 @@
 //! log (the On-air page's latest records, pushed over `/api/v1/events`, and the Log page)
 //! shows a relay window's source and dropout; the On-air card shows a relay on air.
 //!
-//! The daemon airs no relay yet that a test could start, so the On-air card is drawn from a
-//! recorded status (what `/api/v1/events` sends while a relay airs: `on_air.relay`) by the
-//! page's own functions, imported from `/assets/pages.js` in the page the daemon served.
-//! Needs Debian's `chromium` and `chromium-driver` (installed by `.ci/run`).
+//! The card is tested twice: with a relay the real `loaxa run` airs from a loopback radio
+//! (pushed over `/api/v1/events`), and — for what a test cannot make the daemon do on cue
+//! (a fallback, silence, levels beyond the meter, English) — drawn from recorded statuses
+//! by the page's own functions, imported from `/assets/pages.js` in the page the daemon
+//! served. Needs Debian's `chromium` and `chromium-driver` (installed by `.ci/run`).
 
 #[path = "support/live.rs"]
 mod live;
+#[path = "support/process.rs"]
+mod process;
+#[path = "support/radio.rs"]
+mod radio;
 #[path = "support/station.rs"]
 mod station;
 #[path = "support/wav.rs"]
@@ -24,6 +29,9 @@ use loaxa::model::{AsRunRecord, Outcome, Priority, Role, Trigger};
 use loaxa::relay::{Air, RelayProof, Switch};
 use loaxa::service::Station;
 use serde_json::{Value, json};
+use station::{TestStation, local};
+
+const CHIRP: &[u8] = include_bytes!("fixtures/relay/chirp-128k-44k1.mp3");
 
 const SOURCE: &str = "https://vov.example/vov1/playlist.m3u8";
 
@@ -248,4 +256,65 @@ fn the_page_shows_a_relay_on_air_and_relay_windows_in_the_log() {
         !rows.contains("Nhạc hiệu"),
         "a relay is no signature tune: {rows}"
     );
+}
+
+/// The relay program's cron, set to fire 3 s from now, and the daemon reloaded.
+fn fire_in_three_seconds(t: &TestStation, daemon: &process::Daemon) {
+    let fire = Utc::now().with_timezone(&chrono_tz::Asia::Ho_Chi_Minh) + Span::seconds(3);
+    let cron = fire.format("%-S %-M %-H * * *").to_string();
+    let config = std::fs::read_to_string(t.config_path()).expect("config");
+    std::fs::write(t.config_path(), config.replace("0 0 3 1 1 *", &cron)).expect("config");
+    daemon.send(rustix::process::Signal::HUP);
+}
+
+/// A relay the real daemon airs from a loopback Icecast stream reaches the open On-air page
+/// over the event stream: badge, the source's URL, its stream title, a moving level meter
+/// and the relayed time.
+#[test]
+fn a_relay_the_daemon_airs_is_shown_on_the_on_air_card() {
+    let radio = radio::Radio::start();
+    let mut icy = radio::Icy::new(CHIRP.to_vec(), 128_000);
+    icy.metaint = Some(8192);
+    icy.titles = vec!["Thời sự 6 giờ".into()];
+    icy.burst = 32_000;
+    radio.icy("/vov1.mp3", icy);
+    let url = radio.url("/vov1.mp3");
+    let program = format!(
+        "[relay]\nprebuffer = \"1s\"\n\n[[program]]\nname = \"vov1\"\ntitle = \"Tiếp sóng VOV1\"\ncron = \"0 0 3 1 1 *\"\nrelay = [\"{url}\"]\nmax_duration = \"20s\"\n"
+    );
+    let t = TestStation::new(&program, &[], local(2026, 5, 4, 4, 59, 0));
+    t.set_output(&format!("device = \"wav:{}\"", t.path("air.wav").display()));
+    let mut daemon = process::Daemon::spawn_with_env(&t.config_path(), &[]);
+    let site = daemon.api_address(&t.path("data"));
+
+    let downloads = tempfile::tempdir().expect("tempdir");
+    let browser = webdriver::Browser::start(downloads.path(), 1280, 900);
+    browser.goto(&format!("{site}/#now"));
+    browser.wait("body[data-ready] main[data-page=\"now\"] #on-air-idle", 10);
+    fire_in_three_seconds(&t, &daemon);
+
+    let source = browser.wait_text("#relay-source", 15, "the relay's source", |s| s == url);
+    assert_eq!(source, url);
+    let badge = browser.run(
+        "return document.querySelector('#on-air-body .badge').textContent;",
+        json!([]),
+    );
+    assert_eq!(badge, "Tiếp sóng");
+    browser.wait_text("#relay-stream-title", 10, "the stream title", |s| {
+        s.ends_with("Thời sự 6 giờ")
+    });
+    // The meter moves with what goes out (the chirp is loud), and the relayed time counts.
+    let level = "return document.getElementById('relay-level')?.value ?? -60;";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while browser.run(level, json!([])).as_f64().unwrap_or(-60.0) <= -40.0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the level meter stayed low"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    browser.wait_text("#relay-times", 10, "the relayed time counts", |s| {
+        s.starts_with("Đã tiếp sóng 0:0") && !s.starts_with("Đã tiếp sóng 0:00")
+    });
+    daemon.stop();
 }
