@@ -201,6 +201,12 @@ fn the_page_shows_a_relay_on_air_and_relay_windows_in_the_log() {
         shown["times"], "Đã tiếp sóng 1:05 · mất tín hiệu 0:05",
         "{shown}"
     );
+    assert!(
+        shown["card"]
+            .as_str()
+            .is_some_and(|c| c.contains("Kết thúc tiếp sóng") && !c.contains("Bỏ qua bản tin")),
+        "skipping a relay ends it: {shown}"
+    );
     // A level beyond the meter's range fills it or empties it, never more.
     let loud = draw(&browser, &relay_status(source.clone(), 3.0), "vi");
     assert_eq!(loud["level"], json!(0), "{loud}");

@@ -190,6 +190,8 @@ export const DICT = {
     relay_log_source: "Nguồn: {url}",
     relay_log_no_source: "Không có nguồn nào phát được",
     relay_log_dropout: "mất tín hiệu {dropout}",
+    relay_skip: "Kết thúc tiếp sóng",
+    relay_done_skip: "Đã kết thúc tiếp sóng, chương trình phát tiếp.",
     // Codes the server sends (reasons, warnings, errors) with their parameters: the same
     // words as the message table of the server (src/words/); tests/vocabulary.rs checks that
     // every code it can send has its entry here, in both languages.
@@ -478,6 +480,8 @@ export const DICT = {
     relay_log_source: "Source: {url}",
     relay_log_no_source: "No source aired",
     relay_log_dropout: "dropout {dropout}",
+    relay_skip: "End the relay",
+    relay_done_skip: "The relay ended; the program goes on.",
     reason_on_air: "on air",
     reason_stopped_unexpectedly: "the daemon stopped before the play ended",
     reason_crash_before_air: "not aired: the daemon stopped unexpectedly before it aired",

@@ -76,7 +76,7 @@ export function onAirCard(now) {
       badge(a.priority === "emergency" ? t("priority_emergency") : t("on_air_badge"), a.priority === "emergency" ? "danger" : "live"), " ",
       t("on_air_meta", { topic: topicLabel(a.topic), program: a.program, i: a.index + 1, n: a.count })),
     progressBar(a),
-    controls(),
+    controls(t("skip"), t("done_skip")),
   ];
 }
 
@@ -98,7 +98,8 @@ function relayCard(a) {
       h("span", { id: "relay-level-text" })),
     h("p", { class: "meta", id: "relay-times" }),
     progressBar(a),
-    controls(),
+    // Skipping a relay ends its window; the program goes on.
+    controls(t("relay_skip"), t("relay_done_skip")),
   ].filter(Boolean);
 }
 
@@ -130,9 +131,10 @@ function progressBar(a) {
       `${fmtDuration(elapsed)} / ${fmtDuration(a.duration_ms)}`));
 }
 
-function controls() {
+/** Skip (`skip`, said `done` when done) and stop, the stop asked first. */
+function controls(skip, done) {
   return h("div", { class: "actions" },
-    h("button", { type: "button", onclick: () => control("/skip", t("done_skip")) }, t("skip")),
+    h("button", { type: "button", onclick: () => control("/skip", done) }, skip),
     h("button", {
       type: "button", class: "danger", onclick: async () => {
         if (await confirmBox(t("stop"), t("confirm_stop"), t("stop"))) control("/stop", t("done_stop"));
