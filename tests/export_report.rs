@@ -832,7 +832,7 @@ fn relay_window(
 }
 
 /// Three relay windows in 2026-H1 (one with a dropout and a second source, one that never
-/// found a source, one clean) and one in 2026-H2.
+/// found a source, one clean), one in 2026-H2, and a missed one in 2026-H1.
 fn relay_log() -> Vec<AsRunRecord> {
     let mut stalled = failures(SOURCE_A, Fault::Stalled, 1);
     stalled.extend(failures(SOURCE_B, Fault::Status { status: 404 }, 2));
@@ -899,7 +899,15 @@ fn relay_log() -> Vec<AsRunRecord> {
                 ..RelayProof::default()
             },
         ),
+        missed_relay("vov-sang", "2026-03-01 06:00:00"),
     ]
+}
+
+/// A relay program the station was off for: its record, without a proof.
+fn missed_relay(program: &'static str, due: &'static str) -> AsRunRecord {
+    let mut r = relay_window(program, due, 0, Outcome::Missed, RelayProof::default());
+    r.relay = None;
+    r
 }
 
 /// The hand-made log with the relay windows after it, numbered on.
@@ -923,7 +931,7 @@ fn the_report_counts_relays_apart_from_news_items() {
     assert_eq!(r.by_unit, news.by_unit);
     assert_eq!(r.by_month, news.by_month);
     assert_eq!(r.signature, news.signature, "a relay is no signature tune");
-    assert_eq!(r.records, news.records + 3, "the H2 window is outside");
+    assert_eq!(r.records, news.records + 4, "the H2 window is outside");
 
     let relay = |windows, no_source, window_ms, relayed_ms, dropout_ms| RelayCounts {
         windows,
@@ -973,7 +981,8 @@ fn the_report_counts_relays_apart_from_news_items() {
         .filter(|p| p.name.starts_with("vov") || p.name.starts_with("tinh"))
         .map(|p| (p.name.as_str(), p.runs, p.items, p.outcome("completed")))
         .collect();
-    assert_eq!(programs, [("tinh-chieu", 1, 1, 1), ("vov-sang", 2, 2, 2)]);
+    // The missed relay is due in its program, no window.
+    assert_eq!(programs, [("tinh-chieu", 1, 1, 1), ("vov-sang", 3, 3, 2)]);
 }
 
 #[test]
@@ -1169,14 +1178,15 @@ fn loaxa_log_shows_what_a_relay_aired() {
     let lines: Vec<&str> = en.lines().collect();
     assert_eq!(
         lines.len(),
-        5,
-        "a heading, two rows, a line under each:\n{en}"
+        6,
+        "a heading, three rows, a line under each window (none under the missed one):\n{en}"
     );
     assert_eq!(
         lines[2],
         "\t↳ source: http://a.vov.vn/vov1.mp3 · stream title: «Thời sự 6 giờ» · dropout 5:00 (17%)"
     );
     assert_eq!(lines[4], "\t↳ no source aired · dropout 30:00 (100%)");
+    assert!(lines[5].contains("missed"), "{en}");
     let out = loaxa_in("vi", &config, &["log", "--program", "vov-sang"]);
     let vi = String::from_utf8_lossy(&out.stdout);
     assert!(

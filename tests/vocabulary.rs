@@ -457,6 +457,39 @@ fn the_page_has_words_for_every_code_the_server_can_send() {
     );
 }
 
+/// What a relay airs during a dropout (`on_air.relay.to`: `fallback`, `silence`) has the
+/// page's words in both languages, the server's words; a source shows its URL.
+#[test]
+fn the_page_has_words_for_what_a_relay_airs() {
+    let (vi, en) = page_tables();
+    let mut bad = Vec::new();
+    for air in words::air_samples() {
+        let to = serde_json::to_value(&air).expect("json")["to"]
+            .as_str()
+            .expect("to")
+            .to_string();
+        if to == "source" {
+            continue;
+        }
+        let key = format!("relay_{to}");
+        match (vi.get(&key), en.get(&key)) {
+            (Some(v), Some(e)) => assert_vietnamese(&key, v, e, &mut bad),
+            _ => bad.push(format!("no `{key}` in both tables")),
+        }
+        // One vocabulary: the page says what the server says (the page capitalises).
+        for (lang, table) in [(Lang::Vi, &vi), (Lang::En, &en)] {
+            let page = table.get(&key).map(|w| w.to_lowercase());
+            let server = air.say(lang).to_lowercase();
+            if page.as_deref() != Some(server.as_str()) {
+                bad.push(format!(
+                    "`{key}` ({lang}): page {page:?}, server {server:?}"
+                ));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
 // ---------- the API answers with codes, in the request's language ----------
 
 /// `GET` with nothing but `headers`: what a browser or a script sends.

@@ -128,7 +128,7 @@ pub fn export_cells(r: &AsRunRecord, opts: &ExportOptions) -> [String; COLUMN_CO
         time(&r.scheduled_at),
         opt_time(&r.started_at),
         opt_time(&r.ended_at),
-        (r.played_ms.saturating_add(500) / 1000).to_string(),
+        seconds(r.played_ms).to_string(),
         r.played_ms.to_string(),
         r.segment_id.map(|s| s.to_string()).unwrap_or_default(),
         r.title.clone(),
@@ -153,7 +153,7 @@ pub fn export_cells(r: &AsRunRecord, opts: &ExportOptions) -> [String; COLUMN_CO
         r.peak_dbfs.map(whole).unwrap_or_default(),
         r.loudness_lufs.map(whole).unwrap_or_default(),
         r.audible_ms
-            .map(|ms| (ms.saturating_add(500) / 1000).to_string())
+            .map(|ms| seconds(ms).to_string())
             .unwrap_or_default(),
         match (r.silent, lang) {
             (false, _) => String::new(),
@@ -296,9 +296,7 @@ impl<'o> CsvRow<'o> {
         self.time(w, Some(&r.scheduled_at))?;
         self.time(w, r.started_at.as_ref())?;
         self.time(w, r.ended_at.as_ref())?;
-        self.num(w, |b| {
-            write!(b, "{}", r.played_ms.saturating_add(500) / 1000)
-        })?;
+        self.num(w, |b| write!(b, "{}", seconds(r.played_ms)))?;
         self.num(w, |b| write!(b, "{}", r.played_ms))?;
         self.num(w, |b| match r.segment_id {
             Some(s) => write!(b, "{s}"),
@@ -346,7 +344,7 @@ impl<'o> CsvRow<'o> {
             None => Ok(()),
         })?;
         self.num(w, |b| match r.audible_ms {
-            Some(ms) => write!(b, "{}", ms.saturating_add(500) / 1000),
+            Some(ms) => write!(b, "{}", seconds(ms)),
             None => Ok(()),
         })?;
         w.write_field(match (r.silent, opts.lang) {

@@ -4,7 +4,7 @@
 
 use super::Lang;
 use super::summary::{RelayCounts, Relays};
-use super::tables::{Cell, Table, hours, t};
+use super::tables::{Cell, Table, hours, minutes, t};
 use crate::words::Say;
 
 /// The section's tables, in print order.
@@ -53,7 +53,7 @@ fn program_row(name: String, c: &RelayCounts) -> Vec<Cell> {
         Cell::Int(c.windows),
         Cell::Int(c.no_source),
         Cell::Decimal(hours(c.relayed_ms)),
-        Cell::Decimal(c.dropout_ms as f64 / 60_000.0),
+        Cell::Decimal(minutes(c.dropout_ms)),
         Cell::Decimal(c.dropout_share() * 100.0),
     ]
 }

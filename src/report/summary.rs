@@ -118,7 +118,7 @@ pub struct EmergencyPlay {
 /// Relay (tiếp sóng) figures of one group (a program, or everything).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RelayCounts {
-    /// Relay windows (records of role `relay`).
+    /// Relay windows that opened (records of role `relay` with their proof).
     pub windows: u64,
     /// Windows in which no source ever aired (only fallback or silence).
     pub no_source: u64,
@@ -131,18 +131,15 @@ pub struct RelayCounts {
 }
 
 impl RelayCounts {
+    /// A relay record without its proof never opened its window (a missed program): it is
+    /// no window here (the programs table counts it).
     fn add(&mut self, r: &AsRunRecord) {
+        let Some(p) = &r.relay else { return };
         self.windows += 1;
         self.window_ms += r.played_ms;
-        match &r.relay {
-            Some(p) => {
-                self.no_source += u64::from(p.url.is_none());
-                self.relayed_ms += p.relayed_ms;
-                self.dropout_ms += p.dropout_ms;
-            }
-            // A relay that never started (missed, failed before its window) aired nothing.
-            None => self.no_source += 1,
-        }
+        self.no_source += u64::from(p.url.is_none());
+        self.relayed_ms += p.relayed_ms;
+        self.dropout_ms += p.dropout_ms;
     }
 
     /// [`dropout_share`] of these windows.

@@ -301,6 +301,11 @@ pub(super) fn hours(ms: u64) -> f64 {
     ms as f64 / 3_600_000.0
 }
 
+/// Milliseconds as minutes, for display.
+pub(super) fn minutes(ms: u64) -> f64 {
+    ms as f64 / 60_000.0
+}
+
 fn emergencies(report: &Report, lang: Lang) -> Table {
     Table {
         sheet: t(lang, "Khẩn cấp", "Emergencies"),
@@ -321,7 +326,7 @@ fn emergencies(report: &Report, lang: Lang) -> Table {
                     Cell::Text(e.program.clone()),
                     Cell::Text(e.title.clone()),
                     Cell::Text(labels::outcome_name_label(lang, &e.outcome).into_owned()),
-                    Cell::Decimal(e.played_ms as f64 / 60_000.0),
+                    Cell::Decimal(minutes(e.played_ms)),
                 ]
             })
             .collect(),

@@ -61,7 +61,7 @@ function every(ms, f) {
 
 // ---------------------------------------------------------------- Đang phát (now)
 
-function onAirCard(now) {
+export function onAirCard(now) {
   const a = now.on_air;
   if (!a) {
     const next = now.next
@@ -69,24 +69,87 @@ function onAirCard(now) {
       : t("no_next");
     return [h("p", { class: "idle", id: "on-air-idle" }, t("nothing_on_air")), h("p", {}, next)];
   }
-  const elapsed = Math.min(a.duration_ms, Math.max(0, Date.now() - Date.parse(a.started_at)));
+  if (a.relay) return relayCard(a);
   return [
     h("p", { class: "on-air-title", id: "on-air-title" }, a.title),
     h("p", { class: "meta" },
       badge(a.priority === "emergency" ? t("priority_emergency") : t("on_air_badge"), a.priority === "emergency" ? "danger" : "live"), " ",
       t("on_air_meta", { topic: topicLabel(a.topic), program: a.program, i: a.index + 1, n: a.count })),
-    h("div", { class: "progress" },
-      h("progress", { id: "on-air-progress", max: a.duration_ms, value: elapsed, "aria-label": t("progress") }),
-      h("span", { id: "on-air-time", "data-start": a.started_at, "data-duration": a.duration_ms },
-        `${fmtDuration(elapsed)} / ${fmtDuration(a.duration_ms)}`)),
-    h("div", { class: "actions" },
-      h("button", { type: "button", onclick: () => control("/skip", t("done_skip")) }, t("skip")),
-      h("button", {
-        type: "button", class: "danger", onclick: async () => {
-          if (await confirmBox(t("stop"), t("confirm_stop"), t("stop"))) control("/stop", t("done_stop"));
-        },
-      }, t("stop"))),
+    progressBar(a),
+    controls(t("skip"), t("done_skip")),
   ];
+}
+
+/** A relay on air: what airs now (the source's URL, or the fallback or silence during a
+ * dropout), the source's stream title, the level going out and the times so far. */
+function relayCard(a) {
+  const r = a.relay;
+  const airs = r.to === "source"
+    ? h("span", { class: "relay-url", id: "relay-source" }, r.url)
+    : badge(t(`relay_${r.to}`), "warn");
+  return [
+    h("p", { class: "on-air-title", id: "on-air-title" }, a.title),
+    h("p", { class: "meta" }, badge(t("relay_badge"), "relay"), " ", t("relay_meta", { program: a.program })),
+    h("p", { class: "relay-airs", id: "relay-airs", "data-to": r.to }, h("strong", {}, `${t("relay_source")}: `), airs),
+    r.stream_title ? h("p", { class: "meta", id: "relay-stream-title" }, `${t("relay_stream_title")}: `, r.stream_title) : null,
+    h("div", { class: "level" },
+      h("label", { for: "relay-level" }, t("relay_level")),
+      h("meter", { id: "relay-level", min: -60, max: 0, low: -40, high: -3, optimum: -18 }),
+      h("span", { id: "relay-level-text" })),
+    h("p", { class: "meta", id: "relay-times" }),
+    progressBar(a),
+    // Skipping a relay ends its window; the program goes on.
+    controls(t("relay_skip"), t("relay_done_skip")),
+  ].filter(Boolean);
+}
+
+/** Puts a relay's live values (pushed about twice a second) into the drawn card, in place:
+ * the card is not redrawn for them, so the keyboard focus stays where it is. */
+export function updateRelay(r) {
+  const meter = document.getElementById("relay-level");
+  if (!r || !meter) return;
+  const level = Math.max(-60, Math.min(0, Number(r.level_dbfs)));
+  meter.value = level;
+  document.getElementById("relay-level-text").textContent = r.level_dbfs <= -60 ? t("relay_level_none") : `${Math.round(r.level_dbfs)} dBFS`;
+  document.getElementById("relay-times").textContent =
+    t("relay_times", { relayed: fmtDuration(r.relayed_ms), dropout: fmtDuration(r.dropout_ms) });
+}
+
+/** `now` without a relay's live values: what decides whether the card is drawn again. */
+function cardKey(now) {
+  const r = now.on_air?.relay;
+  if (!r) return now;
+  const { level_dbfs, relayed_ms, dropout_ms, ...rest } = r;
+  return { ...now, on_air: { ...now.on_air, relay: rest } };
+}
+
+function progressBar(a) {
+  const elapsed = Math.min(a.duration_ms, Math.max(0, Date.now() - Date.parse(a.started_at)));
+  return h("div", { class: "progress" },
+    h("progress", { id: "on-air-progress", max: a.duration_ms, value: elapsed, "aria-label": t("progress") }),
+    h("span", { id: "on-air-time", "data-start": a.started_at, "data-duration": a.duration_ms },
+      `${fmtDuration(elapsed)} / ${fmtDuration(a.duration_ms)}`));
+}
+
+/** Skip (`skip`, said `done` when done) and stop, the stop asked first. */
+function controls(skip, done) {
+  return h("div", { class: "actions" },
+    h("button", { type: "button", onclick: () => control("/skip", done) }, skip),
+    h("button", {
+      type: "button", class: "danger", onclick: async () => {
+        if (await confirmBox(t("stop"), t("confirm_stop"), t("stop"))) control("/stop", t("done_stop"));
+      },
+    }, t("stop")));
+}
+
+/** Under a relay record's title in the log: its source (or that none aired) and its
+ * dropout time; nothing for other records. */
+export function relayNote(r) {
+  const p = r.relay;
+  if (!p) return null;
+  const source = p.url ? t("relay_log_source", { url: p.url }) : t("relay_log_no_source");
+  return h("div", { class: "relay-note" }, `${source} · ${t("relay_log_dropout", { dropout: fmtDuration(p.dropout_ms) })}`,
+    p.stream_title ? ` · ${t("relay_stream_title")}: ${p.stream_title}` : "");
 }
 
 async function control(path, done) {
@@ -133,7 +196,7 @@ function warningItems(now, segments, schedule) {
 function recentRows(records) {
   return records.slice().reverse().map((r) => h("tr", {},
     h("td", {}, fmtDateTime(r.started_at ?? r.scheduled_at)),
-    h("td", {}, r.title),
+    h("td", {}, r.title, relayNote(r)),
     h("td", {}, r.program),
     h("td", {}, fmtDuration(r.played_ms)),
     h("td", {}, badge(outcomeLabel(r.outcome), r.outcome))));
@@ -180,10 +243,12 @@ async function nowPage(main) {
     drawing = false;
     if (!now) return;
     const items = warningItems(now, segments, schedule);
-    const key = JSON.stringify([now, log.map((r) => [r.id, r.outcome, r.played_ms]), items]);
+    const key = JSON.stringify([cardKey(now), log.map((r) => [r.id, r.outcome, r.played_ms]), items]);
+    updateRelay(now.on_air?.relay);
     if (key === last) return;
     last = key;
     body.replaceChildren(...onAirCard(now));
+    updateRelay(now.on_air?.relay);
     document.getElementById("warning-list").replaceChildren(...(items.length
       ? items.map(([w, kind]) => h("li", { class: kind }, w))
       : [h("li", { class: "ok" }, t("no_warnings"))]));
@@ -563,8 +628,9 @@ async function logPage(main) {
       h("td", {}, String(r.id)),
       h("td", {}, fmtDateTime(r.started_at ?? r.scheduled_at)),
       h("td", {}, r.program),
-      h("td", {}, r.title, r.role === "item" ? "" : ` (${roleLabel(r.role)})`),
-      h("td", {}, topicLabel(r.topic)),
+      h("td", {}, r.title, r.role === "item" ? "" : ` (${roleLabel(r.role)})`, relayNote(r)),
+      // A relay carries the station topic: it is no signature tune.
+      h("td", {}, r.role === "relay" ? "" : topicLabel(r.topic)),
       h("td", {}, fmtDuration(r.played_ms)),
       h("td", {}, badge(outcomeLabel(r.outcome), r.outcome), r.priority === "emergency" ? [" ", badge(priorityLabel("emergency"), "danger")] : null,
         r.reason ? h("div", { class: "why" }, reasonText(r.reason)) : null))));
