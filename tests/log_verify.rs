@@ -193,7 +193,7 @@ fn a_log_from_before_the_levels_then_after_verifies_and_a_changed_level_is_named
             rec.loudness_lufs = Some(-18.2);
             rec.audible_ms = Some(59_900);
             store.update_record(&mut rec).expect("end");
-            assert_eq!(rec.hash_version, 2);
+            assert_eq!(rec.hash_version, loaxa::store::chain::HASH_VERSION);
         }
     }
     let out = loaxa(&t.config_path(), &["log", "verify"]);

@@ -577,9 +577,18 @@ impl Daemon {
             s.relay_end = std::time::Instant::now().checked_add(window);
         }
         let at = at.map(chrono::DateTime::<chrono::Utc>::from);
+        // The record first: whatever shows an item on air can rely on its record being
+        // there (a crash from here on is closed from it at the next start).
+        match self.recorder.started_at(&entry.ctx, &entry.item, at) {
+            Ok(rec) => {
+                s.records.insert(key, rec);
+            }
+            Err(e) => tracing::error!(error = %e, "could not write the broadcast log"),
+        }
         let seg = &entry.item.segment;
-        // Published before the log is written: on a slow or full disk the write may take a
-        // while, and the page must not show "nothing on air" between two gapless items.
+        tracing::info!(program = %entry.ctx.program, segment = %seg.id, title = %seg.title, "on air");
+        self.notifier
+            .status(&format!("on air: {} — {}", entry.ctx.program, seg.title));
         let position = s.order.iter().position(|&k| k == key).unwrap_or(0);
         let on_air = OnAir {
             program: entry.ctx.program.clone(),
@@ -595,15 +604,6 @@ impl Daemon {
             relay: None,
         };
         self.status.send_modify(|st| st.on_air = Some(on_air));
-        tracing::info!(program = %entry.ctx.program, segment = %seg.id, title = %seg.title, "on air");
-        self.notifier
-            .status(&format!("on air: {} — {}", entry.ctx.program, seg.title));
-        match self.recorder.started_at(&entry.ctx, &entry.item, at) {
-            Ok(rec) => {
-                s.records.insert(key, rec);
-            }
-            Err(e) => tracing::error!(error = %e, "could not write the broadcast log"),
-        }
     }
 
     fn ended(
@@ -671,8 +671,14 @@ impl Daemon {
             self.consume(&entry.item.origin);
         }
         if s.playing == Some(key) {
+            // With more to come, the item stays shown until the next one starts (gapless:
+            // at once, but its record is written first, which on a full disk takes a while):
+            // the page never shows "nothing on air" inside a program.
+            let more = !s.rest().is_empty();
             s.playing = None;
-            self.status.send_modify(|st| st.on_air = None);
+            if !more {
+                self.status.send_modify(|st| st.on_air = None);
+            }
         }
     }
 
