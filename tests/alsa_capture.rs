@@ -397,11 +397,13 @@ fn child_timed_start() {
 
     // The program's frames: the lead-in's silence, then the item. The lead-in covers the
     // hand-over's 400 ms, give or take a device period: it starts wherever the mixer is in
-    // the buffer it is filling (ahead of the device), and is counted from the next callback.
+    // the buffer it is filling (ahead of the device), and is counted from the next callback
+    // (on a loaded 2-core CI machine that callback once came 104 ms late: 150 ms of slack;
+    // where the first sample lands is held to 1 ms above).
     let silent = frames.saturating_sub(22_050) as f64 / f64::from(RATE);
     println!("lead-in of {silent:.4} s for a start {lead:?} after the hand-over");
     assert!(
-        (silent - lead.as_secs_f64()).abs() <= 0.1,
+        (silent - lead.as_secs_f64()).abs() <= 0.15,
         "lead-in of {silent:.4} s for a start {lead:?} ahead"
     );
 
