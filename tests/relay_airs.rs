@@ -25,8 +25,8 @@ use serde_json::Value;
 use station::{TestStation, local};
 
 const CHIRP: &[u8] = include_bytes!("fixtures/relay/chirp-128k-44k1.mp3");
-/// ffmpeg's decode of the chirp's left channel, 8 kHz, s16le.
-const ORACLE: &[u8] = include_bytes!("fixtures/relay/chirp-left-8k.s16");
+/// ffmpeg's decode of the chirp's left channel, 16 kHz, s16le.
+const ORACLE: &[u8] = include_bytes!("fixtures/relay/chirp-left-16k.s16");
 const TITLES: [&str; 2] = ["Thời sự 6 giờ", "Bản tin thời tiết"];
 
 fn now(agent: &ureq::Agent, base: &str) -> Value {
@@ -56,21 +56,23 @@ fn wait_for(
     }
 }
 
-/// The left channel of interleaved stereo `samples` at 48 kHz, brought to 8 kHz (the mean of
-/// each 6 samples: enough of a low-pass for a chirp under 4 kHz).
-fn left_at_8k(samples: &[f32]) -> Vec<f32> {
+/// The left channel of interleaved stereo `samples` at 48 kHz, brought to 16 kHz (the mean
+/// of each 3 samples: enough of a low-pass for a chirp under 8 kHz).
+fn left_at_16k(samples: &[f32]) -> Vec<f32> {
     samples
-        .chunks_exact(12)
-        .map(|c| c.iter().step_by(2).sum::<f32>() / 6.0)
+        .chunks_exact(6)
+        .map(|c| c.iter().step_by(2).sum::<f32>() / 3.0)
         .collect()
 }
 
-/// The best normalised cross-correlation of `x` against `reference` looped, and its lag.
-fn best_match(x: &[f32], reference: &[f32]) -> (f32, usize) {
+/// The best normalised cross-correlation of `x` against `reference` looped, over `lags`,
+/// and its lag.
+fn best_match(x: &[f32], reference: &[f32], lags: impl Iterator<Item = usize>) -> (f32, usize) {
     let energy_x: f32 = x.iter().map(|v| v * v).sum();
     let n = reference.len();
     let mut best = (0f32, 0usize);
-    for lag in 0..n {
+    for lag in lags {
+        let lag = lag % n;
         let (mut dot, mut energy_r) = (0f32, 0f32);
         for (i, v) in x.iter().enumerate() {
             let r = reference[(lag + i) % n];
@@ -83,6 +85,18 @@ fn best_match(x: &[f32], reference: &[f32]) -> (f32, usize) {
         }
     }
     best
+}
+
+/// Where in the looped `reference` half a second of `air` (16 kHz) from `at` is found:
+/// a coarse search with its first 1/8 s, then the whole half second around it.
+fn locate(air: &[f32], at: usize, reference: &[f32], near: Option<usize>) -> (f32, usize) {
+    let n = reference.len();
+    let coarse = match near {
+        Some(lag) => lag,
+        None => best_match(&air[at..at + 2_000], reference, 0..n).1,
+    };
+    let around = (coarse + n - 400)..(coarse + n + 400);
+    best_match(&air[at..at + 8_000], reference, around)
 }
 
 /// Sets the program's cron (first written as `0 0 3 1 1 *`) to fire 3 s from now and
@@ -145,7 +159,7 @@ fn a_relay_airs_its_second_source_survives_a_stall_on_the_fallback_and_proves_it
 
     // Fires far away at first; set to a few seconds ahead once the daemon is up (reload).
     let program = format!(
-        "[relay]\nprebuffer = \"1s\"\nstall_timeout = \"1s\"\n\n[[program]]\nname = \"vov1\"\ntitle = \"Tiếp sóng VOV1\"\ncron = \"0 0 3 1 1 *\"\nrelay = [\"{gone}\", \"{vov1}\"]\nmax_duration = \"12s\"\nfallback = [\"du-phong\"]\nrecord = true\ntopic = \"khcn\"\n\n[[program]]\nname = \"chieu\"\ncron = \"0 0 4 1 1 *\"\nqueue = true\n"
+        "[relay]\nprebuffer = \"1s\"\nstall_timeout = \"2s\"\n\n[[program]]\nname = \"vov1\"\ntitle = \"Tiếp sóng VOV1\"\ncron = \"0 0 3 1 1 *\"\nrelay = [\"{gone}\", \"{vov1}\"]\nmax_duration = \"12s\"\nfallback = [\"du-phong\"]\nrecord = true\ntopic = \"khcn\"\n\n[[program]]\nname = \"chieu\"\ncron = \"0 0 4 1 1 *\"\nqueue = true\n"
     );
     let t = TestStation::new(
         &program,
@@ -169,7 +183,8 @@ fn a_relay_airs_its_second_source_survives_a_stall_on_the_fallback_and_proves_it
     });
     assert_eq!(on["on_air"]["relay"]["url"], vov1.as_str(), "{on}");
     assert_eq!(on["on_air"]["title"], "Tiếp sóng VOV1", "{on}");
-    // The source stalls for three seconds: the fallback covers, the relay comes back.
+    // The source stalls for three seconds: its second of buffer runs dry before the stall
+    // times out (2 s), the fallback covers, the relay comes back.
     std::thread::sleep(Duration::from_secs(2));
     radio.fault("/vov1.mp3", radio::Fault::Stall);
     let off = wait_for(&agent, &base, 8, "the fallback covers the stall", |n| {
@@ -182,7 +197,7 @@ fn a_relay_airs_its_second_source_survives_a_stall_on_the_fallback_and_proves_it
             > -40.0,
         "the fallback is heard: {off}"
     );
-    std::thread::sleep(Duration::from_secs(1));
+    std::thread::sleep(Duration::from_secs(2));
     radio.fault("/vov1.mp3", radio::Fault::None);
     wait_for(&agent, &base, 10, "the relay comes back", |n| {
         n["on_air"]["relay"]["to"] == "source"
@@ -227,13 +242,6 @@ fn a_relay_airs_its_second_source_survives_a_stall_on_the_fallback_and_proves_it
         (gone.as_str(), &Fault::Status { status: 404 }),
         "{proof:#?}"
     );
-    assert!(
-        proof
-            .failures
-            .iter()
-            .any(|f| f.url == vov1 && f.fault == Fault::Stalled),
-        "{proof:#?}"
-    );
     let airs: Vec<&Air> = proof.switches.iter().map(|s| &s.air).collect();
     let source = Air::Source { url: vov1.clone() };
     // Connected ahead of the fire time: the relay is on air from its first sample, and
@@ -258,8 +266,19 @@ fn a_relay_airs_its_second_source_survives_a_stall_on_the_fallback_and_proves_it
         .switches
         .iter()
         .find(|s| s.air == Air::Fallback && s.why.is_some())
-        .expect("a switch to the fallback with its reason");
-    assert_eq!(stall.why, Some(Fault::Stalled), "{proof:#?}");
+        .unwrap_or_else(|| panic!("a switch to the fallback with its reason: {proof:#?}"));
+    // Off air when the buffer ran dry, the source still connected; the stall is its
+    // failure, on the same time base, after the switch.
+    assert_eq!(stall.why, Some(Fault::Underrun), "{proof:#?}");
+    let stalled = proof
+        .failures
+        .iter()
+        .find(|f| f.url == vov1 && f.fault == Fault::Stalled)
+        .unwrap_or_else(|| panic!("the stall among the failures: {proof:#?}"));
+    assert!(
+        (stall.at_ms..stall.at_ms + 2_000).contains(&stalled.at_ms),
+        "{proof:#?}"
+    );
     let kept_ms = kept["duration_ms"].as_u64().expect("duration");
     assert!(
         kept_ms.abs_diff(rec.played_ms) <= 100,
@@ -277,8 +296,9 @@ fn a_relay_airs_its_second_source_survives_a_stall_on_the_fallback_and_proves_it
         bin::text(&verified.stderr)
     );
 
-    // What went out is the source: a stretch of the first relayed part is found in
-    // ffmpeg's decode of the stream's file.
+    // What went out is the source, whole: half a second at the start of the first relayed
+    // stretch and half a second at its end are found in ffmpeg's decode of the stream's file,
+    // the one as far from the other there as on air (no audio lost or repeated on air).
     let (rate, channels, samples) = wav::read_wav_f32(&air);
     assert_eq!((rate, channels), (48_000, 2));
     let on_ms = proof
@@ -287,16 +307,28 @@ fn a_relay_airs_its_second_source_survives_a_stall_on_the_fallback_and_proves_it
         .find(|s| s.air == source)
         .expect("on air")
         .at_ms;
-    let from = ((on_ms + 300) * 48) as usize * 2;
-    let excerpt = left_at_8k(&samples[from..from + 48_000]);
+    let off_ms = stall.at_ms;
+    assert!(off_ms >= on_ms + 1_500, "{proof:#?}");
+    let air = left_at_16k(&samples);
     let oracle: Vec<f32> = ORACLE
         .chunks_exact(2)
         .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
         .collect();
-    let (corr, lag) = best_match(&excerpt[..4000], &oracle);
+    let first = (on_ms as usize + 200) * 16;
+    let last = (off_ms as usize - 800) * 16;
+    let (corr_first, lag_first) = locate(&air, first, &oracle, None);
+    let expected = lag_first + (last - first);
+    let (corr_last, lag_last) = locate(&air, last, &oracle, Some(expected));
     assert!(
-        corr > 0.7,
-        "the relay's audio is the source's: correlation {corr:.2} at {lag}"
+        corr_first > 0.9 && corr_last > 0.9,
+        "the relay's audio is the source's: correlation {corr_first:.3} and {corr_last:.3}"
+    );
+    let moved = (lag_last as i64 - (expected % oracle.len()) as i64) as f64 / 16.0;
+    assert!(
+        moved.abs() <= 2.0,
+        "{moved:.1} ms of the source lost (+) or repeated (−) on air between {} and {} ms",
+        first / 16,
+        last / 16
     );
 }
 

@@ -17,9 +17,11 @@
 //! fallback (or silence, with no fallback), and back to the live audio once the source
 //! thread has a working source and [`FeedSpec::prebuffer`] of audio buffered again, with a
 //! one-block crossfade. Every switch is kept with its time and reason for the as-run record
-//! ([`RelayProof`]). The live buffer never holds more than the prebuffer plus
-//! [`MAX_EXTRA`]: a relay stays live (the oldest audio is dropped; a source that sends a
-//! burst at connection, as Icecast does, or a server clock faster than the sound card's).
+//! ([`RelayProof`]). Before the live audio airs, its buffer keeps only the newest prebuffer
+//! (a source's burst at connection, as Icecast sends, is cut down off air); on air it may
+//! hold [`MAX_EXTRA`] more — the jitter of a source's pacing never cuts what airs — and only
+//! beyond that is the oldest dropped (a server clock faster than the sound card's), so a
+//! relay stays live.
 //!
 //! The window ends on its frame with a fade-out; the threads stop when the reader is
 //! dropped (a source thread blocked in a read leaves within the stall time).
@@ -122,7 +124,6 @@ struct Shared {
     fallback_room: Condvar,
     stop: AtomicBool,
     wake: (Mutex<()>, Condvar),
-    started: Instant,
 }
 
 #[derive(Default)]
@@ -134,6 +135,9 @@ struct Live {
     last_fault: Option<Fault>,
     failures: Vec<Failure>,
     failures_dropped: u64,
+    /// Whether the reader airs the live buffer now: before that the buffer keeps only the
+    /// newest prebuffer (a connection burst is cut down before air, never on air).
+    on_air: bool,
 }
 
 impl Shared {
@@ -175,7 +179,8 @@ impl Shared {
     /// relay may go off air).
     fn fail(&self, url: &str, fault: Fault, aired: bool) {
         tracing::warn!(%url, ?fault, "relay source failed");
-        let at_ms = ms(self.started.elapsed());
+        // On the switches' time base: the window's time aired so far (0 before it).
+        let at_ms = ms(at(self.frames.load(Ordering::Relaxed), self.rate));
         let mut live = self.live();
         live.source = None;
         if aired {
@@ -215,7 +220,6 @@ pub fn start(spec: FeedSpec) -> FeedReader {
         fallback_room: Condvar::new(),
         stop: AtomicBool::new(false),
         wake: (Mutex::new(()), Condvar::new()),
-        started: Instant::now(),
     });
     let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
         if let Err(e) = std::thread::Builder::new().name(name.into()).spawn(f) {
@@ -243,7 +247,7 @@ pub fn start(spec: FeedSpec) -> FeedReader {
         window_frames: frames_of(spec.window, spec.rate) as u64,
         ends_at: spec.ends_at,
         fade_frames: frames_of(spec.fade_out, spec.rate) as u64,
-        prebuffer_samples: frames_of(spec.prebuffer, spec.rate).max(BLOCK) * channels,
+        prebuffer_samples: prebuffer_samples(&spec),
         channels,
         rate: spec.rate,
         has_fallback: !spec.fallback.is_empty(),
@@ -288,6 +292,11 @@ fn run_sources(spec: &FeedSpec, shared: &Shared) {
     }
 }
 
+/// The live audio buffered before a source goes on air (at least a block), in samples.
+fn prebuffer_samples(spec: &FeedSpec) -> usize {
+    frames_of(spec.prebuffer, spec.rate).max(BLOCK) * usize::from(spec.channels.get())
+}
+
 /// Reads one source until it fails; `(why, whether it gave audio)`.
 fn pump(spec: &FeedSpec, shared: &Shared, stream: Stream) -> (Fault, bool) {
     let error = Arc::new(Mutex::new(None));
@@ -305,7 +314,11 @@ fn pump(spec: &FeedSpec, shared: &Shared, stream: Stream) -> (Fault, bool) {
     let mut samples = UniformSourceIterator::new(input, spec.channels, spec.rate);
     let channels = usize::from(spec.channels.get());
     let chunk = (spec.rate.get() as usize / 100).max(1) * channels; // 10 ms
-    let cap = (frames_of(spec.prebuffer, spec.rate) + frames_of(MAX_EXTRA, spec.rate)) * channels;
+    // Off air the buffer keeps the newest prebuffer (plus one read); on air it may grow by
+    // MAX_EXTRA before the oldest is dropped, so the jitter of a source's pacing never cuts
+    // what airs.
+    let cap_off_air = prebuffer_samples(spec) + chunk;
+    let cap_on_air = prebuffer_samples(spec) + frames_of(MAX_EXTRA, spec.rate) * channels;
     let silence_limit = frames_of(spec.silence, spec.rate) as u64;
     let mut leveller = spec
         .target_lufs
@@ -352,6 +365,7 @@ fn pump(spec: &FeedSpec, shared: &Shared, stream: Stream) -> (Fault, bool) {
         }
         let mut live = shared.live();
         live.samples.extend(buf.iter().copied());
+        let cap = if live.on_air { cap_on_air } else { cap_off_air };
         let excess = live.samples.len().saturating_sub(cap);
         if excess > 0 {
             let whole = (excess.div_ceil(channels) * channels).min(live.samples.len());
@@ -775,7 +789,7 @@ impl FeedReader {
     /// Goes on air with the live audio when a source works and has the prebuffer ready (at
     /// the window's start: whatever it has, once it has a block).
     fn maybe_go_live(&mut self, want: usize) {
-        let live = self.shared.live();
+        let mut live = self.shared.live();
         let ready = live.source.is_some() && live.samples.len() >= self.prebuffer_samples.max(want);
         if ready {
             let url = live
@@ -783,6 +797,7 @@ impl FeedReader {
                 .as_ref()
                 .map(|(u, _)| u.clone())
                 .unwrap_or_default();
+            live.on_air = true;
             drop(live);
             self.on_live = true;
             let mut aired = self.shared.aired();
@@ -829,7 +844,16 @@ impl FeedReader {
     fn go_off_air(&mut self) {
         self.on_live = false;
         self.airing = None;
-        let why = self.shared.live().last_fault.clone();
+        let why = {
+            let mut live = self.shared.live();
+            live.on_air = false;
+            if live.source.is_some() {
+                // Still connected, not yet failed: it sent less than airs.
+                Some(Fault::Underrun)
+            } else {
+                live.last_fault.clone()
+            }
+        };
         self.note(self.off_air(), why);
     }
 

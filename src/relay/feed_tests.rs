@@ -12,6 +12,14 @@ const RATE: u32 = 48_000;
 
 /// A 16-bit PCM WAV of `secs` seconds, stereo, sample `f(frame)`.
 fn wav(secs: f64, rate: u32, f: impl Fn(u64) -> f32) -> Vec<u8> {
+    wav_frames(secs, rate, |i| {
+        let s = (f(i).clamp(-1.0, 1.0) * 32767.0) as i16;
+        (s, s)
+    })
+}
+
+/// A 16-bit PCM WAV of `secs` seconds, stereo, frame `f(frame)` (left, right).
+fn wav_frames(secs: f64, rate: u32, f: impl Fn(u64) -> (i16, i16)) -> Vec<u8> {
     let frames = (secs * f64::from(rate)) as u64;
     let data_len = u32::try_from(frames * 4).expect("small");
     let mut out = Vec::with_capacity(44 + data_len as usize);
@@ -28,9 +36,9 @@ fn wav(secs: f64, rate: u32, f: impl Fn(u64) -> f32) -> Vec<u8> {
     out.extend_from_slice(b"data");
     out.extend_from_slice(&data_len.to_le_bytes());
     for i in 0..frames {
-        let s = (f(i).clamp(-1.0, 1.0) * 32767.0) as i16;
-        out.extend_from_slice(&s.to_le_bytes());
-        out.extend_from_slice(&s.to_le_bytes());
+        let (l, r) = f(i);
+        out.extend_from_slice(&l.to_le_bytes());
+        out.extend_from_slice(&r.to_le_bytes());
     }
     out
 }
@@ -76,7 +84,17 @@ impl Read for Paced {
 
 /// `data` (a WAV from [`wav`]) as a live stream: its header says it never ends, so the
 /// decoder reads on into `end` as it would on a radio stream.
-fn stream(url: &str, mut data: Vec<u8>, end: Option<SourceError>) -> Stream {
+fn stream(url: &str, data: Vec<u8>, end: Option<SourceError>) -> Stream {
+    stream_with_burst(url, data, end, RATE as usize / 2)
+}
+
+/// [`stream`] that gives `burst` frames at once on connection.
+fn stream_with_burst(
+    url: &str,
+    mut data: Vec<u8>,
+    end: Option<SourceError>,
+    burst: usize,
+) -> Stream {
     data[4..8].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
     data[40..44].copy_from_slice(&0xFFFF_FFC0u32.to_le_bytes());
     Stream {
@@ -85,7 +103,7 @@ fn stream(url: &str, mut data: Vec<u8>, end: Option<SourceError>) -> Stream {
             pos: 0,
             start: Instant::now(),
             bytes_per_s: f64::from(RATE) * 4.0,
-            burst: 44 + (RATE as usize / 2) * 4,
+            burst: 44 + burst * 4,
             end,
         }),
         codec: Codec::Mp3,
@@ -174,6 +192,63 @@ fn a_working_source_airs_for_exactly_the_window_and_fades_out() {
     assert!(
         rms_at(&out, 2.9, 2.95) < level * 0.6,
         "the fade is under way"
+    );
+}
+
+/// Frame `i` of a source whose frames count themselves: left `i mod 30 000`, right
+/// `i div 30 000` (exact in 16 bits, and after the decoder's conversion to float).
+fn counting(i: u64) -> (i16, i16) {
+    let (low, high) = (i % 30_000, i / 30_000);
+    (
+        i16::try_from(low).expect("low"),
+        i16::try_from(high).expect("high"),
+    )
+}
+
+/// The source frame an output frame carries (see [`counting`]).
+fn counted(frame: &[f32]) -> i64 {
+    let v = |s: f32| (s * 32768.0).round() as i64;
+    v(frame[1]) * 30_000 + v(frame[0])
+}
+
+#[test]
+fn a_burst_is_cut_down_before_air_and_jitter_never_cuts_what_airs() {
+    // Icecast's way: 1.5 s at once on connection, then paced; the feed is read 1.5 s after
+    // it started (an early start), when 3 s are in: more than prebuffer + MAX_EXTRA.
+    let connect: Connect = Arc::new(|url, _| {
+        let burst = RATE as usize * 3 / 2;
+        Ok(stream_with_burst(
+            url,
+            wav_frames(12.0, RATE, counting),
+            None,
+            burst,
+        ))
+    });
+    let mut s = spec(&["http://a/x"], connect);
+    s.window = Duration::from_secs(4);
+    let begun = Instant::now();
+    let (out, proof) = air(start(s), Duration::from_millis(1500));
+    let waited = begun.elapsed().as_secs_f64() - 4.0;
+    assert_eq!(proof.dropout_ms, 0, "{proof:#?}");
+    let frames: Vec<i64> = out.chunks_exact(2).map(counted).collect();
+    // What aired first is the newest prebuffer, not the oldest of the burst.
+    let delivered = (1.5 + waited) * f64::from(RATE);
+    let latency = (delivered - frames[0] as f64) / f64::from(RATE);
+    assert!(
+        (0.2..0.5).contains(&latency),
+        "on air {latency:.3} s behind the source (prebuffer 0.3 s)"
+    );
+    // Every frame follows the one before (up to the fade-out of the last 200 ms).
+    let faded = out.len() / 2 - RATE as usize / 5;
+    let jumps: Vec<(usize, i64)> = frames[..faded]
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w[1] != w[0] + 1)
+        .map(|(n, w)| (n, w[1] - w[0]))
+        .collect();
+    assert!(
+        jumps.is_empty(),
+        "frames lost or repeated on air (at, by): {jumps:?}"
     );
 }
 

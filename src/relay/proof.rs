@@ -18,6 +18,9 @@ pub enum Fault {
     Status { status: u16 },
     /// Nothing arrived for the stall time.
     Stalled,
+    /// The live buffer ran dry while the source was still connected: it sent less than
+    /// airs (a stall not yet timed out, a slow link).
+    Underrun,
     /// The live playlist stopped advancing.
     Frozen,
     /// Digital silence for longer than allowed.
@@ -77,8 +80,9 @@ pub struct Switch {
     pub why: Option<Fault>,
 }
 
-/// A source that failed, with the time (ms after the feed started) and reason: what the
-/// source thread met, aired or not (a backup URL that failed while the first played is
+/// A source that failed, with the time (ms after the window's start, as a switch's; 0 for
+/// a failure while connecting ahead of it) and reason: what the source thread met, aired
+/// or not (a backup URL that failed while the first played is
 /// not here: it was not tried).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {

@@ -25,6 +25,11 @@ impl Say for Fault {
                 "nguồn ngừng gửi dữ liệu",
                 "the source stopped sending data",
             ),
+            Fault::Underrun => pick(
+                lang,
+                "nguồn gửi dữ liệu không kịp, bộ đệm đã cạn",
+                "the source sent too little: the buffer ran dry",
+            ),
             Fault::Frozen => pick(
                 lang,
                 "danh sách phát trực tiếp của nguồn không còn cập nhật",
@@ -72,6 +77,7 @@ pub fn fault_samples() -> Vec<Fault> {
         },
         Fault::Status { status: 404 },
         Fault::Stalled,
+        Fault::Underrun,
         Fault::Frozen,
         Fault::Silence,
         Fault::Ended,
