@@ -23,6 +23,8 @@
 
 #[path = "support/bin.rs"]
 mod bin;
+#[path = "support/pacer.rs"]
+mod pacer;
 #[path = "support/process.rs"]
 mod process;
 #[path = "support/station.rs"]
@@ -31,7 +33,7 @@ mod station;
 mod wav;
 
 use bin::{loaxa, text};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use process::Daemon;
@@ -115,14 +117,6 @@ fn wall(t: SystemTime) -> f64 {
         .as_secs_f64()
 }
 
-fn read_s16(path: &Path) -> Vec<i16> {
-    std::fs::read(path)
-        .expect("capture file")
-        .chunks_exact(2)
-        .map(|b| i16::from_le_bytes([b[0], b[1]]))
-        .collect()
-}
-
 /// The S16 values E's samples become on the way out (f32 from the WAV, back to S16).
 fn as_s16(samples: &[f32]) -> Vec<i16> {
     samples
@@ -143,42 +137,6 @@ fn find_starts(capture: &[i16], pattern: &[i16], tol: i32) -> Vec<usize> {
                 .all(|(&c, &p)| (i32::from(c) - i32::from(p)).abs() <= tol)
         })
         .collect()
-}
-
-/// `(wall time, bytes written so far)` per chunk, from the pacer's log.
-fn read_pacer_log(path: &Path) -> (Vec<(f64, usize)>, Vec<String>) {
-    let text = std::fs::read_to_string(path).expect("pacer log");
-    let mut chunks = Vec::new();
-    let mut notes = Vec::new();
-    for line in text.lines() {
-        if let Some(note) = line.strip_prefix('#') {
-            notes.push(note.trim().to_string());
-            continue;
-        }
-        let mut parts = line.split_whitespace();
-        let (Some(t), Some(n)) = (parts.next(), parts.next()) else {
-            continue; // a line cut short at the end
-        };
-        chunks.push((
-            t.parse().expect("pacer time"),
-            n.parse().expect("pacer bytes"),
-        ));
-    }
-    (chunks, notes)
-}
-
-/// The wall time at which the pacer wrote byte `offset` of the capture.
-fn written_at(chunks: &[(f64, usize)], offset: usize) -> f64 {
-    let i = chunks.partition_point(|&(_, total)| total <= offset);
-    chunks.get(i).expect("offset within the capture").0
-}
-
-fn setup_alsa(dir: &Path) -> PathBuf {
-    process::setup_alsa(
-        dir,
-        include_str!("support/alsa/asound_timed.conf.in"),
-        &[("pace_log.py", include_str!("support/alsa/pace_log.py"))],
-    )
 }
 
 fn segment_id(api: &Api, title: &str) -> u64 {
@@ -219,7 +177,7 @@ fn measure(name: &str) -> Measured {
     );
     t.set_output("device = \"alsa:cap_timed\"\nsample_rate = 44100\nchannels = 2");
     let cap = tempfile::tempdir().expect("capture dir");
-    let alsa_conf = setup_alsa(cap.path());
+    let alsa_conf = pacer::setup(cap.path());
 
     // A: 4 s of quiet noise; E: 0.8 s of loud noise, both at the device's rate and layout,
     // so the capture carries E's samples unchanged (within one S16 step).
@@ -283,12 +241,9 @@ fn measure(name: &str) -> Measured {
     let said = daemon.said();
 
     // --- the capture ---
-    let capture = read_s16(&cap.path().join("timed.raw"));
-    let (chunks, notes) = read_pacer_log(&cap.path().join("timed.log"));
-    let pipe_bytes: u32 = notes
-        .iter()
-        .find_map(|n| n.strip_prefix("pipe ")?.split(' ').next()?.parse().ok())
-        .unwrap_or_else(|| panic!("pipe size in the pacer's log: {notes:?}"));
+    let capture = pacer::read_s16(&cap.path().join("timed.raw"));
+    let (chunks, notes) = pacer::read_log(&cap.path().join("timed.log"));
+    let pipe_bytes = pacer::pipe_bytes(&notes);
     let opened = said
         .lines()
         .find(|l| l.contains("output stream opened"))
@@ -325,7 +280,7 @@ fn measure(name: &str) -> Measured {
     ];
     let mut latencies = Vec::new();
     for (i, (&start, &(sent, answered))) in starts.iter().zip(&requests).enumerate() {
-        let heard = written_at(&chunks, start * FRAME_BYTES);
+        let heard = pacer::written_at(&chunks, start * FRAME_BYTES);
         let latency = heard - sent;
         // A is at most 0.1 loud and fades to silence in the last 30 ms before E.
         let before = &capture[start * 2 - 2 * 8..start * 2];
