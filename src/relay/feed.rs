@@ -515,9 +515,12 @@ struct Leveller {
     /// Seconds of audio seen, and of it measured above the gate.
     heard_s: f64,
     measured_s: f64,
+    /// Seconds of audio added since the meter was last read.
+    unread_s: f64,
 }
 
 const SLEW_DB_PER_S: f64 = 3.0;
+const READ_EVERY_S: f64 = 0.4;
 const MAX_GAIN_DB: f64 = 15.0;
 const MIN_GAIN_DB: f64 = -20.0;
 const ESTIMATE_TIME_S: f64 = 10.0;
@@ -547,6 +550,7 @@ impl Leveller {
             rate: f64::from(rate.get()) * f64::from(channels.get()),
             heard_s: 0.0,
             measured_s: 0.0,
+            unread_s: 0.0,
         })
     }
 
@@ -556,21 +560,33 @@ impl Leveller {
         }
         let dt = buf.len() as f64 / self.rate;
         self.heard_s += dt;
+        self.unread_s += dt;
         // The meter's windows are full after 400 ms (momentary) and 3 s (short-term): read
-        // the fuller one, and average over what there is until ten seconds have come.
-        let reading = if self.heard_s >= 3.0 {
+        // the fuller one, and average over what there is until ten seconds have come. Read
+        // every 400 ms (the momentary window's length): a reading sums the whole window —
+        // read on every 10 ms chunk it was two thirds of a relay's CPU — and the estimate
+        // averages ten seconds, the gain moves 3 dB/s: a finer reading changes nothing.
+        let due = self.unread_s >= READ_EVERY_S * 0.999;
+        let reading = if !due {
+            Ok(f64::NEG_INFINITY)
+        } else if self.heard_s >= 3.0 {
             self.meter.loudness_shortterm()
         } else if self.heard_s >= 0.4 {
             self.meter.loudness_momentary()
         } else {
             Ok(f64::NEG_INFINITY)
         };
+        let read_dt = if due {
+            std::mem::take(&mut self.unread_s)
+        } else {
+            0.0
+        };
         if let Ok(st) = reading
             && st.is_finite()
             && st > -50.0
         {
-            self.measured_s += dt;
-            let k = (dt / self.measured_s.min(ESTIMATE_TIME_S)).min(1.0);
+            self.measured_s += read_dt;
+            let k = (read_dt / self.measured_s.min(ESTIMATE_TIME_S)).min(1.0);
             // A shout or a jingle lifts the short-term reading for its three seconds: it
             // counts as at most a few dB, so the speech after it is not pushed down.
             let e = self
