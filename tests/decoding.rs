@@ -97,6 +97,17 @@ const SUPPORTED: &[Expect] = &[
         frames: 66150,
         tolerance_ms: 2,
     },
+    // Opus in Ogg (libopus): the encoder's pre-skip dropped, the last page's granule
+    // position gives the exact end.
+    Expect {
+        file: "noise-48k-mono.opus",
+        container: "ogg",
+        codec: "opus",
+        rate: 48000,
+        channels: 1,
+        frames: 48000,
+        tolerance_ms: 0,
+    },
     Expect {
         file: "noise-44k1-stereo.m4a",
         container: "isomp4",
@@ -244,9 +255,9 @@ struct Refused {
 fn bad_files_are_refused_with_the_reason_and_a_fix() {
     let cases = [
         Refused {
-            file: "noise-48k-mono.opus",
+            file: "surround-48k-5.1.opus",
             kind: |e| matches!(e, ImportError::Unsupported { .. }),
-            hint: "ffmpeg -i noise-48k-mono.opus",
+            hint: "ffmpeg -i surround-48k-5.1.opus",
         },
         Refused {
             file: "not-audio.mp3",

@@ -328,3 +328,36 @@ async fn an_item_that_ends_before_its_measured_length_is_logged_failed_not_compl
         ]
     );
 }
+
+/// Issue 16: phone voice notes and browser recordings are Opus, in Ogg (`.opus`, `.oga`)
+/// and WebM (`.webm`, Chromium's MediaRecorder writes it without a duration or an index).
+/// Each decodes (libopus) to ffmpeg's length: in Ogg to the frame (the encoder's pre-skip
+/// dropped, the last page's padding trimmed); in WebM with the end padding left on, which
+/// symphonia does not pass on (at most 20 ms of near-silence at the end).
+#[test]
+fn opus_voice_notes_and_browser_recordings_decode_to_ffmpegs_length() -> TestResult {
+    let rows = table()?;
+    let opus: Vec<&Truth> = rows.iter().filter(|r| r.codec == "opus").collect();
+    assert!(opus.len() >= 10, "{} Opus fixtures", opus.len());
+    for truth in opus {
+        let m = measure(&truth_dir().join(&truth.file))?;
+        assert_eq!(
+            (m.info.codec.as_str(), m.info.sample_rate),
+            ("opus", 48_000)
+        );
+        let over = m.frames as i64 - truth.ffmpeg_frames as i64;
+        let allowed = if truth.file.ends_with(".webm") {
+            0..=960
+        } else {
+            0..=0
+        };
+        assert!(
+            allowed.contains(&over),
+            "{}: loaxa {} frames, ffmpeg {} ({over:+})",
+            truth.file,
+            m.frames,
+            truth.ffmpeg_frames
+        );
+    }
+    Ok(())
+}

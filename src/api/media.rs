@@ -85,7 +85,8 @@ fn content_type(media_file: &str) -> &'static str {
     match ext.as_deref() {
         Some("mp3") => "audio/mpeg",
         Some("wav") => "audio/wav",
-        Some("ogg" | "oga") => "audio/ogg",
+        Some("ogg" | "oga" | "opus") => "audio/ogg",
+        Some("webm") => "audio/webm",
         Some("flac") => "audio/flac",
         Some("m4a" | "mp4" | "aac") => "audio/mp4",
         _ => "application/octet-stream",

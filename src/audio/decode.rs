@@ -148,7 +148,7 @@ impl FileDecoder {
                 path: path.to_path_buf(),
             })?
             .clone();
-        let decoder = symphonia::default::get_codecs()
+        let decoder = super::opus::codecs()
             .make_audio_decoder(&params, &AudioDecoderOptions::default())
             .map_err(|e| DecodeError::Unsupported {
                 path: path.to_path_buf(),

@@ -11,6 +11,7 @@ mod decode;
 mod gain;
 mod loudness;
 mod open;
+mod opus;
 mod packets;
 
 pub use decode::{AudioInfo, DecodeError, FileDecoder, NO_AUDIO_DECODED, SAMPLE_RATES};

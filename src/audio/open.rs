@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::Seek;
 use std::path::Path;
 
+use symphonia::core::codecs::audio::well_known::CODEC_ID_OPUS;
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
@@ -43,7 +44,7 @@ pub(super) fn open_reader(
     )?;
     let declared = reader
         .default_track(TrackType::Audio)
-        .and_then(|t| t.num_frames);
+        .and_then(declared_frames);
     if !MPEG_AUDIO.contains(&reader.format_info().short_name) {
         return Ok((reader, declared));
     }
@@ -53,6 +54,23 @@ pub(super) fn open_reader(
     let forward_only =
         MediaSourceStream::new(Box::new(ReadOnlySource::new(again)), Default::default());
     Ok((probe(path, forward_only)?, declared))
+}
+
+/// The frames a track's container says it holds, as decoded. An Ogg Opus stream's last
+/// granule position counts the encoder's delay (pre-skip, RFC 7845 §4), which symphonia
+/// passes on as the length while the decoder drops it (`super::opus`): the delay is taken off.
+fn declared_frames(track: &symphonia::core::formats::Track) -> Option<u64> {
+    let frames = track.num_frames?;
+    let opus = track
+        .codec_params
+        .as_ref()
+        .and_then(|p| p.audio())
+        .is_some_and(|p| p.codec == CODEC_ID_OPUS);
+    Some(if opus {
+        frames.saturating_sub(u64::from(track.delay.unwrap_or(0)))
+    } else {
+        frames
+    })
 }
 
 /// Probes a stream that cannot seek (a relay source) named `name`, its format hinted by

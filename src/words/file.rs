@@ -257,10 +257,10 @@ impl Say for FileCode {
             } => pick_owned(
                 lang,
                 format!(
-                    "{file}: định dạng âm thanh này không phát được ({detail}); loaxa phát MP3, WAV, OGG Vorbis, FLAC và M4A (AAC), hãy chuyển đổi: `{convert}`"
+                    "{file}: định dạng âm thanh này không phát được ({detail}); loaxa phát MP3, WAV, OGG Vorbis, Opus (OGG, WebM), FLAC và M4A (AAC), hãy chuyển đổi: `{convert}`"
                 ),
                 format!(
-                    "{file}: this audio format cannot be played ({detail}); loaxa plays MP3, WAV, OGG Vorbis, FLAC and M4A (AAC), convert it: `{convert}`"
+                    "{file}: this audio format cannot be played ({detail}); loaxa plays MP3, WAV, OGG Vorbis, Opus (OGG, WebM), FLAC and M4A (AAC), convert it: `{convert}`"
                 ),
             ),
             FileCode::FileDamaged {
