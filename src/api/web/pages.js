@@ -289,47 +289,174 @@ async function nowPage(main) {
 
 // ---------------------------------------------------------------- Bản tin (library)
 
-function uploadForm(reload) {
-  const files = h("input", { type: "file", multiple: true, required: true, accept: "audio/*,.mp3,.wav,.ogg,.oga,.flac,.m4a,.aac" });
+/** The fields a new segment is described by (title, topic, unit, validity, level), ids
+ * prefixed by `p`: shared by the upload and the recording forms. */
+function metaFields(p) {
   const title = h("input", { type: "text", autocomplete: "off", maxlength: 500 });
   const topic = select(topicOptions(false), topicOptions(false)[0]?.[0]);
   const unit = h("input", { type: "text", maxlength: 200 });
   const from = h("input", { type: "date" });
   const until = h("input", { type: "date" });
   const priority = select(priorityOptions(), "normal");
+  const fields = [
+    field(`${p}-title`, t("title"), title, t("title_help")),
+    field(`${p}-topic`, t("topic"), topic),
+    field(`${p}-unit`, t("unit"), unit),
+    field(`${p}-from`, t("valid_from"), from),
+    field(`${p}-until`, t("valid_until"), until),
+    field(`${p}-priority`, t("priority"), priority),
+  ];
+  const appendTo = (data) => {
+    for (const [k, el] of [["title", title], ["topic", topic], ["unit", unit], ["valid_from", from], ["valid_until", until], ["priority", priority]]) {
+      if (el.value.trim()) data.append(k, el.value.trim());
+    }
+  };
+  return { fields, appendTo };
+}
+
+/** Uploads `data` to `/segments` with `bar` as its progress; the outcome of each file in
+ * `results`. */
+async function sendSegments(data, bar, results) {
+  bar.hidden = false;
+  bar.value = 0;
+  results.replaceChildren();
+  const out = await upload("/segments", data, (sent, total) => { bar.value = total ? sent / total : 0; });
+  bar.value = 1;
+  results.replaceChildren(...out.map((r) => h("li", { class: r.status === "failed" ? "error" : "ok" },
+    r.status === "failed"
+      ? t("upload_failed", { file: r.file, error: `${r.error?.code ? codeText(ctx.lang, "error", r.error) : r.error?.error ?? ""} ${r.error?.hint ?? ""}` })
+      : t(r.status === "added" ? "upload_added" : "upload_present", { file: r.file, id: r.segment?.id, title: r.segment?.title }))));
+}
+
+function uploadForm(reload) {
+  const files = h("input", { type: "file", multiple: true, required: true, accept: "audio/*,.mp3,.wav,.ogg,.oga,.opus,.webm,.flac,.m4a,.aac" });
+  const meta = metaFields("up");
   const bar = h("progress", { id: "upload-progress", max: 1, value: 0, hidden: true, "aria-label": t("upload_progress") });
   const results = h("ul", { id: "upload-results", "aria-live": "polite" });
   const button = h("button", { type: "submit", class: "primary" }, t("upload"));
   const form = h("form", { id: "upload-form", class: "form-grid" },
     field("up-file", t("files"), files, t("files_help")),
-    field("up-title", t("title"), title, t("title_help")),
-    field("up-topic", t("topic"), topic),
-    field("up-unit", t("unit"), unit),
-    field("up-from", t("valid_from"), from),
-    field("up-until", t("valid_until"), until),
-    field("up-priority", t("priority"), priority),
+    ...meta.fields,
     h("div", { class: "actions wide" }, button, bar), results);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const data = new FormData();
-    for (const [k, el] of [["title", title], ["topic", topic], ["unit", unit], ["valid_from", from], ["valid_until", until], ["priority", priority]]) {
-      if (el.value.trim()) data.append(k, el.value.trim());
-    }
+    meta.appendTo(data);
     for (const f of files.files) data.append("file", f, f.name);
     button.disabled = true;
-    bar.hidden = false;
-    bar.value = 0;
-    results.replaceChildren();
     try {
-      const out = await upload("/segments", data, (sent, total) => { bar.value = total ? sent / total : 0; });
-      bar.value = 1;
-      results.replaceChildren(...out.map((r) => h("li", { class: r.status === "failed" ? "error" : "ok" },
-        r.status === "failed"
-          ? t("upload_failed", { file: r.file, error: `${r.error?.code ? codeText(ctx.lang, "error", r.error) : r.error?.error ?? ""} ${r.error?.hint ?? ""}` })
-          : t(r.status === "added" ? "upload_added" : "upload_present", { file: r.file, id: r.segment?.id, title: r.segment?.title }))));
+      await sendSegments(data, bar, results);
       form.reset();
       await reload();
     } catch (err) { sayError(err); } finally { button.disabled = false; }
+  });
+  return form;
+}
+
+/** The longest recording the page makes (a bulletin, not a programme). */
+const MAX_RECORDING_S = 15 * 60;
+
+/** The container and codec the browser records in, best first: Opus in WebM (Chromium),
+ * Opus in Ogg (Firefox); loaxa decodes both. */
+function recordingType() {
+  const types = [["audio/webm;codecs=opus", "webm"], ["audio/ogg;codecs=opus", "ogg"], ["audio/webm", "webm"]];
+  return types.find(([type]) => window.MediaRecorder?.isTypeSupported(type)) ?? null;
+}
+
+/** "Ghi âm": records a bulletin from the browser's microphone, plays it back, and adds it
+ * as a segment (Opus, through the same upload and import checks as a file). */
+function recorderForm(reload) {
+  const start = h("button", { type: "button", id: "rec-start", class: "primary" }, t("rec_start"));
+  const stop = h("button", { type: "button", id: "rec-stop", disabled: true }, t("rec_stop"));
+  const meter = h("meter", { id: "rec-level", min: -60, max: 0, low: -30, high: -6, optimum: -18, value: -60, "aria-label": t("rec_level") });
+  const clock = h("span", { id: "rec-time", "aria-live": "off" }, "0:00");
+  const state = h("p", { id: "rec-state", "aria-live": "polite" }, t("rec_idle"));
+  const playback = h("audio", { id: "rec-playback", controls: true, hidden: true });
+  const meta = metaFields("rec");
+  const bar = h("progress", { id: "rec-progress", max: 1, value: 0, hidden: true, "aria-label": t("upload_progress") });
+  const results = h("ul", { id: "rec-results", "aria-live": "polite" });
+  const send = h("button", { type: "submit", class: "primary", disabled: true }, t("rec_upload"));
+  const form = h("form", { id: "record-form", class: "form-grid" },
+    h("div", { class: "actions wide" }, start, stop, meter, clock),
+    h("div", { class: "wide" }, state, playback),
+    ...meta.fields,
+    h("div", { class: "actions wide" }, send, bar), results);
+  let recording = null; // { blob, ext, seconds }
+  let active = null; // { recorder, stream, audio, timer, began }
+  const finish = () => {
+    if (!active) return;
+    clearInterval(active.timer);
+    active.stream.getTracks().forEach((tr) => tr.stop());
+    active.audio.close();
+    meter.value = -60;
+    start.disabled = false;
+    stop.disabled = true;
+  };
+  start.addEventListener("click", async () => {
+    const type = recordingType();
+    if (!navigator.mediaDevices?.getUserMedia || !type) {
+      state.textContent = t(window.isSecureContext ? "rec_unsupported" : "rec_insecure");
+      return;
+    }
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
+    } catch (e) {
+      state.textContent = t(e.name === "NotAllowedError" ? "rec_denied" : "rec_no_mic", { detail: e.message });
+      return;
+    }
+    const recorder = new MediaRecorder(stream, { mimeType: type[0] });
+    const audio = new AudioContext();
+    const analyser = audio.createAnalyser();
+    analyser.fftSize = 2048;
+    audio.createMediaStreamSource(stream).connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    const chunks = [];
+    recorder.addEventListener("dataavailable", (e) => { if (e.data.size) chunks.push(e.data); });
+    recorder.addEventListener("stop", () => {
+      const seconds = (performance.now() - active.began) / 1000;
+      finish();
+      recording = { blob: new Blob(chunks, { type: type[0] }), ext: type[1], seconds };
+      playback.src = URL.createObjectURL(recording.blob);
+      playback.hidden = false;
+      send.disabled = false;
+      state.textContent = t("rec_done", { duration: fmtDuration(Math.round(seconds * 1000)) });
+      active = null;
+    });
+    active = { recorder, stream, audio, began: performance.now(), timer: 0 };
+    active.timer = setInterval(() => {
+      analyser.getFloatTimeDomainData(samples);
+      const peak = samples.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      meter.value = Math.max(-60, 20 * Math.log10(peak || 1e-6));
+      const seconds = (performance.now() - active.began) / 1000;
+      clock.textContent = fmtDuration(Math.floor(seconds) * 1000);
+      if (seconds >= MAX_RECORDING_S) recorder.stop();
+    }, 100);
+    recording = null;
+    send.disabled = true;
+    playback.hidden = true;
+    results.replaceChildren();
+    recorder.start(1000);
+    start.disabled = true;
+    stop.disabled = false;
+    state.textContent = t("rec_on", { max: MAX_RECORDING_S / 60 });
+  });
+  stop.addEventListener("click", () => active?.recorder.stop());
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (!recording) return;
+    const data = new FormData();
+    meta.appendTo(data);
+    const stamp = new Date().toISOString().slice(0, 16).replace(/[-:]/g, "").replace("T", "-");
+    data.append("file", recording.blob, `ghi-am-${stamp}.${recording.ext}`);
+    send.disabled = true;
+    try {
+      await sendSegments(data, bar, results);
+      recording = null;
+      playback.hidden = true;
+      form.reset();
+      await reload();
+    } catch (err) { sayError(err); send.disabled = false; }
   });
   return form;
 }
@@ -457,6 +584,7 @@ async function libraryPage(main) {
   for (const el of [search, topic, state]) el.addEventListener("input", render);
   main.append(h("h1", {}, t("nav_library")),
     section("upload", t("upload_title"), uploadForm(reload)),
+    section("record", t("rec_title"), recorderForm(reload)),
     section("segments", t("library_title"),
       h("div", { class: "filters" }, field("seg-search", t("search"), search), field("seg-topic", t("topic"), topic), field("seg-state", t("state"), state)),
       count,
