@@ -361,3 +361,53 @@ fn opus_voice_notes_and_browser_recordings_decode_to_ffmpegs_length() -> TestRes
     }
     Ok(())
 }
+
+/// The samples themselves, not only the length: the start of two Opus files as ffmpeg
+/// decodes them with libopus (`pcm/`, s16), against loaxa's decode. A pre-skip not dropped
+/// (or dropped twice) shifts every sample by 312 frames and fails at once.
+#[test]
+fn opus_decodes_to_libopus_samples_from_the_first_frame() -> TestResult {
+    for (file, pcm) in [
+        ("opus-tiny-0.1s-stereo.opus", "opus-tiny-0.1s-stereo.s16"),
+        (
+            "opus-browser-like-live.webm",
+            "opus-browser-like-live.first-0.25s.s16",
+        ),
+    ] {
+        let expected: Vec<i32> = std::fs::read(truth_dir().join("pcm").join(pcm))?
+            .chunks_exact(2)
+            .map(|b| i32::from(i16::from_le_bytes([b[0], b[1]])))
+            .collect();
+        let mut decoder = FileDecoder::open(&truth_dir().join(file))?;
+        let mut ours = Vec::new();
+        while ours.len() < expected.len() {
+            let Some(block) = decoder.next_block()? else {
+                break;
+            };
+            ours.extend(
+                block
+                    .iter()
+                    .map(|s| (s * 32768.0).round().clamp(-32768.0, 32767.0) as i32),
+            );
+        }
+        assert!(
+            ours.len() >= expected.len(),
+            "{file}: {} samples",
+            ours.len()
+        );
+        let worst = ours
+            .iter()
+            .zip(&expected)
+            .map(|(a, b)| (a - b).abs())
+            .max()
+            .unwrap_or(0);
+        let peak = expected.iter().map(|s| s.abs()).max().unwrap_or(0);
+        eprintln!("{file}: largest difference {worst} of a peak of {peak} (s16 steps)");
+        assert!(peak > 3_000, "{file}: the reference holds sound");
+        assert!(
+            worst <= 2,
+            "{file}: differs from libopus by {worst} s16 steps"
+        );
+    }
+    Ok(())
+}
