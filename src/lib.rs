@@ -17,6 +17,7 @@ pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod library;
+pub mod live;
 pub mod model;
 pub mod player;
 pub mod playlist;
