@@ -442,6 +442,8 @@ function recorderForm(reload) {
     state.textContent = t("rec_on", { max: MAX_RECORDING_S / 60 });
   });
   stop.addEventListener("click", () => active?.recorder.stop());
+  // Leaving the page ends a recording: the microphone is let go.
+  form.stopRecording = () => active?.recorder.stop();
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     if (!recording) return;
@@ -582,9 +584,10 @@ async function libraryPage(main) {
   };
   const reload = async () => { segments = await api("/segments"); render(); };
   for (const el of [search, topic, state]) el.addEventListener("input", render);
+  const recorder = recorderForm(reload);
   main.append(h("h1", {}, t("nav_library")),
     section("upload", t("upload_title"), uploadForm(reload)),
-    section("record", t("rec_title"), recorderForm(reload)),
+    section("record", t("rec_title"), recorder),
     section("segments", t("library_title"),
       h("div", { class: "filters" }, field("seg-search", t("search"), search), field("seg-topic", t("topic"), topic), field("seg-state", t("state"), state)),
       count,
@@ -592,6 +595,7 @@ async function libraryPage(main) {
         h("thead", {}, h("tr", {}, ...["id", "title", "topic", "duration", "validity", "level", "actions"].map((k) => h("th", { scope: "col" }, t(`col_${k}`))))),
         tbody))));
   await reload();
+  return () => recorder.stopRecording();
 }
 
 // ---------------------------------------------------------------- Hàng chờ & phát (queue, play, emergency)
