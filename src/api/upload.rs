@@ -246,6 +246,7 @@ fn meta(f: &Fields) -> ApiResult<SegmentMeta> {
         valid_until: date("valid_until", &f.valid_until)?,
         priority,
         original_name: None,
+        tts: None,
     })
 }
 
