@@ -1,8 +1,10 @@
 //! Text bulletins read aloud by the real espeak-ng, through the real `loaxa` binary: each of
 //! the three Vietnamese voices reads a bulletin with numbers and a date into a segment that
 //! keeps its text, voice and engine version, is recognised when added again (same sha256),
-//! and airs at the station's target loudness (measured with `ebur128` on the daemon's
-//! `wav:` output). A missing engine, an unknown voice and an empty text are refused with
+//! and airs at the station's loudness (measured with `ebur128` on the daemon's `wav:`
+//! output): the target, or a little under it where the true-peak ceiling says so — espeak-ng
+//! speaks with peaks some 16–17 dB over its loudness, so its bulletins air 1.5–2.5 LU under
+//! the target at the default ceiling. A missing engine, an unknown voice and an empty text are refused with
 //! words naming the fix, and the API route answers on a running daemon.
 //!
 //! These tests need espeak-ng (`sudo apt-get install espeak-ng`); without it they fail
@@ -34,6 +36,7 @@ const VOICES: [&str; 3] = ["vi", "vi-vn-x-central", "vi-vn-x-south"];
 const BULLETIN: &str = "UBND xã thông báo: từ 7h30 ngày 18/5/2026, tiêm phòng lở mồm long móng cho 1.250 con trâu bò; tỷ lệ tiêm phải đạt 95%.";
 const RATE: u32 = 48_000;
 const TARGET: f64 = -16.0;
+const CEILING: f64 = -1.0;
 
 /// espeak-ng's version as it tells it; fails the test when it is not installed.
 fn espeak_version() -> String {
@@ -173,11 +176,22 @@ async fn each_voice_reads_a_bulletin_into_a_segment_that_keeps_its_text_and_airs
         let frames = seg["duration_ms"].as_u64().expect("ms") as usize * RATE as usize / 1000;
         let end = (at + 2 * frames).min(out.len());
         let aired = loudness(&out[at..end]);
-        println!("{}: aired at {aired:.2} LUFS", seg["tts"]["voice"]);
+        // The station's rule: to the target, unless the true peak would pass the ceiling.
+        let lufs = seg["loudness_lufs"].as_f64().expect("lufs");
+        let peak = seg["true_peak_dbtp"].as_f64().expect("peak");
+        let expected = lufs + (TARGET - lufs).min(CEILING - peak);
+        let voice = &seg["tts"]["voice"];
+        println!("{voice}: aired at {aired:.2} LUFS (the rule says {expected:.2})");
         assert!(
-            (aired - TARGET).abs() < 1.0,
-            "{}: aired at {aired:.2} LUFS, target {TARGET}",
-            seg["tts"]["voice"]
+            (aired - expected).abs() < 0.5,
+            "{voice}: aired at {aired:.2} LUFS, the station's rule says {expected:.2}"
+        );
+        // espeak-ng's peaks stand 16–17 dB over its loudness: at the default ceiling its
+        // bulletins air 1.5–2.5 LU under the target (measured: vi −17.5, central −18.2,
+        // south −17.1 LUFS), never far below.
+        assert!(
+            (aired - TARGET).abs() < 3.0,
+            "{voice}: aired at {aired:.2} LUFS, far from the target {TARGET}"
         );
         at = end;
     }
