@@ -35,6 +35,9 @@ pub const ABBREVIATIONS: &[(&str, &str)] = &[
     ("CSGT", "cảnh sát giao thông"),
     ("km", "ki lô mét"),
     ("kg", "ki lô gam"),
+    ("ha", "héc ta"),
+    ("đ", "đồng"),
+    ("VNĐ", "đồng"),
 ];
 
 const DIGITS: [&str; 10] = [
@@ -98,7 +101,10 @@ fn expand_part(part: &str, out: &mut String) {
     if let Some(words) = abbreviation(part) {
         push_words(out, words);
     } else if part.starts_with(|c: char| c.is_ascii_digit()) {
-        push_words(out, &digits_words(part));
+        push_words(
+            out,
+            &number_text(part).unwrap_or_else(|| digits_words(part)),
+        );
     } else if part == "&" {
         push_words(out, "và");
     } else if part == "%" {
@@ -129,7 +135,8 @@ fn spoken_form(token: &str, before: &str) -> Option<String> {
         .or_else(|| number_text(token))
 }
 
-/// The token split where letters meet digits or a joiner (`NQ57` → `NQ`, `57`).
+/// The token split where letters meet digits or a joiner (`NQ57` → `NQ`, `57`); a joiner
+/// between two digits stays in the number (`500.000đ` → `500.000`, `đ`).
 fn split_kinds(token: &str) -> Vec<&str> {
     fn kind(c: char) -> u8 {
         if c.is_ascii_digit() {
@@ -143,8 +150,13 @@ fn split_kinds(token: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut start = 0;
     let mut last = None;
-    for (i, c) in token.char_indices() {
-        let k = kind(c);
+    let mut chars = token.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let digit_follows = chars.peek().is_some_and(|(_, n)| n.is_ascii_digit());
+        let k = match kind(c) {
+            2 if last == Some(0) && digit_follows && c != '/' && c != ':' => 0,
+            k => k,
+        };
         // Every joiner is a part of its own.
         if last.is_some_and(|l| l != k || k == 2) {
             parts.push(&token[start..i]);
@@ -499,6 +511,10 @@ mod tests {
         ),
         ("0912345678", "không chín một hai ba bốn năm sáu bảy tám"),
         ("5km", "năm ki lô mét"),
+        ("500.000đ", "năm trăm nghìn đồng"),
+        ("2,5ha", "hai phẩy năm héc ta"),
+        ("120 ha lúa", "một trăm hai mươi héc ta lúa"),
+        ("COVID-19", "COVID-mười chín"),
         ("A&B", "A và B"),
         ("32/13", "ba mươi hai/mười ba"),
         ("25h", "hai mươi lăm h"),
