@@ -429,3 +429,33 @@ fn the_api_reads_a_bulletin_on_a_running_daemon_and_the_cli_goes_through_it() {
         "no temp file left"
     );
 }
+
+#[test]
+fn check_warns_when_bulletins_cannot_be_read() {
+    espeak_version();
+    let t = station();
+    let ok = loaxa(&t.config_path(), &["check"]);
+    assert!(
+        !text(&ok.stderr).contains("espeak-ng"),
+        "nothing to say with espeak-ng and its voices: {}",
+        said(&ok)
+    );
+    let config = std::fs::read_to_string(t.config_path()).expect("config");
+    std::fs::write(
+        t.config_path(),
+        format!("{config}\n[tts]\nvoices = [\"vi\", \"vi-hue\"]\n"),
+    )
+    .expect("config");
+    let out = loaxa_in("vi", &t.config_path(), &["check"]);
+    let words = text(&out.stderr);
+    assert!(
+        words.contains("espeak-ng không có giọng đọc «vi-hue»"),
+        "{}",
+        said(&out)
+    );
+    assert_eq!(
+        out.status.code(),
+        ok.status.code(),
+        "a warning, not a problem"
+    );
+}

@@ -190,6 +190,72 @@ pub fn engine_version(tts: &TtsConfig) -> Option<String> {
     espeak_version(&String::from_utf8_lossy(&out.stdout))
 }
 
+/// What keeps this config's engine from reading, found without reading anything (for
+/// `loaxa check`): espeak-ng not installed or without an offered voice, or the program of a
+/// command not found.
+pub fn engine_problems(tts: &TtsConfig) -> Vec<RefusalCode> {
+    match &tts.engine {
+        TtsEngine::EspeakNg => {
+            let Some(installed) = espeak_voices() else {
+                return vec![RefusalCode::TtsNotInstalled {
+                    program: ESPEAK.into(),
+                    package: ESPEAK.into(),
+                }];
+            };
+            tts.voices
+                .iter()
+                .filter(|v| !installed.contains(&v.to_lowercase()))
+                .map(|v| RefusalCode::TtsVoiceNotInEngine {
+                    voice: v.clone(),
+                    program: ESPEAK.into(),
+                })
+                .collect()
+        }
+        TtsEngine::Command(words) => {
+            let program = words.first().cloned().unwrap_or_default();
+            match which(&program) {
+                true => Vec::new(),
+                false => vec![RefusalCode::TtsCommandMissing {
+                    program,
+                    // The words the system has for it, as when it is run.
+                    detail: std::io::Error::from_raw_os_error(2).to_string(),
+                }],
+            }
+        }
+    }
+}
+
+/// The Vietnamese voices espeak-ng has (`espeak-ng --voices=vi`, lower case), or `None`
+/// when it does not run.
+fn espeak_voices() -> Option<Vec<String>> {
+    let out = Command::new(ESPEAK)
+        .arg("--voices=vi")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    Some(voice_names(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// The `Language` column of `espeak-ng --voices` (after its header line).
+fn voice_names(listing: &str) -> Vec<String> {
+    listing
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Whether `program` names a file that exists, as written or on the `PATH`.
+fn which(program: &str) -> bool {
+    if program.contains('/') {
+        return Path::new(program).is_file();
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
 /// `eSpeak NG text-to-speech: 1.51  Data at: …` → `1.51`.
 fn espeak_version(text: &str) -> Option<String> {
     let after = text.split_once(':')?.1.trim_start();
@@ -212,6 +278,17 @@ mod tests {
         );
         assert_eq!(espeak_version(""), None);
         assert_eq!(espeak_version("x:"), None);
+    }
+
+    #[test]
+    fn the_voices_are_read_from_the_listing() {
+        let listing =
+            "Pty Language       Age/Gender VoiceName          File                 Other Languages
+ 5  vi              --/M      Vietnamese_(Northern) aav/vi
+ 5  vi-vn-x-central --/M      Vietnamese_(Central) aav/vi-VN-x-central
+";
+        assert_eq!(voice_names(listing), ["vi", "vi-vn-x-central"]);
+        assert!(voice_names("").is_empty());
     }
 
     #[test]

@@ -74,6 +74,8 @@ pub enum RefusalCode {
     TtsCommandMissing { program: String, detail: String },
     /// The speech engine ran and failed (`detail`: its last words, or what was wrong).
     TtsFailed { program: String, detail: String },
+    /// A voice of `[tts] voices` the installed engine does not have.
+    TtsVoiceNotInEngine { voice: String, program: String },
     /// A segment added with neither a topic nor `[station] default_topic`.
     TopicMissing { known: Vec<String> },
     /// A text file that cannot be read.
@@ -176,6 +178,10 @@ impl RefusalCode {
             RefusalCode::TtsFailed {
                 program: "espeak-ng".into(),
                 detail: "exit 1".into(),
+            },
+            RefusalCode::TtsVoiceNotInEngine {
+                voice: "vi-hue".into(),
+                program: "espeak-ng".into(),
             },
             RefusalCode::TopicMissing {
                 known: vec!["cds".into()],
@@ -305,6 +311,15 @@ impl RefusalCode {
                 lang,
                 "thử lại; nếu vẫn lỗi, chạy chương trình đọc văn bản bằng tay để xem lỗi, hoặc xem nhật ký của đài",
                 "try again; if it fails again, run the speech program by hand to see its error, or see the daemon's log",
+            ),
+            RefusalCode::TtsVoiceNotInEngine { program, .. } => pick_owned(
+                lang,
+                format!(
+                    "`{program} --voices=vi` liệt kê các giọng đã cài; sửa `voices` trong mục `[tts]` cho khớp"
+                ),
+                format!(
+                    "`{program} --voices=vi` lists the voices installed; make [tts] voices match"
+                ),
             ),
             RefusalCode::TopicMissing { known } => pick_owned(
                 lang,
@@ -461,6 +476,11 @@ impl Say for RefusalCode {
                 lang,
                 format!("chương trình đọc văn bản `{program}` bị lỗi: {detail}"),
                 format!("the speech program `{program}` failed: {detail}"),
+            ),
+            RefusalCode::TtsVoiceNotInEngine { voice, program } => pick_owned(
+                lang,
+                format!("{program} không có giọng đọc «{voice}»"),
+                format!("{program} has no voice `{voice}`"),
             ),
             RefusalCode::TopicMissing { .. } => pick(
                 lang,
