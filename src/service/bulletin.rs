@@ -3,7 +3,6 @@
 //! segment. The CLI, the API and the page all come here (`ops::AddTextSegment`).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -71,6 +70,7 @@ impl Station {
         }
         let voice = self.offered_voice(b.voice.as_deref())?;
         let tts = &self.config.tts;
+        let engine = crate::tts::engine_name(tts);
         let meta = SegmentMeta {
             title: Some(match &b.title {
                 Some(t) => t.clone(),
@@ -81,11 +81,11 @@ impl Station {
             valid_from: b.valid_from,
             valid_until: b.valid_until,
             priority: b.priority.unwrap_or_default(),
-            original_name: Some(format!("{}-{voice}.wav", crate::tts::engine_name(tts))),
+            original_name: Some(format!("{engine}-{voice}.wav")),
             tts: Some(TextSource {
                 text: text.to_string(),
                 voice: voice.clone(),
-                engine: crate::tts::engine_name(tts),
+                engine,
                 engine_version: crate::tts::engine_version(tts),
             }),
         };
@@ -144,17 +144,9 @@ struct TempWav(PathBuf);
 
 impl TempWav {
     fn new(data_dir: &Path) -> Result<TempWav> {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
         let dir = data_dir.join("uploads");
         std::fs::create_dir_all(&dir)?;
-        let name = format!(
-            "{}tts-{}-{}-{:08x}.wav",
-            crate::library::UPLOAD_PREFIX,
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed),
-            fastrand::u32(..)
-        );
-        Ok(TempWav(dir.join(name)))
+        Ok(TempWav(crate::library::upload_temp_path(&dir, "tts.wav")))
     }
 
     fn path(&self) -> &Path {
