@@ -28,4 +28,5 @@ pub mod schedule;
 pub mod service;
 pub mod store;
 pub mod text;
+pub mod tts;
 pub mod words;

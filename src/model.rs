@@ -70,6 +70,24 @@ pub struct Segment {
     /// loudness was measured).
     #[serde(flatten)]
     pub level: Level,
+    /// The text it was read aloud from, when it is a text bulletin (absent for files, and
+    /// in segments stored before text bulletins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tts: Option<TextSource>,
+}
+
+/// What a text bulletin was read from and by what: enough to read it again the same way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextSource {
+    /// The text as the operator wrote it (cleaned, NFC), before its numbers and
+    /// abbreviations were written out for the engine.
+    pub text: String,
+    pub voice: String,
+    /// `espeak-ng`, or the program of `[tts] command`.
+    pub engine: String,
+    /// What the engine says its version is (`1.51`), when it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_version: Option<String>,
 }
 
 /// How loud a segment is and how it airs: measured at import, with the operator's offset.
@@ -427,6 +445,7 @@ mod tests {
             priority: Priority::Normal,
             approval: Approval::NotRequired,
             level: Level::default(),
+            tts: None,
         };
         assert!(seg.not_airable_on(day(9)).is_some());
         assert_eq!(seg.not_airable_on(day(10)), None);
@@ -435,5 +454,43 @@ mod tests {
             seg.not_airable_on(day(21)),
             Some(Reason::Expired { until: day(20) })
         );
+    }
+
+    #[test]
+    fn a_segment_stored_before_text_bulletins_loads_and_one_with_its_text_round_trips() {
+        let day = NaiveDate::from_ymd_opt(2026, 5, 1).expect("valid day");
+        let mut seg = Segment {
+            id: SegmentId(3),
+            title: "t".into(),
+            topic: "cds".into(),
+            unit: None,
+            valid_from: Some(day),
+            valid_until: None,
+            sha256: "ab".into(),
+            media_file: "ab.wav".into(),
+            original_name: "a.wav".into(),
+            container: "wav".into(),
+            codec: "pcm_s16le".into(),
+            sample_rate: 22_050,
+            channels: 1,
+            duration_ms: 1_000,
+            added_at: Utc::now(),
+            priority: Priority::Normal,
+            approval: Approval::NotRequired,
+            level: Level::default(),
+            tts: None,
+        };
+        let old = serde_json::to_value(&seg).expect("json");
+        assert!(old.get("tts").is_none(), "not written when absent: {old}");
+        let loaded: Segment = serde_json::from_value(old).expect("loads");
+        assert_eq!(loaded, seg);
+        seg.tts = Some(TextSource {
+            text: "UBND xã thông báo".into(),
+            voice: "vi".into(),
+            engine: "espeak-ng".into(),
+            engine_version: Some("1.51".into()),
+        });
+        let text = serde_json::to_string(&seg).expect("json");
+        assert_eq!(serde_json::from_str::<Segment>(&text).expect("loads"), seg);
     }
 }

@@ -326,6 +326,7 @@ pub fn relay_segment(program: &Program, window_ms: u64) -> Segment {
             loudness_measured: true,
             ..Default::default()
         },
+        tts: None,
     }
 }
 

@@ -29,6 +29,8 @@ pub const MAX_SLUG: usize = 64;
 pub const MAX_LABEL: usize = 200;
 /// The words of a log search.
 pub const MAX_SEARCH: usize = 200;
+/// A text bulletin read aloud (some 20 minutes of speech).
+pub const MAX_BULLETIN: usize = 20_000;
 
 /// Whether `c` is removed from operator text: a C0 or C1 control, DEL, or a bidi
 /// embedding, override or isolate.

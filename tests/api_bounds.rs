@@ -117,6 +117,7 @@ fn base_body(path: &str, id: u64, until: &str) -> Value {
         "/play" | "/queue" => json!({ "ids": [id] }),
         "/segments/{id}/approve" => json!({ "by": "Nguyễn Văn A" }),
         "/segments/{id}" => json!({ "title": "Tin" }),
+        "/segments/text" => json!({ "text": "UBND xã thông báo ngày 18/5", "topic": "cds" }),
         _ => json!({}),
     }
 }

@@ -118,6 +118,9 @@ fn valid_body(path: &str, until: &str) -> Value {
         "/play" | "/queue" => json!({ "ids": [1], "priority": "normal" }),
         "/segments/{id}/approve" => json!({ "by": "Nguyễn Văn A" }),
         "/segments/{id}" => json!({ "title": "Tin", "valid_until": "2027-01-01", "gain_db": 0 }),
+        "/segments/text" => {
+            json!({ "text": "UBND xã thông báo ngày 18/5", "voice": "vi", "topic": "cds" })
+        }
         _ => json!({}),
     }
 }

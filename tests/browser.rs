@@ -583,3 +583,48 @@ fn the_page_asks_for_the_token_once_and_keeps_it_for_the_session() {
         "the phone scrolls sideways: {scroll}"
     );
 }
+
+/// "Bản tin văn bản": the operator types a bulletin, picks the southern voice, and it joins
+/// the library read aloud by espeak-ng; typed again, the page says it is already there.
+#[test]
+fn an_operator_types_a_text_bulletin_and_it_joins_the_library() {
+    let live = live::start(live::station());
+    let base = live.base.trim_end_matches("/api/v1").to_string();
+    let downloads = tempfile::tempdir().expect("downloads");
+    let browser = Browser::start(downloads.path(), 1280, 900);
+    open(&browser, &base, "library");
+    let text = "UBND xã thông báo: 7h30 ngày 18/5 họp HĐND, đề nghị đại biểu có mặt đúng giờ.";
+    let voices = browser.run(
+        "return [...document.querySelectorAll('#tts-voice option')].map(o => o.value);",
+        json!([]),
+    );
+    assert_eq!(
+        voices,
+        json!(["vi", "vi-vn-x-central", "vi-vn-x-south"]),
+        "the configured voices, the default first"
+    );
+    assert_labelled(&browser, "library");
+    for expected in ["Đã thêm", "đã có trong thư viện"] {
+        browser.type_into(&browser.wait("#tts-text", 5), text);
+        browser.choose("#tts-voice", "vi-vn-x-south");
+        browser.choose("#tts-topic", "cds");
+        browser.click(&browser.wait("#tts-form button[type=submit]", 5));
+        let said = browser.wait_text("#tts-result", 20, "text bulletin added", |t| {
+            t.contains("«")
+        });
+        assert!(said.contains(expected), "{said}");
+    }
+    shot(&browser, "library-text-bulletin");
+    let seg = browser.run(
+        "return fetch('/api/v1/segments').then(r => r.json()).then(l => l[0]);",
+        json!([]),
+    );
+    assert_eq!(seg["tts"]["voice"], "vi-vn-x-south", "{seg}");
+    assert_eq!(seg["tts"]["text"], text, "{seg}");
+    assert!(
+        seg["title"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("UBND xã thông báo")),
+        "{seg}"
+    );
+}

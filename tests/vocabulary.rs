@@ -1178,7 +1178,10 @@ fn help_is_vietnamese_by_default_and_english_when_asked() {
     );
     let add = help_of("", &["segment", "add", "--help"]);
     assert!(
-        add.contains("--topic <CHUYÊN_MỤC>") && add.contains("<TỆP>..."),
+        // Files are optional: `--text` adds a bulletin read aloud instead.
+        add.contains("--topic <CHUYÊN_MỤC>")
+            && add.contains("[TỆP]...")
+            && add.contains("--text <VĂN_BẢN>"),
         "{add}"
     );
     assert!(
@@ -1187,7 +1190,7 @@ fn help_is_vietnamese_by_default_and_english_when_asked() {
     );
     let en = help_of("en", &["segment", "add", "--help"]);
     assert!(
-        en.contains("--topic <TOPIC>") && en.contains("<FILE>..."),
+        en.contains("--topic <TOPIC>") && en.contains("[FILE]..."),
         "{en}"
     );
     assert!(

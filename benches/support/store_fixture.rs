@@ -135,5 +135,6 @@ pub fn segment(store: &Store, i: u64) -> Result<Segment> {
             true_peak_dbtp: Some(-3.0),
             ..Default::default()
         },
+        tts: None,
     })
 }

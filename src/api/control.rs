@@ -38,7 +38,15 @@ pub(super) async fn station(State(state): State<AppState>) -> Json<StationInfo> 
         require_approval: config.station.require_approval,
         max_upload_bytes: state.api.max_upload,
         token_required: state.api.token_sha256.is_some(),
+        voices: default_first(&config.tts.voice, &config.tts.voices),
     })
+}
+
+/// `voices` with `default` moved to the front (the page's select preselects the first).
+fn default_first(default: &str, voices: &[String]) -> Vec<String> {
+    let mut out = vec![default.to_string()];
+    out.extend(voices.iter().filter(|v| *v != default).cloned());
+    out
 }
 
 pub(super) async fn now(State(state): State<AppState>) -> ApiResult<Json<Status>> {

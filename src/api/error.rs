@@ -225,6 +225,7 @@ fn code_status(code: &ErrorCode) -> StatusCode {
         ErrorCode::File(_) => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorCode::Refused(r) if r.is_not_found() => StatusCode::NOT_FOUND,
         ErrorCode::Refused(r) if r.is_conflict() => StatusCode::CONFLICT,
+        ErrorCode::Refused(r) if r.is_station_fault() => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Refused(_) => StatusCode::BAD_REQUEST,
     }
 }

@@ -8,7 +8,6 @@
 //! Temp files are removed whatever happens (a drop guard also covers a dropped request).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Json;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
@@ -96,7 +95,7 @@ async fn receive(
             "file" => {
                 let client_name = crate::text::clean(field.file_name().unwrap_or("upload"));
                 let temp = TempUpload {
-                    path: temp_path(dir, &client_name),
+                    path: library::upload_temp_path(dir, &client_name),
                     name: client_name,
                 };
                 // On failure `temp` is dropped here, which removes the partial file.
@@ -246,28 +245,7 @@ fn meta(f: &Fields) -> ApiResult<SegmentMeta> {
         valid_until: date("valid_until", &f.valid_until)?,
         priority,
         original_name: None,
-    })
-}
-
-/// A name of our own in `dir`; only a short alphanumeric extension of the client's name is
-/// kept, as a format hint for the probe.
-fn temp_path(dir: &Path, client_name: &str) -> PathBuf {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let ext = Path::new(client_name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .filter(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()))
-        .map(str::to_ascii_lowercase);
-    let stem = format!(
-        "{}{}-{n}-{:08x}",
-        library::UPLOAD_PREFIX,
-        std::process::id(),
-        fastrand::u32(..)
-    );
-    dir.join(match ext {
-        Some(ext) => format!("{stem}.{ext}"),
-        None => stem,
+        tts: None,
     })
 }
 

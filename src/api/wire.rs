@@ -38,6 +38,9 @@ pub struct StationInfo {
     pub max_upload_bytes: u64,
     /// Whether the API asks for a token (the page then asks the operator for it once).
     pub token_required: bool,
+    /// `[tts]`: the voices a text bulletin may be read with, the default first.
+    #[serde(default)]
+    pub voices: Vec<String>,
 }
 
 /// One uploaded file's fate (`POST /segments`).

@@ -120,6 +120,7 @@ pub fn check(path: &Path) -> Result<i32> {
         );
     }
     probe_relays(&station.config)?;
+    check_tts(&station.config);
     if problems > 0 {
         eprintln!(
             "{problems} {}",
@@ -182,6 +183,20 @@ fn probe_relays(config: &config::Config) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether text bulletins can be read: a warning, not a problem of the config (the station
+/// airs its files without an engine).
+fn check_tts(config: &config::Config) {
+    for problem in crate::tts::engine_problems(&config.tts) {
+        eprintln!(
+            "{}: {}\n  {}: {}",
+            fmt::t("cảnh báo", "warning"),
+            fmt::say(&problem),
+            fmt::hint_word(),
+            problem.hint(fmt::lang()).unwrap_or_default()
+        );
+    }
 }
 
 /// How long `check` waits for a relay source.

@@ -57,8 +57,23 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     (
         "segment add",
-        "Thêm tệp âm thanh (MP3, WAV, OGG, FLAC, M4A) vào thư viện",
-        "Import audio files (MP3, WAV, OGG, FLAC, M4A) into the library",
+        "Thêm tệp âm thanh (MP3, WAV, OGG, FLAC, M4A) hoặc một bản tin văn bản (đọc bằng giọng máy) vào thư viện",
+        "Import audio files (MP3, WAV, OGG, FLAC, M4A), or a text bulletin read aloud, into the library",
+    ),
+    (
+        "segment add/text",
+        "Nội dung bản tin văn bản, đọc bằng giọng máy (thay cho tệp âm thanh)",
+        "A text bulletin to read aloud (instead of audio files)",
+    ),
+    (
+        "segment add/text_file",
+        "Tệp văn bản UTF-8 chứa bản tin, đọc bằng giọng máy",
+        "A UTF-8 text file holding the bulletin to read aloud",
+    ),
+    (
+        "segment add/voice",
+        "Giọng đọc, một trong `[tts] voices` (mặc định: `[tts] voice`, ví dụ vi, vi-vn-x-central, vi-vn-x-south)",
+        "The voice, one of [tts] voices (default: [tts] voice; e.g. vi, vi-vn-x-central, vi-vn-x-south)",
     ),
     (
         "segment add/files",
@@ -67,8 +82,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     (
         "segment add/title",
-        "Tiêu đề (mặc định: tên tệp)",
-        "Title (default: the file name)",
+        "Tiêu đề (mặc định: tên tệp, hoặc những chữ đầu của bản tin văn bản)",
+        "Title (default: the file name, or the first words of a text bulletin)",
     ),
     (
         "segment add/topic",
@@ -442,6 +457,9 @@ const WORDS: &[(&str, &str, &str)] = &[
 /// the English ones the clap types name (`value_name`, else the field's name in capitals).
 const VALUE_NAMES: &[(&str, &str)] = &[
     ("FILE", "TỆP"),
+    ("TEXT", "VĂN_BẢN"),
+    ("TEXT_FILE", "TỆP_VĂN_BẢN"),
+    ("VOICE", "GIỌNG"),
     ("TOKEN", "MÃ_TRUY_CẬP"),
     ("TITLE", "TIÊU_ĐỀ"),
     ("TOPIC", "CHUYÊN_MỤC"),

@@ -11,14 +11,21 @@ use super::fmt;
 use crate::audio::playout_gain;
 use crate::model::{Priority, Segment, SegmentId};
 use crate::service::ops as op;
-use crate::service::{AddOutcome, SegmentMeta, SegmentPatch};
+use crate::service::{AddOutcome, AddStatus, SegmentMeta, SegmentPatch, TextBulletin};
+use crate::words::RefusalCode;
 
 // Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
 #[derive(Debug, Subcommand)]
 pub enum SegmentCmd {
     Add {
-        #[arg(required = true, value_name = "FILE")]
+        #[arg(required_unless_present_any = ["text", "text_file"], value_name = "FILE")]
         files: Vec<PathBuf>,
+        #[arg(long, conflicts_with_all = ["files", "text_file"])]
+        text: Option<String>,
+        #[arg(long, value_name = "TEXT_FILE", conflicts_with = "files")]
+        text_file: Option<PathBuf>,
+        #[arg(long)]
+        voice: Option<String>,
         #[arg(long)]
         title: Option<String>,
         #[arg(long)]
@@ -78,6 +85,9 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
     match cmd {
         SegmentCmd::Add {
             files,
+            text,
+            text_file,
+            voice,
             title,
             topic,
             unit,
@@ -86,6 +96,19 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
             priority,
             json,
         } => {
+            if let Some(text) = bulletin_text(text, text_file.as_deref())? {
+                let bulletin = TextBulletin {
+                    text,
+                    voice,
+                    title,
+                    topic: Some(topic),
+                    unit,
+                    valid_from,
+                    valid_until,
+                    priority: Some(priority),
+                };
+                return add_text(station, bulletin, json);
+            }
             let meta = SegmentMeta {
                 title,
                 topic,
@@ -94,6 +117,7 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                 valid_until,
                 priority,
                 original_name: None,
+                tts: None,
             };
             let mut failed = 0;
             for (file, result) in files.iter().zip(station.add_segments(&files, &meta)?) {
@@ -103,27 +127,7 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                     continue;
                 }
                 match result {
-                    Ok(AddOutcome::Added(seg)) => outln!(
-                        "{}\t{} «{}» ({}, {} Hz, {} ch, {})",
-                        seg.id,
-                        fmt::t("đã thêm", "added"),
-                        fmt::safe(&seg.title),
-                        fmt::safe(&seg.codec),
-                        seg.sample_rate,
-                        seg.channels,
-                        fmt::duration(seg.duration_ms)
-                    ),
-                    Ok(AddOutcome::AlreadyPresent(seg)) => outln!(
-                        "{}\t{} #{} «{}» {}",
-                        seg.id,
-                        fmt::t("đã có trong thư viện:", "already in the library as"),
-                        seg.id,
-                        fmt::safe(&seg.title),
-                        fmt::t(
-                            "(cùng nội dung tệp): không thêm lại",
-                            "(same file content): not added again"
-                        )
-                    ),
+                    Ok(outcome) => print_outcome(&outcome)?,
                     Err(e) => {
                         failed += 1;
                         eprintln!(
@@ -221,6 +225,7 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                 label("tên khi nhập:", "imported as:"),
                 fmt::safe(&s.original_name)
             );
+            text_source_lines(&s)?;
             outln!(
                 "{}{}",
                 label("ngày thêm:", "added:"),
@@ -312,6 +317,107 @@ fn added_json(file: &std::path::Path, result: &Result<AddOutcome>) -> serde_json
             "code": super::error_code(e),
         }),
     }
+}
+
+/// The line `segment add` prints for a segment added or already there.
+fn print_outcome(outcome: &AddOutcome) -> Result<()> {
+    match outcome {
+        AddOutcome::Added(seg) => outln!(
+            "{}\t{} «{}» ({}, {} Hz, {} ch, {})",
+            seg.id,
+            fmt::t("đã thêm", "added"),
+            fmt::safe(&seg.title),
+            fmt::safe(&seg.codec),
+            seg.sample_rate,
+            seg.channels,
+            fmt::duration(seg.duration_ms)
+        ),
+        AddOutcome::AlreadyPresent(seg) => outln!(
+            "{}\t{} #{} «{}» {}",
+            seg.id,
+            fmt::t("đã có trong thư viện:", "already in the library as"),
+            seg.id,
+            fmt::safe(&seg.title),
+            fmt::t(
+                "(cùng nội dung âm thanh): không thêm lại",
+                "(same audio content): not added again"
+            )
+        ),
+    }
+    Ok(())
+}
+
+/// `segment add --text`/`--text-file`: read aloud by the station (on the store or through
+/// the daemon, like every operation).
+fn add_text(station: &Backend, bulletin: TextBulletin, json: bool) -> Result<i32> {
+    let added = station.call(bulletin)?;
+    if json {
+        fmt::json_lines(&[serde_json::json!({
+            "outcome": added.status,
+            "segment": added.segment,
+        })])?;
+        return Ok(0);
+    }
+    print_outcome(&match added.status {
+        AddStatus::Added => AddOutcome::Added(added.segment),
+        AddStatus::AlreadyPresent => AddOutcome::AlreadyPresent(added.segment),
+    })?;
+    Ok(0)
+}
+
+/// The bulletin's text: `--text`, or the UTF-8 file of `--text-file` (read no further than
+/// its limit allows), or `None` for an import of audio files.
+fn bulletin_text(text: Option<String>, file: Option<&std::path::Path>) -> Result<Option<String>> {
+    use std::io::Read;
+    let Some(path) = file else {
+        return Ok(text);
+    };
+    let shown = path.display().to_string();
+    let unreadable = |e: std::io::Error| {
+        refusal(RefusalCode::TextFileUnreadable {
+            path: shown.clone(),
+            detail: e.to_string(),
+        })
+    };
+    // A character is at most four bytes: a file longer than that is refused unread.
+    let limit = 4 * crate::text::MAX_BULLETIN as u64;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > limit {
+        return Err(refusal(RefusalCode::TextTooLong {
+            field: "text".into(),
+            len: bytes.len() / 4,
+            max: crate::text::MAX_BULLETIN,
+        }));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        refusal(RefusalCode::TextFileNotUtf8 {
+            path: shown.clone(),
+        })
+    })?;
+    Ok(Some(text.trim_start_matches('\u{feff}').to_string()))
+}
+
+fn refusal(code: RefusalCode) -> anyhow::Error {
+    crate::service::Refusal::Code(crate::words::ErrorCode::Refused(code)).into()
+}
+
+/// The text a segment was read from, for `segment show`.
+fn text_source_lines(s: &Segment) -> Result<()> {
+    let Some(src) = &s.tts else {
+        return Ok(());
+    };
+    outln!(
+        "{}{} ({} {})",
+        label("giọng đọc:", "voice:"),
+        fmt::safe(&src.voice),
+        fmt::safe(&src.engine),
+        fmt::safe(src.engine_version.as_deref().unwrap_or(""))
+    );
+    outln!("{}{}", label("văn bản:", "text:"), fmt::safe(&src.text));
+    Ok(())
 }
 
 /// A label of `segment show`, padded so the values line up.

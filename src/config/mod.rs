@@ -18,6 +18,7 @@ mod program;
 mod relay;
 #[cfg(test)]
 mod tests;
+mod tts;
 mod validate;
 pub(crate) mod walk;
 
@@ -38,6 +39,7 @@ pub(crate) use diagnostic::{Source, closest};
 pub use duration::parse_duration;
 pub use files::check_files;
 pub use program::{MAX_RELAY_URLS, MAX_URL};
+pub use tts::{ESPEAK_VOICES, MAX_VOICE};
 pub use validate::normalize;
 
 /// Topic slug that signature tunes (intro/outro) are logged under.
@@ -73,6 +75,27 @@ pub struct Config {
     pub api: ApiConfig,
     pub audio: AudioConfig,
     pub relay: RelaySettings,
+    pub tts: TtsConfig,
+}
+
+/// `[tts]`: how text bulletins are read aloud.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TtsConfig {
+    pub engine: TtsEngine,
+    /// The voice a bulletin is read with when none is chosen (one of `voices`).
+    pub voice: String,
+    /// The voices the operator may choose from.
+    pub voices: Vec<String>,
+}
+
+/// The program that turns text into a WAV file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TtsEngine {
+    /// `espeak-ng -v VOICE -w OUT --stdin` (the default; offline and deterministic).
+    EspeakNg,
+    /// Any program and its arguments; `{out}` is where it writes the WAV, `{voice}` the
+    /// voice; the text comes on its standard input.
+    Command(Vec<String>),
 }
 
 /// `[relay]`: how relay programs reach their sources.

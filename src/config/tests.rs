@@ -539,3 +539,45 @@ fn a_recorded_relay_needs_a_known_topic() {
     let c = parse(&with_default, Path::new("/st/config/loaxa.toml")).expect("valid");
     assert!(c.programs[0].record && c.programs[0].topic.is_none());
 }
+
+#[test]
+fn tts_defaults_to_espeak_ng_and_its_three_vietnamese_voices() {
+    let c = parse(GOOD, Path::new("/st/config/loaxa.toml")).expect("valid");
+    assert_eq!(c.tts.engine, TtsEngine::EspeakNg);
+    assert_eq!(c.tts.voice, "vi");
+    assert_eq!(c.tts.voices, ["vi", "vi-vn-x-central", "vi-vn-x-south"]);
+    let text = format!(
+        "{GOOD}\n[tts]\ncommand = [\"piper\", \"--output_file\", \"{{out}}\"]\nvoices = [\"a\", \"b\"]\n"
+    );
+    let c = parse(&text, Path::new("/st/config/loaxa.toml")).expect("valid");
+    assert_eq!(
+        c.tts.engine,
+        TtsEngine::Command(vec!["piper".into(), "--output_file".into(), "{out}".into()])
+    );
+    assert_eq!(c.tts.voice, "a", "the first voice is the default");
+}
+
+#[test]
+fn tts_mistakes_are_found_at_their_place_with_a_fix() {
+    let text = format!(
+        "{GOOD}\n[tts]\nengine = \"festival\"\nvoice = \"vi-hue\"\nvoices = [\"vi\", \"vi bac\"]\ncommand = [\"piper\"]\nspeed = 2\n"
+    );
+    let all = errors(&text);
+    let at = |line: usize| {
+        all.iter()
+            .find(|d| d.line == line)
+            .unwrap_or_else(|| panic!("nothing on line {line}: {all:#?}"))
+    };
+    let first = GOOD.lines().count() + 2;
+    assert!(at(first + 1).message.contains("festival"), "{all:#?}");
+    assert!(
+        at(first + 1)
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("espeak-ng"))
+    );
+    assert!(at(first + 2).message.contains("vi-hue"), "{all:#?}");
+    assert!(at(first + 3).message.contains("vi bac"), "{all:#?}");
+    assert!(at(first + 4).message.contains("{out}"), "{all:#?}");
+    assert!(at(first + 5).message.contains("speed"), "{all:#?}");
+}

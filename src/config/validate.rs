@@ -19,7 +19,7 @@ use super::{
 use crate::model::OutputSpec;
 
 const TOP_KEYS: &[&str] = &[
-    "station", "output", "topics", "program", "api", "audio", "relay",
+    "station", "output", "topics", "program", "api", "audio", "relay", "tts",
 ];
 const STATION_KEYS: &[&str] = &[
     "name",
@@ -72,6 +72,10 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         Some(t) => super::relay::relay(src, &t),
         None => Some(super::relay::default_relay()),
     };
+    let tts = match top.table(src, "tts", "[tts]") {
+        Some(t) => super::tts::tts(src, &t),
+        None => Some(super::tts::default_tts()),
+    };
     Some(Config {
         path,
         station: station?,
@@ -81,6 +85,7 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         api: api?,
         audio: audio?,
         relay: relay?,
+        tts: tts?,
     })
 }
 

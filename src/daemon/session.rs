@@ -302,6 +302,7 @@ impl Daemon {
                 valid_until: None,
                 priority: crate::model::Priority::Normal,
                 original_name: Some(name.clone()),
+                tts: None,
             };
             match station.add_segments(&[&path], &meta) {
                 Ok(results) => {

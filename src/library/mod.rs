@@ -26,6 +26,30 @@ pub use store::{MediaStore, sweep};
 /// Name prefix of the API's upload temp files in `data_dir/uploads` (swept at start).
 pub const UPLOAD_PREFIX: &str = "upload-";
 
+/// A fresh temp file name in `dir` (`data_dir/uploads`) under [`UPLOAD_PREFIX`], so one a
+/// kill leaves behind is swept at the next start: an upload's, or a text bulletin's WAV.
+/// Only a short alphanumeric extension of `client_name` is kept, as a format hint for the
+/// probe.
+pub fn upload_temp_path(dir: &Path, client_name: &str) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let ext = Path::new(client_name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .filter(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+        .map(str::to_ascii_lowercase);
+    let stem = format!(
+        "{UPLOAD_PREFIX}{}-{n}-{:08x}",
+        std::process::id(),
+        fastrand::u32(..)
+    );
+    dir.join(match ext {
+        Some(ext) => format!("{stem}.{ext}"),
+        None => stem,
+    })
+}
+
 /// A file's name (without folders) as clean text ([`crate::text::clean`]: NFC, no control
 /// characters); bytes that are not UTF-8 become U+FFFD.
 pub fn display_name(path: &Path) -> String {

@@ -289,6 +289,7 @@ fn resolve_file(
         valid_until: None,
         priority: Priority::Normal,
         original_name: None,
+        tts: None,
     };
     if import == Import::No {
         // As the daemon will import it: pending when approval is required.

@@ -1,6 +1,7 @@
 //! The operator's operations, in one place: the CLI calls these today, the HTTP API and the
 //! web page will call the same functions tomorrow. Nothing here prints; results are values.
 
+mod bulletin;
 pub mod catalog;
 mod edit;
 mod emergency;
@@ -24,6 +25,7 @@ use crate::config::Config;
 use crate::library::MediaStore;
 use crate::store::Store;
 
+pub use bulletin::{AddStatus, TextAdded, TextBulletin};
 pub use catalog::Catalog;
 pub use edit::SegmentPatch;
 pub use emergency::{check_repeat, first_repeat, next_slot, repeat_problem};

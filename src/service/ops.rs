@@ -18,7 +18,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{LogQuery, PeriodChoice, ScheduledProgram, SegmentPatch, SegmentView, Station};
+use super::{
+    LogQuery, PeriodChoice, ScheduledProgram, SegmentPatch, SegmentView, Station, TextAdded,
+    TextBulletin,
+};
 use crate::model::{AsRunRecord, Priority, Segment, SegmentId};
 use crate::store::{EmergencyRepeat, QueueEntry};
 
@@ -299,6 +302,16 @@ impl Op for ApproveSegment {
     }
 }
 
+/// `POST /segments/text`: a text bulletin read aloud and added as a segment.
+impl Op for TextBulletin {
+    type Output = TextAdded;
+    const METHOD: Method = Method::Post;
+    const ROUTE: &'static str = "/segments/text";
+    fn run(self, st: &Station) -> Result<Self::Output> {
+        st.add_text_segment(&self)
+    }
+}
+
 no_fields!(ListQueue);
 
 /// `GET /queue`.
@@ -421,6 +434,7 @@ pub const ALL: &[(Method, &str)] = &[
     (UpdateSegment::METHOD, UpdateSegment::ROUTE),
     (RemoveSegment::METHOD, RemoveSegment::ROUTE),
     (ApproveSegment::METHOD, ApproveSegment::ROUTE),
+    (TextBulletin::METHOD, TextBulletin::ROUTE),
     (ListQueue::METHOD, ListQueue::ROUTE),
     (AddToQueue::METHOD, AddToQueue::ROUTE),
     (RemoveFromQueue::METHOD, RemoveFromQueue::ROUTE),
@@ -492,6 +506,13 @@ mod tests {
         round_trip(ApproveSegment {
             id: SegmentId(3),
             by: "Nguyễn Văn A".into(),
+        });
+        round_trip(TextBulletin {
+            text: "UBND xã thông báo: ngày 18/5 tiêm phòng.".into(),
+            voice: Some("vi-vn-x-south".into()),
+            title: None,
+            topic: Some("cds".into()),
+            ..TextBulletin::default()
         });
         round_trip(ListQueue {});
         round_trip(AddToQueue {

@@ -28,6 +28,8 @@ pub struct SegmentMeta {
     /// The name to keep as the segment's original file name (an upload's client-side name;
     /// default: the imported file's own name).
     pub original_name: Option<String>,
+    /// The text a text bulletin was read from (`None` for a file).
+    pub tts: Option<crate::model::TextSource>,
 }
 
 /// The result of adding one file.
@@ -48,7 +50,7 @@ impl Station {
 
     /// Checks the metadata once for a batch of files: the texts cleaned and within their
     /// limits (`text`), a known topic, dates the right way round.
-    fn check_meta(&self, meta: &SegmentMeta) -> Result<SegmentMeta> {
+    pub(super) fn check_meta(&self, meta: &SegmentMeta) -> Result<SegmentMeta> {
         let topic = operator_text("topic", &meta.topic, text::MAX_SLUG)?;
         if !self.config.topics.contains_key(&topic) {
             return Err(super::error::refuse_code(ErrorCode::UnknownTopic {
@@ -344,6 +346,7 @@ pub(super) fn segment_from(
             Approval::NotRequired
         },
         level: level_from(m),
+        tts: meta.tts.clone(),
     }
 }
 

@@ -23,6 +23,7 @@ fn segment(id: SegmentId, sha: &str) -> Segment {
         priority: Default::default(),
         approval: Default::default(),
         level: Default::default(),
+        tts: None,
     }
 }
 

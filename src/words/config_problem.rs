@@ -216,6 +216,20 @@ pub enum ConfigProblem {
     TooManyAllowedHosts { max: u64 },
     /// An `[api] allowed_hosts` entry that is not a host name.
     NotAHostName { name: String },
+    /// `[tts] engine` names an engine loaxa does not know (`known`: those it does).
+    TtsEngineUnknown { engine: String, known: String },
+    /// `[tts]` with both `engine` and `command`.
+    TtsEngineAndCommand,
+    /// `[tts] command` empty, too long, or with a word too long.
+    TtsCommandShape { max_words: u64 },
+    /// `[tts] command` that does not say where the WAV goes (`{out}`).
+    TtsCommandWithoutOut,
+    /// `[tts] voice` not among the voices offered.
+    TtsVoiceNotOffered { voice: String, voices: String },
+    /// `[tts] voices` empty or longer than `max`.
+    TtsVoicesCount { max: u64 },
+    /// A voice name that is empty or has spaces.
+    TtsVoiceName { voice: String },
     /// One audio file in two playlists with another title or topic (`other`: the first
     /// place, `file:line`, whose title and topic the library keeps).
     FileTitleConflict {
@@ -580,6 +594,43 @@ impl Say for ConfigProblem {
                 format!("allowed_hosts: \"{name}\" không phải tên máy"),
                 format!("allowed_hosts: \"{name}\" is not a host name"),
             ),
+            P::TtsEngineUnknown { engine, .. } => pick_owned(
+                lang,
+                format!("bộ đọc văn bản `{engine}` không có trong loaxa"),
+                format!("unknown text-to-speech engine `{engine}`"),
+            ),
+            P::TtsEngineAndCommand => pick(
+                lang,
+                "mục [tts] có cả `engine` lẫn `command`: chỉ được chọn một",
+                "[tts] has both engine and command: choose one",
+            ),
+            P::TtsCommandShape { max_words } => pick_owned(
+                lang,
+                format!(
+                    "`command` phải là danh sách từ 1 đến {max_words} chữ, mỗi chữ ngắn hơn 1024 byte"
+                ),
+                format!("command must be a list of 1 to {max_words} words, each under 1024 bytes"),
+            ),
+            P::TtsCommandWithoutOut => pick(
+                lang,
+                "`command` không có `{out}`: loaxa không biết chương trình ghi tệp WAV vào đâu",
+                "command has no {out}: loaxa cannot know where the program writes the WAV",
+            ),
+            P::TtsVoiceNotOffered { voice, .. } => pick_owned(
+                lang,
+                format!("giọng đọc «{voice}» không có trong danh sách `voices`"),
+                format!("voice `{voice}` is not among the voices offered"),
+            ),
+            P::TtsVoicesCount { max } => pick_owned(
+                lang,
+                format!("`voices` phải có từ 1 đến {max} giọng đọc"),
+                format!("voices must list 1 to {max} voices"),
+            ),
+            P::TtsVoiceName { voice } => pick_owned(
+                lang,
+                format!("tên giọng đọc «{voice}» phải là một từ (không rỗng, không dấu cách)"),
+                format!("voice name `{voice}` must be one word (not empty, no spaces)"),
+            ),
             P::FileTitleConflict {
                 path,
                 other,
@@ -895,6 +946,26 @@ impl ConfigProblem {
                 "chỉ ghi tên máy, như trên thanh địa chỉ của trình duyệt nhưng bỏ http:// và đường dẫn: `\"loa-xa.local\"` hoặc `\"loa-xa.local:8757\"`",
                 "write the name alone, as in the browser's address bar without http:// or a path: \"loa-xa.local\" or \"loa-xa.local:8757\"",
             ),
+            P::TtsEngineUnknown { .. } | P::TtsEngineAndCommand => pick(
+                lang,
+                "dùng `engine = \"espeak-ng\"` (mặc định), hoặc một chương trình khác: `command = [\"piper\", \"--model\", \"/đường/dẫn/vi.onnx\", \"--output_file\", \"{out}\"]`",
+                "use engine = \"espeak-ng\" (the default), or another program: command = [\"piper\", \"--model\", \"/path/vi.onnx\", \"--output_file\", \"{out}\"]",
+            ),
+            P::TtsCommandShape { .. } | P::TtsCommandWithoutOut => pick(
+                lang,
+                "ví dụ `command = [\"piper\", \"--model\", \"/đường/dẫn/vi.onnx\", \"--output_file\", \"{out}\"]`: văn bản được đưa vào đầu vào chuẩn, `{voice}` được thay bằng giọng đọc",
+                "e.g. command = [\"piper\", \"--model\", \"/path/vi.onnx\", \"--output_file\", \"{out}\"]: the text comes on standard input, {voice} is replaced by the voice",
+            ),
+            P::TtsVoiceNotOffered { voices, .. } => pick_owned(
+                lang,
+                format!("chọn một trong: {voices}, hoặc thêm giọng này vào `voices`"),
+                format!("choose one of {voices}, or add it to voices"),
+            ),
+            P::TtsVoicesCount { .. } | P::TtsVoiceName { .. } => pick(
+                lang,
+                "ví dụ `voices = [\"vi\", \"vi-vn-x-central\", \"vi-vn-x-south\"]` (giọng Bắc, Trung, Nam của espeak-ng)",
+                "e.g. voices = [\"vi\", \"vi-vn-x-central\", \"vi-vn-x-south\"] (espeak-ng's northern, central and southern voices)",
+            ),
             P::FileTitleConflict { .. } => pick(
                 lang,
                 "mỗi tệp là một bản tin trong thư viện và giữ tiêu đề, chuyên mục đầu tiên: hãy ghi cùng tiêu đề và chuyên mục ở cả hai nơi",
@@ -1130,6 +1201,21 @@ impl ConfigProblem {
             P::TooManyAllowedHosts { max: 32 },
             P::NotAHostName {
                 name: "*.lan".into(),
+            },
+            P::TtsEngineUnknown {
+                engine: "festival".into(),
+                known: "espeak-ng".into(),
+            },
+            P::TtsEngineAndCommand,
+            P::TtsCommandShape { max_words: 32 },
+            P::TtsCommandWithoutOut,
+            P::TtsVoiceNotOffered {
+                voice: "vi-hue".into(),
+                voices: "vi, vi-vn-x-central".into(),
+            },
+            P::TtsVoicesCount { max: 32 },
+            P::TtsVoiceName {
+                voice: "vi bac".into(),
             },
             P::FileTitleConflict {
                 path: "/srv/bai.mp3".into(),

@@ -64,6 +64,24 @@ pub enum RefusalCode {
     /// `reload` with a config that has errors: the running one stays (`detail`: the
     /// config's diagnostics).
     ReloadRefused { detail: String },
+    /// A text bulletin without words.
+    TtsTextEmpty,
+    /// A voice the station does not offer (`[tts] voices`).
+    TtsVoiceUnknown { voice: String, voices: Vec<String> },
+    /// The speech engine is not installed (`package`: the Debian package that has it).
+    TtsNotInstalled { program: String, package: String },
+    /// The program of `[tts] command` cannot be run.
+    TtsCommandMissing { program: String, detail: String },
+    /// The speech engine ran and failed (`detail`: its last words, or what was wrong).
+    TtsFailed { program: String, detail: String },
+    /// A voice of `[tts] voices` the installed engine does not have.
+    TtsVoiceNotInEngine { voice: String, program: String },
+    /// A segment added with neither a topic nor `[station] default_topic`.
+    TopicMissing { known: Vec<String> },
+    /// A text file that cannot be read.
+    TextFileUnreadable { path: String, detail: String },
+    /// A text file that is not UTF-8.
+    TextFileNotUtf8 { path: String },
 }
 
 /// The hint every refusal of a repeat ends with.
@@ -83,6 +101,8 @@ fn field_vi(field: &str) -> &'static str {
         "unit" => "đơn vị",
         "approver's name" => "tên người duyệt",
         "program name" => "tên chương trình",
+        "text" => "văn bản",
+        "voice" => "tên giọng đọc",
         _ => "nội dung",
     }
 }
@@ -142,6 +162,37 @@ impl RefusalCode {
             RefusalCode::ReloadRefused {
                 detail: "loaxa.toml:3:1: E".into(),
             },
+            RefusalCode::TtsTextEmpty,
+            RefusalCode::TtsVoiceUnknown {
+                voice: "vi-hue".into(),
+                voices: vec!["vi".into(), "vi-vn-x-south".into()],
+            },
+            RefusalCode::TtsNotInstalled {
+                program: "espeak-ng".into(),
+                package: "espeak-ng".into(),
+            },
+            RefusalCode::TtsCommandMissing {
+                program: "/opt/piper/piper".into(),
+                detail: "ENOENT".into(),
+            },
+            RefusalCode::TtsFailed {
+                program: "espeak-ng".into(),
+                detail: "exit 1".into(),
+            },
+            RefusalCode::TtsVoiceNotInEngine {
+                voice: "vi-hue".into(),
+                program: "espeak-ng".into(),
+            },
+            RefusalCode::TopicMissing {
+                known: vec!["cds".into()],
+            },
+            RefusalCode::TextFileUnreadable {
+                path: "bản-tin.txt".into(),
+                detail: "ENOENT".into(),
+            },
+            RefusalCode::TextFileNotUtf8 {
+                path: "bản-tin.txt".into(),
+            },
         ]
     }
 
@@ -157,6 +208,17 @@ impl RefusalCode {
             RefusalCode::SegmentInRepeat { .. }
                 | RefusalCode::SegmentInUse { .. }
                 | RefusalCode::ReloadRefused { .. }
+        )
+    }
+
+    /// Whether the station cannot do it as installed (503): its speech engine is missing
+    /// or failed.
+    pub fn is_station_fault(&self) -> bool {
+        matches!(
+            self,
+            RefusalCode::TtsNotInstalled { .. }
+                | RefusalCode::TtsCommandMissing { .. }
+                | RefusalCode::TtsFailed { .. }
         )
     }
 
@@ -218,6 +280,61 @@ impl RefusalCode {
                 lang,
                 "hãy cho một thời điểm sau bây giờ, theo giờ của đài (YYYY-MM-DD HH:MM)",
                 "give a time after now, station time (YYYY-MM-DD HH:MM)",
+            ),
+            RefusalCode::TtsTextEmpty => pick(
+                lang,
+                "hãy gõ nội dung bản tin, ví dụ `--text \"Thông báo lịch tiêm phòng ngày 18/5\"`",
+                "type the bulletin, e.g. --text \"Thông báo lịch tiêm phòng ngày 18/5\"",
+            ),
+            RefusalCode::TtsVoiceUnknown { voices, .. } => pick_owned(
+                lang,
+                format!(
+                    "các giọng đọc của đài: {} (mục `[tts] voices` của cấu hình)",
+                    voices.join(", ")
+                ),
+                format!(
+                    "the station's voices are {} ([tts] voices in the config)",
+                    voices.join(", ")
+                ),
+            ),
+            RefusalCode::TtsNotInstalled { package, .. } => pick_owned(
+                lang,
+                format!("cài trên máy của đài: `sudo apt-get install {package}`"),
+                format!("install it on the station's machine: `sudo apt-get install {package}`"),
+            ),
+            RefusalCode::TtsCommandMissing { .. } => pick(
+                lang,
+                "cài chương trình đó, hoặc sửa `command` trong mục `[tts]` của cấu hình (ghi đường dẫn đầy đủ)",
+                "install that program, or correct command in [tts] of the config (give its full path)",
+            ),
+            RefusalCode::TtsFailed { .. } => pick(
+                lang,
+                "thử lại; nếu vẫn lỗi, chạy chương trình đọc văn bản bằng tay để xem lỗi, hoặc xem nhật ký của đài",
+                "try again; if it fails again, run the speech program by hand to see its error, or see the daemon's log",
+            ),
+            RefusalCode::TtsVoiceNotInEngine { program, .. } => pick_owned(
+                lang,
+                format!(
+                    "`{program} --voices=vi` liệt kê các giọng đã cài; sửa `voices` trong mục `[tts]` cho khớp"
+                ),
+                format!(
+                    "`{program} --voices=vi` lists the voices installed; make [tts] voices match"
+                ),
+            ),
+            RefusalCode::TopicMissing { known } => pick_owned(
+                lang,
+                format!("hãy chọn một chuyên mục: {}", known.join(", ")),
+                format!("choose a topic: {}", known.join(", ")),
+            ),
+            RefusalCode::TextFileUnreadable { .. } => pick(
+                lang,
+                "kiểm tra đường dẫn và quyền đọc của tệp",
+                "check the file's path and that it can be read",
+            ),
+            RefusalCode::TextFileNotUtf8 { .. } => pick(
+                lang,
+                "lưu lại tệp với bảng mã UTF-8 (trong Notepad: Lưu thành… → Mã hóa: UTF-8)",
+                "save the file again as UTF-8 (Notepad: Save as… → Encoding: UTF-8)",
             ),
         })
     }
@@ -328,6 +445,57 @@ impl Say for RefusalCode {
                 lang,
                 format!("cấu hình mới có lỗi; cấu hình đang chạy được giữ nguyên:\n{detail}"),
                 format!("the new config has errors; the running one stays:\n{detail}"),
+            ),
+            RefusalCode::TtsTextEmpty => pick(
+                lang,
+                "bản tin văn bản trống: không có gì để đọc",
+                "the text bulletin is empty: there is nothing to read",
+            ),
+            RefusalCode::TtsVoiceUnknown { voice, voices } => pick_owned(
+                lang,
+                format!(
+                    "đài không có giọng đọc «{voice}»; các giọng có: {}",
+                    voices.join(", ")
+                ),
+                format!(
+                    "the station has no voice `{voice}`; its voices are {}",
+                    voices.join(", ")
+                ),
+            ),
+            RefusalCode::TtsNotInstalled { program, package } => pick_owned(
+                lang,
+                format!("Chưa cài {program}: `sudo apt-get install {package}`"),
+                format!("{program} is not installed: `sudo apt-get install {package}`"),
+            ),
+            RefusalCode::TtsCommandMissing { program, detail } => pick_owned(
+                lang,
+                format!("không chạy được chương trình đọc văn bản `{program}` ({detail})"),
+                format!("cannot run the speech program `{program}` ({detail})"),
+            ),
+            RefusalCode::TtsFailed { program, detail } => pick_owned(
+                lang,
+                format!("chương trình đọc văn bản `{program}` bị lỗi: {detail}"),
+                format!("the speech program `{program}` failed: {detail}"),
+            ),
+            RefusalCode::TtsVoiceNotInEngine { voice, program } => pick_owned(
+                lang,
+                format!("{program} không có giọng đọc «{voice}»"),
+                format!("{program} has no voice `{voice}`"),
+            ),
+            RefusalCode::TopicMissing { .. } => pick(
+                lang,
+                "chưa chọn chuyên mục, và cấu hình không có `default_topic`",
+                "no topic given, and the config has no default_topic",
+            ),
+            RefusalCode::TextFileUnreadable { path, detail } => pick_owned(
+                lang,
+                format!("không đọc được tệp văn bản {path}: {detail}"),
+                format!("cannot read the text file {path}: {detail}"),
+            ),
+            RefusalCode::TextFileNotUtf8 { path } => pick_owned(
+                lang,
+                format!("tệp {path} không phải văn bản UTF-8"),
+                format!("{path} is not UTF-8 text"),
             ),
         }
     }

@@ -230,6 +230,8 @@ pub const BODY_FIELDS: &[&str] = &[
     "valid_from",
     "valid_until",
     "gain_db",
+    "text",
+    "voice",
 ];
 
 /// An airable segment: `id` if it is still there and undated, else a new upload (the API

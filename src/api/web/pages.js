@@ -463,6 +463,37 @@ function recorderForm(reload) {
   return form;
 }
 
+/** "Bản tin văn bản": text read aloud by the station's speech engine (POST /segments/text). */
+function textForm(reload) {
+  const text = h("textarea", { required: true, rows: 6, maxlength: 20000 });
+  const voices = ctx.info.voices ?? [];
+  const voice = select(voices.map((v) => [v, t(`voice_${v}`) === `voice_${v}` ? v : t(`voice_${v}`)]), voices[0]);
+  const title = h("input", { type: "text", autocomplete: "off", maxlength: 500 });
+  const topic = select(topicOptions(false), topicOptions(false)[0]?.[0]);
+  const result = h("p", { id: "tts-result", "aria-live": "polite" });
+  const button = h("button", { type: "submit", class: "primary" }, t("tts_submit"));
+  const form = h("form", { id: "tts-form", class: "form-grid" },
+    field("tts-text", t("tts_text"), text, t("tts_text_help")),
+    field("tts-voice", t("tts_voice"), voice),
+    field("tts-title", t("title"), title, t("tts_title_help")),
+    field("tts-topic", t("topic"), topic),
+    h("div", { class: "actions wide" }, button), result);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const json = { text: text.value, voice: voice.value, topic: topic.value };
+    if (title.value.trim()) json.title = title.value.trim();
+    button.disabled = true;
+    result.textContent = t("tts_working");
+    try {
+      const out = await api("/segments/text", { method: "POST", json });
+      result.textContent = t(out.status === "added" ? "tts_added" : "tts_present", { id: out.segment.id, title: out.segment.title });
+      form.reset();
+      await reload();
+    } catch (err) { result.textContent = ""; sayError(err); } finally { button.disabled = false; }
+  });
+  return form;
+}
+
 function editRow(seg, reload) {
   const title = h("input", { type: "text", value: seg.title, required: true, maxlength: 500 });
   const topic = select(topicOptions(false), seg.topic);
@@ -588,6 +619,7 @@ async function libraryPage(main) {
   main.append(h("h1", {}, t("nav_library")),
     section("upload", t("upload_title"), uploadForm(reload)),
     section("record", t("rec_title"), recorder),
+    section("tts", t("tts_title"), textForm(reload)),
     section("segments", t("library_title"),
       h("div", { class: "filters" }, field("seg-search", t("search"), search), field("seg-topic", t("topic"), topic), field("seg-state", t("state"), state)),
       count,
