@@ -63,11 +63,29 @@ pub fn normalize(text: &str) -> String {
             rest = &rest[c.len_utf8()..];
             continue;
         }
+        if let Some((words, len)) = range_at(rest, previous_word(&out)) {
+            push_words(&mut out, &words);
+            rest = &rest[len..];
+            continue;
+        }
         let len = token_len(rest);
         expand_token(&rest[..len], &mut out);
         rest = &rest[len..];
     }
     out
+}
+
+/// A range of days at the start of `s` (`7-10/5`: a token, a dash, a date token): its words
+/// and its length in bytes.
+fn range_at(s: &str, before: &str) -> Option<(String, usize)> {
+    let first = token_len(s);
+    let dash = s[first..]
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '-' | '–'))?;
+    let second = first + dash.len_utf8();
+    let len = second + token_len(&s[second..]);
+    date_range(&s[..len], before).map(|words| (words, len))
 }
 
 /// The length in bytes of the token at the start of `s`: letters, digits and the joiners
@@ -131,6 +149,7 @@ fn spoken_form(token: &str, before: &str) -> Option<String> {
         return Some(format!("{} phần trăm", number_text(number)?));
     }
     date(token, before)
+        .or_else(|| date_range(token, before))
         .or_else(|| time(token))
         .or_else(|| number_text(token))
 }
@@ -372,10 +391,7 @@ fn date(token: &str, before: &str) -> Option<String> {
     let mut words = Vec::new();
     let said = before.to_lowercase();
     if let Some(day) = day {
-        if said != "ngày" {
-            words.push("ngày".to_string());
-        }
-        words.push(number_words(u64::from(day)));
+        words.push(day_words(day, &said));
     }
     if day.is_some() || said != "tháng" {
         words.push("tháng".to_string());
@@ -385,6 +401,38 @@ fn date(token: &str, before: &str) -> Option<String> {
         words.push(format!("năm {}", number_words(u64::from(year))));
     }
     Some(words.join(" "))
+}
+
+/// A day of the month as an announcer reads it: "ngày mười tám", and "ngày mồng năm" for the
+/// first ten; what the text already says before it ("ngày", "mồng", "mùng") is not said again.
+fn day_words(day: u32, said: &str) -> String {
+    let number = number_words(u64::from(day));
+    let mong = day <= 10;
+    match said {
+        "mồng" | "mùng" => number,
+        "ngày" if mong => format!("mồng {number}"),
+        "ngày" => number,
+        _ if mong => format!("ngày mồng {number}"),
+        _ => format!("ngày {number}"),
+    }
+}
+
+/// A range of days in one month, as bulletins write it: `7-10/5` → "từ ngày mồng bảy đến
+/// ngày mồng mười tháng năm", `28-30/4/2026` → "… năm hai nghìn …" (after "từ" in the text:
+/// no second "từ").
+fn date_range(token: &str, before: &str) -> Option<String> {
+    let (first, rest) = token.split_once(['-', '–'])?;
+    let first = small(first, 2).filter(|d| (1..=31).contains(d))?;
+    let (last, _) = rest.split_once('/')?;
+    small(last, 2).filter(|d| (first + 1..=31).contains(d))?;
+    let until = date(rest, "")?;
+    let said = before.to_lowercase();
+    let from = if said == "từ" {
+        day_words(first, "")
+    } else {
+        format!("từ {}", day_words(first, &said))
+    };
+    Some(format!("{from} đến {until}"))
 }
 
 /// `7h30`, `07:30`, `19h` → "bảy giờ ba mươi phút", "mười chín giờ".
@@ -478,14 +526,24 @@ mod tests {
         ("2,5%", "hai phẩy năm phần trăm"),
         ("100%", "một trăm phần trăm"),
         ("18/5", "ngày mười tám tháng năm"),
-        ("1/4", "ngày một tháng tư"),
+        ("1/4", "ngày mồng một tháng tư"),
+        ("mồng 5/10", "mồng năm tháng mười"),
+        ("ngày 10/3", "ngày mồng mười tháng ba"),
+        ("ngày 11/3", "ngày mười một tháng ba"),
+        ("7-10/5", "từ ngày mồng bảy đến ngày mồng mười tháng năm"),
+        (
+            "từ 28-30/4/2026",
+            "từ ngày hai mươi tám đến ngày ba mươi tháng tư năm hai nghìn không trăm hai mươi sáu",
+        ),
+        // Not a range (the first day after the second): read as written.
+        ("10-7/5", "mười-ngày mồng bảy tháng năm"),
         (
             "10/10/2025",
-            "ngày mười tháng mười năm hai nghìn không trăm hai mươi lăm",
+            "ngày mồng mười tháng mười năm hai nghìn không trăm hai mươi lăm",
         ),
         (
             "ngày 2/9/1945",
-            "ngày hai tháng chín năm một nghìn chín trăm bốn mươi lăm",
+            "ngày mồng hai tháng chín năm một nghìn chín trăm bốn mươi lăm",
         ),
         (
             "tháng 5/2026",
