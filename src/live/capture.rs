@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use rodio::cpal::{self, traits::DeviceTrait, traits::HostTrait, traits::StreamTrait};
 
+use crate::player::device::label;
+
 /// The most audio the buffer keeps: a reader that stops taking it loses the oldest, never
 /// blocks the device.
 const MAX_BUFFERED: Duration = Duration::from_secs(2);
@@ -67,35 +69,27 @@ pub fn devices() -> Vec<String> {
         return Vec::new();
     };
     devices
-        .filter_map(|dev| {
-            let id = dev.id().ok()?;
-            let desc = dev
-                .description()
-                .map(|d| d.name().lines().next().unwrap_or_default().to_string())
-                .unwrap_or_default();
-            Some(if desc.is_empty() {
+        .filter_map(|dev| label(&dev))
+        .map(|(id, desc)| {
+            if desc.is_empty() {
                 id.to_string()
             } else {
                 format!("{id} ({desc})")
-            })
+            }
         })
         .collect()
 }
 
-/// Finds a capture device by cpal id (`alsa:NAME`), bare ALSA name, or `default`.
+/// Finds a capture device as the output finds its device (cpal id or bare ALSA name), or
+/// `default`.
 fn find(name: &str) -> Option<cpal::Device> {
     let host = cpal::default_host();
     if name == "default" {
         return host.default_input_device();
     }
-    [
-        name.parse::<cpal::DeviceId>(),
-        format!("alsa:{name}").parse(),
-    ]
-    .into_iter()
-    .flatten()
-    .find_map(|id| host.device_by_id(&id))
-    .filter(DeviceTrait::supports_input)
+    crate::player::device::find(&host, name)
+        .map(|(_, dev)| dev)
+        .filter(DeviceTrait::supports_input)
 }
 
 impl Capture {

@@ -53,12 +53,7 @@ fn not_found(name: &str, detail: String) -> OutputError {
     let host = cpal::default_host();
     let mut names = Vec::new();
     if let Ok(devices) = host.output_devices() {
-        for dev in devices {
-            let Ok(id) = dev.id() else { continue };
-            let desc = dev
-                .description()
-                .map(|d| d.name().lines().next().unwrap_or_default().to_string())
-                .unwrap_or_default();
+        for (id, desc) in devices.filter_map(|dev| label(&dev)) {
             names.push(if desc.is_empty() {
                 format!("`{id}`")
             } else {
@@ -75,8 +70,19 @@ fn not_found(name: &str, detail: String) -> OutputError {
     }
 }
 
+/// A device's cpal id and the first line of its description (`alsa:mic`, "Test
+/// microphone"): how an error names the devices there are.
+pub(crate) fn label(dev: &cpal::Device) -> Option<(cpal::DeviceId, String)> {
+    let id = dev.id().ok()?;
+    let desc = dev
+        .description()
+        .map(|d| d.name().lines().next().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    Some((id, desc))
+}
+
 /// Finds a device by cpal id (`alsa:NAME`) or by bare ALSA PCM name (`plughw:1,0`).
-fn find(host: &cpal::Host, name: &str) -> Option<(cpal::DeviceId, cpal::Device)> {
+pub(crate) fn find(host: &cpal::Host, name: &str) -> Option<(cpal::DeviceId, cpal::Device)> {
     let candidates = [
         name.parse::<cpal::DeviceId>(),
         format!("alsa:{name}").parse(),

@@ -13,7 +13,7 @@
 //! [`FaultSwitch`] makes a file/null output fail on command, for tests.
 
 mod control;
-mod device;
+pub(crate) mod device;
 mod driver;
 mod faults;
 mod file;
