@@ -81,6 +81,7 @@ fn play(at: DateTime<FixedOffset>, k: usize, program: &str, i: u64) -> AsRunReco
         audible_ms: None,
         silent: false,
         relay: None,
+        live: None,
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),

@@ -211,6 +211,8 @@ impl Segment {
 pub const EMERGENCY_PROGRAM: &str = "emergency";
 /// The program name the log gives manual plays (reserved likewise).
 pub const MANUAL_PROGRAM: &str = "manual";
+/// The program name the log gives live broadcasts (reserved likewise).
+pub const LIVE_PROGRAM: &str = "live";
 
 /// What started a play.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -234,6 +236,31 @@ pub enum Role {
     Separator,
     /// A relay of another station (tiếp sóng): its window, with what aired in it.
     Relay,
+    /// A live broadcast from the station's microphone or line-in (phát trực tiếp).
+    Live,
+}
+
+/// What a live airing's record keeps beside the common fields. Part of the record's hash
+/// (encoding v4, `store::chain`): the field order is the encoding's — add fields at the end
+/// only, with a new encoding version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveProof {
+    /// Who started it (the name given on the page or to `loaxa live start --by`, else the
+    /// system user of the command).
+    pub by: String,
+    /// The capture device.
+    pub input: String,
+    pub end: crate::live::LiveEnd,
+    /// Silence aired because the input gave nothing in time, ms.
+    pub underrun_ms: u64,
+    /// Input dropped to keep the voice's delay short, ms.
+    pub dropped_ms: u64,
+    /// The buffer kept between the input and the output at the end (the delay the capture
+    /// adds), ms.
+    pub delay_ms: u64,
+    /// The air-check file's name in `DATA_DIR/aircheck/` (`None`: it could not be kept).
+    pub aircheck: Option<String>,
+    pub aircheck_bytes: Option<u64>,
 }
 
 /// How a play attempt ended.
@@ -316,6 +343,11 @@ pub struct AsRunRecord {
     /// dropout time, switches and source failures. `None` for every other item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relay: Option<crate::relay::RelayProof>,
+    /// A live airing's proof (role `live`): who started it, the input, how it ended, its
+    /// gaps and delay, its air-check file (whose sha256 is the record's `sha256`). `None`
+    /// for every other item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveProof>,
     /// The canonical encoding that hashed this record (`store::chain`): 1 for records from
     /// before the levels existed (absent in them), 2 since. Set by the store.
     #[serde(default = "hash_version_1")]

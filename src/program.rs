@@ -43,6 +43,10 @@ pub enum Origin {
     Relay {
         fallback: Vec<SegmentId>,
     },
+    /// A live airing from the station's input (`loaxa live start`); `by`: who started it.
+    Live {
+        by: String,
+    },
 }
 
 impl Origin {
@@ -52,6 +56,7 @@ impl Origin {
             Origin::Outro => Role::Outro,
             Origin::Separator => Role::Separator,
             Origin::Relay { .. } => Role::Relay,
+            Origin::Live { .. } => Role::Live,
             Origin::Queue { .. } | Origin::Playlist { .. } | Origin::Manual | Origin::Emergency => {
                 Role::Item
             }
@@ -298,27 +303,45 @@ fn fallback(program: &Program, inputs: &PlanInputs<'_>) -> Vec<SegmentId> {
     out
 }
 
+/// A live airing as a program item: its title, the station's topic, the longest it may
+/// last; no library segment and no file (its record gets the air-check file's hash).
+pub fn live_segment(title: &str, max_ms: u64, priority: crate::model::Priority) -> Segment {
+    Segment {
+        title: title.to_string(),
+        container: "live".into(),
+        original_name: String::new(),
+        priority,
+        ..relay_segment_of(title, max_ms)
+    }
+}
+
 /// The relay window as a program item: the program's title, the station's topic, the
 /// window's length; no library segment and no file (its record has no segment id or hash).
 pub fn relay_segment(program: &Program, window_ms: u64) -> Segment {
+    let title = program.title.as_deref().unwrap_or(&program.name);
+    Segment {
+        original_name: program.relay.first().cloned().unwrap_or_default(),
+        ..relay_segment_of(title, window_ms)
+    }
+}
+
+/// A program item that is no library segment (a relay window, a live airing).
+fn relay_segment_of(title: &str, length_ms: u64) -> Segment {
     Segment {
         id: SegmentId(0),
-        title: program
-            .title
-            .clone()
-            .unwrap_or_else(|| program.name.clone()),
+        title: title.to_string(),
         topic: crate::config::STATION_TOPIC.to_string(),
         unit: None,
         valid_from: None,
         valid_until: None,
         sha256: String::new(),
         media_file: String::new(),
-        original_name: program.relay.first().cloned().unwrap_or_default(),
+        original_name: String::new(),
         container: "relay".into(),
         codec: String::new(),
         sample_rate: 0,
         channels: 0,
-        duration_ms: window_ms,
+        duration_ms: length_ms,
         added_at: chrono::DateTime::UNIX_EPOCH,
         priority: crate::model::Priority::Normal,
         approval: crate::model::Approval::default(),

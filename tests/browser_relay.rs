@@ -93,6 +93,7 @@ fn relay_record(url: Option<&str>, dropout_ms: u64) -> AsRunRecord {
             switches,
             ..RelayProof::default()
         }),
+        live: None,
         hash_version: 0,
         prev_hash: String::new(),
         hash: String::new(),

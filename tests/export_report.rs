@@ -122,6 +122,7 @@ fn record(r: &R) -> AsRunRecord {
         audible_ms: started.then(|| if r.seg == 11 { 0 } else { r.played_ms - 1_400 }),
         silent: started && r.seg == 11,
         relay: None,
+        live: None,
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),

@@ -55,6 +55,7 @@ fn record(title: &str, unit: Option<&str>, loudness: f64) -> AsRunRecord {
         audible_ms: Some(60_000),
         silent: false,
         relay: None,
+        live: None,
         hash_version: 2,
         prev_hash: String::new(),
         hash: String::new(),

@@ -115,6 +115,7 @@ fn varied_log(n: usize) -> Vec<AsRunRecord> {
                 audible_ms: (full && opt(&mut rng)).then(|| rng.u64(..10_000_000)),
                 silent: full && opt(&mut rng),
                 relay: (i % 5 == 4).then(|| relay_proof(&mut rng, full)),
+                live: None,
                 hash_version: 2,
                 prev_hash: String::new(),
                 hash: String::new(),

@@ -89,6 +89,7 @@ fn station_with_plays(n: u64) -> TestStation {
             audible_ms: None,
             silent: false,
             relay: None,
+            live: None,
             hash_version: 1,
             prev_hash: String::new(),
             hash: String::new(),

@@ -65,6 +65,7 @@ fn record(i: u64) -> AsRunRecord {
         audible_ms: None,
         silent: false,
         relay: None,
+        live: None,
         hash_version: 0,
         prev_hash: String::new(),
         hash: String::new(),

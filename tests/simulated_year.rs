@@ -256,6 +256,7 @@ fn role_name(role: Role) -> &'static str {
         Role::Outro => "outro",
         Role::Separator => "separator",
         Role::Relay => "relay",
+        Role::Live => "live",
     }
 }
 

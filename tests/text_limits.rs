@@ -228,6 +228,7 @@ fn stored_text_with_escape_sequences_prints_as_visible_escapes() {
             audible_ms: None,
             silent: false,
             relay: None,
+            live: None,
             hash_version: 2,
             prev_hash: String::new(),
             hash: String::new(),

@@ -98,6 +98,7 @@ pub fn record(i: u64) -> AsRunRecord {
         audible_ms: None,
         silent: false,
         relay: None,
+        live: None,
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),

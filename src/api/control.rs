@@ -78,6 +78,34 @@ pub(super) async fn reload(State(state): State<AppState>, _body: Bytes) -> ApiRe
     Ok(done(Done::Reloaded))
 }
 
+/// Who started a live broadcast from the API when the request does not say: the page.
+const BY_PAGE: &str = "trang điều khiển";
+
+pub(super) async fn live_start(
+    State(state): State<AppState>,
+    body: Result<Json<super::wire::LiveStartRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Json(req) = body?;
+    let request = crate::daemon::LiveRequest {
+        priority: req.priority.unwrap_or(Priority::Normal),
+        title: req.title,
+        by: req
+            .by
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or_else(|| BY_PAGE.to_string()),
+    };
+    state.handle.live_start(request).await?;
+    Ok((StatusCode::ACCEPTED, done(Done::LiveStarted)))
+}
+
+pub(super) async fn live_stop(
+    State(state): State<AppState>,
+    _body: Bytes,
+) -> ApiResult<Json<Value>> {
+    state.handle.live_stop().await?;
+    Ok(done(Done::LiveStopped))
+}
+
 pub(super) async fn play(
     State(state): State<AppState>,
     body: Result<Json<PlayRequest>, JsonRejection>,

@@ -78,6 +78,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/emergencies"),
     ("DELETE", "/emergencies/{id}"),
     ("POST", "/reload"),
+    ("POST", "/live"),
+    ("POST", "/live/stop"),
 ];
 
 /// The prefix of every route.
@@ -143,6 +145,8 @@ fn handler(method: &str, path: &str, upload_limit: usize) -> Option<MethodRouter
         ("GET", "/emergencies") => ops::route::<op::ListEmergencies>(),
         ("DELETE", "/emergencies/{id}") => ops::route::<op::CancelEmergency>(),
         ("POST", "/reload") => post(control::reload),
+        ("POST", "/live") => post(control::live_start),
+        ("POST", "/live/stop") => post(control::live_stop),
         _ => return None,
     })
 }

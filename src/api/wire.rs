@@ -67,6 +67,22 @@ pub struct PlayRequest {
     pub priority: Option<Priority>,
 }
 
+/// `POST /live`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveStartRequest {
+    /// `normal` (waits for the item on air; the default), `priority` (cuts a normal item),
+    /// `emergency` (cuts whatever airs).
+    #[serde(default)]
+    pub priority: Option<crate::model::Priority>,
+    /// The record's title; default "Phát trực tiếp".
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Who speaks or started it.
+    #[serde(default)]
+    pub by: Option<String>,
+}
+
 /// `POST /emergency`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

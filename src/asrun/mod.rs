@@ -102,12 +102,14 @@ impl Recorder {
             audible_ms: None,
             silent: false,
             relay: None,
+            live: None,
             hash_version: crate::store::chain::HASH_VERSION,
             prev_hash: String::new(),
             hash: String::new(),
         };
-        if role == Role::Relay {
-            // A relay is no library segment: no id, no file hash (its proof says what aired).
+        if matches!(role, Role::Relay | Role::Live) {
+            // A relay or a live airing is no library segment: no id, no file hash (its proof
+            // says what aired; a live airing's record gets its air-check file's hash).
             rec.segment_id = None;
             rec.sha256.clear();
         }

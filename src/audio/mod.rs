@@ -9,6 +9,7 @@
 
 mod decode;
 mod gain;
+mod leveller;
 mod loudness;
 mod open;
 mod opus;
@@ -16,6 +17,7 @@ mod packets;
 
 pub use decode::{AudioInfo, DecodeError, FileDecoder, NO_AUDIO_DECODED, SAMPLE_RATES};
 pub use gain::{LevelSettings, MAX_NORMALISATION_DB, PlayoutGain, SegmentLevel, playout_gain};
+pub(crate) use leveller::Leveller;
 pub use loudness::{
     Loudness, LoudnessMeter, SoundSpan, TRIM_MARGIN_MS, db_to_linear, linear_to_db,
 };

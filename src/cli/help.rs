@@ -447,6 +447,36 @@ const WORDS: &[(&str, &str, &str)] = &[
         "The repeat's number",
     ),
     (
+        "live",
+        "Phát trực tiếp từ micro của đài: `live start` bật, `live stop` tắt (cần `loaxa run` đang chạy)",
+        "Live broadcast from the station's microphone: `live start`, `live stop` (needs the daemon)",
+    ),
+    (
+        "live start",
+        "Bật micro lên sóng: mức thông thường chờ bản tin đang phát xong; `priority` ngắt bản tin thông thường; `emergency` ngắt mọi thứ đang phát",
+        "Put the microphone on air: normal waits for the item on air; priority cuts a normal item; emergency cuts whatever airs",
+    ),
+    (
+        "live start/priority",
+        "Mức ưu tiên: `normal` (thông thường) | `priority` (ưu tiên) | `emergency` (khẩn cấp)",
+        "normal | priority | emergency",
+    ),
+    (
+        "live start/title",
+        "Tiêu đề ghi vào nhật ký phát (mặc định: «Phát trực tiếp»)",
+        "The title the log keeps (default: \"Phát trực tiếp\")",
+    ),
+    (
+        "live start/by",
+        "Người nói hoặc người bật (mặc định: tên người dùng của máy)",
+        "Who speaks or starts it (default: the system user)",
+    ),
+    (
+        "live stop",
+        "Tắt phát trực tiếp: tiếng nhỏ dần rồi tắt; chương trình phát tiếp",
+        "End the live broadcast: it fades out and the program goes on",
+    ),
+    (
         "reload",
         "Đọc lại cấu hình và danh sách phát; cấu hình lỗi thì giữ cấu hình cũ (cần `loaxa run` đang chạy)",
         "Re-read the config and playlists; a broken config keeps the old one (needs the daemon)",
@@ -469,6 +499,7 @@ const VALUE_NAMES: &[(&str, &str)] = &[
     ("FROM", "TỪ_NGÀY"),
     ("TO", "ĐẾN_NGÀY"),
     ("PRIORITY", "MỨC"),
+    ("BY", "NGƯỜI"),
     ("ID", "MÃ"),
     ("IDS", "MÃ"),
     ("DB", "SỐ_DB"),

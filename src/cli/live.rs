@@ -43,6 +43,45 @@ pub struct EmergencyArgs {
     until: Option<String>,
 }
 
+// Help words: `cli/help.rs`, keyed by the subcommand path and argument id.
+#[derive(Debug, clap::Subcommand)]
+pub enum LiveCmd {
+    Start {
+        #[arg(long)]
+        priority: Option<Priority>,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        by: Option<String>,
+    },
+    Stop,
+}
+
+/// `loaxa live start|stop`: the station's microphone on air, and off.
+pub fn live(client: &Client, cmd: LiveCmd) -> Result<i32> {
+    match cmd {
+        LiveCmd::Start {
+            priority,
+            title,
+            by,
+        } => {
+            // Who started it: as given, else the system user running the command.
+            let by = by.or_else(|| {
+                ["SUDO_USER", "USER", "LOGNAME"]
+                    .iter()
+                    .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+            });
+            let req = crate::api::wire::LiveStartRequest {
+                priority,
+                title,
+                by,
+            };
+            done(&client.send("POST", "/live", &req)?)
+        }
+        LiveCmd::Stop => done(&client.send("POST", "/live/stop", &Value::Null)?),
+    }
+}
+
 /// The running daemon, or an error that says how to start it.
 pub fn daemon(config: &Config, token: Option<String>) -> Result<Client> {
     match find_daemon(config, token) {

@@ -64,6 +64,8 @@ pub enum Command {
     Play(live::PlayArgs),
     Emergency(live::EmergencyArgs),
     Reload,
+    #[command(subcommand)]
+    Live(live::LiveCmd),
 }
 
 /// The command line of this process, in the terminal's language ([`fmt::lang`]): `--help`
@@ -154,6 +156,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
                 Command::Stop => live::stop(&client),
                 Command::Play(args) => live::play(&client, args),
                 Command::Emergency(args) => live::emergency(&client, args),
+                Command::Live(cmd) => live::live(&client, cmd),
                 _ => live::reload(&client),
             }
         }

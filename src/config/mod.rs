@@ -15,6 +15,7 @@ mod diagnostic;
 pub mod duration;
 mod files;
 mod program;
+mod live;
 mod relay;
 #[cfg(test)]
 mod tests;
@@ -76,6 +77,19 @@ pub struct Config {
     pub audio: AudioConfig,
     pub relay: RelaySettings,
     pub tts: TtsConfig,
+    pub live: LiveSettings,
+}
+
+/// `[live]`: the live broadcast's input and limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSettings {
+    /// The capture device (microphone or line-in): a cpal id (`alsa:hw:1,0`), a bare ALSA
+    /// name, or `default`.
+    pub input: String,
+    /// A live airing ends by itself after this (nobody left the microphone open all night).
+    pub max_duration: Duration,
+    /// Air-check files (what each live airing sent out) are deleted after this.
+    pub keep_aircheck: Duration,
 }
 
 /// `[tts]`: how text bulletins are read aloud.

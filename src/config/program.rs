@@ -196,6 +196,7 @@ pub(super) fn bounded(
 pub const RESERVED_NAMES: &[&str] = &[
     crate::model::EMERGENCY_PROGRAM,
     crate::model::MANUAL_PROGRAM,
+    crate::model::LIVE_PROGRAM,
 ];
 
 /// Reports a missing name or one with spaces; false when the name is unusable.

@@ -19,7 +19,7 @@ use super::{
 use crate::model::OutputSpec;
 
 const TOP_KEYS: &[&str] = &[
-    "station", "output", "topics", "program", "api", "audio", "relay", "tts",
+    "station", "output", "topics", "program", "api", "audio", "relay", "tts", "live",
 ];
 const STATION_KEYS: &[&str] = &[
     "name",
@@ -76,6 +76,10 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         Some(t) => super::tts::tts(src, &t),
         None => Some(super::tts::default_tts()),
     };
+    let live = match top.table(src, "live", "[live]") {
+        Some(t) => super::live::live(src, &t),
+        None => Some(super::live::default_live()),
+    };
     Some(Config {
         path,
         station: station?,
@@ -86,6 +90,7 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         audio: audio?,
         relay: relay?,
         tts: tts?,
+        live: live?,
     })
 }
 

@@ -24,6 +24,9 @@ pub struct Status {
     /// Problems the operator must see (e.g. a station clock that is obviously wrong).
     #[serde(default)]
     pub warnings: Vec<crate::model::Warning>,
+    /// A live broadcast asked for: waiting or on air, with its meters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<super::live::LiveStatus>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -107,6 +110,11 @@ pub(crate) enum Command {
         reply: Reply,
     },
     Reload(Reply),
+    LiveStart {
+        request: super::live::LiveRequest,
+        reply: Reply,
+    },
+    LiveStop(Reply),
 }
 
 /// Cheap to clone; every clone talks to the same daemon.
@@ -188,6 +196,17 @@ impl DaemonHandle {
     ) -> Result<(), ControlError> {
         self.ask(|reply| Command::Emergency { id, repeat, reply })
             .await
+    }
+
+    /// Puts the station's microphone on air at the request's level (refused when a live
+    /// broadcast is on already, or the input is missing or busy).
+    pub async fn live_start(&self, request: super::live::LiveRequest) -> Result<(), ControlError> {
+        self.ask(|reply| Command::LiveStart { request, reply }).await
+    }
+
+    /// Ends the live broadcast (on air: it fades out; waiting: it is taken back).
+    pub async fn live_stop(&self) -> Result<(), ControlError> {
+        self.ask(Command::LiveStop).await
     }
 
     /// Re-reads the config and playlists; a broken config is refused and the old one stays.

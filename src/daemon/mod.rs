@@ -9,6 +9,7 @@
 mod air;
 pub mod control;
 mod emergency;
+pub mod live;
 pub mod notify;
 mod session;
 
@@ -27,6 +28,7 @@ use crate::schedule;
 use crate::service::{Catalog, Station, catalog::Import};
 use crate::words::Say;
 use control::{Command, ControlError, DaemonHandle, NextProgram, Status};
+pub use live::{LiveRequest, LiveStatus};
 pub use notify::Notifier;
 
 /// Tells the daemon to stop: send `true`.
@@ -151,6 +153,7 @@ pub fn start_with(
         manual: VecDeque::new(),
         notifier,
         early_relay: std::sync::Mutex::default(),
+        live: std::sync::Mutex::default(),
     };
     if let Some(recovery) = recovery {
         tracing::warn!(
@@ -191,6 +194,8 @@ struct Daemon {
     /// A relay's feed started ahead of its program's fire time (it connects and fills its
     /// prebuffer, so the first relayed sample airs on time); taken when the program airs.
     early_relay: std::sync::Mutex<Option<EarlyRelay>>,
+    /// The live broadcast asked for, waiting or on air (one at a time).
+    live: std::sync::Mutex<Option<live::LiveOn>>,
 }
 
 /// A relay feed started ahead of the fire `at` of `program`.
@@ -555,6 +560,21 @@ impl Daemon {
             },
             Command::Reload(reply) => {
                 let _ = reply.send(self.reload());
+                false
+            }
+            Command::LiveStart { request, reply } => match self.open_live(request) {
+                Ok(item) => {
+                    let _ = reply.send(Ok(()));
+                    self.run_session(vec![item], None, None, None).await
+                }
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                    false
+                }
+            },
+            Command::LiveStop(reply) => {
+                let _ = reply.send(self.stop_live().map(drop));
+                self.end_live();
                 false
             }
         }

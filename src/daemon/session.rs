@@ -91,6 +91,8 @@ struct Session {
     /// When the relay's window ends, from its first sample: an emergency that cuts into
     /// it does not move the end, the relay resumes for what is left.
     relay_end: Option<std::time::Instant>,
+    /// Live items' parts (key → what its record needs).
+    lives: HashMap<usize, crate::live::LivePart>,
 }
 
 impl Session {
@@ -148,6 +150,7 @@ impl Daemon {
     fn paths(&self, s: &mut Session, keys: &[usize]) -> Vec<PlayItem> {
         let levels = self.station.config.audio.levels();
         let mut out = Vec::with_capacity(keys.len());
+        let mut gone = Vec::new();
         for k in keys {
             let Some(e) = s.entries.get(k) else {
                 continue;
@@ -159,9 +162,19 @@ impl Daemon {
                 gain: playout_gain(&levels, &seg.level_input()).factor(),
                 span: seg.level.trim.map(|t| (t.start_frame, t.end_frame)),
                 measured: Some(Duration::from_millis(seg.duration_ms)),
-                relay: None,
+                stream: None,
             };
-            if let Origin::Relay { fallback } = &e.item.origin {
+            if let Origin::Live { .. } = &e.item.origin {
+                let Some((reader, part)) = self.live_part() else {
+                    // The live airing has ended (stopped, over): nothing of it is left.
+                    gone.push(*k);
+                    continue;
+                };
+                s.lives.insert(*k, part);
+                item.gain = 1.0;
+                item.measured = None;
+                item.stream = Some(crate::player::StreamSlot::live(reader));
+            } else if let Origin::Relay { fallback } = &e.item.origin {
                 let early = s
                     .relay_end
                     .is_none()
@@ -185,12 +198,13 @@ impl Daemon {
                 // The feed airs its window to the frame (shorter when it resumes after an
                 // emergency, to the window's end): no file length to hold it to.
                 item.measured = None;
-                item.relay = Some(crate::relay::feed::FeedSlot::new(feed));
+                item.stream = Some(crate::player::StreamSlot::relay(feed));
             } else if !seg.level.loudness_measured {
                 tracing::warn!(segment = %seg.id, "loudness not measured yet: airs without normalisation");
             }
             out.push(item);
         }
+        s.order.retain(|k| !gone.contains(k));
         out
     }
 
@@ -404,10 +418,9 @@ impl Daemon {
         // While a relay airs, the status says what it airs twice a second (the page's meter).
         let mut relay_tick = Instant::now();
         loop {
-            let relay_at = s
-                .playing
-                .filter(|k| s.relays.contains_key(k))
-                .map(|_| relay_tick);
+            let relay_at = (s.playing.is_some_and(|k| s.relays.contains_key(&k))
+                || self.live_open())
+            .then_some(relay_tick);
             let emergency_at = self.next_emergency_at();
             let ping_at = self.notifier.next_alive();
             tokio::select! {
@@ -434,6 +447,7 @@ impl Daemon {
                 }
                 () = sleep_until_instant(relay_at) => {
                     self.publish_relay(&s);
+                    self.publish_live();
                     relay_tick = Instant::now() + RELAY_STATUS_EVERY;
                 }
                 () = sleep_until_instant(ping_at) => {
@@ -466,7 +480,14 @@ impl Daemon {
                 () = sleep_until_opt(clock.as_ref(), emergency_at), if s.session_cut.is_none() => {
                     let added = s.entries.len();
                     for item in self.take_due_emergencies() {
-                        self.interrupt(&mut s, &cutter, item, &mut deadline);
+                        self.interrupt(
+                            &mut s,
+                            &cutter,
+                            item,
+                            &mut deadline,
+                            Reason::InterruptedByEmergency,
+                            EMERGENCY_FADE,
+                        );
                     }
                     self.journal_added(&s, added, &mut journal);
                 }
@@ -480,6 +501,8 @@ impl Daemon {
             }
         }
         self.status.send_modify(|st| st.on_air = None);
+        // A live airing asked for in this session ends with it.
+        self.end_live();
         // Every due item is accounted for: what the session never reached gets its record.
         let (outcome, why) = match (&s.failure, &s.session_cut) {
             (Some(f), _) => (
@@ -573,6 +596,9 @@ impl Daemon {
             return;
         };
         s.playing = Some(key);
+        if s.lives.contains_key(&key) {
+            self.live_started();
+        }
         if s.relays.contains_key(&key) && s.relay_end.is_none() {
             let window = Duration::from_millis(entry.item.segment.duration_ms);
             s.relay_end = std::time::Instant::now().checked_add(window);
@@ -658,6 +684,9 @@ impl Daemon {
             if let Some(feed) = s.relays.get(&key) {
                 rec.relay = Some(feed.proof());
             }
+            if let (Some(part), Origin::Live { by }) = (s.lives.remove(&key), &entry.item.origin) {
+                self.live_record(&mut rec, &part, by);
+            }
             self.log(self.recorder.ended_with_levels(
                 &mut rec,
                 played,
@@ -670,6 +699,14 @@ impl Daemon {
         }
         if matches!(outcome, Outcome::Completed | Outcome::Failed) {
             self.consume(&entry.item.origin);
+        }
+        let live_left = s.rest().iter().any(|k| {
+            s.entries
+                .get(k)
+                .is_some_and(|e| matches!(e.item.origin, Origin::Live { .. }))
+        });
+        if matches!(entry.item.origin, Origin::Live { .. }) && !live_left {
+            self.end_live();
         }
         if s.playing == Some(key) {
             // With more to come, the item stays shown until the next one starts (gapless:
@@ -703,7 +740,7 @@ impl Daemon {
     fn requeue(&self, entry: &OnAirItem) {
         if matches!(
             entry.item.origin,
-            Origin::Intro | Origin::Outro | Origin::Separator | Origin::Emergency
+            Origin::Intro | Origin::Outro | Origin::Separator | Origin::Emergency | Origin::Live { .. }
         ) {
             return;
         }
@@ -776,8 +813,29 @@ impl Daemon {
             Command::Emergency { id, repeat, reply } => {
                 let result = self.emergency_item(id).and_then(|item| {
                     self.save_repeat(id, repeat)?;
-                    self.interrupt(s, cutter, item, deadline);
+                    self.interrupt(
+                        s,
+                        cutter,
+                        item,
+                        deadline,
+                        Reason::InterruptedByEmergency,
+                        EMERGENCY_FADE,
+                    );
                     Ok(())
+                });
+                let _ = reply.send(result);
+            }
+            Command::LiveStart { request, reply } => {
+                let result = self
+                    .open_live(request)
+                    .map(|item| self.add_live(s, cutter, item, deadline));
+                let _ = reply.send(result);
+            }
+            Command::LiveStop(reply) => {
+                let result = self.stop_live().map(|waiting| {
+                    if waiting {
+                        self.take_back_live(s, cutter);
+                    }
                 });
                 let _ = reply.send(result);
             }
@@ -792,20 +850,27 @@ impl Daemon {
     /// interrupted item airs again from its start, followed by the rest of the program, or —
     /// `"requeue"` — the interrupted item goes to the front of the queue for the next
     /// program and this one goes on with what came after it.
+    ///
+    /// A live airing cut this way always goes on after the emergency (its speaker is still
+    /// at the microphone), to the end it had.
     fn interrupt(
         &self,
         s: &mut Session,
         cutter: &Cutter,
         item: OnAirItem,
         deadline: &mut Option<Instant>,
+        reason: Reason,
+        fade: Duration,
     ) {
         let extra = Duration::from_millis(item.item.segment.duration_ms);
         let emergency = s.add(item);
         let mut keys = vec![emergency];
         if let Some(key) = s.playing {
-            s.cut_reasons.insert(key, Reason::InterruptedByEmergency);
+            s.cut_reasons.insert(key, reason);
             if let Some(again) = s.entries.get(&key).cloned() {
+                let live = matches!(again.item.origin, Origin::Live { .. });
                 match self.station.config.station.after_emergency {
+                    _ if live => keys.push(s.add(again)),
                     AfterEmergency::Resume => keys.push(s.add(again)),
                     AfterEmergency::Requeue => self.requeue(&again),
                 }
@@ -815,7 +880,63 @@ impl Daemon {
         s.continue_with(&keys);
         // The program keeps its own length: the emergency does not eat into it.
         *deadline = deadline.map(|d| d + extra);
-        tracing::warn!("emergency broadcast: interrupting what is on air");
-        cutter.splice(self.paths(s, &keys), EMERGENCY_FADE);
+        tracing::warn!("interrupting what is on air");
+        cutter.splice(self.paths(s, &keys), fade);
+    }
+
+    /// Puts a live airing into the session by its level: an emergency-level one cuts what
+    /// airs; a priority one cuts a normal item; otherwise it waits for the item on air. The
+    /// program goes on after it, without its `max_duration` (the live takes what it takes).
+    fn add_live(
+        &self,
+        s: &mut Session,
+        cutter: &Cutter,
+        item: OnAirItem,
+        deadline: &mut Option<Instant>,
+    ) {
+        let level = item.ctx.priority;
+        let on_air = s
+            .playing
+            .and_then(|k| s.entries.get(&k))
+            .map(|e| e.item.segment.priority.max(e.ctx.priority));
+        match on_air {
+            Some(_) if level == crate::model::Priority::Emergency => self.interrupt(
+                s,
+                cutter,
+                item,
+                deadline,
+                Reason::InterruptedByLive,
+                EMERGENCY_FADE,
+            ),
+            Some(p) if level > p => {
+                let fade = self.station.config.output.fade;
+                self.interrupt(s, cutter, item, deadline, Reason::InterruptedByLive, fade);
+            }
+            _ => {
+                let live = s.add(item);
+                let mut keys = vec![live];
+                keys.extend(s.rest());
+                s.continue_with(&keys);
+                tracing::info!("live broadcast waits for the item on air");
+                cutter.replace_rest(self.paths(s, &keys));
+            }
+        }
+        *deadline = None;
+    }
+
+    /// Takes a live airing that has not begun out of what is to air (recorded as not aired,
+    /// stopped by the operator) and closes its input.
+    fn take_back_live(&self, s: &mut Session, cutter: &Cutter) {
+        let rest = s.rest();
+        let (lives, keep): (Vec<usize>, Vec<usize>) = rest.into_iter().partition(|k| {
+            s.entries
+                .get(k)
+                .is_some_and(|e| matches!(e.item.origin, Origin::Live { .. }))
+        });
+        s.continue_with(&keep);
+        // Out of the order: the session's end does not record them a second time.
+        self.not_reached(s, &lives, Outcome::Skipped, &Reason::StoppedByOperator);
+        cutter.replace_rest(self.paths(s, &keep));
+        self.end_live();
     }
 }

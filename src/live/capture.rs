@@ -43,6 +43,8 @@ struct Shared {
     stop: AtomicBool,
     /// Samples dropped because the reader fell behind by more than [`MAX_BUFFERED`].
     dropped: std::sync::atomic::AtomicU64,
+    /// The highest absolute sample since [`Capture::take_peak`] last read it (f32 bits).
+    peak: std::sync::atomic::AtomicU32,
 }
 
 impl Shared {
@@ -112,6 +114,7 @@ impl Capture {
             failed: Mutex::new(None),
             stop: AtomicBool::new(false),
             dropped: std::sync::atomic::AtomicU64::new(0),
+            peak: std::sync::atomic::AtomicU32::new(0),
         });
         let cap = usize::try_from(MAX_BUFFERED.as_millis()).unwrap_or(2_000) * rate.get() as usize
             / 1_000
@@ -172,13 +175,7 @@ impl Capture {
     /// Moves up to `max` buffered samples (whole frames) into `out`, waiting at most `wait`
     /// for the first; the number moved. An error: the device failed.
     pub fn read(&self, out: &mut Vec<f32>, max: usize, wait: Duration) -> Result<usize, String> {
-        if let Some(e) = self
-            .shared
-            .failed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-        {
+        if let Some(e) = self.failed() {
             return Err(e);
         }
         let channels = usize::from(self.channels.get());
@@ -194,6 +191,35 @@ impl Capture {
         let n = samples.len().min(max) / channels * channels;
         out.extend(samples.drain(..n));
         Ok(n)
+    }
+
+    /// Frames waiting in the buffer.
+    pub fn buffered(&self) -> usize {
+        self.shared.samples().len() / usize::from(self.channels.get())
+    }
+
+    /// Drops the oldest frames so that at most `keep` wait (audio gathered while nobody
+    /// aired it); the number of frames dropped.
+    pub fn keep_newest(&self, keep: usize) -> usize {
+        let channels = usize::from(self.channels.get());
+        let mut samples = self.shared.samples();
+        let excess = samples.len().saturating_sub(keep * channels) / channels * channels;
+        samples.drain(..excess);
+        excess / channels
+    }
+
+    /// The highest absolute sample level since the last call (0.0 to 1.0): the input meter.
+    pub fn take_peak(&self) -> f32 {
+        f32::from_bits(self.shared.peak.swap(0, Ordering::Relaxed))
+    }
+
+    /// The device's error, once it has failed (unplugged, gone).
+    pub fn failed(&self) -> Option<String> {
+        self.shared
+            .failed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Samples lost because the reader fell behind.
@@ -228,19 +254,43 @@ fn build(
         name: name.to_string(),
         available: devices(),
     })?;
-    let config = cpal::StreamConfig {
+    // A short device period (10 ms) keeps the voice's delay to the loudspeakers short; a
+    // device that refuses it opens with its own.
+    let period = rate.get() / 100;
+    let fixed = cpal::StreamConfig {
         channels: channels.get(),
         sample_rate: rate.get(),
-        buffer_size: cpal::BufferSize::Default,
+        buffer_size: cpal::BufferSize::Fixed(period),
     };
+    let stream = stream(&device, fixed, cap, shared).or_else(|_| {
+        let default = cpal::StreamConfig {
+            channels: channels.get(),
+            sample_rate: rate.get(),
+            buffer_size: cpal::BufferSize::Default,
+        };
+        stream(&device, default, cap, shared)
+    });
+    let stream = stream.map_err(|e| open_error(e.to_string()))?;
+    stream.play().map_err(|e| open_error(e.to_string()))?;
+    Ok(stream)
+}
+
+fn stream(
+    device: &cpal::Device,
+    config: cpal::StreamConfig,
+    cap: usize,
+    shared: &Arc<Shared>,
+) -> Result<cpal::Stream, cpal::Error> {
     let data = shared.clone();
     let errors = shared.clone();
-    let stream = device
-        .build_input_stream(
+    device.build_input_stream(
             config,
             // 16-bit, what every capture device and ALSA's plug layer give as they are (a
             // float request through alsa-lib's plug skipped frames of a 16-bit device).
             move |input: &[i16], _: &cpal::InputCallbackInfo| {
+                let peak = input.iter().fold(0u16, |m, s| m.max(s.unsigned_abs()));
+                let peak = f32::from(peak) / 32768.0;
+                data.peak.fetch_max(peak.to_bits(), Ordering::Relaxed);
                 let mut samples = data.samples();
                 samples.extend(input.iter().map(|&s| f32::from(s) / 32768.0));
                 let excess = samples.len().saturating_sub(cap);
@@ -260,7 +310,4 @@ fn build(
             },
             None,
         )
-        .map_err(|e| open_error(e.to_string()))?;
-    stream.play().map_err(|e| open_error(e.to_string()))?;
-    Ok(stream)
 }

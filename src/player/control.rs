@@ -52,6 +52,8 @@ struct Emitter {
 pub(crate) struct Splice {
     pub(crate) items: Vec<Keyed>,
     pub(crate) fade: std::time::Duration,
+    /// The playing item airs to its end; `items` replace only what comes after it.
+    pub(crate) keep_current: bool,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -41,7 +41,7 @@ use control::Control;
 use driver::Output;
 pub use faults::FaultSwitch;
 pub use meter::{AUDIBLE_DBFS, FLOOR_DBFS, Levels, Meter};
-pub use opener::PlayItem;
+pub use opener::{PlayItem, StreamSlot};
 
 /// A run's output is reopened this long after it failed, then twice as long after each
 /// failed attempt, up to [`RETRY_MAX`].
@@ -234,7 +234,23 @@ impl Cutter {
     /// path)` pairs: whole file, unity gain).
     pub fn splice<I: Into<PlayItem>>(&self, items: Vec<I>, fade: Duration) {
         let items = items.into_iter().map(Into::into).collect();
-        self.0.request_splice(control::Splice { items, fade });
+        self.0.request_splice(control::Splice {
+            items,
+            fade,
+            keep_current: false,
+        });
+    }
+
+    /// Lets the playing item air to its end and goes on with `items` instead of the rest of
+    /// the program (a live airing that waits for the item on air; one taken back before it
+    /// aired).
+    pub fn replace_rest<I: Into<PlayItem>>(&self, items: Vec<I>) {
+        let items = items.into_iter().map(Into::into).collect();
+        self.0.request_splice(control::Splice {
+            items,
+            fade: Duration::ZERO,
+            keep_current: true,
+        });
     }
 
     /// Output frames handed to the output so far in this run (over every reopen): grows

@@ -11,22 +11,25 @@
 use std::num::NonZero;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::audio::FileDecoder;
 use crate::library::sha256_file;
-use crate::relay::feed::{FeedReader, FeedSlot};
+use crate::live::LiveReader;
+use crate::relay::feed::FeedReader;
 
 use super::program::frames_to_duration;
 
 /// An opened item with its format, or why it cannot be played.
 pub(crate) type Opened = Result<(ItemDecoder, NonZero<u16>, NonZero<u32>), String>;
 
-/// What an item's audio comes from: a file, or a relay's feed (which never fails: its
-/// dropouts are covered inside it).
+/// What an item's audio comes from: a file, a relay's feed (which never fails: its
+/// dropouts are covered inside it), or the live input.
 pub(crate) enum ItemDecoder {
     File(FileDecoder),
     Relay(FeedReader),
+    Live(LiveReader),
 }
 
 impl ItemDecoder {
@@ -35,7 +38,52 @@ impl ItemDecoder {
         match self {
             ItemDecoder::File(d) => d.next_block().map_err(|e| e.to_string()),
             ItemDecoder::Relay(r) => Ok(r.next_block()),
+            ItemDecoder::Live(l) => l.next_block(),
         }
+    }
+
+    /// The format of a stream the caller started (files are opened here).
+    fn format(&self) -> Option<(NonZero<u16>, NonZero<u32>)> {
+        match self {
+            ItemDecoder::File(_) => None,
+            ItemDecoder::Relay(r) => Some((r.channels(), r.rate())),
+            ItemDecoder::Live(l) => Some((l.channels(), l.rate())),
+        }
+    }
+}
+
+/// Audio the caller started ahead that an item airs instead of a file — a relay's feed
+/// (connecting and buffering while what comes before it airs) or the live input — taken
+/// once, when the item is opened.
+#[derive(Clone)]
+pub struct StreamSlot(Arc<Mutex<Option<ItemDecoder>>>);
+
+impl StreamSlot {
+    pub fn relay(reader: FeedReader) -> StreamSlot {
+        StreamSlot(Arc::new(Mutex::new(Some(ItemDecoder::Relay(reader)))))
+    }
+
+    pub fn live(reader: LiveReader) -> StreamSlot {
+        StreamSlot(Arc::new(Mutex::new(Some(ItemDecoder::Live(reader)))))
+    }
+
+    fn take(&self) -> Option<ItemDecoder> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+}
+
+impl PartialEq for StreamSlot {
+    fn eq(&self, other: &StreamSlot) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for StreamSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StreamSlot")
     }
 }
 
@@ -52,8 +100,9 @@ pub struct PlayItem {
     /// that ends more than [`super::ENDED_EARLY_SLACK`] before this (or before its span's
     /// end) has not aired what the log would claim: it ends as failed, not completed.
     pub measured: Option<Duration>,
-    /// A relay's feed, started ahead by the caller: the item airs it instead of `path`.
-    pub relay: Option<FeedSlot>,
+    /// A relay's feed or the live input, started by the caller: the item airs it instead of
+    /// `path`.
+    pub stream: Option<StreamSlot>,
 }
 
 impl PlayItem {
@@ -65,7 +114,7 @@ impl PlayItem {
             gain: 1.0,
             span: None,
             measured: None,
-            relay: None,
+            stream: None,
         }
     }
 }
@@ -139,15 +188,17 @@ fn skip(item: &PlayItem) -> u64 {
     item.span.map_or(0, |(start, _)| start)
 }
 
-/// Opens an item: its relay feed, or its file.
+/// Opens an item: its stream (relay, live), or its file.
 fn open_item(item: &PlayItem) -> Opened {
-    match &item.relay {
+    match &item.stream {
         Some(slot) => {
-            let feed = slot
+            let stream = slot
                 .take()
-                .ok_or_else(|| "the relay has already aired".to_string())?;
-            let (channels, rate) = (feed.channels(), feed.rate());
-            Ok((ItemDecoder::Relay(feed), channels, rate))
+                .ok_or_else(|| "the stream has already aired".to_string())?;
+            let (channels, rate) = stream
+                .format()
+                .ok_or_else(|| "a file given as a stream".to_string())?;
+            Ok((stream, channels, rate))
         }
         None => open(&item.path, skip(item)),
     }

@@ -476,6 +476,10 @@ impl ProgramSource {
                 self.fade_left = Some(self.fade_frames);
                 self.fade_total = self.fade_frames;
             } else if let Some(splice) = self.control.take_splice() {
+                if splice.keep_current {
+                    self.items = Opener::new(splice.items);
+                    return true;
+                }
                 if let Some(wall) = self.wall.as_mut() {
                     wall.start = None; // what is spliced in goes out at once
                     wall.lead_until = wall.lead_until.map(|u| u.min(self.frames));

@@ -15,7 +15,7 @@ pub mod hls;
 pub mod icy;
 pub mod net;
 pub mod proof;
-pub mod record;
+pub(crate) mod record;
 pub mod ts;
 
 use std::io::Read;

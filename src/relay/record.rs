@@ -1,4 +1,4 @@
-//! A relay's air kept as a file (`record = true`): mono, 16-bit WAV, at half the feed's rate
+//! Air kept as a file — a relay with `record = true`, a live airing's air-check: mono, 16-bit WAV, at half the feed's rate
 //! when that is 32 kHz or more (speech and news need no more, and the file is a quarter of
 //! the stereo one: about 86 MB for thirty minutes at 48 kHz). Written on a thread of its own
 //! from the blocks the feed hands out; when the feed is dropped the header is completed and
@@ -16,7 +16,7 @@ use super::feed::Record;
 const QUEUE: usize = 256;
 
 /// Starts the recorder; `None` (with the reason logged) when its file cannot be created.
-pub(super) fn start(
+pub(crate) fn start(
     record: Record,
     rate: NonZero<u32>,
     channels: NonZero<u16>,
@@ -24,13 +24,13 @@ pub(super) fn start(
     if let Some(dir) = record.path.parent()
         && let Err(e) = std::fs::create_dir_all(dir)
     {
-        tracing::error!(path = %record.path.display(), error = %e, "cannot keep the relay's recording");
+        tracing::error!(path = %record.path.display(), error = %e, "cannot keep the recording");
         return None;
     }
     let file = match File::create(&record.path) {
         Ok(f) => f,
         Err(e) => {
-            tracing::error!(path = %record.path.display(), error = %e, "cannot keep the relay's recording");
+            tracing::error!(path = %record.path.display(), error = %e, "cannot keep the recording");
             return None;
         }
     };
@@ -39,7 +39,7 @@ pub(super) fn start(
         .name("loaxa-record".into())
         .spawn(move || write(record, file, rx, rate, channels));
     if let Err(e) = spawned {
-        tracing::error!(error = %e, "cannot start the relay's recorder");
+        tracing::error!(error = %e, "cannot start the recorder");
         return None;
     }
     Some(tx)
@@ -83,7 +83,7 @@ fn write(
     })();
     drop(out);
     if let Err(e) = result {
-        tracing::error!(path = %record.path.display(), error = %e, "the relay's recording could not be written");
+        tracing::error!(path = %record.path.display(), error = %e, "the recording could not be written");
         let _ = std::fs::remove_file(&record.path);
         return;
     }

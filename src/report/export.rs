@@ -184,7 +184,7 @@ fn seconds(ms: u64) -> u64 {
 struct CsvRow<'o> {
     opts: &'o ExportOptions,
     trigger: [String; 3],
-    role: [String; 5],
+    role: [String; 6],
     priority: [String; 3],
     outcome: [String; 5],
     buf: String,
@@ -291,6 +291,7 @@ impl<'o> CsvRow<'o> {
                 Role::Outro => 2,
                 Role::Separator => 3,
                 Role::Relay => 4,
+                Role::Live => 5,
             }],
         )?;
         self.time(w, Some(&r.scheduled_at))?;
@@ -604,6 +605,7 @@ mod tests {
             audible_ms: full.then_some(88_499),
             silent: full,
             relay: None,
+            live: None,
             hash_version: 2,
             prev_hash: String::new(),
             hash: String::new(),

@@ -16,7 +16,10 @@
 //!   the proof-of-air fields (`peak_dbfs`, `loudness_lufs`, `audible_ms`, `silent`).
 //! - `loaxa.asrun.v3\n` + `CanonicalV3`: v2's fields in v2's order, then `relay` (a relay's
 //!   proof, `null` for every other item; its fields in the order of
-//!   [`crate::relay::RelayProof`]). The store writes every new record in this version
+//!   [`crate::relay::RelayProof`]).
+//! - `loaxa.asrun.v4\n` + `CanonicalV4`: v3's fields in v3's order, then `live` (a live
+//!   airing's proof, `null` for every other item; its fields in the order of
+//!   [`crate::model::LiveProof`]). The store writes every new record in this version
 //!   ([`HASH_VERSION`]).
 //!
 //! Golden tests pin the bytes of each version; a test fails when `AsRunRecord` grows a field
@@ -49,9 +52,10 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 const TAG_V1: &[u8] = b"loaxa.asrun.v1\n";
 const TAG_V2: &[u8] = b"loaxa.asrun.v2\n";
 const TAG_V3: &[u8] = b"loaxa.asrun.v3\n";
+const TAG_V4: &[u8] = b"loaxa.asrun.v4\n";
 
 /// The encoding the store hashes new records with.
-pub const HASH_VERSION: u8 = 3;
+pub const HASH_VERSION: u8 = 4;
 
 /// The hashed view of a record, version 1. Field order here is the encoding's order.
 #[derive(Serialize)]
@@ -98,6 +102,14 @@ struct CanonicalV3<'a> {
     relay: Option<&'a crate::relay::RelayProof>,
 }
 
+/// The hashed view of a record, version 4: version 3's fields, then a live airing's proof.
+#[derive(Serialize)]
+struct CanonicalV4<'a> {
+    #[serde(flatten)]
+    v3: CanonicalV3<'a>,
+    live: Option<&'a crate::model::LiveProof>,
+}
+
 fn time(t: &chrono::DateTime<chrono::FixedOffset>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, false)
 }
@@ -124,11 +136,20 @@ pub fn canonical(r: &AsRunRecord) -> Vec<u8> {
     if r.hash_version == 2 {
         out = TAG_V2.to_vec();
         serde_json::to_writer(&mut out, &v2).unwrap_or_default();
-    } else {
+        return out;
+    }
+    let v3 = CanonicalV3 {
+        v2,
+        relay: r.relay.as_ref(),
+    };
+    if r.hash_version == 3 {
         out = TAG_V3.to_vec();
-        let view = CanonicalV3 {
-            v2,
-            relay: r.relay.as_ref(),
+        serde_json::to_writer(&mut out, &v3).unwrap_or_default();
+    } else {
+        out = TAG_V4.to_vec();
+        let view = CanonicalV4 {
+            v3,
+            live: r.live.as_ref(),
         };
         serde_json::to_writer(&mut out, &view).unwrap_or_default();
     }
@@ -145,6 +166,7 @@ fn uncovered(r: &AsRunRecord) -> Vec<&'static str> {
         ("audible_ms", r.audible_ms.is_some(), 2),
         ("silent", r.silent, 2),
         ("relay", r.relay.is_some(), 3),
+        ("live", r.live.is_some(), 4),
     ];
     fields
         .into_iter()

@@ -42,6 +42,7 @@ fn record(title: &str) -> AsRunRecord {
         audible_ms: None,
         silent: false,
         relay: None,
+        live: None,
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),

@@ -58,6 +58,7 @@ fn record(program: &str) -> AsRunRecord {
         audible_ms: None,
         silent: false,
         relay: None,
+        live: None,
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),

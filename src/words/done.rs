@@ -23,11 +23,15 @@ pub enum Done {
     PlayingNext,
     /// The emergency broadcast is on air.
     EmergencyOnAir,
+    /// The live broadcast was asked for: on air, or waiting for the item on air.
+    LiveStarted,
+    /// The live broadcast ends (fades out), or was taken back before it aired.
+    LiveStopped,
 }
 
 impl Done {
     /// Every variant.
-    pub fn all() -> [Done; 6] {
+    pub fn all() -> [Done; 8] {
         [
             Done::Skipped,
             Done::Stopped,
@@ -35,6 +39,8 @@ impl Done {
             Done::PlayingNow,
             Done::PlayingNext,
             Done::EmergencyOnAir,
+            Done::LiveStarted,
+            Done::LiveStopped,
         ]
     }
 
@@ -74,6 +80,16 @@ impl Say for Done {
                 "playing after the current program",
             ),
             Done::EmergencyOnAir => pick(lang, "đang phát khẩn cấp", "emergency broadcast on air"),
+            Done::LiveStarted => pick(
+                lang,
+                "đã bật phát trực tiếp: nói vào micro (xem trạng thái bằng `loaxa now`)",
+                "live broadcast on: speak into the microphone (`loaxa now` shows its state)",
+            ),
+            Done::LiveStopped => pick(
+                lang,
+                "đã tắt phát trực tiếp",
+                "live broadcast stopped",
+            ),
         }
     }
 }

@@ -104,6 +104,7 @@ impl Say for Role {
             Role::Outro => pick(lang, "nhạc hiệu kết thúc", "outro"),
             Role::Separator => pick(lang, "nhạc chuyển tiếp", "separator"),
             Role::Relay => pick(lang, "tiếp sóng", "relay"),
+            Role::Live => pick(lang, "phát trực tiếp", "live"),
         }
     }
 }
@@ -135,13 +136,14 @@ pub fn all_triggers() -> [Trigger; 3] {
 }
 
 /// Every role.
-pub fn all_roles() -> [Role; 5] {
+pub fn all_roles() -> [Role; 6] {
     [
         Role::Intro,
         Role::Item,
         Role::Outro,
         Role::Separator,
         Role::Relay,
+        Role::Live,
     ]
 }
 

@@ -86,6 +86,8 @@ pub enum Reason {
     StoppedByOperator,
     InterruptedByManual,
     InterruptedByEmergency,
+    /// A live broadcast of a higher level cut it (`loaxa live start --priority`).
+    InterruptedByLive,
     /// A manual broadcast with `--now` replaced the rest of the program.
     ReplacedByManual,
     /// Cut, with no more precise reason.
@@ -175,6 +177,7 @@ impl Reason {
             Reason::StoppedByOperator,
             Reason::InterruptedByManual,
             Reason::InterruptedByEmergency,
+            Reason::InterruptedByLive,
             Reason::ReplacedByManual,
             Reason::Cut,
             Reason::NotAired { cause: None },
@@ -337,6 +340,11 @@ impl Say for Reason {
                 lang,
                 "bị ngắt để phát khẩn cấp",
                 "interrupted by an emergency broadcast",
+            ),
+            Reason::InterruptedByLive => pick(
+                lang,
+                "bị ngắt để phát trực tiếp",
+                "interrupted by a live broadcast",
             ),
             Reason::ReplacedByManual => pick(
                 lang,

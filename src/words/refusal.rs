@@ -82,6 +82,17 @@ pub enum RefusalCode {
     TextFileUnreadable { path: String, detail: String },
     /// A text file that is not UTF-8.
     TextFileNotUtf8 { path: String },
+    /// `[live] input` names no capture device (`available`: the ones there are).
+    LiveInputMissing {
+        input: String,
+        available: Vec<String>,
+    },
+    /// The capture device exists but did not open (busy, not a capture device).
+    LiveInputUnavailable { input: String, detail: String },
+    /// A live airing is on (or waiting) already.
+    LiveAlreadyOn,
+    /// `live stop` with no live airing on.
+    LiveNotOn,
 }
 
 /// The hint every refusal of a repeat ends with.
@@ -190,6 +201,16 @@ impl RefusalCode {
                 path: "bản-tin.txt".into(),
                 detail: "ENOENT".into(),
             },
+            RefusalCode::LiveInputMissing {
+                input: "alsa:hw:1,0".into(),
+                available: vec!["alsa:default".into()],
+            },
+            RefusalCode::LiveInputUnavailable {
+                input: "alsa:hw:1,0".into(),
+                detail: "Device or resource busy".into(),
+            },
+            RefusalCode::LiveAlreadyOn,
+            RefusalCode::LiveNotOn,
             RefusalCode::TextFileNotUtf8 {
                 path: "bản-tin.txt".into(),
             },
@@ -208,6 +229,8 @@ impl RefusalCode {
             RefusalCode::SegmentInRepeat { .. }
                 | RefusalCode::SegmentInUse { .. }
                 | RefusalCode::ReloadRefused { .. }
+                | RefusalCode::LiveAlreadyOn
+                | RefusalCode::LiveNotOn
         )
     }
 
@@ -219,6 +242,8 @@ impl RefusalCode {
             RefusalCode::TtsNotInstalled { .. }
                 | RefusalCode::TtsCommandMissing { .. }
                 | RefusalCode::TtsFailed { .. }
+                | RefusalCode::LiveInputMissing { .. }
+                | RefusalCode::LiveInputUnavailable { .. }
         )
     }
 
@@ -297,6 +322,33 @@ impl RefusalCode {
                     voices.join(", ")
                 ),
             ),
+            RefusalCode::LiveInputMissing { available, .. } => {
+                let list = available.join(", ");
+                if available.is_empty() {
+                    pick(
+                        lang,
+                        "máy không thấy micro hay đường vào nào: cắm micro (hoặc card âm thanh USB) rồi thử lại",
+                        "no microphone or line-in is visible: plug one in (or a USB sound card) and try again",
+                    )
+                } else {
+                    pick_owned(
+                        lang,
+                        format!("ghi một trong các thiết bị sau vào `input` của mục `[live]` trong cấu hình: {list}"),
+                        format!("set input in [live] of the config to one of: {list}"),
+                    )
+                }
+            }
+            RefusalCode::LiveInputUnavailable { .. } => pick(
+                lang,
+                "đóng chương trình khác đang dùng micro (trình duyệt, phần mềm ghi âm) rồi thử lại; hoặc chọn thiết bị khác trong `[live] input`",
+                "close the other program using the microphone (a browser, a recorder) and try again, or choose another device in [live] input",
+            ),
+            RefusalCode::LiveAlreadyOn => pick(
+                lang,
+                "dừng buổi phát trực tiếp đang diễn ra trước: `loaxa live stop`",
+                "stop the live broadcast that is on first: `loaxa live stop`",
+            ),
+            RefusalCode::LiveNotOn => return None,
             RefusalCode::TtsNotInstalled { package, .. } => pick_owned(
                 lang,
                 format!("cài trên máy của đài: `sudo apt-get install {package}`"),
@@ -496,6 +548,26 @@ impl Say for RefusalCode {
                 lang,
                 format!("tệp {path} không phải văn bản UTF-8"),
                 format!("{path} is not UTF-8 text"),
+            ),
+            RefusalCode::LiveInputMissing { input, .. } => pick_owned(
+                lang,
+                format!("không có micro hay đường vào «{input}»"),
+                format!("there is no capture device `{input}`"),
+            ),
+            RefusalCode::LiveInputUnavailable { input, detail } => pick_owned(
+                lang,
+                format!("không mở được micro «{input}»: {detail}"),
+                format!("the capture device `{input}` cannot be opened: {detail}"),
+            ),
+            RefusalCode::LiveAlreadyOn => pick(
+                lang,
+                "đang có một buổi phát trực tiếp",
+                "a live broadcast is already on",
+            ),
+            RefusalCode::LiveNotOn => pick(
+                lang,
+                "không có buổi phát trực tiếp nào đang diễn ra",
+                "no live broadcast is on",
             ),
         }
     }
