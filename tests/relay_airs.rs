@@ -8,6 +8,8 @@
 
 #[path = "support/bin.rs"]
 mod bin;
+#[path = "support/daemon_api.rs"]
+mod daemon_api;
 #[path = "support/pacer.rs"]
 mod pacer;
 #[path = "support/process.rs"]
@@ -23,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use loaxa::model::{Outcome, Role};
 use loaxa::relay::{Air, Fault};
+use daemon_api::{agent, now, records, wait_for};
 use process::Daemon;
 use radio::{Answer, Icy, Radio};
 use serde_json::Value;
@@ -32,33 +35,6 @@ const CHIRP: &[u8] = include_bytes!("fixtures/relay/chirp-128k-44k1.mp3");
 /// ffmpeg's decode of the chirp's left channel, 16 kHz, s16le.
 const ORACLE: &[u8] = include_bytes!("fixtures/relay/chirp-left-16k.s16");
 const TITLES: [&str; 2] = ["Thời sự 6 giờ", "Bản tin thời tiết"];
-
-fn now(agent: &ureq::Agent, base: &str) -> Value {
-    let mut answer = agent
-        .get(format!("{base}/api/v1/now"))
-        .call()
-        .expect("the API answers");
-    serde_json::from_str(&answer.body_mut().read_to_string().expect("body")).expect("json")
-}
-
-/// Waits for `done(now)`, up to `secs`; returns the status that satisfied it.
-fn wait_for(
-    agent: &ureq::Agent,
-    base: &str,
-    secs: u64,
-    what: &str,
-    done: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let n = now(agent, base);
-        if done(&n) {
-            return n;
-        }
-        assert!(Instant::now() < deadline, "{what}: last status {n}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 /// The left channel of interleaved stereo `samples` at `rate` (44.1 or 48 kHz), brought to
 /// 16 kHz as ffmpeg's resampler does for the oracle: low-passed under 7 kHz (a windowed
@@ -199,13 +175,6 @@ fn fire_in_three_seconds(t: &TestStation, daemon: &Daemon) {
     daemon.send(rustix::process::Signal::HUP);
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
-}
-
 /// Waits (10 s at most) for a library segment whose title starts with `prefix`.
 fn wait_for_segment(agent: &ureq::Agent, base: &str, prefix: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -226,13 +195,6 @@ fn wait_for_segment(agent: &ureq::Agent, base: &str, prefix: &str) -> Value {
         assert!(Instant::now() < deadline, "no segment `{prefix}…`: {all}");
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-/// The log's records, read after the daemon stopped.
-fn records(t: &TestStation) -> Vec<loaxa::model::AsRunRecord> {
-    let config = loaxa::config::load(&t.config_path()).expect("config");
-    let store = loaxa::store::Store::open(&config.station.data_dir.join("db")).expect("store");
-    store.records(None, None).expect("records")
 }
 
 #[test]
