@@ -144,7 +144,8 @@ fn speak(fifo: &Path, say: &AtomicU8, said_at: &Mutex<Vec<(u8, f64)>>, stop: &At
                         .push((what, wall(SystemTime::now())));
                 }
                 for s in chunk.iter_mut() {
-                    let x = (phase as f64 * 2.0 * std::f64::consts::PI * 1000.0 / RATE as f64).sin();
+                    let x =
+                        (phase as f64 * 2.0 * std::f64::consts::PI * 1000.0 / RATE as f64).sin();
                     *s = if what == BEEP {
                         (x * 0.25 * 32767.0) as i16
                     } else if x >= 0.0 {
@@ -283,7 +284,9 @@ fn the_voice_reaches_the_loudspeakers_at_once_a_shout_is_limited_and_the_air_che
     // The page's meter: the input's level while someone speaks.
     s.mic.say.store(TALK, Ordering::Release);
     let talking = wait_for(&agent, &s.base, 3, "the input meter moves", |n| {
-        n["live"]["input_dbfs"].as_f64().is_some_and(|db| db > -30.0)
+        n["live"]["input_dbfs"]
+            .as_f64()
+            .is_some_and(|db| db > -30.0)
     });
     s.mic.say.store(QUIET, Ordering::Release);
     std::thread::sleep(Duration::from_millis(500));
@@ -332,7 +335,10 @@ fn the_voice_reaches_the_loudspeakers_at_once_a_shout_is_limited_and_the_air_che
         .unwrap_or(0);
     let ceiling = (10f64.powf(-1.0 / 20.0) * 32768.0) as u16;
     assert!(peak > 20_000, "the shout airs loud: {peak}");
-    assert!(peak <= ceiling + 64, "a shout is limited: peak {peak} > {ceiling}");
+    assert!(
+        peak <= ceiling + 64,
+        "a shout is limited: peak {peak} > {ceiling}"
+    );
 
     let records = records(&s.t);
     let lives = live_records(&records);
@@ -353,15 +359,23 @@ fn the_voice_reaches_the_loudspeakers_at_once_a_shout_is_limited_and_the_air_che
     // The air-check: the file named in the record, its hash the record's, the beep in it.
     let name = proof.aircheck.as_deref().expect("an air-check file");
     let bytes = std::fs::read(s.t.path("data/aircheck").join(name)).expect("the air-check file");
-    assert_eq!(sha256_hex(&bytes), rec.sha256, "the record holds the file's sha256");
+    assert_eq!(
+        sha256_hex(&bytes),
+        rec.sha256,
+        "the record holds the file's sha256"
+    );
     assert_eq!(proof.aircheck_bytes, Some(bytes.len() as u64));
     let samples: Vec<i16> = bytes[44..]
         .chunks_exact(2)
         .map(|b| i16::from_le_bytes([b[0], b[1]]))
         .collect();
     let secs = samples.len() as f64 / 22_050.0;
+    eprintln!(
+        "aired {} ms, air-check {secs:.3} s, underrun {} ms, dropped {} ms, delay target {} ms",
+        rec.played_ms, proof.underrun_ms, proof.dropped_ms, proof.delay_ms
+    );
     assert!(
-        (secs - rec.played_ms as f64 / 1000.0).abs() < 0.3,
+        (secs - rec.played_ms as f64 / 1000.0).abs() < 0.05,
         "the air-check holds what aired: {secs:.2} s for {} ms",
         rec.played_ms
     );
@@ -445,7 +459,11 @@ fn levels_decide_who_waits_and_an_emergency_cuts_into_the_live_which_goes_on_aft
         "the normal live waited for it: {said:#?}"
     );
     let lives = live_records(&records);
-    assert_eq!(lives.len(), 3, "two parts around the emergency, one priority: {said:#?}");
+    assert_eq!(
+        lives.len(),
+        3,
+        "two parts around the emergency, one priority: {said:#?}"
+    );
     assert_eq!(lives[0].outcome, Outcome::Interrupted, "{said:#?}");
     assert!(
         lives[0]
@@ -455,7 +473,10 @@ fn levels_decide_who_waits_and_an_emergency_cuts_into_the_live_which_goes_on_aft
         "{said:#?}"
     );
     assert_eq!(lives[1].outcome, Outcome::Completed, "{said:#?}");
-    assert_eq!(lives[1].live.as_ref().map(|l| l.end), Some(LiveEnd::Stopped));
+    assert_eq!(
+        lives[1].live.as_ref().map(|l| l.end),
+        Some(LiveEnd::Stopped)
+    );
     assert_eq!(
         lives[0].live.as_ref().map(|l| l.by.as_str()),
         Some("Cán bộ văn hoá")
@@ -485,7 +506,10 @@ fn a_missing_input_is_refused_naming_the_devices_there_are() {
     assert_eq!(status, 503, "{answer}");
     assert_eq!(answer["code"], "live_input_missing", "{answer}");
     let hint = answer["hint"].as_str().unwrap_or_default();
-    assert!(hint.contains("alsa:mic_timed"), "the devices there are: {answer}");
+    assert!(
+        hint.contains("alsa:mic_timed"),
+        "the devices there are: {answer}"
+    );
     assert!(
         answer["error"]
             .as_str()
@@ -503,7 +527,10 @@ fn a_missing_input_is_refused_naming_the_devices_there_are() {
         .expect("loaxa live start");
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{said}");
-    assert!(said.contains("alsa:khong-co") && said.contains("alsa:mic_timed"), "{said}");
+    assert!(
+        said.contains("alsa:khong-co") && said.contains("alsa:mic_timed"),
+        "{said}"
+    );
     let (status, answer) = post(&agent, &s.base, "/live/stop", &json!({}));
     assert_eq!(status, 409, "{answer}");
     assert_eq!(answer["code"], "live_not_on", "{answer}");

@@ -23,9 +23,9 @@ mod wav;
 
 use std::time::{Duration, Instant};
 
+use daemon_api::{agent, records, wait_for};
 use loaxa::model::{Outcome, Role};
 use loaxa::relay::{Air, Fault};
-use daemon_api::{agent, now, records, wait_for};
 use process::Daemon;
 use radio::{Answer, Icy, Radio};
 use serde_json::Value;

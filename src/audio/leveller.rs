@@ -3,7 +3,6 @@
 
 use std::num::NonZero;
 
-
 /// A slow running gain toward the target loudness, and a peak limiter.
 ///
 /// The gain follows the short-term loudness (3 s, BS.1770) of what arrives, averaged over

@@ -14,8 +14,8 @@ mod audio;
 mod diagnostic;
 pub mod duration;
 mod files;
-mod program;
 mod live;
+mod program;
 mod relay;
 #[cfg(test)]
 mod tests;

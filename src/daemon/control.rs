@@ -201,7 +201,8 @@ impl DaemonHandle {
     /// Puts the station's microphone on air at the request's level (refused when a live
     /// broadcast is on already, or the input is missing or busy).
     pub async fn live_start(&self, request: super::live::LiveRequest) -> Result<(), ControlError> {
-        self.ask(|reply| Command::LiveStart { request, reply }).await
+        self.ask(|reply| Command::LiveStart { request, reply })
+            .await
     }
 
     /// Ends the live broadcast (on air: it fades out; waiting: it is taken back).

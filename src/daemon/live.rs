@@ -141,10 +141,7 @@ impl Daemon {
                 priority: request.priority,
             },
         };
-        let stem = format!(
-            "live-{}",
-            self.station.local(now).format("%Y%m%d-%H%M%S")
-        );
+        let stem = format!("live-{}", self.station.local(now).format("%Y%m%d-%H%M%S"));
         tracing::info!(input = %handle.input(), by = %request.by, priority = %request.priority, "live broadcast asked for");
         *self.live() = Some(LiveOn {
             handle,
@@ -177,7 +174,9 @@ impl Daemon {
     pub(super) fn stop_live(&self) -> Result<bool, ControlError> {
         let live = self.live();
         let Some(on) = live.as_ref() else {
-            return Err(ControlError::Code(ErrorCode::Refused(RefusalCode::LiveNotOn)));
+            return Err(ControlError::Code(ErrorCode::Refused(
+                RefusalCode::LiveNotOn,
+            )));
         };
         on.handle.stop();
         tracing::info!("live broadcast stopped by the operator");
@@ -213,11 +212,10 @@ impl Daemon {
             underrun_ms: report.underrun_ms,
             dropped_ms: report.dropped_ms,
             delay_ms: report.target_ms,
-            aircheck: report.aircheck.as_ref().and_then(|c| {
-                c.path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-            }),
+            aircheck: report
+                .aircheck
+                .as_ref()
+                .and_then(|c| c.path.file_name().map(|n| n.to_string_lossy().into_owned())),
             aircheck_bytes: report.aircheck.as_ref().map(|c| c.bytes),
         });
     }
@@ -270,10 +268,10 @@ impl Daemon {
                 requested_at: on.requested_at,
                 input_dbfs: input,
                 output_dbfs: output,
-                left_s: on
-                    .handle
-                    .ends_at()
-                    .map(|end| end.saturating_duration_since(std::time::Instant::now()).as_secs()),
+                left_s: on.handle.ends_at().map(|end| {
+                    end.saturating_duration_since(std::time::Instant::now())
+                        .as_secs()
+                }),
             }
         });
         self.status.send_if_modified(|st| {

@@ -740,7 +740,11 @@ impl Daemon {
     fn requeue(&self, entry: &OnAirItem) {
         if matches!(
             entry.item.origin,
-            Origin::Intro | Origin::Outro | Origin::Separator | Origin::Emergency | Origin::Live { .. }
+            Origin::Intro
+                | Origin::Outro
+                | Origin::Separator
+                | Origin::Emergency
+                | Origin::Live { .. }
         ) {
             return;
         }

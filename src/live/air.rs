@@ -204,8 +204,10 @@ impl LiveHandle {
                 )
             }),
             primed: false,
+            was_live: false,
             target: frames(TARGET, rate),
             aired: 0,
+            aircheck_lost: 0,
             fade_in: frames(self.0.spec.fade, rate),
             fade_out: None,
             ends_at: None,
@@ -326,12 +328,15 @@ pub struct LiveReader {
     block: Vec<f32>,
     mono: Vec<f32>,
     leveller: Option<Leveller>,
-    /// The delay target has been reached once (the part is live).
+    /// The delay target is reached (the capture airs); `was_live`: it has been once.
     primed: bool,
+    was_live: bool,
     /// Frames kept waiting (the delay target).
     target: usize,
-    /// Frames handed out (live, after priming).
+    /// Frames handed out.
     aired: u64,
+    /// Frames the air-check writer could not take in time (it fell behind the disk).
+    aircheck_lost: u64,
     /// Frames of fade-in left.
     fade_in: usize,
     /// Fading out: frames left, the fade's length, why it ends.
@@ -396,14 +401,16 @@ impl LiveReader {
                     self.finish(LiveEnd::MaxDuration);
                     return Ok(None);
                 }
-                if self.aired > 0 {
+                if self.was_live {
                     self.underrun += BLOCK as u64;
                 }
                 self.mono.resize(BLOCK, 0.0);
+                self.account();
                 return Ok(Some(self.spread()));
             }
             self.dropped += capture.keep_newest(self.target) as u64;
             self.primed = true;
+            self.was_live = true;
         } else if capture.buffered() > self.target + frames(SLACK, rate) {
             self.dropped += capture.keep_newest(self.target) as u64;
         }
@@ -415,7 +422,8 @@ impl LiveReader {
             self.mono.resize(BLOCK, 0.0);
             if got == 0 {
                 // Dry: wait for a larger buffer (the periods come further apart than thought).
-                self.target = (self.target + frames(TARGET_STEP, rate)).min(frames(MAX_TARGET, rate));
+                self.target =
+                    (self.target + frames(TARGET_STEP, rate)).min(frames(MAX_TARGET, rate));
                 self.primed = false;
             }
         }
@@ -423,21 +431,32 @@ impl LiveReader {
             l.apply(&mut self.mono);
         }
         self.fades();
-        self.aired += BLOCK as u64;
+        let ending = self
+            .fade_out
+            .filter(|(left, ..)| *left == 0)
+            .map(|(.., why)| why);
+        self.account();
+        if let Some(why) = ending {
+            self.finish(why);
+        }
+        Ok(Some(self.spread()))
+    }
+
+    /// Accounts for the mono block about to air: the output meter, the air-check (every
+    /// block that airs, silence included, so the file is what went out).
+    fn account(&mut self) {
+        self.aired += self.mono.len() as u64;
         let peak = self.mono.iter().fold(0f32, |m, s| m.max(s.abs()));
         self.shared
             .out_peak
             .fetch_max(peak.to_bits(), Ordering::Relaxed);
-        if let Some(tx) = &self.aircheck
-            && let Err(TrySendError::Disconnected(_)) = tx.try_send(self.mono.clone())
-        {
-            self.aircheck = None;
+        if let Some(tx) = &self.aircheck {
+            match tx.try_send(self.mono.clone()) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => self.aircheck_lost += self.mono.len() as u64,
+                Err(TrySendError::Disconnected(_)) => self.aircheck = None,
+            }
         }
-        if self.fade_out.is_some_and(|(left, ..)| left == 0) {
-            let why = self.fade_out.map_or(LiveEnd::Stopped, |(.., why)| why);
-            self.finish(why);
-        }
-        Ok(Some(self.spread()))
     }
 
     /// Fade-in at the start; fade-out once stopped or near the maximum.
@@ -496,6 +515,12 @@ impl LiveReader {
         state.report.underrun_ms = ms(self.underrun);
         state.report.dropped_ms = ms(self.dropped);
         state.report.target_ms = ms(self.target as u64);
+        if self.aircheck_lost > 0 {
+            state.aircheck_error = Some(format!(
+                "{} ms of the air-check were lost (the disk was too slow)",
+                ms(self.aircheck_lost)
+            ));
+        }
     }
 }
 

@@ -284,30 +284,30 @@ fn stream(
     let data = shared.clone();
     let errors = shared.clone();
     device.build_input_stream(
-            config,
-            // 16-bit, what every capture device and ALSA's plug layer give as they are (a
-            // float request through alsa-lib's plug skipped frames of a 16-bit device).
-            move |input: &[i16], _: &cpal::InputCallbackInfo| {
-                let peak = input.iter().fold(0u16, |m, s| m.max(s.unsigned_abs()));
-                let peak = f32::from(peak) / 32768.0;
-                data.peak.fetch_max(peak.to_bits(), Ordering::Relaxed);
-                let mut samples = data.samples();
-                samples.extend(input.iter().map(|&s| f32::from(s) / 32768.0));
-                let excess = samples.len().saturating_sub(cap);
-                if excess > 0 {
-                    samples.drain(..excess);
-                    data.dropped.fetch_add(excess as u64, Ordering::Relaxed);
-                }
-                drop(samples);
-                data.ready.notify_all();
-            },
-            move |e: cpal::Error| {
-                *errors
-                    .failed
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e.to_string());
-                errors.ready.notify_all();
-            },
-            None,
-        )
+        config,
+        // 16-bit, what every capture device and ALSA's plug layer give as they are (a
+        // float request through alsa-lib's plug skipped frames of a 16-bit device).
+        move |input: &[i16], _: &cpal::InputCallbackInfo| {
+            let peak = input.iter().fold(0u16, |m, s| m.max(s.unsigned_abs()));
+            let peak = f32::from(peak) / 32768.0;
+            data.peak.fetch_max(peak.to_bits(), Ordering::Relaxed);
+            let mut samples = data.samples();
+            samples.extend(input.iter().map(|&s| f32::from(s) / 32768.0));
+            let excess = samples.len().saturating_sub(cap);
+            if excess > 0 {
+                samples.drain(..excess);
+                data.dropped.fetch_add(excess as u64, Ordering::Relaxed);
+            }
+            drop(samples);
+            data.ready.notify_all();
+        },
+        move |e: cpal::Error| {
+            *errors
+                .failed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e.to_string());
+            errors.ready.notify_all();
+        },
+        None,
+    )
 }

@@ -29,7 +29,7 @@ pub(crate) type Opened = Result<(ItemDecoder, NonZero<u16>, NonZero<u32>), Strin
 pub(crate) enum ItemDecoder {
     File(FileDecoder),
     Relay(FeedReader),
-    Live(LiveReader),
+    Live(Box<LiveReader>),
 }
 
 impl ItemDecoder {
@@ -64,7 +64,9 @@ impl StreamSlot {
     }
 
     pub fn live(reader: LiveReader) -> StreamSlot {
-        StreamSlot(Arc::new(Mutex::new(Some(ItemDecoder::Live(reader)))))
+        StreamSlot(Arc::new(Mutex::new(Some(ItemDecoder::Live(Box::new(
+            reader,
+        ))))))
     }
 
     fn take(&self) -> Option<ItemDecoder> {

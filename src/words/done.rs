@@ -85,11 +85,7 @@ impl Say for Done {
                 "đã bật phát trực tiếp: nói vào micro (xem trạng thái bằng `loaxa now`)",
                 "live broadcast on: speak into the microphone (`loaxa now` shows its state)",
             ),
-            Done::LiveStopped => pick(
-                lang,
-                "đã tắt phát trực tiếp",
-                "live broadcast stopped",
-            ),
+            Done::LiveStopped => pick(lang, "đã tắt phát trực tiếp", "live broadcast stopped"),
         }
     }
 }

@@ -333,7 +333,9 @@ impl RefusalCode {
                 } else {
                     pick_owned(
                         lang,
-                        format!("ghi một trong các thiết bị sau vào `input` của mục `[live]` trong cấu hình: {list}"),
+                        format!(
+                            "ghi một trong các thiết bị sau vào `input` của mục `[live]` trong cấu hình: {list}"
+                        ),
                         format!("set input in [live] of the config to one of: {list}"),
                     )
                 }

@@ -115,12 +115,71 @@ export function updateRelay(r) {
     t("relay_times", { relayed: fmtDuration(r.relayed_ms), dropout: fmtDuration(r.dropout_ms) });
 }
 
-/** `now` without a relay's live values: what decides whether the card is drawn again. */
+/** `now` without a relay's and a live broadcast's moving values (levels, times): what
+ * decides whether the cards are drawn again. */
 function cardKey(now) {
+  let key = now;
   const r = now.on_air?.relay;
-  if (!r) return now;
-  const { level_dbfs, relayed_ms, dropout_ms, ...rest } = r;
-  return { ...now, on_air: { ...now.on_air, relay: rest } };
+  if (r) {
+    const { level_dbfs, relayed_ms, dropout_ms, ...rest } = r;
+    key = { ...key, on_air: { ...key.on_air, relay: rest } };
+  }
+  if (now.live) {
+    const { input_dbfs, output_dbfs, left_s, ...rest } = now.live;
+    key = { ...key, live: rest };
+  }
+  return key;
+}
+
+// ---------------------------------------------------------------- Phát trực tiếp (live)
+
+/** The live broadcast: off — a form and the big button; asked for — its state (on air, or
+ * waiting for the item on air), the microphone's level and the stop button. */
+function liveCard(live) {
+  if (!live) {
+    const by = h("input", { type: "text", maxlength: 200, autocomplete: "name" });
+    const title = h("input", { type: "text", maxlength: 500, placeholder: t("live_default_title") });
+    const priority = select(priorityOptions(), "normal");
+    const form = h("form", { class: "form-grid", id: "live-form" },
+      field("live-by", t("live_by"), by),
+      field("live-title-field", t("title"), title),
+      field("live-priority", t("priority"), priority, t("live_priority_help")),
+      h("div", { class: "actions wide" }, h("button", { type: "submit", class: "big live-button", id: "live-button" }, `🎙 ${t("live_button")}`)));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const body = { priority: priority.value };
+      if (by.value.trim()) body.by = by.value.trim();
+      if (title.value.trim()) body.title = title.value.trim();
+      try { await api("/live", { method: "POST", json: body }); say(t("live_ok")); } catch (err) { sayError(err); }
+    });
+    return [h("p", {}, t("live_help")), form];
+  }
+  const stop = h("button", { type: "button", class: "danger big", id: "live-stop" }, `■ ${t("live_stop")}`);
+  stop.addEventListener("click", async () => {
+    try { await api("/live/stop", { method: "POST" }); say(t("live_stopped")); } catch (err) { sayError(err); }
+  });
+  return [
+    h("p", { class: "on-air-title", id: "live-state", "data-on-air": String(live.on_air) },
+      badge(live.on_air ? t("live_on_air") : t("live_waiting"), live.on_air ? "danger" : "warn"), " ", live.title),
+    h("p", { class: "meta" }, t("live_meta", { by: live.by, priority: priorityLabel(live.priority) })),
+    h("div", { class: "level" },
+      h("label", { for: "live-input" }, t("live_input")),
+      h("meter", { id: "live-input", min: -60, max: 0, low: -40, high: -3, optimum: -18 }),
+      h("span", { id: "live-input-text" })),
+    h("p", { class: "meta", id: "live-left" }),
+    h("div", { class: "actions" }, stop),
+  ];
+}
+
+/** Puts the live broadcast's moving values into the drawn card, in place. */
+export function updateLive(live) {
+  const meter = document.getElementById("live-input");
+  if (!live || !meter) return;
+  meter.value = Math.max(-60, Math.min(0, Number(live.input_dbfs)));
+  document.getElementById("live-input-text").textContent =
+    live.input_dbfs <= -60 ? t("relay_level_none") : `${Math.round(live.input_dbfs)} dBFS`;
+  document.getElementById("live-left").textContent =
+    live.left_s == null ? "" : t("live_left", { left: fmtDuration(live.left_s * 1000) });
 }
 
 function progressBar(a) {
@@ -211,7 +270,11 @@ async function nowPage(main) {
   const recent = section("recent", t("recent"), h("div", { class: "table-wrap" }, h("table", {},
     h("thead", {}, h("tr", {}, ...["time", "title", "program", "played", "outcome"].map((k) => h("th", { scope: "col" }, t(`col_${k}`))))),
     h("tbody", { id: "recent-body" }))));
-  main.append(h("h1", {}, t("nav_now")), h("div", { class: "grid" }, onAir, warnings), next, recent);
+  const live = section("live", t("live_title"));
+  const liveBody = h("div", { id: "live-body", "aria-live": "polite" });
+  live.append(liveBody);
+  main.append(h("h1", {}, t("nav_now")), h("div", { class: "grid" }, onAir, warnings), live, next, recent);
+  let liveKey = null;
 
   let last = "";
   let segments = [];
@@ -245,10 +308,18 @@ async function nowPage(main) {
     const items = warningItems(now, segments, schedule);
     const key = JSON.stringify([cardKey(now), log.map((r) => [r.id, r.outcome, r.played_ms]), items]);
     updateRelay(now.on_air?.relay);
+    updateLive(now.live);
     if (key === last) return;
     last = key;
     body.replaceChildren(...onAirCard(now));
     updateRelay(now.on_air?.relay);
+    // The form keeps what the operator is typing: drawn again only when the live changes.
+    const nextLive = JSON.stringify(cardKey(now).live ?? null);
+    if (nextLive !== liveKey) {
+      liveKey = nextLive;
+      liveBody.replaceChildren(...liveCard(now.live));
+    }
+    updateLive(now.live);
     document.getElementById("warning-list").replaceChildren(...(items.length
       ? items.map(([w, kind]) => h("li", { class: kind }, w))
       : [h("li", { class: "ok" }, t("no_warnings"))]));
