@@ -251,9 +251,11 @@ pub struct LiveProof {
     /// The capture device.
     pub input: String,
     pub end: crate::live::LiveEnd,
-    /// Silence aired because the input gave nothing in time, ms.
+    /// Silence aired because the input gave nothing in time (after the first half second,
+    /// while the output fills its buffer), ms.
     pub underrun_ms: u64,
-    /// Input dropped to keep the voice's delay short, ms.
+    /// Input dropped on air to keep the voice's delay short (two clocks apart, a late
+    /// capture caught up; after the first half second), ms.
     pub dropped_ms: u64,
     /// The buffer kept between the input and the output at the end (the delay the capture
     /// adds), ms.

@@ -21,6 +21,8 @@ mod process;
 mod station;
 #[path = "support/wav.rs"]
 mod wav;
+#[path = "support/webdriver.rs"]
+mod webdriver;
 
 use std::io::Write;
 use std::num::NonZero;
@@ -48,8 +50,17 @@ const QUIET: u8 = 0;
 const BEEP: u8 = 1;
 /// A full-scale square wave for 300 ms: someone shouting into the microphone.
 const SHOUT: u8 = 2;
-/// A 440 Hz tone at −20 dBFS, held until told otherwise: a speaker talking on.
+/// Three seconds of a known signal ([`known`]): what the output must equal after a delay.
 const TALK: u8 = 3;
+
+/// The known signal the microphone says for [`TALK`]: noise (about −15 dBFS RMS, so every
+/// lag gives a different match), mono S16.
+fn known() -> Vec<i16> {
+    wav::noise(3 * RATE, 1, 11, 0.3)
+        .iter()
+        .map(|s| (s * 32767.0) as i16)
+        .collect()
+}
 
 /// The "microphone": a thread writing mono S16 44.1 kHz into the FIFO at real-time speed.
 struct Mic {
@@ -132,6 +143,8 @@ fn speak(fifo: &Path, say: &AtomicU8, said_at: &Mutex<Vec<(u8, f64)>>, stop: &At
         let t0 = Instant::now();
         let mut written = 0u32;
         let mut left = 0usize; // chunks left of a beep or shout
+        let known = known();
+        let mut talked: Option<usize> = None; // samples of the known signal said
         'open: while !stop.load(Ordering::Acquire) {
             let what = say.load(Ordering::Acquire);
             let mut chunk = vec![0i16; CHUNK];
@@ -160,10 +173,19 @@ fn speak(fifo: &Path, say: &AtomicU8, said_at: &Mutex<Vec<(u8, f64)>>, stop: &At
                     say.store(QUIET, Ordering::Release);
                 }
             } else if what == TALK {
-                for s in chunk.iter_mut() {
-                    let x = (phase as f64 * 2.0 * std::f64::consts::PI * 440.0 / RATE as f64).sin();
-                    *s = (x * 0.1 * 32767.0) as i16;
-                    phase += 1;
+                let at = *talked.get_or_insert_with(|| {
+                    said_at
+                        .lock()
+                        .expect("mic")
+                        .push((what, wall(SystemTime::now())));
+                    0
+                });
+                let part = &known[at.min(known.len())..(at + CHUNK).min(known.len())];
+                chunk[..part.len()].copy_from_slice(part);
+                talked = Some(at + CHUNK);
+                if at + CHUNK >= known.len() {
+                    talked = None;
+                    say.store(QUIET, Ordering::Release);
                 }
             }
             let bytes: Vec<u8> = chunk.iter().flat_map(|s| s.to_le_bytes()).collect();
@@ -281,14 +303,16 @@ fn the_voice_reaches_the_loudspeakers_at_once_a_shout_is_limited_and_the_air_che
     std::thread::sleep(Duration::from_millis(1000));
     let beep = s.mic.say(BEEP);
     std::thread::sleep(Duration::from_millis(1500));
-    // The page's meter: the input's level while someone speaks.
-    s.mic.say.store(TALK, Ordering::Release);
+    // The known signal; meanwhile the page's meter shows the input's level.
+    let talk = s.mic.say(TALK);
     let talking = wait_for(&agent, &s.base, 3, "the input meter moves", |n| {
         n["live"]["input_dbfs"]
             .as_f64()
             .is_some_and(|db| db > -30.0)
     });
-    s.mic.say.store(QUIET, Ordering::Release);
+    while s.mic.say.load(Ordering::Acquire) == TALK {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     std::thread::sleep(Duration::from_millis(500));
     let shout = s.mic.say(SHOUT);
     std::thread::sleep(Duration::from_millis(1000));
@@ -324,6 +348,50 @@ fn the_voice_reaches_the_loudspeakers_at_once_a_shout_is_limited_and_the_air_che
         (0.0..150.0).contains(&delay_ms),
         "the voice is heard {delay_ms:.1} ms after it was spoken"
     );
+    // What aired equals what was said, at one fixed delay: the known signal against the
+    // capture's left channel, window by window (100 ms), at the lag found for the first.
+    let left: Vec<f32> = frames.iter().map(|f| f32::from(f[0])).collect();
+    let said: Vec<f32> = known().iter().map(|&s| f32::from(s)).collect();
+    let corr = |a: &[f32], b: &[f32]| {
+        let dot: f64 = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| f64::from(*x) * f64::from(*y))
+            .sum();
+        let na: f64 = a.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+        let nb: f64 = b.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+        if na == 0.0 || nb == 0.0 {
+            0.0
+        } else {
+            dot / (na * nb)
+        }
+    };
+    let rough = first_after(talk);
+    let window = RATE / 10;
+    let (best, start) = (rough.saturating_sub(200)..rough + 200)
+        .map(|at| (corr(&said[..window], &left[at..at + window]), at))
+        .fold((f64::MIN, 0), |m, c| if c.0 > m.0 { c } else { m });
+    let talk_delay_ms = (pacer::written_at(&chunks, start * 4) - talk) * 1e3;
+    let windows: Vec<f64> = (0..28)
+        .map(|k| {
+            let (a, b) = (k * window, start + k * window);
+            corr(&said[a..a + window], &left[b..b + window])
+        })
+        .collect();
+    let worst = windows.iter().copied().fold(f64::MAX, f64::min);
+    eprintln!(
+        "the known signal: first window matched {best:.4}, worst of 28 windows {worst:.4}, \
+         delay {talk_delay_ms:.1} ms"
+    );
+    assert!(
+        worst > 0.98,
+        "what aired is what was said, at one delay: {windows:?}"
+    );
+    assert!(
+        (0.0..150.0).contains(&talk_delay_ms),
+        "the known signal is heard {talk_delay_ms:.1} ms after it was said"
+    );
+
     // The shout (full scale, with the gain the quiet speech got) is held under the ceiling
     // (−1 dBTP): nothing clips.
     let at = first_after(shout);
@@ -352,7 +420,7 @@ fn the_voice_reaches_the_loudspeakers_at_once_a_shout_is_limited_and_the_air_che
     assert_eq!(proof.input, "alsa:mic_timed");
     assert_eq!(proof.end, LiveEnd::Stopped);
     assert!(
-        (4_000..8_000).contains(&rec.played_ms),
+        (7_000..11_000).contains(&rec.played_ms),
         "played {} ms",
         rec.played_ms
     );
@@ -393,8 +461,6 @@ fn the_voice_reaches_the_loudspeakers_at_once_a_shout_is_limited_and_the_air_che
 fn levels_decide_who_waits_and_an_emergency_cuts_into_the_live_which_goes_on_after() {
     let mut s = setup("input = \"alsa:mic_timed\"");
     let agent = agent();
-    s.mic.say.store(TALK, Ordering::Release);
-
     // A normal live waits for the bulletin on air.
     let (status, answer) = post(&agent, &s.base, "/play", &json!({"ids": [s.short]}));
     assert_eq!(status, 202, "{answer}");
@@ -503,7 +569,8 @@ fn a_missing_input_is_refused_naming_the_devices_there_are() {
     let mut s = setup("input = \"alsa:khong-co\"");
     let agent = agent();
     let (status, answer) = post(&agent, &s.base, "/live", &json!({}));
-    assert_eq!(status, 503, "{answer}");
+    // The station's state (no such microphone), not the request: a conflict, not a 5xx.
+    assert_eq!(status, 409, "{answer}");
     assert_eq!(answer["code"], "live_input_missing", "{answer}");
     let hint = answer["hint"].as_str().unwrap_or_default();
     assert!(
@@ -587,4 +654,132 @@ fn child_capture_reads_the_microphone() {
         }
         other => panic!("a missing device is refused: {:?}", other.err()),
     }
+}
+
+#[test]
+fn a_live_part_ends_by_itself_at_its_maximum_and_keeps_its_air_check() {
+    run_child("child_a_live_part_ends_by_itself_at_its_maximum");
+}
+
+#[test]
+#[ignore = "helper: run by a_live_part_ends_by_itself_at_its_maximum… in a child process"]
+fn child_a_live_part_ends_by_itself_at_its_maximum() {
+    let Some(dir) = child_dir() else { return };
+    let mic: Vec<u8> = wav::noise(3 * RATE, 2, 9, 0.3)
+        .iter()
+        .flat_map(|s| ((s * 32767.0) as i16).to_le_bytes())
+        .collect();
+    std::fs::write(dir.join("mic.raw"), mic).expect("mic.raw");
+    let spec = loaxa::live::LiveSpec {
+        input: "alsa:mic".into(),
+        rate: NonZero::new(44_100).expect("rate"),
+        channels: NonZero::new(2).expect("channels"),
+        max: Duration::from_secs(1),
+        fade: Duration::from_millis(100),
+        target_lufs: Some(-16.0),
+        ceiling_db: -1.0,
+        aircheck_dir: Some(dir.join("aircheck")),
+    };
+    let handle = loaxa::live::LiveHandle::open(spec).expect("the microphone opens");
+    let (mut reader, part) = handle.reader("live-test");
+    let began = Instant::now();
+    let mut frames = 0usize;
+    let mut last = Vec::new();
+    loop {
+        match reader.next_block().expect("no device error") {
+            Some(block) => {
+                frames += block.len() / 2;
+                last = block.to_vec();
+            }
+            None => break,
+        }
+        assert!(began.elapsed() < Duration::from_secs(5), "it never ended");
+        // The player pulls as the sound card plays: about real time.
+        let due = Duration::from_secs_f64(frames as f64 / RATE as f64);
+        std::thread::sleep(due.saturating_sub(began.elapsed()));
+    }
+    let took = began.elapsed().as_secs_f64();
+    assert!((0.95..1.3).contains(&took), "ended after {took:.2} s");
+    assert!(handle.over(), "the handle knows it is over");
+    // The last block is the fade's end: near silence.
+    let tail = last
+        .iter()
+        .rev()
+        .take(20)
+        .map(|s| s.abs())
+        .fold(0f32, f32::max);
+    assert!(tail < 0.05, "faded out: {tail}");
+    drop(reader);
+    let report = part.report(Duration::from_secs(5));
+    assert_eq!(report.end, Some(LiveEnd::MaxDuration), "{report:?}");
+    let check = report.aircheck.expect("an air-check file");
+    let bytes = std::fs::read(&check.path).expect("air-check");
+    assert_eq!(sha256_hex(&bytes), check.sha256);
+    let secs = (bytes.len() - 44) as f64 / 2.0 / 22_050.0;
+    assert!(
+        (secs - frames as f64 / RATE as f64).abs() < 0.01,
+        "{secs} s kept"
+    );
+    // The next part of a live that is over is not aired.
+    assert!(handle.over());
+}
+
+/// The page's *Phát trực tiếp* card in a real headless Chromium against the real daemon: the
+/// operator types a name and presses the big button, the card says it is on air and its
+/// microphone meter moves while someone speaks, the stop button ends it, and the record keeps
+/// the name typed.
+#[test]
+fn on_the_page_one_click_puts_the_microphone_on_air_with_its_meter_and_one_stops_it() {
+    let mut s = setup("input = \"alsa:mic_timed\"");
+    let downloads = tempfile::tempdir().expect("tempdir");
+    let browser = webdriver::Browser::start(downloads.path(), 1280, 900);
+    let site = s.base.trim_end_matches('/').to_string();
+    browser.goto(&format!("{site}/#now"));
+    browser.wait("body[data-ready] main[data-page=\"now\"] #live-button", 10);
+    let by = browser.find("#live-by").expect("the speaker field");
+    browser.type_into(&by, "Trưởng thôn Đông");
+    let button = browser.find("#live-button").expect("the big button");
+    assert!(browser.text(&button).contains("PHÁT TRỰC TIẾP"));
+    browser.click(&button);
+    let state = browser.wait_text("#live-state", 10, "the on-air state", |t| {
+        t.contains("ĐANG PHÁT TRỰC TIẾP")
+    });
+    assert!(state.contains("Phát trực tiếp"), "{state}");
+    s.mic.say.store(TALK, Ordering::Release);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let level = browser.run(
+            "return document.getElementById('live-input')?.value ?? null;",
+            json!([]),
+        );
+        if level.as_f64().is_some_and(|db| db > -30.0) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the microphone meter stays at {level}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let meta = browser.wait_text("#live-body", 5, "the speaker", |t| {
+        t.contains("Trưởng thôn Đông")
+    });
+    assert!(meta.contains("Tự tắt sau"), "{meta}");
+    let stop = browser.find("#live-stop").expect("the stop button");
+    browser.click(&stop);
+    browser.wait("#live-button", 10);
+    s.mic.say.store(QUIET, Ordering::Release);
+    let agent = agent();
+    wait_for(&agent, &s.base, 5, "nothing on air", |n| {
+        n["on_air"].is_null() && n["live"].is_null()
+    });
+    s.daemon.stop();
+    let records = records(&s.t);
+    let lives = live_records(&records);
+    assert_eq!(lives.len(), 1, "{records:#?}");
+    assert_eq!(
+        lives[0].live.as_ref().map(|l| l.by.as_str()),
+        Some("Trưởng thôn Đông")
+    );
+    assert_eq!(lives[0].outcome, Outcome::Completed);
 }

@@ -121,6 +121,7 @@ pub fn check(path: &Path) -> Result<i32> {
     }
     probe_relays(&station.config)?;
     check_tts(&station.config);
+    check_live(&station.config)?;
     if problems > 0 {
         eprintln!(
             "{problems} {}",
@@ -182,6 +183,32 @@ fn probe_relays(config: &config::Config) -> Result<()> {
             ),
         }
     }
+    Ok(())
+}
+
+/// Whether the live input is there: a warning, not a problem (the station airs its programs
+/// without a microphone; `loaxa live start` is refused until it is plugged in).
+fn check_live(config: &config::Config) -> Result<()> {
+    let input = &config.live.input;
+    if crate::live::capture::exists(input) {
+        outln!(
+            "  {}: {}",
+            fmt::t("micro phát trực tiếp", "live input"),
+            fmt::safe(input)
+        );
+        return Ok(());
+    }
+    let problem = crate::words::RefusalCode::LiveInputMissing {
+        input: input.clone(),
+        available: crate::live::capture::devices(),
+    };
+    eprintln!(
+        "{}: {}\n  {}: {}",
+        fmt::t("cảnh báo", "warning"),
+        fmt::say(&problem),
+        fmt::hint_word(),
+        problem.hint(fmt::lang()).unwrap_or_default()
+    );
     Ok(())
 }
 

@@ -138,6 +138,27 @@ pub fn now(client: &Client, config: &Config, args: &NowArgs) -> Result<i32> {
         ),
         None => outln!("{}", t("đang phát:  không có gì", "on air:  nothing")),
     }
+    if let Some(l) = &status.live {
+        let state = if l.on_air {
+            t("ĐANG PHÁT TRỰC TIẾP", "LIVE ON AIR")
+        } else {
+            t(
+                "chờ bản tin đang phát kết thúc",
+                "waiting for the item on air to end",
+            )
+        };
+        outln!(
+            "{}  {state}: «{}», {} {}, {} {}, {} {:.0} dBFS",
+            t("trực tiếp:", "live:"),
+            super::fmt::safe(&l.title),
+            t("người nói", "speaker"),
+            super::fmt::safe(&l.by),
+            t("mức", "level"),
+            super::fmt::say(&l.priority),
+            t("micro", "microphone"),
+            l.input_dbfs
+        );
+    }
     match &status.next {
         Some(n) => outln!(
             "{}    {} {} {}",

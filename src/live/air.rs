@@ -5,14 +5,14 @@
 //!
 //! **Delay.** The capture keeps filling its buffer while nothing airs it (a live that waits
 //! for the item on air, the device's first periods). When the item begins, only the newest
-//! [`TARGET`] of it is kept; on air, a buffer that grows past the target by [`SLACK`] (the
-//! two devices' clocks differ) is cut back to it, and one that runs dry (the capture's
-//! periods arrive late) gets silence and a target larger by a step, up to [`MAX_TARGET`]: the
-//! voice reaches the loudspeakers about the target plus the output's buffer after it was
-//! spoken.
+//! [`TARGET`] of it is kept; on air, a buffer whose lowest level over two seconds stays
+//! more than [`SLACK`] above the target (the input's clock runs faster than the output's) is
+//! cut back to it once, and one that runs dry (the capture's periods arrive late) gets
+//! silence and a target larger by a step, up to [`MAX_TARGET`]: the voice reaches the
+//! loudspeakers about the target plus the output's buffer after it was spoken.
 //!
 //! **Parts.** An emergency that cuts into a live airing ends its item; the live goes on after
-//! it (`after_emergency = "resume"`) as a new item on the same capture, to the same end
+//! it (whatever `after_emergency` says) as a new item on the same capture, to the same end
 //! ([`LiveHandle::reader`]): each part has its own record and air-check file.
 
 use std::num::NonZero;
@@ -35,8 +35,12 @@ pub const TARGET: Duration = Duration::from_millis(30);
 /// Each time the capture runs dry the target grows by this, up to [`MAX_TARGET`].
 const TARGET_STEP: Duration = Duration::from_millis(10);
 pub const MAX_TARGET: Duration = Duration::from_millis(150);
-/// A buffer this much beyond the target is cut back to it.
+/// The first this much of a part: the output fills its buffer, faster than real time.
+const SETTLE: Duration = Duration::from_millis(500);
+/// A buffer whose floor stays this much beyond the target over [`FLOOR_WINDOW`] is cut back
+/// to it.
 const SLACK: Duration = Duration::from_millis(60);
+const FLOOR_WINDOW: Duration = Duration::from_secs(2);
 
 /// How a live airing is aired.
 #[derive(Debug, Clone)]
@@ -207,6 +211,8 @@ impl LiveHandle {
             was_live: false,
             target: frames(TARGET, rate),
             aired: 0,
+            floor: usize::MAX,
+            floor_since: 0,
             aircheck_lost: 0,
             fade_in: frames(self.0.spec.fade, rate),
             fade_out: None,
@@ -335,6 +341,9 @@ pub struct LiveReader {
     target: usize,
     /// Frames handed out.
     aired: u64,
+    /// The lowest the buffer fell since `floor_since` (frames aired then).
+    floor: usize,
+    floor_since: u64,
     /// Frames the air-check writer could not take in time (it fell behind the disk).
     aircheck_lost: u64,
     /// Frames of fade-in left.
@@ -401,24 +410,33 @@ impl LiveReader {
                     self.finish(LiveEnd::MaxDuration);
                     return Ok(None);
                 }
-                if self.was_live {
+                if self.settled() {
                     self.underrun += BLOCK as u64;
                 }
                 self.mono.resize(BLOCK, 0.0);
                 self.account();
                 return Ok(Some(self.spread()));
             }
-            self.dropped += capture.keep_newest(self.target) as u64;
+            // What the input gathered before the part went on air, or while the output filled
+            // its buffer at the start, is not counted as lost.
+            let old = capture.keep_newest(self.target) as u64;
+            if self.settled() {
+                self.dropped += old;
+            }
             self.primed = true;
             self.was_live = true;
-        } else if capture.buffered() > self.target + frames(SLACK, rate) {
-            self.dropped += capture.keep_newest(self.target) as u64;
+        } else {
+            let buffered = capture.buffered();
+            self.hold_delay(buffered);
         }
+        let capture = &self.shared.capture;
         let got = capture
             .read(&mut self.mono, BLOCK, Duration::ZERO)
             .unwrap_or(0);
         if got < BLOCK {
-            self.underrun += (BLOCK - got) as u64;
+            if self.settled() {
+                self.underrun += (BLOCK - got) as u64;
+            }
             self.mono.resize(BLOCK, 0.0);
             if got == 0 {
                 // Dry: wait for a larger buffer (the periods come further apart than thought).
@@ -457,6 +475,30 @@ impl LiveReader {
                 Err(TrySendError::Disconnected(_)) => self.aircheck = None,
             }
         }
+    }
+
+    /// Keeps the delay from creeping up when the input's clock runs faster than the
+    /// output's: the lowest the buffer fell over each [`FLOOR_WINDOW`] of air is what it holds
+    /// for good (its highs are only the output taking a period at a time); when that floor
+    /// is more than [`SLACK`] above the target, the excess is dropped, once.
+    fn hold_delay(&mut self, buffered: usize) {
+        let rate = self.shared.spec.rate.get();
+        self.floor = self.floor.min(buffered);
+        if self.aired < self.floor_since + frames(FLOOR_WINDOW, rate) as u64 {
+            return;
+        }
+        if self.floor > self.target + frames(SLACK, rate) {
+            let excess = self.floor - self.target;
+            self.dropped += self.shared.capture.keep_newest(buffered - excess) as u64;
+        }
+        self.floor = usize::MAX;
+        self.floor_since = self.aired;
+    }
+
+    /// Whether the part is past its start, when the output takes its whole buffer at once
+    /// (the silence given then is not a gap in the voice).
+    fn settled(&self) -> bool {
+        self.was_live && self.aired > frames(SETTLE, self.shared.spec.rate.get()) as u64
     }
 
     /// Fade-in at the start; fade-out once stopped or near the maximum.

@@ -82,6 +82,12 @@ pub fn devices() -> Vec<String> {
         .collect()
 }
 
+/// Whether `name` is a capture device there is now (what `loaxa check` asks of `[live]
+/// input`).
+pub fn exists(name: &str) -> bool {
+    find(name).is_some()
+}
+
 /// Finds a capture device as the output finds its device (cpal id or bare ALSA name), or
 /// `default`.
 fn find(name: &str) -> Option<cpal::Device> {

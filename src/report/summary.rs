@@ -115,6 +115,20 @@ pub struct EmergencyPlay {
     pub played_ms: u64,
 }
 
+/// A live broadcast's part on air (role `live`), for the *Phát trực tiếp* table.
+#[derive(Debug, Clone, Serialize)]
+pub struct LivePlay {
+    pub at: DateTime<FixedOffset>,
+    pub title: String,
+    /// Who started it.
+    pub by: String,
+    pub priority: Priority,
+    pub outcome: String,
+    pub played_ms: u64,
+    /// The air-check file's sha256 (empty when none was kept).
+    pub sha256: String,
+}
+
 /// Relay (tiếp sóng) figures of one group (a program, or everything).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RelayCounts {
@@ -273,6 +287,9 @@ pub struct Report {
     pub silent: u64,
     /// The relays (tiếp sóng), apart from the news items.
     pub relays: Relays,
+    /// The live broadcasts (phát trực tiếp), apart from the news items, in log order.
+    #[serde(default)]
+    pub lives: Vec<LivePlay>,
 }
 
 #[derive(Default)]
@@ -339,6 +356,7 @@ pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMet
     let mut emergency_broadcasts = 0;
     let mut silent = 0;
     let mut relays = RelayAcc::default();
+    let mut lives = Vec::new();
     let mut n = 0;
     let mut anchor: Option<(u64, String)> = None;
 
@@ -354,6 +372,7 @@ pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMet
         let outcome = r.outcome.to_string();
         let content = is_content(&r);
         let relay = r.role == Role::Relay;
+        let live = r.role == Role::Live;
         silent += u64::from(r.silent);
 
         let (prog, last_run) = programs.entry(r.program.clone()).or_insert_with(|| {
@@ -367,7 +386,7 @@ pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMet
             prog.runs += 1;
             *last_run = Some(r.scheduled_at);
         }
-        if content || relay || !KNOWN_OUTCOMES.contains(&outcome.as_str()) {
+        if content || relay || live || !KNOWN_OUTCOMES.contains(&outcome.as_str()) {
             prog.items += 1;
             *prog.outcomes.entry(outcome.clone()).or_default() += 1;
         }
@@ -379,6 +398,18 @@ pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMet
 
         if relay {
             relays.add(&r);
+            continue;
+        }
+        if live {
+            lives.push(LivePlay {
+                at: r.started_at.unwrap_or(r.scheduled_at),
+                title: r.title.clone(),
+                by: r.live.as_ref().map(|l| l.by.clone()).unwrap_or_default(),
+                priority: r.priority,
+                outcome,
+                played_ms: r.played_ms,
+                sha256: r.sha256.clone(),
+            });
             continue;
         }
         if !content {
@@ -435,6 +466,7 @@ pub fn summarise(records: impl IntoIterator<Item = AsRunRecord>, meta: ReportMet
         signature: signature.finish(),
         silent,
         relays: relays.finish(),
+        lives,
         meta,
     }
 }

@@ -293,7 +293,39 @@ fn tables_rest(report: &Report, lang: Lang, mut out: Vec<Table>) -> Vec<Table> {
     });
     out.push(emergencies(report, lang));
     out.extend(super::relay_tables::relay_tables(&report.relays, lang));
+    out.push(lives(report, lang));
     out
+}
+
+fn lives(report: &Report, lang: Lang) -> Table {
+    Table {
+        sheet: t(lang, "Trực tiếp", "Live"),
+        title: t(lang, "Phát trực tiếp", "Live broadcasts"),
+        headers: vec![
+            t(lang, "Thời gian", "Time"),
+            t(lang, "Tiêu đề", "Title"),
+            t(lang, "Người nói", "Speaker"),
+            t(lang, "Mức độ", "Level"),
+            t(lang, "Kết quả", "Outcome"),
+            t(lang, "Số phút", "Minutes"),
+            t(lang, "Mã băm bản ghi âm (sha256)", "Air-check sha256"),
+        ],
+        rows: report
+            .lives
+            .iter()
+            .map(|l| {
+                vec![
+                    Cell::Text(l.at.format("%d/%m/%Y %H:%M").to_string()),
+                    Cell::Text(l.title.clone()),
+                    Cell::Text(l.by.clone()),
+                    Cell::Text(crate::words::Say::say(&l.priority, lang).into_owned()),
+                    Cell::Text(labels::outcome_name_label(lang, &l.outcome).into_owned()),
+                    Cell::Decimal(minutes(l.played_ms)),
+                    Cell::Text(l.sha256.clone()),
+                ]
+            })
+            .collect(),
+    }
 }
 
 /// Milliseconds as hours, for display.

@@ -158,7 +158,7 @@ pub fn canonical(r: &AsRunRecord) -> Vec<u8> {
 
 /// Fields of `r` that its hash version does not cover, if any (a v1 record with levels, a
 /// v2 record with a relay proof).
-fn uncovered(r: &AsRunRecord) -> Vec<&'static str> {
+pub(super) fn uncovered(r: &AsRunRecord) -> Vec<&'static str> {
     // (field, set, the first version that covers it)
     let fields = [
         ("peak_dbfs", r.peak_dbfs.is_some(), 2),

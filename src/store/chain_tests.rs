@@ -164,6 +164,67 @@ const GOLDEN_V3: &str = "loaxa.asrun.v3\n{\"id\":8,\"prev_hash\":\"0000000000000
 /// json module writes for the same values).
 const GOLDEN_HASH_V3: &str = "fffc6ea98422bc0bae2339213648816638e2cef4b063d888de75703bef2c9f26";
 
+#[test]
+fn canonical_encoding_v4_is_pinned() {
+    // Golden: if this fails, logs written since live broadcasts no longer verify. Write a v5.
+    let mut rec = record("Thông báo của UBND xã");
+    rec.id = 9;
+    rec.prev_hash = GENESIS.into();
+    end(&mut rec);
+    with_levels(&mut rec);
+    with_live(&mut rec);
+    let text = String::from_utf8(canonical(&rec)).expect("utf-8");
+    assert_eq!(text, GOLDEN_V4);
+    assert_eq!(record_hash(&rec), GOLDEN_HASH_V4);
+    // A v4 record of an item hashes `relay` and `live` as null.
+    rec.live = None;
+    let text = String::from_utf8(canonical(&rec)).expect("utf-8");
+    assert!(
+        text.ends_with(",\"silent\":false,\"relay\":null,\"live\":null}"),
+        "{text}"
+    );
+    // Every field is covered; a v3 record carrying a live proof is refused.
+    with_live(&mut rec);
+    let (stored, hashed) = stored_and_hashed(&rec);
+    assert_eq!(
+        stored,
+        hashed
+            .into_iter()
+            .filter(|k| k != "relay")
+            .collect::<Vec<_>>()
+    );
+    rec.hash_version = 3;
+    assert_eq!(super::chain::uncovered(&rec), ["live"]);
+}
+
+const GOLDEN_V4: &str = "loaxa.asrun.v4\n{\"id\":9,\"prev_hash\":\"0000000000000000000000000000000000000000000000000000000000000000\",\"program\":\"live\",\"trigger\":\"manual\",\"role\":\"live\",\"scheduled_at\":\"2026-03-01T05:30:00.000000000+07:00\",\"started_at\":\"2026-03-01T05:30:00.000000000+07:00\",\"ended_at\":\"2026-03-01T05:31:35.000000000+07:00\",\"played_ms\":95000,\"segment_id\":null,\"title\":\"Thông báo của UBND xã\",\"topic\":\"cds\",\"unit\":\"UBND xã\",\"sha256\":\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\",\"outcome\":\"completed\",\"reason\":null,\"output\":\"null\",\"priority\":\"emergency\",\"approved_by\":null,\"approved_at\":null,\"hash_version\":4,\"peak_dbfs\":-3.5,\"loudness_lufs\":-18.2,\"audible_ms\":94100,\"silent\":false,\"relay\":null,\"live\":{\"by\":\"Chủ tịch xã\",\"input\":\"alsa:plughw:CARD=Device,DEV=0\",\"end\":\"stopped\",\"underrun_ms\":20,\"dropped_ms\":5,\"delay_ms\":30,\"aircheck\":\"live-20260301-053000-1.wav\",\"aircheck_bytes\":4189544}}";
+
+/// sha256 of [`GOLDEN_V4`], computed independently (Python's hashlib over the bytes its
+/// json module writes for the same values).
+const GOLDEN_HASH_V4: &str = "65171608abe42cde009af35779cd8357714cbe077d741f5393748e1a4eecd807";
+
+/// A live broadcast's record (role `live`) with its proof and its air-check's hash.
+fn with_live(rec: &mut AsRunRecord) {
+    rec.hash_version = 4;
+    rec.role = crate::model::Role::Live;
+    rec.program = "live".into();
+    rec.trigger = crate::model::Trigger::Manual;
+    rec.title = "Thông báo của UBND xã".into();
+    rec.segment_id = None;
+    rec.sha256 = "cd".repeat(32);
+    rec.priority = crate::model::Priority::Emergency;
+    rec.live = Some(crate::model::LiveProof {
+        by: "Chủ tịch xã".into(),
+        input: "alsa:plughw:CARD=Device,DEV=0".into(),
+        end: crate::live::LiveEnd::Stopped,
+        underrun_ms: 20,
+        dropped_ms: 5,
+        delay_ms: 30,
+        aircheck: Some("live-20260301-053000-1.wav".into()),
+        aircheck_bytes: Some(4_189_544),
+    });
+}
+
 /// A relay's record (role `relay`) with its proof.
 fn with_relay(rec: &mut AsRunRecord) {
     use crate::relay::{Air, Failure, Fault, RelayProof, Switch};
@@ -226,7 +287,7 @@ fn a_relay_proof_is_covered_and_a_changed_dropout_is_found() {
     let text = String::from_utf8(raw(&store, 3)).expect("utf-8");
     let proof = serde_json::to_string(&rec.relay).expect("json");
     let text = text
-        .replace("\"hash_version\":3", "\"hash_version\":2")
+        .replace("\"hash_version\":4", "\"hash_version\":2")
         .replacen('{', &format!("{{\"relay\":{proof},"), 1);
     put_raw(&store, 3, text.as_bytes());
     let (id, problem, _) = broken(&store);
@@ -341,16 +402,16 @@ fn mixed_log() -> (tempfile::TempDir, Store) {
 }
 
 #[test]
-fn a_log_of_v1_and_v3_records_verifies_each_with_its_version() {
+fn a_log_of_v1_and_v4_records_verifies_each_with_its_version() {
     let (_dir, store) = mixed_log();
     let all = store.records(None, None).expect("records");
     let versions: Vec<u8> = all.iter().map(|r| r.hash_version).collect();
     assert_eq!(
         versions,
-        [1, 1, 3, 3],
-        "absent means v1; new records are v3"
+        [1, 1, 4, 4],
+        "absent means v1; new records are v4"
     );
-    assert_eq!(all[2].prev_hash, all[1].hash, "v3 links to v1");
+    assert_eq!(all[2].prev_hash, all[1].hash, "v4 links to v1");
     assert_eq!(all[3].peak_dbfs, Some(-3.5));
     let report = store.verify_chain().expect("verify");
     assert!(report.intact(), "{report:?}");
@@ -418,7 +479,7 @@ fn levels_added_to_a_v1_record_or_a_version_changed_are_found() {
     put_raw(
         &store,
         3,
-        text.replace("\"hash_version\":3", "\"hash_version\":9")
+        text.replace("\"hash_version\":4", "\"hash_version\":9")
             .as_bytes(),
     );
     let (id, problem, _) = broken(&store);

@@ -508,7 +508,8 @@ mod tests {
                 | Reason::FileWithoutTopic { .. }
                 | Reason::PlayFailed { .. }
                 | Reason::EndedEarly { .. }
-                | Reason::MediaMissing { .. } => {
+                | Reason::MediaMissing { .. }
+                | Reason::InterruptedByLive => {
                     continue;
                 }
                 _ => {}

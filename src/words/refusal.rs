@@ -207,7 +207,7 @@ impl RefusalCode {
             },
             RefusalCode::LiveInputUnavailable {
                 input: "alsa:hw:1,0".into(),
-                detail: "Device or resource busy".into(),
+                detail: "EBUSY".into(),
             },
             RefusalCode::LiveAlreadyOn,
             RefusalCode::LiveNotOn,
@@ -231,6 +231,8 @@ impl RefusalCode {
                 | RefusalCode::ReloadRefused { .. }
                 | RefusalCode::LiveAlreadyOn
                 | RefusalCode::LiveNotOn
+                | RefusalCode::LiveInputMissing { .. }
+                | RefusalCode::LiveInputUnavailable { .. }
         )
     }
 
@@ -242,8 +244,6 @@ impl RefusalCode {
             RefusalCode::TtsNotInstalled { .. }
                 | RefusalCode::TtsCommandMissing { .. }
                 | RefusalCode::TtsFailed { .. }
-                | RefusalCode::LiveInputMissing { .. }
-                | RefusalCode::LiveInputUnavailable { .. }
         )
     }
 
