@@ -685,14 +685,9 @@ fn child_a_live_part_ends_by_itself_at_its_maximum() {
     let began = Instant::now();
     let mut frames = 0usize;
     let mut last = Vec::new();
-    loop {
-        match reader.next_block().expect("no device error") {
-            Some(block) => {
-                frames += block.len() / 2;
-                last = block.to_vec();
-            }
-            None => break,
-        }
+    while let Some(block) = reader.next_block().expect("no device error") {
+        frames += block.len() / 2;
+        last = block.to_vec();
         assert!(began.elapsed() < Duration::from_secs(5), "it never ended");
         // The player pulls as the sound card plays: about real time.
         let due = Duration::from_secs_f64(frames as f64 / RATE as f64);
