@@ -175,11 +175,14 @@ fn wait_at_most(child: &mut Child, limit: Duration) -> std::io::Result<ExitStatu
     }
 }
 
-/// The engine's version as it tells it (`espeak-ng --version`: `1.51`); `None` for a
-/// command (loaxa cannot know how to ask it) or when it does not answer.
+/// The engine's version: espeak-ng's as it tells it (`espeak-ng --version`: `1.51`); for a
+/// command, which loaxa cannot ask, what identifies it as surely — `sha256:` and 16 hex
+/// digits of the hashes of its program and of every argument that names a file (a Piper
+/// voice model): another program build or another voice gives another version. `None` when
+/// it cannot be told.
 pub fn engine_version(tts: &TtsConfig) -> Option<String> {
-    if tts.engine != TtsEngine::EspeakNg {
-        return None;
+    if let TtsEngine::Command(words) = &tts.engine {
+        return command_version(words);
     }
     let out = Command::new(ESPEAK)
         .arg("--version")
@@ -249,11 +252,43 @@ fn voice_names(listing: &str) -> Vec<String> {
 
 /// Whether `program` names a file that exists, as written or on the `PATH`.
 fn which(program: &str) -> bool {
+    resolve(program).is_some()
+}
+
+/// The file `program` names, as written or on the `PATH`.
+fn resolve(program: &str) -> Option<std::path::PathBuf> {
     if program.contains('/') {
-        return Path::new(program).is_file();
+        return Path::new(program).is_file().then(|| program.into());
     }
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+/// A command engine's version: its program's and its file arguments' hashes, hashed.
+fn command_version(words: &[String]) -> Option<String> {
+    use sha2::Digest;
+    let program = resolve(words.first()?)?;
+    let files = std::iter::once(program).chain(
+        words[1..]
+            .iter()
+            .filter(|w| !w.contains('{'))
+            .map(std::path::PathBuf::from)
+            .filter(|p| p.is_file()),
+    );
+    let mut all = sha2::Sha256::new();
+    for file in files {
+        let (hash, _) = crate::library::sha256_file(&file).ok()?;
+        all.update(hash.as_bytes());
+    }
+    let hex: String = all
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Some(format!("sha256:{hex}"))
 }
 
 /// `eSpeak NG text-to-speech: 1.51  Data at: …` → `1.51`.
@@ -266,6 +301,32 @@ fn espeak_version(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_command_engine_is_versioned_by_its_program_and_its_model() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (program, model) = (dir.path().join("piper"), dir.path().join("vi.onnx"));
+        std::fs::write(&program, b"engine build 1").expect("program");
+        std::fs::write(&model, b"voice model A").expect("model");
+        let words = |p: &Path, m: &Path| {
+            vec![
+                p.display().to_string(),
+                "--model".into(),
+                m.display().to_string(),
+                "--output_file".into(),
+                "{out}".into(),
+            ]
+        };
+        let first = command_version(&words(&program, &model)).expect("a version");
+        assert!(first.starts_with("sha256:") && first.len() == 7 + 16, "{first}");
+        assert_eq!(command_version(&words(&program, &model)), Some(first.clone()));
+        std::fs::write(&model, b"voice model B").expect("model");
+        let other_voice = command_version(&words(&program, &model)).expect("a version");
+        assert_ne!(other_voice, first, "another voice model, another version");
+        std::fs::write(&program, b"engine build 2").expect("program");
+        assert_ne!(command_version(&words(&program, &model)), Some(other_voice));
+        assert_eq!(command_version(&["khong-co-chuong-trinh-nay".into()]), None);
+    }
 
     #[test]
     fn espeak_version_is_read_from_its_banner() {
