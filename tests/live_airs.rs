@@ -565,7 +565,7 @@ fn levels_decide_who_waits_and_an_emergency_cuts_into_the_live_which_goes_on_aft
 }
 
 #[test]
-fn a_missing_input_is_refused_naming_the_devices_there_are() {
+fn a_missing_or_unopenable_input_is_refused_naming_the_devices_there_are() {
     let mut s = setup("input = \"alsa:khong-co\"");
     let agent = agent();
     let (status, answer) = post(&agent, &s.base, "/live", &json!({}));
@@ -601,8 +601,44 @@ fn a_missing_input_is_refused_naming_the_devices_there_are() {
     let (status, answer) = post(&agent, &s.base, "/live/stop", &json!({}));
     assert_eq!(status, 409, "{answer}");
     assert_eq!(answer["code"], "live_not_on", "{answer}");
+
+    // A device that exists but does not open (busy, gone): refused with the reason.
+    let config = std::fs::read_to_string(s.t.config_path()).expect("config");
+    std::fs::write(
+        s.t.config_path(),
+        config.replace("alsa:khong-co", "alsa:mic_broken"),
+    )
+    .expect("config");
+    let (status, answer) = post(&agent, &s.base, "/reload", &json!({}));
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = post(&agent, &s.base, "/live", &json!({}));
+    assert_eq!(status, 409, "{answer}");
+    assert_eq!(answer["code"], "live_input_unavailable", "{answer}");
+    assert!(
+        answer["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("không mở được micro «alsa:mic_broken»: ")),
+        "{answer}"
+    );
+    // Nothing is left open: with the device back, a live broadcast starts.
+    let config = std::fs::read_to_string(s.t.config_path()).expect("config");
+    std::fs::write(
+        s.t.config_path(),
+        config.replace("alsa:mic_broken", "alsa:mic_timed"),
+    )
+    .expect("config");
+    let (status, _) = post(&agent, &s.base, "/reload", &json!({}));
+    assert_eq!(status, 200);
+    let (status, answer) = post(&agent, &s.base, "/live", &json!({}));
+    assert_eq!(status, 202, "{answer}");
+    wait_for(&agent, &s.base, 5, "on air", |n| {
+        n["live"]["on_air"] == true
+    });
+    let (status, _) = post(&agent, &s.base, "/live/stop", &json!({}));
+    assert_eq!(status, 200);
+    wait_for(&agent, &s.base, 5, "off air", |n| n["live"].is_null());
     s.daemon.stop();
-    assert!(live_records(&records(&s.t)).is_empty());
+    assert_eq!(live_records(&records(&s.t)).len(), 1);
 }
 
 #[test]

@@ -198,31 +198,29 @@ fn check_live(config: &config::Config) -> Result<()> {
         );
         return Ok(());
     }
-    let problem = crate::words::RefusalCode::LiveInputMissing {
+    warn(&crate::words::RefusalCode::LiveInputMissing {
         input: input.clone(),
         available: crate::live::capture::devices(),
-    };
+    });
+    Ok(())
+}
+
+/// A warning with its hint, in the terminal's language.
+fn warn(problem: &crate::words::RefusalCode) {
     eprintln!(
         "{}: {}\n  {}: {}",
         fmt::t("cảnh báo", "warning"),
-        fmt::say(&problem),
+        fmt::say(problem),
         fmt::hint_word(),
         problem.hint(fmt::lang()).unwrap_or_default()
     );
-    Ok(())
 }
 
 /// Whether text bulletins can be read: a warning, not a problem of the config (the station
 /// airs its files without an engine).
 fn check_tts(config: &config::Config) {
     for problem in crate::tts::engine_problems(&config.tts) {
-        eprintln!(
-            "{}: {}\n  {}: {}",
-            fmt::t("cảnh báo", "warning"),
-            fmt::say(&problem),
-            fmt::hint_word(),
-            problem.hint(fmt::lang()).unwrap_or_default()
-        );
+        warn(&problem);
     }
 }
 

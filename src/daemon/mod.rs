@@ -268,6 +268,7 @@ impl Daemon {
         let clock = self.station.clock.clone();
         self.check_clock_plausible();
         self.drop_bad_repeats();
+        self.prune_airchecks();
         let mut last = self.reconcile().await;
         let mut watch = StepWatch::new(clock.as_ref());
         loop {

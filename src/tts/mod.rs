@@ -318,8 +318,14 @@ mod tests {
             ]
         };
         let first = command_version(&words(&program, &model)).expect("a version");
-        assert!(first.starts_with("sha256:") && first.len() == 7 + 16, "{first}");
-        assert_eq!(command_version(&words(&program, &model)), Some(first.clone()));
+        assert!(
+            first.starts_with("sha256:") && first.len() == 7 + 16,
+            "{first}"
+        );
+        assert_eq!(
+            command_version(&words(&program, &model)),
+            Some(first.clone())
+        );
         std::fs::write(&model, b"voice model B").expect("model");
         let other_voice = command_version(&words(&program, &model)).expect("a version");
         assert_ne!(other_voice, first, "another voice model, another version");
