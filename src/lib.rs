@@ -16,6 +16,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod daemon;
+pub mod hooks;
 pub mod library;
 pub mod live;
 pub mod model;

@@ -122,6 +122,7 @@ pub fn check(path: &Path) -> Result<i32> {
     probe_relays(&station.config)?;
     check_tts(&station.config);
     check_live(&station.config)?;
+    check_hooks(&station.config)?;
     if problems > 0 {
         eprintln!(
             "{problems} {}",
@@ -202,6 +203,54 @@ fn check_live(config: &config::Config) -> Result<()> {
         input: input.clone(),
         available: crate::live::capture::devices(),
     });
+    Ok(())
+}
+
+/// The amplifier's hooks: what runs when, and a warning when a hook's program is not there
+/// (the first word of a plain command; a shell construct is taken as written).
+fn check_hooks(config: &config::Config) -> Result<()> {
+    let hooks = &config.hooks;
+    let fmt_d = |d: std::time::Duration| crate::config::duration::format_duration(d);
+    for (command, when) in [
+        (
+            &hooks.before_program,
+            format!(
+                "{} {}",
+                fmt_d(hooks.lead),
+                fmt::t("trước mỗi chương trình", "before each program")
+            ),
+        ),
+        (
+            &hooks.after_program,
+            format!(
+                "{} {}",
+                fmt_d(hooks.hold),
+                fmt::t("sau khi phát xong", "after the station falls silent")
+            ),
+        ),
+    ] {
+        let Some(command) = command else { continue };
+        outln!(
+            "  {} ({when}): {}",
+            fmt::t("lệnh điều khiển amply", "amplifier hook"),
+            fmt::safe(command)
+        );
+        let first = command.split_whitespace().next().unwrap_or_default();
+        let plain = first
+            .chars()
+            .all(|c| c.is_alphanumeric() || "/._-+".contains(c));
+        if plain && !first.contains('=') && crate::tts::resolve(first).is_none() {
+            eprintln!(
+                "{}: {}: «{}»",
+                fmt::t("cảnh báo", "warning"),
+                fmt::t(
+                    "không tìm thấy chương trình của lệnh điều khiển amply",
+                    "the amplifier hook's program is not found"
+                ),
+                fmt::safe(first)
+            );
+        }
+    }
     Ok(())
 }
 

@@ -14,6 +14,7 @@ mod audio;
 mod diagnostic;
 pub mod duration;
 mod files;
+mod hooks;
 mod live;
 mod program;
 mod relay;
@@ -78,6 +79,21 @@ pub struct Config {
     pub relay: RelaySettings,
     pub tts: TtsConfig,
     pub live: LiveSettings,
+    pub hooks: HooksSettings,
+}
+
+/// `[hooks]`: commands run around programs (the amplifier on before, off after).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HooksSettings {
+    /// Run (`sh -c`) `lead` before a program's fire time, or at once before an emergency,
+    /// manual or live broadcast, when the previous `after_program` has run.
+    pub before_program: Option<String>,
+    /// Run `hold` after the station falls silent (the outro's end), unless more airs by then.
+    pub after_program: Option<String>,
+    pub lead: Duration,
+    pub hold: Duration,
+    /// A hook still running after this is stopped (and logged).
+    pub timeout: Duration,
 }
 
 /// `[live]`: the live broadcast's input and limits.

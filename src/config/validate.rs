@@ -19,7 +19,7 @@ use super::{
 use crate::model::OutputSpec;
 
 const TOP_KEYS: &[&str] = &[
-    "station", "output", "topics", "program", "api", "audio", "relay", "tts", "live",
+    "station", "output", "topics", "program", "api", "audio", "relay", "tts", "live", "hooks",
 ];
 const STATION_KEYS: &[&str] = &[
     "name",
@@ -80,6 +80,10 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         Some(t) => super::live::live(src, &t),
         None => Some(super::live::default_live()),
     };
+    let hooks = match top.table(src, "hooks", "[hooks]") {
+        Some(t) => super::hooks::hooks(src, &t),
+        None => Some(super::hooks::default_hooks()),
+    };
     Some(Config {
         path,
         station: station?,
@@ -91,6 +95,7 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         relay: relay?,
         tts: tts?,
         live: live?,
+        hooks: hooks?,
     })
 }
 

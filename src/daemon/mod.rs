@@ -9,6 +9,7 @@
 mod air;
 pub mod control;
 mod emergency;
+mod hooks;
 pub mod live;
 pub mod notify;
 mod session;
@@ -154,7 +155,10 @@ pub fn start_with(
         notifier,
         early_relay: std::sync::Mutex::default(),
         live: std::sync::Mutex::default(),
+        hook_runner: None,
+        amp: hooks::Amp::default(),
     };
+
     if let Some(recovery) = recovery {
         tracing::warn!(
             records = recovery.recorded,
@@ -196,6 +200,9 @@ struct Daemon {
     early_relay: std::sync::Mutex<Option<EarlyRelay>>,
     /// The live broadcast asked for, waiting or on air (one at a time).
     live: std::sync::Mutex<Option<live::LiveOn>>,
+    /// Runs `[hooks]` (none configured: `None`).
+    hook_runner: Option<crate::hooks::HookRunner>,
+    amp: hooks::Amp,
 }
 
 /// A relay feed started ahead of the fire `at` of `program`.
@@ -293,7 +300,9 @@ impl Daemon {
             let handover = next.as_ref().map(|d| d.at - pre_roll);
             // A relay connects ahead of its fire time.
             let relay_at = next.as_ref().and_then(|d| self.start_relay_early(d));
-            let wake = [handover, next_emergency, relay_at]
+            // The amplifier goes on ahead of it, and off a while after the last.
+            let hook_at = self.hooks_due(next.as_ref());
+            let wake = [handover, next_emergency, relay_at, hook_at]
                 .into_iter()
                 .flatten()
                 .min();

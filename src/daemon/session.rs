@@ -365,6 +365,10 @@ impl Daemon {
                 .collect();
             self.ok(self.recorder.begin_run(entries, None))
         });
+        if let Some(first) = items.first() {
+            let program = first.ctx.program.clone();
+            self.hooks_on_air(&program);
+        }
         let mut s = Session::default();
         for item in items {
             let key = s.add(item);
@@ -501,6 +505,7 @@ impl Daemon {
             }
         }
         self.status.send_modify(|st| st.on_air = None);
+        self.hooks_off_air();
         // A live airing asked for in this session ends with it.
         self.end_live();
         // Every due item is accounted for: what the session never reached gets its record.

@@ -256,7 +256,7 @@ fn which(program: &str) -> bool {
 }
 
 /// The file `program` names, as written or on the `PATH`.
-fn resolve(program: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn resolve(program: &str) -> Option<std::path::PathBuf> {
     if program.contains('/') {
         return Path::new(program).is_file().then(|| program.into());
     }

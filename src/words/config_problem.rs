@@ -230,6 +230,8 @@ pub enum ConfigProblem {
     TtsVoicesCount { max: u64 },
     /// A voice name that is empty or has spaces.
     TtsVoiceName { voice: String },
+    /// A `[hooks]` command that is empty (`key`: `before_program`, `after_program`).
+    HookEmpty { key: String },
     /// One audio file in two playlists with another title or topic (`other`: the first
     /// place, `file:line`, whose title and topic the library keeps).
     FileTitleConflict {
@@ -631,6 +633,11 @@ impl Say for ConfigProblem {
                 format!("tên giọng đọc «{voice}» phải là một từ (không rỗng, không dấu cách)"),
                 format!("voice name `{voice}` must be one word (not empty, no spaces)"),
             ),
+            P::HookEmpty { key } => pick_owned(
+                lang,
+                format!("lệnh `{key}` trong `[hooks]` trống"),
+                format!("`{key}` in [hooks] is empty"),
+            ),
             P::FileTitleConflict {
                 path,
                 other,
@@ -966,6 +973,11 @@ impl ConfigProblem {
                 "ví dụ `voices = [\"vi\", \"vi-vn-x-central\", \"vi-vn-x-south\"]` (giọng Bắc, Trung, Nam của espeak-ng)",
                 "e.g. voices = [\"vi\", \"vi-vn-x-central\", \"vi-vn-x-south\"] (espeak-ng's northern, central and southern voices)",
             ),
+            P::HookEmpty { .. } => pick(
+                lang,
+                "ghi lệnh cần chạy, ví dụ `before_program = \"usbrelay HURTM_1=1\"` (bật amply), hoặc bỏ dòng này",
+                "write the command to run, e.g. before_program = \"usbrelay HURTM_1=1\" (amplifier on), or remove the line",
+            ),
             P::FileTitleConflict { .. } => pick(
                 lang,
                 "mỗi tệp là một bản tin trong thư viện và giữ tiêu đề, chuyên mục đầu tiên: hãy ghi cùng tiêu đề và chuyên mục ở cả hai nơi",
@@ -1216,6 +1228,9 @@ impl ConfigProblem {
             P::TtsVoicesCount { max: 32 },
             P::TtsVoiceName {
                 voice: "vi bac".into(),
+            },
+            P::HookEmpty {
+                key: "before_program".into(),
             },
             P::FileTitleConflict {
                 path: "/srv/bai.mp3".into(),
