@@ -9,6 +9,7 @@
 //! action goes through `service`. While the daemon runs, `api` serves those actions and the
 //! daemon's live controls over HTTP, and the CLI (`cli`) becomes its client.
 
+pub mod alerts;
 pub mod api;
 pub mod asrun;
 pub mod audio;

@@ -9,6 +9,7 @@
 //! Relative paths are resolved against the config file's folder. The defaults assume the
 //! station folder layout `STATION/config/loaxa.toml`, `STATION/playlists/`, `STATION/data/`.
 
+mod alerts;
 mod api;
 mod audio;
 mod diagnostic;
@@ -80,6 +81,18 @@ pub struct Config {
     pub tts: TtsConfig,
     pub live: LiveSettings,
     pub hooks: HooksSettings,
+    pub alerts: AlertSettings,
+}
+
+/// `[alerts]`: webhooks told of the station's faults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertSettings {
+    /// http(s) addresses each event is POSTed to (none: no alerts).
+    pub webhooks: Vec<String>,
+    /// The same fault again within this is not sent again.
+    pub dedup: Duration,
+    /// `digest = true`: events go out once a day at this station time, together.
+    pub digest_at: Option<chrono::NaiveTime>,
 }
 
 /// `[hooks]`: commands run around programs (the amplifier on before, off after).

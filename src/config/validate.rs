@@ -20,6 +20,7 @@ use crate::model::OutputSpec;
 
 const TOP_KEYS: &[&str] = &[
     "station", "output", "topics", "program", "api", "audio", "relay", "tts", "live", "hooks",
+    "alerts",
 ];
 const STATION_KEYS: &[&str] = &[
     "name",
@@ -84,6 +85,10 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         Some(t) => super::hooks::hooks(src, &t),
         None => Some(super::hooks::default_hooks()),
     };
+    let alerts = match top.table(src, "alerts", "[alerts]") {
+        Some(t) => super::alerts::alerts(src, &t),
+        None => Some(super::alerts::default_alerts()),
+    };
     Some(Config {
         path,
         station: station?,
@@ -96,6 +101,7 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         tts: tts?,
         live: live?,
         hooks: hooks?,
+        alerts: alerts?,
     })
 }
 

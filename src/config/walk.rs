@@ -227,6 +227,15 @@ impl<'a, 'i> Table<'a, 'i> {
     }
 
     /// A list of texts; each wrong item is reported and left out.
+    /// `key = "text"` or `key = ["text", …]`: one or more texts.
+    pub fn one_or_more(&self, src: &mut Source<'_>, key: &str) -> Option<Vec<Spanned<String>>> {
+        let v = self.get(key)?;
+        if let DeValue::String(s) = v.get_ref() {
+            return Some(vec![Spanned::new(v.span(), s.to_string())]);
+        }
+        self.strings(src, key)
+    }
+
     pub fn strings(&self, src: &mut Source<'_>, key: &str) -> Option<Vec<Spanned<String>>> {
         let v = self.get(key)?;
         let DeValue::Array(items) = v.get_ref() else {

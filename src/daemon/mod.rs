@@ -142,6 +142,7 @@ pub fn start_with(
     }));
     let slot = Arc::new(RwLock::new(station.clone()));
     let handle = DaemonHandle::new(tx, status_rx, slot.clone());
+    let (alerts, alerting) = crate::alerts::start(handle.clone());
     let mut daemon = Daemon {
         station,
         slot,
@@ -157,6 +158,7 @@ pub fn start_with(
         live: std::sync::Mutex::default(),
         hook_runner: None,
         amp: hooks::Amp::default(),
+        alerts,
     };
 
     if let Some(recovery) = recovery {
@@ -170,7 +172,10 @@ pub fn start_with(
     }
     Ok((handle, async move {
         daemon.notifier.ready();
+        // The alerts run beside the daemon and end with it.
+        let alerting = tokio::spawn(alerting);
         let result = daemon.main_loop().await;
+        alerting.abort();
         daemon.notifier.stopping();
         daemon.recorder.flush_at_exit();
         result
@@ -203,6 +208,8 @@ struct Daemon {
     /// Runs `[hooks]` (none configured: `None`).
     hook_runner: Option<crate::hooks::HookRunner>,
     amp: hooks::Amp,
+    /// Tells the alerts task what only the daemon knows (a clock step).
+    alerts: crate::alerts::Teller,
 }
 
 /// A relay feed started ahead of the fire `at` of `program`.
@@ -422,6 +429,9 @@ impl Daemon {
             "the station clock was changed; planning again from the new time"
         );
         self.check_clock_plausible();
+        let _ = self.alerts.send(crate::alerts::Told::ClockStepped {
+            step_s: step.num_seconds(),
+        });
         self.log(self.station.store.set_checked_until(now));
         now
     }

@@ -5,6 +5,7 @@
 //! JSON, readable with any sled tool. Every write that an operator or the log depends on is
 //! flushed before the call returns: a kill -9 right after never loses it.
 
+mod alerts;
 mod asrun;
 pub mod chain;
 mod fires;

@@ -186,6 +186,12 @@ pub enum ConfigProblem {
     PlaylistNameNotFileName { name: String },
     /// A relay source that is not an http(s) address (`detail`: what is wrong, technical).
     RelayUrl { url: String, problem: UrlProblem },
+    /// An `[alerts] webhook` that is no http or https address.
+    WebhookUrl { url: String, problem: UrlProblem },
+    /// More webhooks than `max`.
+    TooManyWebhooks { count: u64, max: u64 },
+    /// A time of day that is not `HH:MM`.
+    BadTimeOfDay { key: String, text: String },
     /// More relay sources than a program may list.
     TooManyRelayUrls { count: u64, max: u64 },
     /// A relay program's `topic` (for its recordings) names no topic of `[topics]`.
@@ -530,6 +536,24 @@ impl Say for ConfigProblem {
                     problem.say(lang)
                 ),
                 format!("relay source `{url}` cannot be used: {}", problem.say(lang)),
+            ),
+            P::WebhookUrl { url, problem } => pick_owned(
+                lang,
+                format!(
+                    "địa chỉ nhận cảnh báo `{url}` không dùng được: {}",
+                    problem.say(lang)
+                ),
+                format!("webhook `{url}` cannot be used: {}", problem.say(lang)),
+            ),
+            P::TooManyWebhooks { count, max } => pick_owned(
+                lang,
+                format!("`webhook` có {count} địa chỉ; được tối đa {max}"),
+                format!("`webhook` lists {count} addresses; at most {max}"),
+            ),
+            P::BadTimeOfDay { key, text } => pick_owned(
+                lang,
+                format!("`{key} = \"{text}\"` không phải giờ trong ngày"),
+                format!("`{key} = \"{text}\"` is not a time of day"),
             ),
             P::TooManyRelayUrls { count, max } => pick_owned(
                 lang,
@@ -876,6 +900,16 @@ impl ConfigProblem {
                 "`\"ban-tin-sang\"` đọc tệp `playlists/ban-tin-sang.toml` (hoặc .m3u / .m3u8)",
                 "\"ban-tin-sang\" reads playlists/ban-tin-sang.toml (or .m3u / .m3u8)",
             ),
+            P::BadTimeOfDay { key, .. } => pick_owned(
+                lang,
+                format!("viết giờ:phút theo giờ của đài, ví dụ `{key} = \"07:00\"`"),
+                format!("write hours:minutes, station time, e.g. {key} = \"07:00\""),
+            ),
+            P::WebhookUrl { .. } | P::TooManyWebhooks { .. } => pick(
+                lang,
+                "ví dụ `webhook = \"https://bot.example.vn/loaxa\"`, hoặc một danh sách `webhook = [\"…\", \"…\"]` (nhiều nhất 8)",
+                "e.g. webhook = \"https://bot.example.vn/loaxa\", or a list webhook = [\"…\", \"…\"] (at most 8)",
+            ),
             P::RelayUrl { .. } => pick(
                 lang,
                 "viết địa chỉ đầy đủ, ví dụ `\"https://example.vn/vov1.m3u8\"` hoặc `\"http://192.0.2.10:8000/vov1.mp3\"`",
@@ -1161,6 +1195,15 @@ impl ConfigProblem {
             P::RelayUrl {
                 url: "ftp://vov.vn/vov1".into(),
                 problem: UrlProblem::Scheme,
+            },
+            P::WebhookUrl {
+                url: "bot.example.vn".into(),
+                problem: UrlProblem::Scheme,
+            },
+            P::TooManyWebhooks { count: 9, max: 8 },
+            P::BadTimeOfDay {
+                key: "digest_at".into(),
+                text: "7h".into(),
             },
             P::RelayUrl {
                 url: "http://:80/".into(),
