@@ -123,6 +123,13 @@ pub fn check(path: &Path) -> Result<i32> {
     check_tts(&station.config);
     check_live(&station.config)?;
     check_hooks(&station.config)?;
+    for url in &station.config.alerts.webhooks {
+        outln!(
+            "  {}: {}",
+            fmt::t("gửi cảnh báo tới", "alerts go to"),
+            fmt::safe(url)
+        );
+    }
     if problems > 0 {
         eprintln!(
             "{problems} {}",
