@@ -109,6 +109,22 @@ async fn the_amplifier_goes_on_ahead_of_the_programs_and_off_after_them() {
             "after_program - 07:07:02 07:07:02",
         ]
     );
+
+    // Stopped with the amplifier on (inside a hold), the station switches it off first.
+    let (t, log) = self::station(&hooks);
+    let opened = t.station();
+    t.add(&opened, "media/tin.wav", t.meta("Bản tin"));
+    let air = t.path("air.wav");
+    let d = Running::start_with_output(opened, Some(OutputSpec::Wav(air)));
+    d.until(local(2026, 3, 2, 6, 0, 30)).await;
+    d.stop().await;
+    assert_eq!(
+        lines(&log),
+        [
+            "before_program sang 06:00:00 05:59:50",
+            "after_program - 06:00:30 06:00:30",
+        ]
+    );
 }
 
 #[tokio::test(start_paused = true)]

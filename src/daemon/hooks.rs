@@ -91,6 +91,17 @@ impl Daemon {
         }
     }
 
+    /// The daemon stops: an amplifier left on is switched off now (the runner finishes it
+    /// before the daemon is gone, within its timeout).
+    pub(super) fn hooks_at_exit(&mut self) {
+        if self.amp.on {
+            self.amp.on = false;
+            self.amp.off_at = None;
+            let now = self.station.clock.now();
+            self.hook(Hook::AfterProgram, "", now);
+        }
+    }
+
     /// The station fell silent: `after_program` is due `hold` from now.
     pub(super) fn hooks_off_air(&mut self) {
         let hold = chrono::TimeDelta::from_std(self.station.config.hooks.hold).unwrap_or_default();

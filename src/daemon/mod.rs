@@ -175,6 +175,7 @@ pub fn start_with(
         // The alerts run beside the daemon and end with it.
         let alerting = tokio::spawn(alerting);
         let result = daemon.main_loop().await;
+        daemon.hooks_at_exit();
         alerting.abort();
         daemon.notifier.stopping();
         daemon.recorder.flush_at_exit();
