@@ -254,18 +254,28 @@ async fn run(handle: DaemonHandle, mut told: mpsc::UnboundedReceiver<Told>) {
         warnings: Vec::new(),
         backoff: HashMap::new(),
     };
+    // The log is read when it changed (and once at start), not on every status push (a relay
+    // or a live broadcast on air pushes two a second).
+    let mut log_changed = true;
     loop {
         let station = handle.station();
         // Nothing to send to: nothing is looked at (the log position stays; faults more than
         // a day old are never sent, so a webhook added later is not sent the past).
         if !station.config.alerts.webhooks.is_empty() {
-            look_at_log(&station, &mut state).await;
+            if std::mem::take(&mut log_changed) {
+                look_at_log(&station, &mut state).await;
+            }
             let status = status_rx.borrow_and_update().clone();
             look_at_status(&station, &mut state, &status.warnings).await;
         }
         let wake = send_waiting(&station, &mut state).await;
         tokio::select! {
-            changed = log_rx.changed() => if changed.is_err() { return },
+            changed = log_rx.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                log_changed = true;
+            }
             changed = status_rx.changed() => if changed.is_err() { return },
             t = told.recv() => match t {
                 None => return,
@@ -309,7 +319,8 @@ async fn look_at_log(station: &Arc<Station>, state: &mut State) {
     let store = station.store.clone();
     let since = station.clock.now() - chrono::TimeDelta::days(1);
     let found = blocking(move || -> Option<(Vec<AsRunRecord>, u64)> {
-        let mut hwm = store.alerts_hwm().ok()?;
+        let stored = store.alerts_hwm().ok()?;
+        let mut hwm = stored;
         if hwm == 0 {
             // The first look at a log (alerts newly set up): not its whole past.
             let last = store.last_record().ok()?.map_or(0, |r| r.id);
@@ -326,15 +337,11 @@ async fn look_at_log(station: &Arc<Station>, state: &mut State) {
             last = r.id;
             faults.push(r);
         }
-        Some((faults, last))
+        (last != stored).then_some((faults, last))
     })
     .await
     .flatten();
     let Some((records, last)) = found else { return };
-    let hwm = station.store.alerts_hwm().unwrap_or(0);
-    if last == hwm {
-        return;
-    }
     // A fault more than a day old is history (the report has it), not an alert.
     let faults = records
         .iter()

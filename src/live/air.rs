@@ -167,23 +167,23 @@ impl LiveHandle {
                     let mut state = lock(&signal.0.state);
                     match kept {
                         Ok((sha256, bytes)) => {
-                            state.aircheck = Some(AirCheck {
+                            state.report.aircheck = Some(AirCheck {
                                 path,
                                 sha256,
                                 bytes,
                             })
                         }
-                        Err(e) => state.aircheck_error = Some(e.to_string()),
+                        Err(e) => state.report.aircheck_error = Some(e.to_string()),
                     }
                 }),
             };
             if let Err(e) = std::fs::create_dir_all(dir) {
-                lock(&part.0.state).aircheck_error = Some(e.to_string());
+                lock(&part.0.state).report.aircheck_error = Some(e.to_string());
                 return None;
             }
             let sender = crate::relay::record::start(record, self.0.spec.rate, NonZero::<u16>::MIN);
             if sender.is_none() {
-                lock(&part.0.state).aircheck_error =
+                lock(&part.0.state).report.aircheck_error =
                     Some("the air-check file cannot be created".into());
             }
             sender
@@ -260,10 +260,8 @@ impl LiveHandle {
 
 #[derive(Default)]
 struct PartState {
+    /// The air-check's fields are set by its writer when it is done.
     report: PartReport,
-    /// Set by the air-check writer when it is done.
-    aircheck: Option<AirCheck>,
-    aircheck_error: Option<String>,
     /// The air-check writer has finished (or there is none).
     written: bool,
 }
@@ -315,10 +313,9 @@ impl LivePart {
                 .0;
         }
         let mut report = state.report.clone();
-        report.aircheck = state.aircheck.clone();
-        report.aircheck_error = state.aircheck_error.clone().or_else(|| {
-            (!state.written).then(|| "the air-check file was not complete in time".to_string())
-        });
+        if !state.written && report.aircheck_error.is_none() {
+            report.aircheck_error = Some("the air-check file was not complete in time".into());
+        }
         report
     }
 }
@@ -558,7 +555,7 @@ impl LiveReader {
         state.report.dropped_ms = ms(self.dropped);
         state.report.target_ms = ms(self.target as u64);
         if self.aircheck_lost > 0 {
-            state.aircheck_error = Some(format!(
+            state.report.aircheck_error = Some(format!(
                 "{} ms of the air-check were lost (the disk was too slow)",
                 ms(self.aircheck_lost)
             ));
