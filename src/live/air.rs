@@ -5,7 +5,7 @@
 //!
 //! **Delay.** The capture keeps filling its buffer while nothing airs it (a live that waits
 //! for the item on air, the device's first periods). When the item begins, only the newest
-//! [`TARGET`] of it is kept; on air, a buffer whose lowest level over two seconds stays
+//! [`TARGET`] of it is kept; on air, a buffer whose lowest level over ten seconds stays
 //! more than [`SLACK`] above the target (the input's clock runs faster than the output's) is
 //! cut back to it once, and one that runs dry (the capture's periods arrive late) gets
 //! silence and a target larger by a step, up to [`MAX_TARGET`]: the voice reaches the
@@ -40,7 +40,9 @@ const SETTLE: Duration = Duration::from_millis(500);
 /// A buffer whose floor stays this much beyond the target over [`FLOOR_WINDOW`] is cut back
 /// to it.
 const SLACK: Duration = Duration::from_millis(60);
-const FLOOR_WINDOW: Duration = Duration::from_secs(2);
+/// Long enough that a machine busy for a moment (the output late, then catching up) is not
+/// taken for two clocks apart.
+const FLOOR_WINDOW: Duration = Duration::from_secs(10);
 
 /// How a live airing is aired.
 #[derive(Debug, Clone)]
