@@ -28,6 +28,7 @@ pub mod relay;
 pub mod report;
 pub mod schedule;
 pub mod service;
+pub mod stream;
 pub mod store;
 pub mod text;
 pub mod tts;
