@@ -82,6 +82,7 @@ fn play(at: DateTime<FixedOffset>, k: usize, program: &str, i: u64) -> AsRunReco
         silent: false,
         relay: None,
         live: None,
+        streams: Vec::new(),
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),

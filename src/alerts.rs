@@ -46,6 +46,8 @@ pub enum AlertCode {
     ClockImplausible,
     /// The clock was changed while the station ran (`detail`: by how much).
     ClockStepped,
+    /// A stream output cannot reach its Icecast server (`title`: the stream).
+    StreamLost,
 }
 
 /// One event as it is sent.
@@ -171,6 +173,7 @@ impl Fault {
                         "the station clock was changed: ",
                     ) + &detail
                 }
+                AlertCode::StreamLost => detail,
             }
         };
         let text = format!("Đài {name}: {}", what(Lang::Vi));
@@ -217,6 +220,20 @@ fn of_warning(w: &Warning) -> Option<Fault> {
         Warning::LogWaiting { detail, .. } => (AlertCode::LogUnwritable, detail.clone()),
         Warning::StartedOnReserve { path, .. } => (AlertCode::DiskFull, path.clone()),
         Warning::ClockImplausible { reads } => (AlertCode::ClockImplausible, reads.clone()),
+        Warning::StreamLost {
+            stream, fault, detail, ..
+        } => {
+            return Some(Fault {
+                code: AlertCode::StreamLost,
+                program: None,
+                title: Some(stream.clone()),
+                detail: Some(format!(
+                    "{}: {detail}",
+                    serde_json::to_string(fault).unwrap_or_default().trim_matches('"')
+                )),
+                words: Some((w.say(Lang::Vi).into_owned(), w.say(Lang::En).into_owned())),
+            });
+        }
         _ => return None,
     };
     Some(Fault::plain(code, Some(detail)))

@@ -350,6 +350,11 @@ pub struct AsRunRecord {
     /// for every other item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live: Option<LiveProof>,
+    /// What each stream output (`[[stream]]`) carried of the item: its gap (the server
+    /// down, audio lost) or that the item was for other zones. Empty without streams, and
+    /// for items that did not air.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub streams: Vec<crate::stream::StreamCarriage>,
     /// The canonical encoding that hashed this record (`store::chain`): 1 for records from
     /// before the levels existed (absent in them), 2 since. Set by the store.
     #[serde(default = "hash_version_1")]

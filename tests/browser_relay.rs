@@ -94,6 +94,7 @@ fn relay_record(url: Option<&str>, dropout_ms: u64) -> AsRunRecord {
             ..RelayProof::default()
         }),
         live: None,
+        streams: Vec::new(),
         hash_version: 0,
         prev_hash: String::new(),
         hash: String::new(),

@@ -123,6 +123,7 @@ fn record(r: &R) -> AsRunRecord {
         silent: started && r.seg == 11,
         relay: None,
         live: None,
+        streams: Vec::new(),
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),

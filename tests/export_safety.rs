@@ -56,6 +56,7 @@ fn record(title: &str, unit: Option<&str>, loudness: f64) -> AsRunRecord {
         silent: false,
         relay: None,
         live: None,
+        streams: Vec::new(),
         hash_version: 2,
         prev_hash: String::new(),
         hash: String::new(),

@@ -116,6 +116,7 @@ fn varied_log(n: usize) -> Vec<AsRunRecord> {
                 silent: full && opt(&mut rng),
                 relay: (i % 5 == 4).then(|| relay_proof(&mut rng, full)),
                 live: None,
+                streams: Vec::new(),
                 hash_version: 2,
                 prev_hash: String::new(),
                 hash: String::new(),

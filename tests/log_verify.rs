@@ -90,6 +90,7 @@ fn station_with_plays(n: u64) -> TestStation {
             silent: false,
             relay: None,
             live: None,
+            streams: Vec::new(),
             hash_version: 1,
             prev_hash: String::new(),
             hash: String::new(),

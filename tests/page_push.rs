@@ -66,6 +66,7 @@ fn record(i: u64) -> AsRunRecord {
         silent: false,
         relay: None,
         live: None,
+        streams: Vec::new(),
         hash_version: 0,
         prev_hash: String::new(),
         hash: String::new(),

@@ -229,6 +229,7 @@ fn stored_text_with_escape_sequences_prints_as_visible_escapes() {
             silent: false,
             relay: None,
             live: None,
+            streams: Vec::new(),
             hash_version: 2,
             prev_hash: String::new(),
             hash: String::new(),

@@ -99,6 +99,7 @@ pub fn record(i: u64) -> AsRunRecord {
         silent: false,
         relay: None,
         live: None,
+        streams: Vec::new(),
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),

@@ -42,6 +42,8 @@ pub struct Recorder {
     tz: chrono_tz::Tz,
     output: String,
     backlog: backlog::Backlog,
+    /// The stream outputs, asked what they carried of each item.
+    streams: crate::stream::Streams,
 }
 
 impl Recorder {
@@ -52,6 +54,7 @@ impl Recorder {
             clock,
             tz,
             output,
+            streams: crate::stream::Streams::default(),
         }
     }
 
@@ -103,6 +106,7 @@ impl Recorder {
             silent: false,
             relay: None,
             live: None,
+            streams: Vec::new(),
             hash_version: crate::store::chain::HASH_VERSION,
             prev_hash: String::new(),
             hash: String::new(),
@@ -118,6 +122,11 @@ impl Recorder {
             rec.approved_at = Some(at.with_timezone(&self.tz).fixed_offset());
         }
         rec
+    }
+
+    /// Each record of an item that aired notes what the stream outputs carried of it.
+    pub fn set_streams(&mut self, streams: crate::stream::Streams) {
+        self.streams = streams;
     }
 
     fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
@@ -202,6 +211,12 @@ impl Recorder {
     ) -> Result<()> {
         rec.ended_at = Some(self.now());
         rec.played_ms = played.as_millis() as u64;
+        if let (Some(from), Some(to)) = (rec.started_at, rec.ended_at)
+            && played > Duration::ZERO
+            && !self.streams.is_empty()
+        {
+            rec.streams = self.streams.carriage(from.into(), to.into());
+        }
         rec.outcome = outcome;
         rec.reason = reason.map(|r| r.stored());
         if let Some(l) = levels {

@@ -123,6 +123,7 @@ pub fn check(path: &Path) -> Result<i32> {
     check_tts(&station.config);
     check_live(&station.config)?;
     check_hooks(&station.config)?;
+    probe_streams(&station.config)?;
     for url in &station.config.alerts.webhooks {
         outln!(
             "  {}: {}",
@@ -188,6 +189,58 @@ fn probe_relays(config: &config::Config) -> Result<()> {
                 fmt::t("nguồn tiếp sóng", "relay source"),
                 fmt::t("không trả lời", "does not answer"),
                 fmt::say(&fault)
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// Asks every stream output's Icecast server whether it answers now (all at once). A
+/// server down now is a warning: the stream connects when a program airs, and retries.
+fn probe_streams(config: &config::Config) -> Result<()> {
+    let answers: Vec<_> = std::thread::scope(|scope| {
+        let probes: Vec<_> = config
+            .streams
+            .iter()
+            .map(|s| scope.spawn(|| crate::stream::icecast::probe(&s.url)))
+            .collect();
+        probes
+            .into_iter()
+            .map(|p| {
+                p.join().unwrap_or_else(|_| {
+                    Err(crate::stream::SourceError::new(
+                        crate::stream::SourceFault::Answer,
+                        "the probe failed",
+                    ))
+                })
+            })
+            .collect()
+    });
+    for (spec, answer) in config.streams.iter().zip(answers) {
+        let what = format!(
+            "{} `{}` ({}, {} kbit/s {}{})",
+            fmt::t("luồng phát", "stream"),
+            spec.name,
+            fmt::safe(&spec.url.public()),
+            spec.bitrate,
+            if spec.mono { "mono" } else { "stereo" },
+            if spec.zones.is_empty() {
+                String::new()
+            } else {
+                format!(", {}: {}", fmt::t("vùng", "zones"), spec.zones.join(", "))
+            }
+        );
+        match answer {
+            Ok(server) => outln!(
+                "  {what}: {} {}",
+                fmt::t("máy chủ trả lời", "the server answers"),
+                fmt::safe(&server)
+            ),
+            Err(e) => eprintln!(
+                "{}: {what}: {} ({})",
+                fmt::t("cảnh báo", "warning"),
+                fmt::say(&e.fault),
+                fmt::safe(&e.detail)
             ),
         }
     }

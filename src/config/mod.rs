@@ -19,6 +19,7 @@ mod hooks;
 mod live;
 mod program;
 mod relay;
+mod stream;
 #[cfg(test)]
 mod tests;
 mod tts;
@@ -82,6 +83,8 @@ pub struct Config {
     pub live: LiveSettings,
     pub hooks: HooksSettings,
     pub alerts: AlertSettings,
+    /// `[[stream]]`: Icecast servers the station's audio goes to beside the sound card.
+    pub streams: Vec<crate::stream::StreamSpec>,
 }
 
 /// `[alerts]`: webhooks told of the station's faults.
@@ -300,6 +303,8 @@ pub struct Program {
     pub record: bool,
     /// The topic of those recordings (default: `[station] default_topic`).
     pub topic: Option<String>,
+    /// Streams whose `zones` name none of these do not carry the program (empty: all do).
+    pub zones: Vec<String>,
     /// Where things were written, for diagnostics of the later file checks.
     pub(crate) spans: ProgramSpans,
 }

@@ -31,6 +31,7 @@ const PROGRAM_KEYS: &[&str] = &[
     "fallback",
     "record",
     "topic",
+    "zones",
 ];
 
 /// The most source URLs a relay program may list, and the longest URL.
@@ -139,6 +140,7 @@ fn program(
         Some(s) if s.get_ref() == "skip" => None,
         _ => bounded(src, t, "catch_up", CATCH_UP, &mut ok),
     };
+    let zones = super::stream::zones(src, t, &mut ok);
     if !ok {
         return None;
     }
@@ -158,6 +160,7 @@ fn program(
         fallback: fallback.into_iter().map(Spanned::into_inner).collect(),
         record,
         topic,
+        zones,
         spans,
     })
 }

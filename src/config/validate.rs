@@ -20,7 +20,7 @@ use crate::model::OutputSpec;
 
 const TOP_KEYS: &[&str] = &[
     "station", "output", "topics", "program", "api", "audio", "relay", "tts", "live", "hooks",
-    "alerts",
+    "alerts", "stream",
 ];
 const STATION_KEYS: &[&str] = &[
     "name",
@@ -89,6 +89,7 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         Some(t) => super::alerts::alerts(src, &t),
         None => Some(super::alerts::default_alerts()),
     };
+    let streams = super::stream::streams(src, &top, station.as_ref().map(|s| s.name.as_str()));
     Some(Config {
         path,
         station: station?,
@@ -102,6 +103,7 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         live: live?,
         hooks: hooks?,
         alerts: alerts?,
+        streams: streams?,
     })
 }
 

@@ -27,6 +27,9 @@ pub struct Status {
     /// A live broadcast asked for: waiting or on air, with its meters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live: Option<super::live::LiveStatus>,
+    /// The stream outputs (`[[stream]]`) and their connections.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub streams: Vec<crate::stream::StreamState>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

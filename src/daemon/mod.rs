@@ -108,7 +108,8 @@ pub fn start_with(
     impl std::future::Future<Output = Result<()>> + Send,
 )> {
     let station = Arc::new(station);
-    let recorder = Recorder::new(
+    let mut player = player;
+    let mut recorder = Recorder::new(
         station.store.clone(),
         station.clock.clone(),
         station.tz(),
@@ -140,6 +141,9 @@ pub fn start_with(
             s.warnings.extend(warning);
         });
     }));
+    let streams = start_streams(&station, &status);
+    player.set_tap(streams.tap());
+    recorder.set_streams(streams.clone());
     let slot = Arc::new(RwLock::new(station.clone()));
     let handle = DaemonHandle::new(tx, status_rx, slot.clone());
     let (alerts, alerting) = crate::alerts::start(handle.clone());
@@ -181,6 +185,35 @@ pub fn start_with(
         daemon.recorder.flush_at_exit();
         result
     }))
+}
+
+/// Starts the stream outputs of the config (`[[stream]]`), their state going to the status
+/// (and a lost one to its warnings, whence to the alerts).
+fn start_streams(station: &Station, status: &watch::Sender<Status>) -> crate::stream::Streams {
+    let specs = &station.config.streams;
+    if specs.is_empty() {
+        return crate::stream::Streams::default();
+    }
+    let status = status.clone();
+    let on_change: crate::stream::OnChange = Arc::new(move |states: Vec<crate::stream::StreamState>| {
+        status.send_modify(|st| {
+            st.warnings.retain(|w| !matches!(w, Warning::StreamLost { .. }));
+            for s in &states {
+                if let (crate::stream::Phase::Retrying, Some(e)) = (s.phase, &s.error) {
+                    st.warnings.push(Warning::StreamLost {
+                        stream: s.name.clone(),
+                        url: s.url.clone(),
+                        fault: e.fault,
+                        detail: e.detail.clone(),
+                    });
+                }
+            }
+            st.streams = states;
+        });
+    });
+    let streams = crate::stream::Streams::start(specs, Some(on_change.clone()));
+    on_change(streams.states());
+    streams
 }
 
 /// A manual broadcast waiting for the current program to end.

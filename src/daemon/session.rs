@@ -6,6 +6,7 @@
 //! reopens the sound card or leaves a gap beyond the short fade.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::asrun::{JournalEntry, ProgramContext, RunJournal};
@@ -143,6 +144,24 @@ fn planned_end(s: &Session, began: Instant) -> Instant {
 }
 
 impl Daemon {
+    /// What the stream outputs are told of an item of `program`: its title and the
+    /// program's zones (`None` without streams).
+    fn stream_tag(&self, program: &str, title: &str) -> Option<Arc<crate::stream::ItemTag>> {
+        if self.station.config.streams.is_empty() {
+            return None;
+        }
+        let zones = self
+            .station
+            .config
+            .program(program)
+            .map(|p| p.zones.clone())
+            .unwrap_or_default();
+        Some(Arc::new(crate::stream::ItemTag {
+            title: title.to_string(),
+            zones,
+        }))
+    }
+
     /// The player's items for `keys`: each file with its gain and trimmed span, so every
     /// way an item reaches the air (program, skip, emergency, manual) airs it at its level.
     /// A relay's feed is started here, ahead of its turn (it connects and buffers while
@@ -163,6 +182,7 @@ impl Daemon {
                 span: seg.level.trim.map(|t| (t.start_frame, t.end_frame)),
                 measured: Some(Duration::from_millis(seg.duration_ms)),
                 stream: None,
+                tag: self.stream_tag(&e.ctx.program, &seg.title),
             };
             if let Origin::Live { .. } = &e.item.origin {
                 let Some((reader, part)) = self.live_part() else {

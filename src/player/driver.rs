@@ -124,6 +124,8 @@ pub(crate) struct Run {
     pub(crate) lost: Arc<AtomicBool>,
     /// When the program's first sample should go out (sound devices, first attempt).
     pub(crate) start_at: Option<SystemTime>,
+    /// The stream outputs, fed the very samples the output gets.
+    pub(crate) tap: Option<crate::stream::Tap>,
 }
 
 impl Run {
@@ -167,6 +169,9 @@ impl Run {
             let (channels, rate) = stream.format();
             let mut source =
                 ProgramSource::new(items, channels, rate, self.format.fade, control.clone());
+            if let Some(tap) = &self.tap {
+                source.tap(tap);
+            }
             if let Stream::Device(_) = stream {
                 // Only the first attempt is timed: after a reopen the rest goes out at once.
                 source.on_device(self.start_at.take());

@@ -284,6 +284,8 @@ pub struct Player {
     format: OutputFormat,
     /// The last run left the output failed.
     lost: Arc<AtomicBool>,
+    /// The stream outputs, fed what this output gets.
+    tap: Option<crate::stream::Tap>,
 }
 
 impl std::fmt::Debug for Player {
@@ -316,6 +318,7 @@ impl Player {
             output: Arc::new(output),
             format,
             lost: Arc::default(),
+            tap: None,
         })
     }
 
@@ -337,6 +340,11 @@ impl Player {
         Ok(player)
     }
 
+    /// Sends every sample this output gets to the stream outputs too.
+    pub fn set_tap(&mut self, tap: Option<crate::stream::Tap>) {
+        self.tap = tap;
+    }
+
     /// The output as the as-run log names it: `default`, `alsa:cap_raw`, `wav:/tmp/air.wav`.
     pub fn describe(&self) -> String {
         self.output.describe()
@@ -347,6 +355,9 @@ impl Player {
     /// the program starts, and is closed after 5 s if none does (an idle daemon keeps no
     /// stream open). Nothing to do for file and null outputs.
     pub fn warm_up(&self) {
+        if let Some(tap) = &self.tap {
+            tap.wake();
+        }
         if !matches!(*self.output, Output::Device(_)) {
             return;
         }
@@ -416,6 +427,7 @@ impl Player {
             control: control.clone(),
             lost: self.lost.clone(),
             start_at,
+            tap: self.tap.clone(),
         };
         runtime.spawn(run.drive());
         Ok(ProgramRun { events, control })

@@ -105,6 +105,9 @@ pub struct PlayItem {
     /// A relay's feed or the live input, started by the caller: the item airs it instead of
     /// `path`.
     pub stream: Option<StreamSlot>,
+    /// What the stream outputs are told of the item when its first sample goes out (its
+    /// title and zones); `None`: nothing (a tune, a test).
+    pub tag: Option<std::sync::Arc<crate::stream::ItemTag>>,
 }
 
 impl PlayItem {
@@ -117,6 +120,7 @@ impl PlayItem {
             span: None,
             measured: None,
             stream: None,
+            tag: None,
         }
     }
 }

@@ -231,6 +231,8 @@ pub(crate) struct ProgramSource {
     wall: Option<WallClock>,
     /// The frame being produced is lead-in silence.
     silent_frame: bool,
+    /// The stream outputs' copy of every output sample.
+    tap: Option<crate::stream::TapWriter>,
 }
 
 /// A timed start lands on its frame only if it is handed over this long ahead; the lead-in
@@ -358,7 +360,13 @@ impl ProgramSource {
             finished: false,
             wall: None,
             silent_frame: false,
+            tap: None,
         }
+    }
+
+    /// Copies every output sample to the stream outputs.
+    pub(crate) fn tap(&mut self, tap: &crate::stream::Tap) {
+        self.tap = Some(tap.writer(self.channels.get(), self.rate.get()));
     }
 
     /// The source plays on a sound device: its `Started` events carry when the item's first
@@ -451,6 +459,9 @@ impl ProgramSource {
             return;
         }
         self.finished = true;
+        if let Some(tap) = self.tap.as_mut() {
+            tap.end();
+        }
         self.publish_progress();
         self.emit(PlayerEvent::Finished);
         if let Some(f) = self.on_finish.take() {
@@ -517,6 +528,9 @@ impl ProgramSource {
             let index = planned.key;
             match opened {
                 Ok((decoder, channels, rate)) => {
+                    if let (Some(tap), Some(tag)) = (self.tap.as_mut(), planned.tag.clone()) {
+                        tap.item(tag);
+                    }
                     let shared = Arc::new(ItemShared::default());
                     let (channels, downmix) = match (self.channels.get(), channels.get()) {
                         (1, n) if n > 1 => (NonZero::<u16>::MIN, Some(usize::from(n))),
@@ -631,6 +645,9 @@ impl Iterator for ProgramSource {
         }
         if self.silent_frame {
             self.advance();
+            if let Some(tap) = self.tap.as_mut() {
+                tap.push(0.0);
+            }
             return Some(0.0);
         }
         let sample = match self.pull() {
@@ -670,6 +687,9 @@ impl Iterator for ProgramSource {
         // Proof of air: the item's meter sees exactly what leaves the program.
         if let Some(cur) = self.current.as_mut() {
             cur.meter.push(sample);
+        }
+        if let Some(tap) = self.tap.as_mut() {
+            tap.push(sample);
         }
         Some(sample)
     }

@@ -606,6 +606,7 @@ mod tests {
             silent: full,
             relay: None,
             live: None,
+            streams: Vec::new(),
             hash_version: 2,
             prev_hash: String::new(),
             hash: String::new(),

@@ -19,8 +19,11 @@
 //!   [`crate::relay::RelayProof`]).
 //! - `loaxa.asrun.v4\n` + `CanonicalV4`: v3's fields in v3's order, then `live` (a live
 //!   airing's proof, `null` for every other item; its fields in the order of
-//!   [`crate::model::LiveProof`]). The store writes every new record in this version
-//!   ([`HASH_VERSION`]).
+//!   [`crate::model::LiveProof`]).
+//! - `loaxa.asrun.v5\n` + `CanonicalV5`: v4's fields in v4's order, then `streams` (what
+//!   each stream output carried: `[]` without streams; each entry's fields in the order of
+//!   [`crate::stream::StreamCarriage`], `other_zone` only when true). The store writes every
+//!   new record in this version ([`HASH_VERSION`]).
 //!
 //! Golden tests pin the bytes of each version; a test fails when `AsRunRecord` grows a field
 //! the current version does not cover (then write `v3` and keep the others for old records).
@@ -53,9 +56,10 @@ const TAG_V1: &[u8] = b"loaxa.asrun.v1\n";
 const TAG_V2: &[u8] = b"loaxa.asrun.v2\n";
 const TAG_V3: &[u8] = b"loaxa.asrun.v3\n";
 const TAG_V4: &[u8] = b"loaxa.asrun.v4\n";
+const TAG_V5: &[u8] = b"loaxa.asrun.v5\n";
 
 /// The encoding the store hashes new records with.
-pub const HASH_VERSION: u8 = 4;
+pub const HASH_VERSION: u8 = 5;
 
 /// The hashed view of a record, version 1. Field order here is the encoding's order.
 #[derive(Serialize)]
@@ -110,6 +114,15 @@ struct CanonicalV4<'a> {
     live: Option<&'a crate::model::LiveProof>,
 }
 
+/// The hashed view of a record, version 5: version 4's fields, then the stream outputs'
+/// carriage.
+#[derive(Serialize)]
+struct CanonicalV5<'a> {
+    #[serde(flatten)]
+    v4: CanonicalV4<'a>,
+    streams: &'a [crate::stream::StreamCarriage],
+}
+
 fn time(t: &chrono::DateTime<chrono::FixedOffset>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, false)
 }
@@ -145,11 +158,20 @@ pub fn canonical(r: &AsRunRecord) -> Vec<u8> {
     if r.hash_version == 3 {
         out = TAG_V3.to_vec();
         serde_json::to_writer(&mut out, &v3).unwrap_or_default();
-    } else {
+        return out;
+    }
+    let v4 = CanonicalV4 {
+        v3,
+        live: r.live.as_ref(),
+    };
+    if r.hash_version == 4 {
         out = TAG_V4.to_vec();
-        let view = CanonicalV4 {
-            v3,
-            live: r.live.as_ref(),
+        serde_json::to_writer(&mut out, &v4).unwrap_or_default();
+    } else {
+        out = TAG_V5.to_vec();
+        let view = CanonicalV5 {
+            v4,
+            streams: &r.streams,
         };
         serde_json::to_writer(&mut out, &view).unwrap_or_default();
     }
@@ -167,6 +189,7 @@ pub(super) fn uncovered(r: &AsRunRecord) -> Vec<&'static str> {
         ("silent", r.silent, 2),
         ("relay", r.relay.is_some(), 3),
         ("live", r.live.is_some(), 4),
+        ("streams", !r.streams.is_empty(), 5),
     ];
     fields
         .into_iter()

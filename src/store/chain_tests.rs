@@ -43,6 +43,7 @@ fn record(title: &str) -> AsRunRecord {
         silent: false,
         relay: None,
         live: None,
+        streams: Vec::new(),
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),

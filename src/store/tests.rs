@@ -59,6 +59,7 @@ fn record(program: &str) -> AsRunRecord {
         silent: false,
         relay: None,
         live: None,
+        streams: Vec::new(),
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),

@@ -139,32 +139,50 @@ pub struct StreamInfo {
     pub sample_rate: u32,
 }
 
-/// Why a source connection failed, in a form the operator's words are chosen from.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "code", rename_all = "snake_case")]
-pub enum SourceError {
+/// What kind of failure a source connection met (the operator's words are chosen from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceFault {
     /// No TCP connection (refused, unreachable, timed out, name unknown).
-    #[error("cannot connect: {detail}")]
-    Connect { detail: String },
+    Connect,
     /// 401: the password is wrong.
-    #[error("the server refused the password")]
     Password,
     /// 403 and the like: the mount is taken by another source, or not allowed.
-    #[error("the server refused the mount: {status}")]
-    Refused { status: String },
+    Refused,
     /// The server answered something that is not HTTP, or nothing.
-    #[error("the server answered wrongly: {detail}")]
-    Answer { detail: String },
-    /// The connection broke while sending.
-    #[error("the connection broke: {detail}")]
-    Broken { detail: String },
+    Answer,
+    /// The connection broke while sending (the server went away or stalled).
+    Broken,
+}
+
+/// Why a source connection failed: the kind, and the system's or server's own words.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SourceError {
+    pub fault: SourceFault,
+    pub detail: String,
+}
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::words::{Lang, Say};
+        write!(f, "{}: {}", self.fault.say(Lang::En), self.detail)
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+impl SourceError {
+    pub fn new(fault: SourceFault, detail: impl std::fmt::Display) -> SourceError {
+        SourceError {
+            fault,
+            detail: detail.to_string().chars().take(200).collect(),
+        }
+    }
 }
 
 /// Opens a source connection: the server has said yes when this returns.
 pub fn open_source(url: &IcecastUrl, info: &StreamInfo) -> Result<TcpStream, SourceError> {
-    let mut stream = url.connect().map_err(|e| SourceError::Connect {
-        detail: e.to_string(),
-    })?;
+    let mut stream = url.connect().map_err(|e| SourceError::new(SourceFault::Connect, e))?;
     let request = format!(
         "PUT {mount} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: {auth}\r\n\
          User-Agent: loaxa/{version}\r\nContent-Type: audio/mpeg\r\nIce-Public: 0\r\n\
@@ -183,14 +201,12 @@ pub fn open_source(url: &IcecastUrl, info: &StreamInfo) -> Result<TcpStream, Sou
     );
     stream
         .write_all(request.as_bytes())
-        .map_err(|e| SourceError::Broken {
-            detail: e.to_string(),
-        })?;
+        .map_err(|e| SourceError::new(SourceFault::Broken, e))?;
     let status = read_status(&mut stream)?;
     match status.0 {
         200..=299 => Ok(stream),
-        401 => Err(SourceError::Password),
-        _ => Err(SourceError::Refused { status: status.1 }),
+        401 => Err(SourceError::new(SourceFault::Password, status.1)),
+        _ => Err(SourceError::new(SourceFault::Refused, status.1)),
     }
 }
 
@@ -198,7 +214,7 @@ pub fn open_source(url: &IcecastUrl, info: &StreamInfo) -> Result<TcpStream, Sou
 fn read_status(stream: &mut TcpStream) -> Result<(u16, String), SourceError> {
     let mut reader = BufReader::new(stream.take(16 * 1024));
     let mut line = String::new();
-    let answer = |detail: String| SourceError::Answer { detail };
+    let answer = |detail: String| SourceError::new(SourceFault::Answer, detail);
     reader
         .read_line(&mut line)
         .map_err(|e| answer(e.to_string()))?;
@@ -237,9 +253,7 @@ pub fn update_metadata(url: &IcecastUrl, title: &str) -> Result<(), SourceError>
         ("charset", "UTF-8"),
     ])
     .unwrap_or_default();
-    let mut stream = url.connect().map_err(|e| SourceError::Connect {
-        detail: e.to_string(),
-    })?;
+    let mut stream = url.connect().map_err(|e| SourceError::new(SourceFault::Connect, e))?;
     let request = format!(
         "GET /admin/metadata?{query} HTTP/1.0\r\nHost: {}:{}\r\nAuthorization: {}\r\n\
          User-Agent: loaxa/{}\r\n\r\n",
@@ -250,22 +264,18 @@ pub fn update_metadata(url: &IcecastUrl, title: &str) -> Result<(), SourceError>
     );
     stream
         .write_all(request.as_bytes())
-        .map_err(|e| SourceError::Broken {
-            detail: e.to_string(),
-        })?;
+        .map_err(|e| SourceError::new(SourceFault::Broken, e))?;
     match read_status(&mut stream)? {
         (200..=299, _) => Ok(()),
-        (401, _) => Err(SourceError::Password),
-        (_, status) => Err(SourceError::Refused { status }),
+        (401, status) => Err(SourceError::new(SourceFault::Password, status)),
+        (_, status) => Err(SourceError::new(SourceFault::Refused, status)),
     }
 }
 
 /// Whether an Icecast server answers at `url` (`loaxa check`): a plain GET of its root,
 /// which takes no mount and tells nobody. The password is tried for real only on air.
 pub fn probe(url: &IcecastUrl) -> Result<String, SourceError> {
-    let mut stream = url.connect().map_err(|e| SourceError::Connect {
-        detail: e.to_string(),
-    })?;
+    let mut stream = url.connect().map_err(|e| SourceError::new(SourceFault::Connect, e))?;
     let request = format!(
         "GET / HTTP/1.0\r\nHost: {}:{}\r\nUser-Agent: loaxa/{}\r\n\r\n",
         url.host,
@@ -274,16 +284,13 @@ pub fn probe(url: &IcecastUrl) -> Result<String, SourceError> {
     );
     stream
         .write_all(request.as_bytes())
-        .map_err(|e| SourceError::Broken {
-            detail: e.to_string(),
-        })?;
+        .map_err(|e| SourceError::new(SourceFault::Broken, e))?;
     let mut head = Vec::new();
     let _ = stream.take(4096).read_to_end(&mut head);
     let head = String::from_utf8_lossy(&head);
     if !head.starts_with("HTTP/") {
-        return Err(SourceError::Answer {
-            detail: head.lines().next().unwrap_or_default().chars().take(80).collect(),
-        });
+        let first: String = head.lines().next().unwrap_or_default().chars().take(80).collect();
+        return Err(SourceError::new(SourceFault::Answer, first));
     }
     let server = head
         .lines()

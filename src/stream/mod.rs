@@ -28,7 +28,7 @@ use std::time::{Duration, SystemTime};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use icecast::{IcecastUrl, SourceError, UrlProblem};
+pub use icecast::{IcecastUrl, SourceError, SourceFault, UrlProblem};
 
 /// Output frames per block handed to the streams: 43 ms at 48 kHz.
 const BLOCK_FRAMES: usize = 2048;
@@ -258,13 +258,6 @@ impl Streams {
         })
     }
 
-    /// A program is due in a moment: connect now, so its first second goes out.
-    pub fn wake(&self) {
-        for out in self.outs.iter() {
-            let _ = out.tx.try_send(Msg::Wake);
-        }
-    }
-
     /// Every stream's state.
     pub fn states(&self) -> Vec<StreamState> {
         states_of(&self.outs)
@@ -318,6 +311,13 @@ impl std::fmt::Debug for Tap {
 }
 
 impl Tap {
+    /// A program is due in a moment: every stream connects now.
+    pub fn wake(&self) {
+        for out in self.outs.iter() {
+            let _ = out.tx.try_send(Msg::Wake);
+        }
+    }
+
     /// A writer for one program source at its output format.
     pub fn writer(&self, channels: u16, rate: u32) -> TapWriter {
         TapWriter {

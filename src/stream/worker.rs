@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chrono::Utc;
 
-use super::icecast::{self, SourceError, StreamInfo};
+use super::icecast::{self, SourceError, SourceFault, StreamInfo};
 use super::lame::Mp3Encoder;
 use super::{Block, Gap, Idle, ItemTag, Msg, OnChange, Out, Phase, Shared, states_of};
 
@@ -238,9 +238,7 @@ impl Worker<'_> {
         };
         let opened = icecast::open_source(&spec.url, &info).and_then(|socket| {
             let encoder = Mp3Encoder::new(self.format.0, spec.sample_rate, spec.mono, spec.bitrate)
-                .map_err(|e| SourceError::Answer {
-                    detail: e.to_string(),
-                })?;
+                .map_err(|e| SourceError::new(SourceFault::Answer, e))?;
             Ok(Conn {
                 socket,
                 encoder,
@@ -273,9 +271,7 @@ impl Worker<'_> {
         {
             self.retry_wait = FIRST_RETRY;
         }
-        self.failed(SourceError::Broken {
-            detail: e.to_string(),
-        });
+        self.failed(SourceError::new(SourceFault::Broken, e));
     }
 
     fn failed(&mut self, e: SourceError) {

@@ -27,6 +27,35 @@ pub enum UrlProblem {
     },
 }
 
+impl crate::stream::UrlProblem {
+    pub fn say(&self, lang: Lang) -> Cow<'static, str> {
+        use crate::stream::UrlProblem as U;
+        match self {
+            U::Scheme => pick(
+                lang,
+                "địa chỉ phải bắt đầu bằng icecast:// (hoặc http://)",
+                "it must start with icecast:// (or http://)",
+            ),
+            U::NoPassword => pick(
+                lang,
+                "thiếu mật khẩu nguồn (`source:MẬT_KHẨU@` trước tên máy chủ)",
+                "the source password is missing (`source:PASSWORD@` before the host)",
+            ),
+            U::NoHost => pick(lang, "thiếu tên máy chủ", "the host name is missing"),
+            U::BadPort => pick(
+                lang,
+                "cổng phải là số từ 1 đến 65535",
+                "the port is not a number from 1 to 65535",
+            ),
+            U::BadMount => pick(
+                lang,
+                "thiếu điểm gắn sau tên máy chủ (ví dụ `/loa-xa.mp3`), hoặc điểm gắn có dấu cách",
+                "the mount after the host is missing (e.g. `/loa-xa.mp3`), or has spaces",
+            ),
+        }
+    }
+}
+
 impl UrlProblem {
     pub fn say(&self, lang: Lang) -> Cow<'static, str> {
         match self {
@@ -238,6 +267,25 @@ pub enum ConfigProblem {
     TtsVoiceName { voice: String },
     /// A `[hooks]` command that is empty (`key`: `before_program`, `after_program`).
     HookEmpty { key: String },
+    /// A `[[stream]]` URL that cannot be used (the password shown as `***`).
+    StreamUrl {
+        url: String,
+        problem: crate::stream::UrlProblem,
+    },
+    /// A value that is not one of those listed (`allowed`, comma-separated).
+    NotOneOf {
+        key: String,
+        value: String,
+        allowed: String,
+    },
+    /// More `[[stream]]` sections than a station sends.
+    TooManyStreams { count: u64, max: u64 },
+    /// Two `[[stream]]` sections to the same server and mount.
+    DuplicateStream { url: String },
+    /// More zones than a list may name.
+    TooManyZones { count: u64, max: u64 },
+    /// A zone name that is empty, too long, or has spaces or commas.
+    BadZone { zone: String },
     /// One audio file in two playlists with another title or topic (`other`: the first
     /// place, `file:line`, whose title and topic the library keeps).
     FileTitleConflict {
@@ -662,6 +710,43 @@ impl Say for ConfigProblem {
                 format!("lệnh `{key}` trong `[hooks]` trống"),
                 format!("`{key}` in [hooks] is empty"),
             ),
+            P::StreamUrl { url, problem } => pick_owned(
+                lang,
+                format!(
+                    "địa chỉ phát luồng `{url}` không dùng được: {}",
+                    problem.say(lang)
+                ),
+                format!("stream address `{url}` cannot be used: {}", problem.say(lang)),
+            ),
+            P::NotOneOf {
+                key,
+                value,
+                allowed,
+            } => pick_owned(
+                lang,
+                format!("`{key}` = {value} không hợp lệ; chọn một trong: {allowed}"),
+                format!("`{key}` = {value} is not allowed; choose one of: {allowed}"),
+            ),
+            P::TooManyStreams { count, max } => pick_owned(
+                lang,
+                format!("có {count} mục `[[stream]]`, nhiều nhất {max}"),
+                format!("{count} [[stream]] sections; at most {max}"),
+            ),
+            P::DuplicateStream { url } => pick_owned(
+                lang,
+                format!("hai mục `[[stream]]` cùng phát lên `{url}`"),
+                format!("two [[stream]] sections send to `{url}`"),
+            ),
+            P::TooManyZones { count, max } => pick_owned(
+                lang,
+                format!("danh sách `zones` có {count} vùng, nhiều nhất {max}"),
+                format!("`zones` lists {count} zones; at most {max}"),
+            ),
+            P::BadZone { zone } => pick_owned(
+                lang,
+                format!("tên vùng `{zone}` không hợp lệ (trống, quá dài, có dấu cách hoặc dấu phẩy)"),
+                format!("zone name `{zone}` is not valid (empty, too long, or with spaces or commas)"),
+            ),
             P::FileTitleConflict {
                 path,
                 other,
@@ -1007,6 +1092,21 @@ impl ConfigProblem {
                 "ví dụ `voices = [\"vi\", \"vi-vn-x-central\", \"vi-vn-x-south\"]` (giọng Bắc, Trung, Nam của espeak-ng)",
                 "e.g. voices = [\"vi\", \"vi-vn-x-central\", \"vi-vn-x-south\"] (espeak-ng's northern, central and southern voices)",
             ),
+            P::StreamUrl { .. } | P::DuplicateStream { .. } | P::TooManyStreams { .. } => pick(
+                lang,
+                "ví dụ `url = \"icecast://source:MẬT_KHẨU@192.168.1.10:8000/loa-xa.mp3\"` (mỗi điểm gắn một mục, nhiều nhất 8)",
+                "e.g. url = \"icecast://source:PASSWORD@192.168.1.10:8000/loa-xa.mp3\" (one section per mount, at most 8)",
+            ),
+            P::NotOneOf { .. } => pick(
+                lang,
+                "viết đúng một trong các giá trị đã nêu",
+                "write one of the values listed",
+            ),
+            P::TooManyZones { .. } | P::BadZone { .. } => pick(
+                lang,
+                "ví dụ `zones = [\"thon-1\", \"thon-2\"]`: tên ngắn, không dấu cách",
+                "e.g. zones = [\"thon-1\", \"thon-2\"]: short names without spaces",
+            ),
             P::HookEmpty { .. } => pick(
                 lang,
                 "ghi lệnh cần chạy, ví dụ `before_program = \"usbrelay HURTM_1=1\"` (bật amply), hoặc bỏ dòng này",
@@ -1274,6 +1374,23 @@ impl ConfigProblem {
             },
             P::HookEmpty {
                 key: "before_program".into(),
+            },
+            P::StreamUrl {
+                url: "rtmp://source:***@127.0.0.1/a".into(),
+                problem: crate::stream::UrlProblem::Scheme,
+            },
+            P::NotOneOf {
+                key: "bitrate".into(),
+                value: "100".into(),
+                allowed: "32, 64, 128".into(),
+            },
+            P::TooManyStreams { count: 9, max: 8 },
+            P::DuplicateStream {
+                url: "http://127.0.0.1:8000/a.mp3".into(),
+            },
+            P::TooManyZones { count: 40, max: 32 },
+            P::BadZone {
+                zone: "thon 1".into(),
             },
             P::FileTitleConflict {
                 path: "/srv/bai.mp3".into(),

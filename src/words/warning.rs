@@ -30,6 +30,14 @@ pub enum Warning {
     FrameTooLong { frame_s: u64, max_s: u64 },
     /// Nothing but the signature tune would air.
     EmptyProgram,
+    /// A stream output (`[[stream]]`) cannot reach its server while the station airs;
+    /// loaxa retries (the sound card airs regardless).
+    StreamLost {
+        stream: String,
+        url: String,
+        fault: crate::stream::SourceFault,
+        detail: String,
+    },
 }
 
 impl Warning {
@@ -80,6 +88,12 @@ impl Warning {
                 max_s: 60,
             },
             Warning::EmptyProgram,
+            Warning::StreamLost {
+                stream: "loa-xa.mp3".into(),
+                url: "http://127.0.0.1:8000/loa-xa.mp3".into(),
+                fault: crate::stream::SourceFault::Connect,
+                detail: "Connection refused (os error 111)".into(),
+            },
         ]
     }
 }
@@ -177,6 +191,49 @@ impl Say for Warning {
                 lang,
                 "chương trình rỗng: chỉ có nhạc hiệu được phát",
                 "empty program: nothing but the signature tune would air",
+            ),
+            Warning::StreamLost {
+                stream,
+                url,
+                fault,
+                detail,
+            } => pick_owned(
+                lang,
+                format!(
+                    "luồng phát `{stream}` ({url}) không tới được máy chủ: {} ({detail}); loaxa đang \
+                     thử lại, loa nối với máy đài vẫn phát",
+                    fault.say(lang)
+                ),
+                format!(
+                    "stream `{stream}` ({url}) cannot reach its server: {} ({detail}); loaxa retries, \
+                     the sound card airs regardless",
+                    fault.say(lang)
+                ),
+            ),
+        }
+    }
+}
+
+impl Say for crate::stream::SourceFault {
+    fn say(&self, lang: Lang) -> Cow<'static, str> {
+        use crate::stream::SourceFault as F;
+        match self {
+            F::Connect => pick(lang, "không kết nối được", "cannot connect"),
+            F::Password => pick(
+                lang,
+                "máy chủ từ chối mật khẩu nguồn",
+                "the server refused the source password",
+            ),
+            F::Refused => pick(
+                lang,
+                "máy chủ từ chối điểm gắn (đang có nguồn khác phát lên đó?)",
+                "the server refused the mount (another source on it?)",
+            ),
+            F::Answer => pick(lang, "máy chủ trả lời sai", "the server answered wrongly"),
+            F::Broken => pick(
+                lang,
+                "kết nối bị đứt khi đang gửi",
+                "the connection broke while sending",
             ),
         }
     }

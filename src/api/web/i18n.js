@@ -252,6 +252,12 @@ export const DICT = {
     reason_not_running: "phần mềm không chạy vào giờ đó (chạy lại lúc {back})",
     warning_clock_implausible: "Đồng hồ máy đang chỉ {reads}, không thể đúng (pin BIOS hết?): hãy chỉnh lại giờ — chương trình phát theo đồng hồ này.",
     warning_output_unavailable: "Đầu ra âm thanh không dùng được ({detail}); loaxa thử lại trong giờ có chương trình.",
+    warning_stream_lost: "Luồng phát {stream} ({url}) không tới được máy chủ: {fault} ({detail}); loaxa đang thử lại, loa nối với máy đài vẫn phát.",
+    stream_fault_connect: "không kết nối được",
+    stream_fault_password: "máy chủ từ chối mật khẩu nguồn",
+    stream_fault_refused: "máy chủ từ chối điểm gắn (đang có nguồn khác phát lên đó?)",
+    stream_fault_answer: "máy chủ trả lời sai",
+    stream_fault_broken: "kết nối bị đứt khi đang gửi",
     warning_log_waiting: "Không ghi được nhật ký phát sóng ({detail}); {records} bản ghi đang chờ trong bộ nhớ — hãy giải phóng ổ đĩa của máy đài.",
     warning_started_on_reserve: "Ổ đĩa chứa {path} đã đầy khi khởi động: loaxa đã dùng {reserve_mib} MiB dự phòng để phát sóng — hãy giải phóng ổ đĩa rồi khởi động lại loaxa.",
     warning_repeat_dropped: "Một lịch phát khẩn cấp lặp lại vượt giới hạn đã bị xoá (sẽ không phát): {detail}",
@@ -326,6 +332,13 @@ export const DICT = {
     error_text_file_unreadable: "không đọc được tệp văn bản {path}: {detail}",
     error_text_file_not_utf8: "tệp {path} không phải văn bản UTF-8",
     live_title: "Phát trực tiếp",
+    streams_title: "Luồng phát ra mạng (cụm loa IP)",
+    stream_phase_on_air: "đang phát",
+    stream_phase_connecting: "đang kết nối",
+    stream_phase_retrying: "mất kết nối, đang thử lại",
+    stream_phase_idle: "nghỉ",
+    stream_zones: "vùng",
+    stream_since: "từ",
     live_help: "Nói vào micro của đài, cả xã nghe ngay. Mức thông thường chờ bản tin đang phát xong; ưu tiên ngắt bản tin thông thường; khẩn cấp ngắt mọi thứ đang phát.",
     live_by: "Người nói",
     live_default_title: "Phát trực tiếp",
@@ -592,6 +605,12 @@ export const DICT = {
     reason_not_running: "loaxa was not running at that time (back at {back})",
     warning_clock_implausible: "The station clock reads {reads}, which cannot be right (dead BIOS battery?): set the correct time — programs air by this clock.",
     warning_output_unavailable: "The sound output is unavailable: {detail} (loaxa tries it again while a program is due).",
+    warning_stream_lost: "Stream {stream} ({url}) cannot reach its server: {fault} ({detail}); loaxa retries, the sound card airs regardless.",
+    stream_fault_connect: "cannot connect",
+    stream_fault_password: "the server refused the source password",
+    stream_fault_refused: "the server refused the mount (another source on it?)",
+    stream_fault_answer: "the server answered wrongly",
+    stream_fault_broken: "the connection broke while sending",
     warning_log_waiting: "Cannot write the broadcast log ({detail}); {records} record(s) wait in memory and are retried — free disk space on the station PC.",
     warning_started_on_reserve: "The disk holding {path} was full at start: loaxa released its {reserve_mib} MiB reserve to get on air — free disk space, then restart loaxa.",
     warning_repeat_dropped: "An emergency repeat in the database was out of range and was removed (it will not air): {detail}",
@@ -666,6 +685,13 @@ export const DICT = {
     error_text_file_unreadable: "cannot read the text file {path}: {detail}",
     error_text_file_not_utf8: "{path} is not UTF-8 text",
     live_title: "Live broadcast",
+    streams_title: "Streams (IP loudspeaker clusters)",
+    stream_phase_on_air: "on air",
+    stream_phase_connecting: "connecting",
+    stream_phase_retrying: "lost, retrying",
+    stream_phase_idle: "idle",
+    stream_zones: "zones",
+    stream_since: "since",
     live_help: "Speak into the station's microphone and the commune hears it now. Normal waits for the item on air; priority cuts a normal item; emergency cuts whatever airs.",
     live_by: "Speaker",
     live_default_title: "Live broadcast",
@@ -706,6 +732,7 @@ export function codeText(lang, kind, value) {
   for (const [k, v] of Object.entries(value)) {
     if (k === "reason" || k === "cause") vars[k] = codeText(lang, "reason", v);
     else if (k === "refusal") vars[k] = codeText(lang, "error", v);
+    else if (k === "fault") vars[k] = (DICT[lang] ?? DICT.vi)[`stream_fault_${v}`] ?? v;
     else if (Array.isArray(v)) vars[k] = v.join(", ");
     else if (lang === "vi" && typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v)) vars[k] = v.split("-").reverse().join("/");
     else vars[k] = v;

@@ -117,6 +117,18 @@ export function updateRelay(r) {
 
 /** `now` without a relay's and a live broadcast's moving values (levels, times): what
  * decides whether the cards are drawn again. */
+// Each stream output (Icecast) and its connection: on the air, connecting, retrying, idle.
+function streamsList(streams) {
+  if (!streams?.length) return [];
+  const kind = { on_air: "completed", connecting: "waiting", retrying: "failed", idle: "" };
+  return [h("h3", {}, t("streams_title")), h("ul", { class: "streams", id: "stream-list" }, streams.map((s) => h("li", { "data-stream": s.name, "data-phase": s.phase },
+    badge(t(`stream_phase_${s.phase}`), kind[s.phase]), " ",
+    h("strong", {}, s.name), ` · ${s.url}`,
+    s.zones?.length ? ` · ${t("stream_zones")}: ${s.zones.join(", ")}` : "",
+    ` · ${t("stream_since")} ${fmtTime(s.since)}`,
+    s.error ? h("div", { class: "hint" }, `${t(`stream_fault_${s.error.fault}`)} (${s.error.detail})`) : null)))];
+}
+
 function cardKey(now) {
   let key = now;
   const r = now.on_air?.relay;
@@ -311,7 +323,7 @@ async function nowPage(main) {
     updateLive(now.live);
     if (key === last) return;
     last = key;
-    body.replaceChildren(...onAirCard(now));
+    body.replaceChildren(...onAirCard(now), ...streamsList(now.streams));
     updateRelay(now.on_air?.relay);
     // The form keeps what the operator is typing: drawn again only when the live changes.
     const nextLive = JSON.stringify(cardKey(now).live ?? null);
