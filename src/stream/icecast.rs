@@ -303,10 +303,19 @@ pub fn probe(url: &IcecastUrl) -> Result<String, SourceError> {
     Ok(server)
 }
 
-/// A header value on one line, bounded.
+/// A header value on one line, bounded, in ASCII: Icecast reads its source's headers as
+/// Latin-1, so Vietnamese letters lose their marks here ("Đài thử nghiệm" → "Dai thu
+/// nghiem") rather than turning into mojibake in players' directories. (The stream title
+/// goes with `charset=UTF-8` and keeps them.)
 fn header_text(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_control())
+    use unicode_normalization::UnicodeNormalization;
+    text.nfd()
+        .filter_map(|c| match c {
+            'đ' => Some('d'),
+            'Đ' => Some('D'),
+            c if c.is_ascii() && !c.is_control() => Some(c),
+            _ => None,
+        })
         .take(200)
         .collect()
 }
@@ -375,6 +384,11 @@ mod tests {
         ] {
             assert_eq!(IcecastUrl::parse(bad), Err(problem), "{bad}");
         }
+    }
+
+    #[test]
+    fn headers_are_ascii_without_the_marks() {
+        assert_eq!(header_text("Đài truyền thanh xã\r\nX: y"), "Dai truyen thanh xaX: y");
     }
 
     #[test]

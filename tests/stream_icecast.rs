@@ -1,0 +1,385 @@
+//! Stream outputs (`[[stream]]`) through a real Icecast server (Debian's icecast2) on
+//! loopback and the real `loaxa run`, which airs through rodio → cpal → alsa-lib into a
+//! capture taken at real-time speed and dated (`cap_timed`): a listener reading the mount
+//! gets what the "loudspeakers" got (cross-correlated, loudness within 0.5 LU), with the
+//! item's title as the stream title; the delay from the card to the listener is measured.
+//! Icecast killed mid-program and started again: the card plays on without a gap, the
+//! stream comes back, the record shows the outage.
+
+#[path = "support/daemon_api.rs"]
+mod daemon_api;
+#[path = "support/icecast.rs"]
+mod icecast;
+#[path = "support/pacer.rs"]
+mod pacer;
+#[path = "support/process.rs"]
+mod process;
+#[path = "support/station.rs"]
+mod station;
+#[path = "support/wav.rs"]
+mod wav;
+
+use std::time::{Duration, Instant};
+
+use daemon_api::{agent, now, records, wait_for};
+use icecast::{Icecast, Listener, decode_mp3};
+use loaxa::model::Outcome;
+use process::Daemon;
+use station::{TestStation, local};
+
+const RATE: u32 = 44_100;
+const TITLE: &str = "Bản tin chuyển đổi số";
+const MOUNT: &str = "/loa-xa.mp3";
+
+/// `secs` of a speech-like test signal at 44.1 kHz mono: tones between 200 Hz and 3 kHz,
+/// each switched on and off by its own slow random envelope (so every moment differs and a
+/// lag is found without doubt), at about −16 dBFS RMS.
+fn signal(secs: f64, seed: u64) -> Vec<f32> {
+    let frames = (secs * f64::from(RATE)) as usize;
+    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+    let mut rand = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as f32 / (1u64 << 31) as f32
+    };
+    let tones: Vec<(f32, Vec<f32>)> = (0..6)
+        .map(|k| {
+            let freq = 200.0 + 480.0 * k as f32 + 90.0 * rand();
+            // A new level every 120 ms, smoothed.
+            let steps: Vec<f32> = (0..frames / 5292 + 2).map(|_| rand()).collect();
+            (freq, steps)
+        })
+        .collect();
+    (0..frames)
+        .map(|i| {
+            let t = i as f32 / RATE as f32;
+            let mut s = 0.0;
+            for (freq, steps) in &tones {
+                let pos = i as f32 / 5292.0;
+                let (a, b) = (steps[pos as usize], steps[pos as usize + 1]);
+                let env = a + (b - a) * pos.fract();
+                s += 0.09 * env * (2.0 * std::f32::consts::PI * freq * t).sin();
+            }
+            s
+        })
+        .collect()
+}
+
+/// `&#NNNN;` character references as their characters.
+fn unescape(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("&#") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + 2..];
+        match tail.find(';').and_then(|j| Some((j, tail[..j].parse::<u32>().ok()?))) {
+            Some((j, n)) => {
+                out.push(char::from_u32(n).unwrap_or('?'));
+                rest = &tail[j + 1..];
+            }
+            None => {
+                out.push_str("&#");
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Sets the program's cron (first written as `0 0 3 1 1 *`) to fire `secs` from now and
+/// reloads the daemon.
+fn fire_in(t: &TestStation, daemon: &Daemon, secs: i64) {
+    let fire = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        + chrono::Duration::seconds(secs);
+    let cron = fire.format("%-S %-M %-H * * *").to_string();
+    let config = std::fs::read_to_string(t.config_path()).expect("config");
+    std::fs::write(t.config_path(), config.replace("0 0 3 1 1 *", &cron)).expect("config");
+    daemon.send(rustix::process::Signal::HUP);
+}
+
+struct Setup {
+    t: TestStation,
+    daemon: Daemon,
+    base: String,
+    cap: tempfile::TempDir,
+    audio: Vec<f32>,
+}
+
+/// A station airing one `secs`-long bulletin to the timed ALSA capture and to `ice`.
+fn setup(ice: &Icecast, secs: f64, stream_keys: &str) -> Setup {
+    let program = format!(
+        "[[program]]\nname = \"tin\"\ncron = \"0 0 3 1 1 *\"\nplaylists = [\"tin\"]\nqueue = false\n\n\
+         [[stream]]\nurl = \"{}\"\nbitrate = 128\nsample_rate = 44100\n{stream_keys}\n",
+        ice.source_url(MOUNT)
+    );
+    let t = TestStation::new(&program, &[("tin.toml", "[[item]]\nsegment = 1\n")], local(2026, 5, 4, 4, 59, 0));
+    t.set_output("device = \"alsa:cap_timed\"\nsample_rate = 44100\nchannels = 2");
+    let audio = signal(secs, 7);
+    wav::write_wav(&t.path("media/tin.wav"), RATE, 1, wav::Bits::S16, &audio);
+    {
+        let station = t.station_at(chrono::Utc::now());
+        t.add(&station, "media/tin.wav", t.meta(TITLE));
+    }
+    let cap = tempfile::tempdir().expect("capture dir");
+    let alsa_conf = pacer::setup(cap.path());
+    let mut daemon = Daemon::spawn(&t.config_path(), &alsa_conf);
+    let base = daemon.api_address(&t.path("data"));
+    Setup {
+        t,
+        daemon,
+        base,
+        cap,
+        audio,
+    }
+}
+
+/// The best normalised correlation of `x` (from `at`, `len` long) against `y` over lags
+/// `lags` of `y`, and the lag.
+fn best_lag(x: &[f32], at: usize, len: usize, y: &[f32], lags: std::ops::Range<usize>) -> (f32, usize) {
+    let a = &x[at..at + len];
+    let ea: f32 = a.iter().map(|v| v * v).sum();
+    let mut best = (f32::MIN, 0);
+    for lag in lags {
+        if lag + len > y.len() {
+            break;
+        }
+        let b = &y[lag..lag + len];
+        let eb: f32 = b.iter().map(|v| v * v).sum();
+        let dot: f32 = a.iter().zip(b).map(|(p, q)| p * q).sum();
+        let c = dot / (ea * eb).sqrt().max(1e-9);
+        if c > best.0 {
+            best = (c, lag);
+        }
+    }
+    best
+}
+
+fn loudness(samples: &[f32]) -> f64 {
+    let mut m = ebur128::EbuR128::new(1, RATE, ebur128::Mode::I).expect("ebur128");
+    m.add_frames_f32(samples).expect("frames");
+    m.loudness_global().expect("loudness")
+}
+
+/// The capture as mono f32 (the two channels are the same mono program).
+fn capture_mono(cap: &std::path::Path) -> Vec<f32> {
+    pacer::read_s16(&cap.join("timed.raw"))
+        .chunks_exact(2)
+        .map(|f| (f32::from(f[0]) + f32::from(f[1])) / 2.0 / 32768.0)
+        .collect()
+}
+
+#[test]
+fn the_stream_carries_what_the_card_airs_with_its_title_and_the_delay_is_measured() {
+    let ice = Icecast::start();
+    let mut s = setup(&ice, 20.0, "");
+    let agent = agent();
+    fire_in(&s.t, &s.daemon, 3);
+    // The stream connects a moment before the program (the warm-up); listen from then.
+    let source = ice.wait_for_source(MOUNT, 10);
+    assert_eq!(source["server_name"], "loa-xa.mp3", "{source}");
+    let listener = Listener::start(&ice.listen_url(MOUNT));
+    wait_for(&agent, &s.base, 15, "the bulletin airs", |n| {
+        n["on_air"]["title"] == TITLE
+    });
+    let n = now(&agent, &s.base);
+    assert_eq!(n["streams"][0]["phase"], "on_air", "{n}");
+    // The item on air is the stream's title (Icecast's metadata).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    // (Icecast's status page writes non-ASCII letters as `&#NNNN;`.)
+    let title_of = |src: &serde_json::Value| unescape(src["title"].as_str().unwrap_or_default());
+    while ice.source(MOUNT).is_none_or(|src| title_of(&src) != TITLE) {
+        assert!(Instant::now() < deadline, "title: {:?}", ice.source(MOUNT));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    wait_for(&agent, &s.base, 30, "the bulletin ends", |n| n["on_air"].is_null());
+    // The hold keeps the stream up with silence; what was sent reaches the listener.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(ice.source(MOUNT).is_some(), "the stream is held after the program");
+    let chunks = listener.finish();
+    s.daemon.stop();
+
+    let recs = records(&s.t);
+    let rec = recs.iter().find(|r| r.title == TITLE).expect("the bulletin's record");
+    assert_eq!(rec.outcome, Outcome::Completed, "{rec:#?}");
+    assert_eq!(rec.streams.len(), 1, "{rec:#?}");
+    assert_eq!(rec.streams[0].stream, "loa-xa.mp3");
+    assert_eq!(rec.streams[0].gap_ms, 0, "{rec:#?}");
+
+    // What the card aired and what the listener got.
+    let air = capture_mono(s.cap.path());
+    let first_air = air.iter().position(|v| v.abs() > 0.01).expect("the bulletin in the capture");
+    let bytes: Vec<u8> = chunks.iter().flat_map(|(_, c)| c.clone()).collect();
+    let (rate, heard) = decode_mp3(&bytes);
+    assert_eq!(rate, RATE, "the stream's sample rate");
+    let first_heard = heard.iter().position(|v| v.abs() > 0.01).expect("the bulletin in the stream");
+    // Cross-correlation over three stretches of 0.5 s, against the stream within 50 ms of
+    // where the first sounds line them up.
+    for at_s in [2.0, 9.0, 16.0] {
+        let at = first_air + (at_s * f64::from(RATE)) as usize;
+        let len = RATE as usize / 2;
+        let expect = first_heard + (at_s * f64::from(RATE)) as usize;
+        let lags = expect.saturating_sub(2205)..expect + 2205;
+        let (c, lag) = best_lag(&air, at, len, &heard, lags);
+        eprintln!("at {at_s} s: correlation {c:.4}, lag {} samples from the expected", lag as i64 - expect as i64);
+        assert!(c > 0.95, "at {at_s} s the stream is not what aired: correlation {c:.3}");
+        assert!(
+            (lag as i64 - expect as i64).abs() < 441,
+            "at {at_s} s the stream drifted {} samples against the card",
+            lag as i64 - expect as i64
+        );
+    }
+    let span = 18 * RATE as usize;
+    let (l_air, l_heard) = (
+        loudness(&air[first_air..first_air + span]),
+        loudness(&heard[first_heard..first_heard + span]),
+    );
+    eprintln!("loudness: card {l_air:.2} LUFS, stream {l_heard:.2} LUFS");
+    if std::env::var_os("LOAXA_DUMP").is_some() {
+        let dump = |name: &str, v: &[f32]| {
+            wav::write_wav(std::path::Path::new(name), RATE, 1, wav::Bits::F32, v);
+        };
+        dump("/tmp/air.wav", &air[first_air..first_air + span]);
+        dump("/tmp/heard.wav", &heard[first_heard..first_heard + span]);
+        dump("/tmp/file.wav", &s.audio);
+    }
+    assert!((l_air - l_heard).abs() < 0.2, "card {l_air:.2} LUFS, stream {l_heard:.2} LUFS");
+    // The source's own audio: the file as written, on both (the capture is the oracle's
+    // level; the stream matches the file too).
+    let first_file = s.audio.iter().position(|v| v.abs() > 0.01).expect("sound");
+    let expect = first_heard + RATE as usize - first_file;
+    let (c, _) = best_lag(&s.audio, RATE as usize, RATE as usize / 2, &heard, expect - 2205..expect + 2205);
+    assert!(c > 0.95, "the stream is the file: {c:.3}");
+
+    // End-to-end delay: when the listener received the bulletin's first sound, against
+    // when the card's capture got it. Icecast here sends no burst, the listener reads at
+    // once: what remains is the stream's own delay (a block, the encoder, the network).
+    let (pace, _) = pacer::read_log(&s.cap.path().join("timed.log"));
+    let heard_air = pacer::written_at(&pace, first_air * 4);
+    // Bytes up to the first sound: roughly first_heard / rate seconds of 128 kbit/s.
+    let offset = (first_heard as f64 / f64::from(RATE) * 16_000.0) as usize;
+    let mut total = 0;
+    let received = chunks
+        .iter()
+        .find(|(_, c)| {
+            total += c.len();
+            total > offset
+        })
+        .map(|(t, _)| *t)
+        .expect("the first sound arrived");
+    let delay = received - heard_air;
+    eprintln!("end-to-end: the listener got the first sound {:.0} ms after the card's capture", delay * 1e3);
+    assert!((-1.0..2.0).contains(&delay), "stream delay {delay:.3} s");
+}
+
+#[test]
+fn icecast_killed_mid_program_the_card_plays_on_the_stream_comes_back_the_record_shows_the_outage() {
+    let mut ice = Icecast::start();
+    let mut s = setup(&ice, 16.0, "hold = \"5s\"");
+    let agent = agent();
+    fire_in(&s.t, &s.daemon, 3);
+    wait_for(&agent, &s.base, 15, "the bulletin airs", |n| n["on_air"]["title"] == TITLE);
+    ice.wait_for_source(MOUNT, 5);
+    std::thread::sleep(Duration::from_secs(3));
+    let killed = icecast::wall();
+    ice.kill();
+    wait_for(&agent, &s.base, 10, "the stream is seen lost", |n| {
+        n["streams"][0]["phase"] == "retrying"
+            && n["warnings"]
+                .as_array()
+                .is_some_and(|w| w.iter().any(|w| w["code"] == "stream_lost"))
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    ice.restart();
+    let back = icecast::wall();
+    ice.wait_for_source(MOUNT, 10);
+    let reconnected = icecast::wall();
+    // Back on the air, a listener hears the bulletin again.
+    let listener = Listener::start(&ice.listen_url(MOUNT));
+    std::thread::sleep(Duration::from_secs(2));
+    let n = now(&agent, &s.base);
+    assert_eq!(n["streams"][0]["phase"], "on_air", "{n}");
+    assert!(
+        !n["warnings"].as_array().is_some_and(|w| w.iter().any(|w| w["code"] == "stream_lost")),
+        "the warning is gone once the stream is back: {n}"
+    );
+    wait_for(&agent, &s.base, 20, "the bulletin ends", |n| n["on_air"].is_null());
+    let chunks = listener.finish();
+    s.daemon.stop();
+    eprintln!(
+        "server down {:.1} s; the stream was back {:.1} s after the server",
+        back - killed,
+        reconnected - back
+    );
+    // Retried with a doubling wait of 1, 2, 4 s: back within 4 s of the server.
+    assert!(reconnected - back < 4.5, "reconnected {:.1} s after the server came back", reconnected - back);
+    let bytes: Vec<u8> = chunks.iter().flat_map(|(_, c)| c.clone()).collect();
+    let (_, heard) = decode_mp3(&bytes);
+    assert!(
+        heard.iter().filter(|v| v.abs() > 0.01).count() > RATE as usize,
+        "the listener after the restart heard the bulletin ({} samples)",
+        heard.len()
+    );
+
+    // The card: the whole bulletin, with no gap, while the server was down.
+    let air = capture_mono(s.cap.path());
+    let first = air.iter().position(|v| v.abs() > 0.01).expect("the bulletin aired");
+    let last = air.iter().rposition(|v| v.abs() > 0.01).expect("the bulletin aired");
+    let aired = (last + 1 - first) as f64 / f64::from(RATE);
+    assert!((15.9..16.1).contains(&aired), "the card aired {aired:.3} s of 16 s");
+    let first_file = s.audio.iter().position(|v| v.abs() > 0.01).expect("sound");
+    let (c, lag) = best_lag(&s.audio, first_file, s.audio.len() - RATE as usize, &air, first.saturating_sub(441)..first + 441);
+    assert!(c > 0.99, "the card aired the file whole: correlation {c:.4} at lag {lag}");
+
+    // The record: completed, the stream's gap about the outage (killed → reconnected).
+    let recs = records(&s.t);
+    let rec = recs.iter().find(|r| r.title == TITLE).expect("the bulletin's record");
+    assert_eq!(rec.outcome, Outcome::Completed, "{rec:#?}");
+    let gap = rec.streams[0].gap_ms as f64 / 1000.0;
+    let outage = reconnected - killed;
+    eprintln!("record: the stream's gap {gap:.2} s, the outage seen by the test {outage:.2} s");
+    assert!((gap - outage).abs() < 1.0, "gap {gap:.2} s for an outage of {outage:.2} s: {rec:#?}");
+}
+
+#[test]
+fn check_asks_the_stream_server_and_a_bad_stream_url_is_refused_with_its_place() {
+    let ice = Icecast::start();
+    let t = TestStation::new(
+        &format!("[[stream]]\nurl = \"{}\"\nzones = [\"thon-1\"]\n", ice.source_url(MOUNT)),
+        &[],
+        local(2026, 5, 4, 4, 59, 0),
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_loaxa"))
+        .args(["-c"])
+        .arg(t.config_path())
+        .arg("check")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("loaxa check");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        text.contains("luồng phát `loa-xa.mp3`") && text.contains("máy chủ trả lời Icecast"),
+        "{text}"
+    );
+    assert!(!text.contains(icecast::PASSWORD), "the password is never printed: {text}");
+
+    let bad = TestStation::new(
+        "[[stream]]\nurl = \"icecast://127.0.0.1:8000/loa-xa.mp3\"\nbitrate = 100\n",
+        &[],
+        local(2026, 5, 4, 4, 59, 0),
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_loaxa"))
+        .args(["-c"])
+        .arg(bad.config_path())
+        .arg("check")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("loaxa check");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("loaxa.toml:"), "file:line:col: {err}");
+    assert!(err.contains("thiếu mật khẩu nguồn"), "{err}");
+    assert!(err.contains("`bitrate` = 100 không hợp lệ"), "{err}");
+}
