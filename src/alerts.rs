@@ -3,8 +3,9 @@
 //!
 //! What raises one: a play that failed or a program that was missed (found in the log, so
 //! none is missed however it came about), the sound card lost, the log unable to write, the
-//! disk full at start, an implausible clock (the status's warnings as they appear), and the
-//! clock stepped (told by the daemon). The same fault again within `dedup` is not sent again.
+//! disk nearly full (below `[station] disk_warn_mb`) or full at start, an implausible clock
+//! (the status's warnings as they appear), and the clock stepped (told by the daemon). The
+//! same fault again within `dedup` is not sent again.
 //! Each event is kept in the database's outbox until every webhook has taken it (a 2xx
 //! answer): a receiver that answers 500 or is down is retried with a doubling wait (5 s to
 //! 10 min), and events survive a restart. With `digest`, the day's events go out together once
@@ -40,6 +41,9 @@ pub enum AlertCode {
     OutputLost,
     /// The broadcast log cannot be written.
     LogUnwritable,
+    /// The disk holding the data folder has less free space than `disk_warn_mb`
+    /// (`detail`: the MB free).
+    DiskLow,
     /// The disk was full at start.
     DiskFull,
     /// The clock reads an impossible time.
@@ -155,6 +159,7 @@ impl Fault {
                         "cannot write the broadcast log: ",
                     ) + &detail
                 }
+                AlertCode::DiskLow => t("ổ đĩa sắp đầy: ", "the disk is nearly full: ") + &detail,
                 AlertCode::DiskFull => {
                     t(
                         "ổ đĩa đầy khi khởi động; đã dùng phần dự phòng: ",
@@ -221,7 +226,10 @@ fn of_warning(w: &Warning) -> Option<Fault> {
         Warning::StartedOnReserve { path, .. } => (AlertCode::DiskFull, path.clone()),
         Warning::ClockImplausible { reads } => (AlertCode::ClockImplausible, reads.clone()),
         Warning::StreamLost {
-            stream, fault, detail, ..
+            stream,
+            fault,
+            detail,
+            ..
         } => {
             return Some(Fault {
                 code: AlertCode::StreamLost,
@@ -229,9 +237,28 @@ fn of_warning(w: &Warning) -> Option<Fault> {
                 title: Some(stream.clone()),
                 detail: Some(format!(
                     "{}: {detail}",
-                    serde_json::to_string(fault).unwrap_or_default().trim_matches('"')
+                    serde_json::to_string(fault)
+                        .unwrap_or_default()
+                        .trim_matches('"')
                 )),
                 words: Some((w.say(Lang::Vi).into_owned(), w.say(Lang::En).into_owned())),
+            });
+        }
+        Warning::DiskLow {
+            path,
+            free_mb,
+            warn_mb,
+        } => {
+            let words = (
+                format!("còn {free_mb} MB trống trên {path} (cảnh báo khi dưới {warn_mb} MB)"),
+                format!("{free_mb} MB free on {path} (warned below {warn_mb} MB)"),
+            );
+            return Some(Fault {
+                code: AlertCode::DiskLow,
+                program: None,
+                title: None,
+                detail: Some(free_mb.to_string()),
+                words: Some(words),
             });
         }
         _ => return None,

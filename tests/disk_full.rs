@@ -12,11 +12,12 @@ mod process;
 mod running;
 #[path = "support/station.rs"]
 mod station;
+#[path = "support/tmpfs.rs"]
+mod tmpfs;
 #[path = "support/wav.rs"]
 mod wav;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use loaxa::model::Outcome;
@@ -24,6 +25,7 @@ use process::Daemon;
 use running::Running;
 use serde_json::Value;
 use station::{TestStation, local};
+use tmpfs::Tmpfs;
 
 const PROGRAMS: &str =
     "[[program]]\nname = \"sang\"\ncron = \"0 5,6 * * *\"\nplaylists = [\"p\"]\n";
@@ -107,61 +109,6 @@ async fn a_full_disk_loses_no_record_and_stops_nothing() {
 }
 
 // ---- a real full disk under the real binary ------------------------------------------------
-
-/// A tmpfs mounted for one test, unmounted when dropped — also when the test fails.
-struct Tmpfs {
-    dir: PathBuf,
-}
-
-impl Tmpfs {
-    fn mount(dir: &Path, size: &str) -> Tmpfs {
-        std::fs::create_dir_all(dir).expect("mkdir mount point");
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir)
-            .output()
-            .expect("run mount");
-        assert!(
-            out.status.success(),
-            "mounting a tmpfs was refused ({}): this test needs root (CI runs as root) — {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-        Tmpfs {
-            dir: dir.to_path_buf(),
-        }
-    }
-
-    /// Fills it with `dd` until the disk is full; returns what dd said.
-    fn fill(&self) -> String {
-        let out = Command::new("dd")
-            .arg("if=/dev/zero")
-            .arg(format!("of={}", self.dir.join("filler").display()))
-            .arg("bs=64k")
-            .output()
-            .expect("run dd");
-        let said = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(
-            said.contains("No space left on device"),
-            "dd should stop on a full disk: {said}"
-        );
-        said
-    }
-
-    fn free(&self) {
-        std::fs::remove_file(self.dir.join("filler")).expect("rm filler");
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let out = Command::new("umount").arg(&self.dir).output();
-        if !out.is_ok_and(|o| o.status.success()) {
-            // Still busy (a daemon killed a moment ago): detach it now, it goes when free.
-            let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
-        }
-    }
-}
 
 /// `GET`/`POST` against the daemon's API; (status, JSON).
 fn api(

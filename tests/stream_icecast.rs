@@ -73,7 +73,10 @@ fn unescape(text: &str) -> String {
     while let Some(i) = rest.find("&#") {
         out.push_str(&rest[..i]);
         let tail = &rest[i + 2..];
-        match tail.find(';').and_then(|j| Some((j, tail[..j].parse::<u32>().ok()?))) {
+        match tail
+            .find(';')
+            .and_then(|j| Some((j, tail[..j].parse::<u32>().ok()?)))
+        {
             Some((j, n)) => {
                 out.push(char::from_u32(n).unwrap_or('?'));
                 rest = &tail[j + 1..];
@@ -114,7 +117,11 @@ fn setup(ice: &Icecast, secs: f64, stream_keys: &str) -> Setup {
          [[stream]]\nurl = \"{}\"\nbitrate = 128\nsample_rate = 44100\n{stream_keys}\n",
         ice.source_url(MOUNT)
     );
-    let t = TestStation::new(&program, &[("tin.toml", "[[item]]\nsegment = 1\n")], local(2026, 5, 4, 4, 59, 0));
+    let t = TestStation::new(
+        &program,
+        &[("tin.toml", "[[item]]\nsegment = 1\n")],
+        local(2026, 5, 4, 4, 59, 0),
+    );
     t.set_output("device = \"alsa:cap_timed\"\nsample_rate = 44100\nchannels = 2");
     let audio = signal(secs, 7);
     wav::write_wav(&t.path("media/tin.wav"), RATE, 1, wav::Bits::S16, &audio);
@@ -137,7 +144,13 @@ fn setup(ice: &Icecast, secs: f64, stream_keys: &str) -> Setup {
 
 /// The best normalised correlation of `x` (from `at`, `len` long) against `y` over lags
 /// `lags` of `y`, and the lag.
-fn best_lag(x: &[f32], at: usize, len: usize, y: &[f32], lags: std::ops::Range<usize>) -> (f32, usize) {
+fn best_lag(
+    x: &[f32],
+    at: usize,
+    len: usize,
+    y: &[f32],
+    lags: std::ops::Range<usize>,
+) -> (f32, usize) {
     let a = &x[at..at + len];
     let ea: f32 = a.iter().map(|v| v * v).sum();
     let mut best = (f32::MIN, 0);
@@ -193,15 +206,23 @@ fn the_stream_carries_what_the_card_airs_with_its_title_and_the_delay_is_measure
         assert!(Instant::now() < deadline, "title: {:?}", ice.source(MOUNT));
         std::thread::sleep(Duration::from_millis(100));
     }
-    wait_for(&agent, &s.base, 30, "the bulletin ends", |n| n["on_air"].is_null());
+    wait_for(&agent, &s.base, 30, "the bulletin ends", |n| {
+        n["on_air"].is_null()
+    });
     // The hold keeps the stream up with silence; what was sent reaches the listener.
     std::thread::sleep(Duration::from_millis(2500));
-    assert!(ice.source(MOUNT).is_some(), "the stream is held after the program");
+    assert!(
+        ice.source(MOUNT).is_some(),
+        "the stream is held after the program"
+    );
     let chunks = listener.finish();
     s.daemon.stop();
 
     let recs = records(&s.t);
-    let rec = recs.iter().find(|r| r.title == TITLE).expect("the bulletin's record");
+    let rec = recs
+        .iter()
+        .find(|r| r.title == TITLE)
+        .expect("the bulletin's record");
     assert_eq!(rec.outcome, Outcome::Completed, "{rec:#?}");
     assert_eq!(rec.streams.len(), 1, "{rec:#?}");
     assert_eq!(rec.streams[0].stream, "loa-xa.mp3");
@@ -209,11 +230,17 @@ fn the_stream_carries_what_the_card_airs_with_its_title_and_the_delay_is_measure
 
     // What the card aired and what the listener got.
     let air = capture_mono(s.cap.path());
-    let first_air = air.iter().position(|v| v.abs() > 0.01).expect("the bulletin in the capture");
+    let first_air = air
+        .iter()
+        .position(|v| v.abs() > 0.01)
+        .expect("the bulletin in the capture");
     let bytes: Vec<u8> = chunks.iter().flat_map(|(_, c)| c.clone()).collect();
     let (rate, heard) = decode_mp3(&bytes);
     assert_eq!(rate, RATE, "the stream's sample rate");
-    let first_heard = heard.iter().position(|v| v.abs() > 0.01).expect("the bulletin in the stream");
+    let first_heard = heard
+        .iter()
+        .position(|v| v.abs() > 0.01)
+        .expect("the bulletin in the stream");
     // Cross-correlation over three stretches of 0.5 s, against the stream within 50 ms of
     // where the first sounds line them up.
     for at_s in [2.0, 9.0, 16.0] {
@@ -222,8 +249,14 @@ fn the_stream_carries_what_the_card_airs_with_its_title_and_the_delay_is_measure
         let expect = first_heard + (at_s * f64::from(RATE)) as usize;
         let lags = expect.saturating_sub(2205)..expect + 2205;
         let (c, lag) = best_lag(&air, at, len, &heard, lags);
-        eprintln!("at {at_s} s: correlation {c:.4}, lag {} samples from the expected", lag as i64 - expect as i64);
-        assert!(c > 0.95, "at {at_s} s the stream is not what aired: correlation {c:.3}");
+        eprintln!(
+            "at {at_s} s: correlation {c:.4}, lag {} samples from the expected",
+            lag as i64 - expect as i64
+        );
+        assert!(
+            c > 0.95,
+            "at {at_s} s the stream is not what aired: correlation {c:.3}"
+        );
         assert!(
             (lag as i64 - expect as i64).abs() < 441,
             "at {at_s} s the stream drifted {} samples against the card",
@@ -244,12 +277,21 @@ fn the_stream_carries_what_the_card_airs_with_its_title_and_the_delay_is_measure
         dump("/tmp/heard.wav", &heard[first_heard..first_heard + span]);
         dump("/tmp/file.wav", &s.audio);
     }
-    assert!((l_air - l_heard).abs() < 0.2, "card {l_air:.2} LUFS, stream {l_heard:.2} LUFS");
+    assert!(
+        (l_air - l_heard).abs() < 0.2,
+        "card {l_air:.2} LUFS, stream {l_heard:.2} LUFS"
+    );
     // The source's own audio: the file as written, on both (the capture is the oracle's
     // level; the stream matches the file too).
     let first_file = s.audio.iter().position(|v| v.abs() > 0.01).expect("sound");
     let expect = first_heard + RATE as usize - first_file;
-    let (c, _) = best_lag(&s.audio, RATE as usize, RATE as usize / 2, &heard, expect - 2205..expect + 2205);
+    let (c, _) = best_lag(
+        &s.audio,
+        RATE as usize,
+        RATE as usize / 2,
+        &heard,
+        expect - 2205..expect + 2205,
+    );
     assert!(c > 0.95, "the stream is the file: {c:.3}");
 
     // End-to-end delay: when the listener received the bulletin's first sound, against
@@ -269,17 +311,23 @@ fn the_stream_carries_what_the_card_airs_with_its_title_and_the_delay_is_measure
         .map(|(t, _)| *t)
         .expect("the first sound arrived");
     let delay = received - heard_air;
-    eprintln!("end-to-end: the listener got the first sound {:.0} ms after the card's capture", delay * 1e3);
+    eprintln!(
+        "end-to-end: the listener got the first sound {:.0} ms after the card's capture",
+        delay * 1e3
+    );
     assert!((-1.0..2.0).contains(&delay), "stream delay {delay:.3} s");
 }
 
 #[test]
-fn icecast_killed_mid_program_the_card_plays_on_the_stream_comes_back_the_record_shows_the_outage() {
+fn icecast_killed_mid_program_the_card_plays_on_the_stream_comes_back_the_record_shows_the_outage()
+{
     let mut ice = Icecast::start();
     let mut s = setup(&ice, 16.0, "hold = \"5s\"");
     let agent = agent();
     fire_in(&s.t, &s.daemon, 3);
-    wait_for(&agent, &s.base, 15, "the bulletin airs", |n| n["on_air"]["title"] == TITLE);
+    wait_for(&agent, &s.base, 15, "the bulletin airs", |n| {
+        n["on_air"]["title"] == TITLE
+    });
     ice.wait_for_source(MOUNT, 5);
     std::thread::sleep(Duration::from_secs(3));
     let killed = icecast::wall();
@@ -301,10 +349,14 @@ fn icecast_killed_mid_program_the_card_plays_on_the_stream_comes_back_the_record
     let n = now(&agent, &s.base);
     assert_eq!(n["streams"][0]["phase"], "on_air", "{n}");
     assert!(
-        !n["warnings"].as_array().is_some_and(|w| w.iter().any(|w| w["code"] == "stream_lost")),
+        !n["warnings"]
+            .as_array()
+            .is_some_and(|w| w.iter().any(|w| w["code"] == "stream_lost")),
         "the warning is gone once the stream is back: {n}"
     );
-    wait_for(&agent, &s.base, 20, "the bulletin ends", |n| n["on_air"].is_null());
+    wait_for(&agent, &s.base, 20, "the bulletin ends", |n| {
+        n["on_air"].is_null()
+    });
     let chunks = listener.finish();
     s.daemon.stop();
     eprintln!(
@@ -313,7 +365,11 @@ fn icecast_killed_mid_program_the_card_plays_on_the_stream_comes_back_the_record
         reconnected - back
     );
     // Retried with a doubling wait of 1, 2, 4 s: back within 4 s of the server.
-    assert!(reconnected - back < 4.5, "reconnected {:.1} s after the server came back", reconnected - back);
+    assert!(
+        reconnected - back < 4.5,
+        "reconnected {:.1} s after the server came back",
+        reconnected - back
+    );
     let bytes: Vec<u8> = chunks.iter().flat_map(|(_, c)| c.clone()).collect();
     let (_, heard) = decode_mp3(&bytes);
     assert!(
@@ -324,29 +380,56 @@ fn icecast_killed_mid_program_the_card_plays_on_the_stream_comes_back_the_record
 
     // The card: the whole bulletin, with no gap, while the server was down.
     let air = capture_mono(s.cap.path());
-    let first = air.iter().position(|v| v.abs() > 0.01).expect("the bulletin aired");
-    let last = air.iter().rposition(|v| v.abs() > 0.01).expect("the bulletin aired");
+    let first = air
+        .iter()
+        .position(|v| v.abs() > 0.01)
+        .expect("the bulletin aired");
+    let last = air
+        .iter()
+        .rposition(|v| v.abs() > 0.01)
+        .expect("the bulletin aired");
     let aired = (last + 1 - first) as f64 / f64::from(RATE);
-    assert!((15.9..16.1).contains(&aired), "the card aired {aired:.3} s of 16 s");
+    assert!(
+        (15.9..16.1).contains(&aired),
+        "the card aired {aired:.3} s of 16 s"
+    );
     let first_file = s.audio.iter().position(|v| v.abs() > 0.01).expect("sound");
-    let (c, lag) = best_lag(&s.audio, first_file, s.audio.len() - RATE as usize, &air, first.saturating_sub(441)..first + 441);
-    assert!(c > 0.99, "the card aired the file whole: correlation {c:.4} at lag {lag}");
+    let (c, lag) = best_lag(
+        &s.audio,
+        first_file,
+        s.audio.len() - RATE as usize,
+        &air,
+        first.saturating_sub(441)..first + 441,
+    );
+    assert!(
+        c > 0.99,
+        "the card aired the file whole: correlation {c:.4} at lag {lag}"
+    );
 
     // The record: completed, the stream's gap about the outage (killed → reconnected).
     let recs = records(&s.t);
-    let rec = recs.iter().find(|r| r.title == TITLE).expect("the bulletin's record");
+    let rec = recs
+        .iter()
+        .find(|r| r.title == TITLE)
+        .expect("the bulletin's record");
     assert_eq!(rec.outcome, Outcome::Completed, "{rec:#?}");
     let gap = rec.streams[0].gap_ms as f64 / 1000.0;
     let outage = reconnected - killed;
     eprintln!("record: the stream's gap {gap:.2} s, the outage seen by the test {outage:.2} s");
-    assert!((gap - outage).abs() < 1.0, "gap {gap:.2} s for an outage of {outage:.2} s: {rec:#?}");
+    assert!(
+        (gap - outage).abs() < 1.0,
+        "gap {gap:.2} s for an outage of {outage:.2} s: {rec:#?}"
+    );
 }
 
 #[test]
 fn check_asks_the_stream_server_and_a_bad_stream_url_is_refused_with_its_place() {
     let ice = Icecast::start();
     let t = TestStation::new(
-        &format!("[[stream]]\nurl = \"{}\"\nzones = [\"thon-1\"]\n", ice.source_url(MOUNT)),
+        &format!(
+            "[[stream]]\nurl = \"{}\"\nzones = [\"thon-1\"]\n",
+            ice.source_url(MOUNT)
+        ),
         &[],
         local(2026, 5, 4, 4, 59, 0),
     );
@@ -358,12 +441,19 @@ fn check_asks_the_stream_server_and_a_bad_stream_url_is_refused_with_its_place()
         .output()
         .expect("loaxa check");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         text.contains("luồng phát `loa-xa.mp3`") && text.contains("máy chủ trả lời Icecast"),
         "{text}"
     );
-    assert!(!text.contains(icecast::PASSWORD), "the password is never printed: {text}");
+    assert!(
+        !text.contains(icecast::PASSWORD),
+        "the password is never printed: {text}"
+    );
 
     let bad = TestStation::new(
         "[[stream]]\nurl = \"icecast://127.0.0.1:8000/loa-xa.mp3\"\nbitrate = 100\n",

@@ -80,7 +80,12 @@ fn ids(params: &Result<RawPathParams, RawPathParamsRejection>) -> ApiResult<Vec<
 }
 
 async fn run<O: Op>(state: AppState, op: O) -> ApiResult<Response> {
-    let out = state.blocking(move |st| op.run(st)).await?;
+    let out = state.blocking(move |st| op.run(st)).await;
+    if O::METHOD != Method::Get {
+        // A change may have taken disk space (a text bulletin's recording) or given it back.
+        state.handle.disk_written();
+    }
+    let out = out?;
     Ok(match O::SUCCESS {
         Success::Ok => Json(out).into_response(),
         Success::Created => (StatusCode::CREATED, Json(out)).into_response(),

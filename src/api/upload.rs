@@ -76,8 +76,10 @@ pub(super) async fn upload(
         ));
     }
     let meta = meta(&fields)?;
-    let results = state.blocking(move |st| add_all(st, files, &meta)).await?;
-    answer(results)
+    let results = state.blocking(move |st| add_all(st, files, &meta)).await;
+    // The imports, and the temp files gone with them, changed the disk's free space.
+    state.handle.disk_written();
+    answer(results?)
 }
 
 /// Streams every `file` part to its temp file and collects the text fields.

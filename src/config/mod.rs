@@ -56,6 +56,9 @@ pub const DEFAULT_TIMEZONE: Tz = chrono_tz::Asia::Ho_Chi_Minh;
 pub const DEFAULT_DATA_DIR: &str = "../data";
 /// Default `[station] playlists_dir`, relative to the config file's folder.
 pub const DEFAULT_PLAYLISTS_DIR: &str = "../playlists";
+/// Default `[station] disk_warn_mb`: the operator is warned when the data folder's disk has
+/// less free space than this (MB of 1 048 576 bytes).
+pub const DEFAULT_DISK_WARN_MB: u64 = 500;
 /// Default `[output] fade_ms`: the fade applied when a program is cut.
 pub const DEFAULT_FADE: Duration = Duration::from_millis(200);
 /// Default sound-card period (`[output] buffer_ms`).
@@ -246,6 +249,9 @@ pub struct Station {
     pub require_approval: bool,
     /// What happens to the item an emergency broadcast interrupts.
     pub after_emergency: AfterEmergency,
+    /// Warn (status, alert) when the disk holding `data_dir` has less free space than this
+    /// many MB (1 048 576 bytes); 0: never.
+    pub disk_warn_mb: u64,
 }
 
 /// `[station] after_emergency`.

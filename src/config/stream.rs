@@ -53,7 +53,11 @@ pub(super) fn streams(
     for t in tables.iter().take(MAX_STREAMS) {
         match stream(src, t, station) {
             Some(spec) => {
-                if out.iter().any(|s| s.url.host == spec.url.host && s.url.port == spec.url.port && s.url.mount == spec.url.mount) {
+                if out.iter().any(|s| {
+                    s.url.host == spec.url.host
+                        && s.url.port == spec.url.port
+                        && s.url.mount == spec.url.mount
+                }) {
                     ok = false;
                     src.problem(
                         t.span_of("url").unwrap_or(t.span.clone()),
@@ -88,7 +92,13 @@ fn stream(src: &mut Source<'_>, t: &Table<'_, '_>, station: Option<&str>) -> Opt
             Ok(url) => Some(url),
             Err(problem) => {
                 let shown = hide_password(u.get_ref());
-                src.problem(u.span(), ConfigProblem::StreamUrl { url: shown, problem });
+                src.problem(
+                    u.span(),
+                    ConfigProblem::StreamUrl {
+                        url: shown,
+                        problem,
+                    },
+                );
                 None
             }
         },
@@ -186,7 +196,9 @@ pub(super) fn zones(src: &mut Source<'_>, t: &Table<'_, '_>, ok: &mut bool) -> V
         let name = z.get_ref();
         if name.is_empty()
             || name.len() > MAX_ZONE
-            || name.chars().any(|c| c.is_whitespace() || c.is_control() || c == ',')
+            || name
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == ',')
         {
             *ok = false;
             src.problem(

@@ -354,6 +354,22 @@ fn api_upload_limit_must_be_sane() {
 }
 
 #[test]
+fn disk_warning_threshold_defaults_to_500_mb_and_is_bounded_where_written() {
+    let c = parse(GOOD, Path::new("/st/config/loaxa.toml")).expect("valid");
+    assert_eq!(c.station.disk_warn_mb, DEFAULT_DISK_WARN_MB);
+    assert_eq!(DEFAULT_DISK_WARN_MB, 500);
+    let text = GOOD.replace("timezone =", "disk_warn_mb = 0\ntimezone =");
+    let c = parse(&text, Path::new("/st/config/loaxa.toml")).expect("0: off");
+    assert_eq!(c.station.disk_warn_mb, 0);
+    for bad in ["-1", "20000000", "\"500MB\""] {
+        let text = GOOD.replace("timezone =", &format!("disk_warn_mb = {bad}\ntimezone ="));
+        let (line, col, message, _) = one(&text);
+        assert_eq!((line, col), (4, 16), "{bad}: {message}");
+        assert!(message.contains("disk_warn_mb"), "{bad}: {message}");
+    }
+}
+
+#[test]
 fn audio_section_defaults_suit_speech_on_loudspeakers() {
     let c = parse(GOOD, Path::new("/st/config/loaxa.toml")).expect("valid");
     assert_eq!(c.audio.target_lufs, -16.0);

@@ -13,8 +13,9 @@ use toml::Spanned;
 
 use super::walk::{Table, parse_document};
 use super::{
-    AfterEmergency, Config, DEFAULT_BUFFER, DEFAULT_DATA_DIR, DEFAULT_FADE, DEFAULT_PLAYLISTS_DIR,
-    DEFAULT_TIMEZONE, OutputConfig, STATION_TOPIC, STATION_TOPIC_TITLE, Source, Station, closest,
+    AfterEmergency, Config, DEFAULT_BUFFER, DEFAULT_DATA_DIR, DEFAULT_DISK_WARN_MB, DEFAULT_FADE,
+    DEFAULT_PLAYLISTS_DIR, DEFAULT_TIMEZONE, OutputConfig, STATION_TOPIC, STATION_TOPIC_TITLE,
+    Source, Station, closest,
 };
 use crate::model::OutputSpec;
 
@@ -30,6 +31,7 @@ const STATION_KEYS: &[&str] = &[
     "default_topic",
     "require_approval",
     "after_emergency",
+    "disk_warn_mb",
 ];
 const OUTPUT_KEYS: &[&str] = &["device", "sample_rate", "channels", "fade_ms", "buffer_ms"];
 
@@ -210,6 +212,12 @@ fn station(
             }
         },
     };
+    // 0 turns the warning off; more than 10 TB is a typo.
+    let disk_warn_mb = match t.integer_in(src, "disk_warn_mb", 0..=10_000_000) {
+        None => Some(DEFAULT_DISK_WARN_MB),
+        Some(Ok(mb)) => Some(mb.unsigned_abs()),
+        Some(Err(())) => None,
+    };
     Some(Station {
         name: name?.into_inner(),
         timezone: timezone?,
@@ -218,6 +226,7 @@ fn station(
         default_topic: default_topic.map(Spanned::into_inner),
         require_approval,
         after_emergency,
+        disk_warn_mb: disk_warn_mb?,
     })
 }
 

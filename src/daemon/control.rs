@@ -126,6 +126,8 @@ pub struct DaemonHandle {
     tx: mpsc::UnboundedSender<Command>,
     status: watch::Receiver<Status>,
     station: Arc<RwLock<Arc<Station>>>,
+    /// Tells the daemon's disk watch to measure again (see [`Self::disk_written`]).
+    pub(super) disk: Arc<tokio::sync::Notify>,
 }
 
 impl DaemonHandle {
@@ -138,7 +140,15 @@ impl DaemonHandle {
             tx,
             status,
             station,
+            disk: Arc::default(),
         }
+    }
+
+    /// Something may have taken or given back disk space (an upload, an import, a
+    /// deletion): the daemon measures the data folder's disk again, soon, once however
+    /// often it is told meanwhile.
+    pub fn disk_written(&self) {
+        self.disk.notify_one();
     }
 
     /// The station as the daemon runs it now (a reload replaces it).

@@ -8,6 +8,7 @@
 
 mod air;
 pub mod control;
+mod disk;
 mod emergency;
 mod hooks;
 pub mod live;
@@ -133,6 +134,7 @@ pub fn start_with(
         warnings: station.store.started_on_reserve().into_iter().collect(),
         ..Status::default()
     });
+    disk::refresh(&station, &status);
     let warn = status.clone();
     recorder.on_backlog(Arc::new(move |warning: Option<Warning>| {
         warn.send_modify(|s| {
@@ -147,6 +149,7 @@ pub fn start_with(
     let slot = Arc::new(RwLock::new(station.clone()));
     let handle = DaemonHandle::new(tx, status_rx, slot.clone());
     let (alerts, alerting) = crate::alerts::start(handle.clone());
+    let disk_watch = disk::follow(handle.clone(), status.clone());
     let mut daemon = Daemon {
         station,
         slot,
@@ -178,9 +181,11 @@ pub fn start_with(
         daemon.notifier.ready();
         // The alerts run beside the daemon and end with it.
         let alerting = tokio::spawn(alerting);
+        let disk_watch = tokio::spawn(disk_watch);
         let result = daemon.main_loop().await;
         daemon.hooks_at_exit();
         alerting.abort();
+        disk_watch.abort();
         daemon.notifier.stopping();
         daemon.recorder.flush_at_exit();
         result
@@ -195,22 +200,24 @@ fn start_streams(station: &Station, status: &watch::Sender<Status>) -> crate::st
         return crate::stream::Streams::default();
     }
     let status = status.clone();
-    let on_change: crate::stream::OnChange = Arc::new(move |states: Vec<crate::stream::StreamState>| {
-        status.send_modify(|st| {
-            st.warnings.retain(|w| !matches!(w, Warning::StreamLost { .. }));
-            for s in &states {
-                if let (crate::stream::Phase::Retrying, Some(e)) = (s.phase, &s.error) {
-                    st.warnings.push(Warning::StreamLost {
-                        stream: s.name.clone(),
-                        url: s.url.clone(),
-                        fault: e.fault,
-                        detail: e.detail.clone(),
-                    });
+    let on_change: crate::stream::OnChange =
+        Arc::new(move |states: Vec<crate::stream::StreamState>| {
+            status.send_modify(|st| {
+                st.warnings
+                    .retain(|w| !matches!(w, Warning::StreamLost { .. }));
+                for s in &states {
+                    if let (crate::stream::Phase::Retrying, Some(e)) = (s.phase, &s.error) {
+                        st.warnings.push(Warning::StreamLost {
+                            stream: s.name.clone(),
+                            url: s.url.clone(),
+                            fault: e.fault,
+                            detail: e.detail.clone(),
+                        });
+                    }
                 }
-            }
-            st.streams = states;
+                st.streams = states;
+            });
         });
-    });
     let streams = crate::stream::Streams::start(specs, Some(on_change.clone()));
     on_change(streams.states());
     streams
@@ -662,6 +669,8 @@ impl Daemon {
         for d in &self.catalog.diagnostics {
             tracing::warn!("{d}");
         }
+        // The threshold (or the data folder) may have changed.
+        disk::refresh(&self.station, &self.status);
         tracing::info!(config = %path.display(), "config and playlists reloaded");
         Ok(())
     }

@@ -554,6 +554,7 @@ impl Daemon {
         if journal.is_some() {
             self.log(self.recorder.end_run());
         }
+        super::disk::refresh(&self.station, &self.status);
         stop || self.shutdown.requested()
     }
 

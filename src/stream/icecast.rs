@@ -64,7 +64,11 @@ impl IcecastUrl {
         if password.is_empty() {
             return Err(UrlProblem::NoPassword);
         }
-        let user = if user.is_empty() { "source".into() } else { user };
+        let user = if user.is_empty() {
+            "source".into()
+        } else {
+            user
+        };
         let (host, port) = match hostport.rsplit_once(':') {
             Some((h, p)) if !h.ends_with(']') || hostport.starts_with('[') => {
                 (h, p.parse::<u16>().map_err(|_| UrlProblem::BadPort)?)
@@ -182,7 +186,9 @@ impl SourceError {
 
 /// Opens a source connection: the server has said yes when this returns.
 pub fn open_source(url: &IcecastUrl, info: &StreamInfo) -> Result<TcpStream, SourceError> {
-    let mut stream = url.connect().map_err(|e| SourceError::new(SourceFault::Connect, e))?;
+    let mut stream = url
+        .connect()
+        .map_err(|e| SourceError::new(SourceFault::Connect, e))?;
     let request = format!(
         "PUT {mount} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: {auth}\r\n\
          User-Agent: loaxa/{version}\r\nContent-Type: audio/mpeg\r\nIce-Public: 0\r\n\
@@ -221,10 +227,16 @@ fn read_status(stream: &mut TcpStream) -> Result<(u16, String), SourceError> {
     let line = line.trim_end().to_string();
     let mut parts = line.splitn(3, ' ');
     let (Some(proto), Some(code)) = (parts.next(), parts.next()) else {
-        return Err(answer(format!("`{}`", line.chars().take(80).collect::<String>())));
+        return Err(answer(format!(
+            "`{}`",
+            line.chars().take(80).collect::<String>()
+        )));
     };
     if !proto.starts_with("HTTP/") && !proto.starts_with("ICE/") {
-        return Err(answer(format!("`{}`", line.chars().take(80).collect::<String>())));
+        return Err(answer(format!(
+            "`{}`",
+            line.chars().take(80).collect::<String>()
+        )));
     }
     let code: u16 = code
         .parse()
@@ -253,7 +265,9 @@ pub fn update_metadata(url: &IcecastUrl, title: &str) -> Result<(), SourceError>
         ("charset", "UTF-8"),
     ])
     .unwrap_or_default();
-    let mut stream = url.connect().map_err(|e| SourceError::new(SourceFault::Connect, e))?;
+    let mut stream = url
+        .connect()
+        .map_err(|e| SourceError::new(SourceFault::Connect, e))?;
     let request = format!(
         "GET /admin/metadata?{query} HTTP/1.0\r\nHost: {}:{}\r\nAuthorization: {}\r\n\
          User-Agent: loaxa/{}\r\n\r\n",
@@ -275,7 +289,9 @@ pub fn update_metadata(url: &IcecastUrl, title: &str) -> Result<(), SourceError>
 /// Whether an Icecast server answers at `url` (`loaxa check`): a plain GET of its root,
 /// which takes no mount and tells nobody. The password is tried for real only on air.
 pub fn probe(url: &IcecastUrl) -> Result<String, SourceError> {
-    let mut stream = url.connect().map_err(|e| SourceError::new(SourceFault::Connect, e))?;
+    let mut stream = url
+        .connect()
+        .map_err(|e| SourceError::new(SourceFault::Connect, e))?;
     let request = format!(
         "GET / HTTP/1.0\r\nHost: {}:{}\r\nUser-Agent: loaxa/{}\r\n\r\n",
         url.host,
@@ -289,7 +305,13 @@ pub fn probe(url: &IcecastUrl) -> Result<String, SourceError> {
     let _ = stream.take(4096).read_to_end(&mut head);
     let head = String::from_utf8_lossy(&head);
     if !head.starts_with("HTTP/") {
-        let first: String = head.lines().next().unwrap_or_default().chars().take(80).collect();
+        let first: String = head
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(80)
+            .collect();
         return Err(SourceError::new(SourceFault::Answer, first));
     }
     let server = head
@@ -297,7 +319,8 @@ pub fn probe(url: &IcecastUrl) -> Result<String, SourceError> {
         .take_while(|l| !l.is_empty())
         .find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("server").then(|| v.trim().to_string())
+            k.eq_ignore_ascii_case("server")
+                .then(|| v.trim().to_string())
         })
         .unwrap_or_default();
     Ok(server)
@@ -345,7 +368,11 @@ fn base64(bytes: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
             if i <= chunk.len() {
@@ -365,12 +392,21 @@ mod tests {
     #[test]
     fn urls_read_with_their_defaults_and_refusals() {
         let u = IcecastUrl::parse("icecast://source:hackme@127.0.0.1:8001/loa-xa.mp3").unwrap();
-        assert_eq!((u.host.as_str(), u.port, u.mount.as_str()), ("127.0.0.1", 8001, "/loa-xa.mp3"));
+        assert_eq!(
+            (u.host.as_str(), u.port, u.mount.as_str()),
+            ("127.0.0.1", 8001, "/loa-xa.mp3")
+        );
         assert_eq!((u.user.as_str(), u.password.as_str()), ("source", "hackme"));
         assert_eq!(u.public(), "http://127.0.0.1:8001/loa-xa.mp3");
-        assert!(!format!("{u:?}").contains("hackme"), "the password is never printed");
+        assert!(
+            !format!("{u:?}").contains("hackme"),
+            "the password is never printed"
+        );
         let u = IcecastUrl::parse("http://p%40ss@radio.example/a").unwrap();
-        assert_eq!((u.user.as_str(), u.password.as_str(), u.port), ("source", "p@ss", 8000));
+        assert_eq!(
+            (u.user.as_str(), u.password.as_str(), u.port),
+            ("source", "p@ss", 8000)
+        );
         for (bad, problem) in [
             ("rtmp://s:p@h/a", UrlProblem::Scheme),
             ("icecast://h:8000/a", UrlProblem::NoPassword),
@@ -388,7 +424,10 @@ mod tests {
 
     #[test]
     fn headers_are_ascii_without_the_marks() {
-        assert_eq!(header_text("Đài truyền thanh xã\r\nX: y"), "Dai truyen thanh xaX: y");
+        assert_eq!(
+            header_text("Đài truyền thanh xã\r\nX: y"),
+            "Dai truyen thanh xaX: y"
+        );
     }
 
     #[test]

@@ -195,9 +195,7 @@ pub struct Streams {
 
 impl Default for Streams {
     fn default() -> Self {
-        Streams {
-            outs: Arc::new([]),
-        }
+        Streams { outs: Arc::new([]) }
     }
 }
 
@@ -290,7 +288,6 @@ impl Streams {
             })
             .collect()
     }
-
 }
 
 /// Every stream's state, for a worker's [`OnChange`] (it sees only its own `Out`).

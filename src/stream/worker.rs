@@ -114,8 +114,7 @@ impl Worker<'_> {
     }
 
     fn wanted(&self) -> bool {
-        self.out.spec.idle == Idle::Silence
-            || self.wanted_until.is_some_and(|t| Instant::now() < t)
+        self.out.spec.idle == Idle::Silence || self.wanted_until.is_some_and(|t| Instant::now() < t)
     }
 
     fn want_for(&mut self, d: Duration) {
@@ -138,7 +137,12 @@ impl Worker<'_> {
         conn.anchor = None;
         if conn.format.0 != block.rate {
             // Another output rate (a reopened device): a new encoder, the same stream.
-            match Mp3Encoder::new(block.rate, self.out.spec.sample_rate, self.out.spec.mono, self.out.spec.bitrate) {
+            match Mp3Encoder::new(
+                block.rate,
+                self.out.spec.sample_rate,
+                self.out.spec.mono,
+                self.out.spec.bitrate,
+            ) {
                 Ok(encoder) => conn.encoder = encoder,
                 Err(e) => return self.broken(std::io::Error::other(e)),
             }
@@ -165,10 +169,20 @@ impl Worker<'_> {
             let mut shared = self.out.lock();
             Shared::close_gap(&mut shared.muted, now);
             if self.muted {
-                Shared::push_gap(&mut shared.muted, Gap { from: now, to: None });
+                Shared::push_gap(
+                    &mut shared.muted,
+                    Gap {
+                        from: now,
+                        to: None,
+                    },
+                );
             }
         }
-        let title = if self.muted { String::new() } else { tag.title.clone() };
+        let title = if self.muted {
+            String::new()
+        } else {
+            tag.title.clone()
+        };
         self.title = Some(title.clone());
         if self.conn.is_some() {
             self.send_title(title);
@@ -211,9 +225,13 @@ impl Worker<'_> {
         if !quiet {
             return;
         }
-        let Some(conn) = self.conn.as_mut() else { return };
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
         let rate = u64::from(conn.format.0);
-        let (since, base) = *conn.anchor.get_or_insert((Instant::now(), conn.sent_frames));
+        let (since, base) = *conn
+            .anchor
+            .get_or_insert((Instant::now(), conn.sent_frames));
         let due = base + (since.elapsed().as_secs_f64() * rate as f64) as u64;
         let missing = usize::try_from(due.saturating_sub(conn.sent_frames)).unwrap_or(0);
         if missing == 0 {
@@ -280,7 +298,13 @@ impl Worker<'_> {
         {
             let mut shared = self.out.lock();
             if shared.gaps.back().is_none_or(|g| g.to.is_some()) {
-                Shared::push_gap(&mut shared.gaps, Gap { from: now, to: None });
+                Shared::push_gap(
+                    &mut shared.gaps,
+                    Gap {
+                        from: now,
+                        to: None,
+                    },
+                );
             }
         }
         self.retry_at = Some(Instant::now() + self.retry_wait);

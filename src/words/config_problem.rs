@@ -716,7 +716,10 @@ impl Say for ConfigProblem {
                     "địa chỉ phát luồng `{url}` không dùng được: {}",
                     problem.say(lang)
                 ),
-                format!("stream address `{url}` cannot be used: {}", problem.say(lang)),
+                format!(
+                    "stream address `{url}` cannot be used: {}",
+                    problem.say(lang)
+                ),
             ),
             P::NotOneOf {
                 key,
@@ -744,8 +747,12 @@ impl Say for ConfigProblem {
             ),
             P::BadZone { zone } => pick_owned(
                 lang,
-                format!("tên vùng `{zone}` không hợp lệ (trống, quá dài, có dấu cách hoặc dấu phẩy)"),
-                format!("zone name `{zone}` is not valid (empty, too long, or with spaces or commas)"),
+                format!(
+                    "tên vùng `{zone}` không hợp lệ (trống, quá dài, có dấu cách hoặc dấu phẩy)"
+                ),
+                format!(
+                    "zone name `{zone}` is not valid (empty, too long, or with spaces or commas)"
+                ),
             ),
             P::FileTitleConflict {
                 path,

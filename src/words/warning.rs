@@ -18,6 +18,13 @@ pub enum Warning {
     LogWaiting { detail: String, records: u64 },
     /// The database opened only on the disk reserve: the disk was full at start.
     StartedOnReserve { path: String, reserve_mib: u64 },
+    /// The disk holding the data folder `path` has `free_mb` MB free, less than
+    /// `[station] disk_warn_mb` (`warn_mb`); cleared when space is back.
+    DiskLow {
+        path: String,
+        free_mb: u64,
+        warn_mb: u64,
+    },
     /// An emergency repeat out of range was removed at start (`detail`: which and why).
     RepeatDropped { detail: String },
     /// An item of the program will be skipped.
@@ -67,6 +74,11 @@ impl Warning {
             Warning::StartedOnReserve {
                 path: "/var/lib/loaxa".into(),
                 reserve_mib: 64,
+            },
+            Warning::DiskLow {
+                path: "/var/lib/loaxa".into(),
+                free_mb: 312,
+                warn_mb: 500,
             },
             Warning::RepeatDropped {
                 detail: "#3".into(),
@@ -142,6 +154,23 @@ impl Say for Warning {
                     "the disk holding {path} was full at start: loaxa released its {reserve_mib} MiB reserve \
                      to get on air — free disk space on the station PC, then restart loaxa to set the \
                      reserve aside again"
+                ),
+            ),
+            Warning::DiskLow {
+                path,
+                free_mb,
+                warn_mb,
+            } => pick_owned(
+                lang,
+                format!(
+                    "ổ đĩa chứa {path} sắp đầy: chỉ còn {free_mb} MB trống (cảnh báo khi dưới \
+                     {warn_mb} MB) — hãy giải phóng ổ đĩa của máy đài trước khi nhật ký phát sóng \
+                     không ghi được nữa"
+                ),
+                format!(
+                    "the disk holding {path} is nearly full: {free_mb} MB free (warned below \
+                     {warn_mb} MB) — free disk space on the station PC before the broadcast log \
+                     cannot be written"
                 ),
             ),
             Warning::RepeatDropped { detail } => pick_owned(

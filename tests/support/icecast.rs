@@ -144,11 +144,9 @@ impl Icecast {
             serde_json::Value::Null => Vec::new(),
             one => vec![one.clone()],
         };
-        sources.into_iter().find(|s| {
-            s["listenurl"]
-                .as_str()
-                .is_some_and(|u| u.ends_with(mount))
-        })
+        sources
+            .into_iter()
+            .find(|s| s["listenurl"].as_str().is_some_and(|u| u.ends_with(mount)))
     }
 
     /// Waits (at most `secs`) until a source is on `mount`.
