@@ -112,6 +112,11 @@ struct Setup {
 
 /// A station airing one `secs`-long bulletin to the timed ALSA capture and to `ice`.
 fn setup(ice: &Icecast, secs: f64, stream_keys: &str) -> Setup {
+    setup_on(ice, secs, stream_keys, Some("device = \"alsa:cap_timed\"\nsample_rate = 44100\nchannels = 2"))
+}
+
+/// Like [`setup`], on `output` (`None`: no sound card, the `null` output).
+fn setup_on(ice: &Icecast, secs: f64, stream_keys: &str, output: Option<&str>) -> Setup {
     let program = format!(
         "[[program]]\nname = \"tin\"\ncron = \"0 0 3 1 1 *\"\nplaylists = [\"tin\"]\nqueue = false\n\n\
          [[stream]]\nurl = \"{}\"\nbitrate = 128\nsample_rate = 44100\n{stream_keys}\n",
@@ -122,7 +127,9 @@ fn setup(ice: &Icecast, secs: f64, stream_keys: &str) -> Setup {
         &[("tin.toml", "[[item]]\nsegment = 1\n")],
         local(2026, 5, 4, 4, 59, 0),
     );
-    t.set_output("device = \"alsa:cap_timed\"\nsample_rate = 44100\nchannels = 2");
+    if let Some(output) = output {
+        t.set_output(output);
+    }
     let audio = signal(secs, 7);
     wav::write_wav(&t.path("media/tin.wav"), RATE, 1, wav::Bits::S16, &audio);
     {
@@ -420,6 +427,37 @@ fn icecast_killed_mid_program_the_card_plays_on_the_stream_comes_back_the_record
         (gap - outage).abs() < 1.0,
         "gap {gap:.2} s for an outage of {outage:.2} s: {rec:#?}"
     );
+}
+
+#[test]
+fn a_station_without_a_sound_card_streams_alone_at_the_pace_of_the_clock() {
+    let ice = Icecast::start();
+    let mut s = setup_on(&ice, 6.0, "", None);
+    let agent = agent();
+    fire_in(&s.t, &s.daemon, 3);
+    ice.wait_for_source(MOUNT, 10);
+    let listener = Listener::start(&ice.listen_url(MOUNT));
+    wait_for(&agent, &s.base, 15, "the bulletin airs", |n| n["on_air"]["title"] == TITLE);
+    let began = Instant::now();
+    wait_for(&agent, &s.base, 20, "the bulletin ends", |n| n["on_air"].is_null());
+    let took = began.elapsed().as_secs_f64();
+    std::thread::sleep(Duration::from_millis(1500));
+    let chunks = listener.finish();
+    s.daemon.stop();
+    // Paced by the clock, not as fast as it decodes.
+    assert!((5.0..7.5).contains(&took), "the 6 s bulletin took {took:.2} s");
+    let bytes: Vec<u8> = chunks.iter().flat_map(|(_, c)| c.clone()).collect();
+    let (_, heard) = decode_mp3(&bytes);
+    let first = heard.iter().position(|v| v.abs() > 0.01).expect("the bulletin in the stream");
+    let last = heard.iter().rposition(|v| v.abs() > 0.01).expect("the bulletin in the stream");
+    let length = (last + 1 - first) as f64 / f64::from(RATE);
+    assert!((5.8..6.1).contains(&length), "the stream carried {length:.3} s of 6 s");
+    let first_file = s.audio.iter().position(|v| v.abs() > 0.01).expect("sound");
+    let (c, _) = best_lag(&s.audio, first_file, 4 * RATE as usize, &heard, first.saturating_sub(441)..first + 441);
+    assert!(c > 0.95, "the stream is the file: {c:.3}");
+    let rec = records(&s.t).into_iter().find(|r| r.title == TITLE).expect("record");
+    assert_eq!(rec.outcome, Outcome::Completed);
+    assert_eq!((rec.output.as_str(), rec.streams[0].gap_ms), ("null", 0), "{rec:#?}");
 }
 
 #[test]

@@ -204,6 +204,60 @@ const GOLDEN_V4: &str = "loaxa.asrun.v4\n{\"id\":9,\"prev_hash\":\"0000000000000
 /// json module writes for the same values).
 const GOLDEN_HASH_V4: &str = "65171608abe42cde009af35779cd8357714cbe077d741f5393748e1a4eecd807";
 
+#[test]
+fn canonical_encoding_v5_is_pinned() {
+    // Golden: if this fails, logs written since stream outputs no longer verify. Write a v6.
+    let mut rec = record("Bản tin \"chuyển đổi số\"");
+    rec.id = 10;
+    rec.prev_hash = GENESIS.into();
+    end(&mut rec);
+    with_levels(&mut rec);
+    with_streams(&mut rec);
+    let text = String::from_utf8(canonical(&rec)).expect("utf-8");
+    assert_eq!(text, GOLDEN_V5);
+    assert_eq!(record_hash(&rec), GOLDEN_HASH_V5);
+    // Without streams, `streams` is hashed as an empty list.
+    rec.streams.clear();
+    let text = String::from_utf8(canonical(&rec)).expect("utf-8");
+    assert!(text.ends_with(",\"relay\":null,\"live\":null,\"streams\":[]}"), "{text}");
+    // Every field is covered; a v4 record carrying streams is refused.
+    with_streams(&mut rec);
+    let (stored, hashed) = stored_and_hashed(&rec);
+    let nulls = ["relay", "live"];
+    assert_eq!(
+        stored,
+        hashed
+            .into_iter()
+            .filter(|k| !nulls.contains(&k.as_str()))
+            .collect::<Vec<_>>()
+    );
+    rec.hash_version = 4;
+    assert_eq!(super::chain::uncovered(&rec), ["streams"]);
+}
+
+const GOLDEN_V5: &str = "loaxa.asrun.v5\n{\"id\":10,\"prev_hash\":\"0000000000000000000000000000000000000000000000000000000000000000\",\"program\":\"sang\",\"trigger\":\"schedule\",\"role\":\"item\",\"scheduled_at\":\"2026-03-01T05:30:00.000000000+07:00\",\"started_at\":\"2026-03-01T05:30:00.000000000+07:00\",\"ended_at\":\"2026-03-01T05:31:35.000000000+07:00\",\"played_ms\":95000,\"segment_id\":12,\"title\":\"Bản tin \\\"chuyển đổi số\\\"\",\"topic\":\"cds\",\"unit\":\"UBND xã\",\"sha256\":\"abababababababababababababababababababababababababababababababab\",\"outcome\":\"completed\",\"reason\":null,\"output\":\"null\",\"priority\":\"normal\",\"approved_by\":null,\"approved_at\":null,\"hash_version\":5,\"peak_dbfs\":-3.5,\"loudness_lufs\":-18.2,\"audible_ms\":94100,\"silent\":false,\"relay\":null,\"live\":null,\"streams\":[{\"stream\":\"loa-xa.mp3\",\"gap_ms\":3000},{\"stream\":\"Thôn 2\",\"gap_ms\":0,\"other_zone\":true}]}";
+
+/// sha256 of [`GOLDEN_V5`], computed independently (Python's hashlib over the bytes its
+/// json module writes for the same values).
+const GOLDEN_HASH_V5: &str = "b6230c3e038114a9fdc170624b0ddea5e2abacae0349cc75a577797e59628205";
+
+/// An item carried by two streams: one with a gap, one for other zones.
+fn with_streams(rec: &mut AsRunRecord) {
+    rec.hash_version = 5;
+    rec.streams = vec![
+        crate::stream::StreamCarriage {
+            stream: "loa-xa.mp3".into(),
+            gap_ms: 3_000,
+            other_zone: false,
+        },
+        crate::stream::StreamCarriage {
+            stream: "Thôn 2".into(),
+            gap_ms: 0,
+            other_zone: true,
+        },
+    ];
+}
+
 /// A live broadcast's record (role `live`) with its proof and its air-check's hash.
 fn with_live(rec: &mut AsRunRecord) {
     rec.hash_version = 4;
@@ -288,7 +342,7 @@ fn a_relay_proof_is_covered_and_a_changed_dropout_is_found() {
     let text = String::from_utf8(raw(&store, 3)).expect("utf-8");
     let proof = serde_json::to_string(&rec.relay).expect("json");
     let text = text
-        .replace("\"hash_version\":4", "\"hash_version\":2")
+        .replace("\"hash_version\":5", "\"hash_version\":2")
         .replacen('{', &format!("{{\"relay\":{proof},"), 1);
     put_raw(&store, 3, text.as_bytes());
     let (id, problem, _) = broken(&store);
@@ -403,16 +457,16 @@ fn mixed_log() -> (tempfile::TempDir, Store) {
 }
 
 #[test]
-fn a_log_of_v1_and_v4_records_verifies_each_with_its_version() {
+fn a_log_of_v1_and_v5_records_verifies_each_with_its_version() {
     let (_dir, store) = mixed_log();
     let all = store.records(None, None).expect("records");
     let versions: Vec<u8> = all.iter().map(|r| r.hash_version).collect();
     assert_eq!(
         versions,
-        [1, 1, 4, 4],
-        "absent means v1; new records are v4"
+        [1, 1, 5, 5],
+        "absent means v1; new records are v5"
     );
-    assert_eq!(all[2].prev_hash, all[1].hash, "v4 links to v1");
+    assert_eq!(all[2].prev_hash, all[1].hash, "v5 links to v1");
     assert_eq!(all[3].peak_dbfs, Some(-3.5));
     let report = store.verify_chain().expect("verify");
     assert!(report.intact(), "{report:?}");
@@ -480,7 +534,7 @@ fn levels_added_to_a_v1_record_or_a_version_changed_are_found() {
     put_raw(
         &store,
         3,
-        text.replace("\"hash_version\":4", "\"hash_version\":9")
+        text.replace("\"hash_version\":5", "\"hash_version\":9")
             .as_bytes(),
     );
     let (id, problem, _) = broken(&store);

@@ -104,7 +104,7 @@ impl Warning {
                 stream: "loa-xa.mp3".into(),
                 url: "http://127.0.0.1:8000/loa-xa.mp3".into(),
                 fault: crate::stream::SourceFault::Connect,
-                detail: "Connection refused (os error 111)".into(),
+                detail: "ECONNREFUSED".into(),
             },
         ]
     }
