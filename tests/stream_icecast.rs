@@ -460,6 +460,59 @@ fn a_station_without_a_sound_card_streams_alone_at_the_pace_of_the_clock() {
     assert_eq!((rec.output.as_str(), rec.streams[0].gap_ms), ("null", 0), "{rec:#?}");
 }
 
+/// Two mounts: one for every program, one for the clusters of zone `thon-1` only. A program
+/// for `thon-2` goes out on the first; on the second as silence with an empty title, and the
+/// record says so.
+#[test]
+fn a_program_for_other_zones_goes_out_as_silence_on_a_zoned_stream_and_the_record_says_so() {
+    let ice = Icecast::start();
+    let zoned = format!(
+        "zones = [\"thon-2\"]\n\n[[stream]]\nurl = \"{}\"\nname = \"Thôn 1\"\nzones = [\"thon-1\"]\nbitrate = 128\nsample_rate = 44100\n",
+        ice.source_url("/thon-1.mp3")
+    );
+    // The program's `zones` goes after its other keys: `setup_on` writes `[[program]]` first.
+    let mut s = setup_on(&ice, 5.0, "", None);
+    let config = std::fs::read_to_string(s.t.config_path()).expect("config");
+    let config = config.replacen("queue = false\n", &format!("queue = false\n{}", zoned.split("\n\n").next().unwrap_or_default()), 1);
+    let config = format!("{config}\n{}", zoned.split_once("\n\n").map(|(_, r)| r).unwrap_or_default());
+    std::fs::write(s.t.config_path(), config).expect("config");
+    s.daemon.stop();
+    let mut daemon = Daemon::spawn_with_env(&s.t.config_path(), &[]);
+    let base = daemon.api_address(&s.t.path("data"));
+    let agent = agent();
+    fire_in(&s.t, &daemon, 3);
+    ice.wait_for_source(MOUNT, 10);
+    ice.wait_for_source("/thon-1.mp3", 10);
+    let (all, thon1) = (
+        Listener::start(&ice.listen_url(MOUNT)),
+        Listener::start(&ice.listen_url("/thon-1.mp3")),
+    );
+    wait_for(&agent, &base, 15, "the bulletin airs", |n| n["on_air"]["title"] == TITLE);
+    wait_for(&agent, &base, 20, "the bulletin ends", |n| n["on_air"].is_null());
+    std::thread::sleep(Duration::from_millis(1500));
+    let title_thon1 = ice.source("/thon-1.mp3").map(|src| src["title"].clone());
+    let (all, thon1) = (all.finish(), thon1.finish());
+    daemon.stop();
+    let decoded = |chunks: Vec<(f64, Vec<u8>)>| {
+        let bytes: Vec<u8> = chunks.into_iter().flat_map(|(_, c)| c).collect();
+        decode_mp3(&bytes).1
+    };
+    let (all, thon1) = (decoded(all), decoded(thon1));
+    let loud = |v: &[f32]| v.iter().filter(|x| x.abs() > 0.01).count();
+    assert!(loud(&all) > 4 * RATE as usize, "the stream for all carried it: {} loud samples", loud(&all));
+    assert!(thon1.len() > 4 * RATE as usize, "the zoned stream stayed on the air: {} samples", thon1.len());
+    assert_eq!(loud(&thon1), 0, "the zoned stream carried silence");
+    assert!(
+        title_thon1.as_ref().is_none_or(|t| t.is_null() || *t == ""),
+        "no title on the zoned stream: {title_thon1:?}"
+    );
+    let rec = records(&s.t).into_iter().find(|r| r.title == TITLE).expect("record");
+    let by_name: std::collections::HashMap<_, _> =
+        rec.streams.iter().map(|c| (c.stream.as_str(), c.other_zone)).collect();
+    assert_eq!(by_name.get("loa-xa.mp3"), Some(&false), "{rec:#?}");
+    assert_eq!(by_name.get("Thôn 1"), Some(&true), "{rec:#?}");
+}
+
 #[test]
 fn check_asks_the_stream_server_and_a_bad_stream_url_is_refused_with_its_place() {
     let ice = Icecast::start();
