@@ -4,7 +4,8 @@
 //! gets what the "loudspeakers" got (cross-correlated, loudness within 0.5 LU), with the
 //! item's title as the stream title; the delay from the card to the listener is measured.
 //! Icecast killed mid-program and started again: the card plays on without a gap, the
-//! stream comes back, the record shows the outage.
+//! stream comes back, the record shows the outage. The page (a real headless Chromium) shows
+//! each stream's state.
 
 #[path = "support/daemon_api.rs"]
 mod daemon_api;
@@ -18,6 +19,8 @@ mod process;
 mod station;
 #[path = "support/wav.rs"]
 mod wav;
+#[path = "support/webdriver.rs"]
+mod webdriver;
 
 use std::time::{Duration, Instant};
 
@@ -511,6 +514,40 @@ fn a_program_for_other_zones_goes_out_as_silence_on_a_zoned_stream_and_the_recor
         rec.streams.iter().map(|c| (c.stream.as_str(), c.other_zone)).collect();
     assert_eq!(by_name.get("loa-xa.mp3"), Some(&false), "{rec:#?}");
     assert_eq!(by_name.get("Thôn 1"), Some(&true), "{rec:#?}");
+}
+
+/// The On-air page in a real Chromium: one stream on the air, one whose server is not there
+/// (retrying, with the cause); pushed as they change.
+#[test]
+fn the_page_shows_each_stream_on_the_air_or_retrying_with_the_cause() {
+    let ice = Icecast::start();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let dead = format!(
+        "[[stream]]\nurl = \"icecast://source:x@127.0.0.1:{closed}/chet.mp3\"\nname = \"Thôn 3\"\n"
+    );
+    let mut s = setup_on(&ice, 8.0, &dead, None);
+    let downloads = tempfile::tempdir().expect("tempdir");
+    let browser = webdriver::Browser::start(downloads.path(), 1280, 900);
+    browser.goto(&format!("{}/#now", s.base));
+    browser.wait("body[data-ready] main[data-page=\"now\"] #stream-list", 10);
+    let idle = browser.wait_text("#stream-list li[data-stream=\"loa-xa.mp3\"]", 5, "the stream, idle", |t| {
+        t.starts_with("nghỉ")
+    });
+    assert!(idle.contains(&ice.listen_url(MOUNT)), "{idle}");
+    fire_in(&s.t, &s.daemon, 3);
+    browser.wait_text("#stream-list li[data-stream=\"loa-xa.mp3\"]", 10, "the stream on the air", |t| {
+        t.starts_with("đang phát")
+    });
+    let lost = browser.wait_text("#stream-list li[data-stream=\"Thôn 3\"]", 10, "the dead stream retrying", |t| {
+        t.starts_with("mất kết nối, đang thử lại")
+    });
+    assert!(lost.contains("không kết nối được"), "the cause, in Vietnamese: {lost}");
+    let warnings = browser.text(&browser.wait("#warning-list", 5));
+    assert!(warnings.contains("Luồng phát Thôn 3"), "{warnings}");
+    s.daemon.stop();
 }
 
 #[test]
