@@ -74,6 +74,10 @@ pub struct Segment {
     /// in segments stored before text bulletins).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tts: Option<TextSource>,
+    /// The loudspeaker zones it is for (a stream with `zones` carries it only when one
+    /// matches); empty: its program's zones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zones: Vec<String>,
 }
 
 /// What a text bulletin was read from and by what: enough to read it again the same way.
@@ -485,6 +489,7 @@ mod tests {
             approval: Approval::NotRequired,
             level: Level::default(),
             tts: None,
+            zones: Vec::new(),
         };
         assert!(seg.not_airable_on(day(9)).is_some());
         assert_eq!(seg.not_airable_on(day(10)), None);
@@ -518,6 +523,7 @@ mod tests {
             approval: Approval::NotRequired,
             level: Level::default(),
             tts: None,
+            zones: Vec::new(),
         };
         let old = serde_json::to_value(&seg).expect("json");
         assert!(old.get("tts").is_none(), "not written when absent: {old}");

@@ -350,6 +350,7 @@ fn relay_segment_of(title: &str, length_ms: u64) -> Segment {
             ..Default::default()
         },
         tts: None,
+        zones: Vec::new(),
     }
 }
 

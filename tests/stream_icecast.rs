@@ -115,7 +115,12 @@ struct Setup {
 
 /// A station airing one `secs`-long bulletin to the timed ALSA capture and to `ice`.
 fn setup(ice: &Icecast, secs: f64, stream_keys: &str) -> Setup {
-    setup_on(ice, secs, stream_keys, Some("device = \"alsa:cap_timed\"\nsample_rate = 44100\nchannels = 2"))
+    setup_on(
+        ice,
+        secs,
+        stream_keys,
+        Some("device = \"alsa:cap_timed\"\nsample_rate = 44100\nchannels = 2"),
+    )
 }
 
 /// Like [`setup`], on `output` (`None`: no sound card, the `null` output).
@@ -440,27 +445,56 @@ fn a_station_without_a_sound_card_streams_alone_at_the_pace_of_the_clock() {
     fire_in(&s.t, &s.daemon, 3);
     ice.wait_for_source(MOUNT, 10);
     let listener = Listener::start(&ice.listen_url(MOUNT));
-    wait_for(&agent, &s.base, 15, "the bulletin airs", |n| n["on_air"]["title"] == TITLE);
+    wait_for(&agent, &s.base, 15, "the bulletin airs", |n| {
+        n["on_air"]["title"] == TITLE
+    });
     let began = Instant::now();
-    wait_for(&agent, &s.base, 20, "the bulletin ends", |n| n["on_air"].is_null());
+    wait_for(&agent, &s.base, 20, "the bulletin ends", |n| {
+        n["on_air"].is_null()
+    });
     let took = began.elapsed().as_secs_f64();
     std::thread::sleep(Duration::from_millis(1500));
     let chunks = listener.finish();
     s.daemon.stop();
     // Paced by the clock, not as fast as it decodes.
-    assert!((5.0..7.5).contains(&took), "the 6 s bulletin took {took:.2} s");
+    assert!(
+        (5.0..7.5).contains(&took),
+        "the 6 s bulletin took {took:.2} s"
+    );
     let bytes: Vec<u8> = chunks.iter().flat_map(|(_, c)| c.clone()).collect();
     let (_, heard) = decode_mp3(&bytes);
-    let first = heard.iter().position(|v| v.abs() > 0.01).expect("the bulletin in the stream");
-    let last = heard.iter().rposition(|v| v.abs() > 0.01).expect("the bulletin in the stream");
+    let first = heard
+        .iter()
+        .position(|v| v.abs() > 0.01)
+        .expect("the bulletin in the stream");
+    let last = heard
+        .iter()
+        .rposition(|v| v.abs() > 0.01)
+        .expect("the bulletin in the stream");
     let length = (last + 1 - first) as f64 / f64::from(RATE);
-    assert!((5.8..6.1).contains(&length), "the stream carried {length:.3} s of 6 s");
+    assert!(
+        (5.8..6.1).contains(&length),
+        "the stream carried {length:.3} s of 6 s"
+    );
     let first_file = s.audio.iter().position(|v| v.abs() > 0.01).expect("sound");
-    let (c, _) = best_lag(&s.audio, first_file, 4 * RATE as usize, &heard, first.saturating_sub(441)..first + 441);
+    let (c, _) = best_lag(
+        &s.audio,
+        first_file,
+        4 * RATE as usize,
+        &heard,
+        first.saturating_sub(441)..first + 441,
+    );
     assert!(c > 0.95, "the stream is the file: {c:.3}");
-    let rec = records(&s.t).into_iter().find(|r| r.title == TITLE).expect("record");
+    let rec = records(&s.t)
+        .into_iter()
+        .find(|r| r.title == TITLE)
+        .expect("record");
     assert_eq!(rec.outcome, Outcome::Completed);
-    assert_eq!((rec.output.as_str(), rec.streams[0].gap_ms), ("null", 0), "{rec:#?}");
+    assert_eq!(
+        (rec.output.as_str(), rec.streams[0].gap_ms),
+        ("null", 0),
+        "{rec:#?}"
+    );
 }
 
 /// Two mounts: one for every program, one for the clusters of zone `thon-1` only. A program
@@ -476,8 +510,18 @@ fn a_program_for_other_zones_goes_out_as_silence_on_a_zoned_stream_and_the_recor
     // The program's `zones` goes after its other keys: `setup_on` writes `[[program]]` first.
     let mut s = setup_on(&ice, 5.0, "", None);
     let config = std::fs::read_to_string(s.t.config_path()).expect("config");
-    let config = config.replacen("queue = false\n", &format!("queue = false\n{}", zoned.split("\n\n").next().unwrap_or_default()), 1);
-    let config = format!("{config}\n{}", zoned.split_once("\n\n").map(|(_, r)| r).unwrap_or_default());
+    let config = config.replacen(
+        "queue = false\n",
+        &format!(
+            "queue = false\n{}",
+            zoned.split("\n\n").next().unwrap_or_default()
+        ),
+        1,
+    );
+    let config = format!(
+        "{config}\n{}",
+        zoned.split_once("\n\n").map(|(_, r)| r).unwrap_or_default()
+    );
     std::fs::write(s.t.config_path(), config).expect("config");
     s.daemon.stop();
     let mut daemon = Daemon::spawn_with_env(&s.t.config_path(), &[]);
@@ -490,30 +534,102 @@ fn a_program_for_other_zones_goes_out_as_silence_on_a_zoned_stream_and_the_recor
         Listener::start(&ice.listen_url(MOUNT)),
         Listener::start(&ice.listen_url("/thon-1.mp3")),
     );
-    wait_for(&agent, &base, 15, "the bulletin airs", |n| n["on_air"]["title"] == TITLE);
-    wait_for(&agent, &base, 20, "the bulletin ends", |n| n["on_air"].is_null());
+    wait_for(&agent, &base, 15, "the bulletin airs", |n| {
+        n["on_air"]["title"] == TITLE
+    });
+    wait_for(&agent, &base, 20, "the bulletin ends", |n| {
+        n["on_air"].is_null()
+    });
     std::thread::sleep(Duration::from_millis(1500));
     let title_thon1 = ice.source("/thon-1.mp3").map(|src| src["title"].clone());
     let (all, thon1) = (all.finish(), thon1.finish());
-    daemon.stop();
     let decoded = |chunks: Vec<(f64, Vec<u8>)>| {
         let bytes: Vec<u8> = chunks.into_iter().flat_map(|(_, c)| c).collect();
         decode_mp3(&bytes).1
     };
     let (all, thon1) = (decoded(all), decoded(thon1));
+
+    // The segment's own zones come before its program's: marked for thôn 1 (a bad name is
+    // refused in Vietnamese), it airs on the zoned stream too (played by hand, no program).
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_loaxa"))
+            .arg("-c")
+            .arg(s.t.config_path())
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("loaxa")
+    };
+    let bad = cli(&["segment", "edit", "1", "--zones", "thôn 1"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("tên vùng `thôn 1` không hợp lệ"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    let ok = cli(&["segment", "edit", "1", "--zones", "thon-1, thon-3"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let shown = String::from_utf8_lossy(&cli(&["segment", "show", "1"]).stdout).to_string();
+    assert!(shown.contains("thon-1, thon-3"), "{shown}");
+    let again = Listener::start(&ice.listen_url("/thon-1.mp3"));
+    assert!(cli(&["play", "--now", "1"]).status.success());
+    wait_for(&agent, &base, 15, "the bulletin airs by hand", |n| {
+        n["on_air"]["title"] == TITLE
+    });
+    wait_for(&agent, &base, 20, "the bulletin ends", |n| {
+        n["on_air"].is_null()
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let again = decoded(again.finish());
+    daemon.stop();
     let loud = |v: &[f32]| v.iter().filter(|x| x.abs() > 0.01).count();
-    assert!(loud(&all) > 4 * RATE as usize, "the stream for all carried it: {} loud samples", loud(&all));
-    assert!(thon1.len() > 4 * RATE as usize, "the zoned stream stayed on the air: {} samples", thon1.len());
+    assert!(
+        loud(&all) > 4 * RATE as usize,
+        "the stream for all carried it: {} loud samples",
+        loud(&all)
+    );
+    assert!(
+        thon1.len() > 4 * RATE as usize,
+        "the zoned stream stayed on the air: {} samples",
+        thon1.len()
+    );
     assert_eq!(loud(&thon1), 0, "the zoned stream carried silence");
     assert!(
         title_thon1.as_ref().is_none_or(|t| t.is_null() || *t == ""),
         "no title on the zoned stream: {title_thon1:?}"
     );
-    let rec = records(&s.t).into_iter().find(|r| r.title == TITLE).expect("record");
-    let by_name: std::collections::HashMap<_, _> =
-        rec.streams.iter().map(|c| (c.stream.as_str(), c.other_zone)).collect();
+    let rec = records(&s.t)
+        .into_iter()
+        .find(|r| r.title == TITLE)
+        .expect("record");
+    let by_name: std::collections::HashMap<_, _> = rec
+        .streams
+        .iter()
+        .map(|c| (c.stream.as_str(), c.other_zone))
+        .collect();
     assert_eq!(by_name.get("loa-xa.mp3"), Some(&false), "{rec:#?}");
     assert_eq!(by_name.get("Thôn 1"), Some(&true), "{rec:#?}");
+    assert!(
+        loud(&again) > 4 * RATE as usize,
+        "the zoned stream carried the segment for its zone: {} loud samples",
+        loud(&again)
+    );
+    let by_hand = records(&s.t)
+        .into_iter()
+        .filter(|r| r.title == TITLE)
+        .nth(1)
+        .expect("the second airing");
+    assert!(
+        by_hand
+            .streams
+            .iter()
+            .all(|c| !c.other_zone && c.gap_ms == 0),
+        "{by_hand:#?}"
+    );
 }
 
 /// The On-air page in a real Chromium: one stream on the air, one whose server is not there
@@ -533,18 +649,30 @@ fn the_page_shows_each_stream_on_the_air_or_retrying_with_the_cause() {
     let browser = webdriver::Browser::start(downloads.path(), 1280, 900);
     browser.goto(&format!("{}/#now", s.base));
     browser.wait("body[data-ready] main[data-page=\"now\"] #stream-list", 10);
-    let idle = browser.wait_text("#stream-list li[data-stream=\"loa-xa.mp3\"]", 5, "the stream, idle", |t| {
-        t.starts_with("nghỉ")
-    });
+    let idle = browser.wait_text(
+        "#stream-list li[data-stream=\"loa-xa.mp3\"]",
+        5,
+        "the stream, idle",
+        |t| t.starts_with("nghỉ"),
+    );
     assert!(idle.contains(&ice.listen_url(MOUNT)), "{idle}");
     fire_in(&s.t, &s.daemon, 3);
-    browser.wait_text("#stream-list li[data-stream=\"loa-xa.mp3\"]", 10, "the stream on the air", |t| {
-        t.starts_with("đang phát")
-    });
-    let lost = browser.wait_text("#stream-list li[data-stream=\"Thôn 3\"]", 10, "the dead stream retrying", |t| {
-        t.starts_with("mất kết nối, đang thử lại")
-    });
-    assert!(lost.contains("không kết nối được"), "the cause, in Vietnamese: {lost}");
+    browser.wait_text(
+        "#stream-list li[data-stream=\"loa-xa.mp3\"]",
+        10,
+        "the stream on the air",
+        |t| t.starts_with("đang phát"),
+    );
+    let lost = browser.wait_text(
+        "#stream-list li[data-stream=\"Thôn 3\"]",
+        10,
+        "the dead stream retrying",
+        |t| t.starts_with("mất kết nối, đang thử lại"),
+    );
+    assert!(
+        lost.contains("không kết nối được"),
+        "the cause, in Vietnamese: {lost}"
+    );
     let warnings = browser.text(&browser.wait("#warning-list", 5));
     assert!(warnings.contains("Luồng phát Thôn 3"), "{warnings}");
     s.daemon.stop();

@@ -138,5 +138,6 @@ pub fn segment(store: &Store, i: u64) -> Result<Segment> {
             ..Default::default()
         },
         tts: None,
+        zones: Vec::new(),
     })
 }

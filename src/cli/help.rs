@@ -171,6 +171,11 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Gain offset in dB on top of loudness normalisation (e.g. -3 or 2.5; 0 removes it)",
     ),
     (
+        "segment edit/zones",
+        "Các vùng loa được phát bản tin, cách nhau bằng dấu phẩy (ví dụ thon-1,thon-2; \"\" để theo chương trình)",
+        "Loudspeaker zones it is for, comma-separated (e.g. thon-1,thon-2; \"\" to follow its program)",
+    ),
+    (
         "segment approve",
         "Ghi nhận lãnh đạo xã đã duyệt một bản tin",
         "Record that the commune leadership approved a segment (đã duyệt)",

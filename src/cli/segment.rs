@@ -68,6 +68,8 @@ pub enum SegmentCmd {
         priority: Option<Priority>,
         #[arg(long, value_name = "DB", allow_negative_numbers = true)]
         gain_db: Option<f64>,
+        #[arg(long, value_name = "ZONES")]
+        zones: Option<String>,
     },
     Approve {
         id: SegmentId,
@@ -226,6 +228,13 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
                 fmt::safe(&s.original_name)
             );
             text_source_lines(&s)?;
+            if !s.zones.is_empty() {
+                outln!(
+                    "{}{}",
+                    label("vùng loa:", "zones:"),
+                    fmt::safe(&s.zones.join(", "))
+                );
+            }
             outln!(
                 "{}{}",
                 label("ngày thêm:", "added:"),
@@ -242,8 +251,16 @@ pub fn segment(station: &Backend, cmd: SegmentCmd) -> Result<i32> {
             valid_until,
             priority,
             gain_db,
+            zones,
         } => {
             let patch = SegmentPatch {
+                zones: zones.map(|z| {
+                    z.split(',')
+                        .map(str::trim)
+                        .filter(|z| !z.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                }),
                 title,
                 topic,
                 unit: unit.map(Some),

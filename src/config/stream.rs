@@ -8,7 +8,7 @@ use super::Source;
 use super::duration::Bounds;
 use super::program::bounded;
 use super::walk::Table;
-use crate::stream::{IcecastUrl, Idle, StreamSpec, lame};
+use crate::stream::{IcecastUrl, Idle, MAX_ZONE, MAX_ZONES, StreamSpec, lame, zone_name_ok};
 use crate::words::ConfigProblem;
 
 const STREAM_KEYS: &[&str] = &[
@@ -26,9 +26,6 @@ const STREAM_KEYS: &[&str] = &[
 
 /// The most streams one station sends.
 pub const MAX_STREAMS: usize = 8;
-/// The most zones a program or a stream names, and the longest zone name.
-pub const MAX_ZONES: usize = 32;
-const MAX_ZONE: usize = 64;
 /// Kept connected after the last audio: 2 s to an hour.
 const HOLD: Bounds = Bounds::secs(2, 3600);
 
@@ -194,12 +191,7 @@ pub(super) fn zones(src: &mut Source<'_>, t: &Table<'_, '_>, ok: &mut bool) -> V
     let mut out = Vec::new();
     for z in list.into_iter().take(MAX_ZONES) {
         let name = z.get_ref();
-        if name.is_empty()
-            || name.len() > MAX_ZONE
-            || name
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || c == ',')
-        {
+        if !zone_name_ok(name) {
             *ok = false;
             src.problem(
                 z.span(),

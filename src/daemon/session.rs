@@ -144,11 +144,22 @@ fn planned_end(s: &Session, began: Instant) -> Instant {
 }
 
 impl Daemon {
-    /// What the stream outputs are told of an item of `program`: its title and the
-    /// program's zones (`None` without streams).
-    fn stream_tag(&self, program: &str, title: &str) -> Option<Arc<crate::stream::ItemTag>> {
+    /// What the stream outputs are told of an item of `program`: its title and its zones —
+    /// the segment's own, else the program's (`None` without streams).
+    fn stream_tag(
+        &self,
+        program: &str,
+        title: &str,
+        zones: &[String],
+    ) -> Option<Arc<crate::stream::ItemTag>> {
         if self.station.config.streams.is_empty() {
             return None;
+        }
+        if !zones.is_empty() {
+            return Some(Arc::new(crate::stream::ItemTag {
+                title: title.to_string(),
+                zones: zones.to_vec(),
+            }));
         }
         let zones = self
             .station
@@ -182,7 +193,7 @@ impl Daemon {
                 span: seg.level.trim.map(|t| (t.start_frame, t.end_frame)),
                 measured: Some(Duration::from_millis(seg.duration_ms)),
                 stream: None,
-                tag: self.stream_tag(&e.ctx.program, &seg.title),
+                tag: self.stream_tag(&e.ctx.program, &seg.title, &seg.zones),
             };
             if let Origin::Live { .. } = &e.item.origin {
                 let Some((reader, part)) = self.live_part() else {

@@ -45,6 +45,9 @@ pub struct SegmentPatch {
     /// The segment's gain offset in dB, on top of loudness normalisation (0: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gain_db: Option<f64>,
+    /// The loudspeaker zones it is for (an empty list: its program's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zones: Option<Vec<String>>,
 }
 
 /// The largest per-segment gain offset, either way, in dB.
@@ -109,6 +112,27 @@ impl Station {
                 }));
             }
             seg.level.gain_db = gain;
+        }
+        if let Some(zones) = &patch.zones {
+            if zones.len() > crate::stream::MAX_ZONES {
+                return Err(refused(RefusalCode::TooManyZones {
+                    count: zones.len(),
+                    max: crate::stream::MAX_ZONES,
+                }));
+            }
+            let mut kept: Vec<String> = Vec::new();
+            for zone in zones {
+                let zone = zone.trim();
+                if !crate::stream::zone_name_ok(zone) {
+                    return Err(refused(RefusalCode::BadZone {
+                        zone: zone.chars().take(crate::stream::MAX_ZONE).collect(),
+                    }));
+                }
+                if !kept.iter().any(|z| z == zone) {
+                    kept.push(zone.to_string());
+                }
+            }
+            seg.zones = kept;
         }
         self.store.insert_segment(&seg)?;
         Ok(seg)

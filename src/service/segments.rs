@@ -347,6 +347,7 @@ pub(super) fn segment_from(
         },
         level: level_from(m),
         tts: meta.tts.clone(),
+        zones: Vec::new(),
     }
 }
 

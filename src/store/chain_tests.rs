@@ -219,7 +219,10 @@ fn canonical_encoding_v5_is_pinned() {
     // Without streams, `streams` is hashed as an empty list.
     rec.streams.clear();
     let text = String::from_utf8(canonical(&rec)).expect("utf-8");
-    assert!(text.ends_with(",\"relay\":null,\"live\":null,\"streams\":[]}"), "{text}");
+    assert!(
+        text.ends_with(",\"relay\":null,\"live\":null,\"streams\":[]}"),
+        "{text}"
+    );
     // Every field is covered; a v4 record carrying streams is refused.
     with_streams(&mut rec);
     let (stored, hashed) = stored_and_hashed(&rec);

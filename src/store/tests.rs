@@ -24,6 +24,7 @@ fn segment(id: SegmentId, sha: &str) -> Segment {
         approval: Default::default(),
         level: Default::default(),
         tts: None,
+        zones: Vec::new(),
     }
 }
 

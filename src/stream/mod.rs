@@ -76,6 +76,19 @@ impl StreamSpec {
     }
 }
 
+/// The most zones a program, a segment or a stream names, and the longest zone name.
+pub const MAX_ZONES: usize = 32;
+pub const MAX_ZONE: usize = 64;
+
+/// Whether `name` can be a zone: 1 to [`MAX_ZONE`] bytes, no spaces, commas or controls.
+pub fn zone_name_ok(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_ZONE
+        && !name
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == ',')
+}
+
 /// What the streams are told of an item: its title (the stream title) and zones.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ItemTag {

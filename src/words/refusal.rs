@@ -24,6 +24,10 @@ pub enum RefusalCode {
     GainOutOfRange { gain: String, max: String },
     /// Approval without the approver's name.
     ApproverMissing,
+    /// A zone name that is empty, too long, or has spaces or commas.
+    BadZone { zone: String },
+    /// More zones than a segment may name.
+    TooManyZones { count: usize, max: usize },
     /// A program name the config does not have.
     NoProgram { name: String, known: Vec<String> },
     /// A program with `queue = false`.
@@ -132,6 +136,10 @@ impl RefusalCode {
                 max: "20".into(),
             },
             RefusalCode::ApproverMissing,
+            RefusalCode::BadZone {
+                zone: "thôn 1".into(),
+            },
+            RefusalCode::TooManyZones { count: 40, max: 32 },
             RefusalCode::NoProgram {
                 name: "sang".into(),
                 known: vec!["chieu".into()],
@@ -254,6 +262,11 @@ impl RefusalCode {
                 lang,
                 format!("hãy rút gọn {} còn nhiều nhất {max} ký tự", field_vi(field)),
                 format!("shorten the {field} to at most {max} characters"),
+            ),
+            RefusalCode::BadZone { .. } | RefusalCode::TooManyZones { .. } => pick(
+                lang,
+                "ví dụ `--zones thon-1,thon-2`: tên ngắn, không dấu cách, cách nhau bằng dấu phẩy (nhiều nhất 32); `--zones \"\"` bỏ hết",
+                "e.g. --zones thon-1,thon-2: short names without spaces, comma-separated (at most 32); --zones \"\" clears them",
             ),
             RefusalCode::GainOutOfRange { max, .. } => pick_owned(
                 lang,
@@ -401,6 +414,20 @@ impl Say for RefusalCode {
                 lang,
                 format!("{} dài {len} ký tự; giới hạn là {max}", field_vi(field)),
                 format!("the {field} is {len} characters long; the limit is {max}"),
+            ),
+            RefusalCode::BadZone { zone } => pick_owned(
+                lang,
+                format!(
+                    "tên vùng `{zone}` không hợp lệ (trống, quá dài, có dấu cách hoặc dấu phẩy)"
+                ),
+                format!(
+                    "zone name `{zone}` is not valid (empty, too long, or with spaces or commas)"
+                ),
+            ),
+            RefusalCode::TooManyZones { count, max } => pick_owned(
+                lang,
+                format!("có {count} vùng, nhiều nhất {max}"),
+                format!("{count} zones; at most {max}"),
             ),
             RefusalCode::GainOutOfRange { gain, .. } => pick_owned(
                 lang,
