@@ -391,7 +391,8 @@ mod tests {
 
     #[test]
     fn urls_read_with_their_defaults_and_refusals() {
-        let u = IcecastUrl::parse("icecast://source:hackme@127.0.0.1:8001/loa-xa.mp3").unwrap();
+        let u =
+            IcecastUrl::parse("icecast://source:hackme@127.0.0.1:8001/loa-xa.mp3").expect("reads");
         assert_eq!(
             (u.host.as_str(), u.port, u.mount.as_str()),
             ("127.0.0.1", 8001, "/loa-xa.mp3")
@@ -402,7 +403,7 @@ mod tests {
             !format!("{u:?}").contains("hackme"),
             "the password is never printed"
         );
-        let u = IcecastUrl::parse("http://p%40ss@radio.example/a").unwrap();
+        let u = IcecastUrl::parse("http://p%40ss@radio.example/a").expect("reads");
         assert_eq!(
             (u.user.as_str(), u.password.as_str(), u.port),
             ("source", "p@ss", 8000)

@@ -172,17 +172,19 @@ impl Drop for Icecast {
     }
 }
 
-/// A listener reading a mount: every chunk with the wall time it arrived (seconds since
-/// the epoch).
+/// What a listener got: each chunk with the wall time it arrived (seconds since the epoch).
+pub type Chunks = Vec<(f64, Vec<u8>)>;
+
+/// A listener reading a mount.
 pub struct Listener {
-    pub chunks: Arc<Mutex<Vec<(f64, Vec<u8>)>>>,
+    pub chunks: Arc<Mutex<Chunks>>,
     stop: Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Listener {
     pub fn start(url: &str) -> Listener {
-        let chunks: Arc<Mutex<Vec<(f64, Vec<u8>)>>> = Arc::default();
+        let chunks: Arc<Mutex<Chunks>> = Arc::default();
         let stop: Arc<std::sync::atomic::AtomicBool> = Arc::default();
         let (c, s, url) = (chunks.clone(), stop.clone(), url.to_string());
         let thread = std::thread::spawn(move || {
@@ -204,7 +206,7 @@ impl Listener {
     }
 
     /// Stops reading (at the next chunk) and returns what came.
-    pub fn finish(mut self) -> Vec<(f64, Vec<u8>)> {
+    pub fn finish(mut self) -> Chunks {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let deadline = Instant::now() + Duration::from_secs(3);
