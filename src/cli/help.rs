@@ -523,6 +523,7 @@ const VALUE_NAMES: &[(&str, &str)] = &[
     ("OUTCOME", "KẾT_QUẢ"),
     ("WORDS", "TỪ_KHOÁ"),
     ("N", "SỐ_LƯỢNG"),
+    ("ZONES", "CÁC_VÙNG"),
 ];
 
 /// The Vietnamese placeholder for clap's English `name` of a value, if the table has it.

@@ -281,15 +281,7 @@ impl Streams {
             .map(|o| {
                 let shared = o.lock();
                 let now = SystemTime::now();
-                let overlap = |list: &VecDeque<Gap>| -> Duration {
-                    list.iter()
-                        .map(|g| {
-                            let a = g.from.max(from);
-                            let b = g.to.unwrap_or(now).min(to);
-                            b.duration_since(a).unwrap_or_default()
-                        })
-                        .sum()
-                };
+                let overlap = |list: &VecDeque<Gap>| covered(list, from, to, now);
                 let span = to.duration_since(from).unwrap_or_default();
                 let gap = overlap(&shared.gaps).min(span);
                 let muted = overlap(&shared.muted);
@@ -301,6 +293,27 @@ impl Streams {
             })
             .collect()
     }
+}
+
+/// How much of `[from, to]` the gaps cover (overlapping gaps counted once; one still going
+/// on ends `now`).
+fn covered(list: &VecDeque<Gap>, from: SystemTime, to: SystemTime, now: SystemTime) -> Duration {
+    let mut spans: Vec<(SystemTime, SystemTime)> = list
+        .iter()
+        .map(|g| (g.from.max(from), g.to.unwrap_or(now).min(to)))
+        .filter(|(a, b)| a < b)
+        .collect();
+    spans.sort();
+    let mut total = Duration::ZERO;
+    let mut reach: Option<SystemTime> = None;
+    for (a, b) in spans {
+        let start = reach.map_or(a, |r| r.max(a));
+        if b > start {
+            total += b.duration_since(start).unwrap_or_default();
+        }
+        reach = Some(reach.map_or(b, |r| r.max(b)));
+    }
+    total
 }
 
 /// Every stream's state, for a worker's [`OnChange`] (it sees only its own `Out`).
@@ -417,5 +430,70 @@ impl TapWriter {
 impl Drop for TapWriter {
     fn drop(&mut self) {
         self.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_that_overlap_count_once_and_only_within_the_item() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let at = |s: f64| t0 + Duration::from_secs_f64(s);
+        let gaps: VecDeque<Gap> = [
+            // An outage from 2 s to 5 s, losses inside it and one after, one still going.
+            Gap {
+                from: at(2.0),
+                to: Some(at(5.0)),
+            },
+            Gap {
+                from: at(3.0),
+                to: Some(at(3.5)),
+            },
+            Gap {
+                from: at(4.5),
+                to: Some(at(6.0)),
+            },
+            Gap {
+                from: at(9.0),
+                to: None,
+            },
+        ]
+        .into();
+        let got = covered(&gaps, at(1.0), at(10.0), at(9.5));
+        assert_eq!(got, Duration::from_secs_f64(4.5)); // 2–6 and 9–9.5
+        assert_eq!(covered(&gaps, at(0.0), at(1.0), at(9.5)), Duration::ZERO);
+        assert_eq!(
+            covered(&gaps, at(2.5), at(3.0), at(9.5)),
+            Duration::from_millis(500)
+        );
+    }
+
+    #[test]
+    fn a_zoned_stream_carries_its_zones_and_items_for_none() {
+        let url = IcecastUrl::parse("icecast://s:p@h/a.mp3").expect("url");
+        let spec = |zones: &[&str]| StreamSpec {
+            name: "a".into(),
+            url: url.clone(),
+            bitrate: 64,
+            mono: true,
+            sample_rate: 44_100,
+            idle: Idle::Disconnect,
+            hold: Duration::from_secs(30),
+            zones: zones.iter().map(|z| z.to_string()).collect(),
+            description: String::new(),
+        };
+        let z = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(spec(&[]).carries(&z(&["thon-2"])));
+        assert!(spec(&["thon-1"]).carries(&z(&[])));
+        assert!(spec(&["thon-1"]).carries(&z(&["thon-2", "thon-1"])));
+        assert!(!spec(&["thon-1"]).carries(&z(&["thon-2"])));
+        assert!(
+            zone_name_ok("thon-1")
+                && !zone_name_ok("thôn 1")
+                && !zone_name_ok("a,b")
+                && !zone_name_ok("")
+        );
     }
 }
