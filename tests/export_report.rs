@@ -419,6 +419,19 @@ fn expected_cells(r: &AsRunRecord) -> Vec<String> {
         relay_cell(r, |p| ((p.relayed_ms + 500) / 1000).to_string()),
         relay_cell(r, |p| ((p.dropout_ms + 500) / 1000).to_string()),
         relay_cell(r, |p| p.switches.len().to_string()),
+        r.streams
+            .iter()
+            .map(|c| {
+                if c.other_zone {
+                    format!("{} (vùng khác: phát im lặng)", c.stream)
+                } else if c.gap_ms > 0 {
+                    format!("{} (mất {} giây)", c.stream, (c.gap_ms + 500) / 1000)
+                } else {
+                    c.stream.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
     ]
 }
 
@@ -919,6 +932,19 @@ fn log_with_relays() -> Vec<AsRunRecord> {
     for (i, r) in all.iter_mut().enumerate() {
         r.id = i as u64 + 1;
     }
+    // The first item went out on two streams too: one missed 2.6 s, one was for other zones.
+    all[0].streams = vec![
+        loaxa::stream::StreamCarriage {
+            stream: "loa-xa.mp3".into(),
+            gap_ms: 2_600,
+            other_zone: false,
+        },
+        loaxa::stream::StreamCarriage {
+            stream: "Thôn 1".into(),
+            gap_ms: 0,
+            other_zone: true,
+        },
+    ];
     all
 }
 
@@ -1056,15 +1082,16 @@ fn every_report_format_has_the_relay_section_in_both_languages() {
 }
 
 #[test]
-fn exports_add_the_relay_columns_at_the_end() {
+fn exports_add_the_relay_columns_then_the_streams_at_the_end() {
     let store = Store::temporary().expect("store");
     for mut r in log_with_relays() {
         store.append_record(&mut r).expect("append");
     }
     let headers = report::export_headers(Lang::Vi);
-    assert_eq!(headers.len(), 30);
+    assert_eq!(headers.len(), 31);
+    assert_eq!(headers[30], "Luồng phát (cụm loa IP)");
     assert_eq!(
-        &headers[25..],
+        &headers[25..30],
         [
             "Nguồn tiếp sóng",
             "Tên chương trình đang phát của nguồn",
@@ -1105,16 +1132,24 @@ fn exports_add_the_relay_columns_at_the_end() {
         assert_eq!(row, &expected_cells(r), "record {}", r.id);
     }
     assert_eq!(
-        &rows[15][25..],
+        &rows[15][25..30],
         [SOURCE_A, "Thời sự 6 giờ", "1500", "300", "3"]
     );
     assert_eq!(
+        rows[0][30],
+        "loa-xa.mp3 (mất 3 giây); Thôn 1 (vùng khác: phát im lặng)"
+    );
+    assert_eq!(
         &rows[16][25..],
-        ["", "", "0", "1800", "1"],
+        ["", "", "0", "1800", "1", ""],
         "no source at all"
     );
     assert_eq!(rows[15][3], "tiếp sóng");
-    assert!(rows[0][25..].iter().all(String::is_empty), "{:?}", rows[0]);
+    assert!(
+        rows[0][25..30].iter().all(String::is_empty),
+        "{:?}",
+        rows[0]
+    );
 
     // XLSX: the same cells, the times and counts as numbers.
     use calamine::{DataType, Reader, Xlsx, open_workbook};
@@ -1131,7 +1166,11 @@ fn exports_add_the_relay_columns_at_the_end() {
     assert_eq!(row[28].as_f64(), Some(300.0));
     assert_eq!(row[29].as_f64(), Some(3.0));
     let intro: Vec<_> = range.rows().nth(1).expect("the intro").to_vec();
-    assert!(intro[25..].iter().all(|c| c.is_empty()), "{intro:?}");
+    assert!(intro[25..30].iter().all(|c| c.is_empty()), "{intro:?}");
+    assert_eq!(
+        intro[30].get_string(),
+        Some("loa-xa.mp3 (mất 3 giây); Thôn 1 (vùng khác: phát im lặng)")
+    );
 }
 
 // ---- the binary ------------------------------------------------------------------------

@@ -151,6 +151,12 @@ impl DaemonHandle {
         self.disk.notify_one();
     }
 
+    /// Returns once the daemon is gone (ended, or its task dropped): what runs beside it
+    /// ends with it, and lets go of the station.
+    pub async fn gone(&self) {
+        self.tx.closed().await;
+    }
+
     /// The station as the daemon runs it now (a reload replaces it).
     pub fn station(&self) -> Arc<Station> {
         match self.station.read() {

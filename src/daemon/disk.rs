@@ -74,6 +74,9 @@ pub(super) async fn follow(handle: DaemonHandle, status: watch::Sender<Status>) 
         tokio::select! {
             changed = log.changed() => if changed.is_err() { return },
             () = poked.notified() => {}
+            // A daemon whose task was dropped (a crash in the tests) never aborts this task:
+            // it ends here, or it would hold the store (and its lock) for good.
+            () = handle.gone() => return,
         }
         refresh(&handle.station(), &status);
     }

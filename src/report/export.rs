@@ -165,7 +165,42 @@ pub fn export_cells(r: &AsRunRecord, opts: &ExportOptions) -> [String; COLUMN_CO
         relay(r, |p| seconds(p.relayed_ms).to_string()),
         relay(r, |p| seconds(p.dropout_ms).to_string()),
         relay(r, |p| p.switches.len().to_string()),
+        streams_cell(
+            lang,
+            r.streams
+                .iter()
+                .map(|c| (c.stream.as_str(), c.gap_ms, c.other_zone)),
+        ),
     ]
+}
+
+/// The streams' column: each stream that carried the item by name, with the time it missed
+/// (`loa-xa.mp3 (mất 3 giây)`) or that the item was for other zones; `; `-separated. Empty
+/// for records without streams.
+pub(super) fn streams_cell<'s>(
+    lang: Lang,
+    streams: impl Iterator<Item = (&'s str, u64, bool)>,
+) -> String {
+    let mut out = String::new();
+    for (name, gap_ms, other_zone) in streams {
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        out.push_str(name);
+        if other_zone {
+            out.push_str(match lang {
+                Lang::Vi => " (vùng khác: phát im lặng)",
+                Lang::En => " (other zones: silence)",
+            });
+        } else if gap_ms > 0 {
+            let s = seconds(gap_ms);
+            out.push_str(&match lang {
+                Lang::Vi => format!(" (mất {s} giây)"),
+                Lang::En => format!(" (missed {s} s)"),
+            });
+        }
+    }
+    out
 }
 
 /// A relay column of `r`: empty for records that are not relays.
@@ -354,6 +389,17 @@ impl<'o> CsvRow<'o> {
             (true, Lang::En) => "yes",
         })?;
         self.relay(w, r.relay.as_ref())?;
+        if r.streams.is_empty() {
+            w.write_field("")?;
+        } else {
+            let cell = streams_cell(
+                opts.lang,
+                r.streams
+                    .iter()
+                    .map(|c| (&*c.stream, c.gap_ms, c.other_zone)),
+            );
+            text(w, &cell)?;
+        }
         w.write_record(None::<&[u8]>)?;
         Ok(())
     }
@@ -644,24 +690,59 @@ mod tests {
 
     /// The relay columns come last, empty for other records; JSON Lines keeps the proof.
     #[test]
-    fn relay_columns_come_last() {
+    fn relay_columns_come_after_the_others_and_the_streams_last() {
         let opts = ExportOptions::default();
+        let relays = COLUMN_COUNT - 1 - RELAY_COLUMNS..COLUMN_COUNT - 1;
         let cells = export_csv_cells(&relay_record(), &opts);
         assert_eq!(
-            &cells[COLUMN_COUNT - RELAY_COLUMNS..],
+            &cells[relays.clone()],
             ["https://vov.vn/vov1.m3u8", "'=Thời sự 6h", "1799", "1", "2"]
         );
         let plain = export_cells(&record(true), &opts);
-        assert!(
-            plain[COLUMN_COUNT - RELAY_COLUMNS..]
-                .iter()
-                .all(String::is_empty)
-        );
+        assert!(plain[relays].iter().all(String::is_empty));
+        assert_eq!(plain[COLUMN_COUNT - 1], "", "no streams, an empty cell");
         assert_eq!(plain[24], "có", "the columns before keep their place");
         let mut out = Vec::new();
         write_export([Ok(relay_record())], ExportFormat::Jsonl, &opts, &mut out).expect("jsonl");
         let back: AsRunRecord = serde_json::from_slice(&out).expect("a record");
         assert_eq!(back.relay, relay_record().relay);
+
+        // What each stream carried, in words; the CSV writes the same cell.
+        let mut streamed = record(true);
+        streamed.streams = vec![
+            crate::stream::StreamCarriage {
+                stream: "loa-xa.mp3".into(),
+                gap_ms: 3_400,
+                other_zone: false,
+            },
+            crate::stream::StreamCarriage {
+                stream: "Thôn 1".into(),
+                gap_ms: 0,
+                other_zone: true,
+            },
+            crate::stream::StreamCarriage {
+                stream: "thon-2.mp3".into(),
+                gap_ms: 0,
+                other_zone: false,
+            },
+        ];
+        for (lang, want) in [
+            (
+                Lang::Vi,
+                "loa-xa.mp3 (mất 3 giây); Thôn 1 (vùng khác: phát im lặng); thon-2.mp3",
+            ),
+            (
+                Lang::En,
+                "loa-xa.mp3 (missed 3 s); Thôn 1 (other zones: silence); thon-2.mp3",
+            ),
+        ] {
+            let opts = ExportOptions {
+                lang,
+                ..ExportOptions::default()
+            };
+            assert_eq!(export_cells(&streamed, &opts)[COLUMN_COUNT - 1], want);
+            assert_eq!(export_csv_cells(&streamed, &opts)[COLUMN_COUNT - 1], want);
+        }
     }
 
     /// The CSV row writer writes exactly the cells the XLSX export and older loaxa wrote.
@@ -680,7 +761,19 @@ mod tests {
                 let mut formula = record(true);
                 formula.title = "=HYPERLINK(\"http://x\",\"Bấm\")".into();
                 formula.unit = Some("@SUM(1)".into());
-                let records = [record(true), record(false), formula, relay_record()];
+                let mut streamed = record(true);
+                streamed.streams = vec![crate::stream::StreamCarriage {
+                    stream: "=loa-xa.mp3".into(),
+                    gap_ms: 1_200,
+                    other_zone: false,
+                }];
+                let records = [
+                    record(true),
+                    record(false),
+                    formula,
+                    relay_record(),
+                    streamed,
+                ];
                 let mut fast = csv::Writer::from_writer(Vec::new());
                 let mut row = CsvRow::new(&opts);
                 let mut slow = csv::Writer::from_writer(Vec::new());

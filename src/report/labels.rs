@@ -44,6 +44,9 @@ const COLUMNS: &[(&str, &str)] = &[
     ("Thời gian tiếp sóng (giây)", "relayed_s"),
     ("Thời gian mất tín hiệu (giây)", "dropout_s"),
     ("Số lần chuyển nguồn phát", "switches"),
+    // What each stream output carried (`[[stream]]`): after the relay's columns, for the
+    // same reason.
+    ("Luồng phát (cụm loa IP)", "streams"),
 ];
 
 /// Number of export columns.

@@ -59,6 +59,18 @@ pub struct ExportRecord<'a> {
     pub silent: bool,
     #[serde(default, borrow)]
     pub relay: Option<RelayView<'a>>,
+    #[serde(default, borrow)]
+    pub streams: Vec<StreamView<'a>>,
+}
+
+/// What the export shows of a stream's carriage ([`crate::stream::StreamCarriage`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct StreamView<'a> {
+    #[serde(borrow)]
+    pub stream: Text<'a>,
+    pub gap_ms: u64,
+    #[serde(default)]
+    pub other_zone: bool,
 }
 
 /// What the export shows of a relay's proof ([`crate::relay::RelayProof`]): its other
@@ -147,6 +159,15 @@ impl<'a> From<&'a AsRunRecord> for ExportRecord<'a> {
             audible_ms: r.audible_ms,
             silent: r.silent,
             relay: r.relay.as_ref().map(RelayView::from),
+            streams: r
+                .streams
+                .iter()
+                .map(|c| StreamView {
+                    stream: Text(Cow::Borrowed(c.stream.as_str())),
+                    gap_ms: c.gap_ms,
+                    other_zone: c.other_zone,
+                })
+                .collect(),
         }
     }
 }
