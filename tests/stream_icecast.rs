@@ -353,7 +353,20 @@ fn icecast_killed_mid_program_the_card_plays_on_the_stream_comes_back_the_record
                 .as_array()
                 .is_some_and(|w| w.iter().any(|w| w["code"] == "stream_lost"))
     });
-    std::thread::sleep(Duration::from_secs(2));
+    let said = std::process::Command::new(env!("CARGO_BIN_EXE_loaxa"))
+        .arg("-c")
+        .arg(s.t.config_path())
+        .arg("now")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("loaxa now");
+    let said = String::from_utf8_lossy(&said.stdout).to_string();
+    assert!(
+        said.contains("luồng phát:  loa-xa.mp3") && said.contains("mất kết nối, đang thử lại"),
+        "{said}"
+    );
+    assert!(said.contains("CẢNH BÁO: luồng phát `loa-xa.mp3`"), "{said}");
+    std::thread::sleep(Duration::from_secs(1));
     ice.restart();
     let back = icecast::wall();
     ice.wait_for_source(MOUNT, 10);

@@ -159,6 +159,25 @@ pub fn now(client: &Client, config: &Config, args: &NowArgs) -> Result<i32> {
             l.input_dbfs
         );
     }
+    for s in &status.streams {
+        outln!(
+            "{}  {} ({}): {} {} {}{}",
+            t("luồng phát:", "stream:"),
+            super::fmt::safe(&s.name),
+            super::fmt::safe(&s.url),
+            super::fmt::say(&s.phase),
+            t("từ", "since"),
+            time(&s.since),
+            s.error
+                .as_ref()
+                .map(|e| format!(
+                    " — {} ({})",
+                    super::fmt::say(&e.fault),
+                    super::fmt::safe(&e.detail)
+                ))
+                .unwrap_or_default()
+        );
+    }
     match &status.next {
         Some(n) => outln!(
             "{}    {} {} {}",

@@ -243,6 +243,18 @@ impl Say for Warning {
     }
 }
 
+impl Say for crate::stream::Phase {
+    fn say(&self, lang: Lang) -> Cow<'static, str> {
+        use crate::stream::Phase as P;
+        match self {
+            P::Idle => pick(lang, "nghỉ", "idle"),
+            P::Connecting => pick(lang, "đang kết nối", "connecting"),
+            P::OnAir => pick(lang, "đang phát", "on air"),
+            P::Retrying => pick(lang, "mất kết nối, đang thử lại", "lost, retrying"),
+        }
+    }
+}
+
 impl Say for crate::stream::SourceFault {
     fn say(&self, lang: Lang) -> Cow<'static, str> {
         use crate::stream::SourceFault as F;
