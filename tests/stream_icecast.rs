@@ -184,6 +184,49 @@ fn best_lag(
     best
 }
 
+/// How well `len` samples of the file from its first sound match `other` from `first` (its
+/// first sound), within 10 ms: the correlation and the lag found.
+fn from_the_file(audio: &[f32], other: &[f32], first: usize, len: usize) -> (f32, usize) {
+    let (first_file, _) = sound_span(audio, "the file");
+    best_lag(
+        audio,
+        first_file,
+        len,
+        other,
+        first.saturating_sub(441)..first + 441,
+    )
+}
+
+/// The bulletin's record, which must say it completed.
+fn bulletin_record(t: &TestStation) -> loaxa::model::AsRunRecord {
+    let rec = records(t)
+        .into_iter()
+        .find(|r| r.title == TITLE)
+        .expect("the bulletin's record");
+    assert_eq!(rec.outcome, Outcome::Completed, "{rec:#?}");
+    rec
+}
+
+/// `loaxa -c CONFIG ARGS…`, without colours.
+fn loaxa(config: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_loaxa"))
+        .arg("-c")
+        .arg(config)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("loaxa runs")
+}
+
+/// The first and the last sample with sound (above −40 dBFS) of `v`.
+fn sound_span(v: &[f32], what: &str) -> (usize, usize) {
+    let loud = |x: &f32| x.abs() > 0.01;
+    match (v.iter().position(loud), v.iter().rposition(loud)) {
+        (Some(a), Some(b)) => (a, b),
+        _ => panic!("no sound in {what}"),
+    }
+}
+
 fn loudness(samples: &[f32]) -> f64 {
     let mut m = ebur128::EbuR128::new(1, RATE, ebur128::Mode::I).expect("ebur128");
     m.add_frames_f32(samples).expect("frames");
@@ -233,12 +276,7 @@ fn the_stream_carries_what_the_card_airs_with_its_title_and_the_delay_is_measure
     let chunks = listener.finish();
     s.daemon.stop();
 
-    let recs = records(&s.t);
-    let rec = recs
-        .iter()
-        .find(|r| r.title == TITLE)
-        .expect("the bulletin's record");
-    assert_eq!(rec.outcome, Outcome::Completed, "{rec:#?}");
+    let rec = bulletin_record(&s.t);
     assert_eq!(rec.streams.len(), 1, "{rec:#?}");
     assert_eq!(rec.streams[0].stream, "loa-xa.mp3");
     assert_eq!(rec.streams[0].gap_ms, 0, "{rec:#?}");
@@ -353,13 +391,7 @@ fn icecast_killed_mid_program_the_card_plays_on_the_stream_comes_back_the_record
                 .as_array()
                 .is_some_and(|w| w.iter().any(|w| w["code"] == "stream_lost"))
     });
-    let said = std::process::Command::new(env!("CARGO_BIN_EXE_loaxa"))
-        .arg("-c")
-        .arg(s.t.config_path())
-        .arg("now")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("loaxa now");
+    let said = loaxa(&s.t.config_path(), &["now"]);
     let said = String::from_utf8_lossy(&said.stdout).to_string();
     assert!(
         said.contains("luồng phát:  loa-xa.mp3") && said.contains("mất kết nối, đang thử lại"),
@@ -408,39 +440,20 @@ fn icecast_killed_mid_program_the_card_plays_on_the_stream_comes_back_the_record
 
     // The card: the whole bulletin, with no gap, while the server was down.
     let air = capture_mono(s.cap.path());
-    let first = air
-        .iter()
-        .position(|v| v.abs() > 0.01)
-        .expect("the bulletin aired");
-    let last = air
-        .iter()
-        .rposition(|v| v.abs() > 0.01)
-        .expect("the bulletin aired");
+    let (first, last) = sound_span(&air, "the capture");
     let aired = (last + 1 - first) as f64 / f64::from(RATE);
     assert!(
         (15.9..16.1).contains(&aired),
         "the card aired {aired:.3} s of 16 s"
     );
-    let first_file = s.audio.iter().position(|v| v.abs() > 0.01).expect("sound");
-    let (c, lag) = best_lag(
-        &s.audio,
-        first_file,
-        s.audio.len() - RATE as usize,
-        &air,
-        first.saturating_sub(441)..first + 441,
-    );
+    let (c, lag) = from_the_file(&s.audio, &air, first, s.audio.len() - RATE as usize);
     assert!(
         c > 0.99,
         "the card aired the file whole: correlation {c:.4} at lag {lag}"
     );
 
     // The record: completed, the stream's gap about the outage (killed → reconnected).
-    let recs = records(&s.t);
-    let rec = recs
-        .iter()
-        .find(|r| r.title == TITLE)
-        .expect("the bulletin's record");
-    assert_eq!(rec.outcome, Outcome::Completed, "{rec:#?}");
+    let rec = bulletin_record(&s.t);
     let gap = rec.streams[0].gap_ms as f64 / 1000.0;
     let outage = reconnected - killed;
     eprintln!("record: the stream's gap {gap:.2} s, the outage seen by the test {outage:.2} s");
@@ -476,27 +489,13 @@ fn a_station_without_a_sound_card_streams_alone_at_the_pace_of_the_clock() {
     );
     let bytes: Vec<u8> = chunks.iter().flat_map(|(_, c)| c.clone()).collect();
     let (_, heard) = decode_mp3(&bytes);
-    let first = heard
-        .iter()
-        .position(|v| v.abs() > 0.01)
-        .expect("the bulletin in the stream");
-    let last = heard
-        .iter()
-        .rposition(|v| v.abs() > 0.01)
-        .expect("the bulletin in the stream");
+    let (first, last) = sound_span(&heard, "the stream");
     let length = (last + 1 - first) as f64 / f64::from(RATE);
     assert!(
         (5.8..6.1).contains(&length),
         "the stream carried {length:.3} s of 6 s"
     );
-    let first_file = s.audio.iter().position(|v| v.abs() > 0.01).expect("sound");
-    let (c, _) = best_lag(
-        &s.audio,
-        first_file,
-        4 * RATE as usize,
-        &heard,
-        first.saturating_sub(441)..first + 441,
-    );
+    let (c, _) = from_the_file(&s.audio, &heard, first, 4 * RATE as usize);
     assert!(c > 0.95, "the stream is the file: {c:.3}");
     let rec = records(&s.t)
         .into_iter()
@@ -564,15 +563,7 @@ fn a_program_for_other_zones_goes_out_as_silence_on_a_zoned_stream_and_the_recor
 
     // The segment's own zones come before its program's: marked for thôn 1 (a bad name is
     // refused in Vietnamese), it airs on the zoned stream too (played by hand, no program).
-    let cli = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_loaxa"))
-            .arg("-c")
-            .arg(s.t.config_path())
-            .args(args)
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("loaxa")
-    };
+    let cli = |args: &[&str]| loaxa(&s.t.config_path(), args);
     let bad = cli(&["segment", "edit", "1", "--zones", "thôn 1"]);
     assert!(!bad.status.success());
     assert!(
@@ -702,13 +693,7 @@ fn check_asks_the_stream_server_and_a_bad_stream_url_is_refused_with_its_place()
         &[],
         local(2026, 5, 4, 4, 59, 0),
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_loaxa"))
-        .args(["-c"])
-        .arg(t.config_path())
-        .arg("check")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("loaxa check");
+    let out = loaxa(&t.config_path(), &["check"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -729,13 +714,7 @@ fn check_asks_the_stream_server_and_a_bad_stream_url_is_refused_with_its_place()
         &[],
         local(2026, 5, 4, 4, 59, 0),
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_loaxa"))
-        .args(["-c"])
-        .arg(bad.config_path())
-        .arg("check")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("loaxa check");
+    let out = loaxa(&bad.config_path(), &["check"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(err.contains("loaxa.toml:"), "file:line:col: {err}");
