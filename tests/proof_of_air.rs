@@ -130,7 +130,7 @@ async fn aired_items_record_their_output_levels_and_silent_ones_are_flagged() {
             r.audible_ms,
             r.silent
         );
-        assert_eq!(r.hash_version, 4, "new records are hashed with v4");
+        assert_eq!(r.hash_version, 5, "new records are hashed with v5");
     }
 
     // Where each aired item is in the output: the programs back to back, items gapless.
