@@ -184,11 +184,22 @@ impl SourceError {
     }
 }
 
+/// The source connection's send buffer holds about this much audio: a server that stops
+/// reading is found out (the write blocks, then times out) within it and [`WRITE_TIMEOUT`],
+/// and no more than about twice this (Linux doubles the size asked) is in flight
+/// unconfirmed when a connection breaks.
+pub const SEND_BUFFER: Duration = Duration::from_secs(1);
+
 /// Opens a source connection: the server has said yes when this returns.
 pub fn open_source(url: &IcecastUrl, info: &StreamInfo) -> Result<TcpStream, SourceError> {
     let mut stream = url
         .connect()
         .map_err(|e| SourceError::new(SourceFault::Connect, e))?;
+    let bytes = (usize::from(info.bitrate) * 1000 / 8)
+        .saturating_mul(SEND_BUFFER.as_secs() as usize)
+        .max(8192);
+    // A failure leaves the system's default (a later stall is then found later).
+    let _ = rustix::net::sockopt::set_socket_send_buffer_size(&stream, bytes);
     let request = format!(
         "PUT {mount} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: {auth}\r\n\
          User-Agent: loaxa/{version}\r\nContent-Type: audio/mpeg\r\nIce-Public: 0\r\n\

@@ -35,6 +35,8 @@ struct Conn {
     /// The encoder's input format.
     format: (u32, u16),
     opened: Instant,
+    /// When the last write was taken by the socket.
+    last_write: Instant,
     /// Silence pacing: from when, and how many frames (at the input rate) were sent by then.
     anchor: Option<(Instant, u64)>,
     sent_frames: u64,
@@ -262,6 +264,7 @@ impl Worker<'_> {
                 encoder,
                 format: self.format,
                 opened: Instant::now(),
+                last_write: Instant::now(),
                 anchor: None,
                 sent_frames: 0,
                 bytes: Vec::new(),
@@ -282,26 +285,36 @@ impl Worker<'_> {
         }
     }
 
-    /// The connection broke while sending.
+    /// The connection broke while sending. What the server may not have got counts from
+    /// before the last write the socket took, by what its send buffer holds (the server
+    /// confirms nothing): a record never claims audio that was still in flight.
     fn broken(&mut self, e: std::io::Error) {
-        if let Some(conn) = self.conn.take()
-            && conn.opened.elapsed() >= STABLE
-        {
-            self.retry_wait = FIRST_RETRY;
+        let mut since = SystemTime::now();
+        if let Some(conn) = self.conn.take() {
+            if conn.opened.elapsed() >= STABLE {
+                self.retry_wait = FIRST_RETRY;
+            }
+            let unconfirmed =
+                (conn.last_write.elapsed() + 2 * icecast::SEND_BUFFER).min(conn.opened.elapsed());
+            since = since.checked_sub(unconfirmed).unwrap_or(since);
         }
-        self.failed(SourceError::new(SourceFault::Broken, e));
+        self.failed_since(SourceError::new(SourceFault::Broken, e), since);
     }
 
     fn failed(&mut self, e: SourceError) {
+        self.failed_since(e, SystemTime::now());
+    }
+
+    /// The server is unavailable, and has been since `since`.
+    fn failed_since(&mut self, e: SourceError, since: SystemTime) {
         tracing::warn!(stream = %self.out.spec.name, error = %e, retry_in_s = self.retry_wait.as_secs(), "stream server unavailable");
-        let now = SystemTime::now();
         {
             let mut shared = self.out.lock();
             if shared.gaps.back().is_none_or(|g| g.to.is_some()) {
                 Shared::push_gap(
                     &mut shared.gaps,
                     Gap {
-                        from: now,
+                        from: since,
                         to: None,
                     },
                 );
@@ -364,5 +377,7 @@ fn send_planar(conn: &mut Conn, left: &[f32], right: &[f32], frames: usize) -> s
         .encode(left, right, &mut conn.bytes)
         .map_err(std::io::Error::other)?;
     conn.sent_frames += frames as u64;
-    conn.socket.write_all(&conn.bytes)
+    conn.socket.write_all(&conn.bytes)?;
+    conn.last_write = Instant::now();
+    Ok(())
 }
