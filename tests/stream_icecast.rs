@@ -113,10 +113,11 @@ struct Setup {
     audio: Vec<f32>,
 }
 
-/// A station airing one `secs`-long bulletin to the timed ALSA capture and to `ice`.
-fn setup(ice: &Icecast, secs: f64, stream_keys: &str) -> Setup {
+/// A station airing one `secs`-long bulletin to the timed ALSA capture and to the stream
+/// source `url`.
+fn setup(url: &str, secs: f64, stream_keys: &str) -> Setup {
     setup_on(
-        ice,
+        url,
         secs,
         stream_keys,
         Some("device = \"alsa:cap_timed\"\nsample_rate = 44100\nchannels = 2"),
@@ -124,11 +125,10 @@ fn setup(ice: &Icecast, secs: f64, stream_keys: &str) -> Setup {
 }
 
 /// Like [`setup`], on `output` (`None`: no sound card, the `null` output).
-fn setup_on(ice: &Icecast, secs: f64, stream_keys: &str, output: Option<&str>) -> Setup {
+fn setup_on(url: &str, secs: f64, stream_keys: &str, output: Option<&str>) -> Setup {
     let program = format!(
         "[[program]]\nname = \"tin\"\ncron = \"0 0 3 1 1 *\"\nplaylists = [\"tin\"]\nqueue = false\n\n\
-         [[stream]]\nurl = \"{}\"\nbitrate = 128\nsample_rate = 44100\n{stream_keys}\n",
-        ice.source_url(MOUNT)
+         [[stream]]\nurl = \"{url}\"\nbitrate = 128\nsample_rate = 44100\n{stream_keys}\n"
     );
     let t = TestStation::new(
         &program,
@@ -244,7 +244,7 @@ fn capture_mono(cap: &std::path::Path) -> Vec<f32> {
 #[test]
 fn the_stream_carries_what_the_card_airs_with_its_title_and_the_delay_is_measured() {
     let ice = Icecast::start();
-    let mut s = setup(&ice, 20.0, "");
+    let mut s = setup(&ice.source_url(MOUNT), 20.0, "");
     let agent = agent();
     fire_in(&s.t, &s.daemon, 3);
     // The stream connects a moment before the program (the warm-up); listen from then.
@@ -375,7 +375,7 @@ fn the_stream_carries_what_the_card_airs_with_its_title_and_the_delay_is_measure
 fn icecast_killed_mid_program_the_card_plays_on_the_stream_comes_back_the_record_shows_the_outage()
 {
     let mut ice = Icecast::start();
-    let mut s = setup(&ice, 16.0, "hold = \"5s\"");
+    let mut s = setup(&ice.source_url(MOUNT), 16.0, "hold = \"5s\"");
     let agent = agent();
     fire_in(&s.t, &s.daemon, 3);
     wait_for(&agent, &s.base, 15, "the bulletin airs", |n| {
@@ -468,7 +468,7 @@ fn icecast_killed_mid_program_the_card_plays_on_the_stream_comes_back_the_record
 #[test]
 fn a_station_without_a_sound_card_streams_alone_at_the_pace_of_the_clock() {
     let ice = Icecast::start();
-    let mut s = setup_on(&ice, 6.0, "", None);
+    let mut s = setup_on(&ice.source_url(MOUNT), 6.0, "", None);
     let agent = agent();
     fire_in(&s.t, &s.daemon, 3);
     ice.wait_for_source(MOUNT, 10);
@@ -522,7 +522,7 @@ fn a_program_for_other_zones_goes_out_as_silence_on_a_zoned_stream_and_the_recor
         ice.source_url("/thon-1.mp3")
     );
     // The program's `zones` goes after its other keys: `setup_on` writes `[[program]]` first.
-    let mut s = setup_on(&ice, 5.0, "", None);
+    let mut s = setup_on(&ice.source_url(MOUNT), 5.0, "", None);
     let config = std::fs::read_to_string(s.t.config_path()).expect("config");
     let config = config.replacen(
         "queue = false\n",
@@ -650,7 +650,7 @@ fn the_page_shows_each_stream_on_the_air_or_retrying_with_the_cause() {
     let dead = format!(
         "[[stream]]\nurl = \"icecast://source:x@127.0.0.1:{closed}/chet.mp3\"\nname = \"Thôn 3\"\n"
     );
-    let mut s = setup_on(&ice, 8.0, &dead, None);
+    let mut s = setup_on(&ice.source_url(MOUNT), 8.0, &dead, None);
     let downloads = tempfile::tempdir().expect("tempdir");
     let browser = webdriver::Browser::start(downloads.path(), 1280, 900);
     browser.goto(&format!("{}/#now", s.base));
@@ -715,30 +715,18 @@ fn a_server_that_stops_reading_costs_the_card_nothing() {
             }
         }
     });
-    let ice = Icecast::start(); // only for the setup's mount name; the stream goes to `port`
     let stalled = format!("icecast://source:x@127.0.0.1:{port}/treo.mp3");
-    let mut s = setup(&ice, 20.0, "");
-    let config = std::fs::read_to_string(s.t.config_path()).expect("config");
-    std::fs::write(
-        s.t.config_path(),
-        config.replace(&ice.source_url(MOUNT), &stalled),
-    )
-    .expect("config");
-    s.daemon.stop();
-    let cap = tempfile::tempdir().expect("capture dir");
-    let alsa_conf = pacer::setup(cap.path());
-    let mut daemon = Daemon::spawn(&s.t.config_path(), &alsa_conf);
-    let base = daemon.api_address(&s.t.path("data"));
+    let mut s = setup(&stalled, 20.0, "");
     let agent = agent();
-    fire_in(&s.t, &daemon, 3);
-    wait_for(&agent, &base, 15, "the bulletin airs", |n| {
+    fire_in(&s.t, &s.daemon, 3);
+    wait_for(&agent, &s.base, 15, "the bulletin airs", |n| {
         n["on_air"]["title"] == TITLE
     });
-    wait_for(&agent, &base, 30, "the bulletin ends", |n| {
+    wait_for(&agent, &s.base, 30, "the bulletin ends", |n| {
         n["on_air"].is_null()
     });
     std::thread::sleep(Duration::from_millis(1500));
-    daemon.stop();
+    s.daemon.stop();
     let connections = sources.load(std::sync::atomic::Ordering::Relaxed);
     let rec = bulletin_record(&s.t);
     eprintln!(
@@ -746,7 +734,7 @@ fn a_server_that_stops_reading_costs_the_card_nothing() {
         rec.streams
     );
 
-    let air = capture_mono(cap.path());
+    let air = capture_mono(s.cap.path());
     let (first, last) = sound_span(&air, "the capture");
     let aired = (last + 1 - first) as f64 / f64::from(RATE);
     assert!(

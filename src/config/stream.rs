@@ -118,7 +118,8 @@ fn stream(src: &mut Source<'_>, t: &Table<'_, '_>, station: Option<&str>) -> Opt
             }
         }
     };
-    let _format = choice("format", &["mp3"], "mp3");
+    // Only MP3 for now: the key is read so that another value is refused at its place.
+    choice("format", &["mp3"], "mp3");
     let mono = choice("channels", &["mono", "stereo"], "mono") == "mono";
     let idle = match choice("idle", &["disconnect", "silence"], "disconnect").as_str() {
         "silence" => Idle::Silence,

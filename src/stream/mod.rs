@@ -6,7 +6,7 @@
 //! ~43 ms), which hands it to each stream's thread over a bounded channel without waiting:
 //! a stream that cannot keep up loses blocks (counted as its gap), never the sound card.
 //! Each stream's thread ([`worker`]) encodes (LAME) and sends; it connects when a program is
-//! due ([`Streams::wake`]) or audio comes, keeps the connection `hold` after the last audio
+//! due ([`Tap::wake`]) or audio comes, keeps the connection `hold` after the last audio
 //! with silence (so listeners are not dropped between items or programs), then hangs up —
 //! or, with `idle = "silence"`, stays on the air with silence. A server that refuses or goes
 //! away is retried with a doubling wait (1 s to 30 s); the outage is kept with its times, and
@@ -181,7 +181,7 @@ enum Msg {
     Wake,
 }
 
-/// Output samples, interleaved, with when the first was handed to the output.
+/// Output samples, interleaved, at the output's format.
 struct Block {
     rate: u32,
     channels: u16,
@@ -316,7 +316,7 @@ fn covered(list: &VecDeque<Gap>, from: SystemTime, to: SystemTime, now: SystemTi
     total
 }
 
-/// Every stream's state, for a worker's [`OnChange`] (it sees only its own `Out`).
+/// Every stream's state, in config order (what [`OnChange`] is told).
 fn states_of(outs: &[Arc<Out>]) -> Vec<StreamState> {
     outs.iter().map(|o| o.lock().state.clone()).collect()
 }
