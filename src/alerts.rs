@@ -52,6 +52,8 @@ pub enum AlertCode {
     ClockStepped,
     /// A stream output cannot reach its Icecast server (`title`: the stream).
     StreamLost,
+    /// The province's database has not taken the log (`detail`: why).
+    ProvinceLost,
 }
 
 /// One event as it is sent.
@@ -179,6 +181,12 @@ impl Fault {
                     ) + &detail
                 }
                 AlertCode::StreamLost => detail,
+                AlertCode::ProvinceLost => {
+                    t(
+                        "chưa gửi được nhật ký lên tỉnh: ",
+                        "the log has not reached the province: ",
+                    ) + &detail
+                }
             }
         };
         let text = format!("Đài {name}: {}", what(Lang::Vi));
@@ -241,6 +249,20 @@ fn of_warning(w: &Warning) -> Option<Fault> {
                         .unwrap_or_default()
                         .trim_matches('"')
                 )),
+                words: Some((w.say(Lang::Vi).into_owned(), w.say(Lang::En).into_owned())),
+            });
+        }
+        Warning::ProvinceLost { link_fault, .. } => {
+            return Some(Fault {
+                code: AlertCode::ProvinceLost,
+                program: None,
+                title: None,
+                detail: Some(
+                    serde_json::to_string(link_fault)
+                        .unwrap_or_default()
+                        .trim_matches('"')
+                        .to_string(),
+                ),
                 words: Some((w.say(Lang::Vi).into_owned(), w.say(Lang::En).into_owned())),
             });
         }

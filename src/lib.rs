@@ -24,6 +24,7 @@ pub mod model;
 pub mod player;
 pub mod playlist;
 pub mod program;
+pub mod province;
 pub mod relay;
 pub mod report;
 pub mod schedule;

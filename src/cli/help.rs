@@ -376,6 +376,71 @@ const WORDS: &[(&str, &str, &str)] = &[
         "The file to write [default: stdout, for md, csv and html]",
     ),
     (
+        "province",
+        "Công cụ của tỉnh: cơ sở dữ liệu chung (PostgreSQL) nhận nhật ký của mọi đài xã",
+        "The province's tools: the central database (PostgreSQL) every commune station sends its log to",
+    ),
+    (
+        "province migrate",
+        "Chuẩn bị hoặc nâng cấp lược đồ loaxa trong cơ sở dữ liệu của tỉnh (chạy bằng tài khoản chủ cơ sở dữ liệu)",
+        "Create or upgrade the loaxa schema in the province's database (run as the database's owner)",
+    ),
+    (
+        "province migrate/db",
+        "Cơ sở dữ liệu của tỉnh, ví dụ postgres://TÊN:MẬT_KHẨU@MÁY_CHỦ:5432/loaxa [mặc định: $LOAXA_PROVINCE_DB]",
+        "The province's database, e.g. postgres://NAME:PASSWORD@HOST:5432/loaxa [default: $LOAXA_PROVINCE_DB]",
+    ),
+    (
+        "province add-station",
+        "Đăng ký một đài xã: tạo tài khoản riêng (chỉ ghi được dòng của mình) và in mục [province] để chép vào cấu hình của đài",
+        "Register a commune station: its own login (it can write only its own rows), and the [province] section for its config",
+    ),
+    (
+        "province add-station/db",
+        "Cơ sở dữ liệu của tỉnh [mặc định: $LOAXA_PROVINCE_DB]",
+        "The province's database [default: $LOAXA_PROVINCE_DB]",
+    ),
+    (
+        "province add-station/code",
+        "Mã của đài (chữ thường không dấu, số, - và _), ví dụ ba-to",
+        "The station's code (lower-case letters, digits, - and _), e.g. ba-to",
+    ),
+    (
+        "province add-station/name",
+        "Tên đài, ví dụ \"Đài truyền thanh xã Ba Tơ\"",
+        "The station's name, e.g. \"Đài truyền thanh xã Ba Tơ\"",
+    ),
+    (
+        "province add-station/login",
+        "Tên đăng nhập của đài [mặc định: loaxa_MÃ_ĐÀI]",
+        "The station's login [default: loaxa_CODE]",
+    ),
+    (
+        "province status",
+        "Tình trạng từng đài: liên lạc cuối, đang phát gì, số bản ghi tỉnh đã nhận, còn thiếu, nhật ký có toàn vẹn không",
+        "Each station: last seen, on air, records held at the province, behind, whether its log is intact",
+    ),
+    (
+        "province status/db",
+        "Cơ sở dữ liệu của tỉnh [mặc định: $LOAXA_PROVINCE_DB]",
+        "The province's database [default: $LOAXA_PROVINCE_DB]",
+    ),
+    (
+        "province status/json",
+        "Hiện kết quả dưới dạng JSON",
+        "Print JSON",
+    ),
+    (
+        "province report",
+        "Báo cáo sáu tháng toàn tỉnh: theo đài, chuyên mục, đơn vị, tháng; giờ tiếp sóng, phát khẩn cấp, đài im lặng hoặc không báo cáo",
+        "The province's half-year report: per station, topic, unit, month; relay hours, emergencies, stations silent or not reporting",
+    ),
+    (
+        "province report/db",
+        "Cơ sở dữ liệu của tỉnh [mặc định: $LOAXA_PROVINCE_DB]",
+        "The province's database [default: $LOAXA_PROVINCE_DB]",
+    ),
+    (
         "now",
         "Đang phát gì và sắp phát gì (cần `loaxa run` đang chạy)",
         "What is on air now and what comes next (needs the daemon)",
@@ -491,6 +556,10 @@ const WORDS: &[(&str, &str, &str)] = &[
 /// The Vietnamese placeholders of the values arguments take (`--topic <CHUYÊN_MỤC>`), by
 /// the English ones the clap types name (`value_name`, else the field's name in capitals).
 const VALUE_NAMES: &[(&str, &str)] = &[
+    ("URL", "ĐỊA_CHỈ"),
+    ("CODE", "MÃ_ĐÀI"),
+    ("LOGIN", "TÊN_ĐĂNG_NHẬP"),
+    ("STATION_NAME", "TÊN_ĐÀI"),
     ("FILE", "TỆP"),
     ("TEXT", "VĂN_BẢN"),
     ("TEXT_FILE", "TỆP_VĂN_BẢN"),
@@ -544,12 +613,16 @@ pub fn arg_key(path: &[&str], id: &str) -> String {
     format!("{}/{id}", command_key(path))
 }
 
-/// The `(vi, en)` words of `key`, if the table has them.
+/// The `(vi, en)` words of `key`, if the table has them. The province's report takes the
+/// station report's choices (`province report/period` reads as `report/period`).
 pub fn words(key: &str) -> Option<(&'static str, &'static str)> {
-    WORDS
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map(|(_, vi, en)| (*vi, *en))
+    let find = |key: &str| {
+        WORDS
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, vi, en)| (*vi, *en))
+    };
+    find(key).or_else(|| find(key.strip_prefix("province ")?).filter(|_| key.contains('/')))
 }
 
 /// Every key of the table (a test checks that each still names a subcommand or argument).

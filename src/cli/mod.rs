@@ -19,6 +19,7 @@ pub mod fmt;
 pub mod help;
 mod live;
 mod log;
+mod province;
 mod queue;
 mod report;
 mod run;
@@ -66,6 +67,8 @@ pub enum Command {
     Reload,
     #[command(subcommand)]
     Live(live::LiveCmd),
+    #[command(subcommand)]
+    Province(province::ProvinceCmd),
 }
 
 /// The command line of this process, in the terminal's language ([`fmt::lang`]): `--help`
@@ -139,6 +142,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Run(args) => run::run(&path, args),
         Command::Check => check::check(&path),
+        Command::Province(cmd) => province::province(cmd),
         Command::Segment(cmd) => segment::segment(&backend(&path, token)?, cmd),
         Command::Queue(cmd) => queue::queue(&backend(&path, token)?, cmd),
         Command::Schedule(args) => schedule::schedule(&backend(&path, token)?, args),

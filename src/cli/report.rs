@@ -28,28 +28,7 @@ pub struct ReportArgs {
 
 pub fn report(station: &Backend, args: ReportArgs) -> Result<i32> {
     let now = station.local(Utc::now());
-    let period = match (args.period, args.from, args.to) {
-        (Some(p), _, _) => p,
-        (None, Some(from), Some(to)) => Period::days(from, to).map_err(anyhow::Error::msg)?,
-        _ => last_ended(now.date_naive()),
-    };
-    let from_ext = args
-        .output
-        .as_deref()
-        .and_then(|p| p.extension())
-        .and_then(|e| e.to_str()?.parse::<ReportFormat>().ok());
-    let format = args.format.or(from_ext).unwrap_or(ReportFormat::Md);
-    if format == ReportFormat::Xlsx && args.output.is_none() {
-        bail!(
-            "{}\n  {}: {} -o bao-cao.xlsx",
-            fmt::t("báo cáo XLSX cần một tệp", "an XLSX report needs a file"),
-            fmt::hint_word(),
-            fmt::t("thêm", "add")
-        );
-    }
-    if let Some(path) = &args.output {
-        report::check_target(path)?;
-    }
+    let (period, format) = args.choices(now.date_naive())?;
     let config = station.config();
     let meta = ReportMeta {
         station: config.station.name.clone(),
@@ -68,25 +47,73 @@ pub fn report(station: &Backend, args: ReportArgs) -> Result<i32> {
             "reading the broadcast log for the report",
         )));
     }
-    match &args.output {
-        Some(path) => {
-            report::render_to_path(&summary, format, args.lang, path)?;
-            match fmt::lang() {
-                crate::words::Lang::Vi => {
-                    eprintln!("đã ghi báo cáo {period} vào {}", path.display())
-                }
-                crate::words::Lang::En => {
-                    eprintln!("report for {period} written to {}", path.display())
+    args.deliver(
+        period,
+        |path| report::render_to_path(&summary, format, args.lang, path),
+        || report::render_to_string(&summary, format, args.lang),
+    )?;
+    Ok(0)
+}
+
+impl ReportArgs {
+    /// The period (default: the last half-year ended by `today`) and the format (default:
+    /// the output file's extension, else Markdown), the output file checked.
+    pub(super) fn choices(&self, today: NaiveDate) -> Result<(Period, ReportFormat)> {
+        let period = match (self.period, self.from, self.to) {
+            (Some(p), _, _) => p,
+            (None, Some(from), Some(to)) => Period::days(from, to).map_err(anyhow::Error::msg)?,
+            _ => last_ended(today),
+        };
+        let from_ext = self
+            .output
+            .as_deref()
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str()?.parse::<ReportFormat>().ok());
+        let format = self.format.or(from_ext).unwrap_or(ReportFormat::Md);
+        if format == ReportFormat::Xlsx && self.output.is_none() {
+            bail!(
+                "{}\n  {}: {} -o bao-cao.xlsx",
+                fmt::t("báo cáo XLSX cần một tệp", "an XLSX report needs a file"),
+                fmt::hint_word(),
+                fmt::t("thêm", "add")
+            );
+        }
+        if let Some(path) = &self.output {
+            report::check_target(path)?;
+        }
+        Ok((period, format))
+    }
+
+    pub(super) fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// Writes the report to `-o FILE` (and says so) or to the terminal.
+    pub(super) fn deliver(
+        &self,
+        period: Period,
+        to_file: impl FnOnce(&std::path::Path) -> Result<()>,
+        to_text: impl FnOnce() -> Result<String>,
+    ) -> Result<()> {
+        match &self.output {
+            Some(path) => {
+                to_file(path)?;
+                match fmt::lang() {
+                    crate::words::Lang::Vi => {
+                        eprintln!("đã ghi báo cáo {period} vào {}", path.display())
+                    }
+                    crate::words::Lang::En => {
+                        eprintln!("report for {period} written to {}", path.display())
+                    }
                 }
             }
+            None => {
+                use std::io::Write as _;
+                std::io::stdout().write_all(to_text()?.as_bytes())?;
+            }
         }
-        None => {
-            let text = report::render_to_string(&summary, format, args.lang)?;
-            use std::io::Write as _;
-            std::io::stdout().write_all(text.as_bytes())?;
-        }
+        Ok(())
     }
-    Ok(0)
 }
 
 /// The last half-year that has ended by `today` (on 18/06/2026: 2026-H1, due before 20/6).

@@ -18,6 +18,7 @@ mod files;
 mod hooks;
 mod live;
 mod program;
+mod province;
 mod relay;
 mod stream;
 #[cfg(test)]
@@ -43,6 +44,7 @@ pub(crate) use diagnostic::{Source, closest};
 pub use duration::parse_duration;
 pub use files::check_files;
 pub use program::{MAX_RELAY_URLS, MAX_URL};
+pub use province::{DEFAULT_HEARTBEAT, ProvinceLink};
 pub use tts::{ESPEAK_VOICES, MAX_VOICE};
 pub use validate::normalize;
 
@@ -88,6 +90,8 @@ pub struct Config {
     pub alerts: AlertSettings,
     /// `[[stream]]`: Icecast servers the station's audio goes to beside the sound card.
     pub streams: Vec<crate::stream::StreamSpec>,
+    /// `[province] url`: the province's database the log is pushed to (none: not sent).
+    pub province: Option<ProvinceLink>,
 }
 
 /// `[alerts]`: webhooks told of the station's faults.

@@ -30,6 +30,9 @@ pub struct Status {
     /// The stream outputs (`[[stream]]`) and their connections.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub streams: Vec<crate::stream::StreamState>,
+    /// The link to the province's database (`[province] url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub province: Option<crate::province::LinkState>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

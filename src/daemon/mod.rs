@@ -13,6 +13,7 @@ mod emergency;
 mod hooks;
 pub mod live;
 pub mod notify;
+mod province;
 mod session;
 
 use std::collections::VecDeque;
@@ -150,6 +151,11 @@ pub fn start_with(
     let handle = DaemonHandle::new(tx, status_rx, slot.clone());
     let (alerts, alerting) = crate::alerts::start(handle.clone());
     let disk_watch = disk::follow(handle.clone(), status.clone());
+    let province = station
+        .config
+        .province
+        .clone()
+        .map(|link| province::follow(handle.clone(), status.clone(), link));
     let mut daemon = Daemon {
         station,
         slot,
@@ -182,10 +188,14 @@ pub fn start_with(
         // The alerts run beside the daemon and end with it.
         let alerting = tokio::spawn(alerting);
         let disk_watch = tokio::spawn(disk_watch);
+        let province = province.map(tokio::spawn);
         let result = daemon.main_loop().await;
         daemon.hooks_at_exit();
         alerting.abort();
         disk_watch.abort();
+        if let Some(p) = &province {
+            p.abort();
+        }
         daemon.notifier.stopping();
         daemon.recorder.flush_at_exit();
         result

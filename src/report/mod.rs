@@ -12,6 +12,7 @@ mod export_xlsx;
 mod labels;
 mod outfile;
 mod period;
+mod province;
 mod relay_tables;
 mod render;
 pub mod source;
@@ -28,6 +29,10 @@ pub use labels::{
 };
 pub use outfile::{check_target, write_atomically};
 pub use period::Period;
+pub use province::{
+    Concern, NOT_REPORTING_AFTER, ProvinceReport, SILENT_AFTER, StationFigures, province_report,
+    province_to_path, province_to_string,
+};
 pub use render::{ReportFormat, render_to_path, render_to_string};
 pub use summary::{
     Counts, EmergencyPlay, ProgramCounts, RelayCounts, Relays, Report, ReportMeta, dropout_share,

@@ -48,14 +48,40 @@ impl fmt::Display for ReportFormat {
 
 /// The report as text (Markdown, CSV or HTML).
 pub fn render_to_string(report: &Report, format: ReportFormat, lang: Lang) -> Result<String> {
-    let head = heading(report, lang);
-    let tables = tables(report, lang);
+    tables_to_string(&heading(report, lang), &tables(report, lang), format, lang)
+}
+
+/// A heading and its tables as text (Markdown, CSV or HTML).
+pub(super) fn tables_to_string(
+    head: &Heading,
+    tables: &[Table],
+    format: ReportFormat,
+    lang: Lang,
+) -> Result<String> {
     match format {
-        ReportFormat::Md => Ok(markdown(&head, &tables, lang)),
-        ReportFormat::Csv => csv_text(&head, &tables, lang),
-        ReportFormat::Html => Ok(html(&head, &tables, lang)),
+        ReportFormat::Md => Ok(markdown(head, tables, lang)),
+        ReportFormat::Csv => csv_text(head, tables, lang),
+        ReportFormat::Html => Ok(html(head, tables, lang)),
         ReportFormat::Xlsx => anyhow::bail!("XLSX is written to a file: give -o FILE.xlsx"),
     }
+}
+
+/// A heading and its tables written to `path` in `format`.
+pub(super) fn tables_to_path(
+    head: &Heading,
+    tables: &[Table],
+    format: ReportFormat,
+    lang: Lang,
+    path: &Path,
+) -> Result<()> {
+    outfile::write_atomically(path, |file| match format {
+        ReportFormat::Xlsx => xlsx(head, tables, file),
+        _ => Ok(std::io::Write::write_all(
+            file,
+            tables_to_string(head, tables, format, lang)?.as_bytes(),
+        )?),
+    })
+    .with_context(|| format!("writing the report to {}", path.display()))
 }
 
 /// Writes the report to `path` (through a temp file renamed into place).
@@ -65,14 +91,13 @@ pub fn render_to_path(
     lang: Lang,
     path: &Path,
 ) -> Result<()> {
-    outfile::write_atomically(path, |file| match format {
-        ReportFormat::Xlsx => xlsx(report, lang, file),
-        _ => Ok(std::io::Write::write_all(
-            file,
-            render_to_string(report, format, lang)?.as_bytes(),
-        )?),
-    })
-    .with_context(|| format!("writing the report to {}", path.display()))
+    tables_to_path(
+        &heading(report, lang),
+        &tables(report, lang),
+        format,
+        lang,
+        path,
+    )
 }
 
 /// A Markdown table cell. Markdown is the report's terminal form: control characters in
@@ -142,13 +167,12 @@ fn csv_text(head: &Heading, tables: &[Table], lang: Lang) -> Result<String> {
     Ok(format!("\u{feff}{}", String::from_utf8(bytes)?))
 }
 
-fn xlsx(report: &Report, lang: Lang, out: &mut std::fs::File) -> Result<()> {
-    let head = heading(report, lang);
+fn xlsx(head: &Heading, tables: &[Table], out: &mut std::fs::File) -> Result<()> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let title = Format::new().set_bold().set_font_size(14);
     let minutes = Format::new().set_num_format("0.0");
-    for (i, t) in tables(report, lang).iter().enumerate() {
+    for (i, t) in tables.iter().enumerate() {
         let ws = book.add_worksheet();
         ws.set_name(t.sheet)?;
         let mut row = 0;

@@ -69,7 +69,7 @@ pub(super) fn heading(report: &Report, lang: Lang) -> Heading {
     }
 }
 
-fn count_headers(lang: Lang, first: &'static str) -> Vec<&'static str> {
+pub(super) fn count_headers(lang: Lang, first: &'static str) -> Vec<&'static str> {
     vec![
         first,
         t(lang, "Số lượt phát", "Broadcasts"),
@@ -79,7 +79,7 @@ fn count_headers(lang: Lang, first: &'static str) -> Vec<&'static str> {
     ]
 }
 
-fn count_row(name: String, c: &Counts) -> Vec<Cell> {
+pub(super) fn count_row(name: String, c: &Counts) -> Vec<Cell> {
     vec![
         Cell::Text(name),
         Cell::Int(c.broadcasts),

@@ -556,6 +556,19 @@ impl Walk {
     }
 }
 
+/// Checks a copy of a log kept elsewhere (the province's): `(id, record JSON)` in id order,
+/// from record 1, as [`Store::verify_chain`] checks the station's own log.
+pub fn verify_entries<B: AsRef<[u8]>>(entries: impl IntoIterator<Item = (u64, B)>) -> ChainReport {
+    let mut walk = Walk::default();
+    for (id, bytes) in entries {
+        if let Err(b) = walk.step(id, bytes.as_ref()) {
+            walk.report.broken = Some(b);
+            return walk.report;
+        }
+    }
+    walk.report
+}
+
 impl Store {
     /// Checks the whole as-run log, in id order, and reports the first broken link.
     /// `Err` only when the database cannot be read at all.

@@ -213,9 +213,17 @@ impl Store {
 
     /// Records with ids from `first` on, in id order (the tail of the log).
     pub fn records_from(&self, first: u64) -> Result<Vec<AsRunRecord>> {
+        self.records_range(first, u64::MAX)
+    }
+
+    /// Records `first..=last`, in id order.
+    pub fn records_range(&self, first: u64, last: u64) -> Result<Vec<AsRunRecord>> {
+        if last < first {
+            return Ok(Vec::new());
+        }
         self.h()?
             .asrun
-            .range(be(first)..)
+            .range(be(first)..=be(last))
             .map(|kv| {
                 let (k, v) = kv.map_err(db_err("reading the broadcast log"))?;
                 decode(&self.decoded, &k, &v)

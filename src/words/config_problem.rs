@@ -286,6 +286,13 @@ pub enum ConfigProblem {
     TooManyZones { count: u64, max: u64 },
     /// A zone name that is empty, too long, or has spaces or commas.
     BadZone { zone: String },
+    /// `[province] url` that cannot be used (the password shown as `***`).
+    ProvinceUrl {
+        url: String,
+        problem: crate::province::DbUrlProblem,
+    },
+    /// `[province] station_code` that is not a station code.
+    StationCode { value: String },
     /// One audio file in two playlists with another title or topic (`other`: the first
     /// place, `file:line`, whose title and topic the library keeps).
     FileTitleConflict {
@@ -754,6 +761,26 @@ impl Say for ConfigProblem {
                     "zone name `{zone}` is not valid (empty, too long, or with spaces or commas)"
                 ),
             ),
+            P::ProvinceUrl { url, problem } => pick_owned(
+                lang,
+                format!(
+                    "địa chỉ cơ sở dữ liệu của tỉnh `{url}` không dùng được: {}",
+                    problem.say(lang)
+                ),
+                format!(
+                    "the province database address `{url}` cannot be used: {}",
+                    problem.say(lang)
+                ),
+            ),
+            P::StationCode { value: code } => pick_owned(
+                lang,
+                format!(
+                    "mã đài `{code}` không hợp lệ: chỉ gồm chữ thường không dấu, số, `-` và `_`, tối đa 48 ký tự"
+                ),
+                format!(
+                    "station code `{code}` is not valid: lower-case letters without accents, digits, `-` and `_`, at most 48"
+                ),
+            ),
             P::FileTitleConflict {
                 path,
                 other,
@@ -1109,6 +1136,16 @@ impl ConfigProblem {
                 "viết đúng một trong các giá trị đã nêu",
                 "write one of the values listed",
             ),
+            P::ProvinceUrl { .. } => pick(
+                lang,
+                "ví dụ `url = \"postgres://xa_ba_to:MẬT_KHẨU@csdl.tinh.vn:5432/loaxa?sslmode=require\"` (tài khoản riêng của đài do tỉnh cấp)",
+                "e.g. url = \"postgres://xa_ba_to:PASSWORD@db.province.vn:5432/loaxa?sslmode=require\" (the station's own login from the province)",
+            ),
+            P::StationCode { .. } => pick(
+                lang,
+                "dùng mã tỉnh cấp cho xã, ví dụ `station_code = \"ba-to\"`",
+                "use the code the province gave the commune, e.g. station_code = \"ba-to\"",
+            ),
             P::TooManyZones { .. } | P::BadZone { .. } => pick(
                 lang,
                 "ví dụ `zones = [\"thon-1\", \"thon-2\"]`: tên ngắn, không dấu cách",
@@ -1398,6 +1435,13 @@ impl ConfigProblem {
             P::TooManyZones { count: 40, max: 32 },
             P::BadZone {
                 zone: "thon 1".into(),
+            },
+            P::ProvinceUrl {
+                url: "mysql://xa:***@10.0.0.5/loaxa".into(),
+                problem: crate::province::DbUrlProblem::Scheme,
+            },
+            P::StationCode {
+                value: "Ba Tơ".into(),
             },
             P::FileTitleConflict {
                 path: "/srv/bai.mp3".into(),

@@ -13,6 +13,7 @@ mod cron;
 mod done;
 mod error;
 mod file;
+mod province;
 mod reason;
 mod refusal;
 mod relay;

@@ -45,6 +45,14 @@ pub enum Warning {
         fault: crate::stream::SourceFault,
         detail: String,
     },
+    /// The province's database (`[province] url`) has not taken this station's log:
+    /// `link_fault` says why; `unsent` settled records wait and go when it works again.
+    ProvinceLost {
+        url: String,
+        link_fault: crate::province::DbFault,
+        detail: String,
+        unsent: u64,
+    },
 }
 
 impl Warning {
@@ -105,6 +113,12 @@ impl Warning {
                 url: "http://127.0.0.1:8000/loa-xa.mp3".into(),
                 fault: crate::stream::SourceFault::Connect,
                 detail: "ECONNREFUSED".into(),
+            },
+            Warning::ProvinceLost {
+                url: "postgres://ba_to:***@10.0.0.5/loaxa".into(),
+                link_fault: crate::province::DbFault::Unreachable,
+                detail: "ECONNREFUSED".into(),
+                unsent: 42,
             },
         ]
     }
@@ -237,6 +251,26 @@ impl Say for Warning {
                     "stream `{stream}` ({url}) cannot reach its server: {} ({detail}); loaxa retries, \
                      the sound card airs regardless",
                     fault.say(lang)
+                ),
+            ),
+            Warning::ProvinceLost {
+                url,
+                link_fault,
+                detail,
+                unsent,
+            } => pick_owned(
+                lang,
+                format!(
+                    "chưa gửi được nhật ký lên cơ sở dữ liệu của tỉnh ({url}): {} ({detail}); \
+                     {unsent} bản ghi đang chờ và sẽ được gửi khi kết nối lại, việc phát sóng không \
+                     bị ảnh hưởng",
+                    link_fault.say(lang)
+                ),
+                format!(
+                    "the broadcast log has not reached the province's database ({url}): {} \
+                     ({detail}); {unsent} record(s) wait and go when it works again, broadcasting is \
+                     not affected",
+                    link_fault.say(lang)
                 ),
             ),
         }

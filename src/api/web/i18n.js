@@ -253,6 +253,15 @@ export const DICT = {
     warning_clock_implausible: "Đồng hồ máy đang chỉ {reads}, không thể đúng (pin BIOS hết?): hãy chỉnh lại giờ — chương trình phát theo đồng hồ này.",
     warning_output_unavailable: "Đầu ra âm thanh không dùng được ({detail}); loaxa thử lại trong giờ có chương trình.",
     warning_stream_lost: "Luồng phát {stream} ({url}) không tới được máy chủ: {fault} ({detail}); loaxa đang thử lại, loa nối với máy đài vẫn phát.",
+    province_fault_unreachable: "không kết nối được máy chủ của tỉnh (mất mạng, máy chủ tắt, hoặc sai địa chỉ)",
+    province_fault_tls: "kết nối bảo mật (TLS) với máy chủ của tỉnh thất bại",
+    province_fault_refused: "máy chủ của tỉnh từ chối đăng nhập (sai tên hoặc mật khẩu của đài)",
+    province_fault_schema_missing: "cơ sở dữ liệu của tỉnh chưa được chuẩn bị cho loaxa",
+    province_fault_not_registered: "đài chưa được đăng ký ở tỉnh với mã đài và tài khoản này",
+    province_fault_diverged: "bản sao nhật ký ở tỉnh không khớp nhật ký của đài: đã dừng gửi, cần kiểm tra",
+    province_fault_forbidden: "tài khoản của đài không có quyền ghi vào cơ sở dữ liệu của tỉnh",
+    province_fault_other: "máy chủ của tỉnh báo lỗi",
+    warning_province_lost: "Chưa gửi được nhật ký lên cơ sở dữ liệu của tỉnh ({url}): {link_fault} ({detail}); {unsent} bản ghi đang chờ và sẽ được gửi khi kết nối lại, việc phát sóng không bị ảnh hưởng.",
     stream_fault_connect: "không kết nối được",
     stream_fault_password: "máy chủ từ chối mật khẩu nguồn",
     stream_fault_refused: "máy chủ từ chối điểm gắn (đang có nguồn khác phát lên đó?)",
@@ -609,6 +618,15 @@ export const DICT = {
     warning_clock_implausible: "The station clock reads {reads}, which cannot be right (dead BIOS battery?): set the correct time — programs air by this clock.",
     warning_output_unavailable: "The sound output is unavailable: {detail} (loaxa tries it again while a program is due).",
     warning_stream_lost: "Stream {stream} ({url}) cannot reach its server: {fault} ({detail}); loaxa retries, the sound card airs regardless.",
+    province_fault_unreachable: "cannot reach the province's server (no network, the server is down, or a wrong address)",
+    province_fault_tls: "the secure connection (TLS) to the province's server failed",
+    province_fault_refused: "the province's server refused the login (wrong station login or password)",
+    province_fault_schema_missing: "the province's database is not set up for loaxa",
+    province_fault_not_registered: "the station is not registered at the province with this code and login",
+    province_fault_diverged: "the province's copy of the log does not match this station's log: sending stopped, needs checking",
+    province_fault_forbidden: "the station's login may not write to the province's database",
+    province_fault_other: "the province's server reported an error",
+    warning_province_lost: "The broadcast log has not reached the province's database ({url}): {link_fault} ({detail}); {unsent} record(s) wait and go when it works again, broadcasting is not affected.",
     stream_fault_connect: "cannot connect",
     stream_fault_password: "the server refused the source password",
     stream_fault_refused: "the server refused the mount (another source on it?)",
@@ -739,6 +757,7 @@ export function codeText(lang, kind, value) {
     if (k === "reason" || k === "cause") vars[k] = codeText(lang, "reason", v);
     else if (k === "refusal") vars[k] = codeText(lang, "error", v);
     else if (k === "fault") vars[k] = (DICT[lang] ?? DICT.vi)[`stream_fault_${v}`] ?? v;
+    else if (k === "link_fault") vars[k] = (DICT[lang] ?? DICT.vi)[`province_fault_${v}`] ?? v;
     else if (Array.isArray(v)) vars[k] = v.join(", ");
     else if (lang === "vi" && typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v)) vars[k] = v.split("-").reverse().join("/");
     else vars[k] = v;

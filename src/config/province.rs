@@ -1,0 +1,109 @@
+//! `[province]`: the province's central database the station pushes its broadcast log to
+//! (`url`, `station_code`), with its TLS roots and pacing. Without `url` nothing is sent.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::Source;
+use super::duration::Bounds;
+use super::program::bounded;
+use super::walk::Table;
+use crate::province::DbUrl;
+use crate::words::ConfigProblem;
+
+const PROVINCE_KEYS: &[&str] = &["url", "station_code", "ca_file", "heartbeat", "batch"];
+
+/// The heartbeat's period: 10 s to an hour.
+const HEARTBEAT: Bounds = Bounds::secs(10, 3600);
+/// Default `heartbeat`: a minute.
+pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(60);
+
+/// `[province]` with a `url`: where the station's log goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvinceLink {
+    pub url: DbUrl,
+    pub station_code: String,
+    /// A PEM file of CA certificates the server's certificate may chain to (a province's
+    /// own CA), beside Mozilla's roots.
+    pub ca_file: Option<PathBuf>,
+    pub heartbeat: Duration,
+    /// Records per statement.
+    pub batch: usize,
+}
+
+pub(super) fn province(
+    src: &mut Source<'_>,
+    t: &Table<'_, '_>,
+    base: &Path,
+) -> Option<Option<ProvinceLink>> {
+    t.check_keys(src, PROVINCE_KEYS);
+    let mut ok = true;
+    let url = t
+        .text(src, "url", super::MAX_URL)
+        .and_then(|u| match DbUrl::parse(u.get_ref()) {
+            Ok(url) => Some(url),
+            Err(problem) => {
+                ok = false;
+                src.problem(
+                    u.span(),
+                    ConfigProblem::ProvinceUrl {
+                        url: crate::province::db::hide_password(u.get_ref()),
+                        problem,
+                    },
+                );
+                None
+            }
+        });
+    let code = t.text(src, "station_code", 64).and_then(|c| {
+        if crate::province::tools::code_ok(c.get_ref()) {
+            Some(c.into_inner())
+        } else {
+            ok = false;
+            src.problem(
+                c.span(),
+                ConfigProblem::StationCode {
+                    value: c.get_ref().chars().take(64).collect(),
+                },
+            );
+            None
+        }
+    });
+    let ca_file = t
+        .text(src, "ca_file", 4096)
+        .map(|p| super::validate::resolve(base, p.get_ref()));
+    let heartbeat = bounded(src, t, "heartbeat", HEARTBEAT, &mut ok).unwrap_or(DEFAULT_HEARTBEAT);
+    let batch = match t.integer_in(src, "batch", 1..=5000) {
+        Some(Ok(n)) => usize::try_from(n).unwrap_or(crate::province::push::DEFAULT_BATCH),
+        Some(Err(())) => {
+            ok = false;
+            crate::province::push::DEFAULT_BATCH
+        }
+        None => crate::province::push::DEFAULT_BATCH,
+    };
+    // One without the other sends nothing: say which is missing.
+    for (has, missing) in [("url", "station_code"), ("station_code", "url")] {
+        if t.has(has) && !t.has(missing) {
+            ok = false;
+            src.problem(
+                t.span.clone(),
+                ConfigProblem::KeyMissing {
+                    key: missing.into(),
+                    section: "[province]".into(),
+                },
+            );
+        }
+    }
+    if !ok {
+        return None;
+    }
+    Some(match (url, code) {
+        (Some(url), Some(station_code)) => Some(ProvinceLink {
+            url,
+            station_code,
+            ca_file,
+            heartbeat,
+            batch,
+        }),
+        _ => None,
+    })
+}
