@@ -70,6 +70,15 @@ impl From<tokio_postgres::Error> for DbError {
                 DbFault::SchemaMissing
             }
             Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => DbFault::Forbidden,
+            // The server shutting down or starting (57), the connection lost (08), the
+            // server out of connections or memory (53): it is not there for now.
+            Some(c)
+                if ["57", "08", "53"]
+                    .iter()
+                    .any(|class| c.code().starts_with(class)) =>
+            {
+                DbFault::Unreachable
+            }
             Some(_) => DbFault::Other,
             None if detail.contains("TLS") || detail.contains("certificate") => DbFault::Tls,
             None => DbFault::Unreachable,
