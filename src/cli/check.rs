@@ -124,6 +124,7 @@ pub fn check(path: &Path) -> Result<i32> {
     check_live(&station.config)?;
     check_hooks(&station.config)?;
     probe_streams(&station.config)?;
+    probe_province(&station, daemon_running)?;
     for url in &station.config.alerts.webhooks {
         outln!(
             "  {}: {}",
@@ -191,6 +192,67 @@ fn probe_relays(config: &config::Config) -> Result<()> {
                 fmt::say(&fault)
             ),
         }
+    }
+    Ok(())
+}
+
+/// Connects to the province's database (`[province] url`) as the station will, and says
+/// what it holds of this station's log. Unreachable now is a warning: the log waits and goes
+/// when it is back; a refused login or a station not registered is a warning too, with
+/// what to do.
+fn probe_province(station: &Station, daemon_running: bool) -> Result<()> {
+    let Some(link) = &station.config.province else {
+        return Ok(());
+    };
+    let what = format!(
+        "{} ({}, {} `{}`)",
+        fmt::t("cơ sở dữ liệu của tỉnh", "the province's database"),
+        fmt::safe(link.url.shown()),
+        fmt::t("mã đài", "station code"),
+        link.station_code
+    );
+    let answer = crate::province::push::ca_certs(link.ca_file.as_deref()).and_then(|ca| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                crate::province::DbError::new(crate::province::DbFault::Other, e.to_string())
+            })?;
+        let mut pusher = crate::province::Pusher::new(
+            station.store.clone(),
+            crate::province::Target {
+                url: link.url.clone(),
+                station_code: link.station_code.clone(),
+                ca_certs: ca,
+                batch: link.batch,
+            },
+        );
+        let has = runtime.block_on(pusher.probe())?;
+        Ok((has, pusher.settled_end().unwrap_or(0)))
+    });
+    match answer {
+        Ok((has, _)) if daemon_running => outln!(
+            "  {what}: {} {has}",
+            fmt::t(
+                "kết nối được; tỉnh đã nhận đến bản ghi",
+                "reachable; the province holds up to record"
+            )
+        ),
+        Ok((has, end)) => outln!(
+            "  {what}: {} {has}, {} {}",
+            fmt::t(
+                "kết nối được; tỉnh đã nhận đến bản ghi",
+                "reachable; the province holds up to record"
+            ),
+            fmt::t("chưa gửi", "unsent"),
+            end.saturating_sub(has)
+        ),
+        Err(e) => eprintln!(
+            "{}: {what}: {} ({})",
+            fmt::t("cảnh báo", "warning"),
+            fmt::say(&e.fault),
+            fmt::safe(&e.detail)
+        ),
     }
     Ok(())
 }

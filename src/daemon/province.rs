@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use super::control::{DaemonHandle, Status};
 use crate::config::ProvinceLink;
 use crate::model::Warning;
-use crate::province::{DbError, DbFault, Heartbeat, LinkState, Phase, Pusher, Target};
+use crate::province::{DbFault, Heartbeat, LinkState, Phase, Pusher, Target};
 
 /// Records written in a burst go together: the push waits this long after a write.
 const SETTLE: Duration = Duration::from_secs(1);
@@ -24,24 +24,6 @@ const RETRY_FIRST: Duration = Duration::from_secs(5);
 const RETRY_MAX: Duration = Duration::from_secs(300);
 /// An unreachable province warns the operator after this long.
 pub const WARN_UNREACHABLE_AFTER: chrono::TimeDelta = chrono::TimeDelta::hours(1);
-
-/// The extra CA certificates of `[province] ca_file` (none when unset).
-fn ca_certs(link: &ProvinceLink) -> Result<Vec<Vec<u8>>, DbError> {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
-    let Some(path) = &link.ca_file else {
-        return Ok(Vec::new());
-    };
-    let certs: Result<Vec<_>, _> = CertificateDer::pem_file_iter(path)
-        .and_then(|it| it.collect())
-        .map(|v: Vec<CertificateDer<'static>>| v.into_iter().map(|c| c.to_vec()).collect());
-    certs.map_err(|e| {
-        DbError::new(
-            DbFault::Tls,
-            format!("reading the CA certificates in {}: {e}", path.display()),
-        )
-    })
-}
 
 /// Runs until the daemon is gone.
 pub(super) async fn follow(
@@ -60,7 +42,7 @@ pub(super) async fn follow(
         failing_since: None,
         error: None,
     };
-    let ca = match ca_certs(&link) {
+    let ca = match crate::province::push::ca_certs(link.ca_file.as_deref()) {
         Ok(ca) => ca,
         Err(e) => {
             tracing::warn!(error = %e, "[province] ca_file");

@@ -155,6 +155,28 @@ impl Pusher {
             .ok_or_else(|| DbError::new(DbFault::Unreachable, "not connected"))
     }
 
+    /// Connects (the login, the schema, the station's registration) and reads the last
+    /// record the province holds for this station, sending nothing (`loaxa check`).
+    pub async fn probe(&mut self) -> Result<u64, DbError> {
+        let code = self.target.station_code.clone();
+        let result = async {
+            let row = self
+                .client()
+                .await?
+                .query_one(
+                    "SELECT coalesce(max(id), 0) FROM loaxa.records WHERE station = $1",
+                    &[&code],
+                )
+                .await?;
+            Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+        }
+        .await;
+        if result.is_err() {
+            self.disconnect();
+        }
+        result
+    }
+
     /// Reads the province's high-water mark and checks it against the local log.
     async fn read_mark(&mut self) -> Result<(u64, String), DbError> {
         if let Some(m) = &self.mark {
@@ -378,6 +400,28 @@ impl Pusher {
             )
             .await?;
         Ok(())
+    }
+}
+
+/// The extra CA certificates of a PEM file (`[province] ca_file`; none when unset), as DER.
+pub fn ca_certs(path: Option<&std::path::Path>) -> Result<Vec<Vec<u8>>, DbError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    let certs: Result<Vec<CertificateDer<'static>>, _> =
+        CertificateDer::pem_file_iter(path).and_then(|it| it.collect());
+    match certs {
+        Ok(certs) if !certs.is_empty() => Ok(certs.into_iter().map(|c| c.to_vec()).collect()),
+        Ok(_) => Err(DbError::new(
+            DbFault::Tls,
+            format!("{} holds no PEM certificate", path.display()),
+        )),
+        Err(e) => Err(DbError::new(
+            DbFault::Tls,
+            format!("reading the CA certificates in {}: {e}", path.display()),
+        )),
     }
 }
 
