@@ -600,3 +600,192 @@ fn a_province_copy_that_is_not_this_log_stops_the_push() {
             .to_string()
     );
 }
+
+/// `[province]` keys of a station config.
+fn province_keys(url: &str, extra: &str) -> String {
+    format!("\n[province]\nurl = \"{url}\"\nstation_code = \"ba-to\"\n{extra}\n")
+}
+
+#[test]
+fn the_daemon_pushes_its_log_and_beats_over_tls_and_catches_up_after_the_server_was_down() {
+    use daemon_api::{agent, now, wait_for};
+    let mut pg = Postgres::start_tls();
+    let urls = province(&pg, &["ba-to"]);
+    let ca = pg.ca_pem.clone().expect("TLS");
+
+    // Without the province's CA the certificate is not trusted.
+    let store = Arc::new(Store::temporary().expect("store"));
+    let err = runtime()
+        .block_on(pusher(&store, &urls[0], "ba-to", 10).push())
+        .expect_err("untrusted certificate");
+    assert_eq!(err.fault, DbFault::Tls, "{err}");
+
+    // A program every 20 s airing a 2 s item; the log goes to the province over TLS.
+    let program = format!(
+        "[[program]]\nname = \"tin\"\ncron = \"*/20 * * * * *\"\nplaylists = [\"tin\"]\nqueue = false\n{}",
+        province_keys(&urls[0], "ca_file = \"ca.pem\"\nheartbeat = \"10s\"")
+    );
+    let t = station::TestStation::new(
+        &program,
+        &[("tin.toml", "[[item]]\nsegment = 1\n")],
+        station::local(2026, 5, 4, 4, 59, 0),
+    );
+    std::fs::write(t.path("config/ca.pem"), &ca).expect("ca file");
+    t.noise_file("media/tin.wav", 2.0);
+    {
+        let station = t.station_at(Utc::now());
+        t.add(&station, "media/tin.wav", t.meta("Bản tin chuyển đổi số"));
+    }
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_loaxa"))
+        .args(["-c", &t.config_path().display().to_string(), "check"])
+        .output()
+        .expect("loaxa check");
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        said.contains("cơ sở dữ liệu của tỉnh") && said.contains("kết nối được"),
+        "{said}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let mut daemon = process::Daemon::spawn_with_env(&t.config_path(), &[]);
+    let base = daemon.api_address(&t.path("data"));
+    let http = agent();
+    let province_count = |pg: &Postgres| -> u64 {
+        pg.psql("province", "SELECT count(*) FROM loaxa.records")
+            .trim()
+            .parse()
+            .expect("count")
+    };
+    let state = wait_for(&http, &base, 60, "the log at the province", |n| {
+        n["province"]["phase"] == "up_to_date" && n["province"]["province_has"].as_u64() >= Some(3)
+    });
+    assert_eq!(state["province"]["station_code"], "ba-to");
+    assert!(
+        !state["province"]["url"]
+            .as_str()
+            .expect("url")
+            .contains("pw-ba-to")
+    );
+    let beat = pg.psql(
+        "province",
+        "SELECT version, station_name, now() - seen_at < interval '1 minute' FROM loaxa.heartbeats",
+    );
+    assert_eq!(
+        beat.trim(),
+        format!("{}|Đài thử nghiệm|t", env!("CARGO_PKG_VERSION"))
+    );
+
+    // The province's server goes away for a while: the station airs on, its records wait.
+    pg.stop();
+    let down = wait_for(&http, &base, 60, "the link retrying", |n| {
+        n["province"]["phase"] == "retrying"
+    });
+    assert_eq!(down["province"]["error"]["fault"], "unreachable", "{down}");
+    // Minutes of 4G outage are no news to the operator: no warning yet.
+    assert!(
+        !down["warnings"].to_string().contains("province_lost"),
+        "{down}"
+    );
+    let waiting = wait_for(&http, &base, 90, "records waiting", |n| {
+        n["province"]["unsent"].as_u64() >= Some(3)
+    });
+    let has_before = waiting["province"]["province_has"].as_u64().expect("has");
+    pg.restart();
+    let back = wait_for(&http, &base, 120, "the log caught up", |n| {
+        n["province"]["phase"] == "up_to_date"
+            && n["province"]["province_has"].as_u64() >= Some(has_before + 3)
+    });
+    assert_eq!(back["province"]["unsent"], 0, "{back}");
+    assert!(province_count(&pg) >= has_before + 3);
+    let n = now(&http, &base);
+    assert!(n["province"]["error"].is_null(), "{n}");
+
+    // Every record at the province is the station's, in order, none missing.
+    assert_eq!(daemon.signal_and_wait("-TERM").code(), Some(0));
+    let ours = daemon_api::records(&t);
+    let theirs = pg.psql(
+        "province",
+        "SELECT id, hash FROM loaxa.records WHERE station = 'ba-to' ORDER BY id",
+    );
+    let theirs: Vec<&str> = theirs.lines().collect();
+    assert!(
+        theirs.len() >= 6 && theirs.len() <= ours.len(),
+        "{theirs:?}"
+    );
+    for (r, line) in ours.iter().zip(&theirs) {
+        assert_eq!(*line, format!("{}|{}", r.id, r.hash));
+    }
+    // The province's tool sees it reporting, its chain intact.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_loaxa"))
+        .args([
+            "province",
+            "status",
+            "--json",
+            "--db",
+            &pg.admin_url("province"),
+        ])
+        .output()
+        .expect("loaxa province status");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(status[0]["code"], "ba-to");
+    assert_eq!(status[0]["reporting"], true);
+    assert!(status[0]["chain"]["broken"].is_null(), "{status}");
+}
+
+#[test]
+fn a_wrong_password_warns_the_operator_at_once_and_bad_keys_are_named_at_their_place() {
+    use daemon_api::{agent, wait_for};
+    let pg = Postgres::start();
+    let urls = province(&pg, &["ba-to"]);
+    let wrong = urls[0].replace("pw-ba-to", "sai-mat-khau");
+    let t = station::TestStation::new(
+        &province_keys(&wrong, ""),
+        &[],
+        station::local(2026, 5, 4, 4, 59, 0),
+    );
+    let mut daemon = process::Daemon::spawn_with_env(&t.config_path(), &[]);
+    let base = daemon.api_address(&t.path("data"));
+    let n = wait_for(&agent(), &base, 30, "the province_lost warning", |n| {
+        n["warnings"].to_string().contains("province_lost")
+    });
+    let w = n["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .find(|w| w["code"] == "province_lost")
+        .expect("warning");
+    assert_eq!(w["link_fault"], "refused", "{w}");
+    assert!(
+        !w["url"].as_str().expect("url").contains("sai-mat-khau"),
+        "{w}"
+    );
+    let text = loaxa::words::Say::say(
+        &serde_json::from_value::<loaxa::model::Warning>(w.clone()).expect("warning"),
+        loaxa::words::Lang::Vi,
+    );
+    assert!(text.contains("từ chối đăng nhập"), "{text}");
+    drop(daemon);
+
+    // A config mistake is named at its place, in Vietnamese, with a fix.
+    let t = station::TestStation::new(
+        "\n[province]\nurl = \"mysql://a:b@10.0.0.5/loaxa\"\nstation_code = \"Ba Tơ\"\n",
+        &[],
+        station::local(2026, 5, 4, 4, 59, 0),
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_loaxa"))
+        .args(["-c", &t.config_path().display().to_string(), "check"])
+        .output()
+        .expect("loaxa check");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("loaxa.toml:") && said.contains("postgres://"),
+        "{said}"
+    );
+    assert!(said.contains("mã đài `Ba Tơ` không hợp lệ"), "{said}");
+    assert!(!said.contains("a:b@"), "the password is not shown: {said}");
+}

@@ -205,9 +205,13 @@ impl Postgres {
         self.psql("postgres", &format!("CREATE DATABASE {name}"));
     }
 
-    /// The superuser's address of `db` (over TCP, with its password).
+    /// The superuser's address of `db` (over TCP, with its password; without TLS, which
+    /// the server also takes).
     pub fn admin_url(&self, db: &str) -> String {
-        self.url("postgres", ADMIN_PASSWORD, db)
+        format!(
+            "postgres://postgres:{ADMIN_PASSWORD}@127.0.0.1:{}/{db}?sslmode=disable",
+            self.port
+        )
     }
 
     pub fn url(&self, user: &str, password: &str, db: &str) -> String {
