@@ -789,3 +789,103 @@ fn a_wrong_password_warns_the_operator_at_once_and_bad_keys_are_named_at_their_p
     assert!(said.contains("mã đài `Ba Tơ` không hợp lệ"), "{said}");
     assert!(!said.contains("a:b@"), "the password is not shown: {said}");
 }
+
+/// The numbers in BENCHMARKS.md ("Province database"): records per second one station
+/// pushes, and the province report over 100 stations × one half-year beside `psql \copy` of
+/// the same rows. `cargo test --release --test province -- --ignored --nocapture`.
+#[test]
+#[ignore = "a benchmark: run it by hand in release"]
+fn bench_province_push_and_report() {
+    use std::time::Instant;
+    let pg = Postgres::start();
+    let codes: Vec<String> = (0..100).map(|i| format!("xa-{i:03}")).collect();
+    let code_refs: Vec<&str> = codes.iter().map(String::as_str).collect();
+    let urls = province(&pg, &code_refs);
+    let rt = runtime();
+    let period = h1();
+    let half_year = |seed: u64| {
+        let store = Arc::new(Store::temporary().expect("store"));
+        let mut day = period.from;
+        while day <= period.to {
+            store
+                .bulk_append_records(day_records(seed, day))
+                .expect("append");
+            day = day.succ_opt().expect("day");
+        }
+        store
+    };
+    // One station, a half-year offline: everything in one push.
+    let mut per_station = Vec::new();
+    let mut total = 0;
+    let started = Instant::now();
+    for (i, code) in codes.iter().enumerate() {
+        let store = half_year(i as u64);
+        let n = store.records(None, None).expect("records").len();
+        let t = Instant::now();
+        let p = rt
+            .block_on(pusher(&store, &urls[i], code, 500).push())
+            .expect("push");
+        assert_eq!(p.sent as usize, n);
+        per_station.push(n as f64 / t.elapsed().as_secs_f64());
+        total += n;
+    }
+    per_station.sort_by(f64::total_cmp);
+    println!(
+        "push: {total} records from 100 stations in {:.1} s; one station's half-year ({} records) at a median {:.0} records/s (min {:.0}, max {:.0})",
+        started.elapsed().as_secs_f64(),
+        total / 100,
+        per_station[50],
+        per_station[0],
+        per_station[99]
+    );
+    let admin = DbUrl::parse(&pg.admin_url("province")).expect("admin");
+    let client = rt.block_on(db::connect(&admin, &[])).expect("admin");
+    let mut report_s = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let now = Utc::now();
+        let r = rt
+            .block_on(tools::province_report(
+                &client,
+                period,
+                now,
+                now.with_timezone(&tz()),
+            ))
+            .expect("report");
+        assert_eq!(r.stations.len(), 100);
+        let text = loaxa::report::province_to_string(
+            &r,
+            loaxa::report::ReportFormat::Md,
+            loaxa::report::Lang::Vi,
+        )
+        .expect("md");
+        assert!(text.len() > 1000);
+        report_s.push(t.elapsed().as_secs_f64());
+    }
+    let mut copy_s = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let out = std::process::Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(pg.psql_bin())
+            .args(["-h", &pg.socket_dir().display().to_string(), "-p", &pg.port.to_string(), "-d", "province", "-Atq", "-c"])
+            .arg("\\copy (SELECT station, id, record FROM loaxa.records ORDER BY station, id) to '/dev/null'")
+            .output()
+            .expect("psql");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        copy_s.push(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "province report over {total} records (chains verified, all formats' tables): {:.2} / {:.2} / {:.2} s; psql \\copy of the same rows: {:.2} / {:.2} / {:.2} s",
+        report_s[0], report_s[1], report_s[2], copy_s[0], copy_s[1], copy_s[2]
+    );
+    let size = pg.psql(
+        "province",
+        "SELECT pg_size_pretty(pg_database_size('province'))",
+    );
+    println!("database size: {}", size.trim());
+}

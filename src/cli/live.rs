@@ -178,6 +178,30 @@ pub fn now(client: &Client, config: &Config, args: &NowArgs) -> Result<i32> {
                 .unwrap_or_default()
         );
     }
+    if let Some(p) = &status.province {
+        outln!(
+            "{}  {} `{}`: {}, {} {}, {} {}{}",
+            t("gửi lên tỉnh:", "to province:"),
+            t("mã đài", "code"),
+            super::fmt::safe(&p.station_code),
+            super::fmt::say(&p.phase),
+            t(
+                "tỉnh đã nhận đến bản ghi",
+                "the province holds up to record"
+            ),
+            p.province_has,
+            t("chưa gửi", "unsent"),
+            p.unsent,
+            p.error
+                .as_ref()
+                .map(|e| format!(
+                    " — {} ({})",
+                    super::fmt::say(&e.fault),
+                    super::fmt::safe(&e.detail)
+                ))
+                .unwrap_or_default()
+        );
+    }
     match &status.next {
         Some(n) => outln!(
             "{}    {} {} {}",

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::{Lang, pick, pick_owned};
-use crate::province::{DbFault, DbUrlProblem};
+use crate::province::{DbFault, DbUrlProblem, Phase};
 
 impl DbUrlProblem {
     pub fn say(&self, lang: Lang) -> Cow<'static, str> {
@@ -76,6 +76,18 @@ impl super::Say for DbFault {
                 "máy chủ của tỉnh báo lỗi",
                 "the province's server reported an error",
             ),
+        }
+    }
+}
+
+impl super::Say for Phase {
+    fn say(&self, lang: Lang) -> Cow<'static, str> {
+        match self {
+            Phase::Connecting => pick(lang, "đang kết nối", "connecting"),
+            Phase::UpToDate => pick(lang, "đã gửi đủ", "up to date"),
+            Phase::Sending => pick(lang, "đang gửi", "sending"),
+            Phase::Retrying => pick(lang, "mất kết nối, đang thử lại", "lost, retrying"),
+            Phase::Stopped => pick(lang, "đã dừng gửi, cần kiểm tra", "stopped, needs checking"),
         }
     }
 }
