@@ -173,7 +173,14 @@ fn publish(status: &watch::Sender<Status>, state: &LinkState) {
         })
     });
     status.send_if_modified(|s| {
-        let mut changed = s.province.as_ref() != Some(state);
+        // A heartbeat that changed nothing but the time of contact is not news: the status
+        // keeps the time, watchers (the page) are not woken for it.
+        let mut changed = s.province.as_ref().is_none_or(|p| {
+            p != &LinkState {
+                last_contact: p.last_contact,
+                ..state.clone()
+            }
+        });
         s.province = Some(state.clone());
         let is_lost = |w: &Warning| matches!(w, Warning::ProvinceLost { .. });
         let before = s.warnings.iter().find(|w| is_lost(w)).cloned();

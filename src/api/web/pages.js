@@ -129,6 +129,17 @@ function streamsList(streams) {
     s.error ? h("div", { class: "hint" }, `${t(`stream_fault_${s.error.fault}`)} (${s.error.detail})`) : null)))];
 }
 
+// The link to the province's database: what it holds of this station's log, what waits.
+function provinceLine(p) {
+  if (!p) return [];
+  const kind = { up_to_date: "completed", sending: "waiting", connecting: "waiting", retrying: "failed", stopped: "failed" };
+  return [h("h3", {}, t("province_title")), h("p", { id: "province-link", "data-phase": p.phase },
+    badge(t(`province_phase_${p.phase}`), kind[p.phase]), " ",
+    h("strong", {}, p.station_code),
+    ` · ${t("province_has", { id: p.province_has })} · ${t("province_unsent", { n: p.unsent })}`,
+    p.error ? h("div", { class: "hint" }, `${t(`province_fault_${p.error.fault}`)} (${p.error.detail})`) : null)];
+}
+
 function cardKey(now) {
   let key = now;
   const r = now.on_air?.relay;
@@ -323,7 +334,7 @@ async function nowPage(main) {
     updateLive(now.live);
     if (key === last) return;
     last = key;
-    body.replaceChildren(...onAirCard(now), ...streamsList(now.streams));
+    body.replaceChildren(...onAirCard(now), ...streamsList(now.streams), ...provinceLine(now.province));
     updateRelay(now.on_air?.relay);
     // The form keeps what the operator is typing: drawn again only when the live changes.
     const nextLive = JSON.stringify(cardKey(now).live ?? null);
