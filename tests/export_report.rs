@@ -124,6 +124,7 @@ fn record(r: &R) -> AsRunRecord {
         relay: None,
         live: None,
         streams: Vec::new(),
+        source: None,
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),
@@ -1088,8 +1089,9 @@ fn exports_add_the_relay_columns_then_the_streams_at_the_end() {
         store.append_record(&mut r).expect("append");
     }
     let headers = report::export_headers(Lang::Vi);
-    assert_eq!(headers.len(), 31);
+    assert_eq!(headers.len(), 32);
     assert_eq!(headers[30], "Luồng phát (cụm loa IP)");
+    assert_eq!(headers[31], "Nguồn gửi");
     assert_eq!(
         &headers[25..30],
         [
