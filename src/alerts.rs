@@ -52,6 +52,9 @@ pub enum AlertCode {
     ClockStepped,
     /// A stream output cannot reach its Icecast server (`title`: the stream).
     StreamLost,
+    /// A bulletin from the province was quarantined (`title`: its file; `detail`: how many
+    /// wait in quarantine).
+    InboxQuarantined,
 }
 
 /// One event as it is sent.
@@ -178,7 +181,7 @@ impl Fault {
                         "the station clock was changed: ",
                     ) + &detail
                 }
-                AlertCode::StreamLost => detail,
+                AlertCode::StreamLost | AlertCode::InboxQuarantined => detail,
             }
         };
         let text = format!("Đài {name}: {}", what(Lang::Vi));
@@ -241,6 +244,15 @@ fn of_warning(w: &Warning) -> Option<Fault> {
                         .unwrap_or_default()
                         .trim_matches('"')
                 )),
+                words: Some((w.say(Lang::Vi).into_owned(), w.say(Lang::En).into_owned())),
+            });
+        }
+        Warning::InboxQuarantined { count, file, .. } => {
+            return Some(Fault {
+                code: AlertCode::InboxQuarantined,
+                program: None,
+                title: Some(file.clone()),
+                detail: Some(count.to_string()),
                 words: Some((w.say(Lang::Vi).into_owned(), w.say(Lang::En).into_owned())),
             });
         }

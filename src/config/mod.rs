@@ -16,6 +16,7 @@ mod diagnostic;
 pub mod duration;
 mod files;
 mod hooks;
+mod inbox;
 mod live;
 mod program;
 mod relay;
@@ -42,6 +43,7 @@ pub use diagnostic::{ConfigError, Diagnostic};
 pub(crate) use diagnostic::{Source, closest};
 pub use duration::parse_duration;
 pub use files::check_files;
+pub use inbox::InboxSettings;
 pub use program::{MAX_RELAY_URLS, MAX_URL};
 pub use tts::{ESPEAK_VOICES, MAX_VOICE};
 pub use validate::normalize;
@@ -88,6 +90,8 @@ pub struct Config {
     pub alerts: AlertSettings,
     /// `[[stream]]`: Icecast servers the station's audio goes to beside the sound card.
     pub streams: Vec<crate::stream::StreamSpec>,
+    /// `[province] inbox`: the folder the province's bulletins arrive in (`None`: none).
+    pub inbox: Option<InboxSettings>,
 }
 
 /// `[alerts]`: webhooks told of the station's faults.

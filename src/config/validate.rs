@@ -21,7 +21,7 @@ use crate::model::OutputSpec;
 
 const TOP_KEYS: &[&str] = &[
     "station", "output", "topics", "program", "api", "audio", "relay", "tts", "live", "hooks",
-    "alerts", "stream",
+    "alerts", "stream", "province",
 ];
 const STATION_KEYS: &[&str] = &[
     "name",
@@ -92,6 +92,14 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         None => Some(super::alerts::default_alerts()),
     };
     let streams = super::stream::streams(src, &top, station.as_ref().map(|s| s.name.as_str()));
+    // `[province]`: one table, read by one module per concern; its key check covers all.
+    let inbox = match top.table(src, "province", "[province]") {
+        Some(t) => {
+            t.check_keys(src, super::inbox::INBOX_KEYS);
+            super::inbox::inbox(src, &t, &base)
+        }
+        None => Some(None),
+    };
     Some(Config {
         path,
         station: station?,
@@ -106,6 +114,7 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         hooks: hooks?,
         alerts: alerts?,
         streams: streams?,
+        inbox: inbox?,
     })
 }
 

@@ -10,6 +10,7 @@ mod asrun;
 pub mod chain;
 mod fires;
 mod handles;
+mod inbox;
 mod iter;
 mod keys;
 mod unique;
@@ -25,6 +26,7 @@ use keys::{be, from_be};
 
 pub use chain::{ChainBreak, ChainReport};
 pub use handles::free_bytes;
+pub use inbox::{InboxAction, InboxEntry, QuarantineEntry};
 use handles::{Engine, Handles};
 pub use iter::{RawBatches, RawRecord};
 pub use unique::Unique;

@@ -45,6 +45,13 @@ pub enum Warning {
         fault: crate::stream::SourceFault,
         detail: String,
     },
+    /// Bulletins from the province wait in the inbox's quarantine folder (`folder`) for the
+    /// operator: `count` of them, the latest `file`. Cleared when the folder is emptied.
+    InboxQuarantined {
+        folder: String,
+        count: u64,
+        file: String,
+    },
 }
 
 impl Warning {
@@ -105,6 +112,11 @@ impl Warning {
                 url: "http://127.0.0.1:8000/loa-xa.mp3".into(),
                 fault: crate::stream::SourceFault::Connect,
                 detail: "ECONNREFUSED".into(),
+            },
+            Warning::InboxQuarantined {
+                folder: "/srv/loa/inbox/quarantine".into(),
+                count: 2,
+                file: "QNG-2026-17.json".into(),
             },
         ]
     }
@@ -237,6 +249,21 @@ impl Say for Warning {
                     "stream `{stream}` ({url}) cannot reach its server: {} ({detail}); loaxa retries, \
                      the sound card airs regardless",
                     fault.say(lang)
+                ),
+            ),
+            Warning::InboxQuarantined {
+                folder,
+                count,
+                file,
+            } => pick_owned(
+                lang,
+                format!(
+                    "{count} bản tin của tỉnh bị giữ lại trong {folder} (mới nhất: {file}): xem lý do \
+                     bằng `loaxa inbox`, xử lý rồi xoá hoặc chuyển chúng khỏi thư mục đó"
+                ),
+                format!(
+                    "{count} bulletin(s) from the province held in {folder} (latest: {file}): see why \
+                     with `loaxa inbox`, deal with them, then delete or move them out of that folder"
                 ),
             ),
         }
