@@ -15,6 +15,7 @@ mod check;
 mod client;
 mod console;
 mod emergency;
+mod inbox;
 pub mod fmt;
 pub mod help;
 mod live;
@@ -66,6 +67,7 @@ pub enum Command {
     Reload,
     #[command(subcommand)]
     Live(live::LiveCmd),
+    Inbox(inbox::InboxArgs),
 }
 
 /// The command line of this process, in the terminal's language ([`fmt::lang`]): `--help`
@@ -144,6 +146,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Schedule(args) => schedule::schedule(&backend(&path, token)?, args),
         Command::Log(args) => log::log(&backend(&path, token)?, args),
         Command::Report(args) => report::report(&backend(&path, token)?, args),
+        Command::Inbox(args) => inbox::inbox(&backend(&path, token)?, &args),
         Command::Emergency(live::EmergencyArgs { cmd: Some(cmd), .. }) => {
             emergency::repeats(&backend(&path, token)?, cmd)
         }

@@ -11,6 +11,7 @@ pub mod control;
 mod disk;
 mod emergency;
 mod hooks;
+mod inbox;
 pub mod live;
 pub mod notify;
 mod session;
@@ -150,6 +151,7 @@ pub fn start_with(
     let handle = DaemonHandle::new(tx, status_rx, slot.clone());
     let (alerts, alerting) = crate::alerts::start(handle.clone());
     let disk_watch = disk::follow(handle.clone(), status.clone());
+    let inbox_watch = inbox::follow(handle.clone(), status.clone());
     let mut daemon = Daemon {
         station,
         slot,
@@ -182,10 +184,12 @@ pub fn start_with(
         // The alerts run beside the daemon and end with it.
         let alerting = tokio::spawn(alerting);
         let disk_watch = tokio::spawn(disk_watch);
+        let inbox_watch = tokio::spawn(inbox_watch);
         let result = daemon.main_loop().await;
         daemon.hooks_at_exit();
         alerting.abort();
         disk_watch.abort();
+        inbox_watch.abort();
         daemon.notifier.stopping();
         daemon.recorder.flush_at_exit();
         result

@@ -291,3 +291,28 @@ impl Say for InboxProblem {
         }
     }
 }
+
+impl Say for crate::store::InboxAction {
+    fn say(&self, lang: Lang) -> Cow<'static, str> {
+        use crate::store::InboxAction as A;
+        match self {
+            A::AiredAtOnce => pick(lang, "đã phát ngay (khẩn cấp)", "aired at once (emergency)"),
+            A::Expired => pick(
+                lang,
+                "đến sau khi hết hiệu lực: đã lưu, không phát",
+                "arrived after its validity: kept, not aired",
+            ),
+            A::Queued => pick(
+                lang,
+                "xếp đầu hàng chờ cho chương trình tới (ưu tiên)",
+                "queued first for the next program (priority)",
+            ),
+            A::AwaitsApproval => pick(lang, "chờ duyệt", "awaits approval"),
+            A::InLibrary => pick(
+                lang,
+                "trong thư viện, chờ đài xếp lịch",
+                "in the library for the station to schedule",
+            ),
+        }
+    }
+}
