@@ -30,7 +30,11 @@ pub fn inbox(station: &Backend, args: &InboxArgs) -> Result<i32> {
         );
         return Ok(0);
     };
-    outln!("{} {}", fmt::t("Thư mục nhận:", "Inbox:"), fmt::safe(folder));
+    outln!(
+        "{} {}",
+        fmt::t("Thư mục nhận:", "Inbox:"),
+        fmt::safe(folder)
+    );
     outln!();
     outln!("{}", fmt::t("Bản tin đã nhận:", "Bulletins taken:"));
     if view.taken.is_empty() {
@@ -51,7 +55,10 @@ pub fn inbox(station: &Backend, args: &InboxArgs) -> Result<i32> {
         );
     }
     outln!();
-    outln!("{}", fmt::t("Bản tin bị giữ lại (quarantine):", "Quarantined:"));
+    outln!(
+        "{}",
+        fmt::t("Bản tin bị giữ lại (quarantine):", "Quarantined:")
+    );
     if view.quarantined.is_empty() {
         outln!("  {}", fmt::t("(không có)", "(none)"));
     }

@@ -209,7 +209,14 @@ impl Watcher {
                             .file_name()
                             .and_then(|n| n.to_str().ok())
                             .map(str::to_string);
-                        ids.note(writing, event.wd(), event.events(), name, &mut batch, &mut touched);
+                        ids.note(
+                            writing,
+                            event.wd(),
+                            event.events(),
+                            name,
+                            &mut batch,
+                            &mut touched,
+                        );
                     }
                     Err(rustix::io::Errno::AGAIN) => break,
                     Err(e) => return Err(e.into()),
@@ -221,10 +228,9 @@ impl Watcher {
                     Some(Part::Sidecar(stem) | Part::Audio(stem)) => stem,
                     None => continue,
                 };
-                let busy = self
-                    .writing
-                    .iter()
-                    .any(|w| matches!(part_of(w), Some(Part::Sidecar(s) | Part::Audio(s)) if s == stem));
+                let busy = self.writing.iter().any(
+                    |w| matches!(part_of(w), Some(Part::Sidecar(s) | Part::Audio(s)) if s == stem),
+                );
                 let has_sidecar = crate::inbox::sidecar_path(&self.dir, &stem).is_file();
                 if !busy && has_sidecar && !batch.stems.contains(&stem) {
                     batch.stems.push(stem);
@@ -235,7 +241,6 @@ impl Watcher {
             }
         }
     }
-
 }
 
 /// The two watches' descriptors.

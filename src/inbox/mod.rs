@@ -184,7 +184,14 @@ mod tests {
         assert_eq!(part_of("X.json"), Some(Part::Sidecar("X".into())));
         assert_eq!(part_of("Tin bão.MP3"), Some(Part::Audio("Tin bão".into())));
         assert_eq!(part_of("a.b.wav"), Some(Part::Audio("a.b".into())));
-        for other in [".X.json.swp", ".X.json", "X.mp3.part", "X.txt", "X.json~", "json"] {
+        for other in [
+            ".X.json.swp",
+            ".X.json",
+            "X.mp3.part",
+            "X.txt",
+            "X.json~",
+            "json",
+        ] {
             assert_eq!(part_of(other), None, "{other}");
         }
     }
@@ -200,7 +207,10 @@ mod tests {
             set_aside(dir.path(), "X", &[f], &problem, at).expect("set aside");
         }
         let q = dir.path().join(QUARANTINE);
-        assert_eq!(std::fs::read_to_string(q.join("X.json")).expect("first"), "1");
+        assert_eq!(
+            std::fs::read_to_string(q.join("X.json")).expect("first"),
+            "1"
+        );
         assert_eq!(
             std::fs::read_to_string(q.join("20261001-053005-X.json")).expect("second"),
             "2"

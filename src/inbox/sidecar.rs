@@ -154,7 +154,10 @@ fn check_id(id: &str) -> Result<(), InboxProblem> {
     }
 }
 
-fn repeat(map: &Map<String, Value>, now: DateTime<Utc>) -> Result<Option<RepeatRule>, InboxProblem> {
+fn repeat(
+    map: &Map<String, Value>,
+    now: DateTime<Utc>,
+) -> Result<Option<RepeatRule>, InboxProblem> {
     let Some(v) = map.get("repeat") else {
         return Ok(None);
     };
@@ -289,7 +292,9 @@ mod tests {
         assert_eq!(rep.every, Duration::from_secs(7200));
         assert_eq!(
             rep.until,
-            Utc.with_ymd_and_hms(2026, 10, 1, 11, 0, 0).single().expect("t")
+            Utc.with_ymd_and_hms(2026, 10, 1, 11, 0, 0)
+                .single()
+                .expect("t")
         );
         assert_eq!(s.sha256.as_deref(), Some(&*"ab".repeat(32)), "lower-cased");
         assert_eq!(s.source, "Sở KH&CN Quảng Ngãi");

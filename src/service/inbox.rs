@@ -107,7 +107,12 @@ impl Station {
         }
     }
 
-    fn take_parsed(&self, bytes: &[u8], side: &Path, audio: Option<&PathBuf>) -> Result<Taken, Step> {
+    fn take_parsed(
+        &self,
+        bytes: &[u8],
+        side: &Path,
+        audio: Option<&PathBuf>,
+    ) -> Result<Taken, Step> {
         let now = self.clock.now();
         let card = sidecar::parse(bytes, self.tz(), now).map_err(Refused::from)?;
         let with_id = |p: InboxProblem| Step::Refused(Refused(p, Some(card.id.clone())));
@@ -131,7 +136,11 @@ impl Station {
                 actual
             }
         };
-        if let Some(before) = self.store.inbox_entry(&card.id).map_err(|e| Step::Failed(e.into()))? {
+        if let Some(before) = self
+            .store
+            .inbox_entry(&card.id)
+            .map_err(|e| Step::Failed(e.into()))?
+        {
             if before.content_sha256 == content {
                 remove_files(side, audio);
                 return Ok(Taken::AlreadyTaken(before));
@@ -142,12 +151,12 @@ impl Station {
                 now: content[..8].to_string(),
             }));
         }
-        let segment = self.import_bulletin(&card, audio).map_err(|e| {
-            match crate::cli::error_code(&e) {
-                Some(error) => with_id(InboxProblem::ImportRefused { error }),
-                None => Step::Failed(e),
-            }
-        })?;
+        let segment =
+            self.import_bulletin(&card, audio)
+                .map_err(|e| match crate::cli::error_code(&e) {
+                    Some(error) => with_id(InboxProblem::ImportRefused { error }),
+                    None => Step::Failed(e),
+                })?;
         let segment = self.mark_inbound(segment, &card).map_err(Step::Failed)?;
         let (action, repeat) = self.act_on(&card, &segment).map_err(Step::Failed)?;
         let mut files = vec![file_name(side)];
@@ -163,7 +172,9 @@ impl Station {
             received_at: now,
             files,
         };
-        self.store.inbox_put(&entry).map_err(|e| Step::Failed(e.into()))?;
+        self.store
+            .inbox_put(&entry)
+            .map_err(|e| Step::Failed(e.into()))?;
         remove_files(side, audio);
         Ok(Taken::Imported {
             entry,

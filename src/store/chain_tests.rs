@@ -287,7 +287,11 @@ fn canonical_encoding_v6_is_pinned() {
     assert_eq!(super::chain::uncovered(&rec), ["source"]);
     // A v5 record still hashes as v5 did (its golden is unchanged above).
     rec.source = None;
-    assert!(String::from_utf8(canonical(&rec)).expect("utf-8").starts_with("loaxa.asrun.v5\n"));
+    assert!(
+        String::from_utf8(canonical(&rec))
+            .expect("utf-8")
+            .starts_with("loaxa.asrun.v5\n")
+    );
 }
 
 const GOLDEN_V6: &str = "loaxa.asrun.v6\n{\"id\":11,\"prev_hash\":\"0000000000000000000000000000000000000000000000000000000000000000\",\"program\":\"emergency\",\"trigger\":\"manual\",\"role\":\"item\",\"scheduled_at\":\"2026-10-01T05:30:00.000000000+07:00\",\"started_at\":\"2026-10-01T05:30:00.000000000+07:00\",\"ended_at\":\"2026-10-01T05:31:35.000000000+07:00\",\"played_ms\":95000,\"segment_id\":12,\"title\":\"Tin bão số 9 \\\"khẩn\\\"\",\"topic\":\"cds\",\"unit\":\"UBND xã\",\"sha256\":\"abababababababababababababababababababababababababababababababab\",\"outcome\":\"completed\",\"reason\":null,\"output\":\"null\",\"priority\":\"emergency\",\"approved_by\":\"Sở KH&CN Quảng Ngãi\",\"approved_at\":\"2026-10-01T05:29:58.000000000+07:00\",\"hash_version\":6,\"peak_dbfs\":-3.5,\"loudness_lufs\":-18.2,\"audible_ms\":94100,\"silent\":false,\"relay\":null,\"live\":null,\"streams\":[],\"source\":{\"bulletin\":\"QNG-2026-0917\",\"from\":\"Sở KH&CN Quảng Ngãi\",\"level\":\"emergency\"}}";
@@ -531,7 +535,10 @@ fn a_log_of_v1_and_current_records_verifies_each_with_its_version() {
         [1, 1, HASH_VERSION, HASH_VERSION],
         "absent means v1; new records are in the current version"
     );
-    assert_eq!(all[2].prev_hash, all[1].hash, "the current version links to v1");
+    assert_eq!(
+        all[2].prev_hash, all[1].hash,
+        "the current version links to v1"
+    );
     assert_eq!(all[3].peak_dbfs, Some(-3.5));
     let report = store.verify_chain().expect("verify");
     assert!(report.intact(), "{report:?}");

@@ -26,8 +26,8 @@ use keys::{be, from_be};
 
 pub use chain::{ChainBreak, ChainReport};
 pub use handles::free_bytes;
-pub use inbox::{InboxAction, InboxEntry, QuarantineEntry};
 use handles::{Engine, Handles};
+pub use inbox::{InboxAction, InboxEntry, QuarantineEntry};
 pub use iter::{RawBatches, RawRecord};
 pub use unique::Unique;
 

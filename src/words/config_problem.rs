@@ -1142,8 +1142,12 @@ impl ConfigProblem {
             ),
             P::InboxMissing { path } => pick_owned(
                 lang,
-                format!("tạo nó: `mkdir -p {path}` (loaxa run cũng tự tạo khi khởi động), rồi cho phần mềm đồng bộ của tỉnh ghi vào đó"),
-                format!("create it: `mkdir -p {path}` (loaxa run also creates it at start), and point the province's sync tool at it"),
+                format!(
+                    "tạo nó: `mkdir -p {path}` (loaxa run cũng tự tạo khi khởi động), rồi cho phần mềm đồng bộ của tỉnh ghi vào đó"
+                ),
+                format!(
+                    "create it: `mkdir -p {path}` (loaxa run also creates it at start), and point the province's sync tool at it"
+                ),
             ),
             P::InboxNotAFolder { .. } => pick(
                 lang,

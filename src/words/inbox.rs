@@ -52,7 +52,11 @@ pub enum InboxProblem {
     /// The audio's sha256 is not the one the sidecar gives: damaged or not the file sent.
     Sha256Mismatch { expected: String, actual: String },
     /// The id was imported before with other content.
-    IdReused { id: String, before: String, now: String },
+    IdReused {
+        id: String,
+        before: String,
+        now: String,
+    },
     /// The import refused the audio, or the text could not be read aloud.
     ImportRefused { error: ErrorCode },
     /// The import failed (`detail`: the error).
