@@ -34,7 +34,7 @@ pub enum Taken {
     /// Imported; an emergency to air at once comes with its repeat.
     Imported {
         entry: InboxEntry,
-        segment: Segment,
+        segment: Box<Segment>,
         repeat: Option<RepeatRule>,
     },
     /// The same bulletin (id and content) was taken before: its files are removed.
@@ -102,7 +102,10 @@ impl Station {
         let audio = crate::inbox::audio_of(dir, stem);
         match self.take_parsed(&bytes, &side, audio.first()) {
             Ok(taken) => Ok(taken),
-            Err(Step::Refused(Refused(problem, id))) => self.set_aside(dir, stem, id, problem),
+            Err(Step::Refused(refused)) => {
+                let Refused(problem, id) = *refused;
+                self.set_aside(dir, stem, id, problem)
+            }
             Err(Step::Failed(e)) => Err(e),
         }
     }
@@ -115,7 +118,7 @@ impl Station {
     ) -> Result<Taken, Step> {
         let now = self.clock.now();
         let card = sidecar::parse(bytes, self.tz(), now).map_err(Refused::from)?;
-        let with_id = |p: InboxProblem| Step::Refused(Refused(p, Some(card.id.clone())));
+        let with_id = |p: InboxProblem| Step::from(Refused(p, Some(card.id.clone())));
         let content = match (&card.text, audio) {
             (Some(_), Some(_)) => return Err(with_id(InboxProblem::AudioAndText)),
             (None, None) => return Ok(Taken::Waiting),
@@ -178,7 +181,7 @@ impl Station {
         remove_files(side, audio);
         Ok(Taken::Imported {
             entry,
-            segment,
+            segment: Box::new(segment),
             repeat,
         })
     }
@@ -323,7 +326,7 @@ impl Station {
     pub fn inbox_view(&self) -> Result<InboxView> {
         let dir = self.inbox_dir();
         let mut taken = self.store.inbox_entries()?;
-        taken.sort_by(|a, b| b.received_at.cmp(&a.received_at));
+        taken.sort_by_key(|e| std::cmp::Reverse(e.received_at));
         let q = dir.map(|d| d.join(crate::inbox::QUARANTINE));
         let mut quarantined: Vec<QuarantinedView> = self
             .store
@@ -354,19 +357,19 @@ impl Station {
 
 /// Why a bulletin was not taken: its own problem, or the station's failure.
 enum Step {
-    Refused(Refused),
+    Refused(Box<Refused>),
     Failed(anyhow::Error),
 }
 
 impl From<Refused> for Step {
     fn from(r: Refused) -> Self {
-        Step::Refused(r)
+        Step::Refused(Box::new(r))
     }
 }
 
 impl From<InboxProblem> for Step {
     fn from(p: InboxProblem) -> Self {
-        Step::Refused(p.into())
+        Step::Refused(Box::new(p.into()))
     }
 }
 
