@@ -411,7 +411,10 @@ fn a_relay_proof_is_covered_and_a_changed_dropout_is_found() {
     let text = String::from_utf8(raw(&store, 3)).expect("utf-8");
     let proof = serde_json::to_string(&rec.relay).expect("json");
     let text = text
-        .replace("\"hash_version\":5", "\"hash_version\":2")
+        .replace(
+            &format!("\"hash_version\":{HASH_VERSION}"),
+            "\"hash_version\":2",
+        )
         .replacen('{', &format!("{{\"relay\":{proof},"), 1);
     put_raw(&store, 3, text.as_bytes());
     let (id, problem, _) = broken(&store);
@@ -606,8 +609,11 @@ fn levels_added_to_a_v1_record_or_a_version_changed_are_found() {
     put_raw(
         &store,
         3,
-        text.replace("\"hash_version\":5", "\"hash_version\":9")
-            .as_bytes(),
+        text.replace(
+            &format!("\"hash_version\":{HASH_VERSION}"),
+            "\"hash_version\":9",
+        )
+        .as_bytes(),
     );
     let (id, problem, _) = broken(&store);
     assert_eq!((id, problem), (3, Problem::UnknownVersion { version: 9 }));
