@@ -198,11 +198,11 @@ async fn bulletins_from_the_province_air_at_their_levels_once_with_their_source(
     }
     let reason = std::fs::read_to_string(quarantine.join("BAD-1.reason.txt")).expect("reason");
     assert!(
-        reason.contains("trường «muc_do» không có trong mẫu bản tin"),
+        reason.contains("trường `muc_do` không có trong mẫu bản tin"),
         "{reason}"
     );
     assert!(
-        reason.contains("field «muc_do» is not part of the bulletin format"),
+        reason.contains("field `muc_do` is not part of the bulletin format"),
         "{reason}"
     );
     let reason = std::fs::read_to_string(quarantine.join("P-1.reason.txt")).expect("reason");

@@ -177,13 +177,13 @@ impl Say for InboxProblem {
             ),
             P::UnknownField { field } => pick_owned(
                 lang,
-                format!("trường «{field}» không có trong mẫu bản tin của tỉnh"),
-                format!("field «{field}» is not part of the bulletin format"),
+                format!("trường `{field}` không có trong mẫu bản tin của tỉnh"),
+                format!("field `{field}` is not part of the bulletin format"),
             ),
             P::FieldMissing { field } => pick_owned(
                 lang,
-                format!("thiếu trường bắt buộc «{field}»"),
-                format!("required field «{field}» is missing"),
+                format!("thiếu trường bắt buộc `{field}`"),
+                format!("required field `{field}` is missing"),
             ),
             P::FieldWrongType { field, expected } => {
                 let (vi, en) = match expected.as_str() {
@@ -192,19 +192,19 @@ impl Say for InboxProblem {
                 };
                 pick_owned(
                     lang,
-                    format!("trường «{field}» phải là {vi}"),
-                    format!("field «{field}» must be {en}"),
+                    format!("trường `{field}` phải là {vi}"),
+                    format!("field `{field}` must be {en}"),
                 )
             }
             P::FieldTooLong { field, max } => pick_owned(
                 lang,
-                format!("trường «{field}» dài quá {max} ký tự"),
-                format!("field «{field}» is longer than {max} characters"),
+                format!("trường `{field}` dài quá {max} ký tự"),
+                format!("field `{field}` is longer than {max} characters"),
             ),
             P::FieldEmpty { field } => pick_owned(
                 lang,
-                format!("trường «{field}» trống"),
-                format!("field «{field}» is empty"),
+                format!("trường `{field}` trống"),
+                format!("field `{field}` is empty"),
             ),
             P::BadId { id, max } => pick_owned(
                 lang,
@@ -218,17 +218,17 @@ impl Say for InboxProblem {
             P::BadLevel { value } => pick_owned(
                 lang,
                 format!(
-                    "mức độ «{value}» không hợp lệ: dùng normal (thông thường), priority (ưu tiên) hoặc emergency (khẩn cấp)"
+                    "mức độ «{value}» không hợp lệ: dùng `normal` (thông thường), `priority` (ưu tiên) hoặc `emergency` (khẩn cấp)"
                 ),
-                format!("level «{value}» is not normal, priority or emergency"),
+                format!("level «{value}» is not `normal`, `priority` or `emergency`"),
             ),
             P::BadTime { field, value } => pick_owned(
                 lang,
                 format!(
-                    "trường «{field}» = «{value}» không đọc được: dùng ngày YYYY-MM-DD hoặc thời điểm RFC 3339 (2026-10-01T18:00:00+07:00)"
+                    "trường `{field}` = «{value}» không đọc được: dùng ngày YYYY-MM-DD hoặc thời điểm RFC 3339 (2026-10-01T18:00:00+07:00)"
                 ),
                 format!(
-                    "field «{field}» = «{value}» does not read: use a date YYYY-MM-DD or an RFC 3339 time (2026-10-01T18:00:00+07:00)"
+                    "field `{field}` = «{value}» does not read: use a date YYYY-MM-DD or an RFC 3339 time (2026-10-01T18:00:00+07:00)"
                 ),
             ),
             P::DatesReversed { from, until } => pick_owned(
@@ -251,8 +251,8 @@ impl Say for InboxProblem {
             ),
             P::RepeatNotEmergency => pick(
                 lang,
-                "chỉ bản tin khẩn cấp mới được lặp lại (repeat)",
-                "only an emergency bulletin may repeat",
+                "chỉ bản tin khẩn cấp mới được lặp lại (`repeat`)",
+                "only an emergency bulletin may `repeat`",
             ),
             P::BadSha256 { value } => pick_owned(
                 lang,
