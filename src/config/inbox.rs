@@ -61,3 +61,58 @@ pub(super) fn check(config_path: &Path, inbox: &InboxSettings) -> Option<super::
     };
     Some(super::Diagnostic::at(config_path, inbox.pos, problem))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    const BASE: &str = "[station]\nname = \"Đài\"\n\n[[program]]\nname = \"sang\"\ncron = \"0 6 * * *\"\nplaylists = [\"p\"]\n";
+
+    fn parse(extra: &str) -> Result<super::super::Config, super::super::ConfigError> {
+        super::super::parse(
+            &format!("{BASE}{extra}"),
+            Path::new("/st/config/loaxa.toml"),
+        )
+    }
+
+    #[test]
+    fn the_inbox_is_relative_to_the_config_folder_and_optional() {
+        let c = parse("\n[province]\ninbox = \"../inbox\"\n").expect("valid");
+        let inbox = c.inbox.expect("an inbox");
+        assert_eq!(inbox.dir, Path::new("/st/inbox"));
+        assert_eq!(inbox.quarantine(), Path::new("/st/inbox/quarantine"));
+        assert_eq!(inbox.pos, (10, 9));
+        assert_eq!(parse("").expect("valid").inbox, None);
+    }
+
+    #[test]
+    fn mistakes_are_found_at_their_place() {
+        for (extra, line, col, words) in [
+            ("\n[province]\ninbox = \"\"\n", 10, 9, "is empty"),
+            ("\n[province]\ninbox = 3\n", 10, 9, "inbox"),
+            ("\n[province]\ninbx = \"../inbox\"\n", 10, 1, "inbx"),
+        ] {
+            let e = parse(extra).expect_err(extra);
+            let d = &e.diagnostics[0];
+            assert_eq!((d.line, d.column), (line, col), "{extra}: {d:?}");
+            let said = d.render(crate::words::Lang::En);
+            assert!(said.contains(words), "{extra}: {said}");
+        }
+    }
+
+    #[test]
+    fn check_says_a_missing_folder_with_the_fix() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("loaxa.toml");
+        let inbox = super::InboxSettings {
+            dir: dir.path().join("inbox"),
+            pos: (10, 9),
+        };
+        let d = super::check(&config, &inbox).expect("missing");
+        let said = d.render(crate::words::Lang::Vi);
+        assert!(said.contains("mkdir -p"), "{said}");
+        assert!(said.contains(":10:9"), "{said}");
+        std::fs::create_dir(&inbox.dir).expect("mkdir");
+        assert_eq!(super::check(&config, &inbox), None);
+    }
+}
