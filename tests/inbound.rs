@@ -11,6 +11,8 @@
 //! quarantined with their reasons and a warning; an emergency airs at once, cutting the item
 //! on air, and again on its repeats; every record of a bulletin carries its source, hashed.
 
+#[path = "support/bin.rs"]
+mod bin;
 #[path = "support/running.rs"]
 mod running;
 #[path = "support/station.rs"]
@@ -335,5 +337,67 @@ async fn emptying_the_quarantine_clears_the_warning() {
         std::fs::remove_file(t.path("inbox/quarantine").join(name)).expect("remove");
     }
     settle("the warning to go", || !warned(&daemon)).await;
+    daemon.stop().await;
+
+    // The operator's list, without the daemon (on the store), in Vietnamese and as JSON.
+    let out = bin::loaxa_in("vi", &t.config_path(), &["inbox"]);
+    let said = bin::text(&out.stdout);
+    assert!(out.status.success(), "{}", bin::text(&out.stderr));
+    assert!(said.contains("Bản tin bị giữ lại"), "{said}");
+    assert!(said.contains("không đúng cú pháp JSON"), "{said}");
+    assert!(
+        said.contains("đã được xử lý"),
+        "emptied by the operator: {said}"
+    );
+    let out = bin::loaxa(&t.config_path(), &["inbox", "--json"]);
+    let view: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        view["quarantined"][0]["problem"]["code"],
+        "sidecar_not_json"
+    );
+    assert_eq!(view["quarantined"][0]["in_folder"], false);
+    assert_eq!(view["taken"], serde_json::json!([]));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bulletin_waits_for_its_audio_to_be_complete() {
+    use std::io::Write;
+    let t = test_station();
+    t.noise_file("media/w.wav", 3.0);
+    let audio = std::fs::read(t.path("media/w.wav")).expect("audio");
+    let daemon = Running::start(t.station());
+    let store = daemon.handle.station().store.clone();
+    // The watch is set once the daemon has made the quarantine folder (in the same step).
+    settle("the watch", || t.path("inbox/quarantine").is_dir()).await;
+    // The audio is being copied (open, half written) when its sidecar arrives.
+    let mut file = std::fs::File::create(t.path("inbox/W-1.wav")).expect("create");
+    file.write_all(&audio[..audio.len() / 2]).expect("half");
+    file.flush().expect("flush");
+    drop_bulletin(&t, "W-1", "normal", "");
+    let waited = Instant::now();
+    settle("a moment", || waited.elapsed() > Duration::from_millis(300)).await;
+    assert_eq!(
+        store.inbox_entry("W-1").expect("store"),
+        None,
+        "not taken half written"
+    );
+    assert!(
+        store.inbox_quarantine().expect("store").is_empty(),
+        "nor quarantined"
+    );
+    // The copy completes: the bulletin is taken whole.
+    file.write_all(&audio[audio.len() / 2..]).expect("rest");
+    drop(file);
+    settle("the bulletin", || {
+        store.inbox_entry("W-1").expect("store").is_some()
+    })
+    .await;
+    let entry = store.inbox_entry("W-1").expect("store").expect("taken");
+    let seg = store
+        .segment(entry.segment)
+        .expect("store")
+        .expect("segment");
+    assert_eq!(seg.duration_ms, 3_000, "the whole file");
+    assert_eq!(entry.content_sha256, sha256_of(&t.path("media/w.wav")));
     daemon.stop().await;
 }
