@@ -401,3 +401,39 @@ async fn a_bulletin_waits_for_its_audio_to_be_complete() {
     assert_eq!(entry.content_sha256, sha256_of(&t.path("media/w.wav")));
     daemon.stop().await;
 }
+
+/// A sidecar with `text` and no audio: read aloud by the station's espeak-ng (needed, as for
+/// `tests/tts.rs`) and taken like a recording; the same text dropped again is taken once.
+#[tokio::test(start_paused = true)]
+async fn a_text_bulletin_is_read_aloud_and_taken_once() {
+    let t = test_station();
+    let daemon = Running::start(t.station());
+    let store = daemon.handle.station().store.clone();
+    settle("the watch", || t.path("inbox/quarantine").is_dir()).await;
+    let text = r#", "text": "UBND xã thông báo: từ 7h30 ngày 18/5, tiêm phòng cho trâu bò.""#;
+    drop_bulletin(&t, "T-1", "normal", text);
+    settle("the text bulletin", || {
+        store.inbox_entry("T-1").expect("store").is_some()
+    })
+    .await;
+    let entry = store.inbox_entry("T-1").expect("store").expect("taken");
+    let seg = store
+        .segment(entry.segment)
+        .expect("store")
+        .expect("segment");
+    let tts = seg.tts.as_ref().expect("read aloud");
+    assert!(tts.text.starts_with("UBND xã thông báo"), "{tts:?}");
+    assert_eq!(
+        seg.inbound.as_ref().map(|o| o.bulletin.as_str()),
+        Some("T-1")
+    );
+    assert!(seg.duration_ms > 1_000, "speech: {} ms", seg.duration_ms);
+    drop_bulletin(&t, "T-1", "normal", text);
+    settle("the repeat to be recognised", || {
+        !t.path("inbox/T-1.json").exists()
+    })
+    .await;
+    assert_eq!(store.inbox_entries().expect("entries").len(), 1);
+    assert_eq!(store.segments().expect("segments").len(), 1, "read once");
+    daemon.stop().await;
+}
