@@ -83,6 +83,7 @@ fn play(at: DateTime<FixedOffset>, k: usize, program: &str, i: u64) -> AsRunReco
         relay: None,
         live: None,
         streams: Vec::new(),
+        source: None,
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),

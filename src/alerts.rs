@@ -54,6 +54,9 @@ pub enum AlertCode {
     StreamLost,
     /// The province's database has not taken the log (`detail`: why).
     ProvinceLost,
+    /// A bulletin from the province was quarantined (`title`: its file; `detail`: how many
+    /// wait in quarantine).
+    InboxQuarantined,
 }
 
 /// One event as it is sent.
@@ -180,7 +183,7 @@ impl Fault {
                         "the station clock was changed: ",
                     ) + &detail
                 }
-                AlertCode::StreamLost => detail,
+                AlertCode::StreamLost | AlertCode::InboxQuarantined => detail,
                 AlertCode::ProvinceLost => {
                     t(
                         "chưa gửi được nhật ký lên tỉnh: ",
@@ -263,6 +266,15 @@ fn of_warning(w: &Warning) -> Option<Fault> {
                         .trim_matches('"')
                         .to_string(),
                 ),
+                words: Some((w.say(Lang::Vi).into_owned(), w.say(Lang::En).into_owned())),
+            });
+        }
+        Warning::InboxQuarantined { count, file, .. } => {
+            return Some(Fault {
+                code: AlertCode::InboxQuarantined,
+                program: None,
+                title: Some(file.clone()),
+                detail: Some(count.to_string()),
                 words: Some((w.say(Lang::Vi).into_owned(), w.say(Lang::En).into_owned())),
             });
         }

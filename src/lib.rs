@@ -18,6 +18,7 @@ pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod hooks;
+pub mod inbox;
 pub mod library;
 pub mod live;
 pub mod model;

@@ -78,6 +78,23 @@ pub struct Segment {
     /// matches); empty: its program's zones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub zones: Vec<String>,
+    /// Where it came from when the province sent it (the inbox, `[province] inbox`): its
+    /// bulletin id, sender and level. `None` for the station's own items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbound: Option<InboundOrigin>,
+}
+
+/// Where an inbound bulletin came from: copied into each log record of it (`source`, part
+/// of the record's hash since encoding v6). The field order is the encoding's: add fields
+/// at the end only, with a new encoding version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundOrigin {
+    /// The sender's id of the bulletin (its sidecar's `id`).
+    pub bulletin: String,
+    /// Who sent it (the sidecar's `source`, e.g. "Sở KH&CN Quảng Ngãi").
+    pub from: String,
+    /// The level it was sent at (Circular 39/2020).
+    pub level: Priority,
 }
 
 /// What a text bulletin was read from and by what: enough to read it again the same way.
@@ -359,6 +376,10 @@ pub struct AsRunRecord {
     /// for items that did not air.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub streams: Vec<crate::stream::StreamCarriage>,
+    /// Where the item came from when the province sent it (its bulletin id, sender and
+    /// level); `None` for the station's own items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<InboundOrigin>,
     /// The canonical encoding that hashed this record (`store::chain`): 1 for records from
     /// before the levels existed (absent in them), 2 since. Set by the store.
     #[serde(default = "hash_version_1")]
@@ -490,6 +511,7 @@ mod tests {
             level: Level::default(),
             tts: None,
             zones: Vec::new(),
+            inbound: None,
         };
         assert!(seg.not_airable_on(day(9)).is_some());
         assert_eq!(seg.not_airable_on(day(10)), None);
@@ -524,6 +546,7 @@ mod tests {
             level: Level::default(),
             tts: None,
             zones: Vec::new(),
+            inbound: None,
         };
         let old = serde_json::to_value(&seg).expect("json");
         assert!(old.get("tts").is_none(), "not written when absent: {old}");

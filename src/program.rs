@@ -351,6 +351,7 @@ fn relay_segment_of(title: &str, length_ms: u64) -> Segment {
         },
         tts: None,
         zones: Vec::new(),
+        inbound: None,
     }
 }
 

@@ -95,6 +95,7 @@ fn relay_record(url: Option<&str>, dropout_ms: u64) -> AsRunRecord {
         }),
         live: None,
         streams: Vec::new(),
+        source: None,
         hash_version: 0,
         prev_hash: String::new(),
         hash: String::new(),

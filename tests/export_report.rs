@@ -124,6 +124,12 @@ fn record(r: &R) -> AsRunRecord {
         relay: None,
         live: None,
         streams: Vec::new(),
+        // Item 15, an emergency, was a bulletin the province sent (`[province] inbox`).
+        source: (r.seg == 15).then(|| loaxa::model::InboundOrigin {
+            bulletin: "QNG-2026-0917".into(),
+            from: "Sở KH&CN Quảng Ngãi".into(),
+            level: Priority::Emergency,
+        }),
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),
@@ -432,6 +438,17 @@ fn expected_cells(r: &AsRunRecord) -> Vec<String> {
             })
             .collect::<Vec<_>>()
             .join("; "),
+        r.source
+            .as_ref()
+            .map(|s| {
+                let level = match s.level {
+                    Priority::Normal => "thông thường",
+                    Priority::Priority => "ưu tiên",
+                    Priority::Emergency => "khẩn cấp",
+                };
+                format!("{} (bản tin {}, {level})", s.from, s.bulletin)
+            })
+            .unwrap_or_default(),
     ]
 }
 
@@ -496,6 +513,11 @@ fn csv_export_opens_in_excel_and_reads_back_every_field() {
     assert_eq!(rows[6][16], FAILED_REASON);
     assert_eq!(rows[0][15], "đã phát");
     assert_eq!(rows[9][14], "khẩn cấp");
+    assert_eq!(
+        rows[9][31], "Sở KH&CN Quảng Ngãi (bản tin QNG-2026-0917, khẩn cấp)",
+        "the sender of a bulletin from the province"
+    );
+    assert_eq!(rows[0][31], "", "the station's own items: empty");
     // Proof of air: levels as whole numbers, the silent item flagged.
     assert_eq!(&rows[1][21..25], ["-6", "-26", "119", ""]);
     assert_eq!(&rows[2][21..25], ["-120", "", "0", "có"]);
@@ -1088,8 +1110,9 @@ fn exports_add_the_relay_columns_then_the_streams_at_the_end() {
         store.append_record(&mut r).expect("append");
     }
     let headers = report::export_headers(Lang::Vi);
-    assert_eq!(headers.len(), 31);
+    assert_eq!(headers.len(), 32);
     assert_eq!(headers[30], "Luồng phát (cụm loa IP)");
+    assert_eq!(headers[31], "Nguồn gửi");
     assert_eq!(
         &headers[25..30],
         [
@@ -1140,7 +1163,7 @@ fn exports_add_the_relay_columns_then_the_streams_at_the_end() {
         "loa-xa.mp3 (mất 3 giây); Thôn 1 (vùng khác: phát im lặng)"
     );
     assert_eq!(
-        &rows[16][25..],
+        &rows[16][25..31],
         ["", "", "0", "1800", "1", ""],
         "no source at all"
     );

@@ -57,6 +57,7 @@ fn record(title: &str, unit: Option<&str>, loudness: f64) -> AsRunRecord {
         relay: None,
         live: None,
         streams: Vec::new(),
+        source: None,
         hash_version: 2,
         prev_hash: String::new(),
         hash: String::new(),

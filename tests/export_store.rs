@@ -117,6 +117,7 @@ fn varied_log(n: usize) -> Vec<AsRunRecord> {
                 relay: (i % 5 == 4).then(|| relay_proof(&mut rng, full)),
                 live: None,
                 streams: Vec::new(),
+                source: None,
                 hash_version: 2,
                 prev_hash: String::new(),
                 hash: String::new(),

@@ -91,6 +91,7 @@ fn station_with_plays(n: u64) -> TestStation {
             relay: None,
             live: None,
             streams: Vec::new(),
+            source: None,
             hash_version: 1,
             prev_hash: String::new(),
             hash: String::new(),

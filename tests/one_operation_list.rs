@@ -41,6 +41,8 @@ const READS: &[&[&str]] = &[
         "--program",
         "emergency",
     ],
+    &["inbox", "--json"],
+    &["inbox"],
 ];
 
 fn read_all(config: &Path) -> Vec<String> {

@@ -67,6 +67,7 @@ fn record(i: u64) -> AsRunRecord {
         relay: None,
         live: None,
         streams: Vec::new(),
+        source: None,
         hash_version: 0,
         prev_hash: String::new(),
         hash: String::new(),

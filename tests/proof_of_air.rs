@@ -130,7 +130,11 @@ async fn aired_items_record_their_output_levels_and_silent_ones_are_flagged() {
             r.audible_ms,
             r.silent
         );
-        assert_eq!(r.hash_version, 5, "new records are hashed with v5");
+        assert_eq!(
+            r.hash_version,
+            loaxa::store::chain::HASH_VERSION,
+            "new records are hashed with the current encoding"
+        );
     }
 
     // Where each aired item is in the output: the programs back to back, items gapless.

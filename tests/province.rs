@@ -155,6 +155,12 @@ fn day_records(seed: u64, day: NaiveDate) -> Vec<AsRunRecord> {
         r.segment_id = Some(SegmentId(99));
         r.topic = "cds".into();
         r.sha256 = format!("{:064x}", 99);
+        // Sent by the province (the inbox): the record says so, in its hash.
+        r.source = Some(loaxa::model::InboundOrigin {
+            bulletin: format!("QNG-{day}"),
+            from: "Sở KH&CN Quảng Ngãi".into(),
+            level: Priority::Emergency,
+        });
         out.push(r);
     }
     if rng.u32(..100) < 30 {
@@ -223,6 +229,7 @@ fn base(
         relay: None,
         live: None,
         streams: Vec::new(),
+        source: None,
         hash_version: 0,
         prev_hash: String::new(),
         hash: String::new(),

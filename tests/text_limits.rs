@@ -230,6 +230,7 @@ fn stored_text_with_escape_sequences_prints_as_visible_escapes() {
             relay: None,
             live: None,
             streams: Vec::new(),
+            source: None,
             hash_version: 2,
             prev_hash: String::new(),
             hash: String::new(),

@@ -241,6 +241,17 @@ fn every_variant_of_every_enum_has_vietnamese_words() {
     check_all(&ErrorCode::samples(), &mut bad);
     check_all(&words::fault_samples(), &mut bad);
     check_all(&words::air_samples(), &mut bad);
+    check_all(&words::InboxProblem::samples(), &mut bad);
+    check_all(
+        &[
+            loaxa::store::InboxAction::AiredAtOnce,
+            loaxa::store::InboxAction::Expired,
+            loaxa::store::InboxAction::Queued,
+            loaxa::store::InboxAction::AwaitsApproval,
+            loaxa::store::InboxAction::InLibrary,
+        ],
+        &mut bad,
+    );
     for code in ErrorCode::samples() {
         if let (Some(vi), Some(en)) = (code.hint(Lang::Vi), code.hint(Lang::En)) {
             assert_vietnamese(&format!("hint of {code:?}"), &vi, &en, &mut bad);

@@ -100,6 +100,7 @@ pub fn record(i: u64) -> AsRunRecord {
         relay: None,
         live: None,
         streams: Vec::new(),
+        source: None,
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),
@@ -139,5 +140,6 @@ pub fn segment(store: &Store, i: u64) -> Result<Segment> {
         },
         tts: None,
         zones: Vec::new(),
+        inbound: None,
     })
 }

@@ -80,6 +80,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/reload"),
     ("POST", "/live"),
     ("POST", "/live/stop"),
+    ("GET", "/inbox"),
 ];
 
 /// The prefix of every route.
@@ -147,6 +148,7 @@ fn handler(method: &str, path: &str, upload_limit: usize) -> Option<MethodRouter
         ("POST", "/reload") => post(control::reload),
         ("POST", "/live") => post(control::live_start),
         ("POST", "/live/stop") => post(control::live_stop),
+        ("GET", "/inbox") => ops::route::<op::ListInbox>(),
         _ => return None,
     })
 }

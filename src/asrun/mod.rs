@@ -107,6 +107,7 @@ impl Recorder {
             relay: None,
             live: None,
             streams: Vec::new(),
+            source: segment.and_then(|s| s.inbound.clone()),
             hash_version: crate::store::chain::HASH_VERSION,
             prev_hash: String::new(),
             hash: String::new(),
@@ -116,6 +117,7 @@ impl Recorder {
             // says what aired; a live airing's record gets its air-check file's hash).
             rec.segment_id = None;
             rec.sha256.clear();
+            rec.source = None;
         }
         if let Some(Approval::Approved { by, at }) = segment.map(|s| &s.approval) {
             rec.approved_by = Some(by.clone());

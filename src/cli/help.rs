@@ -551,6 +551,16 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Đọc lại cấu hình và danh sách phát; cấu hình lỗi thì giữ cấu hình cũ (cần `loaxa run` đang chạy)",
         "Re-read the config and playlists; a broken config keeps the old one (needs the daemon)",
     ),
+    (
+        "inbox",
+        "Bản tin tỉnh gửi về (`[province] inbox`): đã nhận và xử lý ra sao, bị giữ lại vì sao, đang chờ tệp âm thanh",
+        "Bulletins from the province (`[province] inbox`): taken and what became of them, quarantined and why, waiting for their audio",
+    ),
+    (
+        "inbox/json",
+        "Hiện danh sách dưới dạng một đối tượng JSON",
+        "The lists as one JSON object",
+    ),
 ];
 
 /// The Vietnamese placeholders of the values arguments take (`--topic <CHUYÊN_MỤC>`), by

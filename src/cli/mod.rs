@@ -17,6 +17,7 @@ mod console;
 mod emergency;
 pub mod fmt;
 pub mod help;
+mod inbox;
 mod live;
 mod log;
 mod province;
@@ -69,6 +70,7 @@ pub enum Command {
     Live(live::LiveCmd),
     #[command(subcommand)]
     Province(province::ProvinceCmd),
+    Inbox(inbox::InboxArgs),
 }
 
 /// The command line of this process, in the terminal's language ([`fmt::lang`]): `--help`
@@ -148,6 +150,7 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Schedule(args) => schedule::schedule(&backend(&path, token)?, args),
         Command::Log(args) => log::log(&backend(&path, token)?, args),
         Command::Report(args) => report::report(&backend(&path, token)?, args),
+        Command::Inbox(args) => inbox::inbox(&backend(&path, token)?, &args),
         Command::Emergency(live::EmergencyArgs { cmd: Some(cmd), .. }) => {
             emergency::repeats(&backend(&path, token)?, cmd)
         }

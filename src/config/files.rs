@@ -54,6 +54,9 @@ pub fn check_files(config: &Config) -> Vec<Diagnostic> {
             }
         }
     }
+    if let Some(inbox) = &config.inbox {
+        out.extend(super::inbox::check(&config.path, inbox));
+    }
     out.sort_by_key(|d| (d.file.clone(), d.line, d.column));
     out.dedup();
     out

@@ -16,6 +16,7 @@ mod diagnostic;
 pub mod duration;
 mod files;
 mod hooks;
+mod inbox;
 mod live;
 mod program;
 mod province;
@@ -43,6 +44,7 @@ pub use diagnostic::{ConfigError, Diagnostic};
 pub(crate) use diagnostic::{Source, closest};
 pub use duration::parse_duration;
 pub use files::check_files;
+pub use inbox::InboxSettings;
 pub use program::{MAX_RELAY_URLS, MAX_URL};
 pub use province::{DEFAULT_HEARTBEAT, ProvinceLink};
 pub use tts::{ESPEAK_VOICES, MAX_VOICE};
@@ -92,6 +94,8 @@ pub struct Config {
     pub streams: Vec<crate::stream::StreamSpec>,
     /// `[province] url`: the province's database the log is pushed to (none: not sent).
     pub province: Option<ProvinceLink>,
+    /// `[province] inbox`: the folder the province's bulletins arrive in (`None`: none).
+    pub inbox: Option<InboxSettings>,
 }
 
 /// `[alerts]`: webhooks told of the station's faults.

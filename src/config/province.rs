@@ -11,7 +11,8 @@ use super::walk::Table;
 use crate::province::DbUrl;
 use crate::words::ConfigProblem;
 
-const PROVINCE_KEYS: &[&str] = &["url", "station_code", "ca_file", "heartbeat", "batch"];
+/// Checked by the caller for the whole table, with the inbox's keys.
+pub(super) const PROVINCE_KEYS: &[&str] = &["url", "station_code", "ca_file", "heartbeat", "batch"];
 
 /// The heartbeat's period: 10 s to an hour.
 const HEARTBEAT: Bounds = Bounds::secs(10, 3600);
@@ -36,7 +37,6 @@ pub(super) fn province(
     t: &Table<'_, '_>,
     base: &Path,
 ) -> Option<Option<ProvinceLink>> {
-    t.check_keys(src, PROVINCE_KEYS);
     let mut ok = true;
     let url = t
         .text(src, "url", super::MAX_URL)

@@ -92,9 +92,17 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         None => Some(super::alerts::default_alerts()),
     };
     let streams = super::stream::streams(src, &top, station.as_ref().map(|s| s.name.as_str()));
-    let province = match top.table(src, "province", "[province]") {
-        Some(t) => super::province::province(src, &t, &base),
-        None => Some(None),
+    // `[province]`: one table, read by one module per concern; its key check covers all.
+    let (province, inbox) = match top.table(src, "province", "[province]") {
+        Some(t) => {
+            let keys = [super::province::PROVINCE_KEYS, super::inbox::INBOX_KEYS].concat();
+            t.check_keys(src, &keys);
+            (
+                super::province::province(src, &t, &base),
+                super::inbox::inbox(src, &t, &base),
+            )
+        }
+        None => (Some(None), Some(None)),
     };
     Some(Config {
         path,
@@ -111,6 +119,7 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         alerts: alerts?,
         streams: streams?,
         province: province?,
+        inbox: inbox?,
     })
 }
 

@@ -11,6 +11,7 @@ pub mod control;
 mod disk;
 mod emergency;
 mod hooks;
+mod inbox;
 pub mod live;
 pub mod notify;
 mod province;
@@ -156,6 +157,7 @@ pub fn start_with(
         .province
         .clone()
         .map(|link| province::follow(handle.clone(), status.clone(), link));
+    let inbox_watch = inbox::follow(handle.clone(), status.clone());
     let mut daemon = Daemon {
         station,
         slot,
@@ -189,6 +191,7 @@ pub fn start_with(
         let alerting = tokio::spawn(alerting);
         let disk_watch = tokio::spawn(disk_watch);
         let province = province.map(tokio::spawn);
+        let inbox_watch = tokio::spawn(inbox_watch);
         let result = daemon.main_loop().await;
         daemon.hooks_at_exit();
         alerting.abort();
@@ -196,6 +199,7 @@ pub fn start_with(
         if let Some(p) = &province {
             p.abort();
         }
+        inbox_watch.abort();
         daemon.notifier.stopping();
         daemon.recorder.flush_at_exit();
         result

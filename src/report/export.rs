@@ -171,7 +171,22 @@ pub fn export_cells(r: &AsRunRecord, opts: &ExportOptions) -> [String; COLUMN_CO
                 .iter()
                 .map(|c| (c.stream.as_str(), c.gap_ms, c.other_zone)),
         ),
+        source_cell(lang, r.source.as_ref()),
     ]
+}
+
+/// The source column: who sent an inbound bulletin, its id and level
+/// (`Sở KH&CN Quảng Ngãi (bản tin QNG-17, khẩn cấp)`). Empty for the station's own items.
+pub(super) fn source_cell(lang: Lang, source: Option<&crate::model::InboundOrigin>) -> String {
+    use crate::words::Say;
+    let Some(s) = source else {
+        return String::new();
+    };
+    let level = s.level.say(lang);
+    match lang {
+        Lang::Vi => format!("{} (bản tin {}, {level})", s.from, s.bulletin),
+        Lang::En => format!("{} (bulletin {}, {level})", s.from, s.bulletin),
+    }
 }
 
 /// The streams' column: each stream that carried the item by name, with the time it missed
@@ -399,6 +414,11 @@ impl<'o> CsvRow<'o> {
                     .map(|c| (&*c.stream, c.gap_ms, c.other_zone)),
             );
             text(w, &cell)?;
+        }
+        if r.source.is_none() {
+            w.write_field("")?;
+        } else {
+            text(w, &source_cell(opts.lang, r.source.as_ref()))?;
         }
         w.write_record(None::<&[u8]>)?;
         Ok(())
@@ -653,6 +673,7 @@ mod tests {
             relay: None,
             live: None,
             streams: Vec::new(),
+            source: None,
             hash_version: 2,
             prev_hash: String::new(),
             hash: String::new(),
@@ -692,7 +713,7 @@ mod tests {
     #[test]
     fn relay_columns_come_after_the_others_and_the_streams_last() {
         let opts = ExportOptions::default();
-        let relays = COLUMN_COUNT - 1 - RELAY_COLUMNS..COLUMN_COUNT - 1;
+        let relays = COLUMN_COUNT - 2 - RELAY_COLUMNS..COLUMN_COUNT - 2;
         let cells = export_csv_cells(&relay_record(), &opts);
         assert_eq!(
             &cells[relays.clone()],
@@ -700,7 +721,8 @@ mod tests {
         );
         let plain = export_cells(&record(true), &opts);
         assert!(plain[relays].iter().all(String::is_empty));
-        assert_eq!(plain[COLUMN_COUNT - 1], "", "no streams, an empty cell");
+        assert_eq!(plain[COLUMN_COUNT - 2], "", "no streams, an empty cell");
+        assert_eq!(plain[COLUMN_COUNT - 1], "", "no source, an empty cell");
         assert_eq!(plain[24], "có", "the columns before keep their place");
         let mut out = Vec::new();
         write_export([Ok(relay_record())], ExportFormat::Jsonl, &opts, &mut out).expect("jsonl");
@@ -740,8 +762,8 @@ mod tests {
                 lang,
                 ..ExportOptions::default()
             };
-            assert_eq!(export_cells(&streamed, &opts)[COLUMN_COUNT - 1], want);
-            assert_eq!(export_csv_cells(&streamed, &opts)[COLUMN_COUNT - 1], want);
+            assert_eq!(export_cells(&streamed, &opts)[COLUMN_COUNT - 2], want);
+            assert_eq!(export_csv_cells(&streamed, &opts)[COLUMN_COUNT - 2], want);
         }
     }
 

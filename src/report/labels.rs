@@ -47,6 +47,8 @@ const COLUMNS: &[(&str, &str)] = &[
     // What each stream output carried (`[[stream]]`): after the relay's columns, for the
     // same reason.
     ("Luồng phát (cụm loa IP)", "streams"),
+    // Where an inbound bulletin came from (`[province] inbox`): last, for the same reason.
+    ("Nguồn gửi", "source"),
 ];
 
 /// Number of export columns.

@@ -61,6 +61,9 @@ pub struct ExportRecord<'a> {
     pub relay: Option<RelayView<'a>>,
     #[serde(default, borrow)]
     pub streams: Vec<StreamView<'a>>,
+    /// Where an inbound bulletin came from (rare: owned).
+    #[serde(default)]
+    pub source: Option<crate::model::InboundOrigin>,
 }
 
 /// What the export shows of a stream's carriage ([`crate::stream::StreamCarriage`]).
@@ -168,6 +171,7 @@ impl<'a> From<&'a AsRunRecord> for ExportRecord<'a> {
                     other_zone: c.other_zone,
                 })
                 .collect(),
+            source: r.source.clone(),
         }
     }
 }

@@ -150,6 +150,8 @@ impl Station {
             at: self.clock.now(),
         };
         self.store.insert_segment(&seg)?;
+        // A priority bulletin from the province waited for this to be queued.
+        self.queue_approved_bulletin(&seg)?;
         Ok(seg)
     }
 }

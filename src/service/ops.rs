@@ -415,6 +415,19 @@ impl Op for LogQuery {
     }
 }
 
+no_fields!(ListInbox);
+
+/// `GET /inbox`: the bulletins taken from the province's inbox, those quarantined, and
+/// those waiting for their audio.
+impl Op for ListInbox {
+    type Output = super::InboxView;
+    const METHOD: Method = Method::Get;
+    const ROUTE: &'static str = "/inbox";
+    fn run(self, st: &Station) -> Result<Self::Output> {
+        st.inbox_view()
+    }
+}
+
 no_fields!(ReportPeriods);
 
 /// `GET /report/periods`: the half-year today is reported in and the three before it.
@@ -443,6 +456,7 @@ pub const ALL: &[(Method, &str)] = &[
     (Timetable::METHOD, Timetable::ROUTE),
     (LogQuery::METHOD, LogQuery::ROUTE),
     (ReportPeriods::METHOD, ReportPeriods::ROUTE),
+    (ListInbox::METHOD, ListInbox::ROUTE),
 ];
 
 #[cfg(test)]

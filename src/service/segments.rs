@@ -348,6 +348,7 @@ pub(super) fn segment_from(
         level: level_from(m),
         tts: meta.tts.clone(),
         zones: Vec::new(),
+        inbound: None,
     }
 }
 

@@ -22,8 +22,11 @@
 //!   [`crate::model::LiveProof`]).
 //! - `loaxa.asrun.v5\n` + `CanonicalV5`: v4's fields in v4's order, then `streams` (what
 //!   each stream output carried: `[]` without streams; each entry's fields in the order of
-//!   [`crate::stream::StreamCarriage`], `other_zone` only when true). The store writes every
-//!   new record in this version ([`HASH_VERSION`]).
+//!   [`crate::stream::StreamCarriage`], `other_zone` only when true).
+//! - `loaxa.asrun.v6\n` + `CanonicalV6`: v5's fields in v5's order, then `source` (where an
+//!   inbound bulletin came from, `null` for the station's own items; its fields in the order
+//!   of [`crate::model::InboundOrigin`]). The store writes every new record in this version
+//!   ([`HASH_VERSION`]).
 //!
 //! Golden tests pin the bytes of each version; a test fails when `AsRunRecord` grows a field
 //! the current version does not cover (then write `v3` and keep the others for old records).
@@ -57,9 +60,10 @@ const TAG_V2: &[u8] = b"loaxa.asrun.v2\n";
 const TAG_V3: &[u8] = b"loaxa.asrun.v3\n";
 const TAG_V4: &[u8] = b"loaxa.asrun.v4\n";
 const TAG_V5: &[u8] = b"loaxa.asrun.v5\n";
+const TAG_V6: &[u8] = b"loaxa.asrun.v6\n";
 
 /// The encoding the store hashes new records with.
-pub const HASH_VERSION: u8 = 5;
+pub const HASH_VERSION: u8 = 6;
 
 /// The hashed view of a record, version 1. Field order here is the encoding's order.
 #[derive(Serialize)]
@@ -123,6 +127,15 @@ struct CanonicalV5<'a> {
     streams: &'a [crate::stream::StreamCarriage],
 }
 
+/// The hashed view of a record, version 6: version 5's fields, then where an inbound
+/// bulletin came from.
+#[derive(Serialize)]
+struct CanonicalV6<'a> {
+    #[serde(flatten)]
+    v5: CanonicalV5<'a>,
+    source: Option<&'a crate::model::InboundOrigin>,
+}
+
 fn time(t: &chrono::DateTime<chrono::FixedOffset>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, false)
 }
@@ -167,11 +180,20 @@ pub fn canonical(r: &AsRunRecord) -> Vec<u8> {
     if r.hash_version == 4 {
         out = TAG_V4.to_vec();
         serde_json::to_writer(&mut out, &v4).unwrap_or_default();
-    } else {
+        return out;
+    }
+    let v5 = CanonicalV5 {
+        v4,
+        streams: &r.streams,
+    };
+    if r.hash_version == 5 {
         out = TAG_V5.to_vec();
-        let view = CanonicalV5 {
-            v4,
-            streams: &r.streams,
+        serde_json::to_writer(&mut out, &v5).unwrap_or_default();
+    } else {
+        out = TAG_V6.to_vec();
+        let view = CanonicalV6 {
+            v5,
+            source: r.source.as_ref(),
         };
         serde_json::to_writer(&mut out, &view).unwrap_or_default();
     }
@@ -190,6 +212,7 @@ pub(super) fn uncovered(r: &AsRunRecord) -> Vec<&'static str> {
         ("relay", r.relay.is_some(), 3),
         ("live", r.live.is_some(), 4),
         ("streams", !r.streams.is_empty(), 5),
+        ("source", r.source.is_some(), 6),
     ];
     fields
         .into_iter()

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use chrono::TimeZone;
+use chrono::{Datelike, TimeZone};
 
-use super::chain::{Anchor, GENESIS, Problem, canonical, record_hash};
+use super::chain::{Anchor, GENESIS, HASH_VERSION, Problem, canonical, record_hash};
 use super::keys::be;
 use super::*;
 use crate::asrun::{ON_AIR, Recorder, STOPPED_UNEXPECTEDLY};
@@ -44,6 +44,7 @@ fn record(title: &str) -> AsRunRecord {
         relay: None,
         live: None,
         streams: Vec::new(),
+        source: None,
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),
@@ -244,6 +245,71 @@ const GOLDEN_V5: &str = "loaxa.asrun.v5\n{\"id\":10,\"prev_hash\":\"000000000000
 /// json module writes for the same values).
 const GOLDEN_HASH_V5: &str = "b6230c3e038114a9fdc170624b0ddea5e2abacae0349cc75a577797e59628205";
 
+#[test]
+fn canonical_encoding_v6_is_pinned() {
+    // Golden: if this fails, logs written since inbound bulletins no longer verify. Write a v7.
+    let mut rec = record("Tin bão số 9 \"khẩn\"");
+    rec.id = 11;
+    rec.prev_hash = GENESIS.into();
+    rec.program = "emergency".into();
+    rec.trigger = Trigger::Manual;
+    rec.priority = Priority::Emergency;
+    rec.scheduled_at = rec
+        .scheduled_at
+        .with_day(1)
+        .and_then(|t| t.with_month(10))
+        .expect("valid");
+    rec.started_at = Some(rec.scheduled_at);
+    rec.approved_by = Some("Sở KH&CN Quảng Ngãi".into());
+    rec.approved_at = Some(rec.scheduled_at - chrono::Duration::seconds(2));
+    end(&mut rec);
+    with_levels(&mut rec);
+    with_source(&mut rec);
+    let text = String::from_utf8(canonical(&rec)).expect("utf-8");
+    assert_eq!(text, GOLDEN_V6);
+    assert_eq!(record_hash(&rec), GOLDEN_HASH_V6);
+    // The station's own items hash `source` as null.
+    rec.source = None;
+    let text = String::from_utf8(canonical(&rec)).expect("utf-8");
+    assert!(text.ends_with(",\"streams\":[],\"source\":null}"), "{text}");
+    // Every field is covered; a v5 record carrying a source is refused.
+    with_source(&mut rec);
+    let (stored, hashed) = stored_and_hashed(&rec);
+    let nulls = ["relay", "live"];
+    assert_eq!(
+        stored,
+        hashed
+            .into_iter()
+            .filter(|k| !nulls.contains(&k.as_str()) && k != "streams")
+            .collect::<Vec<_>>()
+    );
+    rec.hash_version = 5;
+    assert_eq!(super::chain::uncovered(&rec), ["source"]);
+    // A v5 record still hashes as v5 did (its golden is unchanged above).
+    rec.source = None;
+    assert!(
+        String::from_utf8(canonical(&rec))
+            .expect("utf-8")
+            .starts_with("loaxa.asrun.v5\n")
+    );
+}
+
+const GOLDEN_V6: &str = "loaxa.asrun.v6\n{\"id\":11,\"prev_hash\":\"0000000000000000000000000000000000000000000000000000000000000000\",\"program\":\"emergency\",\"trigger\":\"manual\",\"role\":\"item\",\"scheduled_at\":\"2026-10-01T05:30:00.000000000+07:00\",\"started_at\":\"2026-10-01T05:30:00.000000000+07:00\",\"ended_at\":\"2026-10-01T05:31:35.000000000+07:00\",\"played_ms\":95000,\"segment_id\":12,\"title\":\"Tin bão số 9 \\\"khẩn\\\"\",\"topic\":\"cds\",\"unit\":\"UBND xã\",\"sha256\":\"abababababababababababababababababababababababababababababababab\",\"outcome\":\"completed\",\"reason\":null,\"output\":\"null\",\"priority\":\"emergency\",\"approved_by\":\"Sở KH&CN Quảng Ngãi\",\"approved_at\":\"2026-10-01T05:29:58.000000000+07:00\",\"hash_version\":6,\"peak_dbfs\":-3.5,\"loudness_lufs\":-18.2,\"audible_ms\":94100,\"silent\":false,\"relay\":null,\"live\":null,\"streams\":[],\"source\":{\"bulletin\":\"QNG-2026-0917\",\"from\":\"Sở KH&CN Quảng Ngãi\",\"level\":\"emergency\"}}";
+
+/// sha256 of [`GOLDEN_V6`], computed independently (Python's hashlib over the bytes its
+/// json module writes for the same values, `ensure_ascii=False`, compact separators).
+const GOLDEN_HASH_V6: &str = "010db64b160d1c403bf9a2b5a082b1363d69017270c2797bd4a0a426cf57b8cb";
+
+/// An emergency bulletin sent by the province.
+fn with_source(rec: &mut AsRunRecord) {
+    rec.hash_version = 6;
+    rec.source = Some(crate::model::InboundOrigin {
+        bulletin: "QNG-2026-0917".into(),
+        from: "Sở KH&CN Quảng Ngãi".into(),
+        level: Priority::Emergency,
+    });
+}
+
 /// An item carried by two streams: one with a gap, one for other zones.
 fn with_streams(rec: &mut AsRunRecord) {
     rec.hash_version = 5;
@@ -345,7 +411,10 @@ fn a_relay_proof_is_covered_and_a_changed_dropout_is_found() {
     let text = String::from_utf8(raw(&store, 3)).expect("utf-8");
     let proof = serde_json::to_string(&rec.relay).expect("json");
     let text = text
-        .replace("\"hash_version\":5", "\"hash_version\":2")
+        .replace(
+            &format!("\"hash_version\":{HASH_VERSION}"),
+            "\"hash_version\":2",
+        )
         .replacen('{', &format!("{{\"relay\":{proof},"), 1);
     put_raw(&store, 3, text.as_bytes());
     let (id, problem, _) = broken(&store);
@@ -460,16 +529,19 @@ fn mixed_log() -> (tempfile::TempDir, Store) {
 }
 
 #[test]
-fn a_log_of_v1_and_v5_records_verifies_each_with_its_version() {
+fn a_log_of_v1_and_current_records_verifies_each_with_its_version() {
     let (_dir, store) = mixed_log();
     let all = store.records(None, None).expect("records");
     let versions: Vec<u8> = all.iter().map(|r| r.hash_version).collect();
     assert_eq!(
         versions,
-        [1, 1, 5, 5],
-        "absent means v1; new records are v5"
+        [1, 1, HASH_VERSION, HASH_VERSION],
+        "absent means v1; new records are in the current version"
     );
-    assert_eq!(all[2].prev_hash, all[1].hash, "v5 links to v1");
+    assert_eq!(
+        all[2].prev_hash, all[1].hash,
+        "the current version links to v1"
+    );
     assert_eq!(all[3].peak_dbfs, Some(-3.5));
     let report = store.verify_chain().expect("verify");
     assert!(report.intact(), "{report:?}");
@@ -537,8 +609,11 @@ fn levels_added_to_a_v1_record_or_a_version_changed_are_found() {
     put_raw(
         &store,
         3,
-        text.replace("\"hash_version\":5", "\"hash_version\":9")
-            .as_bytes(),
+        text.replace(
+            &format!("\"hash_version\":{HASH_VERSION}"),
+            "\"hash_version\":9",
+        )
+        .as_bytes(),
     );
     let (id, problem, _) = broken(&store);
     assert_eq!((id, problem), (3, Problem::UnknownVersion { version: 9 }));

@@ -39,6 +39,8 @@ pub(super) struct Handles {
     pub(super) asrun: sled::Tree,
     pub(super) state: sled::Tree,
     pub(super) files: sled::Tree,
+    /// Bulletins taken from the province's inbox, and those quarantined.
+    pub(super) inbox: sled::Tree,
     pub(super) epoch: u64,
 }
 
@@ -57,6 +59,7 @@ impl Handles {
             asrun: tree("asrun")?,
             state: tree("state")?,
             files: tree("import_cache")?,
+            inbox: tree("inbox")?,
             db,
             epoch,
         })

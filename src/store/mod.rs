@@ -10,6 +10,7 @@ mod asrun;
 pub mod chain;
 mod fires;
 mod handles;
+mod inbox;
 mod iter;
 mod keys;
 mod unique;
@@ -26,6 +27,7 @@ use keys::{be, from_be};
 pub use chain::{ChainBreak, ChainReport};
 pub use handles::free_bytes;
 use handles::{Engine, Handles};
+pub use inbox::{InboxAction, InboxEntry, QuarantineEntry};
 pub use iter::{RawBatches, RawRecord};
 pub use unique::Unique;
 

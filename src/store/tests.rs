@@ -25,6 +25,7 @@ fn segment(id: SegmentId, sha: &str) -> Segment {
         level: Default::default(),
         tts: None,
         zones: Vec::new(),
+        inbound: None,
     }
 }
 
@@ -61,6 +62,7 @@ fn record(program: &str) -> AsRunRecord {
         relay: None,
         live: None,
         streams: Vec::new(),
+        source: None,
         hash_version: 1,
         prev_hash: String::new(),
         hash: String::new(),

@@ -267,6 +267,12 @@ pub enum ConfigProblem {
     TtsVoiceName { voice: String },
     /// A `[hooks]` command that is empty (`key`: `before_program`, `after_program`).
     HookEmpty { key: String },
+    /// `[province] inbox = ""`.
+    InboxEmpty,
+    /// The inbox folder does not exist (`loaxa check`).
+    InboxMissing { path: String },
+    /// The inbox path is a file, not a folder (`loaxa check`).
+    InboxNotAFolder { path: String },
     /// A `[[stream]]` URL that cannot be used (the password shown as `***`).
     StreamUrl {
         url: String,
@@ -717,6 +723,21 @@ impl Say for ConfigProblem {
                 format!("lệnh `{key}` trong `[hooks]` trống"),
                 format!("`{key}` in [hooks] is empty"),
             ),
+            P::InboxEmpty => pick(
+                lang,
+                "`inbox` trong `[province]` trống",
+                "`inbox` in [province] is empty",
+            ),
+            P::InboxMissing { path } => pick_owned(
+                lang,
+                format!("thư mục nhận bản tin của tỉnh {path} không tồn tại"),
+                format!("the province's inbox folder {path} does not exist"),
+            ),
+            P::InboxNotAFolder { path } => pick_owned(
+                lang,
+                format!("{path} (thư mục nhận bản tin của tỉnh) là một tệp, không phải thư mục"),
+                format!("{path} (the province's inbox) is a file, not a folder"),
+            ),
             P::StreamUrl { url, problem } => pick_owned(
                 lang,
                 format!(
@@ -1151,6 +1172,25 @@ impl ConfigProblem {
                 "ví dụ `zones = [\"thon-1\", \"thon-2\"]`: tên ngắn, không dấu cách",
                 "e.g. zones = [\"thon-1\", \"thon-2\"]: short names without spaces",
             ),
+            P::InboxEmpty => pick(
+                lang,
+                "ghi thư mục nhận bản tin, ví dụ `inbox = \"../inbox\"` (tính từ thư mục của tệp cấu hình), hoặc bỏ dòng này",
+                "write the folder bulletins arrive in, e.g. inbox = \"../inbox\" (relative to this config file's folder), or remove the line",
+            ),
+            P::InboxMissing { path } => pick_owned(
+                lang,
+                format!(
+                    "tạo nó: `mkdir -p {path}` (loaxa run cũng tự tạo khi khởi động), rồi cho phần mềm đồng bộ của tỉnh ghi vào đó"
+                ),
+                format!(
+                    "create it: `mkdir -p {path}` (loaxa run also creates it at start), and point the province's sync tool at it"
+                ),
+            ),
+            P::InboxNotAFolder { .. } => pick(
+                lang,
+                "chọn một thư mục cho `inbox`, hoặc đổi tên tệp đang nằm ở đó",
+                "name a folder in `inbox`, or rename the file that is there",
+            ),
             P::HookEmpty { .. } => pick(
                 lang,
                 "ghi lệnh cần chạy, ví dụ `before_program = \"usbrelay HURTM_1=1\"` (bật amply), hoặc bỏ dòng này",
@@ -1418,6 +1458,13 @@ impl ConfigProblem {
             },
             P::HookEmpty {
                 key: "before_program".into(),
+            },
+            P::InboxEmpty,
+            P::InboxMissing {
+                path: "/srv/loa/inbox".into(),
+            },
+            P::InboxNotAFolder {
+                path: "/srv/loa/inbox".into(),
             },
             P::StreamUrl {
                 url: "rtmp://source:***@127.0.0.1/a".into(),

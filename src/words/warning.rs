@@ -53,6 +53,13 @@ pub enum Warning {
         detail: String,
         unsent: u64,
     },
+    /// Bulletins from the province wait in the inbox's quarantine folder (`folder`) for the
+    /// operator: `count` of them, the latest `file`. Cleared when the folder is emptied.
+    InboxQuarantined {
+        folder: String,
+        count: u64,
+        file: String,
+    },
 }
 
 impl Warning {
@@ -119,6 +126,11 @@ impl Warning {
                 link_fault: crate::province::DbFault::Unreachable,
                 detail: "ECONNREFUSED".into(),
                 unsent: 42,
+            },
+            Warning::InboxQuarantined {
+                folder: "/srv/loa/inbox/quarantine".into(),
+                count: 2,
+                file: "QNG-2026-17.json".into(),
             },
         ]
     }
@@ -271,6 +283,21 @@ impl Say for Warning {
                      ({detail}); {unsent} record(s) wait and go when it works again, broadcasting is \
                      not affected",
                     link_fault.say(lang)
+                ),
+            ),
+            Warning::InboxQuarantined {
+                folder,
+                count,
+                file,
+            } => pick_owned(
+                lang,
+                format!(
+                    "{count} bản tin của tỉnh bị giữ lại trong {folder} (mới nhất: {file}): xem lý do \
+                     bằng `loaxa inbox`, xử lý rồi xoá hoặc chuyển chúng khỏi thư mục đó"
+                ),
+                format!(
+                    "{count} bulletin(s) from the province held in {folder} (latest: {file}): see why \
+                     with `loaxa inbox`, deal with them, then delete or move them out of that folder"
                 ),
             ),
         }
