@@ -392,7 +392,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     (
         "province add-station",
-        "Đăng ký một đài xã: tạo tài khoản riêng (chỉ ghi được dòng của mình) và in mục [province] để chép vào cấu hình của đài",
+        "Đăng ký một đài xã: tạo tài khoản riêng (chỉ ghi được dòng của mình) và hiện mục [province] để chép vào cấu hình của đài",
         "Register a commune station: its own login (it can write only its own rows), and the [province] section for its config",
     ),
     (
@@ -402,7 +402,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     (
         "province add-station/code",
-        "Mã của đài (chữ thường không dấu, số, - và _), ví dụ ba-to",
+        "Mã của đài (chữ thường không dấu, số, - và _), ví dụ `ba-to`",
         "The station's code (lower-case letters, digits, - and _), e.g. ba-to",
     ),
     (
