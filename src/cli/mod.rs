@@ -113,23 +113,7 @@ pub fn error_text(e: &anyhow::Error) -> String {
     }
 }
 
-/// The typed code an error carries, if any (a service refusal, an import refusal, a code
-/// from the daemon's API).
-pub fn error_code(e: &anyhow::Error) -> Option<crate::words::ErrorCode> {
-    use crate::words::ErrorCode;
-    e.chain()
-        .find_map(|c| match c.downcast_ref::<crate::service::Refusal>() {
-            Some(crate::service::Refusal::Code(code)) => Some(code.clone()),
-            _ => c.downcast_ref::<ErrorCode>().cloned().or_else(|| {
-                c.downcast_ref::<crate::library::ImportError>()
-                    .map(|i| ErrorCode::File(i.code()))
-                    .or_else(|| {
-                        c.downcast_ref::<crate::player::OutputError>()
-                            .and_then(crate::player::OutputError::code)
-                    })
-            }),
-        })
-}
+pub use crate::service::error_code;
 
 pub fn dispatch(cli: Cli) -> Result<i32> {
     let path = config_path(cli.config.as_deref());

@@ -60,3 +60,21 @@ pub(crate) fn operator_text(field: &'static str, s: &str, max: usize) -> anyhow:
         })
     })
 }
+
+/// The typed code an error carries, if any (a service refusal, an import refusal, a code
+/// from the daemon's API).
+pub fn error_code(e: &anyhow::Error) -> Option<crate::words::ErrorCode> {
+    use crate::words::ErrorCode;
+    e.chain()
+        .find_map(|c| match c.downcast_ref::<super::Refusal>() {
+            Some(super::Refusal::Code(code)) => Some(code.clone()),
+            _ => c.downcast_ref::<ErrorCode>().cloned().or_else(|| {
+                c.downcast_ref::<crate::library::ImportError>()
+                    .map(|i| ErrorCode::File(i.code()))
+                    .or_else(|| {
+                        c.downcast_ref::<crate::player::OutputError>()
+                            .and_then(crate::player::OutputError::code)
+                    })
+            }),
+        })
+}

@@ -156,7 +156,7 @@ impl Station {
         }
         let segment =
             self.import_bulletin(&card, audio)
-                .map_err(|e| match crate::cli::error_code(&e) {
+                .map_err(|e| match super::error_code(&e) {
                     Some(error) => with_id(InboxProblem::ImportRefused { error }),
                     None => Step::Failed(e),
                 })?;

@@ -30,7 +30,7 @@ pub use bulletin::{AddStatus, TextAdded, TextBulletin};
 pub use catalog::Catalog;
 pub use edit::SegmentPatch;
 pub use emergency::{check_repeat, first_repeat, next_slot, repeat_problem};
-pub use error::Refusal;
+pub use error::{Refusal, error_code};
 pub use inbox::{InboxView, QuarantinedView, Taken};
 pub use log::{LogQuery, with_coded_reason};
 pub use segments::{AddOutcome, SegmentMeta};
