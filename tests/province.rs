@@ -291,7 +291,8 @@ fn h1() -> Period {
 fn three_stations_push_a_half_year_through_outages_and_the_province_sees_every_record_once() {
     let mut pg = Postgres::start();
     let codes = ["ba-to", "son-ha", "minh-long"];
-    let urls = province(&pg, &codes);
+    // A fourth commune is registered but never sends anything.
+    let urls = province(&pg, &["ba-to", "son-ha", "minh-long", "tra-bong"]);
     let rt = runtime();
     let stores: Vec<Arc<Store>> = codes
         .iter()
@@ -376,11 +377,21 @@ fn three_stations_push_a_half_year_through_outages_and_the_province_sees_every_r
     let status = rt
         .block_on(tools::status(&client, Utc::now()))
         .expect("status");
-    assert_eq!(status.len(), 3);
+    assert_eq!(status.len(), 4);
     for s in &status {
         assert!(s.chain.intact(), "{}: {:?}", s.code, s.chain.broken);
         assert_eq!(s.chain.checked, s.held, "{}", s.code);
     }
+
+    // Ba Tơ says it is alive.
+    rt.block_on(pushers[0].heartbeat(&loaxa::province::Heartbeat {
+        station_time: Utc::now(),
+        station_name: "Đài truyền thanh xã Ba Tơ".into(),
+        on_air: None,
+        warnings: serde_json::json!([]),
+        topics: serde_json::json!({"cds": "Chuyển đổi số"}),
+    }))
+    .expect("heartbeat");
 
     // The province report: each station's row is its own report, the province's sums are
     // the stations'.
@@ -444,8 +455,34 @@ fn three_stations_push_a_half_year_through_outages_and_the_province_sees_every_r
         .map(|(s, c)| (s.clone(), c.broadcasts))
         .collect();
     assert_eq!(province_topics, by_topic);
-    // No heartbeat was sent in this test: every station is "not reporting".
-    assert_eq!(report.concerns.len(), 3);
+    // Only Ba Tơ beat (below, before the report); the others are "not reporting", and Trà
+    // Bồng, which never sent a record, is silent too.
+    let concerns: BTreeMap<&str, &Vec<loaxa::report::Concern>> = report
+        .concerns
+        .iter()
+        .map(|(c, why)| (c.as_str(), why))
+        .collect();
+    use loaxa::report::Concern::{NotReporting, Silent};
+    assert!(!concerns.contains_key("ba-to"), "{concerns:?}");
+    assert_eq!(concerns["son-ha"], &vec![NotReporting]);
+    assert_eq!(concerns["tra-bong"], &vec![NotReporting, Silent]);
+    assert_eq!(report.stations.len(), 4);
+    // Topic labels come from the stations' heartbeats.
+    assert_eq!(report.topic_labels["cds"], "Chuyển đổi số");
+    let xlsx = tempfile::tempdir().expect("dir");
+    let path = xlsx.path().join("bao-cao-tinh.xlsx");
+    loaxa::report::province_to_path(
+        &report,
+        loaxa::report::ReportFormat::Xlsx,
+        loaxa::report::Lang::Vi,
+        &path,
+    )
+    .expect("xlsx");
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&path).expect("open xlsx");
+    let sheet = book.worksheet_range("Theo đài").expect("station sheet");
+    let text = format!("{sheet:?}");
+    assert!(text.contains("son-ha") && text.contains("tra-bong"), "{text}");
 
     // The report renders in every format.
     for format in [

@@ -15,7 +15,9 @@ use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::summary::{Counts, EmergencyPlay, Report};
-use super::tables::{Cell, Heading, Table, count_headers, count_row, hours, t};
+use super::tables::{
+    Cell, Heading, Table, count_headers, count_row, hours, months_table, t, units_table,
+};
 use super::{Lang, Period, ReportFormat, render};
 use crate::store::ChainReport;
 
@@ -317,38 +319,9 @@ fn tables(r: &ProvinceReport, lang: Lang) -> Vec<Table> {
                 .collect(),
         ),
     };
-    let no_unit = t(lang, "(không ghi đơn vị)", "(no unit given)");
-    let units = Table {
-        sheet: t(lang, "Đơn vị", "Units"),
-        title: t(lang, "Theo đơn vị thực hiện", "By responsible unit"),
-        headers: count_headers(lang, t(lang, "Đơn vị thực hiện", "Responsible unit")),
-        rows: with_total(
-            r.by_unit
-                .iter()
-                .map(|(u, c)| {
-                    let name = if u.is_empty() { no_unit } else { u.as_str() };
-                    count_row(name.to_string(), c)
-                })
-                .collect(),
-        ),
-    };
-    let months = Table {
-        sheet: t(lang, "Theo tháng", "Months"),
-        title: t(lang, "Theo tháng", "By month"),
-        headers: count_headers(lang, t(lang, "Tháng", "Month")),
-        rows: with_total(
-            r.by_month
-                .iter()
-                .map(|(m, c)| {
-                    let name = match (lang, m.split_once('-')) {
-                        (Lang::Vi, Some((y, mo))) => format!("{mo}/{y}"),
-                        _ => m.clone(),
-                    };
-                    count_row(name, c)
-                })
-                .collect(),
-        ),
-    };
+    let total_row = count_row(total.to_string(), &r.totals);
+    let units = units_table(lang, &r.by_unit, total_row.clone());
+    let months = months_table(lang, &r.by_month, total_row);
     let emergencies = Table {
         sheet: t(lang, "Khẩn cấp", "Emergencies"),
         title: t(lang, "Phát khẩn cấp", "Emergency broadcasts"),

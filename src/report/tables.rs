@@ -192,46 +192,51 @@ pub(super) fn tables(report: &Report, lang: Lang) -> Vec<Table> {
                 .collect(),
         ),
     };
+    let total_row = count_row(total.to_string(), &report.totals);
+    let units = units_table(lang, &report.by_unit, total_row.clone());
+    let months = months_table(lang, &report.by_month, total_row);
+    tables_rest(report, lang, vec![summary, topics, units, months])
+}
+
+/// *Theo đơn vị thực hiện*: a row per unit (`""`: none given), then `total`.
+pub(super) fn units_table(lang: Lang, by_unit: &[(String, Counts)], total: Vec<Cell>) -> Table {
     let no_unit = t(lang, "(không ghi đơn vị)", "(no unit given)");
-    let units = Table {
+    let mut rows: Vec<Vec<Cell>> = by_unit
+        .iter()
+        .map(|(u, c)| {
+            let name = if u.is_empty() { no_unit } else { u.as_str() };
+            count_row(name.to_string(), c)
+        })
+        .collect();
+    rows.push(total);
+    Table {
         sheet: t(lang, "Đơn vị", "Units"),
         title: t(lang, "Theo đơn vị thực hiện", "By responsible unit"),
         headers: count_headers(lang, t(lang, "Đơn vị thực hiện", "Responsible unit")),
-        rows: with_total(
-            report
-                .by_unit
-                .iter()
-                .map(|(u, c)| {
-                    let name = if u.is_empty() {
-                        no_unit.to_string()
-                    } else {
-                        u.clone()
-                    };
-                    count_row(name, c)
-                })
-                .collect(),
-        ),
-    };
-    let months = Table {
+        rows,
+    }
+}
+
+/// *Theo tháng*: a row per `YYYY-MM` (01/2026 in Vietnamese), then `total`.
+pub(super) fn months_table(lang: Lang, by_month: &[(String, Counts)], total: Vec<Cell>) -> Table {
+    let mut rows: Vec<Vec<Cell>> = by_month
+        .iter()
+        .map(|(m, c)| {
+            // 2026-01 → 01/2026, as Vietnamese documents write months.
+            let name = match (lang, m.split_once('-')) {
+                (Lang::Vi, Some((y, mo))) => format!("{mo}/{y}"),
+                _ => m.clone(),
+            };
+            count_row(name, c)
+        })
+        .collect();
+    rows.push(total);
+    Table {
         sheet: t(lang, "Theo tháng", "Months"),
         title: t(lang, "Theo tháng", "By month"),
         headers: count_headers(lang, t(lang, "Tháng", "Month")),
-        rows: with_total(
-            report
-                .by_month
-                .iter()
-                .map(|(m, c)| {
-                    // 2026-01 → 01/2026, as Vietnamese documents write months.
-                    let name = match (lang, m.split_once('-')) {
-                        (Lang::Vi, Some((y, mo))) => format!("{mo}/{y}"),
-                        _ => m.clone(),
-                    };
-                    count_row(name, c)
-                })
-                .collect(),
-        ),
-    };
-    tables_rest(report, lang, vec![summary, topics, units, months])
+        rows,
+    }
 }
 
 fn tables_rest(report: &Report, lang: Lang, mut out: Vec<Table>) -> Vec<Table> {
