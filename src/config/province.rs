@@ -107,3 +107,79 @@ pub(super) fn province(
         _ => None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::Duration;
+
+    const BASE: &str = "[station]\nname = \"Đài\"\n\n[[program]]\nname = \"sang\"\ncron = \"0 6 * * *\"\nplaylists = [\"p\"]\n";
+    const URL: &str = "postgres://loaxa_ba_to:pw@10.0.0.5/loaxa?sslmode=require";
+
+    fn parse(extra: &str) -> Result<super::super::Config, super::super::ConfigError> {
+        super::super::parse(
+            &format!("{BASE}{extra}"),
+            Path::new("/st/config/loaxa.toml"),
+        )
+    }
+
+    #[test]
+    fn a_link_needs_its_address_and_code_and_takes_defaults() {
+        let c = parse(&format!(
+            "\n[province]\nurl = \"{URL}\"\nstation_code = \"ba-to\"\nca_file = \"tinh.pem\"\n"
+        ))
+        .expect("valid");
+        let link = c.province.expect("a link");
+        assert_eq!(link.station_code, "ba-to");
+        assert_eq!(
+            link.url.shown(),
+            "postgres://loaxa_ba_to:***@10.0.0.5/loaxa?sslmode=require"
+        );
+        assert_eq!(link.ca_file.as_deref(), Some(Path::new("/st/config/tinh.pem")));
+        assert_eq!(link.heartbeat, Duration::from_secs(60));
+        assert_eq!(link.batch, 500);
+        assert_eq!(parse("").expect("valid").province, None);
+        // The inbox alone sends nothing.
+        let c = parse("\n[province]\ninbox = \"../inbox\"\n").expect("valid");
+        assert_eq!(c.province, None);
+    }
+
+    #[test]
+    fn mistakes_are_found_at_their_place_without_the_password() {
+        for (extra, line, col, words) in [
+            (format!("\n[province]\nurl = \"{URL}\"\n"), 9, 1, "station_code"),
+            ("\n[province]\nstation_code = \"ba-to\"\n".to_string(), 9, 1, "url"),
+            (
+                format!("\n[province]\nurl = \"{URL}\"\nstation_code = \"Ba Tơ\"\n"),
+                11,
+                16,
+                "Ba Tơ",
+            ),
+            (
+                "\n[province]\nurl = \"http://a:pw@h/d\"\nstation_code = \"ba-to\"\n".to_string(),
+                10,
+                7,
+                "postgres://",
+            ),
+            (
+                format!("\n[province]\nurl = \"{URL}\"\nstation_code = \"ba-to\"\nheartbeat = \"2s\"\n"),
+                12,
+                13,
+                "heartbeat",
+            ),
+            (
+                format!("\n[province]\nurl = \"{URL}\"\nstation_code = \"ba-to\"\nbatch = 0\n"),
+                12,
+                9,
+                "batch",
+            ),
+        ] {
+            let e = parse(&extra).expect_err(&extra);
+            let d = &e.diagnostics[0];
+            let said = d.render(crate::words::Lang::En);
+            assert_eq!((d.line, d.column), (line, col), "{extra}: {said}");
+            assert!(said.contains(words), "{extra}: {said}");
+            assert!(!said.contains(":pw@"), "{said}");
+        }
+    }
+}
