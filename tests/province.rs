@@ -482,7 +482,10 @@ fn three_stations_push_a_half_year_through_outages_and_the_province_sees_every_r
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(&path).expect("open xlsx");
     let sheet = book.worksheet_range("Theo đài").expect("station sheet");
     let text = format!("{sheet:?}");
-    assert!(text.contains("son-ha") && text.contains("tra-bong"), "{text}");
+    assert!(
+        text.contains("son-ha") && text.contains("tra-bong"),
+        "{text}"
+    );
 
     // The report renders in every format.
     for format in [

@@ -135,7 +135,10 @@ mod tests {
             link.url.shown(),
             "postgres://loaxa_ba_to:***@10.0.0.5/loaxa?sslmode=require"
         );
-        assert_eq!(link.ca_file.as_deref(), Some(Path::new("/st/config/tinh.pem")));
+        assert_eq!(
+            link.ca_file.as_deref(),
+            Some(Path::new("/st/config/tinh.pem"))
+        );
         assert_eq!(link.heartbeat, Duration::from_secs(60));
         assert_eq!(link.batch, 500);
         assert_eq!(parse("").expect("valid").province, None);
@@ -147,8 +150,18 @@ mod tests {
     #[test]
     fn mistakes_are_found_at_their_place_without_the_password() {
         for (extra, line, col, words) in [
-            (format!("\n[province]\nurl = \"{URL}\"\n"), 9, 1, "station_code"),
-            ("\n[province]\nstation_code = \"ba-to\"\n".to_string(), 9, 1, "url"),
+            (
+                format!("\n[province]\nurl = \"{URL}\"\n"),
+                9,
+                1,
+                "station_code",
+            ),
+            (
+                "\n[province]\nstation_code = \"ba-to\"\n".to_string(),
+                9,
+                1,
+                "url",
+            ),
             (
                 format!("\n[province]\nurl = \"{URL}\"\nstation_code = \"Ba Tơ\"\n"),
                 11,
@@ -162,7 +175,9 @@ mod tests {
                 "postgres://",
             ),
             (
-                format!("\n[province]\nurl = \"{URL}\"\nstation_code = \"ba-to\"\nheartbeat = \"2s\"\n"),
+                format!(
+                    "\n[province]\nurl = \"{URL}\"\nstation_code = \"ba-to\"\nheartbeat = \"2s\"\n"
+                ),
                 12,
                 13,
                 "heartbeat",

@@ -266,7 +266,7 @@ pub async fn schema_version(client: &Client) -> Result<i32, DbError> {
             &[],
         )
         .await?;
-    if !row.get::<_, bool>(0) {
+    if !row.try_get::<_, bool>(0)? {
         return Ok(0);
     }
     let row = client
@@ -275,7 +275,7 @@ pub async fn schema_version(client: &Client) -> Result<i32, DbError> {
             &[],
         )
         .await?;
-    Ok(row.get(0))
+    Ok(row.try_get(0)?)
 }
 
 /// Brings the schema up to [`latest_version`]: each missing migration in its own

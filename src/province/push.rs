@@ -168,7 +168,7 @@ impl Pusher {
                     &[&code],
                 )
                 .await?;
-            Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+            Ok(u64::try_from(row.try_get::<_, i64>(0)?).unwrap_or(0))
         }
         .await;
         if result.is_err() {
@@ -194,8 +194,8 @@ impl Pusher {
         let mark = match row {
             None => (0, String::new()),
             Some(row) => {
-                let id: i64 = row.get(0);
-                let hash: String = row.get(1);
+                let id: i64 = row.try_get(0)?;
+                let hash: String = row.try_get(1)?;
                 let id = u64::try_from(id).unwrap_or(0);
                 self.check_same(id, &hash)?;
                 (id, hash)
@@ -305,8 +305,10 @@ impl Pusher {
                     &[&code, &ids],
                 )
                 .await?;
-            let theirs: HashMap<i64, String> =
-                rows.iter().map(|row| (row.get(0), row.get(1))).collect();
+            let theirs = rows
+                .iter()
+                .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+                .collect::<Result<HashMap<i64, String>, tokio_postgres::Error>>()?;
             for (id, hash) in ids.iter().zip(&hashes) {
                 if theirs.get(id).is_some_and(|h| h != hash) {
                     let their = theirs.get(id).cloned().unwrap_or_default();

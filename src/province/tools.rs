@@ -73,27 +73,31 @@ pub async fn stations(client: &Client) -> Result<Vec<StationRow>, DbError> {
             &[],
         )
         .await?;
-    Ok(rows
-        .iter()
+    rows.iter()
         .map(|row| {
-            let seen: Option<DateTime<Utc>> = row.get(2);
-            StationRow {
-                code: row.get(0),
-                name: row.get(1),
-                beat: seen.map(|seen_at| Beat {
+            let seen: Option<DateTime<Utc>> = row.try_get(2)?;
+            let beat = match seen {
+                None => None,
+                Some(seen_at) => Some(Beat {
                     seen_at,
-                    station_time: row.get(3),
-                    version: row.get(4),
-                    station_name: row.get(5),
-                    on_air: row.get(6),
-                    warnings: row.get(7),
-                    topics: row.get(8),
-                    last_record: count(row.get(9)),
-                    unsent: count(row.get(10)),
+                    station_time: row.try_get(3)?,
+                    version: row.try_get(4)?,
+                    station_name: row.try_get(5)?,
+                    on_air: row.try_get(6)?,
+                    warnings: row.try_get(7)?,
+                    topics: row.try_get(8)?,
+                    last_record: count(row.try_get(9)?),
+                    unsent: count(row.try_get(10)?),
                 }),
-            }
+            };
+            Ok(StationRow {
+                code: row.try_get(0)?,
+                name: row.try_get(1)?,
+                beat,
+            })
         })
-        .collect())
+        .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+        .map_err(DbError::from)
 }
 
 /// A station's records at the province, in id order, its chain verified.
@@ -110,10 +114,10 @@ pub async fn held(client: &Client, code: &str) -> Result<Held, DbError> {
             &[&code],
         )
         .await?;
-    let entries: Vec<(u64, String, String)> = rows
+    let entries = rows
         .iter()
-        .map(|row| (count(row.get(0)), row.get(1), row.get(2)))
-        .collect();
+        .map(|row| Ok((count(row.try_get(0)?), row.try_get(1)?, row.try_get(2)?)))
+        .collect::<Result<Vec<(u64, String, String)>, tokio_postgres::Error>>()?;
     let mut chain =
         chain::verify_entries(entries.iter().map(|(id, _, body)| (*id, body.as_bytes())));
     let mut records = Vec::with_capacity(entries.len());
