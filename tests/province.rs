@@ -667,9 +667,9 @@ fn the_daemon_pushes_its_log_and_beats_over_tls_and_catches_up_after_the_server_
         .expect_err("untrusted certificate");
     assert_eq!(err.fault, DbFault::Tls, "{err}");
 
-    // A program every 20 s airing a 2 s item; the log goes to the province over TLS.
+    // A program every 10 s airing a 2 s item; the log goes to the province over TLS.
     let program = format!(
-        "[[program]]\nname = \"tin\"\ncron = \"*/20 * * * * *\"\nplaylists = [\"tin\"]\nqueue = false\n{}",
+        "[[program]]\nname = \"tin\"\ncron = \"*/10 * * * * *\"\nplaylists = [\"tin\"]\nqueue = false\n{}",
         province_keys(&urls[0], "ca_file = \"ca.pem\"\nheartbeat = \"10s\"")
     );
     let t = station::TestStation::new(
@@ -702,7 +702,7 @@ fn the_daemon_pushes_its_log_and_beats_over_tls_and_catches_up_after_the_server_
             .parse()
             .expect("count")
     };
-    let state = wait_for(&http, &base, 60, "the log at the province", |n| {
+    let state = wait_for(&http, &base, 180, "the log at the province", |n| {
         n["province"]["phase"] == "up_to_date" && n["province"]["province_has"].as_u64() >= Some(3)
     });
     assert_eq!(state["province"]["station_code"], "ba-to");
@@ -723,7 +723,7 @@ fn the_daemon_pushes_its_log_and_beats_over_tls_and_catches_up_after_the_server_
 
     // The province's server goes away for a while: the station airs on, its records wait.
     pg.stop();
-    let down = wait_for(&http, &base, 60, "the link retrying", |n| {
+    let down = wait_for(&http, &base, 120, "the link retrying", |n| {
         n["province"]["phase"] == "retrying"
     });
     assert_eq!(down["province"]["error"]["fault"], "unreachable", "{down}");
@@ -732,12 +732,12 @@ fn the_daemon_pushes_its_log_and_beats_over_tls_and_catches_up_after_the_server_
         !down["warnings"].to_string().contains("province_lost"),
         "{down}"
     );
-    let waiting = wait_for(&http, &base, 90, "records waiting", |n| {
+    let waiting = wait_for(&http, &base, 180, "records waiting", |n| {
         n["province"]["unsent"].as_u64() >= Some(3)
     });
     let has_before = waiting["province"]["province_has"].as_u64().expect("has");
     pg.restart();
-    let back = wait_for(&http, &base, 120, "the log caught up", |n| {
+    let back = wait_for(&http, &base, 240, "the log caught up", |n| {
         n["province"]["phase"] == "up_to_date"
             && n["province"]["province_has"].as_u64() >= Some(has_before + 3)
     });
