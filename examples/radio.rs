@@ -8,6 +8,8 @@
 
 #[path = "../tests/support/radio.rs"]
 mod radio;
+#[path = "../tests/support/test_ca.rs"]
+mod test_ca;
 
 use std::time::{Duration, Instant};
 

@@ -16,6 +16,8 @@ mod process;
 mod radio;
 #[path = "support/station.rs"]
 mod station;
+#[path = "support/test_ca.rs"]
+mod test_ca;
 #[path = "support/wav.rs"]
 mod wav;
 #[path = "support/webdriver.rs"]

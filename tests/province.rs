@@ -18,6 +18,8 @@ mod postgres;
 mod process;
 #[path = "support/station.rs"]
 mod station;
+#[path = "support/test_ca.rs"]
+mod test_ca;
 #[path = "support/wav.rs"]
 mod wav;
 

@@ -4,6 +4,8 @@
 
 #[path = "support/radio.rs"]
 mod radio;
+#[path = "support/test_ca.rs"]
+mod test_ca;
 
 use std::io::Read;
 use std::sync::Arc;

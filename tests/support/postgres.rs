@@ -258,21 +258,7 @@ impl Drop for Postgres {
 /// A test CA (PEM), and a server certificate for 127.0.0.1 and localhost signed by it with
 /// its key (PEM).
 fn certificates() -> (String, String, String) {
-    let ca_key = rcgen::KeyPair::generate().expect("CA key");
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "loaxa test province CA");
-    ca_params.key_usages = vec![
-        rcgen::KeyUsagePurpose::KeyCertSign,
-        rcgen::KeyUsagePurpose::DigitalSignature,
-    ];
-    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("CA certificate");
-    let key = rcgen::KeyPair::generate().expect("server key");
-    let params =
-        rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-            .expect("server params");
-    let cert = params.signed_by(&key, &*ca).expect("server certificate");
+    let super::test_ca::TestCerts { ca, cert, key } =
+        super::test_ca::issue("loaxa test province CA");
     (ca.pem(), cert.pem(), key.serialize_pem())
 }

@@ -758,22 +758,7 @@ fn next_block(icy: &Icy, cursor: &mut IcyCursor, played_secs: f64) -> Vec<u8> {
 /// A server config with a certificate for `localhost` and 127.0.0.1 signed by a fresh test
 /// CA; returns it and the CA's DER.
 fn tls_server_config() -> (rustls::ServerConfig, Vec<u8>) {
-    let ca_key = rcgen::KeyPair::generate().expect("CA key");
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "loaxa test CA");
-    ca_params.key_usages = vec![
-        rcgen::KeyUsagePurpose::KeyCertSign,
-        rcgen::KeyUsagePurpose::DigitalSignature,
-    ];
-    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("CA certificate");
-    let key = rcgen::KeyPair::generate().expect("server key");
-    let params =
-        rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-            .expect("server params");
-    let cert = params.signed_by(&key, &*ca).expect("server certificate");
+    let super::test_ca::TestCerts { ca, cert, key } = super::test_ca::issue("loaxa test CA");
     let ca_der = ca.der().to_vec();
     let chain = vec![cert.der().clone(), ca.der().clone()];
     let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
