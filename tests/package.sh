@@ -24,7 +24,7 @@ if dpkg-query -W -f '${Status}' loaxa 2>/dev/null | grep -q installed; then
 fi
 
 export LOAXA_LANG=vi
-export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 BUILT=$(date -u -d "@$SOURCE_DATE_EPOCH" +%F)
 VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
 CONF=/etc/loaxa/loaxa.toml
