@@ -110,6 +110,9 @@ dpkg-query -W -f '${Conffiles}\n' loaxa | grep -q "^ $CONF " || fail "$CONF is n
 step "loaxa check as the loaxa user, the shipped config (no program yet)"
 as_loaxa loaxa -c "$CONF" check | tee "$WORK/check.txt"
 grep -q "0 chương trình" "$WORK/check.txt" || fail "the shipped config should have no program"
+# Without -c, as the page and the config's comments tell the operator: /etc/loaxa/loaxa.toml.
+(cd / && as_loaxa loaxa check) | grep -q "^$CONF: 0 chương trình" ||
+    fail "\`loaxa check\` without -c did not find $CONF"
 # The config's commented demo program, switched on, passes too (its paths are the package's).
 python3 - "$CONF" "$WORK/demo.toml" <<'EOF'
 import re, sys

@@ -10,6 +10,8 @@ mod bin;
 mod live;
 #[path = "support/station.rs"]
 mod station;
+#[path = "support/wav.rs"]
+mod wav;
 
 use std::path::{Path, PathBuf};
 

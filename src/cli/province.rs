@@ -262,7 +262,7 @@ fn print_status(list: &[StationStatus]) -> Result<()> {
             let text = match serde_json::from_value::<crate::model::Warning>(w.clone()) {
                 Ok(w) => fmt::say(&w),
                 Err(_) => {
-                    fmt::safe(&w.get("code").and_then(|c| c.as_str()).unwrap_or("?")).to_string()
+                    fmt::safe(w.get("code").and_then(|c| c.as_str()).unwrap_or("?")).to_string()
                 }
             };
             outln!("  {} {text}", fmt::t("cảnh báo:", "warning:"));
