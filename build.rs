@@ -1,9 +1,11 @@
 //! Stamps the build date into the binary (`loaxa --version`, the page, the log at start).
 //!
 //! The date is `SOURCE_DATE_EPOCH` when it is set (reproducible builds: the package is built
-//! with the last commit's time, so the same source gives the same binary), else today (UTC).
-//! The script runs again only when that variable changes: a developer's incremental builds
-//! keep the date of their first build, which is what "built on" can honestly say for them.
+//! with the last commit's time, so a commit's build date does not depend on when it is built),
+//! else today (UTC).
+//! The script runs again only when that variable or this file changes: a developer's
+//! incremental builds keep the date of the script's first run (a package build always sets
+//! the variable, so its date is exact).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
