@@ -34,4 +34,5 @@ pub mod store;
 pub mod stream;
 pub mod text;
 pub mod tts;
+pub mod version;
 pub mod words;

@@ -32,7 +32,10 @@ pub(super) async fn station(State(state): State<AppState>) -> Json<StationInfo> 
     let config = &station.config;
     Json(StationInfo {
         name: config.station.name.clone(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
+        version: crate::version::VERSION.to_string(),
+        built: crate::version::BUILD_DATE.to_string(),
+        programs: config.programs.iter().filter(|p| p.enabled).count(),
+        config_path: config.path.display().to_string(),
         timezone: station.tz().name().to_string(),
         topics: config.topics.clone(),
         require_approval: config.station.require_approval,

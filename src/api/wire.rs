@@ -30,6 +30,16 @@ pub struct Health {
 pub struct StationInfo {
     pub name: String,
     pub version: String,
+    /// The day this loaxa was built, `YYYY-MM-DD` (the page's footer beside the version).
+    #[serde(default)]
+    pub built: String,
+    /// How many programs the config has switched on: none (a fresh install) and the page
+    /// shows the operator the next step instead of "nothing coming up".
+    #[serde(default)]
+    pub programs: usize,
+    /// The config file the daemon runs on: the file that next step edits.
+    #[serde(default)]
+    pub config_path: String,
     /// IANA name; the page shows times in it, whatever the browser's own zone.
     pub timezone: String,
     /// `[topics]`: slug → label.

@@ -38,7 +38,7 @@ use crate::config::{self, Config};
 /// The command line. Its help words (every subcommand's and argument's, in Vietnamese and
 /// English) are in [`help`], not in doc comments here: clap would show those in one language.
 #[derive(Debug, Parser)]
-#[command(name = "loaxa", version, long_about = None)]
+#[command(name = "loaxa", version = crate::version::VERSION_LINE, long_about = None)]
 pub struct Cli {
     #[arg(short, long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -35,6 +35,8 @@ pub fn run(config_path: &Path, args: RunArgs) -> Result<i32> {
     let clock: SharedClock = Arc::new(SystemClock);
     let station = Station::open(config, clock)?;
     tracing::info!(
+        version = crate::version::VERSION,
+        built = crate::version::BUILD_DATE,
         station = %station.config.station.name,
         config = %config_path.display(),
         data = %station.config.station.data_dir.display(),

@@ -27,6 +27,8 @@ function applyStaticText() {
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of document.querySelectorAll("[data-i18n-aria]")) el.setAttribute("aria-label", t(el.dataset.i18nAria));
   document.getElementById("lang-select").value = ctx.lang;
+  const version = document.getElementById("version");
+  if (version) version.textContent = ctx.info.version ? t("version_line", { version: ctx.info.version, built: ctx.info.built ?? "" }) : "";
 }
 
 // ---------- DOM ----------

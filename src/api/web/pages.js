@@ -61,8 +61,27 @@ function every(ms, f) {
 
 // ---------------------------------------------------------------- Đang phát (now)
 
+/** A station with no program switched on (a fresh install): nothing will air, so say what to
+ * do next, step by step, instead of only "nothing coming up". */
+function firstSteps() {
+  const path = ctx.info.config_path || "/etc/loaxa/loaxa.toml";
+  const code = (text) => h("code", {}, text);
+  return [
+    h("p", { class: "idle", id: "on-air-idle" }, t("no_program_yet")),
+    h("div", { class: "first-steps", id: "first-steps" },
+      h("p", {}, h("strong", {}, t("first_steps_title"))),
+      h("ol", {},
+        h("li", {}, t("first_steps_open"), " ", code(`sudo nano ${path}`)),
+        h("li", {}, t("first_steps_program")),
+        h("li", {}, t("first_steps_check"), " ", code("sudo -u loaxa loaxa check"), " ", t("first_steps_apply"), " ",
+          code("sudo systemctl reload loaxa")),
+        h("li", {}, t("first_steps_library")))),
+  ];
+}
+
 export function onAirCard(now) {
   const a = now.on_air;
+  if (!a && !now.next && ctx.info.programs === 0) return firstSteps();
   if (!a) {
     const next = now.next
       ? t("next_at", { program: now.next.program, time: fmtTime(now.next.at), day: fmtDay(now.next.at) })
