@@ -72,15 +72,15 @@ pub(super) async fn follow(
         let retry_due = retry_at.is_none_or(|r| now >= r);
         if beat_due || (dirty && retry_due) {
             let station = handle.station();
-            let pushed = match pusher.push().await {
-                Ok(p) => {
-                    dirty = false;
-                    Ok(p)
-                }
-                Err(e) => Err(e),
-            };
+            let pushed = pusher.push().await;
+            if pushed.is_ok() {
+                dirty = false;
+            }
+            // The heartbeat goes even when the push failed (a stopped push is news the
+            // province should see, with the warning).
             let beat = match &pushed {
-                Ok(_) if beat_due => {
+                Err(e) if matches!(e.fault, DbFault::Unreachable | DbFault::Tls) => Ok(()),
+                _ if beat_due => {
                     let st = status.borrow().clone();
                     let beat = Heartbeat {
                         station_time: station.clock.now(),
