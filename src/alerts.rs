@@ -57,6 +57,8 @@ pub enum AlertCode {
     /// A bulletin from the province was quarantined (`title`: its file; `detail`: how many
     /// wait in quarantine).
     InboxQuarantined,
+    /// The province's list of bulletins cannot be fetched (`detail`: why).
+    InboxListFailed,
 }
 
 /// One event as it is sent.
@@ -190,6 +192,12 @@ impl Fault {
                         "the log has not reached the province: ",
                     ) + &detail
                 }
+                AlertCode::InboxListFailed => {
+                    t(
+                        "chưa lấy được bản tin từ tỉnh: ",
+                        "bulletins from the province cannot be fetched: ",
+                    ) + &detail
+                }
             }
         };
         let text = format!("Đài {name}: {}", what(Lang::Vi));
@@ -266,6 +274,15 @@ fn of_warning(w: &Warning) -> Option<Fault> {
                         .trim_matches('"')
                         .to_string(),
                 ),
+                words: Some((w.say(Lang::Vi).into_owned(), w.say(Lang::En).into_owned())),
+            });
+        }
+        Warning::InboxListFailed { pull_fault, .. } => {
+            return Some(Fault {
+                code: AlertCode::InboxListFailed,
+                program: None,
+                title: None,
+                detail: Some(crate::words::code_of(pull_fault)),
                 words: Some((w.say(Lang::Vi).into_owned(), w.say(Lang::En).into_owned())),
             });
         }

@@ -125,6 +125,7 @@ pub fn check(path: &Path) -> Result<i32> {
     check_hooks(&station.config)?;
     probe_streams(&station.config)?;
     probe_province(&station, daemon_running)?;
+    probe_inbox_list(&station.config)?;
     for url in &station.config.alerts.webhooks {
         outln!(
             "  {}: {}",
@@ -246,6 +247,47 @@ fn probe_province(station: &Station, daemon_running: bool) -> Result<()> {
             ),
             fmt::t("chưa gửi", "unsent"),
             end.saturating_sub(has)
+        ),
+        Err(e) => eprintln!(
+            "{}: {what}: {} ({})",
+            fmt::t("cảnh báo", "warning"),
+            fmt::say(&e.fault),
+            fmt::safe(&e.detail)
+        ),
+    }
+    Ok(())
+}
+
+/// Reads the province's list of bulletins (`[province] inbox_url`) as the daemon will, and
+/// says how many it names. Unreadable now is a warning: the daemon tries again.
+fn probe_inbox_list(config: &config::Config) -> Result<()> {
+    let Some(pull) = config.inbox.as_ref().and_then(|i| i.pull.as_ref()) else {
+        return Ok(());
+    };
+    let what = format!(
+        "{} ({})",
+        fmt::t("danh sách bản tin của tỉnh", "the province's bulletin list"),
+        fmt::safe(&pull.url)
+    );
+    let answer = crate::province::push::ca_certs(pull.ca_file.as_deref())
+        .map_err(|e| crate::inbox::pull::PullError {
+            fault: crate::inbox::pull::PullFault::Certificate,
+            detail: e.detail,
+        })
+        .and_then(|ca_certs| {
+            let opts = crate::relay::NetOptions {
+                connect: PROBE_TIMEOUT,
+                stall: PROBE_TIMEOUT,
+                ca_certs,
+                ..crate::relay::NetOptions::default()
+            };
+            crate::inbox::pull::count_listed(&pull.url, &opts)
+        });
+    match answer {
+        Ok(n) => outln!(
+            "  {what}: {} {n} {}",
+            fmt::t("đọc được;", "readable;"),
+            fmt::t("bản tin", "bulletin(s)")
         ),
         Err(e) => eprintln!(
             "{}: {what}: {} ({})",

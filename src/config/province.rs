@@ -1,7 +1,7 @@
 //! `[province]`: the province's central database the station pushes its broadcast log to
 //! (`url`, `station_code`), with its TLS roots and pacing. Without `url` nothing is sent.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::Source;
@@ -35,7 +35,7 @@ pub struct ProvinceLink {
 pub(super) fn province(
     src: &mut Source<'_>,
     t: &Table<'_, '_>,
-    base: &Path,
+    ca_file: Option<PathBuf>,
 ) -> Option<Option<ProvinceLink>> {
     let mut ok = true;
     let url = t
@@ -68,9 +68,6 @@ pub(super) fn province(
             None
         }
     });
-    let ca_file = t
-        .text(src, "ca_file", 4096)
-        .map(|p| super::validate::resolve(base, p.get_ref()));
     let heartbeat = bounded(src, t, "heartbeat", HEARTBEAT, &mut ok).unwrap_or(DEFAULT_HEARTBEAT);
     let batch = match t.integer_in(src, "batch", 1..=5000) {
         Some(Ok(n)) => usize::try_from(n).unwrap_or(crate::province::push::DEFAULT_BATCH),

@@ -97,9 +97,13 @@ pub(super) fn config(src: &mut Source<'_>, path: &Path) -> Option<Config> {
         Some(t) => {
             let keys = [super::province::PROVINCE_KEYS, super::inbox::INBOX_KEYS].concat();
             t.check_keys(src, &keys);
+            // Read once: it serves the push and the list alike.
+            let ca_file = t
+                .text(src, "ca_file", 4096)
+                .map(|p| resolve(&base, p.get_ref()));
             (
-                super::province::province(src, &t, &base),
-                super::inbox::inbox(src, &t, &base),
+                super::province::province(src, &t, ca_file.clone()),
+                super::inbox::inbox(src, &t, &base, ca_file),
             )
         }
         None => (Some(None), Some(None)),

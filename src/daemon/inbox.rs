@@ -9,6 +9,12 @@
 //! import decodes the whole file); an emergency then airs at once through the same command
 //! as the operator's `loaxa emergency` ([`DaemonHandle::emergency`]), with its repeats.
 //! The quarantine folder is watched too, so the operator's warning goes when it is emptied.
+//!
+//! With `[province] inbox_url` the province's list is fetched into the folder every
+//! `inbox_every` ([`pull`], on a blocking thread: network and disk), and the watch takes what
+//! it lays there like anything else dropped in. A fault of the list warns the operator (at
+//! once, or after [`UNREACHABLE_GRACE`] when the network is merely down) until a fetch takes
+//! everything.
 
 use std::collections::HashSet;
 use std::mem::MaybeUninit;
@@ -24,6 +30,120 @@ use crate::inbox::{Part, part_of};
 use crate::model::Warning;
 use crate::service::Taken;
 use crate::store::InboxAction;
+
+/// How long the province's server may be unreachable before the operator is warned (a 4G
+/// outage of a few minutes says nothing).
+pub const UNREACHABLE_GRACE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+/// Fetches the province's list into the inbox every `inbox_every`, beside the daemon, and
+/// ends with it; returns at once without a list.
+pub(super) async fn pull(handle: DaemonHandle, status: watch::Sender<Status>) {
+    let station = handle.station();
+    let Some((dir, pull)) = station
+        .config
+        .inbox
+        .as_ref()
+        .and_then(|i| Some((i.dir.clone(), i.pull.clone()?)))
+    else {
+        return;
+    };
+    let max_audio = station.config.api.max_upload;
+    drop(station);
+    let mut cache = crate::inbox::pull::Validators::default();
+    let mut failing_since: Option<tokio::time::Instant> = None;
+    tracing::info!(list = %pull.url, every_s = pull.every.as_secs(), "fetching the province's bulletins");
+    loop {
+        let station = handle.station();
+        let (folder, target, ca_file) = (dir.clone(), pull.url.clone(), pull.ca_file.clone());
+        let mut c = std::mem::take(&mut cache);
+        let fetched = tokio::task::spawn_blocking(move || {
+            let ca_certs = crate::province::push::ca_certs(ca_file.as_deref()).map_err(|e| {
+                crate::inbox::pull::PullError {
+                    fault: crate::inbox::pull::PullFault::Certificate,
+                    detail: e.detail,
+                }
+            })?;
+            let opts = crate::relay::NetOptions {
+                connect: std::time::Duration::from_secs(10),
+                stall: std::time::Duration::from_secs(30),
+                ca_certs,
+                ..crate::relay::NetOptions::default()
+            };
+            std::fs::create_dir_all(&folder).map_err(|e| crate::inbox::pull::PullError {
+                fault: crate::inbox::pull::PullFault::Disk,
+                detail: format!("{}: {e}", folder.display()),
+            })?;
+            let fetcher = crate::inbox::pull::Fetcher {
+                url: &target,
+                opts: &opts,
+                dir: &folder,
+                max_audio,
+                store: &station.store,
+            };
+            let fetched = fetcher.fetch(&mut c);
+            Ok((fetched?, c))
+        })
+        .await;
+        let outcome = match fetched {
+            Ok(Ok((fetched, c))) => {
+                cache = c;
+                Ok(fetched)
+            }
+            Ok(Err(e)) => Err(e),
+            Err(e) => {
+                tracing::error!(error = %e, "fetching the province's list stopped");
+                Err(crate::inbox::pull::PullError {
+                    fault: crate::inbox::pull::PullFault::Disk,
+                    detail: e.to_string(),
+                })
+            }
+        };
+        let first_fault = match &outcome {
+            Ok(f) => {
+                if !f.unchanged {
+                    tracing::info!(list = %pull.url, listed = f.listed, delivered = f.delivered.len(), failed = f.failed.len(), "fetched the province's list");
+                }
+                for e in &f.failed {
+                    tracing::warn!(list = %pull.url, error = %e, "a bulletin from the province's list could not be fetched; tried again next time");
+                }
+                f.failed
+                    .first()
+                    .cloned()
+                    .map(|e| (e, f.failed.len() as u64))
+            }
+            Err(e) => {
+                tracing::warn!(list = %pull.url, error = %e, "cannot fetch the province's list; tried again later");
+                Some((e.clone(), 0))
+            }
+        };
+        let warning = match first_fault {
+            None => {
+                failing_since = None;
+                None
+            }
+            Some((e, failed)) => {
+                let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
+                (!e.fault.transient() || since.elapsed() >= UNREACHABLE_GRACE).then(|| {
+                    Warning::InboxListFailed {
+                        url: pull.url.clone(),
+                        pull_fault: e.fault,
+                        detail: e.detail,
+                        failed,
+                    }
+                })
+            }
+        };
+        set_warning(
+            &status,
+            |w| matches!(w, Warning::InboxListFailed { .. }),
+            warning,
+        );
+        tokio::select! {
+            () = tokio::time::sleep(pull.every) => {}
+            () = handle.gone() => return,
+        }
+    }
+}
 
 /// Runs beside the daemon and ends with it; returns at once without an inbox.
 pub(super) async fn follow(handle: DaemonHandle, status: watch::Sender<Status>) {
@@ -128,8 +248,21 @@ fn refresh_warning(dir: &Path, status: &watch::Sender<Status>) {
         count,
         file: latest.unwrap_or_default(),
     });
+    set_warning(
+        status,
+        |w| matches!(w, Warning::InboxQuarantined { .. }),
+        warning,
+    );
+}
+
+/// Puts `warning` in place of the one `is_ours` finds (none: removes it); watchers wake only
+/// for a change.
+fn set_warning(
+    status: &watch::Sender<Status>,
+    is_ours: impl Fn(&Warning) -> bool,
+    warning: Option<Warning>,
+) {
     status.send_if_modified(|s| {
-        let is_ours = |w: &Warning| matches!(w, Warning::InboxQuarantined { .. });
         if s.warnings.iter().find(|w| is_ours(w)) == warning.as_ref() {
             return false;
         }

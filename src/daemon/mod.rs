@@ -158,6 +158,7 @@ pub fn start_with(
         .clone()
         .map(|link| province::follow(handle.clone(), status.clone(), link));
     let inbox_watch = inbox::follow(handle.clone(), status.clone());
+    let inbox_pull = inbox::pull(handle.clone(), status.clone());
     let mut daemon = Daemon {
         station,
         slot,
@@ -192,6 +193,7 @@ pub fn start_with(
         let disk_watch = tokio::spawn(disk_watch);
         let province = province.map(tokio::spawn);
         let inbox_watch = tokio::spawn(inbox_watch);
+        let inbox_pull = tokio::spawn(inbox_pull);
         let result = daemon.main_loop().await;
         daemon.hooks_at_exit();
         alerting.abort();
@@ -200,6 +202,7 @@ pub fn start_with(
             p.abort();
         }
         inbox_watch.abort();
+        inbox_pull.abort();
         daemon.notifier.stopping();
         daemon.recorder.flush_at_exit();
         result

@@ -8,6 +8,7 @@
 //! file of its stem, into `quarantine/` beside a `STEM.reason.txt` saying why in Vietnamese
 //! and English; the operator deals with it and empties the folder.
 
+pub mod pull;
 pub mod sidecar;
 
 use std::path::{Path, PathBuf};

@@ -17,6 +17,7 @@ mod measure;
 mod store;
 
 pub use error::{ImportError, is_disk_full};
+pub(crate) use measure::hex;
 pub use measure::{
     MAX_BAD_PACKETS, MAX_BAD_PERCENT, MeasureOptions, Measured, measure, measure_many,
     measure_with, sha256_file,

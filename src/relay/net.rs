@@ -79,6 +79,13 @@ pub fn get(
     }
 }
 
+/// `reference` resolved against `base` as a redirect's `Location` is (absolute,
+/// scheme-relative, absolute path, or relative to `base`'s folder): for a list that names
+/// its files relative to itself.
+pub fn resolve(base: &str, reference: &str) -> Result<String, SourceError> {
+    Ok(Url::parse(base)?.join(reference)?.text)
+}
+
 /// One request's outcome: the answer, or where it redirects.
 enum Answer {
     Ok(Response),

@@ -1,7 +1,9 @@
 //! The inbox's memory (`[province] inbox`): each bulletin taken from the province, by its
 //! id, with the hash of its content — so the same bulletin dropped again is recognised and
 //! an id reused for other content is refused — and the bulletins quarantined, with why.
-//! One sled tree, `inbox`: `b/ID` → [`InboxEntry`], `q/SEQ` → [`QuarantineEntry`].
+//! One sled tree, `inbox`: `b/ID` → [`InboxEntry`], `q/SEQ` → [`QuarantineEntry`], and for
+//! the bulletins fetched from the province's list (`[province] inbox_url`), `p/URL` → the
+//! sha256 of the sidecar last laid in the folder from that address.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,6 +16,7 @@ use crate::words::InboxProblem;
 const TAKEN: &str = "b/";
 const QUARANTINED: &str = "q/";
 const QUARANTINE_SEQ: &[u8] = b"inbox_quarantine_seq";
+const PULLED: &str = "p/";
 
 /// What the station did with a bulletin it took.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,5 +121,24 @@ impl Store {
                 from_json(&v, || "a quarantined bulletin".to_string())
             })
             .collect()
+    }
+
+    /// The sha256 of the sidecar last fetched from `url` into the inbox, if any.
+    pub fn inbox_pulled(&self, url: &str) -> Result<Option<String>> {
+        self.h()?
+            .inbox
+            .get([PULLED.as_bytes(), url.as_bytes()].concat())
+            .map_err(db_err("reading the inbox"))?
+            .map(|v| from_json(&v, || format!("the bulletin fetched from {url}")))
+            .transpose()
+    }
+
+    /// Remembers that the sidecar at `url` with hash `sha256` was laid in the inbox.
+    pub fn inbox_note_pulled(&self, url: &str, sha256: &str) -> Result<()> {
+        let key = [PULLED.as_bytes(), url.as_bytes()].concat();
+        let value = to_json(&sha256);
+        self.write("remembering a bulletin fetched from the province", |h| {
+            h.inbox.insert(key, value).map(drop)
+        })
     }
 }

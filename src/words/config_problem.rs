@@ -273,6 +273,8 @@ pub enum ConfigProblem {
     InboxMissing { path: String },
     /// The inbox path is a file, not a folder (`loaxa check`).
     InboxNotAFolder { path: String },
+    /// `[province] inbox_url` that cannot be used.
+    InboxUrl { url: String, problem: UrlProblem },
     /// A `[[stream]]` URL that cannot be used (the password shown as `***`).
     StreamUrl {
         url: String,
@@ -738,6 +740,17 @@ impl Say for ConfigProblem {
                 format!("{path} (thư mục nhận bản tin của tỉnh) là một tệp, không phải thư mục"),
                 format!("{path} (the province's inbox) is a file, not a folder"),
             ),
+            P::InboxUrl { url, problem } => pick_owned(
+                lang,
+                format!(
+                    "địa chỉ danh sách bản tin của tỉnh `{url}` không dùng được: {}",
+                    problem.say(lang)
+                ),
+                format!(
+                    "the province's bulletin list `{url}` cannot be used: {}",
+                    problem.say(lang)
+                ),
+            ),
             P::StreamUrl { url, problem } => pick_owned(
                 lang,
                 format!(
@@ -1191,6 +1204,11 @@ impl ConfigProblem {
                 "chọn một thư mục cho `inbox`, hoặc đổi tên tệp đang nằm ở đó",
                 "name a folder in `inbox`, or rename the file that is there",
             ),
+            P::InboxUrl { .. } => pick(
+                lang,
+                "viết địa chỉ đầy đủ mà tỉnh cung cấp, ví dụ `inbox_url = \"https://stttt.example.vn/loaxa/ban-tin.json\"`",
+                "write the whole address the province gives, e.g. inbox_url = \"https://stttt.example.vn/loaxa/ban-tin.json\"",
+            ),
             P::HookEmpty { .. } => pick(
                 lang,
                 "ghi lệnh cần chạy, ví dụ `before_program = \"usbrelay HURTM_1=1\"` (bật amply), hoặc bỏ dòng này",
@@ -1465,6 +1483,10 @@ impl ConfigProblem {
             },
             P::InboxNotAFolder {
                 path: "/srv/loa/inbox".into(),
+            },
+            P::InboxUrl {
+                url: "ftp://stttt.example.vn/ban-tin.json".into(),
+                problem: UrlProblem::Scheme,
             },
             P::StreamUrl {
                 url: "rtmp://source:***@127.0.0.1/a".into(),

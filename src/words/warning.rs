@@ -60,6 +60,15 @@ pub enum Warning {
         count: u64,
         file: String,
     },
+    /// The province's list of bulletins (`[province] inbox_url`) could not be fetched, or
+    /// `failed` of its bulletins could not: `pull_fault` says why (the first). Cleared by a
+    /// fetch that takes everything.
+    InboxListFailed {
+        url: String,
+        pull_fault: crate::inbox::pull::PullFault,
+        detail: String,
+        failed: u64,
+    },
 }
 
 impl Warning {
@@ -131,6 +140,12 @@ impl Warning {
                 folder: "/srv/loa/inbox/quarantine".into(),
                 count: 2,
                 file: "QNG-2026-17.json".into(),
+            },
+            Warning::InboxListFailed {
+                url: "https://stttt.example.vn/loaxa/ban-tin.json".into(),
+                pull_fault: crate::inbox::pull::PullFault::Status,
+                detail: "404".into(),
+                failed: 0,
             },
         ]
     }
@@ -299,6 +314,62 @@ impl Say for Warning {
                     "{count} bulletin(s) from the province held in {folder} (latest: {file}): see why \
                      with `loaxa inbox`, deal with them, then delete or move them out of that folder"
                 ),
+            ),
+            Warning::InboxListFailed {
+                url,
+                pull_fault,
+                detail,
+                failed,
+            } => pick_owned(
+                lang,
+                format!(
+                    "chưa lấy được bản tin từ danh sách của tỉnh ({url}): {} ({detail}); {failed} bản \
+                     tin chưa lấy được; loaxa tự thử lại, các chương trình vẫn phát",
+                    pull_fault.say(lang)
+                ),
+                format!(
+                    "bulletins could not be fetched from the province's list ({url}): {} ({detail}); \
+                     {failed} bulletin(s) not fetched; loaxa tries again, programs air regardless",
+                    pull_fault.say(lang)
+                ),
+            ),
+        }
+    }
+}
+
+impl Say for crate::inbox::pull::PullFault {
+    fn say(&self, lang: Lang) -> Cow<'static, str> {
+        use crate::inbox::pull::PullFault as F;
+        match self {
+            F::Unreachable => pick(
+                lang,
+                "không kết nối được máy chủ của tỉnh (mất mạng, máy chủ tắt, hoặc sai địa chỉ)",
+                "cannot reach the province's server (no network, the server is down, or a wrong address)",
+            ),
+            F::Status => pick(
+                lang,
+                "máy chủ của tỉnh trả lời lỗi (sai địa chỉ `inbox_url`?)",
+                "the province's server answered with an error (a wrong `inbox_url`?)",
+            ),
+            F::BadList => pick(
+                lang,
+                "danh sách bản tin của tỉnh không đúng dạng: báo cho tỉnh",
+                "the province's list of bulletins is not in the expected form: tell the province",
+            ),
+            F::File => pick(
+                lang,
+                "có tệp bản tin không tải được: báo cho tỉnh nếu lỗi còn lặp lại",
+                "a bulletin's file could not be fetched: tell the province if it persists",
+            ),
+            F::Disk => pick(
+                lang,
+                "không ghi được vào thư mục nhận bản tin (ổ đĩa đầy hoặc thiếu quyền)",
+                "cannot write to the inbox folder (the disk is full or permission is missing)",
+            ),
+            F::Certificate => pick(
+                lang,
+                "không đọc được tệp chứng chỉ `ca_file`",
+                "cannot read the certificate file `ca_file`",
             ),
         }
     }

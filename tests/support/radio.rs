@@ -245,7 +245,8 @@ impl Shared {
 pub struct Radio {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    ca_der: Option<Vec<u8>>,
+    /// The test CA's certificate, DER and PEM (https radios).
+    ca: Option<(Vec<u8>, String)>,
     acceptor: Option<JoinHandle<()>>,
 }
 
@@ -258,11 +259,11 @@ impl Radio {
     /// Starts an https radio: a certificate for `localhost` and `127.0.0.1` signed by a
     /// fresh test CA, whose DER [`Radio::ca_der`] gives.
     pub fn start_tls() -> Radio {
-        let (config, ca_der) = tls_server_config();
-        Radio::launch(Some(Arc::new(config)), Some(ca_der))
+        let (config, ca_der, ca_pem) = tls_server_config();
+        Radio::launch(Some(Arc::new(config)), Some((ca_der, ca_pem)))
     }
 
-    fn launch(tls: Option<Arc<rustls::ServerConfig>>, ca_der: Option<Vec<u8>>) -> Radio {
+    fn launch(tls: Option<Arc<rustls::ServerConfig>>, ca: Option<(Vec<u8>, String)>) -> Radio {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the test radio");
         listener.set_nonblocking(true).expect("a polled listener");
         let addr = listener.local_addr().expect("radio address");
@@ -279,7 +280,7 @@ impl Radio {
         Radio {
             addr,
             shared,
-            ca_der,
+            ca,
             acceptor: Some(acceptor),
         }
     }
@@ -300,8 +301,17 @@ impl Radio {
 
     /// The test CA's certificate (DER), for `NetOptions::ca_certs` (https radios only).
     pub fn ca_der(&self) -> Vec<u8> {
-        self.ca_der
-            .clone()
+        self.ca
+            .as_ref()
+            .map(|(der, _)| der.clone())
+            .expect("an https radio (Radio::start_tls)")
+    }
+
+    /// The test CA's certificate as PEM, for a `ca_file` (https radios only).
+    pub fn ca_pem(&self) -> String {
+        self.ca
+            .as_ref()
+            .map(|(_, pem)| pem.clone())
             .expect("an https radio (Radio::start_tls)")
     }
 
@@ -756,10 +766,11 @@ fn next_block(icy: &Icy, cursor: &mut IcyCursor, played_secs: f64) -> Vec<u8> {
 }
 
 /// A server config with a certificate for `localhost` and 127.0.0.1 signed by a fresh test
-/// CA; returns it and the CA's DER.
-fn tls_server_config() -> (rustls::ServerConfig, Vec<u8>) {
+/// CA; returns it and the CA's DER and PEM.
+fn tls_server_config() -> (rustls::ServerConfig, Vec<u8>, String) {
     let super::test_ca::TestCerts { ca, cert, key } = super::test_ca::issue("loaxa test CA");
     let ca_der = ca.der().to_vec();
+    let ca_pem = ca.pem();
     let chain = vec![cert.der().clone(), ca.der().clone()];
     let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
@@ -770,5 +781,5 @@ fn tls_server_config() -> (rustls::ServerConfig, Vec<u8>) {
     .with_no_client_auth()
     .with_single_cert(chain, key_der)
     .expect("server certificate and key");
-    (config, ca_der)
+    (config, ca_der, ca_pem)
 }

@@ -278,6 +278,13 @@ export const DICT = {
     warning_log_waiting: "Không ghi được nhật ký phát sóng ({detail}); {records} bản ghi đang chờ trong bộ nhớ — hãy giải phóng ổ đĩa của máy đài.",
     warning_started_on_reserve: "Ổ đĩa chứa {path} đã đầy khi khởi động: loaxa đã dùng {reserve_mib} MiB dự phòng để phát sóng — hãy giải phóng ổ đĩa rồi khởi động lại loaxa.",
     warning_disk_low: "Ổ đĩa chứa {path} sắp đầy: chỉ còn {free_mb} MB trống (cảnh báo khi dưới {warn_mb} MB) — hãy giải phóng ổ đĩa của máy đài trước khi nhật ký phát sóng không ghi được nữa.",
+    pull_fault_unreachable: "không kết nối được máy chủ của tỉnh (mất mạng, máy chủ tắt, hoặc sai địa chỉ)",
+    pull_fault_status: "máy chủ của tỉnh trả lời lỗi (sai địa chỉ inbox_url?)",
+    pull_fault_bad_list: "danh sách bản tin của tỉnh không đúng dạng: báo cho tỉnh",
+    pull_fault_file: "có tệp bản tin không tải được: báo cho tỉnh nếu lỗi còn lặp lại",
+    pull_fault_disk: "không ghi được vào thư mục nhận bản tin (ổ đĩa đầy hoặc thiếu quyền)",
+    pull_fault_certificate: "không đọc được tệp chứng chỉ ca_file",
+    warning_inbox_list_failed: "Chưa lấy được bản tin từ danh sách của tỉnh ({url}): {pull_fault} ({detail}); {failed} bản tin chưa lấy được; loaxa tự thử lại, các chương trình vẫn phát.",
     warning_inbox_quarantined: "{count} bản tin của tỉnh bị giữ lại trong {folder} (mới nhất: {file}): xem lý do bằng lệnh loaxa inbox, xử lý rồi xoá hoặc chuyển chúng khỏi thư mục đó.",
     warning_repeat_dropped: "Một lịch phát khẩn cấp lặp lại vượt giới hạn đã bị xoá (sẽ không phát): {detail}",
     warning_item_skipped: "bỏ qua: «{title}» — {reason}",
@@ -660,6 +667,13 @@ export const DICT = {
     warning_log_waiting: "Cannot write the broadcast log ({detail}); {records} record(s) wait in memory and are retried — free disk space on the station PC.",
     warning_started_on_reserve: "The disk holding {path} was full at start: loaxa released its {reserve_mib} MiB reserve to get on air — free disk space, then restart loaxa.",
     warning_disk_low: "The disk holding {path} is nearly full: {free_mb} MB free (warned below {warn_mb} MB) — free disk space on the station PC before the broadcast log cannot be written.",
+    pull_fault_unreachable: "cannot reach the province's server (no network, the server is down, or a wrong address)",
+    pull_fault_status: "the province's server answered with an error (a wrong inbox_url?)",
+    pull_fault_bad_list: "the province's list of bulletins is not in the expected form: tell the province",
+    pull_fault_file: "a bulletin's file could not be fetched: tell the province if it persists",
+    pull_fault_disk: "cannot write to the inbox folder (the disk is full or permission is missing)",
+    pull_fault_certificate: "cannot read the certificate file ca_file",
+    warning_inbox_list_failed: "Bulletins could not be fetched from the province's list ({url}): {pull_fault} ({detail}); {failed} bulletin(s) not fetched; loaxa tries again, programs air regardless.",
     warning_inbox_quarantined: "{count} bulletin(s) from the province held in {folder} (latest: {file}): see why with loaxa inbox, deal with them, then delete or move them out of that folder.",
     warning_repeat_dropped: "An emergency repeat in the database was out of range and was removed (it will not air): {detail}",
     warning_item_skipped: "skipped: «{title}» — {reason}",
@@ -792,6 +806,7 @@ export function codeText(lang, kind, value) {
     else if (k === "refusal") vars[k] = codeText(lang, "error", v);
     else if (k === "fault") vars[k] = (DICT[lang] ?? DICT.vi)[`stream_fault_${v}`] ?? v;
     else if (k === "link_fault") vars[k] = (DICT[lang] ?? DICT.vi)[`province_fault_${v}`] ?? v;
+    else if (k === "pull_fault") vars[k] = (DICT[lang] ?? DICT.vi)[`pull_fault_${v}`] ?? v;
     else if (Array.isArray(v)) vars[k] = v.join(", ");
     else if (lang === "vi" && typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v)) vars[k] = v.split("-").reverse().join("/");
     else vars[k] = v;
