@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use loaxa::model::{Approval, AsRunRecord, Outcome, Priority, Role, Warning};
 use loaxa::store::InboxAction;
-use running::Running;
+use running::{Running, settle};
 use sha2::{Digest, Sha256};
 use station::{TestStation, local};
 
@@ -46,17 +46,6 @@ fn test_station() -> TestStation {
     t.noise_file("media/a.wav", 20.0);
     t.noise_file("media/b.wav", 20.0);
     t
-}
-
-/// Waits in real time (simulated time stands still meanwhile) until `done`.
-async fn settle(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(20)))
-            .await
-            .expect("sleep");
-    }
 }
 
 fn sha256_of(path: &Path) -> String {

@@ -25,13 +25,13 @@ mod test_ca;
 #[path = "support/wav.rs"]
 mod wav;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use loaxa::inbox::pull::PullFault;
 use loaxa::model::{Outcome, Warning};
 use loaxa::store::InboxAction;
 use radio::{Answer, Radio};
-use running::Running;
+use running::{Running, settle};
 use station::{TestStation, local};
 
 const PROVINCE: &str = "Sở Khoa học và Công nghệ tỉnh Quảng Ngãi";
@@ -84,17 +84,6 @@ fn list(entries: &[&str]) -> Answer {
         "application/json",
         format!("{{\"bulletins\": [{}]}}", items.join(", ")),
     )
-}
-
-/// Waits in real time (simulated time stands still meanwhile) until `done`.
-async fn settle(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(20)))
-            .await
-            .expect("sleep");
-    }
 }
 
 fn list_warning(daemon: &Running) -> Option<(PullFault, String, u64)> {

@@ -248,14 +248,19 @@ fn probe_province(station: &Station, daemon_running: bool) -> Result<()> {
             fmt::t("chưa gửi", "unsent"),
             end.saturating_sub(has)
         ),
-        Err(e) => eprintln!(
-            "{}: {what}: {} ({})",
-            fmt::t("cảnh báo", "warning"),
-            fmt::say(&e.fault),
-            fmt::safe(&e.detail)
-        ),
+        Err(e) => warn_fault(&what, &e.fault, &e.detail),
     }
     Ok(())
+}
+
+/// `warning: WHAT: FAULT (DETAIL)` on stderr.
+fn warn_fault(what: &str, fault: &impl crate::words::Say, detail: &str) {
+    eprintln!(
+        "{}: {what}: {} ({})",
+        fmt::t("cảnh báo", "warning"),
+        fmt::say(fault),
+        fmt::safe(detail)
+    );
 }
 
 /// Reads the province's list of bulletins (`[province] inbox_url`) as the daemon will, and
@@ -269,32 +274,16 @@ fn probe_inbox_list(config: &config::Config) -> Result<()> {
         fmt::t("danh sách bản tin của tỉnh", "the province's bulletin list"),
         fmt::safe(&pull.url)
     );
-    let answer = crate::province::push::ca_certs(pull.ca_file.as_deref())
-        .map_err(|e| crate::inbox::pull::PullError {
-            fault: crate::inbox::pull::PullFault::Certificate,
-            detail: e.detail,
-        })
-        .and_then(|ca_certs| {
-            let opts = crate::relay::NetOptions {
-                connect: PROBE_TIMEOUT,
-                stall: PROBE_TIMEOUT,
-                ca_certs,
-                ..crate::relay::NetOptions::default()
-            };
-            crate::inbox::pull::count_listed(&pull.url, &opts)
-        });
+    let answer =
+        crate::inbox::pull::net_options(pull.ca_file.as_deref(), PROBE_TIMEOUT, PROBE_TIMEOUT)
+            .and_then(|opts| crate::inbox::pull::count_listed(&pull.url, &opts));
     match answer {
         Ok(n) => outln!(
             "  {what}: {} {n} {}",
             fmt::t("đọc được;", "readable;"),
             fmt::t("bản tin", "bulletin(s)")
         ),
-        Err(e) => eprintln!(
-            "{}: {what}: {} ({})",
-            fmt::t("cảnh báo", "warning"),
-            fmt::say(&e.fault),
-            fmt::safe(&e.detail)
-        ),
+        Err(e) => warn_fault(&what, &e.fault, &e.detail),
     }
     Ok(())
 }

@@ -57,18 +57,11 @@ pub(super) async fn pull(handle: DaemonHandle, status: watch::Sender<Status>) {
         let (folder, target, ca_file) = (dir.clone(), pull.url.clone(), pull.ca_file.clone());
         let mut c = std::mem::take(&mut cache);
         let fetched = tokio::task::spawn_blocking(move || {
-            let ca_certs = crate::province::push::ca_certs(ca_file.as_deref()).map_err(|e| {
-                crate::inbox::pull::PullError {
-                    fault: crate::inbox::pull::PullFault::Certificate,
-                    detail: e.detail,
-                }
-            })?;
-            let opts = crate::relay::NetOptions {
-                connect: std::time::Duration::from_secs(10),
-                stall: std::time::Duration::from_secs(30),
-                ca_certs,
-                ..crate::relay::NetOptions::default()
-            };
+            let opts = crate::inbox::pull::net_options(
+                ca_file.as_deref(),
+                std::time::Duration::from_secs(10),
+                std::time::Duration::from_secs(30),
+            )?;
             std::fs::create_dir_all(&folder).map_err(|e| crate::inbox::pull::PullError {
                 fault: crate::inbox::pull::PullFault::Disk,
                 detail: format!("{}: {e}", folder.display()),

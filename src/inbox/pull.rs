@@ -317,6 +317,23 @@ impl Fetcher<'_> {
     }
 }
 
+/// How the list's server is reached: `connect` and `stall` times, and the roots of
+/// `ca_file` beside Mozilla's.
+pub fn net_options(
+    ca_file: Option<&Path>,
+    connect: std::time::Duration,
+    stall: std::time::Duration,
+) -> Result<NetOptions, PullError> {
+    let ca_certs = crate::province::push::ca_certs(ca_file)
+        .map_err(|e| PullError::new(PullFault::Certificate, e.detail))?;
+    Ok(NetOptions {
+        connect,
+        stall,
+        ca_certs,
+        ..NetOptions::default()
+    })
+}
+
 /// How many bulletins the list at `url` names (`loaxa check`'s look; nothing is fetched
 /// besides the list).
 pub fn count_listed(url: &str, opts: &NetOptions) -> Result<usize, PullError> {

@@ -85,3 +85,19 @@ impl Running {
         self.store.records(None, None).expect("records")
     }
 }
+
+/// Waits in real time until `done`, at most a minute. Simulated time stands still meanwhile
+/// (tokio does not advance a paused clock while blocking work runs), so what the daemon does
+/// "at once" is seen at once.
+pub async fn settle(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::task::spawn_blocking(|| std::thread::sleep(std::time::Duration::from_millis(20)))
+            .await
+            .expect("sleep");
+    }
+}
