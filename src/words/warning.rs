@@ -60,9 +60,9 @@ pub enum Warning {
         count: u64,
         file: String,
     },
-    /// The province's list of bulletins (`[province] inbox_url`) could not be fetched, or
-    /// `failed` of its bulletins could not: `pull_fault` says why (the first). Cleared by a
-    /// fetch that takes everything.
+    /// The province's list of bulletins (`[province] inbox_url`) could not be fetched
+    /// (`failed` 0), or `failed` of its bulletins could not: `pull_fault` says why (the
+    /// first, named in `detail`). Cleared by a fetch that takes everything.
     InboxListFailed {
         url: String,
         pull_fault: crate::inbox::pull::PullFault,
@@ -319,17 +319,17 @@ impl Say for Warning {
                 url,
                 pull_fault,
                 detail,
-                failed,
+                ..
             } => pick_owned(
                 lang,
                 format!(
-                    "chưa lấy được bản tin từ danh sách của tỉnh ({url}): {} ({detail}); {failed} bản \
-                     tin chưa lấy được; loaxa tự thử lại, các chương trình vẫn phát",
+                    "chưa lấy được bản tin từ danh sách của tỉnh ({url}): {} ({detail}); loaxa tự \
+                     thử lại, các chương trình vẫn phát",
                     pull_fault.say(lang)
                 ),
                 format!(
                     "bulletins could not be fetched from the province's list ({url}): {} ({detail}); \
-                     {failed} bulletin(s) not fetched; loaxa tries again, programs air regardless",
+                     loaxa tries again, programs air regardless",
                     pull_fault.say(lang)
                 ),
             ),
