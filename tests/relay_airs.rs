@@ -155,8 +155,12 @@ fn whole(air: &[f32], from: usize, to: usize, reference: &[f32]) -> Whole {
 fn assert_whole(air: &[f32], from: usize, to: usize, reference: &[f32]) {
     let w = whole(air, from, to, reference);
     eprintln!("{w:?}");
+    // Measured through the real ALSA path with the binary's four tests side by side on a
+    // 2-core machine: 0.81 to 0.9999 (lower when the machine is loaded; the lag between the
+    // two windows stays within a sample or so, so nothing is lost or repeated). The control
+    // below — the same air played backwards — matches the chirp at about 0.05.
     assert!(
-        w.correlations.0 > 0.85 && w.correlations.1 > 0.85,
+        w.correlations.0 > 0.75 && w.correlations.1 > 0.75,
         "the air is the source's audio: {w:?}"
     );
     assert!(w.apart_ms >= 500, "a stretch long enough to tell: {w:?}");
@@ -597,4 +601,11 @@ fn through_the_real_alsa_path_the_relay_is_heard_at_the_fire_time_whole_and_ends
         .collect();
     let at = |secs: f64| ((first as f64 / 44_100.0 + secs) * 16_000.0) as usize;
     assert_whole(&air, at(0.0), at(aired - 0.5), &oracle);
+    // The control for the threshold: the same half second of the air played backwards (the
+    // same sounds, sweeping the other way) matches no stretch of the chirp nearly as well.
+    let mut backwards = air[at(1.0)..at(1.0) + 8_000].to_vec();
+    backwards.reverse();
+    let (control, _) = locate(&backwards, 0, &oracle, None);
+    eprintln!("the control's best correlation: {control}");
+    assert!(control < 0.5, "the control matches too well: {control}");
 }
